@@ -1,0 +1,167 @@
+use std::fmt::Write as _;
+
+use chrono::{DateTime, TimeDelta, Utc};
+use clap::Subcommand;
+use serde::Serialize;
+
+use super::timefmt::{human, parse_instant, rfc3339_in};
+use super::{Failure, load_config};
+use crate::config::ConfigPaths;
+use crate::core::clock::Clock;
+use crate::core::schedule::{Schedule, State};
+
+#[derive(Debug, Subcommand)]
+pub enum ScheduleCommand {
+    /// The state at an instant, as JSON: {"state", "since", "until"}.
+    #[command(
+        after_help = "Example:\n  clockoff schedule at 2026-11-23T17:30:00Z\n  \
+{\"state\":\"off\",\"since\":\"2026-11-23T17:00:00+00:00\",\"until\":\"2026-11-24T09:00:00+00:00\"}\n\n\
+since/until are the surrounding transitions in the zone's offset, null if none in 1970-2100."
+    )]
+    At {
+        /// An RFC 3339 instant, e.g. 2026-11-23T17:30:00Z
+        instant: String,
+    },
+    /// Every change of state in [from, to), one JSON object per line.
+    #[command(
+        after_help = "Example:\n  clockoff schedule transitions --from 2026-11-23T00:00:00Z --to 2026-11-30T00:00:00Z\n  \
+{\"at\":\"2026-11-23T09:00:00+00:00\",\"state\":\"working\"}"
+    )]
+    Transitions {
+        /// Start (inclusive), RFC 3339
+        #[arg(long)]
+        from: String,
+        /// End (exclusive), RFC 3339
+        #[arg(long)]
+        to: String,
+    },
+    /// Where you are now: the current state and when it changes.
+    #[command(
+        after_help = "Example:\n  clockoff schedule now\n  Working since 09:00, until 17:00 (Europe/London)"
+    )]
+    Now,
+    /// The week ahead: each change of state over the next seven days.
+    #[command(after_help = "Example:\n  clockoff schedule week")]
+    Week,
+}
+
+#[derive(Serialize)]
+struct StateJson {
+    state: State,
+    since: Option<String>,
+    until: Option<String>,
+}
+
+#[derive(Serialize)]
+struct TransitionJson {
+    at: String,
+    state: State,
+}
+
+pub fn run(cmd: ScheduleCommand, paths: &ConfigPaths, clock: &dyn Clock) -> Result<(), Failure> {
+    // Check arguments before reading config, so a typo is reported as such.
+    match cmd {
+        ScheduleCommand::At { instant } => {
+            let t = parse_instant(&instant)?;
+            let schedule = load_config(paths)?.schedule();
+            let tz = schedule.timezone();
+            let span = schedule.state_at(t);
+            print_json(&StateJson {
+                state: span.state,
+                since: span.since.map(|t| rfc3339_in(tz, t)),
+                until: span.until.map(|t| rfc3339_in(tz, t)),
+            })
+        }
+        ScheduleCommand::Transitions { from, to } => {
+            let (from, to) = (parse_instant(&from)?, parse_instant(&to)?);
+            if to < from {
+                return Err(Failure::Usage("--to is before --from".into()));
+            }
+            let schedule = load_config(paths)?.schedule();
+            let tz = schedule.timezone();
+            let mut out = String::new();
+            for tr in schedule.transitions(from, to) {
+                let line = serde_json::to_string(&TransitionJson {
+                    at: rfc3339_in(tz, tr.at),
+                    state: tr.state,
+                })
+                .map_err(|e| Failure::Runtime(e.to_string()))?;
+                let _ = writeln!(out, "{line}");
+            }
+            print!("{out}");
+            Ok(())
+        }
+        ScheduleCommand::Now => {
+            let schedule = load_config(paths)?.schedule();
+            println!("{}", describe_now(&schedule, clock.now()));
+            Ok(())
+        }
+        ScheduleCommand::Week => {
+            let schedule = load_config(paths)?.schedule();
+            print!("{}", describe_week(&schedule, clock.now()));
+            Ok(())
+        }
+    }
+}
+
+fn print_json(value: &impl Serialize) -> Result<(), Failure> {
+    let line = serde_json::to_string(value).map_err(|e| Failure::Runtime(e.to_string()))?;
+    println!("{line}");
+    Ok(())
+}
+
+fn label(state: State) -> &'static str {
+    match state {
+        State::Working => "Working",
+        State::Off => "Off",
+        State::OnCall => "On call",
+        State::Leave => "On leave",
+        State::Holiday => "Bank holiday",
+        State::Override => "Working by choice",
+    }
+}
+
+/// "Working since 09:00, until 17:00 (Europe/London)"
+pub fn describe_now(schedule: &Schedule, now: DateTime<Utc>) -> String {
+    let tz = schedule.timezone();
+    let span = schedule.state_at(now);
+    let mut line = label(span.state).to_string();
+    if let Some(since) = span.since {
+        let _ = write!(line, " since {}", human(tz, since, now));
+    }
+    match schedule.next_transition(now) {
+        Some(next) => {
+            let _ = write!(
+                line,
+                ", until {} ({} then)",
+                human(tz, next.at, now),
+                next.state
+            );
+        }
+        None => line.push_str(", with no change ahead"),
+    }
+    let _ = write!(line, " [{}]", tz.name());
+    line
+}
+
+/// One line per change over the next seven days.
+pub fn describe_week(schedule: &Schedule, now: DateTime<Utc>) -> String {
+    let tz = schedule.timezone();
+    let mut out = format!("{}\n", describe_now(schedule, now));
+    let changes: Vec<_> = schedule
+        .transitions(now + TimeDelta::nanoseconds(1), now + TimeDelta::days(7))
+        .collect();
+    if changes.is_empty() {
+        out.push_str("No changes in the next seven days.\n");
+    }
+    for tr in changes {
+        let local = tr.at.with_timezone(&tz);
+        let _ = writeln!(
+            out,
+            "  {}  {}",
+            local.format("%a %d %b %H:%M"),
+            label(tr.state)
+        );
+    }
+    out
+}

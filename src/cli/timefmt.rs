@@ -1,0 +1,39 @@
+//! Instants as the CLI prints and reads them.
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use chrono_tz::Tz;
+
+use super::Failure;
+use crate::core::schedule::horizon;
+
+/// RFC 3339 with the zone's offset, e.g. `2026-11-23T17:00:00+00:00`.
+pub fn rfc3339_in(tz: Tz, t: DateTime<Utc>) -> String {
+    t.with_timezone(&tz)
+        .to_rfc3339_opts(SecondsFormat::AutoSi, false)
+}
+
+/// An RFC 3339 instant within the schedule's horizon.
+pub fn parse_instant(text: &str) -> Result<DateTime<Utc>, Failure> {
+    let t = DateTime::parse_from_rfc3339(text)
+        .map_err(|e| Failure::Usage(format!("bad instant \"{text}\": {e}; expected RFC 3339, e.g. 2026-11-23T17:30:00Z or 2026-11-23T17:30:00+00:00")))?
+        .to_utc();
+    let h = horizon();
+    if !h.contains(t) {
+        return Err(Failure::Usage(format!(
+            "instant {text} is outside the supported range 1970-01-01 to 2100-12-31"
+        )));
+    }
+    Ok(t)
+}
+
+/// A short local time for people: `17:00` today, `Tue 09:00` within a week, else the date.
+pub fn human(tz: Tz, t: DateTime<Utc>, now: DateTime<Utc>) -> String {
+    let local = t.with_timezone(&tz);
+    let days = (local.date_naive() - now.with_timezone(&tz).date_naive()).num_days();
+    match days {
+        0 => local.format("%H:%M").to_string(),
+        1 => local.format("tomorrow %H:%M").to_string(),
+        2..=6 => local.format("%a %H:%M").to_string(),
+        _ => local.format("%a %-d %b %Y %H:%M").to_string(),
+    }
+}

@@ -1,0 +1,178 @@
+//! Reading the layers (built-in default, organisation policy, user file) and merging them:
+//! a later layer replaces a key whole; `[holidays]` merges key by key; keys the policy
+//! locks may not appear in the user's file.
+
+use std::ops::Range;
+
+use toml::Spanned;
+
+use super::error::ConfigError;
+use super::raw::{RawConfig, RawHours, RawPeriod};
+use super::source::Source;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    Default,
+    Policy,
+    User,
+}
+
+pub struct Layer {
+    pub role: Role,
+    pub source: Source,
+    pub raw: RawConfig,
+}
+
+impl Layer {
+    /// Parses a layer's text; a syntax or shape error is reported at its place.
+    pub fn parse(role: Role, source: Source) -> Result<Self, ConfigError> {
+        match toml::from_str::<RawConfig>(&source.text) {
+            Ok(raw) => Ok(Self { role, source, raw }),
+            Err(e) => Err(ConfigError {
+                location: e.span().map(|span| source.locate(&span)),
+                message: e.message().to_string(),
+            }),
+        }
+    }
+
+    pub fn error_at(&self, span: &Range<usize>, message: impl Into<String>) -> ConfigError {
+        ConfigError {
+            location: Some(self.source.locate(span)),
+            message: message.into(),
+        }
+    }
+}
+
+/// A value and the index of the layer it came from.
+pub struct Sourced<'a, T> {
+    pub layer: &'a Layer,
+    pub value: &'a T,
+}
+
+impl<T> Clone for Sourced<'_, T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<T> Copy for Sourced<'_, T> {}
+
+pub type Dates = Spanned<Vec<Spanned<toml::Value>>>;
+pub type Periods = Spanned<Vec<Spanned<RawPeriod>>>;
+
+/// The winning value of every key.
+#[derive(Default)]
+pub struct Merged<'a> {
+    pub timezone: Option<Sourced<'a, Spanned<String>>>,
+    pub contracted: Option<Sourced<'a, Spanned<String>>>,
+    pub hours: Option<Sourced<'a, Spanned<RawHours>>>,
+    pub region: Option<Sourced<'a, Spanned<String>>>,
+    pub extra: Option<Sourced<'a, Dates>>,
+    pub removed: Option<Sourced<'a, Dates>>,
+    pub leave: Option<Sourced<'a, Periods>>,
+    pub on_call: Option<Sourced<'a, Periods>>,
+}
+
+/// Keys a policy may lock. Locking `holidays` locks all three of its keys.
+pub const LOCKABLE: [&str; 9] = [
+    "timezone",
+    "contracted",
+    "hours",
+    "holidays",
+    "holidays.region",
+    "holidays.extra",
+    "holidays.removed",
+    "leave",
+    "on_call",
+];
+
+struct Lock<'a> {
+    key: &'a str,
+    layer: &'a Layer,
+    span: Range<usize>,
+}
+
+pub fn merge(layers: &[Layer]) -> (Merged<'_>, Vec<ConfigError>) {
+    let mut merged = Merged::default();
+    let mut errors = Vec::new();
+    let mut locks: Vec<Lock> = Vec::new();
+
+    for layer in layers {
+        let raw = &layer.raw;
+        for (key, span) in keys_set(raw) {
+            let locked_by = locks.iter().find(|l| {
+                l.key == key || key.strip_prefix("holidays.").is_some() && l.key == "holidays"
+            });
+            if let (Role::User, Some(lock)) = (layer.role, locked_by) {
+                errors.push(layer.error_at(
+                    &span,
+                    format!(
+                        "`{key}` is locked by the organisation policy ({}); remove it from this file or ask IT to change the policy",
+                        lock.layer.source.locate(&lock.span)
+                    ),
+                ));
+            }
+        }
+        if let Some(lock) = &raw.lock {
+            if layer.role != Role::Policy {
+                errors.push(layer.error_at(&lock.span(), "`lock` belongs in the organisation policy (/etc/clockoff/policy.toml), not here"));
+            }
+            for key in lock.get_ref() {
+                match LOCKABLE.iter().find(|k| **k == key.get_ref()) {
+                    Some(k) => locks.push(Lock {
+                        key: k,
+                        layer,
+                        span: key.span(),
+                    }),
+                    None => errors.push(layer.error_at(
+                        &key.span(),
+                        format!(
+                            "cannot lock unknown key \"{}\": expected one of {}",
+                            key.get_ref(),
+                            LOCKABLE.join(", ")
+                        ),
+                    )),
+                }
+            }
+        }
+
+        replace(&mut merged.timezone, layer, &raw.timezone);
+        replace(&mut merged.contracted, layer, &raw.contracted);
+        replace(&mut merged.hours, layer, &raw.hours);
+        if let Some(holidays) = &raw.holidays {
+            replace(&mut merged.region, layer, &holidays.region);
+            replace(&mut merged.extra, layer, &holidays.extra);
+            replace(&mut merged.removed, layer, &holidays.removed);
+        }
+        replace(&mut merged.leave, layer, &raw.leave);
+        replace(&mut merged.on_call, layer, &raw.on_call);
+    }
+    (merged, errors)
+}
+
+/// A later layer's value, when it sets one, replaces the earlier.
+fn replace<'a, T>(slot: &mut Option<Sourced<'a, T>>, layer: &'a Layer, value: &'a Option<T>) {
+    if let Some(value) = value {
+        *slot = Some(Sourced { layer, value });
+    }
+}
+
+/// The keys a layer sets, with where it sets them.
+fn keys_set(raw: &RawConfig) -> Vec<(&'static str, Range<usize>)> {
+    let mut keys = Vec::new();
+    let mut add = |key, span: Option<Range<usize>>| {
+        if let Some(span) = span {
+            keys.push((key, span));
+        }
+    };
+    add("timezone", raw.timezone.as_ref().map(Spanned::span));
+    add("contracted", raw.contracted.as_ref().map(Spanned::span));
+    add("hours", raw.hours.as_ref().map(Spanned::span));
+    if let Some(h) = &raw.holidays {
+        add("holidays.region", h.region.as_ref().map(Spanned::span));
+        add("holidays.extra", h.extra.as_ref().map(Spanned::span));
+        add("holidays.removed", h.removed.as_ref().map(Spanned::span));
+    }
+    add("leave", raw.leave.as_ref().map(Spanned::span));
+    add("on_call", raw.on_call.as_ref().map(Spanned::span));
+    keys
+}

@@ -1,0 +1,62 @@
+//! The config file as written: every value keeps its span so errors can point at it.
+
+use serde::Deserialize;
+use toml::Spanned;
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawConfig {
+    pub timezone: Option<Spanned<String>>,
+    pub contracted: Option<Spanned<String>>,
+    pub hours: Option<Spanned<RawHours>>,
+    pub holidays: Option<RawHolidays>,
+    pub leave: Option<Spanned<Vec<Spanned<RawPeriod>>>>,
+    pub on_call: Option<Spanned<Vec<Spanned<RawPeriod>>>>,
+    /// Only in the organisation policy: keys the user may not set.
+    pub lock: Option<Spanned<Vec<Spanned<String>>>>,
+}
+
+pub type RawRanges = Option<Vec<Spanned<String>>>;
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawHours {
+    pub monday: RawRanges,
+    pub tuesday: RawRanges,
+    pub wednesday: RawRanges,
+    pub thursday: RawRanges,
+    pub friday: RawRanges,
+    pub saturday: RawRanges,
+    pub sunday: RawRanges,
+}
+
+impl RawHours {
+    /// Monday first, with each day's key name.
+    pub fn days(&self) -> [(&'static str, &RawRanges); 7] {
+        [
+            ("monday", &self.monday),
+            ("tuesday", &self.tuesday),
+            ("wednesday", &self.wednesday),
+            ("thursday", &self.thursday),
+            ("friday", &self.friday),
+            ("saturday", &self.saturday),
+            ("sunday", &self.sunday),
+        ]
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawHolidays {
+    pub region: Option<Spanned<String>>,
+    pub extra: Option<Spanned<Vec<Spanned<toml::Value>>>>,
+    pub removed: Option<Spanned<Vec<Spanned<toml::Value>>>>,
+}
+
+/// A `[[leave]]` or `[[on_call]]` block. Dates may be strings or TOML date literals.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPeriod {
+    pub from: Spanned<toml::Value>,
+    pub to: Spanned<toml::Value>,
+}

@@ -1,0 +1,282 @@
+//! The merged raw values turned into checked, typed configuration. Every problem found is
+//! reported (not just the first), each at its place.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, Utc};
+use chrono_tz::Tz;
+use toml::Spanned;
+
+use super::error::ConfigError;
+use super::layers::{Dates, Merged, Periods, Sourced};
+use super::{Config, HolidayRules, ZoneSource};
+use crate::core::civil::resolve_local;
+use crate::core::duration::parse_duration;
+use crate::core::holidays::{Region, bank_holidays};
+use crate::core::hours::{DailyRange, WeeklyHours};
+use crate::core::spans::Span;
+
+const MAX_CONTRACTED: Duration = Duration::from_secs(168 * 3600);
+
+pub fn validate(
+    merged: &Merged,
+    system_zone: impl FnOnce() -> (Tz, ZoneSource),
+    errors: &mut Vec<ConfigError>,
+) -> Option<Config> {
+    let before = errors.len();
+    let (timezone, timezone_source) =
+        match merged.timezone {
+            Some(tz) => match tz.value.get_ref().parse::<Tz>() {
+                Ok(zone) => (zone, ZoneSource::Configured),
+                Err(_) => {
+                    errors.push(err(tz, format!(
+                    "unknown time zone \"{}\": expected an IANA name such as \"Europe/London\"",
+                    tz.value.get_ref()
+                )));
+                    (Tz::UTC, ZoneSource::Configured)
+                }
+            },
+            None => system_zone(),
+        };
+
+    let contracted = merged
+        .contracted
+        .and_then(|c| match parse_duration(c.value.get_ref()) {
+            Ok(d) if d <= MAX_CONTRACTED => Some(d),
+            Ok(_) => {
+                errors.push(err(
+                    c,
+                    "contracted hours cannot exceed 168h, the length of a week",
+                ));
+                None
+            }
+            Err(message) => {
+                errors.push(err(c, format!("contracted: {message}")));
+                None
+            }
+        });
+
+    let hours = merged
+        .hours
+        .map(|h| weekly_hours(h, errors))
+        .unwrap_or_default();
+
+    let region = match merged.region {
+        Some(r) => r.value.get_ref().parse::<Region>().unwrap_or_else(|()| {
+            errors.push(err(
+                r,
+                format!(
+                    "unknown holiday region \"{}\": expected one of {}",
+                    r.value.get_ref(),
+                    Region::NAMES.map(|n| format!("\"{n}\"")).join(", ")
+                ),
+            ));
+            Region::None
+        }),
+        None => Region::None,
+    };
+    let extra = merged
+        .extra
+        .map(|d| dates(d, "holidays.extra", errors))
+        .unwrap_or_default();
+    let removed = merged
+        .removed
+        .map(|d| dates(d, "holidays.removed", errors))
+        .unwrap_or_default();
+    if let Some(list) = merged.removed {
+        for (item, date) in list.value.get_ref().iter().zip(&removed) {
+            let built_in = bank_holidays(region, date.year())
+                .iter()
+                .any(|h| h.date == *date);
+            if !built_in {
+                errors.push(list.layer.error_at(
+                    &item.span(),
+                    format!("holidays.removed: {date} is not a built-in {region} bank holiday"),
+                ));
+            }
+        }
+    }
+
+    let leave = merged
+        .leave
+        .map(|l| leave_periods(l, errors))
+        .unwrap_or_default();
+    let on_call = merged
+        .on_call
+        .map(|o| on_call_periods(o, timezone, errors))
+        .unwrap_or_default();
+
+    (errors.len() == before).then(|| Config {
+        timezone,
+        timezone_source,
+        contracted: contracted.unwrap_or_default(),
+        hours,
+        holidays: HolidayRules {
+            region,
+            extra,
+            removed,
+        },
+        leave,
+        on_call,
+    })
+}
+
+fn err<T>(from: Sourced<Spanned<T>>, message: impl Into<String>) -> ConfigError {
+    from.layer.error_at(&from.value.span(), message)
+}
+
+fn weekly_hours(
+    h: Sourced<Spanned<crate::config::raw::RawHours>>,
+    errors: &mut Vec<ConfigError>,
+) -> WeeklyHours {
+    let raw_days = h.value.get_ref().days();
+    let mut days: [Vec<DailyRange>; 7] = Default::default();
+    let mut spans: [Vec<std::ops::Range<usize>>; 7] = Default::default();
+    for (i, (day, ranges)) in raw_days.iter().enumerate() {
+        for text in ranges.iter().flatten() {
+            match DailyRange::parse(text.get_ref()) {
+                Ok(range) => {
+                    days[i].push(range);
+                    spans[i].push(text.span());
+                }
+                Err(e) => errors.push(
+                    h.layer
+                        .error_at(&text.span(), format!("hours.{day}: {}", e.0)),
+                ),
+            }
+        }
+    }
+    let hours = WeeklyHours::new(days);
+    for overlap in hours.overlaps() {
+        let (first_day, first) = overlap.first;
+        let (second_day, second) = overlap.second;
+        let name = |d: chrono::Weekday| raw_days[d.num_days_from_monday() as usize].0;
+        let range = |d: chrono::Weekday, i: usize| hours.on(d)[i];
+        errors.push(h.layer.error_at(
+            &spans[second_day.num_days_from_monday() as usize][second],
+            format!(
+                "hours.{}: \"{}\" overlaps \"{}\" on {}; ranges may touch but not overlap",
+                name(second_day),
+                range(second_day, second),
+                range(first_day, first),
+                name(first_day),
+            ),
+        ));
+    }
+    hours
+}
+
+fn dates(list: Sourced<Dates>, key: &str, errors: &mut Vec<ConfigError>) -> Vec<NaiveDate> {
+    list.value
+        .get_ref()
+        .iter()
+        .filter_map(|item| match parse_date(item.get_ref()) {
+            Some(d) => Some(d),
+            None => {
+                errors.push(list.layer.error_at(
+                    &item.span(),
+                    format!(
+                        "{key}: expected a date \"YYYY-MM-DD\", found {}",
+                        item.get_ref()
+                    ),
+                ));
+                None
+            }
+        })
+        .collect()
+}
+
+fn leave_periods(
+    list: Sourced<Periods>,
+    errors: &mut Vec<ConfigError>,
+) -> Vec<(NaiveDate, NaiveDate)> {
+    let mut periods = Vec::new();
+    for period in list.value.get_ref() {
+        let p = period.get_ref();
+        let mut date = |v: &Spanned<toml::Value>, key| {
+            let d = parse_date(v.get_ref());
+            if d.is_none() {
+                errors.push(list.layer.error_at(
+                    &v.span(),
+                    format!(
+                        "leave.{key}: expected a date \"YYYY-MM-DD\", found {}",
+                        v.get_ref()
+                    ),
+                ));
+            }
+            d
+        };
+        let (from, to) = (date(&p.from, "from"), date(&p.to, "to"));
+        if let (Some(from), Some(to)) = (from, to) {
+            if to < from {
+                errors.push(list.layer.error_at(
+                    &p.to.span(),
+                    format!("leave ends ({to}) before it starts ({from})"),
+                ));
+            } else {
+                periods.push((from, to));
+            }
+        }
+    }
+    periods
+}
+
+fn on_call_periods(list: Sourced<Periods>, tz: Tz, errors: &mut Vec<ConfigError>) -> Vec<Span> {
+    let mut spans = Vec::new();
+    for period in list.value.get_ref() {
+        let p = period.get_ref();
+        let mut instant = |v: &Spanned<toml::Value>, key| {
+            let t = parse_instant(v.get_ref(), tz);
+            if t.is_none() {
+                errors.push(list.layer.error_at(
+                    &v.span(),
+                    format!("on_call.{key}: expected a local date-time \"YYYY-MM-DDTHH:MM\" or RFC 3339 with an offset, found {}", v.get_ref()),
+                ));
+            }
+            t
+        };
+        let (from, to) = (instant(&p.from, "from"), instant(&p.to, "to"));
+        if let (Some(from), Some(to)) = (from, to) {
+            if to <= from {
+                errors.push(
+                    list.layer
+                        .error_at(&p.to.span(), "on-call window ends before it starts"),
+                );
+            } else {
+                spans.push(Span::new(from, to));
+            }
+        }
+    }
+    spans
+}
+
+/// A date from a string or a TOML date literal.
+fn parse_date(value: &toml::Value) -> Option<NaiveDate> {
+    let text = match value {
+        toml::Value::String(s) => s.clone(),
+        toml::Value::Datetime(d) if d.time.is_none() && d.offset.is_none() => d.to_string(),
+        _ => return None,
+    };
+    NaiveDate::parse_from_str(&text, "%Y-%m-%d").ok()
+}
+
+/// An instant from RFC 3339 with an offset, or a local date-time read in `tz`.
+fn parse_instant(value: &toml::Value, tz: Tz) -> Option<DateTime<Utc>> {
+    let text = match value {
+        toml::Value::String(s) => s.clone(),
+        toml::Value::Datetime(d) if d.date.is_some() && d.time.is_some() => d.to_string(),
+        _ => return None,
+    };
+    if let Ok(t) = DateTime::parse_from_rfc3339(&text) {
+        return Some(t.to_utc());
+    }
+    [
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%d %H:%M",
+        "%Y-%m-%d %H:%M:%S",
+    ]
+    .iter()
+    .find_map(|f| NaiveDateTime::parse_from_str(&text, f).ok())
+    .map(|local| resolve_local(tz, local))
+}

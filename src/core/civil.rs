@@ -1,0 +1,100 @@
+//! Wall-clock (civil) time in a zone, mapped to instants the way RFC 5545 does it:
+//! a local time in a spring-forward gap is read with the offset from before the gap (so it
+//! lands that many minutes later); an ambiguous local time in the autumn overlap is its first
+//! occurrence.
+
+use chrono::{
+    DateTime, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeDelta, TimeZone, Utc,
+};
+use chrono_tz::Tz;
+
+/// The instant a local wall-clock time denotes in `tz`.
+pub fn resolve_local(tz: Tz, local: NaiveDateTime) -> DateTime<Utc> {
+    match tz.from_local_datetime(&local) {
+        LocalResult::Single(t) => t.to_utc(),
+        LocalResult::Ambiguous(first, _) => first.to_utc(),
+        LocalResult::None => {
+            // No zone has two transitions within a day, so the offset a day earlier is the
+            // offset in force just before this gap.
+            let before = local.and_utc() - TimeDelta::days(1);
+            let offset = tz.offset_from_utc_datetime(&before.naive_utc());
+            let seconds = chrono::Offset::fix(&offset).local_minus_utc();
+            (local - TimeDelta::seconds(i64::from(seconds))).and_utc()
+        }
+    }
+}
+
+/// The first instant of a local calendar day (midnight, or later if midnight is in a gap).
+pub fn midnight(tz: Tz, date: NaiveDate) -> DateTime<Utc> {
+    resolve_local(tz, date.and_time(NaiveTime::MIN))
+}
+
+/// The local calendar date of an instant.
+pub fn local_date(tz: Tz, t: DateTime<Utc>) -> NaiveDate {
+    t.with_timezone(&tz).date_naive()
+}
+
+/// A cheap bound: every instant whose local time is at or after `local` in any zone is at
+/// or after this (UTC offsets never exceed +14 h).
+pub fn earliest_instant_for(local: NaiveDateTime) -> DateTime<Utc> {
+    local.and_utc() - TimeDelta::hours(14)
+}
+
+/// A cheap bound: every instant whose local time is at or before `local` in any zone is at
+/// or before this (UTC offsets are never below -12 h).
+pub fn latest_instant_for(local: NaiveDateTime) -> DateTime<Utc> {
+    local.and_utc() + TimeDelta::hours(12)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono_tz::{America::New_York, Australia::Lord_Howe, Europe::London};
+
+    fn local(s: &str) -> NaiveDateTime {
+        NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M").unwrap()
+    }
+    fn utc(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().to_utc()
+    }
+
+    #[test]
+    fn gap_times_are_read_with_the_offset_before_the_gap() {
+        // London springs forward at 01:00 GMT on 2026-03-29; 01:30 does not exist.
+        assert_eq!(
+            resolve_local(London, local("2026-03-29T01:30")),
+            utc("2026-03-29T01:30:00Z")
+        );
+        // New York: 02:30 does not exist on 2026-03-08; read at -05:00.
+        assert_eq!(
+            resolve_local(New_York, local("2026-03-08T02:30")),
+            utc("2026-03-08T07:30:00Z")
+        );
+        // Lord Howe's gap is 30 minutes (02:00 +10:30 -> 02:30 +11:00).
+        assert_eq!(
+            resolve_local(Lord_Howe, local("2026-10-04T02:15")),
+            utc("2026-10-03T15:45:00Z")
+        );
+    }
+
+    #[test]
+    fn ambiguous_times_are_their_first_occurrence() {
+        // London falls back at 02:00 BST on 2026-10-25; 01:30 happens twice.
+        assert_eq!(
+            resolve_local(London, local("2026-10-25T01:30")),
+            utc("2026-10-25T00:30:00Z")
+        );
+        assert_eq!(
+            resolve_local(Lord_Howe, local("2026-04-05T01:45")),
+            utc("2026-04-04T14:45:00Z")
+        );
+    }
+
+    #[test]
+    fn local_date_follows_the_zone() {
+        assert_eq!(
+            local_date(New_York, utc("2026-07-01T03:00:00Z")),
+            NaiveDate::from_ymd_opt(2026, 6, 30).unwrap()
+        );
+    }
+}

@@ -1,0 +1,105 @@
+//! Durations as people write them in config and on the command line: `0s`, `90s`, `10m`,
+//! `37h`, `1h30m`, `7h24m30s`. Units in descending order, each at most once.
+
+use std::time::Duration;
+
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    let expected = || {
+        format!("bad duration \"{s}\": expected e.g. \"30m\", \"37h\" or \"1h30m\" (units h, m, s)")
+    };
+    let mut rest = s.trim();
+    if rest.is_empty() {
+        return Err(expected());
+    }
+    let mut total: u64 = 0;
+    let mut last_unit_rank = 0;
+    while !rest.is_empty() {
+        let digits = rest
+            .find(|c: char| !c.is_ascii_digit())
+            .ok_or_else(expected)?;
+        if digits == 0 {
+            return Err(expected());
+        }
+        let value: u64 = rest[..digits].parse().map_err(|_| expected())?;
+        let unit = rest[digits..].chars().next().ok_or_else(expected)?;
+        let (rank, seconds) = match unit {
+            'h' => (1, 3600),
+            'm' => (2, 60),
+            's' => (3, 1),
+            _ => return Err(expected()),
+        };
+        if rank <= last_unit_rank {
+            return Err(expected());
+        }
+        last_unit_rank = rank;
+        total = value
+            .checked_mul(seconds)
+            .and_then(|v| total.checked_add(v))
+            .ok_or_else(|| format!("duration \"{s}\" is too long"))?;
+        rest = &rest[digits + 1..];
+    }
+    Ok(Duration::from_secs(total))
+}
+
+/// The shortest form that parses back to the same value, e.g. `1h30m`.
+pub fn format_duration(d: Duration) -> String {
+    let secs = d.as_secs();
+    let (h, m, s) = (secs / 3600, secs / 60 % 60, secs % 60);
+    let mut out = String::new();
+    if h > 0 {
+        out += &format!("{h}h");
+    }
+    if m > 0 {
+        out += &format!("{m}m");
+    }
+    if s > 0 || out.is_empty() {
+        out += &format!("{s}s");
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_the_documented_forms() {
+        for (text, secs) in [
+            ("0s", 0),
+            ("90s", 90),
+            ("10m", 600),
+            ("37h", 37 * 3600),
+            ("1h30m", 5400),
+            ("7h24m30s", 26670),
+        ] {
+            assert_eq!(
+                parse_duration(text),
+                Ok(Duration::from_secs(secs)),
+                "{text}"
+            );
+            assert_eq!(
+                parse_duration(&format_duration(Duration::from_secs(secs))),
+                Ok(Duration::from_secs(secs))
+            );
+        }
+    }
+
+    #[test]
+    fn rejects_everything_else() {
+        for bad in [
+            "",
+            "h",
+            "10",
+            "1.5h",
+            "30m1h",
+            "1h1h",
+            "-1h",
+            "1d",
+            "1 h",
+            "99999999999999999999h",
+            "18446744073709551615h",
+        ] {
+            assert!(parse_duration(bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,294 @@
+//! Weekly working hours: any number of wall-clock ranges per weekday. A range whose end is
+//! not after its start crosses midnight into the next day.
+
+use std::fmt;
+
+use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, NaiveTime, TimeDelta, Utc, Weekday};
+use chrono_tz::Tz;
+
+use super::civil::{earliest_instant_for, latest_instant_for, local_date, resolve_local};
+
+const MINUTES_PER_DAY: u16 = 24 * 60;
+
+/// A wall-clock time of day at minute resolution; 24:00 is allowed only as a range's end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct TimeOfDay(u16);
+
+impl TimeOfDay {
+    pub fn minutes(self) -> u16 {
+        self.0
+    }
+
+    /// Parses `HH:MM`, 00:00 to 24:00.
+    fn parse(s: &str) -> Option<Self> {
+        let (h, m) = s.split_once(':')?;
+        if h.len() != 2 || m.len() != 2 || !(h.bytes().chain(m.bytes())).all(|b| b.is_ascii_digit())
+        {
+            return None;
+        }
+        let (h, m): (u16, u16) = (h.parse().ok()?, m.parse().ok()?);
+        let minutes = h * 60 + m;
+        (m < 60 && minutes <= MINUTES_PER_DAY).then_some(Self(minutes))
+    }
+}
+
+impl fmt::Display for TimeOfDay {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:02}:{:02}", self.0 / 60, self.0 % 60)
+    }
+}
+
+/// One working range on a day, e.g. `09:00-17:00` or `22:00-06:00`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DailyRange {
+    start: TimeOfDay,
+    end: TimeOfDay,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RangeError(pub String);
+
+impl DailyRange {
+    /// Parses `HH:MM-HH:MM`.
+    pub fn parse(s: &str) -> Result<Self, RangeError> {
+        let expected = || {
+            RangeError(format!(
+                "bad time range \"{s}\": expected \"HH:MM-HH:MM\" with times from 00:00 to 24:00, e.g. \"09:00-17:00\" or \"22:00-06:00\""
+            ))
+        };
+        let (start, end) = s.split_once('-').ok_or_else(expected)?;
+        let start = TimeOfDay::parse(start.trim()).ok_or_else(expected)?;
+        let end = TimeOfDay::parse(end.trim()).ok_or_else(expected)?;
+        if start.0 == MINUTES_PER_DAY {
+            return Err(RangeError(format!(
+                "bad time range \"{s}\": a range cannot start at 24:00; write 00:00 on the next day"
+            )));
+        }
+        Ok(Self { start, end })
+    }
+
+    pub fn start(self) -> TimeOfDay {
+        self.start
+    }
+
+    pub fn end(self) -> TimeOfDay {
+        self.end
+    }
+
+    /// Minutes from the start of its day to its end (more than a day's worth when it crosses
+    /// midnight). Length is at most 24 hours.
+    fn end_offset_minutes(self) -> u16 {
+        if self.end > self.start {
+            self.end.0
+        } else {
+            self.end.0 + MINUTES_PER_DAY
+        }
+    }
+
+    /// Local start and end when the range begins on `date`.
+    pub fn local_on(self, date: NaiveDate) -> (NaiveDateTime, NaiveDateTime) {
+        let midnight = date.and_time(NaiveTime::MIN);
+        (
+            midnight + TimeDelta::minutes(i64::from(self.start.0)),
+            midnight + TimeDelta::minutes(i64::from(self.end_offset_minutes())),
+        )
+    }
+
+    /// The instants the range covers when it begins on `date`; empty when DST swallows it.
+    pub fn instants_on(self, tz: Tz, date: NaiveDate) -> (DateTime<Utc>, DateTime<Utc>) {
+        let (start, end) = self.local_on(date);
+        (resolve_local(tz, start), resolve_local(tz, end))
+    }
+}
+
+impl fmt::Display for DailyRange {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}-{}", self.start, self.end)
+    }
+}
+
+/// The weekly pattern, Monday first.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct WeeklyHours {
+    days: [Vec<DailyRange>; 7],
+}
+
+/// Two ranges of the week that cover the same minute (indices into each day's list).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Overlap {
+    pub first: (Weekday, usize),
+    pub second: (Weekday, usize),
+}
+
+/// Searching for the next boundary looks this many days ahead at most; any non-empty pattern
+/// has one within two weeks.
+const SEARCH_DAYS: i64 = 16;
+
+impl WeeklyHours {
+    pub fn new(days: [Vec<DailyRange>; 7]) -> Self {
+        Self { days }
+    }
+
+    pub fn on(&self, day: Weekday) -> &[DailyRange] {
+        &self.days[day.num_days_from_monday() as usize]
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.days.iter().all(Vec::is_empty)
+    }
+
+    /// Pairs of ranges that overlap, including a night range spilling into the next day
+    /// (Sunday spills into Monday). Adjacent ranges (`..-06:00`, `06:00-..`) do not overlap.
+    pub fn overlaps(&self) -> Vec<Overlap> {
+        const WEEK: i32 = 7 * MINUTES_PER_DAY as i32;
+        let mut spans: Vec<(i32, i32, Weekday, usize)> = Vec::new();
+        for (d, ranges) in self.days.iter().enumerate() {
+            let day_start = d as i32 * i32::from(MINUTES_PER_DAY);
+            for (i, r) in ranges.iter().enumerate() {
+                let start = day_start + i32::from(r.start.0);
+                let end = day_start + i32::from(r.end_offset_minutes());
+                spans.push((start, end, weekday(d), i));
+            }
+        }
+        let mut found = Vec::new();
+        for (a, &(s1, e1, d1, i1)) in spans.iter().enumerate() {
+            for &(s2, e2, d2, i2) in &spans[a + 1..] {
+                // Minutes of the week form a circle: Sunday night runs into Monday morning.
+                let hit = |shift: i32| s1 < e2 + shift && s2 + shift < e1;
+                if [-WEEK, 0, WEEK].into_iter().any(hit) {
+                    found.push(Overlap {
+                        first: (d1, i1),
+                        second: (d2, i2),
+                    });
+                }
+            }
+        }
+        found
+    }
+
+    /// Whether `t` falls in a working range.
+    pub fn contains(&self, tz: Tz, t: DateTime<Utc>) -> bool {
+        let today = local_date(tz, t);
+        // A range that started up to two days before can still be running (night shift, DST).
+        (0..=2).any(|back| {
+            let date = today - TimeDelta::days(back);
+            self.on(date.weekday()).iter().any(|r| {
+                let (start, end) = r.instants_on(tz, date);
+                start <= t && t < end
+            })
+        })
+    }
+
+    /// The earliest range start or end strictly after `t`.
+    pub fn next_boundary_after(&self, tz: Tz, t: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        if self.is_empty() {
+            return None;
+        }
+        let first_day = local_date(tz, t) - TimeDelta::days(2);
+        let mut best: Option<DateTime<Utc>> = None;
+        for offset in 0..SEARCH_DAYS {
+            let date = first_day + TimeDelta::days(offset);
+            if best.is_some_and(|b| earliest_instant_for(date.and_time(NaiveTime::MIN)) > b) {
+                break;
+            }
+            for r in self.on(date.weekday()) {
+                let (start, end) = r.instants_on(tz, date);
+                if start == end {
+                    continue; // swallowed by a DST gap: no boundary at all
+                }
+                for b in [start, end] {
+                    if b > t && best.is_none_or(|best| b < best) {
+                        best = Some(b);
+                    }
+                }
+            }
+        }
+        best
+    }
+
+    /// The latest range start or end at or before `t`.
+    pub fn prev_boundary_at_or_before(&self, tz: Tz, t: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        if self.is_empty() {
+            return None;
+        }
+        let last_day = local_date(tz, t) + TimeDelta::days(1);
+        let mut best: Option<DateTime<Utc>> = None;
+        for offset in 0..SEARCH_DAYS {
+            let date = last_day - TimeDelta::days(offset);
+            // Ranges beginning on `date` end by local midnight two days on.
+            let latest = latest_instant_for((date + TimeDelta::days(2)).and_time(NaiveTime::MIN));
+            if best.is_some_and(|b| latest < b) {
+                break;
+            }
+            for r in self.on(date.weekday()) {
+                let (start, end) = r.instants_on(tz, date);
+                if start == end {
+                    continue;
+                }
+                for b in [start, end] {
+                    if b <= t && best.is_none_or(|best| b > best) {
+                        best = Some(b);
+                    }
+                }
+            }
+        }
+        best
+    }
+}
+
+fn weekday(index: usize) -> Weekday {
+    Weekday::try_from(index as u8).unwrap_or(Weekday::Mon)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn range(s: &str) -> DailyRange {
+        DailyRange::parse(s).unwrap()
+    }
+
+    #[test]
+    fn parses_ranges_and_rejects_bad_times() {
+        assert_eq!(range("09:00-17:00").to_string(), "09:00-17:00");
+        assert_eq!(range("22:00-06:00").end_offset_minutes(), 30 * 60);
+        assert_eq!(range("09:00-24:00").end_offset_minutes(), 24 * 60);
+        assert_eq!(range("00:00-00:00").end_offset_minutes(), 24 * 60);
+        for bad in [
+            "25:00-26:00",
+            "9-17",
+            "09:00",
+            "9:00-17:00",
+            "09:60-10:00",
+            "24:00-01:00",
+            "",
+            "09:00-17:00-18:00",
+            "+9:00-17:00",
+        ] {
+            assert!(DailyRange::parse(bad).is_err(), "{bad} should be rejected");
+        }
+    }
+
+    #[test]
+    fn finds_overlaps_within_a_day_and_across_midnight() {
+        let mut days: [Vec<DailyRange>; 7] = Default::default();
+        days[0] = vec![range("09:00-12:30"), range("12:30-17:30")];
+        assert!(
+            WeeklyHours::new(days.clone()).overlaps().is_empty(),
+            "adjacent is fine"
+        );
+
+        days[0] = vec![range("09:00-13:00"), range("12:30-17:30")];
+        assert_eq!(WeeklyHours::new(days.clone()).overlaps().len(), 1);
+
+        days[0] = vec![range("05:00-09:00")];
+        days[6] = vec![range("22:00-06:00")]; // Sunday night runs into Monday
+        let overlaps = WeeklyHours::new(days.clone()).overlaps();
+        assert_eq!(overlaps.len(), 1);
+        assert_eq!(overlaps[0].first, (Weekday::Mon, 0));
+        assert_eq!(overlaps[0].second, (Weekday::Sun, 0));
+
+        days[0] = vec![range("06:00-09:00")];
+        assert!(WeeklyHours::new(days).overlaps().is_empty());
+    }
+}

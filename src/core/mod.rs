@@ -1,0 +1,10 @@
+//! The pure core: no I/O, no async, no D-Bus. Time comes in as arguments or through a
+//! [`clock::Clock`].
+
+pub mod civil;
+pub mod clock;
+pub mod duration;
+pub mod holidays;
+pub mod hours;
+pub mod schedule;
+pub mod spans;

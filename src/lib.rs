@@ -1,0 +1,6 @@
+//! clockoff: a right-to-disconnect agent. The library holds everything; the binaries parse
+//! arguments and call in.
+
+pub mod cli;
+pub mod config;
+pub mod core;

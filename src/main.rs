@@ -1,0 +1,9 @@
+use std::process::ExitCode;
+
+use clap::Parser;
+use clockoff::cli::{Cli, run};
+use clockoff::core::clock::SystemClock;
+
+fn main() -> ExitCode {
+    run(Cli::parse(), &SystemClock)
+}
