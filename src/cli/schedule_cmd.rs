@@ -62,7 +62,7 @@ pub fn run(cmd: ScheduleCommand, paths: &ConfigPaths, clock: &dyn Clock) -> Resu
     // Check arguments before reading config, so a typo is reported as such.
     match cmd {
         ScheduleCommand::At { instant } => {
-            let t = parse_instant(&instant)?;
+            let t = parse_instant("instant", &instant)?;
             let schedule = load_config(paths)?.schedule();
             let tz = schedule.timezone();
             let span = schedule.state_at(t);
@@ -73,7 +73,7 @@ pub fn run(cmd: ScheduleCommand, paths: &ConfigPaths, clock: &dyn Clock) -> Resu
             })
         }
         ScheduleCommand::Transitions { from, to } => {
-            let (from, to) = (parse_instant(&from)?, parse_instant(&to)?);
+            let (from, to) = (parse_instant("--from", &from)?, parse_instant("--to", &to)?);
             if to < from {
                 return Err(Failure::Usage("--to is before --from".into()));
             }

@@ -12,15 +12,18 @@ pub fn rfc3339_in(tz: Tz, t: DateTime<Utc>) -> String {
         .to_rfc3339_opts(SecondsFormat::AutoSi, false)
 }
 
-/// An RFC 3339 instant within the schedule's horizon.
-pub fn parse_instant(text: &str) -> Result<DateTime<Utc>, Failure> {
+/// An RFC 3339 instant within the schedule's horizon; `what` names the argument.
+pub fn parse_instant(what: &str, text: &str) -> Result<DateTime<Utc>, Failure> {
     let t = DateTime::parse_from_rfc3339(text)
-        .map_err(|e| Failure::Usage(format!("bad instant \"{text}\": {e}; expected RFC 3339, e.g. 2026-11-23T17:30:00Z or 2026-11-23T17:30:00+00:00")))?
+        .map_err(|_| {
+            Failure::Usage(format!(
+                "{what}: \"{text}\" is not an RFC 3339 instant; write e.g. 2026-11-23T17:30:00Z or 2026-11-23T17:30:00+00:00"
+            ))
+        })?
         .to_utc();
-    let h = horizon();
-    if !h.contains(t) {
+    if !horizon().contains(t) {
         return Err(Failure::Usage(format!(
-            "instant {text} is outside the supported range 1970-01-01 to 2100-12-31"
+            "{what}: {text} is outside the supported range 1970-01-01 to 2100-12-31"
         )));
     }
     Ok(t)

@@ -28,10 +28,16 @@ impl Layer {
     pub fn parse(role: Role, source: Source) -> Result<Self, ConfigError> {
         match toml::from_str::<RawConfig>(&source.text) {
             Ok(raw) => Ok(Self { role, source, raw }),
-            Err(e) => Err(ConfigError {
-                location: e.span().map(|span| source.locate(&span)),
-                message: e.message().to_string(),
-            }),
+            Err(e) => {
+                let key = e
+                    .span()
+                    .and_then(|span| source.text.get(span))
+                    .unwrap_or_default();
+                Err(ConfigError {
+                    location: e.span().map(|span| source.locate(&span)),
+                    message: plain_message(e.message(), key),
+                })
+            }
         }
     }
 
@@ -41,6 +47,35 @@ impl Layer {
             message: message.into(),
         }
     }
+}
+
+/// The parser's message in the user's terms: our internal type names never show.
+fn plain_message(message: &str, at: &str) -> String {
+    const SHAPES: [(&str, &str); 4] = [
+        (
+            "struct RawHours",
+            "an [hours] table of weekdays, e.g. monday = [\"09:00-17:00\"]",
+        ),
+        (
+            "struct RawHolidays",
+            "a [holidays] table with region, extra, removed",
+        ),
+        ("struct RawPeriod", "a table with `from` and `to`"),
+        ("struct RawConfig", "a table"),
+    ];
+    if message == "duplicate key" {
+        return format!(
+            "duplicate key `{}`: each key may be set once per table",
+            at.trim()
+        );
+    }
+    for (internal, plain) in SHAPES {
+        if let Some(i) = message.find(internal) {
+            // Drop serde's " with N elements" tail along with the name.
+            return format!("{}{plain}", &message[..i]);
+        }
+    }
+    message.to_string()
 }
 
 /// A value and the index of the layer it came from.

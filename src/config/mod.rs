@@ -163,11 +163,11 @@ pub fn load(paths: &ConfigPaths) -> Result<(Config, Vec<String>), ConfigErrors> 
             roles.push(Role::User);
         }
     }
-    let names = sources.iter().map(|s| s.name.clone()).collect();
+    let names: Vec<String> = sources.iter().map(|s| s.name.clone()).collect();
     let config = from_sources(roles.into_iter().zip(sources), &mut errors);
     match config {
         Some(config) if errors.is_empty() => Ok((config, names)),
-        _ => Err(ConfigErrors(errors)),
+        _ => Err(in_file_order(errors, &names)),
     }
 }
 
@@ -192,8 +192,20 @@ pub fn from_text(name: &str, text: &str) -> Result<Config, ConfigErrors> {
     let mut errors = Vec::new();
     match from_sources(layers, &mut errors) {
         Some(config) if errors.is_empty() => Ok(config),
-        _ => Err(ConfigErrors(errors)),
+        _ => Err(in_file_order(errors, &[DEFAULT_NAME.into(), name.into()])),
     }
+}
+
+/// Errors as a reader meets them: files in the order they are read, then line and column.
+/// Errors with no place (a file that cannot be read) come first.
+fn in_file_order(mut errors: Vec<ConfigError>, files: &[String]) -> ConfigErrors {
+    errors.sort_by_key(|e| {
+        e.location.as_ref().map(|l| {
+            let file = files.iter().position(|f| *f == l.file);
+            (file, l.line, l.column)
+        })
+    });
+    ConfigErrors(errors)
 }
 
 fn from_sources(

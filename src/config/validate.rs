@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, NaiveTime, TimeDelta, Utc};
 use chrono_tz::Tz;
 use toml::Spanned;
 
@@ -14,6 +14,7 @@ use crate::core::civil::resolve_local;
 use crate::core::duration::parse_duration;
 use crate::core::holidays::{Region, bank_holidays};
 use crate::core::hours::{DailyRange, WeeklyHours};
+use crate::core::schedule::horizon;
 use crate::core::spans::Span;
 
 const MAX_CONTRACTED: Duration = Duration::from_secs(168 * 3600);
@@ -61,6 +62,7 @@ pub fn validate(
         .map(|h| weekly_hours(h, errors))
         .unwrap_or_default();
 
+    let region_errors = errors.len();
     let region = match merged.region {
         Some(r) => r.value.get_ref().parse::<Region>().unwrap_or_else(|()| {
             errors.push(err(
@@ -83,11 +85,18 @@ pub fn validate(
         .removed
         .map(|d| dates(d, "holidays.removed", errors))
         .unwrap_or_default();
-    if let Some(list) = merged.removed {
-        for (item, date) in list.value.get_ref().iter().zip(&removed) {
+    // With an unknown region, the region's own error says it all.
+    let region_known = errors.len() == region_errors;
+    if let Some(list) = merged.removed.filter(|_| region_known) {
+        for (item, date) in list
+            .value
+            .get_ref()
+            .iter()
+            .filter_map(|item| Some((item, parse_date(item.get_ref())?)))
+        {
             let built_in = bank_holidays(region, date.year())
                 .iter()
-                .any(|h| h.date == *date);
+                .any(|h| h.date == date);
             if !built_in {
                 errors.push(list.layer.error_at(
                     &item.span(),
@@ -176,7 +185,7 @@ fn dates(list: Sourced<Dates>, key: &str, errors: &mut Vec<ConfigError>) -> Vec<
                 errors.push(list.layer.error_at(
                     &item.span(),
                     format!(
-                        "{key}: expected a date \"YYYY-MM-DD\", found {}",
+                        "{key}: expected a date \"YYYY-MM-DD\" in 1970-2100, found {}",
                         item.get_ref()
                     ),
                 ));
@@ -199,7 +208,7 @@ fn leave_periods(
                 errors.push(list.layer.error_at(
                     &v.span(),
                     format!(
-                        "leave.{key}: expected a date \"YYYY-MM-DD\", found {}",
+                        "leave.{key}: expected a date \"YYYY-MM-DD\" in 1970-2100, found {}",
                         v.get_ref()
                     ),
                 ));
@@ -230,18 +239,23 @@ fn on_call_periods(list: Sourced<Periods>, tz: Tz, errors: &mut Vec<ConfigError>
             if t.is_none() {
                 errors.push(list.layer.error_at(
                     &v.span(),
-                    format!("on_call.{key}: expected a local date-time \"YYYY-MM-DDTHH:MM\" or RFC 3339 with an offset, found {}", v.get_ref()),
+                    format!("on_call.{key}: expected a local date-time \"YYYY-MM-DDTHH:MM\" or RFC 3339 with an offset, in 1970-2100, found {}", v.get_ref()),
                 ));
             }
             t
         };
         let (from, to) = (instant(&p.from, "from"), instant(&p.to, "to"));
+        let local = |t: DateTime<Utc>| t.with_timezone(&tz).format("%Y-%m-%d %H:%M %Z");
         if let (Some(from), Some(to)) = (from, to) {
             if to <= from {
-                errors.push(
-                    list.layer
-                        .error_at(&p.to.span(), "on-call window ends before it starts"),
-                );
+                errors.push(list.layer.error_at(
+                    &p.to.span(),
+                    format!(
+                        "on-call window ends ({}) at or before it starts ({})",
+                        local(to),
+                        local(from)
+                    ),
+                ));
             } else {
                 spans.push(Span::new(from, to));
             }
@@ -250,33 +264,63 @@ fn on_call_periods(list: Sourced<Periods>, tz: Tz, errors: &mut Vec<ConfigError>
     spans
 }
 
-/// A date from a string or a TOML date literal.
+/// A date from a string or a TOML date literal, within the supported years.
 fn parse_date(value: &toml::Value) -> Option<NaiveDate> {
     let text = match value {
         toml::Value::String(s) => s.clone(),
         toml::Value::Datetime(d) if d.time.is_none() && d.offset.is_none() => d.to_string(),
         _ => return None,
     };
-    NaiveDate::parse_from_str(&text, "%Y-%m-%d").ok()
+    let date = strict(&text, "%Y-%m-%d", NaiveDate::parse_from_str, |d, f| {
+        d.format(f).to_string()
+    })?;
+    within_horizon(date.and_time(NaiveTime::MIN).and_utc()).then_some(date)
 }
 
-/// An instant from RFC 3339 with an offset, or a local date-time read in `tz`.
+/// An instant from RFC 3339 with an offset, or a local date-time read in `tz`, within the
+/// supported years.
 fn parse_instant(value: &toml::Value, tz: Tz) -> Option<DateTime<Utc>> {
     let text = match value {
         toml::Value::String(s) => s.clone(),
         toml::Value::Datetime(d) if d.date.is_some() && d.time.is_some() => d.to_string(),
         _ => return None,
     };
-    if let Ok(t) = DateTime::parse_from_rfc3339(&text) {
-        return Some(t.to_utc());
-    }
-    [
-        "%Y-%m-%dT%H:%M",
-        "%Y-%m-%dT%H:%M:%S",
-        "%Y-%m-%d %H:%M",
-        "%Y-%m-%d %H:%M:%S",
-    ]
-    .iter()
-    .find_map(|f| NaiveDateTime::parse_from_str(&text, f).ok())
-    .map(|local| resolve_local(tz, local))
+    let t = match DateTime::parse_from_rfc3339(&text) {
+        Ok(t) => t.to_utc(),
+        Err(_) => {
+            let local = LOCAL_FORMATS.iter().find_map(|f| {
+                strict(&text, f, NaiveDateTime::parse_from_str, |t, f| {
+                    t.format(f).to_string()
+                })
+            })?;
+            resolve_local(tz, local)
+        }
+    };
+    within_horizon(t).then_some(t)
+}
+
+const LOCAL_FORMATS: [&str; 4] = [
+    "%Y-%m-%dT%H:%M",
+    "%Y-%m-%dT%H:%M:%S",
+    "%Y-%m-%d %H:%M",
+    "%Y-%m-%d %H:%M:%S",
+];
+
+/// Dates and times are accepted within the years the schedule answers for, with a day's
+/// slack either side for local dates near the edges.
+fn within_horizon(t: DateTime<Utc>) -> bool {
+    let h = horizon();
+    h.start - TimeDelta::days(1) <= t && t < h.end + TimeDelta::days(1)
+}
+
+/// Parses with `format`, accepting only text written exactly that way (chrono alone would
+/// also take "2026-8-3").
+fn strict<T>(
+    text: &str,
+    format: &str,
+    parse: fn(&str, &str) -> chrono::ParseResult<T>,
+    print: fn(&T, &str) -> String,
+) -> Option<T> {
+    let value = parse(text, format).ok()?;
+    (print(&value, format) == text).then_some(value)
 }

@@ -16,12 +16,22 @@ pub fn resolve_local(tz: Tz, local: NaiveDateTime) -> DateTime<Utc> {
         LocalResult::None => {
             // No zone has two transitions within a day, so the offset a day earlier is the
             // offset in force just before this gap.
-            let before = local.and_utc() - TimeDelta::days(1);
-            let offset = tz.offset_from_utc_datetime(&before.naive_utc());
+            let before = saturating_add(local, TimeDelta::days(-1));
+            let offset = tz.offset_from_utc_datetime(&before);
             let seconds = chrono::Offset::fix(&offset).local_minus_utc();
-            (local - TimeDelta::seconds(i64::from(seconds))).and_utc()
+            saturating_add(local, TimeDelta::seconds(-i64::from(seconds))).and_utc()
         }
     }
+}
+
+/// `t + by`, held at the ends of chrono's range instead of panicking there.
+fn saturating_add(t: NaiveDateTime, by: TimeDelta) -> NaiveDateTime {
+    t.checked_add_signed(by)
+        .unwrap_or(if by < TimeDelta::zero() {
+            NaiveDateTime::MIN
+        } else {
+            NaiveDateTime::MAX
+        })
 }
 
 /// The first instant of a local calendar day (midnight, or later if midnight is in a gap).
@@ -37,13 +47,13 @@ pub fn local_date(tz: Tz, t: DateTime<Utc>) -> NaiveDate {
 /// A cheap bound: every instant whose local time is at or after `local` in any zone is at
 /// or after this (UTC offsets never exceed +14 h).
 pub fn earliest_instant_for(local: NaiveDateTime) -> DateTime<Utc> {
-    local.and_utc() - TimeDelta::hours(14)
+    saturating_add(local, TimeDelta::hours(-14)).and_utc()
 }
 
 /// A cheap bound: every instant whose local time is at or before `local` in any zone is at
 /// or before this (UTC offsets are never below -12 h).
 pub fn latest_instant_for(local: NaiveDateTime) -> DateTime<Utc> {
-    local.and_utc() + TimeDelta::hours(12)
+    saturating_add(local, TimeDelta::hours(12)).and_utc()
 }
 
 #[cfg(test)]
@@ -88,6 +98,16 @@ mod tests {
             resolve_local(Lord_Howe, local("2026-04-05T01:45")),
             utc("2026-04-04T14:45:00Z")
         );
+    }
+
+    #[test]
+    fn the_ends_of_the_calendar_do_not_panic() {
+        for tz in [London, New_York, Lord_Howe, chrono_tz::Asia::Tokyo] {
+            for t in [NaiveDateTime::MIN, NaiveDateTime::MAX] {
+                let _ = resolve_local(tz, t);
+                let _ = (earliest_instant_for(t), latest_instant_for(t));
+            }
+        }
     }
 
     #[test]

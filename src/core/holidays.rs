@@ -95,12 +95,12 @@ pub fn bank_holidays(region: Region, year: i32) -> Vec<BankHoliday> {
     } else {
         holiday(last_monday(year, 8), "Summer bank holiday")
     });
-    if year == 2022 {
-        days.push(holiday(
-            ymd(9, 19),
-            "Bank Holiday for the State Funeral of Queen Elizabeth II",
-        ));
-    }
+    days.extend(
+        ONE_OFF_DAYS
+            .iter()
+            .filter(|(y, _, _, only, _)| *y == year && only.is_none_or(|r| r == region))
+            .map(|&(_, m, d, _, name)| holiday(ymd(m, d), name)),
+    );
     if scotland {
         days.extend(with_substitutes(&[(ymd(11, 30), "St Andrew's Day")]));
     }
@@ -111,6 +111,31 @@ pub fn bank_holidays(region: Region, year: i32) -> Vec<BankHoliday> {
     days.sort_by_key(|h| h.date);
     days
 }
+
+/// Extra days announced for one year: (year, month, day, only this region, name).
+const ONE_OFF_DAYS: [(i32, u32, u32, Option<Region>, &str); 3] = [
+    (
+        2022,
+        9,
+        19,
+        None,
+        "Bank Holiday for the State Funeral of Queen Elizabeth II",
+    ),
+    (
+        2023,
+        5,
+        8,
+        None,
+        "Bank holiday for the coronation of King Charles III",
+    ),
+    (
+        2026,
+        6,
+        15,
+        Some(Region::Scotland),
+        "World Cup bank holiday",
+    ),
+];
 
 fn holiday(date: NaiveDate, name: &'static str) -> BankHoliday {
     BankHoliday { date, name }
@@ -140,13 +165,6 @@ fn spring(year: i32) -> Vec<BankHoliday> {
         2022 => vec![
             holiday(date(6, 2), "Spring bank holiday"),
             holiday(date(6, 3), "Platinum Jubilee bank holiday"),
-        ],
-        2023 => vec![
-            holiday(
-                date(5, 8),
-                "Bank holiday for the coronation of King Charles III",
-            ),
-            holiday(last_monday(year, 5), "Spring bank holiday"),
         ],
         _ => vec![holiday(last_monday(year, 5), "Spring bank holiday")],
     }

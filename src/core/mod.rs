@@ -8,3 +8,4 @@ pub mod holidays;
 pub mod hours;
 pub mod schedule;
 pub mod spans;
+pub mod timeline;

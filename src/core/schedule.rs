@@ -186,7 +186,8 @@ impl Schedule {
         let mut cursor = t;
         loop {
             let b = self.prev_boundary_at_or_before(cursor)?;
-            if b < self.horizon.start {
+            debug_assert!(b <= cursor, "boundary {b} is after {cursor}");
+            if b < self.horizon.start || b > cursor {
                 return None;
             }
             if self.state(b - TICK) != state {
@@ -241,7 +242,14 @@ impl Iterator for Transitions<'_> {
     fn next(&mut self) -> Option<Transition> {
         loop {
             let b = self.schedule.next_boundary_after(self.cursor)?;
-            if b >= self.end {
+            // Every layer returns boundaries strictly after the cursor; if one ever did not,
+            // stop rather than spin.
+            debug_assert!(
+                b > self.cursor,
+                "boundary {b} does not advance past {}",
+                self.cursor
+            );
+            if b >= self.end || b <= self.cursor {
                 self.cursor = self.end;
                 return None;
             }
