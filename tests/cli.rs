@@ -62,6 +62,25 @@ impl Sandbox {
 
     /// Runs clockoff; a run that takes longer than `TIMEOUT` (an infinite loop) is killed
     /// and fails the test rather than hanging the suite.
+    /// `clockoff schedule at INSTANT --config CONFIG`
+    fn at(&self, config: &str, instant: &str) -> Output {
+        self.run(&["schedule", "at", instant, "--config", config])
+    }
+
+    /// `clockoff schedule transitions --from FROM --to TO --config CONFIG`
+    fn transitions(&self, config: &str, from: &str, to: &str) -> Output {
+        self.run(&[
+            "schedule",
+            "transitions",
+            "--from",
+            from,
+            "--to",
+            to,
+            "--config",
+            config,
+        ])
+    }
+
     fn run(&self, args: &[&str]) -> Output {
         let mut child = Command::new(env!("CARGO_BIN_EXE_clockoff"))
             .args(args)
@@ -154,13 +173,7 @@ fn at_prints_one_object_with_state_since_until_in_winter() {
     let sb = Sandbox::new("at_winter");
     let config = sb.config(LONDON);
     // Monday evening, after the default 09:00-17:00.
-    let out = sb.run(&[
-        "schedule",
-        "at",
-        "2026-11-23T17:30:00Z",
-        "--config",
-        &config,
-    ]);
+    let out = sb.at(&config, "2026-11-23T17:30:00Z");
     assert_eq!(
         ok(&out),
         "{\"state\":\"off\",\"since\":\"2026-11-23T17:00:00+00:00\",\"until\":\"2026-11-24T09:00:00+00:00\"}\n"
@@ -183,25 +196,13 @@ fn at_prints_one_object_with_state_since_until_in_winter() {
 fn at_in_summer_shows_british_summer_time_offsets() {
     let sb = Sandbox::new("at_summer");
     let config = sb.config(LONDON);
-    let out = sb.run(&[
-        "schedule",
-        "at",
-        "2026-07-15T12:00:00Z",
-        "--config",
-        &config,
-    ]);
+    let out = sb.at(&config, "2026-07-15T12:00:00Z");
     assert_eq!(
         ok(&out),
         "{\"state\":\"working\",\"since\":\"2026-07-15T09:00:00+01:00\",\"until\":\"2026-07-15T17:00:00+01:00\"}\n"
     );
     // The instant may be given with any offset.
-    let out = sb.run(&[
-        "schedule",
-        "at",
-        "2026-07-15T18:30:00+01:00",
-        "--config",
-        &config,
-    ]);
+    let out = sb.at(&config, "2026-07-15T18:30:00+01:00");
     assert_eq!(
         ok(&out),
         "{\"state\":\"off\",\"since\":\"2026-07-15T17:00:00+01:00\",\"until\":\"2026-07-16T09:00:00+01:00\"}\n"
@@ -213,13 +214,7 @@ fn at_on_a_bank_holiday() {
     let sb = Sandbox::new("at_holiday");
     let config = sb.config(LONDON);
     // Christmas Day 2026 is a Friday: holiday from midnight, then the weekend is off.
-    let out = sb.run(&[
-        "schedule",
-        "at",
-        "2026-12-25T12:00:00Z",
-        "--config",
-        &config,
-    ]);
+    let out = sb.at(&config, "2026-12-25T12:00:00Z");
     assert_eq!(
         ok(&out),
         "{\"state\":\"holiday\",\"since\":\"2026-12-25T00:00:00+00:00\",\"until\":\"2026-12-26T00:00:00+00:00\"}\n"
@@ -231,13 +226,7 @@ fn at_with_an_empty_schedule_has_null_since_and_until() {
     let sb = Sandbox::new("at_empty");
     let config =
         sb.config("timezone = \"Europe/London\"\n[hours]\n[holidays]\nregion = \"none\"\n");
-    let out = sb.run(&[
-        "schedule",
-        "at",
-        "2026-07-15T12:00:00Z",
-        "--config",
-        &config,
-    ]);
+    let out = sb.at(&config, "2026-07-15T12:00:00Z");
     assert_eq!(
         ok(&out),
         "{\"state\":\"off\",\"since\":null,\"until\":null}\n"
@@ -283,7 +272,7 @@ fn at_with_a_bad_instant_is_a_usage_error() {
         "2026-11-23T17:30:00",
         "2026-13-01T00:00:00Z",
     ] {
-        let out = sb.run(&["schedule", "at", bad, "--config", &config]);
+        let out = sb.at(&config, bad);
         let err = usage_error(&out);
         assert_eq!(
             err,
@@ -299,20 +288,14 @@ fn at_outside_1970_2100_is_a_usage_error() {
     let sb = Sandbox::new("at_out_of_range");
     let config = sb.config(LONDON);
     for bad in ["1969-12-31T23:59:59Z", "2101-01-01T00:00:00Z"] {
-        let out = sb.run(&["schedule", "at", bad, "--config", &config]);
+        let out = sb.at(&config, bad);
         assert_eq!(
             usage_error(&out),
             format!("instant: {bad} is outside the supported range 1970-01-01 to 2100-12-31\n")
         );
     }
     // The last moment of 2100 is fine, with nothing after it.
-    let out = sb.run(&[
-        "schedule",
-        "at",
-        "2100-12-31T23:59:59Z",
-        "--config",
-        &config,
-    ]);
+    let out = sb.at(&config, "2100-12-31T23:59:59Z");
     assert_eq!(
         ok(&out),
         "{\"state\":\"off\",\"since\":\"2100-12-31T17:00:00+00:00\",\"until\":null}\n"
@@ -323,7 +306,7 @@ fn at_outside_1970_2100_is_a_usage_error() {
 fn a_bad_instant_is_reported_before_a_bad_config() {
     let sb = Sandbox::new("instant_before_config");
     let config = sb.config("timezone = \"Mars/Base\"\n");
-    let err = usage_error(&sb.run(&["schedule", "at", "soon", "--config", &config]));
+    let err = usage_error(&sb.at(&config, "soon"));
     assert!(err.starts_with("instant: \"soon\" is not"), "{err}");
 }
 
@@ -334,16 +317,7 @@ fn transitions_include_from_and_exclude_to() {
     let sb = Sandbox::new("transitions");
     let config = sb.config(LONDON);
     // --from is exactly Monday 09:00 (a transition), --to exactly Wednesday 09:00 (another).
-    let out = sb.run(&[
-        "schedule",
-        "transitions",
-        "--from",
-        "2026-11-23T09:00:00Z",
-        "--to",
-        "2026-11-25T09:00:00Z",
-        "--config",
-        &config,
-    ]);
+    let out = sb.transitions(&config, "2026-11-23T09:00:00Z", "2026-11-25T09:00:00Z");
     assert_eq!(
         ok(&out),
         "{\"at\":\"2026-11-23T09:00:00+00:00\",\"state\":\"working\"}\n\
@@ -358,16 +332,7 @@ fn transitions_across_the_autumn_change_carry_each_offset() {
     let sb = Sandbox::new("transitions_dst");
     let config = sb.config(LONDON);
     // Clocks go back on Sunday 2026-10-25.
-    let out = sb.run(&[
-        "schedule",
-        "transitions",
-        "--from",
-        "2026-10-23T12:00:00Z",
-        "--to",
-        "2026-10-26T12:00:00Z",
-        "--config",
-        &config,
-    ]);
+    let out = sb.transitions(&config, "2026-10-23T12:00:00Z", "2026-10-26T12:00:00Z");
     assert_eq!(
         ok(&out),
         "{\"at\":\"2026-10-23T17:00:00+01:00\",\"state\":\"off\"}\n\
@@ -379,16 +344,7 @@ fn transitions_across_the_autumn_change_carry_each_offset() {
 fn transitions_over_an_empty_interval_print_nothing() {
     let sb = Sandbox::new("transitions_empty");
     let config = sb.config(LONDON);
-    let out = sb.run(&[
-        "schedule",
-        "transitions",
-        "--from",
-        "2026-11-23T09:00:00Z",
-        "--to",
-        "2026-11-23T09:00:00Z",
-        "--config",
-        &config,
-    ]);
+    let out = sb.transitions(&config, "2026-11-23T09:00:00Z", "2026-11-23T09:00:00Z");
     assert_eq!(ok(&out), "");
 }
 
@@ -396,16 +352,7 @@ fn transitions_over_an_empty_interval_print_nothing() {
 fn transitions_with_to_before_from_is_a_usage_error() {
     let sb = Sandbox::new("transitions_backwards");
     let config = sb.config(LONDON);
-    let out = sb.run(&[
-        "schedule",
-        "transitions",
-        "--from",
-        "2026-11-25T09:00:00Z",
-        "--to",
-        "2026-11-23T09:00:00Z",
-        "--config",
-        &config,
-    ]);
+    let out = sb.transitions(&config, "2026-11-25T09:00:00Z", "2026-11-23T09:00:00Z");
     assert_eq!(usage_error(&out), "--to is before --from\n");
 }
 
@@ -413,16 +360,7 @@ fn transitions_with_to_before_from_is_a_usage_error() {
 fn transitions_with_a_bad_instant_is_a_usage_error() {
     let sb = Sandbox::new("transitions_bad_instant");
     let config = sb.config(LONDON);
-    let out = sb.run(&[
-        "schedule",
-        "transitions",
-        "--from",
-        "2026-11-23T09:00:00Z",
-        "--to",
-        "next week",
-        "--config",
-        &config,
-    ]);
+    let out = sb.transitions(&config, "2026-11-23T09:00:00Z", "next week");
     let err = usage_error(&out);
     assert!(err.starts_with("--to: \"next week\" is not"), "{err}");
 }
