@@ -502,3 +502,15 @@ fn schedule_now_and_week_start_with_a_state() {
         );
     }
 }
+
+#[test]
+fn transitions_may_run_to_the_end_of_2100() {
+    let sb = Sandbox::new("transitions_to_horizon_end");
+    let config = sb.config(LONDON);
+    let out = sb.transitions(&config, "2100-12-31T00:00:00Z", "2101-01-01T00:00:00Z");
+    assert_eq!(
+        ok(&out),
+        "{\"at\":\"2100-12-31T09:00:00+00:00\",\"state\":\"working\"}\n\
+         {\"at\":\"2100-12-31T17:00:00+00:00\",\"state\":\"off\"}\n"
+    );
+}

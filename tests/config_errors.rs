@@ -259,7 +259,7 @@ fn lock_in_the_users_file() {
     // Column 8 is the value of `lock` (`lock = ` is 7 characters).
     assert_eq!(
         errors("lock = [\"hours\"]\n"),
-        "user.toml:1:8: `lock` belongs in the organisation policy (/etc/clockoff/policy.toml), not here"
+        "user.toml:1:8: `lock` belongs in the organisation policy, not here"
     );
 }
 
@@ -623,4 +623,37 @@ proptest! {
     fn mutated_full_example_never_panics(edits in prop::collection::vec(edit(), 1..6)) {
         check_never_panics(&mutate(FULL_EXAMPLE, &edits))?;
     }
+}
+
+#[test]
+fn a_bad_extra_date_does_not_hide_a_bad_removed_date() {
+    assert_eq!(
+        errors("[holidays]\nextra = [\"2026-13-01\"]\nremoved = [\"2026-12-24\"]\n"),
+        "user.toml:2:10: holidays.extra: expected a date \"YYYY-MM-DD\" in 1970-2100, found \"2026-13-01\"\n\
+         user.toml:3:12: holidays.removed: 2026-12-24 is not a built-in england-and-wales bank holiday"
+    );
+}
+
+#[test]
+fn region_none_has_nothing_to_remove() {
+    assert_eq!(
+        errors("[holidays]\nregion = \"none\"\nremoved = [\"2026-12-25\"]\n"),
+        "user.toml:3:12: holidays.removed: region \"none\" has no built-in days to remove (2026-12-25)"
+    );
+}
+
+#[test]
+fn dates_just_outside_1970_2100_are_refused() {
+    assert_eq!(
+        errors("[holidays]\nextra = [1969-12-31, 2101-01-01, 1970-01-01, 2100-12-31]\n"),
+        "user.toml:2:10: holidays.extra: expected a date \"YYYY-MM-DD\" in 1970-2100, found 1969-12-31\n\
+         user.toml:2:22: holidays.extra: expected a date \"YYYY-MM-DD\" in 1970-2100, found 2101-01-01"
+    );
+}
+
+#[test]
+fn nesting_too_deep_still_names_the_file() {
+    let deep = format!("{} = 1\n", vec!["a"; 5000].join("."));
+    let message = errors(&deep);
+    assert!(message.starts_with("user.toml:1:1: "), "{message}");
 }

@@ -19,6 +19,15 @@ fn schedule(extra: &str) -> Schedule {
         .schedule()
 }
 
+/// London, no bank holidays, only these hours.
+fn with_hours(hours: &str) -> Schedule {
+    let text =
+        format!("timezone = \"Europe/London\"\n[holidays]\nregion = \"none\"\n[hours]\n{hours}\n");
+    from_text("test.toml", &text)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .schedule()
+}
+
 fn states(s: &Schedule, from: &str, to: &str) -> Vec<(String, State)> {
     s.transitions(utc(from), utc(to))
         .map(|t| (t.at.to_rfc3339(), t.state))
@@ -172,4 +181,71 @@ fn the_horizon_edges_answer_without_panicking() {
     );
     assert_eq!(last.until, None, "nothing after the horizon");
     assert!(last.since.is_some());
+}
+
+#[test]
+fn touching_ranges_are_one_stretch_of_work() {
+    // A split shift with no break: no transition at 12:30.
+    let s = with_hours("monday = [\"09:00-12:30\", \"12:30-17:30\"]");
+    assert_eq!(
+        states(&s, "2026-11-23T00:00:00Z", "2026-11-24T00:00:00Z"),
+        vec![
+            ("2026-11-23T09:00:00+00:00".into(), State::Working),
+            ("2026-11-23T17:30:00+00:00".into(), State::Off),
+        ]
+    );
+    // Sunday night into Monday morning, across the week's end.
+    let s = with_hours("sunday = [\"22:00-06:00\"]\nmonday = [\"06:00-09:00\"]");
+    let at = s.state_at(utc("2026-11-23T07:00:00Z"));
+    assert_eq!(
+        (at.since, at.until),
+        (
+            Some(utc("2026-11-22T22:00:00Z")),
+            Some(utc("2026-11-23T09:00:00Z"))
+        )
+    );
+}
+
+#[test]
+fn round_the_clock_hours_have_no_transitions() {
+    // 96 touching quarter-hours a day, every day: working, always. Before ranges were merged
+    // this walked every quarter-hour to 2100 (minutes per question).
+    let quarter_hours: Vec<String> = (0..96)
+        .map(|q| {
+            format!(
+                "\"{:02}:{:02}-{:02}:{:02}\"",
+                q / 4,
+                q % 4 * 15,
+                (q + 1) / 4 % 24,
+                (q + 1) % 4 * 15
+            )
+        })
+        .collect();
+    let day = format!("[{}]", quarter_hours.join(", "));
+    let days = [
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+    ];
+    let hours: String = days.iter().map(|d| format!("{d} = {day}\n")).collect();
+    let s = with_hours(&hours);
+    let at = s.state_at(utc("2035-06-01T12:00:00Z"));
+    assert_eq!((at.state, at.since, at.until), (State::Working, None, None));
+}
+
+#[test]
+fn a_long_leave_is_one_stretch() {
+    let s = schedule("[[leave]]\nfrom = \"1970-01-02\"\nto = \"2100-12-30\"\n");
+    let at = s.state_at(utc("2035-06-01T12:00:00Z"));
+    assert_eq!(at.state, State::Leave);
+    assert_eq!(
+        at.since,
+        Some(utc("1970-01-01T23:00:00Z")),
+        "London was on GMT+1 all year in 1970"
+    );
+    assert_eq!(at.until, Some(utc("2100-12-31T00:00:00Z")));
 }

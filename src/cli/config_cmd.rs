@@ -5,7 +5,8 @@ use crate::config::{self, ConfigPaths, DEFAULT_CONFIG};
 
 #[derive(Debug, Subcommand)]
 pub enum ConfigCommand {
-    /// Check the configuration: prints `ok` or every error as file:line:col (exit status 2).
+    /// Check the configuration: prints `ok`, or the errors as file:line:col (exit status 2).
+    /// A file with a syntax error reports that error alone; otherwise every problem is listed.
     #[command(
         after_help = "Examples:\n  clockoff config check\n  clockoff config check --config ./draft.toml"
     )]

@@ -32,10 +32,17 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Ask the schedule: working, off, on call, leave, holiday?
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  clockoff schedule now\n  clockoff schedule week\n  clockoff schedule at 2026-11-23T17:30:00Z\n  \
+clockoff schedule transitions --from 2026-11-23T00:00:00Z --to 2026-11-30T00:00:00Z"
+    )]
     Schedule(schedule_cmd::ScheduleCommand),
     /// Check or print the configuration.
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  clockoff config check\n  clockoff config default > ~/.config/clockoff/config.toml"
+    )]
     Config(config_cmd::ConfigCommand),
 }
 

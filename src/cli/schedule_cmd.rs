@@ -4,7 +4,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use clap::Subcommand;
 use serde::Serialize;
 
-use super::timefmt::{human, parse_instant, rfc3339_in};
+use super::timefmt::{human, parse_end_instant, parse_instant, rfc3339_in};
 use super::{Failure, load_config};
 use crate::config::ConfigPaths;
 use crate::core::clock::Clock;
@@ -37,7 +37,7 @@ since/until are the surrounding transitions in the zone's offset, null if none i
     },
     /// Where you are now: the current state and when it changes.
     #[command(
-        after_help = "Example:\n  clockoff schedule now\n  Working since 09:00, until 17:00 (Europe/London)"
+        after_help = "Example:\n  clockoff schedule now\n  Working since 09:00, until 17:00 (off then) [Europe/London]"
     )]
     Now,
     /// The week ahead: each change of state over the next seven days.
@@ -73,7 +73,10 @@ pub fn run(cmd: ScheduleCommand, paths: &ConfigPaths, clock: &dyn Clock) -> Resu
             })
         }
         ScheduleCommand::Transitions { from, to } => {
-            let (from, to) = (parse_instant("--from", &from)?, parse_instant("--to", &to)?);
+            let (from, to) = (
+                parse_instant("--from", &from)?,
+                parse_end_instant("--to", &to)?,
+            );
             if to < from {
                 return Err(Failure::Usage("--to is before --from".into()));
             }
@@ -121,7 +124,7 @@ fn label(state: State) -> &'static str {
     }
 }
 
-/// "Working since 09:00, until 17:00 (Europe/London)"
+/// "Working since 09:00, until 17:00 (off then) [Europe/London]"
 pub fn describe_now(schedule: &Schedule, now: DateTime<Utc>) -> String {
     let tz = schedule.timezone();
     let span = schedule.state_at(now);
@@ -129,14 +132,10 @@ pub fn describe_now(schedule: &Schedule, now: DateTime<Utc>) -> String {
     if let Some(since) = span.since {
         let _ = write!(line, " since {}", human(tz, since, now));
     }
-    match schedule.next_transition(now) {
-        Some(next) => {
-            let _ = write!(
-                line,
-                ", until {} ({} then)",
-                human(tz, next.at, now),
-                next.state
-            );
+    match span.until {
+        Some(until) => {
+            let next = schedule.state(until);
+            let _ = write!(line, ", until {} ({next} then)", human(tz, until, now));
         }
         None => line.push_str(", with no change ahead"),
     }

@@ -14,6 +14,19 @@ pub fn rfc3339_in(tz: Tz, t: DateTime<Utc>) -> String {
 
 /// An RFC 3339 instant within the schedule's horizon; `what` names the argument.
 pub fn parse_instant(what: &str, text: &str) -> Result<DateTime<Utc>, Failure> {
+    parse_instant_up_to(what, text, false)
+}
+
+/// The same for an exclusive end, which may be the horizon's end itself.
+pub fn parse_end_instant(what: &str, text: &str) -> Result<DateTime<Utc>, Failure> {
+    parse_instant_up_to(what, text, true)
+}
+
+fn parse_instant_up_to(
+    what: &str,
+    text: &str,
+    end_allowed: bool,
+) -> Result<DateTime<Utc>, Failure> {
     let t = DateTime::parse_from_rfc3339(text)
         .map_err(|_| {
             Failure::Usage(format!(
@@ -21,7 +34,8 @@ pub fn parse_instant(what: &str, text: &str) -> Result<DateTime<Utc>, Failure> {
             ))
         })?
         .to_utc();
-    if !horizon().contains(t) {
+    let h = horizon();
+    if !(h.contains(t) || end_allowed && t == h.end) {
         return Err(Failure::Usage(format!(
             "{what}: {text} is outside the supported range 1970-01-01 to 2100-12-31"
         )));

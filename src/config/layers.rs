@@ -34,7 +34,8 @@ impl Layer {
                     .and_then(|span| source.text.get(span))
                     .unwrap_or_default();
                 Err(ConfigError {
-                    location: e.span().map(|span| source.locate(&span)),
+                    // A few errors (nesting too deep) carry no span: point at the file.
+                    location: Some(source.locate(&e.span().unwrap_or(0..0))),
                     message: plain_message(e.message(), key),
                 })
             }
@@ -78,7 +79,7 @@ fn plain_message(message: &str, at: &str) -> String {
     message.to_string()
 }
 
-/// A value and the index of the layer it came from.
+/// A value and the layer it came from.
 pub struct Sourced<'a, T> {
     pub layer: &'a Layer,
     pub value: &'a T,
@@ -149,7 +150,10 @@ pub fn merge(layers: &[Layer]) -> (Merged<'_>, Vec<ConfigError>) {
         }
         if let Some(lock) = &raw.lock {
             if layer.role != Role::Policy {
-                errors.push(layer.error_at(&lock.span(), "`lock` belongs in the organisation policy (/etc/clockoff/policy.toml), not here"));
+                errors.push(layer.error_at(
+                    &lock.span(),
+                    "`lock` belongs in the organisation policy, not here",
+                ));
             }
             for key in lock.get_ref() {
                 match LOCKABLE.iter().find(|k| **k == key.get_ref()) {

@@ -171,7 +171,8 @@ pub fn load(paths: &ConfigPaths) -> Result<(Config, Vec<String>), ConfigErrors> 
     }
 }
 
-/// Checks the built-in default with one user file's text on top (no policy, no disk).
+/// The built-in default with one user file's text on top: no policy and no config files are
+/// read (the system zone is, when the text names no `timezone`).
 pub fn from_text(name: &str, text: &str) -> Result<Config, ConfigErrors> {
     let layers = [
         (

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, NaiveTime, TimeDelta, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, NaiveTime, Utc};
 use chrono_tz::Tz;
 use toml::Spanned;
 
@@ -62,20 +62,20 @@ pub fn validate(
         .map(|h| weekly_hours(h, errors))
         .unwrap_or_default();
 
-    let region_errors = errors.len();
+    // `None` when the region is unknown: its own error then says all there is to say.
     let region = match merged.region {
-        Some(r) => r.value.get_ref().parse::<Region>().unwrap_or_else(|()| {
+        Some(r) => r.value.get_ref().parse::<Region>().ok().or_else(|| {
             errors.push(err(
                 r,
                 format!(
                     "unknown holiday region \"{}\": expected one of {}",
                     r.value.get_ref(),
-                    Region::NAMES.map(|n| format!("\"{n}\"")).join(", ")
+                    Region::ALL.map(|r| format!("\"{r}\"")).join(", ")
                 ),
             ));
-            Region::None
+            None
         }),
-        None => Region::None,
+        None => Some(Region::None),
     };
     let extra = merged
         .extra
@@ -85,26 +85,30 @@ pub fn validate(
         .removed
         .map(|d| dates(d, "holidays.removed", errors))
         .unwrap_or_default();
-    // With an unknown region, the region's own error says it all.
-    let region_known = errors.len() == region_errors;
-    if let Some(list) = merged.removed.filter(|_| region_known) {
+    if let (Some(list), Some(region)) = (merged.removed, region) {
         for (item, date) in list
             .value
             .get_ref()
             .iter()
             .filter_map(|item| Some((item, parse_date(item.get_ref())?)))
         {
-            let built_in = bank_holidays(region, date.year())
-                .iter()
-                .any(|h| h.date == date);
-            if !built_in {
-                errors.push(list.layer.error_at(
-                    &item.span(),
-                    format!("holidays.removed: {date} is not a built-in {region} bank holiday"),
-                ));
+            let problem = match region {
+                Region::None => Some(format!(
+                    "holidays.removed: region \"none\" has no built-in days to remove ({date})"
+                )),
+                _ => (!bank_holidays(region, date.year())
+                    .iter()
+                    .any(|h| h.date == date))
+                .then(|| {
+                    format!("holidays.removed: {date} is not a built-in {region} bank holiday")
+                }),
+            };
+            if let Some(message) = problem {
+                errors.push(list.layer.error_at(&item.span(), message));
             }
         }
     }
+    let region = region.unwrap_or(Region::None);
 
     let leave = merged
         .leave
@@ -306,11 +310,10 @@ const LOCAL_FORMATS: [&str; 4] = [
     "%Y-%m-%d %H:%M:%S",
 ];
 
-/// Dates and times are accepted within the years the schedule answers for, with a day's
-/// slack either side for local dates near the edges.
+/// Dates and times are accepted within the years the schedule answers for, 1970-2100 (UTC
+/// for instants).
 fn within_horizon(t: DateTime<Utc>) -> bool {
-    let h = horizon();
-    h.start - TimeDelta::days(1) <= t && t < h.end + TimeDelta::days(1)
+    horizon().contains(t)
 }
 
 /// Parses with `format`, accepting only text written exactly that way (chrono alone would

@@ -41,23 +41,6 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
     Ok(Duration::from_secs(total))
 }
 
-/// The shortest form that parses back to the same value, e.g. `1h30m`.
-pub fn format_duration(d: Duration) -> String {
-    let secs = d.as_secs();
-    let (h, m, s) = (secs / 3600, secs / 60 % 60, secs % 60);
-    let mut out = String::new();
-    if h > 0 {
-        out += &format!("{h}h");
-    }
-    if m > 0 {
-        out += &format!("{m}m");
-    }
-    if s > 0 || out.is_empty() {
-        out += &format!("{s}s");
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -76,10 +59,6 @@ mod tests {
                 parse_duration(text),
                 Ok(Duration::from_secs(secs)),
                 "{text}"
-            );
-            assert_eq!(
-                parse_duration(&format_duration(Duration::from_secs(secs))),
-                Ok(Duration::from_secs(secs))
             );
         }
     }

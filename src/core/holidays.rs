@@ -17,9 +17,14 @@ pub enum Region {
 }
 
 impl Region {
-    pub const NAMES: [&'static str; 4] =
-        ["england-and-wales", "scotland", "northern-ireland", "none"];
+    pub const ALL: [Region; 4] = [
+        Region::EnglandAndWales,
+        Region::Scotland,
+        Region::NorthernIreland,
+        Region::None,
+    ];
 
+    /// The name used in config files (and by the UK government's published lists).
     pub fn name(self) -> &'static str {
         match self {
             Region::EnglandAndWales => "england-and-wales",
@@ -39,13 +44,7 @@ impl fmt::Display for Region {
 impl FromStr for Region {
     type Err = ();
     fn from_str(s: &str) -> Result<Self, ()> {
-        match s {
-            "england-and-wales" => Ok(Region::EnglandAndWales),
-            "scotland" => Ok(Region::Scotland),
-            "northern-ireland" => Ok(Region::NorthernIreland),
-            "none" => Ok(Region::None),
-            _ => Err(()),
-        }
+        Region::ALL.into_iter().find(|r| r.name() == s).ok_or(())
     }
 }
 
@@ -267,8 +266,8 @@ mod tests {
 
     #[test]
     fn region_names_round_trip() {
-        for name in Region::NAMES {
-            assert_eq!(name.parse::<Region>().unwrap().name(), name);
+        for region in Region::ALL {
+            assert_eq!(region.name().parse::<Region>(), Ok(region));
         }
         assert!("wales".parse::<Region>().is_err());
     }

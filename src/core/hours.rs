@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, NaiveTime, TimeDelta, Utc, Weekday};
+use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, TimeDelta, Utc, Weekday};
 use chrono_tz::Tz;
 
 use super::civil::{earliest_instant_for, latest_instant_for, local_date, resolve_local};
@@ -15,10 +15,6 @@ const MINUTES_PER_DAY: u16 = 24 * 60;
 pub struct TimeOfDay(u16);
 
 impl TimeOfDay {
-    pub fn minutes(self) -> u16 {
-        self.0
-    }
-
     /// Parses `HH:MM`, 00:00 to 24:00.
     fn parse(s: &str) -> Option<Self> {
         let (h, m) = s.split_once(':')?;
@@ -67,14 +63,6 @@ impl DailyRange {
         Ok(Self { start, end })
     }
 
-    pub fn start(self) -> TimeOfDay {
-        self.start
-    }
-
-    pub fn end(self) -> TimeOfDay {
-        self.end
-    }
-
     /// Minutes from the start of its day to its end (more than a day's worth when it crosses
     /// midnight). Length is at most 24 hours.
     fn end_offset_minutes(self) -> u16 {
@@ -84,21 +72,6 @@ impl DailyRange {
             self.end.0 + MINUTES_PER_DAY
         }
     }
-
-    /// Local start and end when the range begins on `date`.
-    pub fn local_on(self, date: NaiveDate) -> (NaiveDateTime, NaiveDateTime) {
-        let midnight = date.and_time(NaiveTime::MIN);
-        (
-            midnight + TimeDelta::minutes(i64::from(self.start.0)),
-            midnight + TimeDelta::minutes(i64::from(self.end_offset_minutes())),
-        )
-    }
-
-    /// The instants the range covers when it begins on `date`; empty when DST swallows it.
-    pub fn instants_on(self, tz: Tz, date: NaiveDate) -> (DateTime<Utc>, DateTime<Utc>) {
-        let (start, end) = self.local_on(date);
-        (resolve_local(tz, start), resolve_local(tz, end))
-    }
 }
 
 impl fmt::Display for DailyRange {
@@ -107,10 +80,35 @@ impl fmt::Display for DailyRange {
     }
 }
 
-/// The weekly pattern, Monday first.
+/// The weekly pattern: the ranges as configured, and the same time merged into runs.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct WeeklyHours {
     days: [Vec<DailyRange>; 7],
+    /// Touching and overlapping ranges merged on the week's circle, by the weekday each run
+    /// starts on. Merging means a boundary is always a change of working/not working, so a
+    /// walk over boundaries never steps through ones where nothing happens.
+    runs: [Vec<Run>; 7],
+    /// The runs cover the whole week: working around the clock, no boundaries at all.
+    always: bool,
+    /// How many days before an instant's local date a run covering it can have started.
+    reach_days: i64,
+}
+
+/// Working time starting at `start` minutes into its day, `minutes` long (may exceed a day).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Run {
+    start: u32,
+    minutes: u32,
+}
+
+impl Run {
+    /// The instants the run covers when it starts on `date`. Empty or inverted when it starts
+    /// in a DST gap and ends soon after (both ends are read per RFC 5545).
+    fn instants_on(self, tz: Tz, date: NaiveDate) -> (DateTime<Utc>, DateTime<Utc>) {
+        let start = date.and_time(NaiveTime::MIN) + TimeDelta::minutes(i64::from(self.start));
+        let end = start + TimeDelta::minutes(i64::from(self.minutes));
+        (resolve_local(tz, start), resolve_local(tz, end))
+    }
 }
 
 /// Two ranges of the week that cover the same minute (indices into each day's list).
@@ -120,13 +118,69 @@ pub struct Overlap {
     pub second: (Weekday, usize),
 }
 
-/// Searching for the next boundary looks this many days ahead at most; any non-empty pattern
-/// has one within two weeks.
+const WEEK_MINUTES: u32 = 7 * MINUTES_PER_DAY as u32;
+
+/// Searching for the next boundary looks this many days past the runs' reach; any pattern
+/// that is neither empty nor always-on has a boundary within two weeks.
 const SEARCH_DAYS: i64 = 16;
 
 impl WeeklyHours {
     pub fn new(days: [Vec<DailyRange>; 7]) -> Self {
-        Self { days }
+        // Each range as minutes of the week, [start, end); Sunday night may pass the week's end.
+        let mut spans: Vec<(u32, u32)> = days
+            .iter()
+            .enumerate()
+            .flat_map(|(d, ranges)| {
+                let day_start = d as u32 * u32::from(MINUTES_PER_DAY);
+                ranges.iter().map(move |r| {
+                    (
+                        day_start + u32::from(r.start.0),
+                        day_start + u32::from(r.end_offset_minutes()),
+                    )
+                })
+            })
+            .collect();
+        spans.sort_unstable();
+        let mut merged: Vec<(u32, u32)> = Vec::new();
+        for (start, end) in spans {
+            match merged.last_mut() {
+                Some(last) if start <= last.1 => last.1 = last.1.max(end),
+                _ => merged.push((start, end)),
+            }
+        }
+        // The last run may reach round the circle past the week's end into the first runs.
+        if let Some(&(_, mut end)) = merged.last() {
+            let mut absorbed = 0;
+            while absorbed + 1 < merged.len() && merged[absorbed].0 + WEEK_MINUTES <= end {
+                end = end.max(merged[absorbed].1 + WEEK_MINUTES);
+                absorbed += 1;
+            }
+            merged.drain(..absorbed);
+            if let Some(last) = merged.last_mut() {
+                last.1 = end;
+            }
+        }
+        let always = merged
+            .iter()
+            .any(|(start, end)| end - start >= WEEK_MINUTES);
+        let mut runs: [Vec<Run>; 7] = Default::default();
+        let mut reach_days = 0;
+        let day = u32::from(MINUTES_PER_DAY);
+        for (start, end) in merged {
+            let run = Run {
+                start: start % day,
+                minutes: end - start,
+            };
+            // A day's slack: DST can push an end a little past the local days it spans.
+            reach_days = reach_days.max(i64::from((run.start + run.minutes) / day) + 1);
+            runs[(start / day) as usize % 7].push(run);
+        }
+        Self {
+            days,
+            runs,
+            always,
+            reach_days,
+        }
     }
 
     pub fn on(&self, day: Weekday) -> &[DailyRange] {
@@ -140,7 +194,7 @@ impl WeeklyHours {
     /// Pairs of ranges that overlap, including a night range spilling into the next day
     /// (Sunday spills into Monday). Adjacent ranges (`..-06:00`, `06:00-..`) do not overlap.
     pub fn overlaps(&self) -> Vec<Overlap> {
-        const WEEK: i32 = 7 * MINUTES_PER_DAY as i32;
+        const WEEK: i32 = WEEK_MINUTES as i32;
         let mut spans: Vec<(i32, i32, Weekday, usize)> = Vec::new();
         for (d, ranges) in self.days.iter().enumerate() {
             let day_start = d as i32 * i32::from(MINUTES_PER_DAY);
@@ -166,36 +220,44 @@ impl WeeklyHours {
         found
     }
 
-    /// Whether `t` falls in a working range.
+    /// The runs that start on `date`, as instants, skipping any that DST leaves empty.
+    fn runs_on(
+        &self,
+        tz: Tz,
+        date: NaiveDate,
+    ) -> impl Iterator<Item = (DateTime<Utc>, DateTime<Utc>)> + '_ {
+        self.runs[date.weekday().num_days_from_monday() as usize]
+            .iter()
+            .map(move |run| run.instants_on(tz, date))
+            .filter(|(start, end)| start < end)
+    }
+
+    /// Whether `t` falls in working time.
     pub fn contains(&self, tz: Tz, t: DateTime<Utc>) -> bool {
+        if self.always {
+            return true;
+        }
         let today = local_date(tz, t);
-        // A range that started up to two days before can still be running (night shift, DST).
-        (0..=2).any(|back| {
-            let date = today - TimeDelta::days(back);
-            self.on(date.weekday()).iter().any(|r| {
-                let (start, end) = r.instants_on(tz, date);
-                start <= t && t < end
-            })
+        (0..=self.reach_days).any(|back| {
+            self.runs_on(tz, today - TimeDelta::days(back))
+                .any(|(start, end)| start <= t && t < end)
         })
     }
 
-    /// The earliest range start or end strictly after `t`.
+    /// The earliest start or end of working time strictly after `t`.
     pub fn next_boundary_after(&self, tz: Tz, t: DateTime<Utc>) -> Option<DateTime<Utc>> {
-        if self.is_empty() {
+        if self.always {
             return None;
         }
-        let first_day = local_date(tz, t) - TimeDelta::days(2);
+        let first_day = local_date(tz, t) - TimeDelta::days(self.reach_days);
         let mut best: Option<DateTime<Utc>> = None;
-        for offset in 0..SEARCH_DAYS {
+        for offset in 0..SEARCH_DAYS + self.reach_days {
             let date = first_day + TimeDelta::days(offset);
+            // Runs starting on `date` or later begin no earlier than this.
             if best.is_some_and(|b| earliest_instant_for(date.and_time(NaiveTime::MIN)) > b) {
                 break;
             }
-            for r in self.on(date.weekday()) {
-                let (start, end) = r.instants_on(tz, date);
-                if start == end {
-                    continue; // swallowed by a DST gap: no boundary at all
-                }
+            for (start, end) in self.runs_on(tz, date) {
                 for b in [start, end] {
                     if b > t && best.is_none_or(|best| b < best) {
                         best = Some(b);
@@ -206,25 +268,23 @@ impl WeeklyHours {
         best
     }
 
-    /// The latest range start or end at or before `t`.
+    /// The latest start or end of working time at or before `t`.
     pub fn prev_boundary_at_or_before(&self, tz: Tz, t: DateTime<Utc>) -> Option<DateTime<Utc>> {
-        if self.is_empty() {
+        if self.always {
             return None;
         }
         let last_day = local_date(tz, t) + TimeDelta::days(1);
         let mut best: Option<DateTime<Utc>> = None;
-        for offset in 0..SEARCH_DAYS {
+        for offset in 0..SEARCH_DAYS + self.reach_days {
             let date = last_day - TimeDelta::days(offset);
-            // Ranges beginning on `date` end by local midnight two days on.
-            let latest = latest_instant_for((date + TimeDelta::days(2)).and_time(NaiveTime::MIN));
+            // Runs starting on `date` or earlier end no later than this.
+            let latest = latest_instant_for(
+                (date + TimeDelta::days(self.reach_days + 1)).and_time(NaiveTime::MIN),
+            );
             if best.is_some_and(|b| latest < b) {
                 break;
             }
-            for r in self.on(date.weekday()) {
-                let (start, end) = r.instants_on(tz, date);
-                if start == end {
-                    continue;
-                }
+            for (start, end) in self.runs_on(tz, date) {
                 for b in [start, end] {
                     if b <= t && best.is_none_or(|best| b > best) {
                         best = Some(b);

@@ -15,8 +15,7 @@ use serde::Serialize;
 use super::hours::WeeklyHours;
 use super::spans::{DaySet, Span, SpanSet};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum State {
     Working,
     Off,
@@ -36,6 +35,12 @@ impl State {
             State::Holiday => "holiday",
             State::Override => "override",
         }
+    }
+}
+
+impl Serialize for State {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.name())
     }
 }
 
@@ -83,7 +88,6 @@ pub struct Schedule {
     leave: DaySet,
     on_call: SpanSet,
     overrides: SpanSet,
-    horizon: Span,
 }
 
 /// Everything a schedule is built from; all dates are local to `tz`.
@@ -107,7 +111,6 @@ impl Schedule {
             leave: DaySet::from_inclusive_ranges(spec.leave),
             on_call: SpanSet::new(spec.on_call),
             overrides: SpanSet::new(spec.overrides),
-            horizon: horizon(),
         }
     }
 
@@ -167,7 +170,7 @@ impl Schedule {
             schedule: self,
             cursor: before,
             state: self.state(before),
-            end: to.min(self.horizon.end),
+            end: to.min(horizon().end),
         }
     }
 
@@ -176,18 +179,19 @@ impl Schedule {
             schedule: self,
             cursor: t,
             state,
-            end: self.horizon.end,
+            end: horizon().end,
         }
         .next()
     }
 
     /// When the current run of `state` (which holds at `t`) began.
     fn began(&self, t: DateTime<Utc>, state: State) -> Option<DateTime<Utc>> {
+        let start = horizon().start;
         let mut cursor = t;
         loop {
-            let b = self.prev_boundary_at_or_before(cursor)?;
+            let b = self.prev_boundary_at_or_before(cursor, state)?;
             debug_assert!(b <= cursor, "boundary {b} is after {cursor}");
-            if b < self.horizon.start || b > cursor {
+            if b < start || b > cursor {
                 return None;
             }
             if self.state(b - TICK) != state {
@@ -197,32 +201,54 @@ impl Schedule {
         }
     }
 
-    fn next_boundary_after(&self, t: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    /// The earliest boundary after `t` that could end `state`: one of the layer deciding it
+    /// or of a layer above. (During leave, working hours come and go unseen.)
+    fn next_boundary_after(&self, t: DateTime<Utc>, state: State) -> Option<DateTime<Utc>> {
         let tz = self.tz;
-        [
-            self.overrides.next_boundary_after(t),
-            self.on_call.next_boundary_after(t),
-            self.leave.next_boundary_after(tz, t),
-            self.holidays.next_boundary_after(tz, t),
-            self.hours.next_boundary_after(tz, t),
-        ]
-        .into_iter()
-        .flatten()
-        .min()
+        let rank = deciding_layer(state);
+        let mut best = self.overrides.next_boundary_after(t);
+        let mut consider = |layer: usize, find: &dyn Fn() -> Option<DateTime<Utc>>| {
+            if layer <= rank {
+                best = match (best, find()) {
+                    (Some(a), Some(b)) => Some(a.min(b)),
+                    (a, b) => a.or(b),
+                };
+            }
+        };
+        consider(1, &|| self.on_call.next_boundary_after(t));
+        consider(2, &|| self.leave.next_boundary_after(tz, t));
+        consider(3, &|| self.holidays.next_boundary_after(tz, t));
+        consider(4, &|| self.hours.next_boundary_after(tz, t));
+        best
     }
 
-    fn prev_boundary_at_or_before(&self, t: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    /// The latest boundary at or before `t` where `state` (holding at `t`) could have begun.
+    fn prev_boundary_at_or_before(&self, t: DateTime<Utc>, state: State) -> Option<DateTime<Utc>> {
         let tz = self.tz;
-        [
-            self.overrides.prev_boundary_at_or_before(t),
-            self.on_call.prev_boundary_at_or_before(t),
-            self.leave.prev_boundary_at_or_before(tz, t),
-            self.holidays.prev_boundary_at_or_before(tz, t),
-            self.hours.prev_boundary_at_or_before(tz, t),
-        ]
-        .into_iter()
-        .flatten()
-        .max()
+        let rank = deciding_layer(state);
+        let mut best = self.overrides.prev_boundary_at_or_before(t);
+        let mut consider = |layer: usize, find: &dyn Fn() -> Option<DateTime<Utc>>| {
+            if layer <= rank {
+                best = best.max(find());
+            }
+        };
+        consider(1, &|| self.on_call.prev_boundary_at_or_before(t));
+        consider(2, &|| self.leave.prev_boundary_at_or_before(tz, t));
+        consider(3, &|| self.holidays.prev_boundary_at_or_before(tz, t));
+        consider(4, &|| self.hours.prev_boundary_at_or_before(tz, t));
+        best
+    }
+}
+
+/// Which layer decides a state, by precedence: overrides 0, on-call 1, leave 2, holidays 3;
+/// working and off are decided by all of them and the hours (4).
+fn deciding_layer(state: State) -> usize {
+    match state {
+        State::Override => 0,
+        State::OnCall => 1,
+        State::Leave => 2,
+        State::Holiday => 3,
+        State::Working | State::Off => 4,
     }
 }
 
@@ -241,7 +267,7 @@ impl Iterator for Transitions<'_> {
 
     fn next(&mut self) -> Option<Transition> {
         loop {
-            let b = self.schedule.next_boundary_after(self.cursor)?;
+            let b = self.schedule.next_boundary_after(self.cursor, self.state)?;
             // Every layer returns boundaries strictly after the cursor; if one ever did not,
             // stop rather than spin.
             debug_assert!(
