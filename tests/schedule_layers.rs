@@ -14,16 +14,18 @@ fn schedule(extra: &str) -> Schedule {
     let text = format!(
         "timezone = \"Europe/London\"\n[hours]\nmonday = [\"09:00-17:00\"]\nthursday = [\"22:00-06:00\"]\nfriday = [\"09:00-17:00\"]\n{extra}"
     );
-    from_text("test.toml", &text)
-        .unwrap_or_else(|e| panic!("{e}"))
-        .schedule()
+    build(&text)
 }
 
 /// London, no bank holidays, only these hours.
 fn with_hours(hours: &str) -> Schedule {
-    let text =
-        format!("timezone = \"Europe/London\"\n[holidays]\nregion = \"none\"\n[hours]\n{hours}\n");
-    from_text("test.toml", &text)
+    build(&format!(
+        "timezone = \"Europe/London\"\n[holidays]\nregion = \"none\"\n[hours]\n{hours}\n"
+    ))
+}
+
+fn build(text: &str) -> Schedule {
+    from_text("test.toml", text)
         .unwrap_or_else(|e| panic!("{e}"))
         .schedule()
 }
