@@ -8,7 +8,7 @@ use chrono_tz::Tz;
 use toml::Spanned;
 
 use super::error::ConfigError;
-use super::layers::{Dates, Merged, Periods, Sourced};
+use super::layers::{Dates, Layer, Merged, Periods, Sourced};
 use super::{Config, HolidayRules, ZoneSource};
 use crate::core::civil::resolve_local;
 use crate::core::duration::parse_duration;
@@ -179,23 +179,34 @@ fn weekly_hours(
     hours
 }
 
+const DATE: &str = "a date \"YYYY-MM-DD\" in 1970-2100";
+const DATE_TIME: &str =
+    "a local date-time \"YYYY-MM-DDTHH:MM\" or RFC 3339 with an offset, in 1970-2100";
+
+/// `parse` applied to one value, or an error at the value's place saying what was expected.
+fn parse_or_report<T>(
+    layer: &Layer,
+    value: &Spanned<toml::Value>,
+    key: &str,
+    expected: &str,
+    parse: impl FnOnce(&toml::Value) -> Option<T>,
+    errors: &mut Vec<ConfigError>,
+) -> Option<T> {
+    let parsed = parse(value.get_ref());
+    if parsed.is_none() {
+        errors.push(layer.error_at(
+            &value.span(),
+            format!("{key}: expected {expected}, found {}", value.get_ref()),
+        ));
+    }
+    parsed
+}
+
 fn dates(list: Sourced<Dates>, key: &str, errors: &mut Vec<ConfigError>) -> Vec<NaiveDate> {
     list.value
         .get_ref()
         .iter()
-        .filter_map(|item| match parse_date(item.get_ref()) {
-            Some(d) => Some(d),
-            None => {
-                errors.push(list.layer.error_at(
-                    &item.span(),
-                    format!(
-                        "{key}: expected a date \"YYYY-MM-DD\" in 1970-2100, found {}",
-                        item.get_ref()
-                    ),
-                ));
-                None
-            }
-        })
+        .filter_map(|item| parse_or_report(list.layer, item, key, DATE, parse_date, errors))
         .collect()
 }
 
@@ -206,20 +217,8 @@ fn leave_periods(
     let mut periods = Vec::new();
     for period in list.value.get_ref() {
         let p = period.get_ref();
-        let mut date = |v: &Spanned<toml::Value>, key| {
-            let d = parse_date(v.get_ref());
-            if d.is_none() {
-                errors.push(list.layer.error_at(
-                    &v.span(),
-                    format!(
-                        "leave.{key}: expected a date \"YYYY-MM-DD\" in 1970-2100, found {}",
-                        v.get_ref()
-                    ),
-                ));
-            }
-            d
-        };
-        let (from, to) = (date(&p.from, "from"), date(&p.to, "to"));
+        let from = parse_or_report(list.layer, &p.from, "leave.from", DATE, parse_date, errors);
+        let to = parse_or_report(list.layer, &p.to, "leave.to", DATE, parse_date, errors);
         if let (Some(from), Some(to)) = (from, to) {
             if to < from {
                 errors.push(list.layer.error_at(
@@ -236,20 +235,19 @@ fn leave_periods(
 
 fn on_call_periods(list: Sourced<Periods>, tz: Tz, errors: &mut Vec<ConfigError>) -> Vec<Span> {
     let mut spans = Vec::new();
+    let instant = |v: &toml::Value| parse_instant(v, tz);
+    let local = |t: DateTime<Utc>| t.with_timezone(&tz).format("%Y-%m-%d %H:%M %Z");
     for period in list.value.get_ref() {
         let p = period.get_ref();
-        let mut instant = |v: &Spanned<toml::Value>, key| {
-            let t = parse_instant(v.get_ref(), tz);
-            if t.is_none() {
-                errors.push(list.layer.error_at(
-                    &v.span(),
-                    format!("on_call.{key}: expected a local date-time \"YYYY-MM-DDTHH:MM\" or RFC 3339 with an offset, in 1970-2100, found {}", v.get_ref()),
-                ));
-            }
-            t
-        };
-        let (from, to) = (instant(&p.from, "from"), instant(&p.to, "to"));
-        let local = |t: DateTime<Utc>| t.with_timezone(&tz).format("%Y-%m-%d %H:%M %Z");
+        let from = parse_or_report(
+            list.layer,
+            &p.from,
+            "on_call.from",
+            DATE_TIME,
+            instant,
+            errors,
+        );
+        let to = parse_or_report(list.layer, &p.to, "on_call.to", DATE_TIME, instant, errors);
         if let (Some(from), Some(to)) = (from, to) {
             if to <= from {
                 errors.push(list.layer.error_at(

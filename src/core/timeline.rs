@@ -21,6 +21,17 @@ struct Year {
     transitions: Vec<Transition>,
 }
 
+impl Year {
+    /// How many of the year's transitions are at or before `t`, and the state at `t`.
+    fn locate(&self, t: DateTime<Utc>) -> (usize, State) {
+        let after = self.transitions.partition_point(|tr| tr.at <= t);
+        let state = after
+            .checked_sub(1)
+            .map_or(self.opening_state, |k| self.transitions[k].state);
+        (after, state)
+    }
+}
+
 impl Timeline {
     pub fn new(schedule: Schedule) -> Self {
         let h = horizon();
@@ -39,13 +50,7 @@ impl Timeline {
 
     pub fn state(&self, t: DateTime<Utc>) -> State {
         match self.year_index(t) {
-            Some(i) => {
-                let year = self.year(i);
-                let after = year.transitions.partition_point(|tr| tr.at <= t);
-                after
-                    .checked_sub(1)
-                    .map_or(year.opening_state, |k| year.transitions[k].state)
-            }
+            Some(i) => self.year(i).locate(t).1,
             None => self.schedule.state(t),
         }
     }
@@ -55,10 +60,7 @@ impl Timeline {
             return self.schedule.state_at(t);
         };
         let year = self.year(i);
-        let after = year.transitions.partition_point(|tr| tr.at <= t);
-        let state = after
-            .checked_sub(1)
-            .map_or(year.opening_state, |k| year.transitions[k].state);
+        let (after, state) = year.locate(t);
         let since = match after.checked_sub(1) {
             Some(k) => Some(year.transitions[k].at),
             None => (0..i)
@@ -82,7 +84,7 @@ impl Timeline {
             return self.schedule.next_transition(t);
         };
         let year = self.year(i);
-        let after = year.transitions.partition_point(|tr| tr.at <= t);
+        let (after, _) = year.locate(t);
         year.transitions.get(after).copied().or_else(|| {
             (i + 1..self.years.len()).find_map(|j| self.year(j).transitions.first().copied())
         })
