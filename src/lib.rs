@@ -1,6 +1,8 @@
 //! clockoff: a right-to-disconnect agent. The library holds everything; the binaries parse
 //! arguments and call in.
 
+pub mod agent;
 pub mod cli;
 pub mod config;
 pub mod core;
+pub mod store;

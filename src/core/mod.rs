@@ -1,6 +1,7 @@
 //! The pure core: no I/O, no async, no D-Bus. Time comes in as arguments or through a
 //! [`clock::Clock`].
 
+pub mod activity;
 pub mod civil;
 pub mod clock;
 pub mod duration;

@@ -1,0 +1,3 @@
+//! The daemon behind `clockoff run`: one event loop that owns the state.
+
+pub mod activity;

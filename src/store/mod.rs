@@ -1,0 +1,1 @@
+//! The worker's local SQLite ledger.
