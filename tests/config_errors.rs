@@ -26,7 +26,7 @@ fn unknown_top_level_key() {
     // Line 2 column 1 is the `w` of `weekends`.
     assert_eq!(
         errors("timezone = \"Europe/London\"\nweekends = false\n"),
-        "user.toml:2:1: unknown field `weekends`, expected one of `timezone`, `contracted`, `hours`, `holidays`, `leave`, `on_call`, `lock`"
+        "user.toml:2:1: unknown field `weekends`, expected one of `timezone`, `contracted`, `hours`, `holidays`, `leave`, `on_call`, `activity`, `lock`"
     );
 }
 
@@ -472,7 +472,7 @@ fn policy_locking_an_unknown_key() {
     assert_eq!(
         load_errors(&paths(&policy, &user)),
         format!(
-            "{}:1:18: cannot lock unknown key \"weekends\": expected one of timezone, contracted, hours, holidays, holidays.region, holidays.extra, holidays.removed, leave, on_call",
+            "{}:1:18: cannot lock unknown key \"weekends\": expected one of timezone, contracted, hours, holidays, holidays.region, holidays.extra, holidays.removed, leave, on_call, activity, activity.idle_after, activity.source",
             policy.display()
         )
     );
@@ -656,4 +656,33 @@ fn nesting_too_deep_still_names_the_file() {
     let deep = format!("{} = 1\n", vec!["a"; 5000].join("."));
     let message = errors(&deep);
     assert!(message.starts_with("user.toml:1:1: "), "{message}");
+}
+
+#[test]
+fn activity_settings_are_checked() {
+    assert_eq!(
+        errors("[activity]\nidle_after = \"0s\"\nsource = \"wayland\"\n"),
+        "user.toml:2:14: activity.idle_after: expected 1s to 2h\n\
+         user.toml:3:10: activity.source: unknown source \"wayland\": expected one of \"auto\", \"x11\", \"mutter\", \"screensaver\", \"logind\""
+    );
+    assert_eq!(
+        errors("[activity]\nidle_after = \"5 minutes\"\n"),
+        "user.toml:2:14: activity.idle_after: bad duration \"5 minutes\": expected e.g. \"30m\", \"37h\" or \"1h30m\" (units h, m, s)"
+    );
+}
+
+#[test]
+fn policy_locking_the_activity_table_locks_its_keys() {
+    let dir = TempDir::new("locks_activity");
+    let policy = dir.write("policy.toml", "lock = [\"activity\"]\n");
+    // `source = ` is 9 characters: the user's value is at 2:10.
+    let user = dir.write("user.toml", "[activity]\nsource = \"x11\"\n");
+    assert_eq!(
+        load_errors(&paths(&policy, &user)),
+        format!(
+            "{}:2:10: `activity.source` is locked by the organisation policy ({}:1:9); remove it from this file or ask IT to change the policy",
+            user.display(),
+            policy.display()
+        )
+    );
 }

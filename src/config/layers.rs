@@ -106,10 +106,12 @@ pub struct Merged<'a> {
     pub removed: Option<Sourced<'a, Dates>>,
     pub leave: Option<Sourced<'a, Periods>>,
     pub on_call: Option<Sourced<'a, Periods>>,
+    pub idle_after: Option<Sourced<'a, Spanned<String>>>,
+    pub activity_source: Option<Sourced<'a, Spanned<String>>>,
 }
 
-/// Keys a policy may lock. Locking `holidays` locks all three of its keys.
-pub const LOCKABLE: [&str; 9] = [
+/// Keys a policy may lock. Locking a table (`holidays`) locks every key in it.
+pub const LOCKABLE: [&str; 12] = [
     "timezone",
     "contracted",
     "hours",
@@ -119,6 +121,9 @@ pub const LOCKABLE: [&str; 9] = [
     "holidays.removed",
     "leave",
     "on_call",
+    "activity",
+    "activity.idle_after",
+    "activity.source",
 ];
 
 struct Lock<'a> {
@@ -136,7 +141,10 @@ pub fn merge(layers: &[Layer]) -> (Merged<'_>, Vec<ConfigError>) {
         let raw = &layer.raw;
         for (key, span) in keys_set(raw) {
             let locked_by = locks.iter().find(|l| {
-                l.key == key || key.strip_prefix("holidays.").is_some() && l.key == "holidays"
+                l.key == key
+                    || key
+                        .strip_prefix(l.key)
+                        .is_some_and(|rest| rest.starts_with('.'))
             });
             if let (Role::User, Some(lock)) = (layer.role, locked_by) {
                 errors.push(layer.error_at(
@@ -184,6 +192,10 @@ pub fn merge(layers: &[Layer]) -> (Merged<'_>, Vec<ConfigError>) {
         }
         replace(&mut merged.leave, layer, &raw.leave);
         replace(&mut merged.on_call, layer, &raw.on_call);
+        if let Some(activity) = &raw.activity {
+            replace(&mut merged.idle_after, layer, &activity.idle_after);
+            replace(&mut merged.activity_source, layer, &activity.source);
+        }
     }
     (merged, errors)
 }
@@ -213,5 +225,12 @@ fn keys_set(raw: &RawConfig) -> Vec<(&'static str, Range<usize>)> {
     }
     add("leave", raw.leave.as_ref().map(Spanned::span));
     add("on_call", raw.on_call.as_ref().map(Spanned::span));
+    if let Some(a) = &raw.activity {
+        add(
+            "activity.idle_after",
+            a.idle_after.as_ref().map(Spanned::span),
+        );
+        add("activity.source", a.source.as_ref().map(Spanned::span));
+    }
     keys
 }

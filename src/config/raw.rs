@@ -12,6 +12,7 @@ pub struct RawConfig {
     pub holidays: Option<RawHolidays>,
     pub leave: Option<Spanned<Vec<Spanned<RawPeriod>>>>,
     pub on_call: Option<Spanned<Vec<Spanned<RawPeriod>>>>,
+    pub activity: Option<RawActivity>,
     /// Only in the organisation policy: keys the user may not set.
     pub lock: Option<Spanned<Vec<Spanned<String>>>>,
 }
@@ -51,6 +52,13 @@ pub struct RawHolidays {
     pub region: Option<Spanned<String>>,
     pub extra: Option<Spanned<Vec<Spanned<toml::Value>>>>,
     pub removed: Option<Spanned<Vec<Spanned<toml::Value>>>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawActivity {
+    pub idle_after: Option<Spanned<String>>,
+    pub source: Option<Spanned<String>>,
 }
 
 /// A `[[leave]]` or `[[on_call]]` block. Dates may be strings or TOML date literals.

@@ -9,7 +9,7 @@ use toml::Spanned;
 
 use super::error::ConfigError;
 use super::layers::{Dates, Layer, Merged, Periods, Sourced};
-use super::{Config, HolidayRules, ZoneSource};
+use super::{ActivitySettings, Config, DEFAULT_IDLE_AFTER, HolidayRules, SourceChoice, ZoneSource};
 use crate::core::civil::resolve_local;
 use crate::core::duration::parse_duration;
 use crate::core::holidays::{Region, bank_holidays};
@@ -18,6 +18,9 @@ use crate::core::schedule::horizon;
 use crate::core::spans::Span;
 
 const MAX_CONTRACTED: Duration = Duration::from_secs(168 * 3600);
+/// Idle detection shorter than a second is noise; longer than two hours is not "at the laptop".
+const IDLE_AFTER: std::ops::RangeInclusive<Duration> =
+    Duration::from_secs(1)..=Duration::from_secs(2 * 3600);
 
 pub fn validate(
     merged: &Merged,
@@ -56,6 +59,27 @@ pub fn validate(
                 None
             }
         });
+
+    let idle_after = merged
+        .idle_after
+        .and_then(|i| match parse_duration(i.value.get_ref()) {
+            Ok(d) if IDLE_AFTER.contains(&d) => Some(d),
+            Ok(_) => {
+                errors.push(err(i, "activity.idle_after: expected 1s to 2h"));
+                None
+            }
+            Err(message) => {
+                errors.push(err(i, format!("activity.idle_after: {message}")));
+                None
+            }
+        });
+    let activity_source = merged.activity_source.and_then(|s| {
+        let parsed = s.value.get_ref().parse::<SourceChoice>();
+        if let Err(message) = &parsed {
+            errors.push(err(s, format!("activity.source: {message}")));
+        }
+        parsed.ok()
+    });
 
     let hours = merged
         .hours
@@ -131,6 +155,10 @@ pub fn validate(
         },
         leave,
         on_call,
+        activity: ActivitySettings {
+            idle_after: idle_after.unwrap_or(DEFAULT_IDLE_AFTER),
+            source: activity_source.unwrap_or_default(),
+        },
     })
 }
 

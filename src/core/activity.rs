@@ -38,6 +38,16 @@ impl Class {
         }
     }
 
+    /// The class of time in `effective` state when the schedule alone says `base`. An
+    /// override only turns time that would otherwise be off into chosen work: in working
+    /// hours it is still working time, on call still a call-out.
+    pub fn of_states(effective: State, base: State) -> Class {
+        match (effective, Class::of(base)) {
+            (State::Override, Class::Working | Class::OnCall) => Class::of(base),
+            _ => Class::of(effective),
+        }
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Class::Working => "working",
@@ -83,6 +93,19 @@ mod tests {
         }
         assert_eq!(Class::of(State::OnCall), Class::OnCall);
         assert_eq!(Class::of(State::Override), Class::Override);
+        assert_eq!(
+            Class::of_states(State::Override, State::Working),
+            Class::Working
+        );
+        assert_eq!(
+            Class::of_states(State::Override, State::OnCall),
+            Class::OnCall
+        );
+        assert_eq!(
+            Class::of_states(State::Override, State::Off),
+            Class::Override
+        );
+        assert_eq!(Class::of_states(State::Off, State::Off), Class::OutOfHours);
         for class in Class::ALL {
             assert_eq!(class.name().parse::<Class>(), Ok(class));
         }

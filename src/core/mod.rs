@@ -7,6 +7,8 @@ pub mod clock;
 pub mod duration;
 pub mod holidays;
 pub mod hours;
+pub mod presence;
+pub mod recorder;
 pub mod schedule;
 pub mod spans;
 pub mod timeline;
