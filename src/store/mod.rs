@@ -1,1 +1,196 @@
-//! The worker's local SQLite ledger.
+//! The worker's local SQLite ledger: active intervals, schedule transitions, overrides and
+//! manual entries, and the totals `clockoff status` shows.
+//!
+//! [`Ledger`] is a cheap, cloneable handle. One writer thread owns the connection; every
+//! method sends it a command and returns only once the change is committed, so what the agent
+//! has been told is recorded survives a kill -9 or a power cut.
+
+mod error;
+mod queries;
+mod records;
+mod schema;
+mod writer;
+
+#[cfg(test)]
+mod tests;
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+
+use chrono::{DateTime, Utc};
+use tokio::sync::{mpsc, oneshot};
+
+pub use error::StoreError;
+pub use records::{IntervalId, ManualId, OverrideId, OverrideRecord, Recovery, Totals};
+
+use crate::core::activity::Class;
+use crate::core::schedule::State;
+use records::{check_note, check_range};
+use writer::{Command, Reply};
+
+/// Commands waiting for the writer; senders wait (asynchronously) beyond this.
+const QUEUE: usize = 64;
+
+/// `$XDG_DATA_HOME/clockoff/ledger.sqlite3`, else `$HOME/.local/share/clockoff/ledger.sqlite3`;
+/// `None` with neither set.
+pub fn default_path() -> Option<PathBuf> {
+    path_from(std::env::var_os("XDG_DATA_HOME"), std::env::var_os("HOME"))
+}
+
+/// The XDG spec says a relative (or empty) `XDG_DATA_HOME` is invalid and must be ignored.
+fn path_from(data_home: Option<OsString>, home: Option<OsString>) -> Option<PathBuf> {
+    let absolute = |v: OsString| Some(PathBuf::from(v)).filter(|p| p.is_absolute());
+    let base = data_home
+        .and_then(absolute)
+        .or_else(|| home.and_then(absolute).map(|h| h.join(".local/share")))?;
+    Some(base.join("clockoff").join("ledger.sqlite3"))
+}
+
+/// A handle on the ledger. Clones share one writer thread; when the last is dropped (or
+/// [`Ledger::close`] is called) the thread closes the database and ends.
+#[derive(Debug, Clone)]
+pub struct Ledger {
+    commands: mpsc::Sender<Command>,
+}
+
+impl Ledger {
+    /// Opens (creating it, and its directory with mode 0700, if need be) and migrates the
+    /// ledger, then closes any interval a crash left open at its last checkpoint.
+    pub async fn open(path: impl Into<PathBuf>) -> Result<(Ledger, Recovery), StoreError> {
+        let (commands, receiver) = mpsc::channel(QUEUE);
+        let (ready, opened) = oneshot::channel();
+        writer::spawn(path.into(), receiver, ready)?;
+        let recovery = opened.await.map_err(|_| StoreError::Stopped)??;
+        Ok((Ledger { commands }, recovery))
+    }
+
+    /// Starts an active interval; its end is `start` until the first checkpoint.
+    pub async fn open_interval(
+        &self,
+        start: DateTime<Utc>,
+        class: Class,
+        state: State,
+        source: &str,
+    ) -> Result<IntervalId, StoreError> {
+        let source = source.to_owned();
+        self.call(|reply| Command::OpenInterval {
+            start,
+            class,
+            state,
+            source,
+            reply,
+        })
+        .await
+    }
+
+    /// Moves an open interval's end forward to `to` (never back). If the agent dies, the
+    /// interval is closed here on the next open.
+    pub async fn checkpoint(&self, id: IntervalId, to: DateTime<Utc>) -> Result<(), StoreError> {
+        self.call(|reply| Command::Checkpoint { id, to, reply })
+            .await
+    }
+
+    /// Ends an open interval at `end`, which may be before its last checkpoint (idleness is
+    /// noticed after the fact) but not before its start.
+    pub async fn close_interval(
+        &self,
+        id: IntervalId,
+        end: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.call(|reply| Command::CloseInterval { id, end, reply })
+            .await
+    }
+
+    /// Notes that the schedule entered `state` at `at`.
+    pub async fn record_transition(
+        &self,
+        at: DateTime<Utc>,
+        state: State,
+    ) -> Result<(), StoreError> {
+        self.call(|reply| Command::RecordTransition { at, state, reply })
+            .await
+    }
+
+    pub async fn add_override(
+        &self,
+        start: DateTime<Utc>,
+        end: DateTime<Utc>,
+        reason: Option<String>,
+    ) -> Result<OverrideId, StoreError> {
+        check_range("an override", start, end, false)?;
+        self.call(|reply| Command::AddOverride {
+            start,
+            end,
+            reason,
+            reply,
+        })
+        .await
+    }
+
+    /// Ends an override at `at` if that is earlier than its end (no later than its start: an
+    /// override ended before it began is cancelled). Returns it as it now stands.
+    pub async fn end_override(
+        &self,
+        id: OverrideId,
+        at: DateTime<Utc>,
+    ) -> Result<OverrideRecord, StoreError> {
+        self.call(|reply| Command::EndOverride { id, at, reply })
+            .await
+    }
+
+    /// Overrides with time in `[from, to)`, earliest first; cancelled ones are left out.
+    pub async fn overrides_overlapping(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<OverrideRecord>, StoreError> {
+        self.call(|reply| Command::OverridesOverlapping { from, to, reply })
+            .await
+    }
+
+    /// Records self-reported time, e.g. 18:00–19:30 "late visit". It must end after it
+    /// starts and say what it was for; the note is stored trimmed.
+    pub async fn add_manual(
+        &self,
+        start: DateTime<Utc>,
+        end: DateTime<Utc>,
+        note: &str,
+        recorded_at: DateTime<Utc>,
+    ) -> Result<ManualId, StoreError> {
+        check_range("a manual entry", start, end, false)?;
+        let note = check_note(note)?;
+        self.call(|reply| Command::AddManual {
+            start,
+            end,
+            note,
+            recorded_at,
+            reply,
+        })
+        .await
+    }
+
+    /// Active time per class and manual time within `[from, to)`, each record clipped to it.
+    pub async fn totals(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Totals, StoreError> {
+        self.call(|reply| Command::Totals { from, to, reply }).await
+    }
+
+    /// Closes the database now and waits for it. Other clones get [`StoreError::Stopped`].
+    pub async fn close(self) -> Result<(), StoreError> {
+        self.call(|reply| Command::Close { reply }).await
+    }
+
+    /// Sends a command and waits for the writer's answer, which comes after commit. A stopped
+    /// writer (closed, or gone) drops the channel ends, which reads as `Stopped`, never a panic.
+    async fn call<T>(&self, command: impl FnOnce(Reply<T>) -> Command) -> Result<T, StoreError> {
+        let (reply, answer) = oneshot::channel();
+        self.commands
+            .send(command(reply))
+            .await
+            .map_err(|_| StoreError::Stopped)?;
+        answer.await.map_err(|_| StoreError::Stopped)?
+    }
+}

@@ -1,0 +1,214 @@
+//! The SQL. Each function runs inside whatever transaction the writer gives it; none commits.
+
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, OptionalExtension, params};
+
+use super::error::StoreError;
+use super::records::{
+    IntervalId, ManualId, OverrideId, OverrideRecord, Totals, duration_ms, from_ms, to_ms,
+};
+use crate::core::activity::Class;
+use crate::core::schedule::State;
+
+/// Closes every interval a crash left open, at its stored end: its last checkpoint.
+pub(super) fn close_open_intervals(conn: &Connection) -> rusqlite::Result<usize> {
+    conn.execute("UPDATE intervals SET open = 0 WHERE open = 1", [])
+}
+
+pub(super) fn open_interval(
+    conn: &Connection,
+    start: DateTime<Utc>,
+    class: Class,
+    state: State,
+    source: &str,
+) -> Result<IntervalId, StoreError> {
+    let start = to_ms(start);
+    conn.execute(
+        "INSERT INTO intervals (start_ms, end_ms, class, state, source, open)
+         VALUES (?1, ?1, ?2, ?3, ?4, 1)",
+        params![start, class.name(), state.name(), source],
+    )?;
+    Ok(IntervalId(conn.last_insert_rowid()))
+}
+
+/// The interval's start and last checkpoint, if it is still open.
+fn open_span(conn: &Connection, id: IntervalId) -> Result<(i64, i64), StoreError> {
+    let row: Option<(i64, i64, bool)> = conn
+        .query_row(
+            "SELECT start_ms, end_ms, open FROM intervals WHERE id = ?1",
+            [id.0],
+            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+        )
+        .optional()?;
+    match row {
+        None => Err(StoreError::NoSuchInterval(id)),
+        Some((_, _, false)) => Err(StoreError::IntervalClosed(id)),
+        Some((start, end, true)) => Ok((start, end)),
+    }
+}
+
+pub(super) fn checkpoint(
+    conn: &Connection,
+    id: IntervalId,
+    to: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let (_, last) = open_span(conn, id)?;
+    if to_ms(to) < last {
+        return Err(StoreError::CheckpointBackwards {
+            id,
+            last: from_ms(last)?,
+            to,
+        });
+    }
+    conn.execute(
+        "UPDATE intervals SET end_ms = ?2 WHERE id = ?1",
+        params![id.0, to_ms(to)],
+    )?;
+    Ok(())
+}
+
+/// Closing may end an interval before its last checkpoint: idleness is only known afterwards.
+pub(super) fn close_interval(
+    conn: &Connection,
+    id: IntervalId,
+    end: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let (start, _) = open_span(conn, id)?;
+    if to_ms(end) < start {
+        return Err(StoreError::BadRange {
+            what: "an active interval",
+            start: from_ms(start)?,
+            end,
+        });
+    }
+    conn.execute(
+        "UPDATE intervals SET end_ms = ?2, open = 0 WHERE id = ?1",
+        params![id.0, to_ms(end)],
+    )?;
+    Ok(())
+}
+
+pub(super) fn record_transition(
+    conn: &Connection,
+    at: DateTime<Utc>,
+    state: State,
+) -> Result<(), StoreError> {
+    conn.execute(
+        "INSERT INTO transitions (at_ms, state) VALUES (?1, ?2)",
+        params![to_ms(at), state.name()],
+    )?;
+    Ok(())
+}
+
+pub(super) fn add_override(
+    conn: &Connection,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+    reason: Option<&str>,
+) -> Result<OverrideId, StoreError> {
+    conn.execute(
+        "INSERT INTO overrides (start_ms, end_ms, reason) VALUES (?1, ?2, ?3)",
+        params![to_ms(start), to_ms(end), reason],
+    )?;
+    Ok(OverrideId(conn.last_insert_rowid()))
+}
+
+/// Moves the end to `at`, clamped into [start, current end]: an override can be cut short (or
+/// cancelled before it starts) but never extended this way.
+pub(super) fn end_override(
+    conn: &Connection,
+    id: OverrideId,
+    at: DateTime<Utc>,
+) -> Result<OverrideRecord, StoreError> {
+    let changed = conn.execute(
+        "UPDATE overrides SET end_ms = max(start_ms, min(end_ms, ?2)) WHERE id = ?1",
+        params![id.0, to_ms(at)],
+    )?;
+    if changed == 0 {
+        return Err(StoreError::NoSuchOverride(id));
+    }
+    override_record(conn.query_row(
+        "SELECT id, start_ms, end_ms, reason FROM overrides WHERE id = ?1",
+        [id.0],
+        override_row,
+    )?)
+}
+
+/// Overrides with some time in [from, to), earliest first; cancelled (empty) ones are left out.
+pub(super) fn overrides_overlapping(
+    conn: &Connection,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<Vec<OverrideRecord>, StoreError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, start_ms, end_ms, reason FROM overrides
+         WHERE start_ms < ?2 AND end_ms > ?1 AND end_ms > start_ms
+         ORDER BY start_ms, id",
+    )?;
+    stmt.query_map(params![to_ms(from), to_ms(to)], override_row)?
+        .map(|row| override_record(row?))
+        .collect()
+}
+
+type OverrideRow = (i64, i64, i64, Option<String>);
+
+fn override_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<OverrideRow> {
+    Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
+}
+
+fn override_record((id, start, end, reason): OverrideRow) -> Result<OverrideRecord, StoreError> {
+    Ok(OverrideRecord {
+        id: OverrideId(id),
+        start: from_ms(start)?,
+        end: from_ms(end)?,
+        reason,
+    })
+}
+
+pub(super) fn add_manual(
+    conn: &Connection,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+    note: &str,
+    recorded_at: DateTime<Utc>,
+) -> Result<ManualId, StoreError> {
+    conn.execute(
+        "INSERT INTO manual_entries (start_ms, end_ms, note, recorded_ms)
+         VALUES (?1, ?2, ?3, ?4)",
+        params![to_ms(start), to_ms(end), note, to_ms(recorded_at)],
+    )?;
+    Ok(ManualId(conn.last_insert_rowid()))
+}
+
+/// Time in [from, to), each record clipped to the range. Open intervals count up to their last
+/// checkpoint, which is their stored end.
+pub(super) fn totals(
+    conn: &Connection,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<Totals, StoreError> {
+    let mut totals = Totals::default();
+    let (from, to) = (to_ms(from), to_ms(to));
+    if to <= from {
+        return Ok(totals);
+    }
+    let mut stmt = conn.prepare_cached(
+        "SELECT class, sum(min(end_ms, ?2) - max(start_ms, ?1)) FROM intervals
+         WHERE start_ms < ?2 AND end_ms > ?1
+         GROUP BY class",
+    )?;
+    let mut rows = stmt.query(params![from, to])?;
+    while let Some(row) = rows.next()? {
+        let name: String = row.get(0)?;
+        let class = name.parse::<Class>().map_err(StoreError::Corrupt)?;
+        totals.add_active(class, duration_ms(row.get(1)?)?);
+    }
+    let manual: Option<i64> = conn.query_row(
+        "SELECT sum(min(end_ms, ?2) - max(start_ms, ?1)) FROM manual_entries
+         WHERE start_ms < ?2 AND end_ms > ?1",
+        params![from, to],
+        |row| row.get(0),
+    )?;
+    totals.manual = duration_ms(manual.unwrap_or(0))?;
+    Ok(totals)
+}

@@ -1,0 +1,182 @@
+//! The ledger's schema, as a list of migrations keyed by `PRAGMA user_version`: migration `i`
+//! takes the file from version `i` to `i + 1`. Append to the list; never edit a shipped entry,
+//! because files already on workers' laptops were built by it.
+
+use rusqlite::{Connection, TransactionBehavior};
+
+/// Times are UTC unix milliseconds. An interval's `end_ms` is its last checkpoint while it is
+/// open, so a crash leaves a usable end behind. Classes and states are stored by name
+/// (`Class::name()`, `State::name()`) so the file reads without the code.
+const V1: &str = "
+CREATE TABLE intervals (
+    id       INTEGER PRIMARY KEY,
+    start_ms INTEGER NOT NULL,
+    end_ms   INTEGER NOT NULL,
+    class    TEXT    NOT NULL,
+    state    TEXT    NOT NULL,
+    source   TEXT    NOT NULL,
+    open     INTEGER NOT NULL DEFAULT 1 CHECK (open IN (0, 1)),
+    CHECK (end_ms >= start_ms)
+) STRICT;
+-- Totals look for intervals ending after the start of a range.
+CREATE INDEX intervals_by_end ON intervals (end_ms);
+-- Recovery on open looks only at the (few) open ones.
+CREATE INDEX intervals_open ON intervals (id) WHERE open = 1;
+
+CREATE TABLE transitions (
+    id    INTEGER PRIMARY KEY,
+    at_ms INTEGER NOT NULL,
+    state TEXT    NOT NULL
+) STRICT;
+CREATE INDEX transitions_by_time ON transitions (at_ms);
+
+CREATE TABLE overrides (
+    id       INTEGER PRIMARY KEY,
+    start_ms INTEGER NOT NULL,
+    end_ms   INTEGER NOT NULL,
+    reason   TEXT,
+    CHECK (end_ms >= start_ms)
+) STRICT;
+CREATE INDEX overrides_by_end ON overrides (end_ms);
+
+CREATE TABLE manual_entries (
+    id          INTEGER PRIMARY KEY,
+    start_ms    INTEGER NOT NULL,
+    end_ms      INTEGER NOT NULL,
+    note        TEXT    NOT NULL CHECK (note <> ''),
+    recorded_ms INTEGER NOT NULL,
+    CHECK (end_ms > start_ms)
+) STRICT;
+CREATE INDEX manual_entries_by_end ON manual_entries (end_ms);
+";
+
+pub(super) const MIGRATIONS: &[&str] = &[V1];
+
+/// What [`migrate`] found wrong.
+#[derive(Debug)]
+pub(super) enum MigrateError {
+    /// Not a version this clockoff can write: a newer clockoff's (above `supported`), or
+    /// nonsense (negative).
+    Unsupported {
+        found: i64,
+        supported: i64,
+    },
+    Sqlite(rusqlite::Error),
+}
+
+impl From<rusqlite::Error> for MigrateError {
+    fn from(e: rusqlite::Error) -> Self {
+        MigrateError::Sqlite(e)
+    }
+}
+
+pub(super) fn user_version(conn: &Connection) -> rusqlite::Result<i64> {
+    conn.pragma_query_value(None, "user_version", |row| row.get(0))
+}
+
+/// Refuses a file from a newer clockoff before anything writes to it (the caller must call this
+/// before setting the journal mode, which rewrites the header). Returns the file's version.
+pub(super) fn check_supported(
+    conn: &Connection,
+    migrations: &[&str],
+) -> Result<usize, MigrateError> {
+    let found = user_version(conn)?;
+    let supported = migrations.len();
+    usize::try_from(found)
+        .ok()
+        .filter(|v| *v <= supported)
+        .ok_or(MigrateError::Unsupported {
+            found,
+            supported: i64::try_from(supported).unwrap_or(i64::MAX),
+        })
+}
+
+/// Brings the file up to the newest version in one transaction: a failure (or a crash) part way
+/// leaves it at the version it had, never half-migrated.
+pub(super) fn migrate(conn: &mut Connection, migrations: &[&str]) -> Result<(), MigrateError> {
+    // IMMEDIATE takes the write lock first, so the version read below cannot be overtaken by
+    // another process migrating the same file.
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let found = check_supported(&tx, migrations)?;
+    for (version, sql) in (1_i64..).zip(migrations).skip(found) {
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", version)?;
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tables(conn: &Connection) -> Vec<String> {
+        let mut stmt = conn
+            .prepare("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name")
+            .unwrap();
+        stmt.query_map([], |row| row.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    }
+
+    #[test]
+    fn a_v0_file_migrates_to_the_latest_version_and_keeps_its_data() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch("CREATE TABLE unrelated (x); INSERT INTO unrelated VALUES (7);")
+            .unwrap();
+        assert_eq!(user_version(&conn).unwrap(), 0);
+        migrate(&mut conn, MIGRATIONS).unwrap();
+        assert_eq!(user_version(&conn).unwrap(), latest());
+        assert_eq!(
+            tables(&conn),
+            [
+                "intervals",
+                "manual_entries",
+                "overrides",
+                "transitions",
+                "unrelated"
+            ]
+        );
+        // Migrating again is a no-op.
+        migrate(&mut conn, MIGRATIONS).unwrap();
+        assert_eq!(user_version(&conn).unwrap(), latest());
+    }
+
+    #[test]
+    fn only_the_missing_migrations_run() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        migrate(&mut conn, &["CREATE TABLE a (x);"]).unwrap();
+        migrate(&mut conn, &["CREATE TABLE a (x);", "CREATE TABLE b (x);"]).unwrap();
+        assert_eq!(user_version(&conn).unwrap(), 2);
+        assert_eq!(tables(&conn), ["a", "b"]);
+    }
+
+    #[test]
+    fn a_failing_migration_leaves_the_file_at_its_old_version() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        let err = migrate(&mut conn, &["CREATE TABLE a (x);", "NOT SQL;"]).unwrap_err();
+        assert!(matches!(err, MigrateError::Sqlite(_)), "{err:?}");
+        assert_eq!(user_version(&conn).unwrap(), 0);
+        assert!(tables(&conn).is_empty());
+    }
+
+    #[test]
+    fn newer_and_negative_versions_are_refused_untouched() {
+        for found in [latest() + 1, 99, -1] {
+            let mut conn = Connection::open_in_memory().unwrap();
+            conn.pragma_update(None, "user_version", found).unwrap();
+            let err = migrate(&mut conn, MIGRATIONS).unwrap_err();
+            assert!(
+                matches!(err, MigrateError::Unsupported { found: f, supported } if f == found && supported == latest()),
+                "{err:?}"
+            );
+            assert_eq!(user_version(&conn).unwrap(), found);
+            assert!(tables(&conn).is_empty());
+        }
+    }
+
+    fn latest() -> i64 {
+        MIGRATIONS.len() as i64
+    }
+}

@@ -1,0 +1,277 @@
+//! The one thread that owns the SQLite connection. Handles send it [`Command`]s; each carries a
+//! reply channel that is answered only after the command's transaction has committed, so an
+//! acknowledged record survives a crash.
+
+use std::fs::{DirBuilder, OpenOptions};
+use std::io;
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::path::{Path, PathBuf};
+use std::thread;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, TransactionBehavior};
+use tokio::sync::{mpsc, oneshot};
+
+use super::error::StoreError;
+use super::queries;
+use super::records::{IntervalId, ManualId, OverrideId, OverrideRecord, Recovery, Totals};
+use super::schema::{self, MIGRATIONS, MigrateError};
+use crate::core::activity::Class;
+use crate::core::schedule::State;
+
+pub(super) type Reply<T> = oneshot::Sender<Result<T, StoreError>>;
+
+pub(super) enum Command {
+    OpenInterval {
+        start: DateTime<Utc>,
+        class: Class,
+        state: State,
+        source: String,
+        reply: Reply<IntervalId>,
+    },
+    Checkpoint {
+        id: IntervalId,
+        to: DateTime<Utc>,
+        reply: Reply<()>,
+    },
+    CloseInterval {
+        id: IntervalId,
+        end: DateTime<Utc>,
+        reply: Reply<()>,
+    },
+    RecordTransition {
+        at: DateTime<Utc>,
+        state: State,
+        reply: Reply<()>,
+    },
+    AddOverride {
+        start: DateTime<Utc>,
+        end: DateTime<Utc>,
+        reason: Option<String>,
+        reply: Reply<OverrideId>,
+    },
+    EndOverride {
+        id: OverrideId,
+        at: DateTime<Utc>,
+        reply: Reply<OverrideRecord>,
+    },
+    OverridesOverlapping {
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        reply: Reply<Vec<OverrideRecord>>,
+    },
+    AddManual {
+        start: DateTime<Utc>,
+        end: DateTime<Utc>,
+        note: String,
+        recorded_at: DateTime<Utc>,
+        reply: Reply<ManualId>,
+    },
+    Totals {
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        reply: Reply<Totals>,
+    },
+    /// The connection's journal_mode and synchronous settings, for tests.
+    #[cfg(test)]
+    Pragmas { reply: Reply<(String, i64)> },
+    /// Close the connection, then acknowledge; later commands get [`StoreError::Stopped`].
+    Close { reply: Reply<()> },
+}
+
+/// Starts the writer: it opens `path`, answers `ready` with what recovery did (or why opening
+/// failed), then serves `commands` until every sender is gone or a `Close` arrives.
+pub(super) fn spawn(
+    path: PathBuf,
+    commands: mpsc::Receiver<Command>,
+    ready: Reply<Recovery>,
+) -> Result<(), StoreError> {
+    thread::Builder::new()
+        .name("clockoff-ledger".into())
+        .spawn(move || match open(&path) {
+            Ok((conn, recovery)) => {
+                if ready.send(Ok(recovery)).is_ok() {
+                    serve(conn, commands);
+                }
+            }
+            Err(e) => {
+                let _ = ready.send(Err(e));
+            }
+        })
+        .map(drop)
+        .map_err(StoreError::Spawn)
+}
+
+fn open(path: &Path) -> Result<(Connection, Recovery), StoreError> {
+    create_private(path)?;
+    let at = |source| StoreError::Open {
+        path: path.to_owned(),
+        source,
+    };
+    let migrate_error = |e| match e {
+        MigrateError::Unsupported { found, supported } => StoreError::UnsupportedVersion {
+            path: path.to_owned(),
+            found,
+            supported,
+        },
+        MigrateError::Sqlite(e) => at(e),
+    };
+    let mut conn = Connection::open(path).map_err(at)?;
+    // `clockoff status` may be reading the file from another process.
+    conn.busy_timeout(Duration::from_secs(5)).map_err(at)?;
+    // Before anything writes: a newer clockoff's file is refused untouched.
+    schema::check_supported(&conn, MIGRATIONS).map_err(migrate_error)?;
+
+    // A kill -9 or a power cut must lose at most the last checkpoint, never corrupt the file.
+    // WAL makes a commit one append to the log, so a crash mid-commit only leaves a torn tail,
+    // which the next open discards. synchronous=FULL fsyncs the log at every commit (NORMAL
+    // only at WAL checkpoints, so a power cut could undo commits we had acknowledged). One
+    // fsync per interval checkpoint, about once a minute, is cheap.
+    let mode: String = conn
+        .pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0))
+        .map_err(at)?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        return Err(StoreError::NotWal {
+            path: path.to_owned(),
+            mode,
+        });
+    }
+    conn.pragma_update(None, "synchronous", "FULL")
+        .map_err(at)?;
+    schema::migrate(&mut conn, MIGRATIONS).map_err(migrate_error)?;
+
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(at)?;
+    let closed_intervals = queries::close_open_intervals(&tx).map_err(at)?;
+    tx.commit().map_err(at)?;
+    Ok((conn, Recovery { closed_intervals }))
+}
+
+/// The ledger is the worker's own record: its directory is 0700 and a new file 0600 (SQLite
+/// gives its -wal and -shm files the database file's mode).
+fn create_private(path: &Path) -> Result<(), StoreError> {
+    let create_error = |p: &Path| {
+        let p = p.to_owned();
+        move |source| StoreError::Create { path: p, source }
+    };
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)
+            .map_err(create_error(dir))?;
+    }
+    match OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+    {
+        Err(e) if e.kind() != io::ErrorKind::AlreadyExists => Err(create_error(path)(e)),
+        _ => Ok(()),
+    }
+}
+
+fn serve(mut conn: Connection, mut commands: mpsc::Receiver<Command>) {
+    while let Some(command) = commands.blocking_recv() {
+        if let Command::Close { reply } = command {
+            let closed = conn.close().map_err(|(_, e)| StoreError::Sqlite(e));
+            answer(reply, closed);
+            return;
+        }
+        handle(&mut conn, command);
+    }
+    // Every handle is gone; dropping the connection closes it (and checkpoints the log).
+}
+
+fn handle(conn: &mut Connection, command: Command) {
+    match command {
+        Command::OpenInterval {
+            start,
+            class,
+            state,
+            source,
+            reply,
+        } => answer(
+            reply,
+            write(conn, |tx| {
+                queries::open_interval(tx, start, class, state, &source)
+            }),
+        ),
+        Command::Checkpoint { id, to, reply } => {
+            answer(reply, write(conn, |tx| queries::checkpoint(tx, id, to)));
+        }
+        Command::CloseInterval { id, end, reply } => {
+            answer(
+                reply,
+                write(conn, |tx| queries::close_interval(tx, id, end)),
+            );
+        }
+        Command::RecordTransition { at, state, reply } => answer(
+            reply,
+            write(conn, |tx| queries::record_transition(tx, at, state)),
+        ),
+        Command::AddOverride {
+            start,
+            end,
+            reason,
+            reply,
+        } => answer(
+            reply,
+            write(conn, |tx| {
+                queries::add_override(tx, start, end, reason.as_deref())
+            }),
+        ),
+        Command::EndOverride { id, at, reply } => {
+            answer(reply, write(conn, |tx| queries::end_override(tx, id, at)));
+        }
+        Command::OverridesOverlapping { from, to, reply } => {
+            answer(reply, queries::overrides_overlapping(conn, from, to));
+        }
+        Command::AddManual {
+            start,
+            end,
+            note,
+            recorded_at,
+            reply,
+        } => answer(
+            reply,
+            write(conn, |tx| {
+                queries::add_manual(tx, start, end, &note, recorded_at)
+            }),
+        ),
+        Command::Totals { from, to, reply } => answer(reply, queries::totals(conn, from, to)),
+        #[cfg(test)]
+        Command::Pragmas { reply } => answer(reply, pragmas(conn)),
+        // Handled by `serve`, which owns the connection.
+        Command::Close { reply } => answer(reply, Ok(())),
+    }
+}
+
+/// Runs `f` in its own transaction and commits before returning, so the acknowledgement that
+/// follows promises the record is on disk. IMMEDIATE takes the write lock at BEGIN, where the
+/// busy timeout can wait for it, instead of upgrading a read lock part way (which fails at once
+/// if another connection is writing).
+fn write<T>(
+    conn: &mut Connection,
+    f: impl FnOnce(&Connection) -> Result<T, StoreError>,
+) -> Result<T, StoreError> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let out = f(&tx)?;
+    tx.commit()?;
+    Ok(out)
+}
+
+/// The caller may have stopped waiting (its future dropped); what was committed stands.
+fn answer<T>(reply: Reply<T>, result: Result<T, StoreError>) {
+    let _ = reply.send(result);
+}
+
+#[cfg(test)]
+fn pragmas(conn: &Connection) -> Result<(String, i64), StoreError> {
+    let mode = conn.pragma_query_value(None, "journal_mode", |row| row.get(0))?;
+    let sync = conn.pragma_query_value(None, "synchronous", |row| row.get(0))?;
+    Ok((mode, sync))
+}
