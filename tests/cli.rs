@@ -474,18 +474,33 @@ fn every_command_has_help_with_an_example() {
 }
 
 #[test]
-fn no_subcommand_shows_where_you_are_now() {
+fn no_subcommand_runs_the_agent_which_needs_a_session_bus() {
     let sb = Sandbox::new("no_subcommand");
-    let out = sb.run(&[]);
-    let text = ok(&out);
-    let first = text.lines().next().unwrap_or_default();
-    assert!(
-        STATE_LABELS.iter().any(|l| first.starts_with(l)),
-        "first line should start with a state: {text}"
-    );
-    // No config names a zone, so the system zone (TZ) is used and named.
-    assert!(first.ends_with("[Europe/London]"), "{first}");
-    assert_eq!(stderr(&out), "", "no notes when TZ names a zone");
+    for args in [&[][..], &["run"], &["status"], &["reload"]] {
+        let out = sb.run(args);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains("cannot reach the session bus"),
+            "{args:?}: {}",
+            stderr(&out)
+        );
+    }
+}
+
+#[test]
+fn agent_client_arguments_are_checked_before_the_bus() {
+    let sb = Sandbox::new("client_args");
+    let cases: [(&[&str], &str); 4] = [
+        (&["override", "soon"], "bad duration \"soon\""),
+        (&["log", "18:00-25:00", "late visit"], "bad time range \"18:00-25:00\""),
+        (&["log", "18:00-19:30", " "], "say what the time was for"),
+        (&["log", "18:00-19:30", "visit", "--date", "2026-02-30"], "--date"),
+    ];
+    for (args, expected) in cases {
+        let out = sb.run(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        assert!(stderr(&out).contains(expected), "{args:?}: {}", stderr(&out));
+    }
 }
 
 #[test]

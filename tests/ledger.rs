@@ -84,6 +84,16 @@ async fn open_checkpoint_close_round_trip() {
         "{closed}"
     );
     assert!(closed.to_string().contains("already closed"), "{closed}");
+    // A closed interval can be trimmed further back, but never lengthened.
+    let longer = ledger
+        .close_interval(id, start + TimeDelta::seconds(101))
+        .await
+        .unwrap_err();
+    assert!(matches!(longer, StoreError::IntervalClosed(_)), "{longer}");
+    ledger
+        .close_interval(id, start + TimeDelta::seconds(100))
+        .await
+        .unwrap();
     let totals = ledger.totals(day.0, day.1).await.unwrap();
     assert_eq!(totals.active(Class::Working), Duration::from_secs(100));
     assert_eq!(totals.minutes(Class::Working), 1);

@@ -1,3 +1,201 @@
-//! The daemon behind `clockoff run`: one event loop that owns the state.
+//! The daemon behind `clockoff run`: one event loop that owns the state ([`engine`]); D-Bus
+//! methods, activity sources, the wall-clock watcher and the config watcher only send it
+//! events. It sleeps until the next schedule change, or the next checkpoint while someone is
+//! at the laptop.
 
 pub mod activity;
+pub mod bus;
+mod config_watch;
+mod engine;
+pub mod event;
+pub mod snapshot;
+mod status;
+mod wallclock;
+
+use std::fmt;
+use std::future::Future;
+use std::path::PathBuf;
+use std::pin::pin;
+use std::sync::Arc;
+
+use tokio::sync::{mpsc, watch};
+use zbus::fdo::{RequestNameFlags, RequestNameReply};
+
+use crate::config::{Config, ConfigPaths};
+use crate::core::clock::Clock;
+use crate::core::presence::Signal;
+use crate::store::{Ledger, StoreError};
+use bus::{AgentInterface, BUS_NAME, OBJECT_PATH};
+use engine::{Engine, EngineParts};
+use event::Event;
+use snapshot::Snapshot;
+
+/// What the agent runs with. The session connection is made by the caller, so tests can
+/// hand in a private bus.
+pub struct Deps {
+    pub clock: Arc<dyn Clock>,
+    pub paths: ConfigPaths,
+    pub config: Config,
+    pub config_sources: Vec<String>,
+    pub ledger_path: PathBuf,
+    pub session: zbus::Connection,
+}
+
+#[derive(Debug)]
+pub enum AgentError {
+    /// Another agent owns the bus name.
+    AlreadyRunning,
+    Bus(zbus::Error),
+    Ledger(StoreError),
+}
+
+impl fmt::Display for AgentError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            AgentError::AlreadyRunning => write!(
+                f,
+                "another clockoff agent is already running in this session ({BUS_NAME} is taken on the session bus); see it with `clockoff status`"
+            ),
+            AgentError::Bus(e) => write!(f, "the session bus: {e}"),
+            AgentError::Ledger(e) => write!(f, "the ledger: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for AgentError {}
+
+/// Runs the agent until `shutdown` completes, then closes the interval in progress and the
+/// ledger cleanly.
+pub async fn run(deps: Deps, shutdown: impl Future<Output = ()>) -> Result<(), AgentError> {
+    let (events_tx, mut events) = mpsc::unbounded_channel::<Event>();
+    let (signals_tx, mut signals) = mpsc::unbounded_channel::<Signal>();
+    let (snapshot_tx, snapshot_rx) = watch::channel(first_snapshot(&deps));
+
+    // Serve first, then take the name: a caller who sees the name can call at once (queued
+    // until the loop runs). The name is taken before the ledger opens, so a second agent
+    // never touches a ledger the first one is writing.
+    let session = deps.session;
+    session
+        .object_server()
+        .at(
+            OBJECT_PATH,
+            AgentInterface::new(events_tx.clone(), snapshot_rx.clone()),
+        )
+        .await
+        .map_err(AgentError::Bus)?;
+    let reply = session
+        .request_name_with_flags(BUS_NAME, RequestNameFlags::DoNotQueue.into())
+        .await
+        .map_err(|e| match e {
+            zbus::Error::NameTaken => AgentError::AlreadyRunning,
+            e => AgentError::Bus(e),
+        })?;
+    if reply != RequestNameReply::PrimaryOwner {
+        return Err(AgentError::AlreadyRunning);
+    }
+
+    let (ledger, recovery) = Ledger::open(&deps.ledger_path)
+        .await
+        .map_err(AgentError::Ledger)?;
+    if recovery.closed_intervals > 0 {
+        eprintln!(
+            "clockoff: closed {} interval(s) left open by an unclean stop, at their last checkpoint",
+            recovery.closed_intervals
+        );
+    }
+
+    let started = activity::start(
+        deps.config.activity.source,
+        deps.config.activity.idle_after,
+        deps.clock.clone(),
+        &session,
+        signals_tx,
+    )
+    .await;
+    let watched: Vec<PathBuf> = std::iter::once(deps.paths.policy.clone())
+        .chain(deps.paths.user_path().map(PathBuf::from))
+        .collect();
+    let mut engine = Engine::start(
+        EngineParts {
+            clock: deps.clock.clone(),
+            paths: deps.paths,
+            config: deps.config,
+            config_sources: deps.config_sources,
+            ledger,
+            ledger_path: deps.ledger_path,
+            activity_source: started.describe(),
+        },
+        snapshot_tx,
+    )
+    .await;
+
+    let background = [
+        tokio::spawn(bus::announce(session.clone(), snapshot_rx)),
+        tokio::spawn(report_exit(
+            "the wall-clock watcher",
+            wallclock::watch(events_tx.clone()),
+        )),
+        tokio::spawn(report_exit(
+            "the config watcher",
+            config_watch::watch(watched, events_tx.clone()),
+        )),
+    ];
+    drop(events_tx);
+
+    let clock = deps.clock;
+    let mut shutdown = pin!(shutdown);
+    loop {
+        let wait = engine
+            .next_wake()
+            .map(|t| (t - clock.now()).to_std().unwrap_or_default());
+        tokio::select! {
+            () = &mut shutdown => break,
+            Some(event) = events.recv() => match event {
+                Event::Activity(signal) => engine.activity(signal).await,
+                Event::WallClockChanged => engine.wall_clock_changed().await,
+                Event::ConfigChanged => {
+                    let now = clock.now();
+                    match engine.reload(now).await {
+                        Ok(message) => eprintln!("clockoff: config changed on disk; {message}"),
+                        Err(refusal) => eprintln!("clockoff: config changed on disk; {refusal}"),
+                    }
+                }
+                Event::Request(request) => engine.handle(request).await,
+            },
+            Some(signal) = signals.recv() => engine.activity(signal).await,
+            () = sleep_for(wait) => engine.wake().await,
+        }
+    }
+    engine.stop().await;
+    let _sources = started;
+    for task in background {
+        task.abort();
+    }
+    let _ = session.release_name(BUS_NAME).await;
+    Ok(())
+}
+
+async fn sleep_for(wait: Option<std::time::Duration>) {
+    match wait {
+        Some(d) => tokio::time::sleep(d).await,
+        None => std::future::pending().await,
+    }
+}
+
+async fn report_exit(what: &str, task: impl Future<Output = std::io::Result<()>>) {
+    if let Err(e) = task.await {
+        eprintln!("clockoff: {what} stopped: {e}");
+    }
+}
+
+fn first_snapshot(deps: &Deps) -> Snapshot {
+    let span = deps.config.schedule().state_at(deps.clock.now());
+    Snapshot {
+        state: span.state,
+        since: span.since,
+        until: span.until,
+        timezone: deps.config.timezone,
+        present: false,
+        activity_source: "starting".into(),
+    }
+}

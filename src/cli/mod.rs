@@ -1,11 +1,13 @@
 //! The `clockoff` command line. `main` calls [`run`]; each subcommand lives in its own module.
 
+mod agent_cmd;
 mod config_cmd;
 mod schedule_cmd;
 mod timefmt;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
 
@@ -17,8 +19,8 @@ use crate::core::clock::Clock;
     name = "clockoff",
     version,
     about = "Keeps your laptop quiet outside your working hours, and keeps your own record of the time you work anyway.",
-    after_help = "With no command, shows where you are in your working week (`clockoff schedule now`).\n\n\
-Examples:\n  clockoff schedule now\n  clockoff schedule week\n  clockoff config check\n  clockoff --config ~/shifts.toml schedule at 2026-11-23T18:30:00Z"
+    after_help = "With no command, runs the agent (`clockoff run`).\n\n\
+Examples:\n  clockoff status\n  clockoff override 45m --reason \"court report\"\n  clockoff log 18:00-19:30 \"late visit\"\n  clockoff schedule week\n  clockoff config check"
 )]
 pub struct Cli {
     /// Use this file instead of ~/.config/clockoff/config.toml
@@ -44,6 +46,45 @@ clockoff schedule transitions --from 2026-11-23T00:00:00Z --to 2026-11-30T00:00:
         after_help = "Examples:\n  clockoff config check\n  clockoff config default > ~/.config/clockoff/config.toml"
     )]
     Config(config_cmd::ConfigCommand),
+    /// Run the agent: hold the laptop quiet outside your hours and keep your record.
+    #[command(after_help = "Usually started by your desktop session \
+(`systemctl --user enable --now clockoff`). Stop it with Ctrl-C or SIGTERM.")]
+    Run,
+    /// Where you stand now: state, today's and this week's time (asks the running agent).
+    #[command(after_help = "Examples:\n  clockoff status\n  clockoff status --json")]
+    Status {
+        /// Print the agent's JSON as it is
+        #[arg(long)]
+        json: bool,
+    },
+    /// Choose to work now for a while (recorded as out-of-hours work), or end that early.
+    #[command(
+        name = "override",
+        after_help = "Examples:\n  clockoff override 45m --reason \"court report\"\n  clockoff override 1h30m\n  clockoff override end"
+    )]
+    Override {
+        /// How long, e.g. 30m, 1h, 1h30m; or `end`
+        #[arg(value_name = "DURATION|end")]
+        what: String,
+        /// Why, for your own record
+        #[arg(long)]
+        reason: Option<String>,
+    },
+    /// Record work done away from the laptop (self-reported, marked as such).
+    #[command(
+        after_help = "A range whose end is not after its start crosses midnight.\n\nExamples:\n  clockoff log 18:00-19:30 \"late visit\"\n  clockoff log 22:30-01:00 \"police protection call\" --date 2026-11-20"
+    )]
+    Log {
+        /// Local times, HH:MM-HH:MM
+        range: String,
+        /// What it was for
+        note: String,
+        /// The day it started (default: today)
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        date: Option<chrono::NaiveDate>,
+    },
+    /// Make the running agent re-read its configuration.
+    Reload,
 }
 
 /// How a command failed; decides the exit status.
@@ -65,11 +106,18 @@ impl Failure {
 }
 
 /// Runs the command line; `clock` is the only source of "now".
-pub fn run(cli: Cli, clock: &dyn Clock) -> ExitCode {
+pub fn run(cli: Cli, clock: Arc<dyn Clock>) -> ExitCode {
     let paths = ConfigPaths::standard(cli.config);
+    let clock_ref = clock.as_ref();
     let result = match cli.command {
-        None => schedule_cmd::run(schedule_cmd::ScheduleCommand::Now, &paths, clock),
-        Some(Command::Schedule(cmd)) => schedule_cmd::run(cmd, &paths, clock),
+        None | Some(Command::Run) => agent_cmd::run_agent(paths, clock),
+        Some(Command::Status { json }) => agent_cmd::status(json, clock_ref),
+        Some(Command::Override { what, reason }) => agent_cmd::override_cmd(&what, reason),
+        Some(Command::Log { range, note, date }) => {
+            agent_cmd::log(&range, &note, date, &paths, clock_ref)
+        }
+        Some(Command::Reload) => agent_cmd::reload(),
+        Some(Command::Schedule(cmd)) => schedule_cmd::run(cmd, &paths, clock_ref),
         Some(Command::Config(cmd)) => config_cmd::run(cmd, &paths),
     };
     match result {
@@ -84,12 +132,17 @@ pub fn run(cli: Cli, clock: &dyn Clock) -> ExitCode {
 
 /// Loads the layered configuration, or fails with every error found.
 fn load_config(paths: &ConfigPaths) -> Result<Config, Failure> {
-    let (config, _sources) =
+    load_config_and_sources(paths).map(|(config, _)| config)
+}
+
+/// The same, with the names of the files it was read from.
+fn load_config_and_sources(paths: &ConfigPaths) -> Result<(Config, Vec<String>), Failure> {
+    let (config, sources) =
         config::load(paths).map_err(|errors| Failure::Usage(format!("{errors}")))?;
     if config.timezone_source == config::ZoneSource::FallbackUtc {
         eprintln!(
             "note: the system time zone could not be read; using UTC (set `timezone` in your config)"
         );
     }
-    Ok(config)
+    Ok((config, sources))
 }

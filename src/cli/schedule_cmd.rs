@@ -113,7 +113,7 @@ fn print_json(value: &impl Serialize) -> Result<(), Failure> {
     Ok(())
 }
 
-fn label(state: State) -> &'static str {
+pub fn label(state: State) -> &'static str {
     match state {
         State::Working => "Working",
         State::Off => "Off",

@@ -1,16 +1,11 @@
 //! Instants as the CLI prints and reads them.
 
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
 use super::Failure;
+pub use crate::core::civil::rfc3339_in;
 use crate::core::schedule::horizon;
-
-/// RFC 3339 with the zone's offset, e.g. `2026-11-23T17:00:00+00:00`.
-pub fn rfc3339_in(tz: Tz, t: DateTime<Utc>) -> String {
-    t.with_timezone(&tz)
-        .to_rfc3339_opts(SecondsFormat::AutoSi, false)
-}
 
 /// An RFC 3339 instant within the schedule's horizon; `what` names the argument.
 pub fn parse_instant(what: &str, text: &str) -> Result<DateTime<Utc>, Failure> {

@@ -34,6 +34,12 @@ fn saturating_add(t: NaiveDateTime, by: TimeDelta) -> NaiveDateTime {
         })
 }
 
+/// RFC 3339 with the zone's offset, e.g. `2026-11-23T17:00:00+00:00`.
+pub fn rfc3339_in(tz: Tz, t: DateTime<Utc>) -> String {
+    t.with_timezone(&tz)
+        .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, false)
+}
+
 /// The first instant of a local calendar day (midnight, or later if midnight is in a gap).
 pub fn midnight(tz: Tz, date: NaiveDate) -> DateTime<Utc> {
     resolve_local(tz, date.and_time(NaiveTime::MIN))

@@ -72,6 +72,17 @@ impl DailyRange {
             self.end.0 + MINUTES_PER_DAY
         }
     }
+
+    /// The instants the range covers on local `date` (into the next day if it crosses
+    /// midnight), read per RFC 5545 at DST changes.
+    pub fn instants_on(self, tz: Tz, date: NaiveDate) -> (DateTime<Utc>, DateTime<Utc>) {
+        let start = u32::from(self.start.0);
+        let run = Run {
+            start,
+            minutes: u32::from(self.end_offset_minutes()) - start,
+        };
+        run.instants_on(tz, date)
+    }
 }
 
 impl fmt::Display for DailyRange {
@@ -350,5 +361,21 @@ mod tests {
 
         days[0] = vec![range("06:00-09:00")];
         assert!(WeeklyHours::new(days).overlaps().is_empty());
+    }
+
+    #[test]
+    fn a_range_on_a_date_gives_its_instants_even_across_midnight_and_dst() {
+        let london: Tz = "Europe/London".parse().unwrap();
+        let day = |d: &str| d.parse::<NaiveDate>().unwrap();
+        let utc = |s: &str| DateTime::parse_from_rfc3339(s).unwrap().to_utc();
+        assert_eq!(
+            range("18:00-19:30").instants_on(london, day("2026-11-23")),
+            (utc("2026-11-23T18:00:00Z"), utc("2026-11-23T19:30:00Z"))
+        );
+        // The night the clocks go back: 8 hours on the wall, 9 elapsed.
+        assert_eq!(
+            range("22:00-06:00").instants_on(london, day("2026-10-24")),
+            (utc("2026-10-24T21:00:00Z"), utc("2026-10-25T06:00:00Z"))
+        );
     }
 }

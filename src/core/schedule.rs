@@ -26,6 +26,15 @@ pub enum State {
 }
 
 impl State {
+    pub const ALL: [State; 6] = [
+        State::Working,
+        State::Off,
+        State::OnCall,
+        State::Leave,
+        State::Holiday,
+        State::Override,
+    ];
+
     pub fn name(self) -> &'static str {
         match self {
             State::Working => "working",
@@ -41,6 +50,17 @@ impl State {
 impl Serialize for State {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.name())
+    }
+}
+
+impl std::str::FromStr for State {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        State::ALL
+            .into_iter()
+            .find(|state| state.name() == s)
+            .ok_or_else(|| format!("unknown state \"{s}\""))
     }
 }
 

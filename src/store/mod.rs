@@ -90,8 +90,9 @@ impl Ledger {
             .await
     }
 
-    /// Ends an open interval at `end`, which may be before its last checkpoint (idleness is
-    /// noticed after the fact) but not before its start.
+    /// Ends an interval at `end`, which may be before its last checkpoint (idleness is
+    /// noticed after the fact) but not before its start. A closed interval can be trimmed
+    /// back this way, never lengthened.
     pub async fn close_interval(
         &self,
         id: IntervalId,

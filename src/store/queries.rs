@@ -31,19 +31,22 @@ pub(super) fn open_interval(
     Ok(IntervalId(conn.last_insert_rowid()))
 }
 
+/// The interval's start, stored end (its last checkpoint while open) and whether it is open.
+fn interval_span(conn: &Connection, id: IntervalId) -> Result<(i64, i64, bool), StoreError> {
+    conn.query_row(
+        "SELECT start_ms, end_ms, open FROM intervals WHERE id = ?1",
+        [id.0],
+        |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+    )
+    .optional()?
+    .ok_or(StoreError::NoSuchInterval(id))
+}
+
 /// The interval's start and last checkpoint, if it is still open.
 fn open_span(conn: &Connection, id: IntervalId) -> Result<(i64, i64), StoreError> {
-    let row: Option<(i64, i64, bool)> = conn
-        .query_row(
-            "SELECT start_ms, end_ms, open FROM intervals WHERE id = ?1",
-            [id.0],
-            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
-        )
-        .optional()?;
-    match row {
-        None => Err(StoreError::NoSuchInterval(id)),
-        Some((_, _, false)) => Err(StoreError::IntervalClosed(id)),
-        Some((start, end, true)) => Ok((start, end)),
+    match interval_span(conn, id)? {
+        (_, _, false) => Err(StoreError::IntervalClosed(id)),
+        (start, end, true) => Ok((start, end)),
     }
 }
 
@@ -73,7 +76,12 @@ pub(super) fn close_interval(
     id: IntervalId,
     end: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    let (start, _) = open_span(conn, id)?;
+    let (start, stored_end, open) = interval_span(conn, id)?;
+    // A closed interval may only be trimmed: leaving is noticed `idle_after` late, after a
+    // schedule split may already have closed the interval the person left in.
+    if !open && to_ms(end) > stored_end {
+        return Err(StoreError::IntervalClosed(id));
+    }
     if to_ms(end) < start {
         return Err(StoreError::BadRange {
             what: "an active interval",

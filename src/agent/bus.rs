@@ -1,0 +1,168 @@
+//! The control interface `org.clockoff.Agent1` at `/org/clockoff/Agent` on the session bus.
+//! Methods only send a request to the loop and wait for its reply; properties read the
+//! loop's published [`Snapshot`]; a task turns each new snapshot into signals.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use tokio::sync::{oneshot, watch};
+use zbus::object_server::SignalEmitter;
+use zbus::{fdo, interface, proxy};
+
+use super::event::{Event, EventSender, Refusal, Reply, Request};
+use super::snapshot::Snapshot;
+
+pub const BUS_NAME: &str = "org.clockoff.Agent1";
+pub const OBJECT_PATH: &str = "/org/clockoff/Agent";
+
+pub struct AgentInterface {
+    events: EventSender,
+    snapshot: watch::Receiver<Snapshot>,
+}
+
+impl AgentInterface {
+    pub fn new(events: EventSender, snapshot: watch::Receiver<Snapshot>) -> Self {
+        Self { events, snapshot }
+    }
+
+    async fn ask(&self, request: impl FnOnce(Reply) -> Request) -> fdo::Result<String> {
+        let (reply, answer) = oneshot::channel();
+        self.events
+            .send(Event::Request(request(reply)))
+            .map_err(|_| fdo::Error::Failed("the agent is shutting down".into()))?;
+        match answer.await {
+            Ok(Ok(text)) => Ok(text),
+            Ok(Err(Refusal::InvalidArgs(why))) => Err(fdo::Error::InvalidArgs(why)),
+            Ok(Err(Refusal::Failed(why))) => Err(fdo::Error::Failed(why)),
+            Err(_) => Err(fdo::Error::Failed("the agent is shutting down".into())),
+        }
+    }
+}
+
+fn instant(what: &str, text: &str) -> fdo::Result<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(text)
+        .map(|t| t.to_utc())
+        .map_err(|_| fdo::Error::InvalidArgs(format!("{what}: \"{text}\" is not RFC 3339")))
+}
+
+#[interface(name = "org.clockoff.Agent1")]
+impl AgentInterface {
+    /// JSON: the state, until when, today's and this week's active minutes.
+    async fn status(&self) -> fdo::Result<String> {
+        self.ask(Request::Status).await
+    }
+
+    /// Work now for `duration_s` seconds (recorded as chosen out-of-hours work). Returns when
+    /// the override ends, RFC 3339.
+    #[zbus(name = "Override")]
+    async fn start_override(&self, duration_s: u64, reason: &str) -> fdo::Result<String> {
+        let reason = Some(reason.trim().to_owned()).filter(|r| !r.is_empty());
+        self.ask(|reply| Request::Override {
+            duration: Duration::from_secs(duration_s),
+            reason,
+            reply,
+        })
+        .await
+    }
+
+    async fn end_override(&self) -> fdo::Result<String> {
+        self.ask(Request::EndOverride).await
+    }
+
+    /// Record work done away from the laptop, self-reported. `start` and `end` are RFC 3339.
+    async fn log_manual(&self, start: &str, end: &str, note: &str) -> fdo::Result<String> {
+        let (start, end) = (instant("start", start)?, instant("end", end)?);
+        let note = note.trim().to_owned();
+        self.ask(|reply| Request::LogManual {
+            start,
+            end,
+            note,
+            reply,
+        })
+        .await
+    }
+
+    /// Re-read the config; a broken one is refused with its errors and the old one kept.
+    async fn reload(&self) -> fdo::Result<String> {
+        self.ask(Request::Reload).await
+    }
+
+    #[zbus(property)]
+    async fn state(&self) -> String {
+        self.snapshot.borrow().state.name().to_owned()
+    }
+
+    /// When the state ends, RFC 3339 in the configured zone; empty if it never does.
+    #[zbus(property)]
+    async fn until(&self) -> String {
+        self.snapshot.borrow().until_text()
+    }
+
+    #[zbus(property)]
+    async fn activity_source(&self) -> String {
+        self.snapshot.borrow().activity_source.clone()
+    }
+
+    /// Sent on every change of state.
+    #[zbus(signal, name = "StateChanged")]
+    async fn announce_state(
+        emitter: &SignalEmitter<'_>,
+        state: &str,
+        since: &str,
+        until: &str,
+    ) -> zbus::Result<()>;
+}
+
+/// Emits `StateChanged` and `PropertiesChanged` for every snapshot the loop publishes.
+pub async fn announce(connection: zbus::Connection, mut snapshots: watch::Receiver<Snapshot>) {
+    let Ok(iface) = connection
+        .object_server()
+        .interface::<_, AgentInterface>(OBJECT_PATH)
+        .await
+    else {
+        return;
+    };
+    let mut last = snapshots.borrow_and_update().clone();
+    while snapshots.changed().await.is_ok() {
+        let now = snapshots.borrow_and_update().clone();
+        let agent = iface.get().await;
+        let emitter = iface.signal_emitter();
+        // Signals are best effort: a full bus must not stop the agent.
+        if (now.state, now.since, now.until) != (last.state, last.since, last.until) {
+            let _ = AgentInterface::announce_state(
+                emitter,
+                now.state.name(),
+                &now.since_text(),
+                &now.until_text(),
+            )
+            .await;
+            let _ = agent.state_changed(emitter).await;
+            let _ = agent.until_changed(emitter).await;
+        }
+        if now.activity_source != last.activity_source {
+            let _ = agent.activity_source_changed(emitter).await;
+        }
+        last = now;
+    }
+}
+
+/// The client side, for the CLI (and anyone else in Rust).
+#[proxy(
+    interface = "org.clockoff.Agent1",
+    default_service = "org.clockoff.Agent1",
+    default_path = "/org/clockoff/Agent"
+)]
+pub trait Agent {
+    fn status(&self) -> zbus::Result<String>;
+    #[zbus(name = "Override")]
+    fn start_override(&self, duration_s: u64, reason: &str) -> zbus::Result<String>;
+    fn end_override(&self) -> zbus::Result<String>;
+    fn log_manual(&self, start: &str, end: &str, note: &str) -> zbus::Result<String>;
+    fn reload(&self) -> zbus::Result<String>;
+    #[zbus(property)]
+    fn state(&self) -> zbus::Result<String>;
+    #[zbus(property)]
+    fn until(&self) -> zbus::Result<String>;
+    #[zbus(property)]
+    fn activity_source(&self) -> zbus::Result<String>;
+}

@@ -1,0 +1,780 @@
+//! The state the agent's loop owns, and what each event does to it. Everything here runs on
+//! the loop's task; nothing else touches this state.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, SubsecRound, TimeDelta, Utc};
+use tokio::sync::watch;
+use tokio::time::Instant;
+
+use super::event::{Refusal, Request};
+use super::snapshot::Snapshot;
+use super::status;
+use crate::config::{self, Config, ConfigPaths};
+use crate::core::activity::Class;
+use crate::core::clock::Clock;
+use crate::core::presence::{Edge, Presence, Signal};
+use crate::core::recorder::{Key, Op, Recorder};
+use crate::core::schedule::State;
+use crate::core::spans::Span;
+use crate::core::timeline::Timeline;
+use crate::store::{IntervalId, Ledger, OverrideRecord};
+
+/// An open interval's end is written at least this often, so a crash loses at most this much.
+pub const CHECKPOINT_EVERY: TimeDelta = TimeDelta::seconds(60);
+/// How far wall time may drift from monotonic time between two looks before it counts as a
+/// jump (clock set, or a suspend nobody told us about).
+const JUMP_TOLERANCE: TimeDelta = TimeDelta::seconds(2);
+/// Transitions walked one by one after a jump; beyond this the agent resumes from "now".
+const MAX_CATCH_UP: usize = 256;
+/// The longest override one request can start.
+const MAX_OVERRIDE: Duration = Duration::from_secs(24 * 3600);
+/// The longest manual entry: a day.
+const MAX_MANUAL: TimeDelta = TimeDelta::hours(24);
+
+/// The schedule's answer for an instant, with both timelines folded in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Position {
+    state: State,
+    class: Class,
+    /// When the effective state began and ends (what the worker sees).
+    since: Option<DateTime<Utc>>,
+    until: Option<DateTime<Utc>>,
+    /// The next instant either timeline changes: the class can change under an override.
+    next_change: Option<DateTime<Utc>>,
+}
+
+pub struct Engine {
+    clock: Arc<dyn Clock>,
+    paths: ConfigPaths,
+    config: Config,
+    config_sources: Vec<String>,
+    /// The schedule as configured, and with the worker's overrides on top.
+    base: Timeline,
+    effective: Timeline,
+    overrides: Vec<OverrideRecord>,
+    position: Position,
+    presence: Presence,
+    recorder: Recorder,
+    ids: HashMap<Key, IntervalId>,
+    last_checkpoint: Option<DateTime<Utc>>,
+    ledger: Ledger,
+    ledger_path: PathBuf,
+    activity_source: String,
+    snapshot: watch::Sender<Snapshot>,
+    /// The last time the loop looked, on both clocks, to tell a jump from time passing.
+    seen: (DateTime<Utc>, Instant),
+}
+
+pub struct EngineParts {
+    pub clock: Arc<dyn Clock>,
+    pub paths: ConfigPaths,
+    pub config: Config,
+    pub config_sources: Vec<String>,
+    pub ledger: Ledger,
+    pub ledger_path: PathBuf,
+    pub activity_source: String,
+}
+
+impl Engine {
+    /// Loads overrides still running from the ledger and records where the schedule stands.
+    pub async fn start(parts: EngineParts, snapshot: watch::Sender<Snapshot>) -> Self {
+        let now = parts.clock.now();
+        let overrides = match parts
+            .ledger
+            .overrides_overlapping(now, now + TimeDelta::days(2))
+            .await
+        {
+            Ok(list) => list,
+            Err(e) => {
+                eprintln!("clockoff: could not read overrides from the ledger: {e}");
+                Vec::new()
+            }
+        };
+        let (base, effective) = timelines(&parts.config, &overrides);
+        let position = locate(&base, &effective, now);
+        let engine = Self {
+            clock: parts.clock,
+            paths: parts.paths,
+            config: parts.config,
+            config_sources: parts.config_sources,
+            base,
+            effective,
+            overrides,
+            position,
+            presence: Presence::default(),
+            recorder: Recorder::default(),
+            ids: HashMap::new(),
+            last_checkpoint: None,
+            ledger: parts.ledger,
+            ledger_path: parts.ledger_path,
+            activity_source: parts.activity_source,
+            snapshot,
+            seen: (now, Instant::now()),
+        };
+        engine.note_transition(now, position.state).await;
+        engine.publish();
+        engine
+    }
+
+    /// When the loop must next wake with nothing else happening: the next schedule change,
+    /// or the next checkpoint while someone is being recorded.
+    pub fn next_wake(&self) -> Option<DateTime<Utc>> {
+        let checkpoint = self
+            .recorder
+            .open()
+            .and(self.last_checkpoint)
+            .map(|t| t + CHECKPOINT_EVERY);
+        [self.position.next_change, checkpoint]
+            .into_iter()
+            .flatten()
+            .min()
+    }
+
+    /// A deadline passed (or anything else happened): bring everything up to now.
+    pub async fn wake(&mut self) {
+        let now = self.look();
+        self.catch_up(now).await;
+        if self
+            .last_checkpoint
+            .is_some_and(|t| now >= t + CHECKPOINT_EVERY)
+        {
+            self.checkpoint(now).await;
+        }
+    }
+
+    pub async fn activity(&mut self, signal: Signal) {
+        let now = self.look();
+        self.catch_up(now).await;
+        match self.presence.apply(signal) {
+            Some(Edge::Arrived(at)) => self.arrive(at.min(now), now).await,
+            Some(Edge::Left(at)) => {
+                let ops = self.recorder.leave(at.min(now));
+                self.apply(ops).await;
+                self.ids.clear();
+                self.last_checkpoint = None;
+            }
+            None => {}
+        }
+        self.publish();
+    }
+
+    /// The wall clock jumped (set by hand or NTP, or resume from a suspend). Time the loop did
+    /// not see pass is not active time: the stretch ends where monotonic time says we were.
+    pub async fn wall_clock_changed(&mut self) {
+        let (before, then) = self.seen;
+        let expected = before + TimeDelta::from_std(then.elapsed()).unwrap_or(TimeDelta::MAX);
+        let now = self.look();
+        if (now - expected).abs() > JUMP_TOLERANCE && self.recorder.open().is_some() {
+            let ops = self.recorder.leave(expected.min(now).max(before));
+            self.apply(ops).await;
+            self.ids.clear();
+            self.last_checkpoint = None;
+        }
+        self.resync(now).await;
+        if self.presence.is_present() {
+            self.arrive(now, now).await;
+        }
+        self.publish();
+    }
+
+    pub async fn handle(&mut self, request: Request) {
+        let now = self.look();
+        self.catch_up(now).await;
+        match request {
+            Request::Status(reply) => {
+                let _ = reply.send(self.status(now).await);
+            }
+            Request::Override {
+                duration,
+                reason,
+                reply,
+            } => {
+                let _ = reply.send(self.start_override(now, duration, reason).await);
+            }
+            Request::EndOverride(reply) => {
+                let _ = reply.send(self.end_override(now).await);
+            }
+            Request::LogManual {
+                start,
+                end,
+                note,
+                reply,
+            } => {
+                let _ = reply.send(self.log_manual(now, start, end, &note).await);
+            }
+            Request::Reload(reply) => {
+                let _ = reply.send(self.reload(now).await);
+            }
+        }
+    }
+
+    /// Reads the config files again. A broken config is refused and the running one kept.
+    pub async fn reload(&mut self, now: DateTime<Utc>) -> Result<String, Refusal> {
+        let (config, sources) = config::load(&self.paths).map_err(|errors| {
+            Refusal::Failed(format!(
+                "the new configuration was refused; the running one is kept:\n{errors}"
+            ))
+        })?;
+        self.config = config;
+        self.config_sources = sources;
+        self.rebuild(now).await;
+        Ok(format!("reloaded: {}", self.config_sources.join(", ")))
+    }
+
+    /// Shutting down: the stretch in progress ends now, written before the ledger closes.
+    pub async fn stop(mut self) {
+        let now = self.look();
+        self.catch_up(now).await;
+        let ops = self.recorder.leave(now);
+        self.apply(ops).await;
+        if let Err(e) = self.ledger.close().await {
+            eprintln!("clockoff: closing the ledger: {e}");
+        }
+    }
+
+    /// Reads the wall clock and notes the monotonic time beside it.
+    fn look(&mut self) -> DateTime<Utc> {
+        let now = self.clock.now();
+        self.seen = (now, Instant::now());
+        now
+    }
+
+    async fn arrive(&mut self, at: DateTime<Utc>, now: DateTime<Utc>) {
+        // `at` may be a little in the past (the first input); walk the changes since.
+        let mut position = locate(&self.base, &self.effective, at);
+        let ops = self.recorder.arrive(at, position.state, position.class);
+        self.apply(ops).await;
+        while let Some(change) = position.next_change.filter(|t| *t <= now) {
+            position = locate(&self.base, &self.effective, change);
+            let ops = self.recorder.split(change, position.state, position.class);
+            self.apply(ops).await;
+        }
+        self.last_checkpoint = Some(at);
+    }
+
+    /// Walks every schedule change up to `now`, splitting the open interval at each.
+    async fn catch_up(&mut self, now: DateTime<Utc>) {
+        let mut steps = 0;
+        while let Some(change) = self.position.next_change.filter(|t| *t <= now) {
+            if steps == MAX_CATCH_UP {
+                self.resync(now).await;
+                return;
+            }
+            self.enter(locate(&self.base, &self.effective, change), change)
+                .await;
+            steps += 1;
+        }
+    }
+
+    /// Re-reads the position at `now` from scratch (after a jump, reload or override).
+    async fn resync(&mut self, now: DateTime<Utc>) {
+        let position = locate(&self.base, &self.effective, now);
+        self.enter(position, now).await;
+    }
+
+    async fn enter(&mut self, position: Position, at: DateTime<Utc>) {
+        if position.state != self.position.state {
+            self.note_transition(at, position.state).await;
+        }
+        let ops = self.recorder.split(at, position.state, position.class);
+        self.apply(ops).await;
+        self.position = position;
+        self.publish();
+    }
+
+    async fn note_transition(&self, at: DateTime<Utc>, state: State) {
+        if let Err(e) = self.ledger.record_transition(at, state).await {
+            eprintln!("clockoff: recording a transition: {e}");
+        }
+    }
+
+    async fn checkpoint(&mut self, now: DateTime<Utc>) {
+        if let Some(op) = self.recorder.checkpoint(now) {
+            self.apply(vec![op]).await;
+            self.last_checkpoint = Some(now);
+        }
+    }
+
+    /// Carries out the recorder's operations. A ledger error is reported and the agent goes
+    /// on: losing one write must not stop the rest of the record.
+    async fn apply(&mut self, ops: Vec<Op>) {
+        for op in ops {
+            let result = match op {
+                Op::Open {
+                    key,
+                    start,
+                    class,
+                    state,
+                } => self
+                    .ledger
+                    .open_interval(start, class, state, &self.activity_source)
+                    .await
+                    .map(|id| {
+                        self.ids.insert(key, id);
+                    }),
+                Op::Checkpoint { key, to } => match self.ids.get(&key) {
+                    Some(id) => self.ledger.checkpoint(*id, to).await,
+                    None => Ok(()),
+                },
+                Op::Close { key, end } => match self.ids.get(&key) {
+                    Some(id) => self.ledger.close_interval(*id, end).await,
+                    None => Ok(()),
+                },
+            };
+            if let Err(e) = result {
+                eprintln!("clockoff: writing the ledger: {e}");
+            }
+        }
+    }
+
+    fn publish(&self) {
+        let position = self.position;
+        let present = self.presence.is_present();
+        let source = &self.activity_source;
+        let tz = self.config.timezone;
+        self.snapshot.send_if_modified(|s| {
+            let next = Snapshot {
+                state: position.state,
+                since: position.since,
+                until: position.until,
+                timezone: tz,
+                present,
+                activity_source: source.clone(),
+            };
+            let changed = *s != next;
+            *s = next;
+            changed
+        });
+    }
+
+    async fn status(&mut self, now: DateTime<Utc>) -> Result<String, Refusal> {
+        // Bring the open interval's end up to now so the totals include it.
+        self.checkpoint(now).await;
+        let tz = self.config.timezone;
+        let day = status::today(tz, now);
+        let week = status::this_week(tz, now);
+        let failed = |e: crate::store::StoreError| Refusal::Failed(e.to_string());
+        let today = self
+            .ledger
+            .totals(day.start, day.end)
+            .await
+            .map_err(failed)?;
+        let this_week = self
+            .ledger
+            .totals(week.start, week.end)
+            .await
+            .map_err(failed)?;
+        let running = self.running_override(now);
+        Ok(status::Status {
+            snapshot: &self.snapshot.borrow(),
+            override_reason: running.map(|o| o.reason.as_deref().unwrap_or("")),
+            day,
+            today: &today,
+            week,
+            this_week: &this_week,
+            ledger: &self.ledger_path,
+            config_sources: &self.config_sources,
+        }
+        .to_json())
+    }
+
+    fn running_override(&self, now: DateTime<Utc>) -> Option<&OverrideRecord> {
+        self.overrides
+            .iter()
+            .find(|o| Span::new(o.start, o.end).contains(now))
+    }
+
+    async fn start_override(
+        &mut self,
+        now: DateTime<Utc>,
+        duration: Duration,
+        reason: Option<String>,
+    ) -> Result<String, Refusal> {
+        if duration.is_zero() || duration > MAX_OVERRIDE {
+            return Err(Refusal::InvalidArgs(
+                "an override lasts from 1 second to 24 hours".into(),
+            ));
+        }
+        // Whole seconds: the end is shown to people and compared by scripts.
+        let end =
+            (now + TimeDelta::from_std(duration).unwrap_or(TimeDelta::hours(24))).trunc_subsecs(0);
+        // A new override replaces a running one rather than stacking on it.
+        if let Some(id) = self.running_override(now).map(|o| o.id) {
+            self.ledger
+                .end_override(id, now)
+                .await
+                .map_err(|e| Refusal::Failed(e.to_string()))?;
+            self.overrides.retain(|o| o.id != id);
+        }
+        let id = self
+            .ledger
+            .add_override(now, end, reason.clone())
+            .await
+            .map_err(|e| Refusal::Failed(e.to_string()))?;
+        self.overrides.push(OverrideRecord {
+            id,
+            start: now,
+            end,
+            reason,
+        });
+        self.rebuild(now).await;
+        Ok(crate::core::civil::rfc3339_in(self.config.timezone, end))
+    }
+
+    async fn end_override(&mut self, now: DateTime<Utc>) -> Result<String, Refusal> {
+        let Some(id) = self.running_override(now).map(|o| o.id) else {
+            return Err(Refusal::Failed("no override is running".into()));
+        };
+        self.ledger
+            .end_override(id, now)
+            .await
+            .map_err(|e| Refusal::Failed(e.to_string()))?;
+        self.overrides.retain(|o| o.id != id);
+        self.rebuild(now).await;
+        Ok(self.position.state.name().to_owned())
+    }
+
+    async fn log_manual(
+        &mut self,
+        now: DateTime<Utc>,
+        start: DateTime<Utc>,
+        end: DateTime<Utc>,
+        note: &str,
+    ) -> Result<String, Refusal> {
+        if end <= start {
+            return Err(Refusal::InvalidArgs(
+                "a manual entry must end after it starts".into(),
+            ));
+        }
+        if end - start > MAX_MANUAL {
+            return Err(Refusal::InvalidArgs(
+                "a manual entry can be at most 24 hours; log each day separately".into(),
+            ));
+        }
+        if start > now {
+            return Err(Refusal::InvalidArgs(
+                "that starts in the future; log work once it has begun".into(),
+            ));
+        }
+        if note.trim().is_empty() {
+            return Err(Refusal::InvalidArgs(
+                "say what the time was for, e.g. \"late visit\"".into(),
+            ));
+        }
+        let id = self
+            .ledger
+            .add_manual(start, end, note, now)
+            .await
+            .map_err(|e| Refusal::Failed(e.to_string()))?;
+        Ok(id.to_string())
+    }
+
+    /// New schedule or overrides: rebuild both timelines and re-read the position.
+    async fn rebuild(&mut self, now: DateTime<Utc>) {
+        self.overrides.retain(|o| o.end > now);
+        (self.base, self.effective) = timelines(&self.config, &self.overrides);
+        self.resync(now).await;
+    }
+}
+
+/// The schedule as configured, and with the overrides on top.
+fn timelines(config: &Config, overrides: &[OverrideRecord]) -> (Timeline, Timeline) {
+    let schedule = config.schedule();
+    let effective = schedule.with_overrides(overrides.iter().map(|o| Span::new(o.start, o.end)));
+    (Timeline::new(schedule), Timeline::new(effective))
+}
+
+fn locate(base: &Timeline, effective: &Timeline, t: DateTime<Utc>) -> Position {
+    let eff = effective.state_at(t);
+    let base_span = base.state_at(t);
+    Position {
+        state: eff.state,
+        class: Class::of_states(eff.state, base_span.state),
+        since: eff.since,
+        until: eff.until,
+        next_change: [eff.until, base_span.until].into_iter().flatten().min(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::UserFile;
+    use crate::core::clock::FakeClock;
+    use crate::store::Totals;
+
+    const CONFIG: &str = "timezone = \"Europe/London\"\n";
+
+    fn utc(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().to_utc()
+    }
+
+    struct Rig {
+        engine: Engine,
+        clock: Arc<FakeClock>,
+        ledger: Ledger,
+        snapshot: watch::Receiver<Snapshot>,
+        dir: tempfile::TempDir,
+    }
+
+    /// An engine on the default hours (Mon-Fri 09:00-17:00, London) with a fresh ledger.
+    async fn rig(now: &str) -> Rig {
+        let dir = tempfile::tempdir().unwrap();
+        let user = dir.path().join("config.toml");
+        std::fs::write(&user, CONFIG).unwrap();
+        let paths = ConfigPaths {
+            policy: dir.path().join("no-policy.toml"),
+            user: UserFile::Explicit(user),
+        };
+        let (config, config_sources) = config::load(&paths).unwrap();
+        let ledger_path = dir.path().join("ledger.sqlite3");
+        let (ledger, _) = Ledger::open(&ledger_path).await.unwrap();
+        let clock = Arc::new(FakeClock::new(utc(now)));
+        let (tx, snapshot) = watch::channel(Snapshot {
+            state: State::Off,
+            since: None,
+            until: None,
+            timezone: config.timezone,
+            present: false,
+            activity_source: String::new(),
+        });
+        let engine = Engine::start(
+            EngineParts {
+                clock: clock.clone(),
+                paths,
+                config,
+                config_sources,
+                ledger: ledger.clone(),
+                ledger_path,
+                activity_source: "test".into(),
+            },
+            tx,
+        )
+        .await;
+        Rig {
+            engine,
+            clock,
+            ledger,
+            snapshot,
+            dir,
+        }
+    }
+
+    impl Rig {
+        fn at(&self, t: &str) {
+            self.clock.set(utc(t));
+        }
+
+        /// Stops the engine as a shutdown would, and reads the ledger it leaves.
+        async fn stop(self) -> (Ledger, tempfile::TempDir) {
+            self.engine.stop().await;
+            drop(self.ledger);
+            let (ledger, _) = Ledger::open(self.dir.path().join("ledger.sqlite3"))
+                .await
+                .unwrap();
+            (ledger, self.dir)
+        }
+    }
+
+    async fn day_totals(ledger: &Ledger) -> Totals {
+        ledger
+            .totals(utc("2026-11-23T00:00:00Z"), utc("2026-11-24T00:00:00Z"))
+            .await
+            .unwrap()
+    }
+
+    fn minutes(totals: &Totals, class: Class) -> u64 {
+        totals.minutes(class)
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn active_time_is_split_and_classed_at_each_boundary() {
+        // Monday 16:30 to 17:20 at the laptop: 30 min working, 20 min out of hours.
+        let mut r = rig("2026-11-23T16:30:00Z").await;
+        r.engine
+            .activity(Signal::Active {
+                since: utc("2026-11-23T16:30:00Z"),
+            })
+            .await;
+        assert_eq!(r.engine.next_wake(), Some(utc("2026-11-23T16:31:00Z")));
+        r.at("2026-11-23T17:00:00Z");
+        r.engine.wake().await;
+        assert_eq!(r.snapshot.borrow().state, State::Off);
+        r.at("2026-11-23T17:25:00Z");
+        r.engine
+            .activity(Signal::Idle {
+                last_input: utc("2026-11-23T17:20:00Z"),
+            })
+            .await;
+        let day = day_totals(&r.ledger).await;
+        assert_eq!(minutes(&day, Class::Working), 30);
+        assert_eq!(minutes(&day, Class::OutOfHours), 20);
+        // Nothing open: no checkpoint to wake for, only tomorrow's 09:00.
+        assert_eq!(r.engine.next_wake(), Some(utc("2026-11-24T09:00:00Z")));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn leaving_just_before_a_boundary_is_trimmed_back_across_it() {
+        // Last input 16:58; idleness is only noticed at 17:03, after the 17:00 split.
+        let mut r = rig("2026-11-23T16:00:00Z").await;
+        r.engine
+            .activity(Signal::Active {
+                since: utc("2026-11-23T16:00:00Z"),
+            })
+            .await;
+        r.at("2026-11-23T17:03:00Z");
+        r.engine
+            .activity(Signal::Idle {
+                last_input: utc("2026-11-23T16:58:00Z"),
+            })
+            .await;
+        let day = day_totals(&r.ledger).await;
+        assert_eq!(minutes(&day, Class::Working), 58);
+        assert_eq!(minutes(&day, Class::OutOfHours), 0);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_override_is_chosen_work_out_of_hours_but_working_time_in_hours() {
+        let mut r = rig("2026-11-23T16:50:00Z").await;
+        r.engine
+            .activity(Signal::Active {
+                since: utc("2026-11-23T16:50:00Z"),
+            })
+            .await;
+        let until = r
+            .engine
+            .start_override(
+                utc("2026-11-23T16:50:00Z"),
+                Duration::from_secs(30 * 60),
+                None,
+            )
+            .await
+            .unwrap();
+        assert_eq!(until, "2026-11-23T17:20:00+00:00");
+        assert_eq!(r.snapshot.borrow().state, State::Override);
+        r.at("2026-11-23T17:30:00Z");
+        r.engine.wake().await;
+        assert_eq!(r.snapshot.borrow().state, State::Off);
+        let (ledger, _dir) = r.stop().await;
+        let day = day_totals(&ledger).await;
+        assert_eq!(minutes(&day, Class::Working), 10);
+        assert_eq!(minutes(&day, Class::Override), 20);
+        assert_eq!(minutes(&day, Class::OutOfHours), 10);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_wall_clock_jump_is_not_active_time_and_the_state_is_read_afresh() {
+        // Active at 08:00; the wall clock jumps to 10:00 with no time passing for the loop
+        // (a suspend nobody announced): not two hours of work, and it is working time now.
+        let mut r = rig("2026-11-23T08:00:00Z").await;
+        r.engine
+            .activity(Signal::Active {
+                since: utc("2026-11-23T08:00:00Z"),
+            })
+            .await;
+        r.at("2026-11-23T10:00:00Z");
+        r.engine.wall_clock_changed().await;
+        assert_eq!(r.snapshot.borrow().state, State::Working);
+        assert_eq!(r.engine.next_wake(), Some(utc("2026-11-23T10:01:00Z")));
+        r.at("2026-11-23T10:30:00Z");
+        let (ledger, _dir) = r.stop().await;
+        let day = day_totals(&ledger).await;
+        assert_eq!(minutes(&day, Class::OutOfHours), 0);
+        assert_eq!(minutes(&day, Class::Working), 30);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn sleeping_across_a_boundary_records_neither_side_of_the_sleep() {
+        let mut r = rig("2026-11-23T16:40:00Z").await;
+        let signal = |s| Signal::Active { since: utc(s) };
+        r.engine.activity(signal("2026-11-23T16:40:00Z")).await;
+        r.at("2026-11-23T16:45:00Z");
+        r.engine
+            .activity(Signal::Sleeping {
+                sleeping: true,
+                at: utc("2026-11-23T16:45:00Z"),
+            })
+            .await;
+        r.at("2026-11-23T18:00:00Z");
+        r.engine
+            .activity(Signal::Sleeping {
+                sleeping: false,
+                at: utc("2026-11-23T18:00:00Z"),
+            })
+            .await;
+        assert_eq!(r.snapshot.borrow().state, State::Off);
+        r.at("2026-11-23T18:10:00Z");
+        let (ledger, _dir) = r.stop().await;
+        let day = day_totals(&ledger).await;
+        assert_eq!(minutes(&day, Class::Working), 5);
+        assert_eq!(minutes(&day, Class::OutOfHours), 10);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_broken_config_is_refused_and_the_running_one_kept() {
+        let mut r = rig("2026-11-23T12:00:00Z").await;
+        let user = r.dir.path().join("config.toml");
+        std::fs::write(&user, "timezone = \"Mars/Olympus\"\n").unwrap();
+        let refusal = r
+            .engine
+            .reload(utc("2026-11-23T12:00:00Z"))
+            .await
+            .unwrap_err();
+        assert!(
+            refusal
+                .to_string()
+                .contains("config.toml:1:12: unknown time zone"),
+            "{refusal}"
+        );
+        assert_eq!(r.snapshot.borrow().state, State::Working);
+        // A good new config takes effect at once: no hours at all means off.
+        std::fs::write(&user, "timezone = \"Europe/London\"\n[hours]\n").unwrap();
+        r.engine.reload(utc("2026-11-23T12:00:00Z")).await.unwrap();
+        assert_eq!(r.snapshot.borrow().state, State::Off);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn overrides_survive_a_restart_and_manual_entries_are_checked() {
+        let mut r = rig("2026-11-23T19:00:00Z").await;
+        r.engine
+            .start_override(
+                utc("2026-11-23T19:00:00Z"),
+                Duration::from_secs(3600),
+                Some("court report".into()),
+            )
+            .await
+            .unwrap();
+        let now = utc("2026-11-23T19:00:00Z");
+        let refused = |e: Result<String, Refusal>| matches!(e, Err(Refusal::InvalidArgs(_)));
+        let later = utc("2026-11-23T21:00:00Z");
+        assert!(refused(
+            r.engine.log_manual(now, later, later, "visit").await
+        ));
+        assert!(refused(
+            r.engine
+                .log_manual(now, later, later + TimeDelta::hours(1), "visit")
+                .await
+        ));
+        assert!(refused(
+            r.engine
+                .log_manual(now, now - TimeDelta::hours(1), now, " ")
+                .await
+        ));
+        r.engine
+            .log_manual(now, now - TimeDelta::hours(1), now, "late visit")
+            .await
+            .unwrap();
+        let (ledger, _dir) = r.stop().await;
+        let overrides = ledger
+            .overrides_overlapping(utc("2026-11-23T19:30:00Z"), utc("2026-11-24T00:00:00Z"))
+            .await
+            .unwrap();
+        assert_eq!(overrides.len(), 1);
+        assert_eq!(overrides[0].reason.as_deref(), Some("court report"));
+        assert_eq!(day_totals(&ledger).await.manual_minutes(), 60);
+    }
+}

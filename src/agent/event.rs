@@ -1,0 +1,58 @@
+//! Everything that can wake the agent's loop arrives as one [`Event`] on one channel. D-Bus
+//! methods only send a [`Request`] and wait for the loop's reply.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use tokio::sync::{mpsc, oneshot};
+
+use crate::core::presence::Signal;
+
+pub type EventSender = mpsc::UnboundedSender<Event>;
+pub type EventReceiver = mpsc::UnboundedReceiver<Event>;
+
+#[derive(Debug)]
+pub enum Event {
+    Activity(Signal),
+    /// The wall clock was set, or the machine resumed: re-evaluate now.
+    WallClockChanged,
+    /// A config file changed on disk.
+    ConfigChanged,
+    Request(Request),
+}
+
+/// A reply: the JSON or text the caller shows, or why the request was refused.
+pub type Reply = oneshot::Sender<Result<String, Refusal>>;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    /// The caller asked for something that cannot be (bad argument).
+    InvalidArgs(String),
+    /// It could not be done now (no override to end, a broken config, a ledger error).
+    Failed(String),
+}
+
+impl std::fmt::Display for Refusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (Refusal::InvalidArgs(why) | Refusal::Failed(why)) = self;
+        f.write_str(why)
+    }
+}
+
+#[derive(Debug)]
+pub enum Request {
+    Status(Reply),
+    Override {
+        duration: Duration,
+        reason: Option<String>,
+        reply: Reply,
+    },
+    EndOverride(Reply),
+    LogManual {
+        start: DateTime<Utc>,
+        end: DateTime<Utc>,
+        note: String,
+        reply: Reply,
+    },
+    Reload(Reply),
+}

@@ -1,0 +1,34 @@
+//! What the loop publishes after every change: read by the D-Bus properties, and the seam
+//! that holders of notifications and sync subscribe to (a `watch` of this).
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+
+use crate::core::civil::rfc3339_in;
+use crate::core::schedule::State;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Snapshot {
+    pub state: State,
+    pub since: Option<DateTime<Utc>>,
+    pub until: Option<DateTime<Utc>>,
+    pub timezone: Tz,
+    /// Whether the person is at the laptop now.
+    pub present: bool,
+    /// Which activity sources run, e.g. "x11 + logind", or "none".
+    pub activity_source: String,
+}
+
+impl Snapshot {
+    pub fn since_text(&self) -> String {
+        self.since
+            .map(|t| rfc3339_in(self.timezone, t))
+            .unwrap_or_default()
+    }
+
+    pub fn until_text(&self) -> String {
+        self.until
+            .map(|t| rfc3339_in(self.timezone, t))
+            .unwrap_or_default()
+    }
+}

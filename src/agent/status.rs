@@ -1,0 +1,127 @@
+//! The JSON `Status` returns (and `clockoff status --json` prints). Field names are a contract:
+//! the tray and scripts read them.
+
+use std::path::Path;
+
+use chrono::{DateTime, Datelike, NaiveDate, TimeDelta, Utc};
+use chrono_tz::Tz;
+use serde_json::{Value, json};
+
+use super::snapshot::Snapshot;
+use crate::core::activity::Class;
+use crate::core::civil::{local_date, midnight, rfc3339_in};
+use crate::core::spans::Span;
+use crate::store::Totals;
+
+/// A local period the totals cover, with its name (a date, or an ISO week).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Period {
+    pub name: String,
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+}
+
+pub fn today(tz: Tz, now: DateTime<Utc>) -> Period {
+    let date = local_date(tz, now);
+    local_days(tz, date, 1, date.to_string())
+}
+
+/// Monday to Sunday, local time.
+pub fn this_week(tz: Tz, now: DateTime<Utc>) -> Period {
+    let date = local_date(tz, now);
+    let monday = date - TimeDelta::days(i64::from(date.weekday().num_days_from_monday()));
+    let week = date.iso_week();
+    local_days(
+        tz,
+        monday,
+        7,
+        format!("{}-W{:02}", week.year(), week.week()),
+    )
+}
+
+fn local_days(tz: Tz, first: NaiveDate, days: i64, name: String) -> Period {
+    let end = first + TimeDelta::days(days);
+    let span = Span::new(midnight(tz, first), midnight(tz, end));
+    Period {
+        name,
+        start: span.start,
+        end: span.end,
+    }
+}
+
+pub struct Status<'a> {
+    pub snapshot: &'a Snapshot,
+    /// `Some("")` for an override with no reason.
+    pub override_reason: Option<&'a str>,
+    pub day: Period,
+    pub today: &'a Totals,
+    pub week: Period,
+    pub this_week: &'a Totals,
+    pub ledger: &'a Path,
+    pub config_sources: &'a [String],
+}
+
+impl Status<'_> {
+    pub fn to_json(&self) -> String {
+        let s = self.snapshot;
+        let time = |t: Option<DateTime<Utc>>| t.map(|t| rfc3339_in(s.timezone, t));
+        let value = json!({
+            "state": s.state,
+            "since": time(s.since),
+            "until": time(s.until),
+            "override": self.override_reason.map(|reason| json!({
+                "until": time(s.until),
+                "reason": reason,
+            })),
+            "present": s.present,
+            "activity_source": s.activity_source,
+            "today": totals_json(&self.day, self.today),
+            "week": totals_json(&self.week, self.this_week),
+            "timezone": s.timezone.name(),
+            "ledger": self.ledger.display().to_string(),
+            "config_sources": self.config_sources,
+        });
+        value.to_string()
+    }
+}
+
+/// Minutes per class. `out_of_hours_minutes` is all measured work outside contracted hours:
+/// off, leave and holiday time plus overrides (chosen work); on-call call-outs are apart.
+fn totals_json(period: &Period, totals: &Totals) -> Value {
+    let m = |c| totals.minutes(c);
+    let out_of_hours =
+        (totals.active(Class::OutOfHours) + totals.active(Class::Override)).as_secs() / 60;
+    json!({
+        "period": period.name,
+        "in_hours_minutes": m(Class::Working),
+        "out_of_hours_minutes": out_of_hours,
+        "override_minutes": m(Class::Override),
+        "on_call_minutes": m(Class::OnCall),
+        "manual_minutes": totals.manual_minutes(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn utc(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().to_utc()
+    }
+
+    #[test]
+    fn periods_are_local_days_and_iso_weeks_even_across_dst() {
+        let london: Tz = "Europe/London".parse().unwrap();
+        // Sunday 25 October 2026, the day the clocks go back: 25 hours long.
+        let day = today(london, utc("2026-10-25T12:00:00Z"));
+        assert_eq!(day.name, "2026-10-25");
+        assert_eq!(day.end - day.start, TimeDelta::hours(25));
+        let week = this_week(london, utc("2026-10-25T12:00:00Z"));
+        assert_eq!(week.name, "2026-W43");
+        assert_eq!(week.start, utc("2026-10-18T23:00:00Z"));
+        assert_eq!(week.end, utc("2026-10-26T00:00:00Z"));
+        // 00:30 local on a Monday in summer is still Monday, not Sunday in UTC.
+        let monday = today(london, utc("2026-06-28T23:30:00Z"));
+        assert_eq!(monday.name, "2026-06-29");
+    }
+}
