@@ -165,4 +165,6 @@ pub trait Agent {
     fn until(&self) -> zbus::Result<String>;
     #[zbus(property)]
     fn activity_source(&self) -> zbus::Result<String>;
+    #[zbus(signal, name = "StateChanged")]
+    fn announce_state(&self, state: &str, since: &str, until: &str) -> zbus::Result<()>;
 }

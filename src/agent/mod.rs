@@ -115,6 +115,7 @@ pub async fn run(deps: Deps, shutdown: impl Future<Output = ()>) -> Result<(), A
     let watched: Vec<PathBuf> = std::iter::once(deps.paths.policy.clone())
         .chain(deps.paths.user_path().map(PathBuf::from))
         .collect();
+    let ledger_shown = deps.ledger_path.display().to_string();
     let mut engine = Engine::start(
         EngineParts {
             clock: deps.clock.clone(),
@@ -129,6 +130,7 @@ pub async fn run(deps: Deps, shutdown: impl Future<Output = ()>) -> Result<(), A
     )
     .await;
 
+    eprintln!("clockoff: {}", describe_start(&snapshot_rx.borrow(), &ledger_shown));
     let background = [
         tokio::spawn(bus::announce(session.clone(), snapshot_rx)),
         tokio::spawn(report_exit(
@@ -186,6 +188,18 @@ async fn report_exit(what: &str, task: impl Future<Output = std::io::Result<()>>
     if let Err(e) = task.await {
         eprintln!("clockoff: {what} stopped: {e}");
     }
+}
+
+/// One line for whoever started us: where the schedule stands and where the record goes.
+fn describe_start(snapshot: &Snapshot, ledger: &str) -> String {
+    let until = match snapshot.until_text() {
+        text if text.is_empty() => String::new(),
+        text => format!(" until {text}"),
+    };
+    format!(
+        "running; {}{until}; activity from {}; ledger at {ledger}",
+        snapshot.state, snapshot.activity_source
+    )
 }
 
 fn first_snapshot(deps: &Deps) -> Snapshot {

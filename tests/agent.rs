@@ -1,0 +1,371 @@
+//! The agent end to end: the real `clockoff` binary on a private session bus, with a mock
+//! logind on a private system bus and a real X server (Xvfb) for input. Boundaries are made
+//! seconds away with overrides; what was recorded is read back from the ledger file.
+
+mod support;
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use futures_util::StreamExt;
+use serde_json::Value;
+use support::process::Peer;
+use support::tmp::TempDir;
+use support::{DEADLINE, DbusDaemon, Logind, Xvfb, or_skip};
+
+const SESSION: &str = "c1";
+/// Always off (no hours, no holidays), so an override is the only boundary; idle after 2 s.
+const CONFIG: &str = "timezone = \"Europe/London\"\n[hours]\n[holidays]\nregion = \"none\"\n\
+[activity]\nidle_after = \"2s\"\nsource = \"x11\"\n";
+
+/// One worker's desktop: session bus, system bus with logind, X server, and a config file.
+struct Desk {
+    bus: DbusDaemon,
+    logind: Logind,
+    x: Xvfb,
+    dir: TempDir,
+}
+
+struct Interval {
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+    class: String,
+    open: bool,
+}
+
+impl Desk {
+    async fn start() -> Option<Desk> {
+        let bus = or_skip(DbusDaemon::start())?;
+        let logind = or_skip(Logind::start().await)?;
+        let x = or_skip(Xvfb::start())?;
+        or_skip(x.can_move())?;
+        logind
+            .add_session(SESSION, support::logind::my_uid(), true)
+            .await;
+        let desk = Desk {
+            bus,
+            logind,
+            x,
+            dir: TempDir::new("agent"),
+        };
+        desk.write_config(CONFIG);
+        Some(desk)
+    }
+
+    fn config_path(&self) -> PathBuf {
+        self.dir.path().join("config.toml")
+    }
+
+    fn write_config(&self, text: &str) {
+        // Replace, as editors do: write aside, then rename over.
+        let aside = self.dir.path().join("config.toml.new");
+        std::fs::write(&aside, text).unwrap();
+        std::fs::rename(aside, self.config_path()).unwrap();
+    }
+
+    fn ledger_path(&self) -> PathBuf {
+        self.bus.home().join(".local/share/clockoff/ledger.sqlite3")
+    }
+
+    fn command(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_clockoff"));
+        cmd.env_clear()
+            .envs(self.bus.session_env())
+            .envs(self.logind.env())
+            .envs(self.x.env())
+            .env("XDG_SESSION_ID", SESSION)
+            .env("TZ", "Europe/London")
+            .env("CLOCKOFF_POLICY", self.dir.path().join("no-policy.toml"))
+            .arg("--config")
+            .arg(self.config_path())
+            .args(args);
+        cmd
+    }
+
+    fn clockoff(&self, args: &[&str]) -> Output {
+        self.command(args).output().expect("run clockoff")
+    }
+
+    /// Starts `clockoff run` and waits until it owns its bus name.
+    async fn agent(&self, log: &str) -> Peer {
+        let mut agent = Peer::spawn(
+            self.command(&["run"]),
+            "clockoff run",
+            &self.dir.path().join(log),
+            false,
+        );
+        self.bus
+            .wait_for_name("org.clockoff.Agent1", &mut agent)
+            .await;
+        agent
+    }
+
+    fn status(&self) -> Value {
+        let out = self.clockoff(&["status", "--json"]);
+        assert!(out.status.success(), "status: {}", text(&out.stderr));
+        serde_json::from_slice(&out.stdout).expect("status is JSON")
+    }
+
+    /// Polls the agent's status until `done` holds.
+    fn wait_status(&self, what: &str, done: impl Fn(&Value) -> bool) -> Value {
+        let start = Instant::now();
+        loop {
+            let status = self.status();
+            if done(&status) {
+                return status;
+            }
+            assert!(start.elapsed() < DEADLINE, "waiting for {what}: {status}");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    fn intervals(&self) -> Vec<Interval> {
+        let db = rusqlite::Connection::open_with_flags(
+            self.ledger_path(),
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+        )
+        .expect("open the ledger");
+        let check: String = db
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(check, "ok");
+        let mut rows = db
+            .prepare("SELECT start_ms, end_ms, class, open FROM intervals ORDER BY id")
+            .unwrap();
+        let ms = |v: i64| DateTime::from_timestamp_millis(v).unwrap();
+        rows.query_map([], |r| {
+            Ok(Interval {
+                start: ms(r.get(0)?),
+                end: ms(r.get(1)?),
+                class: r.get(2)?,
+                open: r.get(3)?,
+            })
+        })
+        .unwrap()
+        .map(Result::unwrap)
+        .filter(|i| i.end > i.start)
+        .collect()
+    }
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn now() -> DateTime<Utc> {
+    #[allow(clippy::disallowed_methods)] // the test stands outside the agent, on real time
+    Utc::now()
+}
+
+/// Runs `body` while giving X input every 300 ms, like a person typing; returns its result
+/// and the time of the last input.
+fn typing<R>(x: &Xvfb, body: impl FnOnce() -> R) -> (R, DateTime<Utc>) {
+    let stop = AtomicBool::new(false);
+    std::thread::scope(|scope| {
+        let typist = scope.spawn(|| {
+            let mut last = now();
+            while !stop.load(Ordering::Relaxed) {
+                x.input();
+                last = now();
+                std::thread::sleep(Duration::from_millis(300));
+            }
+            last
+        });
+        let result = body();
+        stop.store(true, Ordering::Relaxed);
+        (result, typist.join().unwrap())
+    })
+}
+
+fn secs(d: chrono::TimeDelta) -> f64 {
+    d.num_milliseconds() as f64 / 1000.0
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn active_time_is_split_at_an_override_and_ends_at_the_last_input() {
+    let Some(desk) = Desk::start().await else {
+        return;
+    };
+    let agent = desk.agent("agent.log").await;
+    assert_eq!(desk.status()["activity_source"], "x11 + logind");
+
+    let (override_end, last_input) = typing(&desk.x, || {
+        desk.wait_status("presence", |s| s["present"] == true);
+        std::thread::sleep(Duration::from_millis(500));
+        let out = desk.clockoff(&["override", "3s", "--reason", "court report"]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let s = desk.status();
+        assert_eq!(s["state"], "override");
+        assert_eq!(s["override"]["reason"], "court report");
+        desk.wait_status("the override to end", |s| s["state"] == "off");
+        std::thread::sleep(Duration::from_millis(500));
+        now()
+    });
+    let left = desk.wait_status("idleness", |s| s["present"] == false);
+    assert_eq!(left["state"], "off");
+    agent.terminate();
+
+    let intervals = desk.intervals();
+    let classes: Vec<&str> = intervals.iter().map(|i| i.class.as_str()).collect();
+    assert_eq!(classes, ["out_of_hours", "override", "out_of_hours"]);
+    let chosen = &intervals[1];
+    assert!((secs(chosen.end - chosen.start) - 3.0).abs() < 0.5);
+    assert_eq!(intervals[0].end, chosen.start);
+    assert_eq!(chosen.end, intervals[2].start);
+    assert!(chosen.end <= override_end);
+    // The stretch ends at the last input, not 2 s later when idleness was noticed.
+    let last = intervals.last().unwrap();
+    assert!(!last.open);
+    assert!(
+        secs(last.end - last_input).abs() < 0.8,
+        "ended {} but the last input was {last_input}",
+        last.end
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn locked_and_asleep_time_is_never_active() {
+    let Some(desk) = Desk::start().await else {
+        return;
+    };
+    let agent = desk.agent("agent.log").await;
+    let rt = tokio::runtime::Handle::current();
+    let logind = &desk.logind;
+    let ((locked, unlocked, slept, resumed), _) = typing(&desk.x, || {
+        desk.wait_status("presence", |s| s["present"] == true);
+        let locked = now();
+        rt.block_on(logind.set_locked(SESSION, true));
+        desk.wait_status("the lock", |s| s["present"] == false);
+        std::thread::sleep(Duration::from_secs(1));
+        let unlocked = now();
+        rt.block_on(logind.set_locked(SESSION, false));
+        desk.wait_status("the unlock", |s| s["present"] == true);
+        std::thread::sleep(Duration::from_millis(500));
+        let slept = now();
+        rt.block_on(logind.prepare_for_sleep(true));
+        desk.wait_status("sleep", |s| s["present"] == false);
+        std::thread::sleep(Duration::from_secs(1));
+        let resumed = now();
+        rt.block_on(logind.prepare_for_sleep(false));
+        // Right again within a second of resume.
+        let back = desk.wait_status("resume", |s| s["present"] == true);
+        assert!(secs(now() - resumed) < 1.0);
+        assert_eq!(back["state"], "off");
+        std::thread::sleep(Duration::from_millis(500));
+        (locked, unlocked, slept, resumed)
+    });
+    agent.terminate();
+
+    let intervals = desk.intervals();
+    assert_eq!(intervals.len(), 3, "before lock, between, after resume");
+    let inside = |t: DateTime<Utc>| intervals.iter().any(|i| i.start < t && t < i.end);
+    let margin = chrono::TimeDelta::milliseconds(300);
+    for (from, to) in [(locked, unlocked), (slept, resumed)] {
+        assert!(!inside(from + margin), "active while locked or asleep");
+        assert!(!inside(to - margin), "active while locked or asleep");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kill_9_keeps_what_was_checkpointed_and_the_file_intact() {
+    let Some(desk) = Desk::start().await else {
+        return;
+    };
+    let agent = desk.agent("first.log").await;
+    let (checkpointed, _) = typing(&desk.x, || {
+        desk.wait_status("presence", |s| s["present"] == true);
+        std::thread::sleep(Duration::from_millis(1500));
+        // A status call checkpoints the interval in progress.
+        desk.status();
+        let checkpointed = now();
+        agent.kill();
+        checkpointed
+    });
+    let before = desk.intervals();
+    let open = before.last().expect("an interval was being recorded");
+    assert!(open.open, "still marked open after kill -9");
+    assert!(secs(checkpointed - open.end) < 0.5, "checkpoint kept");
+
+    let again = desk.agent("second.log").await;
+    desk.status();
+    again.terminate();
+    let log = std::fs::read_to_string(desk.dir.path().join("second.log")).unwrap();
+    assert!(log.contains("closed 1 interval(s) left open"), "{log}");
+    let after = desk.intervals();
+    let closed = &after[before.len() - 1];
+    assert!(!closed.open);
+    assert_eq!((closed.start, closed.end), (open.start, open.end));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_broken_config_is_refused_and_a_good_one_applies_on_save() {
+    let Some(desk) = Desk::start().await else {
+        return;
+    };
+    let agent = desk.agent("agent.log").await;
+    assert_eq!(desk.status()["state"], "off");
+
+    desk.write_config("timezone = \"Europe/London\"\n[hours]\nmonday = [\"9-5\"]\n");
+    let out = desk.clockoff(&["reload"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(err.contains("refused"), "{err}");
+    assert!(err.contains("config.toml:3:11: hours.monday: bad time range"), "{err}");
+    assert_eq!(desk.status()["state"], "off");
+
+    // Saving a good file takes effect without a reload: working around the clock.
+    let all_day = "[\"00:00-24:00\"]";
+    let days = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"];
+    let hours: String = days.iter().map(|d| format!("{d} = {all_day}\n")).collect();
+    desk.write_config(&CONFIG.replace("[hours]\n", &format!("[hours]\n{hours}")));
+    desk.wait_status("the new hours", |s| s["state"] == "working");
+    agent.terminate();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_agent_per_session_and_clients_say_when_there_is_none() {
+    let Some(desk) = Desk::start().await else {
+        return;
+    };
+    let out = desk.clockoff(&["status"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("No clockoff agent is running"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    let agent = desk.agent("agent.log").await;
+    let second = desk.clockoff(&["run"]);
+    assert_eq!(second.status.code(), Some(1));
+    assert!(
+        text(&second.stderr).contains("already running"),
+        "{}",
+        text(&second.stderr)
+    );
+
+    // Properties and the StateChanged signal, as the tray will read them.
+    let conn = desk.bus.connect().await;
+    let proxy = clockoff::agent::bus::AgentProxy::new(&conn).await.unwrap();
+    assert_eq!(proxy.state().await.unwrap(), "off");
+    assert_eq!(proxy.activity_source().await.unwrap(), "x11 + logind");
+    let mut changes = proxy.receive_announce_state().await.unwrap();
+    let until = proxy.start_override(2, "").await.unwrap();
+    assert_eq!(proxy.state().await.unwrap(), "override");
+    assert_eq!(proxy.until().await.unwrap(), until);
+    let mut seen = Vec::new();
+    while seen.len() < 2 {
+        let signal = tokio::time::timeout(DEADLINE, changes.next())
+            .await
+            .expect("a StateChanged signal in time")
+            .expect("the signal stream");
+        seen.push(signal.args().unwrap().state().to_string());
+    }
+    assert_eq!(seen, ["override", "off"]);
+    let refused = proxy.end_override().await.unwrap_err();
+    assert!(refused.to_string().contains("no override is running"), "{refused}");
+    agent.terminate();
+}
