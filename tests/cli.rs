@@ -492,14 +492,24 @@ fn agent_client_arguments_are_checked_before_the_bus() {
     let sb = Sandbox::new("client_args");
     let cases: [(&[&str], &str); 4] = [
         (&["override", "soon"], "bad duration \"soon\""),
-        (&["log", "18:00-25:00", "late visit"], "bad time range \"18:00-25:00\""),
+        (
+            &["log", "18:00-25:00", "late visit"],
+            "bad time range \"18:00-25:00\"",
+        ),
         (&["log", "18:00-19:30", " "], "say what the time was for"),
-        (&["log", "18:00-19:30", "visit", "--date", "2026-02-30"], "--date"),
+        (
+            &["log", "18:00-19:30", "visit", "--date", "2026-02-30"],
+            "--date",
+        ),
     ];
     for (args, expected) in cases {
         let out = sb.run(args);
         assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
-        assert!(stderr(&out).contains(expected), "{args:?}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains(expected),
+            "{args:?}: {}",
+            stderr(&out)
+        );
     }
 }
 

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::{DateTime, SubsecRound, TimeDelta, Utc};
+use chrono::{DateTime, DurationRound, TimeDelta, Utc};
 use tokio::sync::watch;
 use tokio::time::Instant;
 
@@ -118,6 +118,16 @@ impl Engine {
         engine.note_transition(now, position.state).await;
         engine.publish();
         engine
+    }
+
+    pub fn activity_settings(&self) -> config::ActivitySettings {
+        self.config.activity
+    }
+
+    /// The activity sources were restarted (a reload changed them).
+    pub fn set_activity_source(&mut self, describe: String) {
+        self.activity_source = describe;
+        self.publish();
     }
 
     /// When the loop must next wake with nothing else happening: the next schedule change,
@@ -399,9 +409,10 @@ impl Engine {
                 "an override lasts from 1 second to 24 hours".into(),
             ));
         }
-        // Whole seconds: the end is shown to people and compared by scripts.
-        let end =
-            (now + TimeDelta::from_std(duration).unwrap_or(TimeDelta::hours(24))).trunc_subsecs(0);
+        // Whole seconds, rounded up so the override is never shorter than asked: the end is
+        // shown to people and compared by scripts.
+        let end = now + TimeDelta::from_std(duration).unwrap_or(TimeDelta::hours(24));
+        let end = end.duration_round_up(TimeDelta::seconds(1)).unwrap_or(end);
         // A new override replaces a running one rather than stacking on it.
         if let Some(id) = self.running_override(now).map(|o| o.id) {
             self.ledger

@@ -21,7 +21,7 @@ use std::sync::Arc;
 use tokio::sync::{mpsc, watch};
 use zbus::fdo::{RequestNameFlags, RequestNameReply};
 
-use crate::config::{Config, ConfigPaths};
+use crate::config::{ActivitySettings, Config, ConfigPaths};
 use crate::core::clock::Clock;
 use crate::core::presence::Signal;
 use crate::store::{Ledger, StoreError};
@@ -104,14 +104,8 @@ pub async fn run(deps: Deps, shutdown: impl Future<Output = ()>) -> Result<(), A
         );
     }
 
-    let started = activity::start(
-        deps.config.activity.source,
-        deps.config.activity.idle_after,
-        deps.clock.clone(),
-        &session,
-        signals_tx,
-    )
-    .await;
+    let mut activity_settings = deps.config.activity;
+    let mut started = start_activity(activity_settings, &deps.clock, &session, &signals_tx).await;
     let watched: Vec<PathBuf> = std::iter::once(deps.paths.policy.clone())
         .chain(deps.paths.user_path().map(PathBuf::from))
         .collect();
@@ -130,7 +124,10 @@ pub async fn run(deps: Deps, shutdown: impl Future<Output = ()>) -> Result<(), A
     )
     .await;
 
-    eprintln!("clockoff: {}", describe_start(&snapshot_rx.borrow(), &ledger_shown));
+    eprintln!(
+        "clockoff: {}",
+        describe_start(&snapshot_rx.borrow(), &ledger_shown)
+    );
     let background = [
         tokio::spawn(bus::announce(session.clone(), snapshot_rx)),
         tokio::spawn(report_exit(
@@ -167,14 +164,47 @@ pub async fn run(deps: Deps, shutdown: impl Future<Output = ()>) -> Result<(), A
             Some(signal) = signals.recv() => engine.activity(signal).await,
             () = sleep_for(wait) => engine.wake().await,
         }
+        // A reload that changed how activity is read restarts the sources.
+        if engine.activity_settings() != activity_settings {
+            activity_settings = engine.activity_settings();
+            stop_activity(&started);
+            started = start_activity(activity_settings, &clock, &session, &signals_tx).await;
+            engine.set_activity_source(started.describe());
+        }
     }
     engine.stop().await;
-    let _sources = started;
+    stop_activity(&started);
     for task in background {
         task.abort();
     }
     let _ = session.release_name(BUS_NAME).await;
     Ok(())
+}
+
+async fn start_activity(
+    settings: ActivitySettings,
+    clock: &Arc<dyn Clock>,
+    session: &zbus::Connection,
+    signals: &mpsc::UnboundedSender<Signal>,
+) -> activity::Started {
+    let started = activity::start(
+        settings.source,
+        settings.idle_after,
+        clock.clone(),
+        Some(session),
+        signals.clone(),
+    )
+    .await;
+    for skipped in &started.skipped {
+        eprintln!("clockoff: activity source {skipped}");
+    }
+    started
+}
+
+fn stop_activity(started: &activity::Started) {
+    for task in &started.tasks {
+        task.abort();
+    }
 }
 
 async fn sleep_for(wait: Option<std::time::Duration>) {

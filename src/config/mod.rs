@@ -1,6 +1,7 @@
 //! Configuration: TOML layers (built-in default, organisation policy, the user's file)
 //! turned into checked types. Errors name `file:line:col` and what was expected.
 
+pub mod activity_source;
 mod error;
 mod layers;
 mod raw;
@@ -13,6 +14,7 @@ use std::time::Duration;
 use chrono::{Datelike, NaiveDate};
 use chrono_tz::Tz;
 
+use activity_source::Choice;
 pub use error::{ConfigError, ConfigErrors};
 use layers::{Layer, Role};
 pub use source::{Location, Source};
@@ -46,58 +48,10 @@ pub struct Config {
 pub struct ActivitySettings {
     /// No input for this long means away; the stretch ends at the last input.
     pub idle_after: Duration,
-    pub source: SourceChoice,
+    pub source: Choice,
 }
 
 pub const DEFAULT_IDLE_AFTER: Duration = Duration::from_secs(5 * 60);
-
-/// Which activity source to use; `Auto` picks what the session has.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub enum SourceChoice {
-    #[default]
-    Auto,
-    X11,
-    Mutter,
-    ScreenSaver,
-    Logind,
-}
-
-impl SourceChoice {
-    pub const ALL: [SourceChoice; 5] = [
-        SourceChoice::Auto,
-        SourceChoice::X11,
-        SourceChoice::Mutter,
-        SourceChoice::ScreenSaver,
-        SourceChoice::Logind,
-    ];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            SourceChoice::Auto => "auto",
-            SourceChoice::X11 => "x11",
-            SourceChoice::Mutter => "mutter",
-            SourceChoice::ScreenSaver => "screensaver",
-            SourceChoice::Logind => "logind",
-        }
-    }
-}
-
-impl std::str::FromStr for SourceChoice {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        SourceChoice::ALL
-            .into_iter()
-            .find(|c| c.name() == s)
-            .ok_or_else(|| {
-                let names = SourceChoice::ALL.map(|c| format!("\"{}\"", c.name()));
-                format!(
-                    "unknown source \"{s}\": expected one of {}",
-                    names.join(", ")
-                )
-            })
-    }
-}
 
 /// Where the zone came from when the config names none.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -7,9 +7,10 @@ use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, NaiveTime, Utc};
 use chrono_tz::Tz;
 use toml::Spanned;
 
+use super::activity_source::Choice;
 use super::error::ConfigError;
 use super::layers::{Dates, Layer, Merged, Periods, Sourced};
-use super::{ActivitySettings, Config, DEFAULT_IDLE_AFTER, HolidayRules, SourceChoice, ZoneSource};
+use super::{ActivitySettings, Config, DEFAULT_IDLE_AFTER, HolidayRules, ZoneSource};
 use crate::core::civil::resolve_local;
 use crate::core::duration::parse_duration;
 use crate::core::holidays::{Region, bank_holidays};
@@ -74,7 +75,7 @@ pub fn validate(
             }
         });
     let activity_source = merged.activity_source.and_then(|s| {
-        let parsed = s.value.get_ref().parse::<SourceChoice>();
+        let parsed = s.value.get_ref().parse::<Choice>();
         if let Err(message) = &parsed {
             errors.push(err(s, format!("activity.source: {message}")));
         }
