@@ -67,6 +67,8 @@ pub struct Engine {
     snapshot: watch::Sender<Snapshot>,
     /// The last time the loop looked, on both clocks, to tell a jump from time passing.
     seen: (DateTime<Utc>, Instant),
+    /// Input reported from before this start was recorded (or not) by the previous run.
+    started_at: DateTime<Utc>,
 }
 
 pub struct EngineParts {
@@ -114,6 +116,7 @@ impl Engine {
             activity_source: parts.activity_source,
             snapshot,
             seen: (now, Instant::now()),
+            started_at: now,
         };
         engine.note_transition(now, position.state).await;
         engine.publish();
@@ -124,8 +127,17 @@ impl Engine {
         self.config.activity
     }
 
-    /// The activity sources were restarted (a reload changed them).
-    pub fn set_activity_source(&mut self, describe: String) {
+    /// The activity sources are being replaced: what they said no longer holds, so the
+    /// stretch in progress ends now and presence is unknown until the new ones report.
+    pub async fn activity_sources_stopped(&mut self) {
+        let now = self.look().await;
+        self.end_stretch(now).await;
+        self.presence = Presence::default();
+        self.activity_source = "starting".into();
+        self.publish();
+    }
+
+    pub fn activity_sources_started(&mut self, describe: String) {
         self.activity_source = describe;
         self.publish();
     }
@@ -146,8 +158,7 @@ impl Engine {
 
     /// A deadline passed (or anything else happened): bring everything up to now.
     pub async fn wake(&mut self) {
-        let now = self.look();
-        self.catch_up(now).await;
+        let now = self.look().await;
         if self
             .last_checkpoint
             .is_some_and(|t| now >= t + CHECKPOINT_EVERY)
@@ -157,43 +168,23 @@ impl Engine {
     }
 
     pub async fn activity(&mut self, signal: Signal) {
-        let now = self.look();
-        self.catch_up(now).await;
+        let now = self.look().await;
         match self.presence.apply(signal) {
             Some(Edge::Arrived(at)) => self.arrive(at.min(now), now).await,
-            Some(Edge::Left(at)) => {
-                let ops = self.recorder.leave(at.min(now));
-                self.apply(ops).await;
-                self.ids.clear();
-                self.last_checkpoint = None;
-            }
+            Some(Edge::Left(at)) => self.end_stretch(at.min(now)).await,
             None => {}
         }
         self.publish();
     }
 
-    /// The wall clock jumped (set by hand or NTP, or resume from a suspend). Time the loop did
-    /// not see pass is not active time: the stretch ends where monotonic time says we were.
+    /// The kernel says the wall clock was set, or the machine resumed: look now.
     pub async fn wall_clock_changed(&mut self) {
-        let (before, then) = self.seen;
-        let expected = before + TimeDelta::from_std(then.elapsed()).unwrap_or(TimeDelta::MAX);
-        let now = self.look();
-        if (now - expected).abs() > JUMP_TOLERANCE && self.recorder.open().is_some() {
-            let ops = self.recorder.leave(expected.min(now).max(before));
-            self.apply(ops).await;
-            self.ids.clear();
-            self.last_checkpoint = None;
-        }
-        self.resync(now).await;
-        if self.presence.is_present() {
-            self.arrive(now, now).await;
-        }
+        self.look().await;
         self.publish();
     }
 
     pub async fn handle(&mut self, request: Request) {
-        let now = self.look();
-        self.catch_up(now).await;
+        let now = self.look().await;
         match request {
             Request::Status(reply) => {
                 let _ = reply.send(self.status(now).await);
@@ -217,13 +208,14 @@ impl Engine {
                 let _ = reply.send(self.log_manual(now, start, end, &note).await);
             }
             Request::Reload(reply) => {
-                let _ = reply.send(self.reload(now).await);
+                let _ = reply.send(self.reload().await);
             }
         }
     }
 
     /// Reads the config files again. A broken config is refused and the running one kept.
-    pub async fn reload(&mut self, now: DateTime<Utc>) -> Result<String, Refusal> {
+    pub async fn reload(&mut self) -> Result<String, Refusal> {
+        let now = self.look().await;
         let (config, sources) = config::load(&self.paths).map_err(|errors| {
             Refusal::Failed(format!(
                 "the new configuration was refused; the running one is kept:\n{errors}"
@@ -237,33 +229,62 @@ impl Engine {
 
     /// Shutting down: the stretch in progress ends now, written before the ledger closes.
     pub async fn stop(mut self) {
-        let now = self.look();
-        self.catch_up(now).await;
-        let ops = self.recorder.leave(now);
-        self.apply(ops).await;
+        let now = self.look().await;
+        self.end_stretch(now).await;
         if let Err(e) = self.ledger.close().await {
             eprintln!("clockoff: closing the ledger: {e}");
         }
     }
 
-    /// Reads the wall clock and notes the monotonic time beside it.
-    fn look(&mut self) -> DateTime<Utc> {
+    /// Every event starts here: reads the wall clock and brings the state up to it. If wall
+    /// time moved differently from monotonic time since the last look (the clock was set, or
+    /// the machine slept without telling us first), the time the loop did not see pass is
+    /// not active time: the stretch ends where monotonic time says we were, and the schedule
+    /// is read afresh. This runs before any event is handled, whichever comes first.
+    async fn look(&mut self) -> DateTime<Utc> {
         let now = self.clock.now();
+        let (before, then) = self.seen;
+        let expected = TimeDelta::from_std(then.elapsed())
+            .ok()
+            .and_then(|elapsed| before.checked_add_signed(elapsed))
+            .unwrap_or(now);
         self.seen = (now, Instant::now());
+        if (now - expected).abs() > JUMP_TOLERANCE {
+            self.end_stretch(expected).await;
+            self.resync(now).await;
+            if self.presence.is_present() {
+                self.arrive(now, now).await;
+            }
+        } else {
+            self.catch_up(now).await;
+        }
         now
     }
 
+    /// The person left (or can no longer be seen) at `at`.
+    async fn end_stretch(&mut self, at: DateTime<Utc>) {
+        let ops = self.recorder.leave(at);
+        self.apply(ops).await;
+        self.ids.clear();
+        self.last_checkpoint = None;
+    }
+
     async fn arrive(&mut self, at: DateTime<Utc>, now: DateTime<Utc>) {
-        // `at` may be a little in the past (the first input); walk the changes since.
+        // `at` may be a little in the past (the first input); walk the changes since. Input
+        // from before this run started belongs to the previous run's record.
+        let at = at.max(self.started_at);
         let mut position = locate(&self.base, &self.effective, at);
         let ops = self.recorder.arrive(at, position.state, position.class);
+        if ops.is_empty() {
+            return; // already recording
+        }
         self.apply(ops).await;
+        self.last_checkpoint = Some(at);
         while let Some(change) = position.next_change.filter(|t| *t <= now) {
             position = locate(&self.base, &self.effective, change);
             let ops = self.recorder.split(change, position.state, position.class);
             self.apply(ops).await;
         }
-        self.last_checkpoint = Some(at);
     }
 
     /// Walks every schedule change up to `now`, splitting the open interval at each.
@@ -421,18 +442,18 @@ impl Engine {
                 .map_err(|e| Refusal::Failed(e.to_string()))?;
             self.overrides.retain(|o| o.id != id);
         }
-        let id = self
-            .ledger
-            .add_override(now, end, reason.clone())
-            .await
-            .map_err(|e| Refusal::Failed(e.to_string()))?;
-        self.overrides.push(OverrideRecord {
-            id,
-            start: now,
-            end,
-            reason,
-        });
+        let added = self.ledger.add_override(now, end, reason.clone()).await;
+        if let Ok(id) = added {
+            self.overrides.push(OverrideRecord {
+                id,
+                start: now,
+                end,
+                reason,
+            });
+        }
+        // Rebuilt either way: a replaced override has ended even if the new one failed.
         self.rebuild(now).await;
+        added.map_err(|e| Refusal::Failed(e.to_string()))?;
         Ok(crate::core::civil::rfc3339_in(self.config.timezone, end))
     }
 
@@ -535,8 +556,13 @@ mod tests {
     /// An engine on the default hours (Mon-Fri 09:00-17:00, London) with a fresh ledger.
     async fn rig(now: &str) -> Rig {
         let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("config.toml"), CONFIG).unwrap();
+        rig_in(dir, Arc::new(FakeClock::new(utc(now)))).await
+    }
+
+    /// An engine on the config and ledger in `dir`.
+    async fn rig_in(dir: tempfile::TempDir, clock: Arc<FakeClock>) -> Rig {
         let user = dir.path().join("config.toml");
-        std::fs::write(&user, CONFIG).unwrap();
         let paths = ConfigPaths {
             policy: dir.path().join("no-policy.toml"),
             user: UserFile::Explicit(user),
@@ -544,7 +570,6 @@ mod tests {
         let (config, config_sources) = config::load(&paths).unwrap();
         let ledger_path = dir.path().join("ledger.sqlite3");
         let (ledger, _) = Ledger::open(&ledger_path).await.unwrap();
-        let clock = Arc::new(FakeClock::new(utc(now)));
         let (tx, snapshot) = watch::channel(Snapshot {
             state: State::Off,
             since: None,
@@ -576,8 +601,24 @@ mod tests {
     }
 
     impl Rig {
-        fn at(&self, t: &str) {
+        /// Time passes: the wall clock and tokio's (monotonic) clock move together.
+        async fn at(&self, t: &str) {
+            let by = utc(t) - self.clock.now();
             self.clock.set(utc(t));
+            tokio::time::advance(by.to_std().unwrap()).await;
+        }
+
+        /// The wall clock alone moves, as when it is set or the machine slept unannounced.
+        fn jump_to(&self, t: &str) {
+            self.clock.set(utc(t));
+        }
+
+        /// Stops the engine as a shutdown would and starts a new one on the same files.
+        async fn restart(self) -> Rig {
+            let clock = self.clock.clone();
+            self.engine.stop().await;
+            drop(self.ledger);
+            rig_in(self.dir, clock).await
         }
 
         /// Stops the engine as a shutdown would, and reads the ledger it leaves.
@@ -612,10 +653,10 @@ mod tests {
             })
             .await;
         assert_eq!(r.engine.next_wake(), Some(utc("2026-11-23T16:31:00Z")));
-        r.at("2026-11-23T17:00:00Z");
+        r.at("2026-11-23T17:00:00Z").await;
         r.engine.wake().await;
         assert_eq!(r.snapshot.borrow().state, State::Off);
-        r.at("2026-11-23T17:25:00Z");
+        r.at("2026-11-23T17:25:00Z").await;
         r.engine
             .activity(Signal::Idle {
                 last_input: utc("2026-11-23T17:20:00Z"),
@@ -637,7 +678,7 @@ mod tests {
                 since: utc("2026-11-23T16:00:00Z"),
             })
             .await;
-        r.at("2026-11-23T17:03:00Z");
+        r.at("2026-11-23T17:03:00Z").await;
         r.engine
             .activity(Signal::Idle {
                 last_input: utc("2026-11-23T16:58:00Z"),
@@ -667,7 +708,7 @@ mod tests {
             .unwrap();
         assert_eq!(until, "2026-11-23T17:20:00+00:00");
         assert_eq!(r.snapshot.borrow().state, State::Override);
-        r.at("2026-11-23T17:30:00Z");
+        r.at("2026-11-23T17:30:00Z").await;
         r.engine.wake().await;
         assert_eq!(r.snapshot.borrow().state, State::Off);
         let (ledger, _dir) = r.stop().await;
@@ -687,11 +728,19 @@ mod tests {
                 since: utc("2026-11-23T08:00:00Z"),
             })
             .await;
-        r.at("2026-11-23T10:00:00Z");
+        r.jump_to("2026-11-23T10:00:00Z");
+        // Whatever the loop hears first after the jump (here a status request, before the
+        // kernel's clock-change event), the unseen two hours are not counted.
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        r.engine.handle(Request::Status(reply)).await;
+        let status: serde_json::Value =
+            serde_json::from_str(&answer.await.unwrap().unwrap()).unwrap();
+        assert_eq!(status["today"]["out_of_hours_minutes"], 0);
+        assert_eq!(status["state"], "working");
         r.engine.wall_clock_changed().await;
         assert_eq!(r.snapshot.borrow().state, State::Working);
         assert_eq!(r.engine.next_wake(), Some(utc("2026-11-23T10:01:00Z")));
-        r.at("2026-11-23T10:30:00Z");
+        r.at("2026-11-23T10:30:00Z").await;
         let (ledger, _dir) = r.stop().await;
         let day = day_totals(&ledger).await;
         assert_eq!(minutes(&day, Class::OutOfHours), 0);
@@ -699,18 +748,66 @@ mod tests {
     }
 
     #[tokio::test(start_paused = true)]
+    async fn a_sleep_announced_only_after_resume_is_still_not_active_time() {
+        // Without a delay inhibitor logind's PrepareForSleep(true) can be read after resume.
+        let mut r = rig("2026-11-23T16:40:00Z").await;
+        let active = Signal::Active {
+            since: utc("2026-11-23T16:40:00Z"),
+        };
+        r.engine.activity(active).await;
+        r.at("2026-11-23T16:45:00Z").await;
+        r.jump_to("2026-11-23T23:00:00Z");
+        for sleeping in [true, false] {
+            let at = utc("2026-11-23T23:00:00Z");
+            r.engine.activity(Signal::Sleeping { sleeping, at }).await;
+        }
+        let (ledger, _dir) = r.stop().await;
+        let day = day_totals(&ledger).await;
+        assert_eq!(minutes(&day, Class::Working), 5);
+        assert_eq!(minutes(&day, Class::OutOfHours), 0);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_reload_mid_stretch_still_splits_at_the_boundary_it_passed() {
+        let mut r = rig("2026-11-23T16:50:00Z").await;
+        let active = Signal::Active {
+            since: utc("2026-11-23T16:50:00Z"),
+        };
+        r.engine.activity(active).await;
+        r.at("2026-11-23T17:10:00Z").await;
+        r.engine.reload().await.unwrap();
+        let (ledger, _dir) = r.stop().await;
+        let day = day_totals(&ledger).await;
+        assert_eq!(minutes(&day, Class::Working), 10);
+        assert_eq!(minutes(&day, Class::OutOfHours), 10);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn input_from_before_a_start_belongs_to_the_previous_run() {
+        let mut r = rig("2026-11-23T12:00:00Z").await;
+        let active = Signal::Active {
+            since: utc("2026-11-23T11:50:00Z"),
+        };
+        r.engine.activity(active).await;
+        assert_eq!(
+            r.engine.recorder.open(),
+            Some((utc("2026-11-23T12:00:00Z"), Class::Working))
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
     async fn sleeping_across_a_boundary_records_neither_side_of_the_sleep() {
         let mut r = rig("2026-11-23T16:40:00Z").await;
         let signal = |s| Signal::Active { since: utc(s) };
         r.engine.activity(signal("2026-11-23T16:40:00Z")).await;
-        r.at("2026-11-23T16:45:00Z");
+        r.at("2026-11-23T16:45:00Z").await;
         r.engine
             .activity(Signal::Sleeping {
                 sleeping: true,
                 at: utc("2026-11-23T16:45:00Z"),
             })
             .await;
-        r.at("2026-11-23T18:00:00Z");
+        r.at("2026-11-23T18:00:00Z").await;
         r.engine
             .activity(Signal::Sleeping {
                 sleeping: false,
@@ -718,7 +815,7 @@ mod tests {
             })
             .await;
         assert_eq!(r.snapshot.borrow().state, State::Off);
-        r.at("2026-11-23T18:10:00Z");
+        r.at("2026-11-23T18:10:00Z").await;
         let (ledger, _dir) = r.stop().await;
         let day = day_totals(&ledger).await;
         assert_eq!(minutes(&day, Class::Working), 5);
@@ -730,11 +827,7 @@ mod tests {
         let mut r = rig("2026-11-23T12:00:00Z").await;
         let user = r.dir.path().join("config.toml");
         std::fs::write(&user, "timezone = \"Mars/Olympus\"\n").unwrap();
-        let refusal = r
-            .engine
-            .reload(utc("2026-11-23T12:00:00Z"))
-            .await
-            .unwrap_err();
+        let refusal = r.engine.reload().await.unwrap_err();
         assert!(
             refusal
                 .to_string()
@@ -744,7 +837,7 @@ mod tests {
         assert_eq!(r.snapshot.borrow().state, State::Working);
         // A good new config takes effect at once: no hours at all means off.
         std::fs::write(&user, "timezone = \"Europe/London\"\n[hours]\n").unwrap();
-        r.engine.reload(utc("2026-11-23T12:00:00Z")).await.unwrap();
+        r.engine.reload().await.unwrap();
         assert_eq!(r.snapshot.borrow().state, State::Off);
     }
 
@@ -779,6 +872,9 @@ mod tests {
             .log_manual(now, now - TimeDelta::hours(1), now, "late visit")
             .await
             .unwrap();
+        // A restart in the middle of the override picks it up from the ledger.
+        let r = r.restart().await;
+        assert_eq!(r.snapshot.borrow().state, State::Override);
         let (ledger, _dir) = r.stop().await;
         let overrides = ledger
             .overrides_overlapping(utc("2026-11-23T19:30:00Z"), utc("2026-11-24T00:00:00Z"))

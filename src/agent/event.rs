@@ -6,14 +6,10 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use tokio::sync::{mpsc, oneshot};
 
-use crate::core::presence::Signal;
-
 pub type EventSender = mpsc::UnboundedSender<Event>;
-pub type EventReceiver = mpsc::UnboundedReceiver<Event>;
 
 #[derive(Debug)]
 pub enum Event {
-    Activity(Signal),
     /// The wall clock was set, or the machine resumed: re-evaluate now.
     WallClockChanged,
     /// A config file changed on disk.

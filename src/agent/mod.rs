@@ -14,11 +14,12 @@ mod wallclock;
 
 use std::fmt;
 use std::future::Future;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::pin::pin;
 use std::sync::Arc;
 
 use tokio::sync::{mpsc, watch};
+use tokio::task::JoinHandle;
 use zbus::fdo::{RequestNameFlags, RequestNameReply};
 
 use crate::config::{ActivitySettings, Config, ConfigPaths};
@@ -47,6 +48,9 @@ pub enum AgentError {
     AlreadyRunning,
     Bus(zbus::Error),
     Ledger(StoreError),
+    /// Another agent (in another session) is writing the same ledger.
+    LedgerInUse(PathBuf),
+    Lock(PathBuf, std::io::Error),
 }
 
 impl fmt::Display for AgentError {
@@ -58,6 +62,12 @@ impl fmt::Display for AgentError {
             ),
             AgentError::Bus(e) => write!(f, "the session bus: {e}"),
             AgentError::Ledger(e) => write!(f, "the ledger: {e}"),
+            AgentError::LedgerInUse(path) => write!(
+                f,
+                "another clockoff agent, in another session, is already keeping the ledger at {}",
+                path.display()
+            ),
+            AgentError::Lock(path, e) => write!(f, "cannot lock {}: {e}", path.display()),
         }
     }
 }
@@ -94,6 +104,8 @@ pub async fn run(deps: Deps, shutdown: impl Future<Output = ()>) -> Result<(), A
         return Err(AgentError::AlreadyRunning);
     }
 
+    // A second agent in another session (another bus) must not share the ledger either.
+    let _ledger_lock = lock_ledger(&deps.ledger_path)?;
     let (ledger, recovery) = Ledger::open(&deps.ledger_path)
         .await
         .map_err(AgentError::Ledger)?;
@@ -104,8 +116,15 @@ pub async fn run(deps: Deps, shutdown: impl Future<Output = ()>) -> Result<(), A
         );
     }
 
-    let mut activity_settings = deps.config.activity;
-    let mut started = start_activity(activity_settings, &deps.clock, &session, &signals_tx).await;
+    let mut sources = Sources {
+        settings: deps.config.activity,
+        clock: deps.clock.clone(),
+        session: session.clone(),
+        signals: signals_tx,
+        running: None,
+        starting: None,
+    };
+    sources.start();
     let watched: Vec<PathBuf> = std::iter::once(deps.paths.policy.clone())
         .chain(deps.paths.user_path().map(PathBuf::from))
         .collect();
@@ -118,7 +137,7 @@ pub async fn run(deps: Deps, shutdown: impl Future<Output = ()>) -> Result<(), A
             config_sources: deps.config_sources,
             ledger,
             ledger_path: deps.ledger_path,
-            activity_source: started.describe(),
+            activity_source: "starting".into(),
         },
         snapshot_tx,
     )
@@ -150,11 +169,9 @@ pub async fn run(deps: Deps, shutdown: impl Future<Output = ()>) -> Result<(), A
         tokio::select! {
             () = &mut shutdown => break,
             Some(event) = events.recv() => match event {
-                Event::Activity(signal) => engine.activity(signal).await,
                 Event::WallClockChanged => engine.wall_clock_changed().await,
                 Event::ConfigChanged => {
-                    let now = clock.now();
-                    match engine.reload(now).await {
+                    match engine.reload().await {
                         Ok(message) => eprintln!("clockoff: config changed on disk; {message}"),
                         Err(refusal) => eprintln!("clockoff: config changed on disk; {refusal}"),
                     }
@@ -162,18 +179,21 @@ pub async fn run(deps: Deps, shutdown: impl Future<Output = ()>) -> Result<(), A
                 Event::Request(request) => engine.handle(request).await,
             },
             Some(signal) = signals.recv() => engine.activity(signal).await,
+            describe = sources.started() => {
+                eprintln!("clockoff: activity from {describe}");
+                engine.activity_sources_started(describe);
+            }
             () = sleep_for(wait) => engine.wake().await,
         }
         // A reload that changed how activity is read restarts the sources.
-        if engine.activity_settings() != activity_settings {
-            activity_settings = engine.activity_settings();
-            stop_activity(&started);
-            started = start_activity(activity_settings, &clock, &session, &signals_tx).await;
-            engine.set_activity_source(started.describe());
+        if engine.activity_settings() != sources.settings {
+            sources.settings = engine.activity_settings();
+            sources.start();
+            engine.activity_sources_stopped().await;
         }
     }
     engine.stop().await;
-    stop_activity(&started);
+    sources.stop();
     for task in background {
         task.abort();
     }
@@ -181,29 +201,89 @@ pub async fn run(deps: Deps, shutdown: impl Future<Output = ()>) -> Result<(), A
     Ok(())
 }
 
-async fn start_activity(
+/// The activity sources: started in the background, so a slow or hung peer never keeps the
+/// loop (and D-Bus callers) waiting.
+struct Sources {
     settings: ActivitySettings,
-    clock: &Arc<dyn Clock>,
-    session: &zbus::Connection,
-    signals: &mpsc::UnboundedSender<Signal>,
-) -> activity::Started {
-    let started = activity::start(
-        settings.source,
-        settings.idle_after,
-        clock.clone(),
-        Some(session),
-        signals.clone(),
-    )
-    .await;
-    for skipped in &started.skipped {
-        eprintln!("clockoff: activity source {skipped}");
-    }
-    started
+    clock: Arc<dyn Clock>,
+    session: zbus::Connection,
+    signals: mpsc::UnboundedSender<Signal>,
+    running: Option<activity::Started>,
+    starting: Option<JoinHandle<activity::Started>>,
 }
 
-fn stop_activity(started: &activity::Started) {
-    for task in &started.tasks {
-        task.abort();
+impl Sources {
+    /// Stops whatever runs and starts the sources for `settings` in the background.
+    fn start(&mut self) {
+        self.stop();
+        let (settings, clock) = (self.settings, self.clock.clone());
+        let (session, signals) = (self.session.clone(), self.signals.clone());
+        self.starting = Some(tokio::spawn(async move {
+            let started = activity::start(
+                settings.source,
+                settings.idle_after,
+                clock,
+                Some(&session),
+                signals,
+            )
+            .await;
+            for skipped in &started.skipped {
+                eprintln!("clockoff: activity source {skipped}");
+            }
+            started
+        }));
+    }
+
+    fn stop(&mut self) {
+        if let Some(starting) = self.starting.take() {
+            starting.abort();
+        }
+        for task in self.running.take().iter().flat_map(|s| &s.tasks) {
+            task.abort();
+        }
+    }
+
+    /// Resolves once a background start finishes, with what runs; pending otherwise.
+    async fn started(&mut self) -> String {
+        let Some(starting) = self.starting.as_mut() else {
+            return std::future::pending().await;
+        };
+        let result = starting.await;
+        self.starting = None;
+        match result {
+            Ok(started) => {
+                let describe = started.describe();
+                self.running = Some(started);
+                describe
+            }
+            Err(_) => "none".into(),
+        }
+    }
+}
+
+/// Holds an exclusive lock beside the ledger for as long as the agent runs.
+fn lock_ledger(ledger: &Path) -> Result<std::fs::File, AgentError> {
+    use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+    let path = ledger.with_extension("lock");
+    let failed = |e: std::io::Error| AgentError::Lock(path.clone(), e);
+    if let Some(dir) = ledger.parent() {
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)
+            .map_err(failed)?;
+    }
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .mode(0o600)
+        .open(&path)
+        .map_err(failed)?;
+    match rustix::fs::flock(&file, rustix::fs::FlockOperation::NonBlockingLockExclusive) {
+        Ok(()) => Ok(file),
+        Err(rustix::io::Errno::WOULDBLOCK) => Err(AgentError::LedgerInUse(ledger.to_path_buf())),
+        Err(e) => Err(failed(e.into())),
     }
 }
 

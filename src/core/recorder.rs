@@ -86,10 +86,10 @@ impl Recorder {
         }
         if at <= open.start {
             // Nothing recorded in the old state yet: relabel instead of a zero-length row.
-            let key = open.key;
+            let (key, end) = (open.key, open.start);
             self.stretch.pop();
-            let mut ops = vec![Op::Close { key, end: at }];
-            ops.push(self.open_new(at, state, class));
+            let mut ops = vec![Op::Close { key, end }];
+            ops.push(self.open_new(end, state, class));
             return ops;
         }
         open.end = Some(at);
