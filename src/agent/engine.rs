@@ -118,6 +118,7 @@ impl Engine {
             seen: (now, Instant::now()),
             started_at: now,
         };
+        // The state the agent found on starting is a transition it saw.
         engine.note_transition(now, position.state).await;
         engine.publish();
         engine

@@ -1,5 +1,6 @@
-//! Everything that can wake the agent's loop arrives as one [`Event`] on one channel. D-Bus
-//! methods only send a [`Request`] and wait for the loop's reply.
+//! What can wake the agent's loop, besides its own timer and the activity sources' signals
+//! (which have their own channel, the one the sources were built with): one [`Event`] enum
+//! on one channel. D-Bus methods only send a [`Request`] and wait for the loop's reply.
 
 use std::time::Duration;
 
