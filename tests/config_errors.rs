@@ -663,7 +663,7 @@ fn activity_settings_are_checked() {
     assert_eq!(
         errors("[activity]\nidle_after = \"0s\"\nsource = \"wayland\"\n"),
         "user.toml:2:14: activity.idle_after: expected 1s to 2h\n\
-         user.toml:3:10: activity.source: unknown source \"wayland\": expected one of \"auto\", \"x11\", \"mutter\", \"screensaver\", \"logind\""
+         user.toml:3:10: activity.source: unknown source \"wayland\": expected one of \"auto\", \"mutter\", \"x11\", \"screensaver\", \"logind\""
     );
     assert_eq!(
         errors("[activity]\nidle_after = \"5 minutes\"\n"),
