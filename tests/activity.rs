@@ -33,6 +33,16 @@ fn nowhere() -> Peers {
     }
 }
 
+/// Session c1 for our uid on the mock logind, and only the system bus to find it on.
+async fn with_session(logind: &Logind) -> Peers {
+    logind.add_session("c1", my_uid(), true).await;
+    Peers {
+        system_bus: Ok(logind.connect().await),
+        session_id: Some("c1".into()),
+        ..nowhere()
+    }
+}
+
 async fn run(
     choice: Choice,
     idle_after: Duration,
@@ -135,12 +145,7 @@ async fn logind_reports_lock_and_sleep() {
     let Some(logind) = or_skip(Logind::start().await) else {
         return;
     };
-    logind.add_session("c1", my_uid(), true).await;
-    let peers = Peers {
-        system_bus: Ok(logind.connect().await),
-        session_id: Some("c1".into()),
-        ..nowhere()
-    };
+    let peers = with_session(&logind).await;
     // No X display: no input source, but lock and sleep still run.
     let (started, mut rx) = run(Choice::Only(SourceKind::X11), IDLE_AFTER, peers).await;
     assert_eq!(started.describe(), "none + logind");
@@ -169,12 +174,7 @@ async fn logind_idle_hint_is_the_last_resort_input() {
     let Some(logind) = or_skip(Logind::start().await) else {
         return;
     };
-    logind.add_session("c1", my_uid(), true).await;
-    let peers = Peers {
-        system_bus: Ok(logind.connect().await),
-        session_id: Some("c1".into()),
-        ..nowhere()
-    };
+    let peers = with_session(&logind).await;
     let (started, mut rx) = run(Choice::Auto, IDLE_AFTER, peers).await;
     assert_eq!(
         started.input,
