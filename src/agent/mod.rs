@@ -306,10 +306,8 @@ fn describe_start(snapshot: &Snapshot, ledger: &str) -> String {
         text if text.is_empty() => String::new(),
         text => format!(" until {text}"),
     };
-    format!(
-        "running; {}{until}; activity from {}; ledger at {ledger}",
-        snapshot.state, snapshot.activity_source
-    )
+    // The activity sources are still starting; they say what runs when they have.
+    format!("running; {}{until}; ledger at {ledger}", snapshot.state)
 }
 
 fn first_snapshot(deps: &Deps) -> Snapshot {
