@@ -46,7 +46,7 @@ clockoff schedule transitions --from 2026-11-23T00:00:00Z --to 2026-11-30T00:00:
         after_help = "Examples:\n  clockoff config check\n  clockoff config default > ~/.config/clockoff/config.toml"
     )]
     Config(config_cmd::ConfigCommand),
-    /// Run the agent: hold the laptop quiet outside your hours and keep your record.
+    /// Run the agent: follow your hours and keep your record of time at the laptop.
     #[command(after_help = "Usually started by your desktop session \
 (`systemctl --user enable --now clockoff`). Stop it with Ctrl-C or SIGTERM.")]
     Run,
