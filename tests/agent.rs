@@ -439,3 +439,38 @@ async fn one_agent_per_session_and_clients_say_when_there_is_none() {
     );
     agent.terminate();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_shipped_dbus_service_file_starts_the_agent_on_first_call() {
+    let Some(desk) = Desk::start().await else {
+        return;
+    };
+    let shipped = include_str!("../packaging/dbus/org.clockoff.Agent1.service");
+    let service = shipped.replace("/usr/bin/clockoff", env!("CARGO_BIN_EXE_clockoff"));
+    assert_ne!(service, shipped, "the file names the binary it starts");
+    std::fs::write(
+        desk.bus.service_dir().join("org.clockoff.Agent1.service"),
+        service,
+    )
+    .unwrap();
+    // No agent runs: the call itself starts one, through the bus.
+    let status = desk.cli_status();
+    assert_eq!(status["state"], "off");
+    // The activated agent runs with the bus's environment: its own ledger in the bus's home.
+    assert!(desk.ledger_path().exists());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_agent_stops_cleanly_when_the_session_ends() {
+    let Some(desk) = Desk::start().await else {
+        return;
+    };
+    let log = desk.dir.path().join("agent.log");
+    let mut agent = desk.agent("agent.log").await;
+    let Desk { bus, dir, .. } = desk;
+    drop(bus);
+    assert!(agent.wait_for_exit().success());
+    let said = std::fs::read_to_string(log).unwrap();
+    assert!(said.contains("the session bus went away"), "{said}");
+    drop(dir);
+}

@@ -18,6 +18,7 @@ use std::path::{Path, PathBuf};
 use std::pin::pin;
 use std::sync::Arc;
 
+use futures_util::StreamExt;
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 use zbus::fdo::{RequestNameFlags, RequestNameReply};
@@ -162,12 +163,24 @@ pub async fn run(deps: Deps, shutdown: impl Future<Output = ()>) -> Result<(), A
 
     let clock = deps.clock;
     let mut shutdown = pin!(shutdown);
+    // Ends when the session bus goes away (the session ended), or yields if our name is taken
+    // from us: either way nobody can reach this agent, and it must not linger after logout.
+    let mut name_lost = zbus::fdo::DBusProxy::new(&session)
+        .await
+        .map_err(AgentError::Bus)?
+        .receive_name_lost_with_args(&[(0, BUS_NAME)])
+        .await
+        .map_err(AgentError::Bus)?;
     loop {
         let wait = engine
             .next_wake()
             .map(|t| (t - clock.now()).to_std().unwrap_or_default());
         tokio::select! {
             () = &mut shutdown => break,
+            _ = name_lost.next() => {
+                eprintln!("clockoff: the session bus went away (the session ended); stopping");
+                break;
+            }
             Some(event) = events.recv() => match event {
                 Event::WallClockChanged => engine.wall_clock_changed().await,
                 Event::ConfigChanged => {

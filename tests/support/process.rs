@@ -87,6 +87,20 @@ impl Peer {
         }
     }
 
+    /// Waits for the peer to exit on its own; panics if it has not within the deadline.
+    pub fn wait_for_exit(&mut self) -> std::process::ExitStatus {
+        let start = std::time::Instant::now();
+        loop {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return status;
+            }
+            if start.elapsed() > DEADLINE {
+                self.fail("did not exit in time");
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+    }
+
     /// Kills the peer with SIGKILL (as a crash would) and reaps it.
     pub fn kill(self) {
         drop(self);
