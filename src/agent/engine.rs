@@ -602,6 +602,12 @@ mod tests {
     }
 
     impl Rig {
+        /// Input from `since` on.
+        async fn active_since(&mut self, since: &str) {
+            let since = utc(since);
+            self.engine.activity(Signal::Active { since }).await;
+        }
+
         /// Time passes: the wall clock and tokio's (monotonic) clock move together.
         async fn at(&self, t: &str) {
             let by = utc(t) - self.clock.now();
@@ -648,11 +654,7 @@ mod tests {
     async fn active_time_is_split_and_classed_at_each_boundary() {
         // Monday 16:30 to 17:20 at the laptop: 30 min working, 20 min out of hours.
         let mut r = rig("2026-11-23T16:30:00Z").await;
-        r.engine
-            .activity(Signal::Active {
-                since: utc("2026-11-23T16:30:00Z"),
-            })
-            .await;
+        r.active_since("2026-11-23T16:30:00Z").await;
         assert_eq!(r.engine.next_wake(), Some(utc("2026-11-23T16:31:00Z")));
         r.at("2026-11-23T17:00:00Z").await;
         r.engine.wake().await;
@@ -674,11 +676,7 @@ mod tests {
     async fn leaving_just_before_a_boundary_is_trimmed_back_across_it() {
         // Last input 16:58; idleness is only noticed at 17:03, after the 17:00 split.
         let mut r = rig("2026-11-23T16:00:00Z").await;
-        r.engine
-            .activity(Signal::Active {
-                since: utc("2026-11-23T16:00:00Z"),
-            })
-            .await;
+        r.active_since("2026-11-23T16:00:00Z").await;
         r.at("2026-11-23T17:03:00Z").await;
         r.engine
             .activity(Signal::Idle {
@@ -693,11 +691,7 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn an_override_is_chosen_work_out_of_hours_but_working_time_in_hours() {
         let mut r = rig("2026-11-23T16:50:00Z").await;
-        r.engine
-            .activity(Signal::Active {
-                since: utc("2026-11-23T16:50:00Z"),
-            })
-            .await;
+        r.active_since("2026-11-23T16:50:00Z").await;
         let until = r
             .engine
             .start_override(
@@ -724,11 +718,7 @@ mod tests {
         // Active at 08:00; the wall clock jumps to 10:00 with no time passing for the loop
         // (a suspend nobody announced): not two hours of work, and it is working time now.
         let mut r = rig("2026-11-23T08:00:00Z").await;
-        r.engine
-            .activity(Signal::Active {
-                since: utc("2026-11-23T08:00:00Z"),
-            })
-            .await;
+        r.active_since("2026-11-23T08:00:00Z").await;
         r.jump_to("2026-11-23T10:00:00Z");
         // Whatever the loop hears first after the jump (here a status request, before the
         // kernel's clock-change event), the unseen two hours are not counted.
@@ -752,10 +742,7 @@ mod tests {
     async fn a_sleep_announced_only_after_resume_is_still_not_active_time() {
         // Without a delay inhibitor logind's PrepareForSleep(true) can be read after resume.
         let mut r = rig("2026-11-23T16:40:00Z").await;
-        let active = Signal::Active {
-            since: utc("2026-11-23T16:40:00Z"),
-        };
-        r.engine.activity(active).await;
+        r.active_since("2026-11-23T16:40:00Z").await;
         r.at("2026-11-23T16:45:00Z").await;
         r.jump_to("2026-11-23T23:00:00Z");
         for sleeping in [true, false] {
@@ -771,10 +758,7 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn a_reload_mid_stretch_still_splits_at_the_boundary_it_passed() {
         let mut r = rig("2026-11-23T16:50:00Z").await;
-        let active = Signal::Active {
-            since: utc("2026-11-23T16:50:00Z"),
-        };
-        r.engine.activity(active).await;
+        r.active_since("2026-11-23T16:50:00Z").await;
         r.at("2026-11-23T17:10:00Z").await;
         r.engine.reload().await.unwrap();
         let (ledger, _dir) = r.stop().await;
@@ -786,10 +770,7 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn input_from_before_a_start_belongs_to_the_previous_run() {
         let mut r = rig("2026-11-23T12:00:00Z").await;
-        let active = Signal::Active {
-            since: utc("2026-11-23T11:50:00Z"),
-        };
-        r.engine.activity(active).await;
+        r.active_since("2026-11-23T11:50:00Z").await;
         assert_eq!(
             r.engine.recorder.open(),
             Some((utc("2026-11-23T12:00:00Z"), Class::Working))
@@ -799,8 +780,7 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn sleeping_across_a_boundary_records_neither_side_of_the_sleep() {
         let mut r = rig("2026-11-23T16:40:00Z").await;
-        let signal = |s| Signal::Active { since: utc(s) };
-        r.engine.activity(signal("2026-11-23T16:40:00Z")).await;
+        r.active_since("2026-11-23T16:40:00Z").await;
         r.at("2026-11-23T16:45:00Z").await;
         r.engine
             .activity(Signal::Sleeping {
