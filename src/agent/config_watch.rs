@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::ffi::OsString;
 use std::io;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use futures_util::StreamExt;
@@ -21,7 +21,7 @@ pub async fn watch(files: Vec<PathBuf>, events: EventSender) -> io::Result<()> {
     let inotify = Inotify::init()?;
     let mut names: HashMap<inotify::WatchDescriptor, Vec<OsString>> = HashMap::new();
     for file in &files {
-        let (Some(dir), Some(name)) = (file.parent().filter(|d| is_dir(d)), file.file_name())
+        let (Some(dir), Some(name)) = (file.parent().filter(|d| d.is_dir()), file.file_name())
         else {
             continue;
         };
@@ -55,8 +55,4 @@ pub async fn watch(files: Vec<PathBuf>, events: EventSender) -> io::Result<()> {
         }
     }
     Ok(())
-}
-
-fn is_dir(path: &Path) -> bool {
-    path.is_dir()
 }

@@ -389,17 +389,8 @@ impl Engine {
         let tz = self.config.timezone;
         let day = status::today(tz, now);
         let week = status::this_week(tz, now);
-        let failed = |e: crate::store::StoreError| Refusal::Failed(e.to_string());
-        let today = self
-            .ledger
-            .totals(day.start, day.end)
-            .await
-            .map_err(failed)?;
-        let this_week = self
-            .ledger
-            .totals(week.start, week.end)
-            .await
-            .map_err(failed)?;
+        let today = self.ledger.totals(day.start, day.end).await?;
+        let this_week = self.ledger.totals(week.start, week.end).await?;
         let running = self.running_override(now);
         Ok(status::Status {
             snapshot: &self.snapshot.borrow(),
@@ -437,10 +428,7 @@ impl Engine {
         let end = end.duration_round_up(TimeDelta::seconds(1)).unwrap_or(end);
         // A new override replaces a running one rather than stacking on it.
         if let Some(id) = self.running_override(now).map(|o| o.id) {
-            self.ledger
-                .end_override(id, now)
-                .await
-                .map_err(|e| Refusal::Failed(e.to_string()))?;
+            self.ledger.end_override(id, now).await?;
             self.overrides.retain(|o| o.id != id);
         }
         let added = self.ledger.add_override(now, end, reason.clone()).await;
@@ -454,7 +442,7 @@ impl Engine {
         }
         // Rebuilt either way: a replaced override has ended even if the new one failed.
         self.rebuild(now).await;
-        added.map_err(|e| Refusal::Failed(e.to_string()))?;
+        added?;
         Ok(crate::core::civil::rfc3339_in(self.config.timezone, end))
     }
 
@@ -462,10 +450,7 @@ impl Engine {
         let Some(id) = self.running_override(now).map(|o| o.id) else {
             return Err(Refusal::Failed("no override is running".into()));
         };
-        self.ledger
-            .end_override(id, now)
-            .await
-            .map_err(|e| Refusal::Failed(e.to_string()))?;
+        self.ledger.end_override(id, now).await?;
         self.overrides.retain(|o| o.id != id);
         self.rebuild(now).await;
         Ok(self.position.state.name().to_owned())
@@ -498,11 +483,7 @@ impl Engine {
                 "say what the time was for, e.g. \"late visit\"".into(),
             ));
         }
-        let id = self
-            .ledger
-            .add_manual(start, end, note, now)
-            .await
-            .map_err(|e| Refusal::Failed(e.to_string()))?;
+        let id = self.ledger.add_manual(start, end, note, now).await?;
         Ok(id.to_string())
     }
 
@@ -637,6 +618,12 @@ mod tests {
                 .unwrap();
             (ledger, self.dir)
         }
+
+        /// Stops the engine and totals Monday 23 November 2026 from the ledger it leaves.
+        async fn stop_and_total_the_day(self) -> Totals {
+            let (ledger, _dir) = self.stop().await;
+            day_totals(&ledger).await
+        }
     }
 
     async fn day_totals(ledger: &Ledger) -> Totals {
@@ -706,8 +693,7 @@ mod tests {
         r.at("2026-11-23T17:30:00Z").await;
         r.engine.wake().await;
         assert_eq!(r.snapshot.borrow().state, State::Off);
-        let (ledger, _dir) = r.stop().await;
-        let day = day_totals(&ledger).await;
+        let day = r.stop_and_total_the_day().await;
         assert_eq!(minutes(&day, Class::Working), 10);
         assert_eq!(minutes(&day, Class::Override), 20);
         assert_eq!(minutes(&day, Class::OutOfHours), 10);
@@ -732,8 +718,7 @@ mod tests {
         assert_eq!(r.snapshot.borrow().state, State::Working);
         assert_eq!(r.engine.next_wake(), Some(utc("2026-11-23T10:01:00Z")));
         r.at("2026-11-23T10:30:00Z").await;
-        let (ledger, _dir) = r.stop().await;
-        let day = day_totals(&ledger).await;
+        let day = r.stop_and_total_the_day().await;
         assert_eq!(minutes(&day, Class::OutOfHours), 0);
         assert_eq!(minutes(&day, Class::Working), 30);
     }
@@ -749,8 +734,7 @@ mod tests {
             let at = utc("2026-11-23T23:00:00Z");
             r.engine.activity(Signal::Sleeping { sleeping, at }).await;
         }
-        let (ledger, _dir) = r.stop().await;
-        let day = day_totals(&ledger).await;
+        let day = r.stop_and_total_the_day().await;
         assert_eq!(minutes(&day, Class::Working), 5);
         assert_eq!(minutes(&day, Class::OutOfHours), 0);
     }
@@ -761,8 +745,7 @@ mod tests {
         r.active_since("2026-11-23T16:50:00Z").await;
         r.at("2026-11-23T17:10:00Z").await;
         r.engine.reload().await.unwrap();
-        let (ledger, _dir) = r.stop().await;
-        let day = day_totals(&ledger).await;
+        let day = r.stop_and_total_the_day().await;
         assert_eq!(minutes(&day, Class::Working), 10);
         assert_eq!(minutes(&day, Class::OutOfHours), 10);
     }
@@ -797,8 +780,7 @@ mod tests {
             .await;
         assert_eq!(r.snapshot.borrow().state, State::Off);
         r.at("2026-11-23T18:10:00Z").await;
-        let (ledger, _dir) = r.stop().await;
-        let day = day_totals(&ledger).await;
+        let day = r.stop_and_total_the_day().await;
         assert_eq!(minutes(&day, Class::Working), 5);
         assert_eq!(minutes(&day, Class::OutOfHours), 10);
     }

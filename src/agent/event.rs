@@ -36,6 +36,13 @@ impl std::fmt::Display for Refusal {
     }
 }
 
+/// A ledger error is the agent's failure, not the caller's.
+impl From<crate::store::StoreError> for Refusal {
+    fn from(e: crate::store::StoreError) -> Self {
+        Refusal::Failed(e.to_string())
+    }
+}
+
 #[derive(Debug)]
 pub enum Request {
     Status(Reply),

@@ -10,7 +10,6 @@ use serde_json::{Value, json};
 use super::snapshot::Snapshot;
 use crate::core::activity::Class;
 use crate::core::civil::{local_date, midnight, rfc3339_in};
-use crate::core::spans::Span;
 use crate::store::Totals;
 
 /// A local period the totals cover, with its name (a date, or an ISO week).
@@ -40,12 +39,10 @@ pub fn this_week(tz: Tz, now: DateTime<Utc>) -> Period {
 }
 
 fn local_days(tz: Tz, first: NaiveDate, days: i64, name: String) -> Period {
-    let end = first + TimeDelta::days(days);
-    let span = Span::new(midnight(tz, first), midnight(tz, end));
     Period {
         name,
-        start: span.start,
-        end: span.end,
+        start: midnight(tz, first),
+        end: midnight(tz, first + TimeDelta::days(days)),
     }
 }
 
