@@ -14,7 +14,7 @@ use clockoff::agent::bus::AgentProxy;
 use futures_util::StreamExt;
 use serde_json::Value;
 use support::process::Peer;
-use support::tmp::TempDir;
+use support::tmp::{TempDir, temp_dir};
 use support::{DEADLINE, DbusDaemon, Logind, Xvfb, or_skip};
 
 const SESSION: &str = "c1";
@@ -50,7 +50,7 @@ impl Desk {
             bus,
             logind,
             x,
-            dir: TempDir::new("agent"),
+            dir: temp_dir("agent"),
         };
         desk.write_config(CONFIG);
         Some(desk)
@@ -467,10 +467,13 @@ async fn the_agent_stops_cleanly_when_the_session_ends() {
     };
     let log = desk.dir.path().join("agent.log");
     let mut agent = desk.agent("agent.log").await;
+    // Past start-up: the loop answers, so the bus is being watched.
+    desk.wait_status("the sources", |s| s["activity_source"] != "starting");
     let Desk { bus, dir, .. } = desk;
     drop(bus);
-    assert!(agent.wait_for_exit().success());
+    let exit = agent.wait_for_exit();
     let said = std::fs::read_to_string(log).unwrap();
+    assert!(exit.success(), "{exit}: {said}");
     assert!(said.contains("the session bus went away"), "{said}");
     drop(dir);
 }

@@ -6,7 +6,7 @@ use std::process::Command;
 
 use super::Missing;
 use super::process::{Peer, find_program};
-use super::tmp::TempDir;
+use super::tmp::{TempDir, subdir, temp_dir};
 
 #[derive(Debug)]
 pub struct DbusDaemon {
@@ -19,8 +19,8 @@ pub struct DbusDaemon {
 impl DbusDaemon {
     pub fn start() -> Result<Self, Missing> {
         let program = find_program("dbus-daemon")?;
-        let dir = TempDir::new("bus");
-        let services = dir.subdir("services");
+        let dir = temp_dir("bus");
+        let services = subdir(dir.path(), "services");
         let config = dir.path().join("bus.conf");
         std::fs::write(&config, config_text(dir.path(), &services)).expect("write bus.conf");
         let mut cmd = Command::new(program);
@@ -92,7 +92,7 @@ impl DbusDaemon {
 
 /// HOME and the XDG base dirs inside `dir`, for the bus and the peers it serves.
 pub fn xdg_env(dir: &TempDir) -> Vec<(String, String)> {
-    let path = |name: &str| dir.subdir(name).display().to_string();
+    let path = |name: &str| subdir(dir.path(), name).display().to_string();
     vec![
         ("HOME".into(), path("home")),
         ("XDG_CONFIG_HOME".into(), path("home/.config")),

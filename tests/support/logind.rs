@@ -13,7 +13,7 @@ use zbus::zvariant::{ObjectPath, OwnedObjectPath, Value};
 
 use super::bus::{DbusDaemon, isolate};
 use super::process::{Peer, find_program};
-use super::tmp::TempDir;
+use super::tmp::{TempDir, subdir, temp_dir};
 use super::{DEADLINE, Missing};
 
 const PYTHON: &str = "/usr/bin/python3";
@@ -41,7 +41,7 @@ impl Logind {
             return Err(Missing("python3-dbusmock".into()));
         }
         let bus = DbusDaemon::start()?;
-        let dir = TempDir::new("logind");
+        let dir = temp_dir("logind");
         let mut cmd = Command::new(python);
         cmd.args(["-m", "dbusmock", "--template", "logind", "--system"]);
         isolate(&mut cmd, &dir);

@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicU16, Ordering};
 
 use super::Missing;
 use super::process::{Peer, find_program, run};
-use super::tmp::TempDir;
+use super::tmp::{TempDir, subdir, temp_dir};
 
 #[derive(Debug)]
 pub struct Xvfb {
@@ -21,7 +21,7 @@ impl Xvfb {
     /// Starts Xvfb; it picks a free display and prints its number on stdout (`-displayfd 1`).
     pub fn start() -> Result<Self, Missing> {
         let program = find_program("Xvfb")?;
-        let dir = TempDir::new("xvfb");
+        let dir = temp_dir("xvfb");
         let mut cmd = Command::new(program);
         cmd.args([
             "-displayfd",
