@@ -5,4 +5,7 @@ pub mod agent;
 pub mod cli;
 pub mod config;
 pub mod core;
+pub mod desktop;
+pub mod hold;
 pub mod store;
+pub mod sync;

@@ -26,7 +26,7 @@ fn unknown_top_level_key() {
     // Line 2 column 1 is the `w` of `weekends`.
     assert_eq!(
         errors("timezone = \"Europe/London\"\nweekends = false\n"),
-        "user.toml:2:1: unknown field `weekends`, expected one of `timezone`, `contracted`, `hours`, `holidays`, `leave`, `on_call`, `activity`, `lock`"
+        "user.toml:2:1: unknown field `weekends`, expected one of `timezone`, `contracted`, `hours`, `holidays`, `leave`, `on_call`, `activity`, `quiet`, `sync`, `lock`"
     );
 }
 
@@ -472,7 +472,7 @@ fn policy_locking_an_unknown_key() {
     assert_eq!(
         load_errors(&paths(&policy, &user)),
         format!(
-            "{}:1:18: cannot lock unknown key \"weekends\": expected one of timezone, contracted, hours, holidays, holidays.region, holidays.extra, holidays.removed, leave, on_call, activity, activity.idle_after, activity.source",
+            "{}:1:18: cannot lock unknown key \"weekends\": expected one of timezone, contracted, hours, holidays, holidays.region, holidays.extra, holidays.removed, leave, on_call, activity, activity.idle_after, activity.source, quiet, quiet.notifications, quiet.grace, quiet.server, sync",
             policy.display()
         )
     );

@@ -7,7 +7,7 @@ use std::ops::Range;
 use toml::Spanned;
 
 use super::error::ConfigError;
-use super::raw::{RawConfig, RawHours, RawPeriod};
+use super::raw::{RawConfig, RawHours, RawPeriod, RawSync};
 use super::source::Source;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,7 +52,7 @@ impl Layer {
 
 /// The parser's message in the user's terms: our internal type names never show.
 fn plain_message(message: &str, at: &str) -> String {
-    const SHAPES: [(&str, &str); 4] = [
+    const SHAPES: [(&str, &str); 6] = [
         (
             "struct RawHours",
             "an [hours] table of weekdays, e.g. monday = [\"09:00-17:00\"]",
@@ -62,6 +62,14 @@ fn plain_message(message: &str, at: &str) -> String {
             "a [holidays] table with region, extra, removed",
         ),
         ("struct RawPeriod", "a table with `from` and `to`"),
+        (
+            "struct RawQuiet",
+            "a [quiet] table with notifications, grace, server",
+        ),
+        (
+            "struct RawSync",
+            "a [[sync]] table with `kind` and the keys for that kind",
+        ),
         ("struct RawConfig", "a table"),
     ];
     if message == "duplicate key" {
@@ -94,6 +102,7 @@ impl<T> Copy for Sourced<'_, T> {}
 
 pub type Dates = Spanned<Vec<Spanned<toml::Value>>>;
 pub type Periods = Spanned<Vec<Spanned<RawPeriod>>>;
+pub type Syncs = Spanned<Vec<Spanned<RawSync>>>;
 
 /// The winning value of every key.
 #[derive(Default)]
@@ -108,10 +117,14 @@ pub struct Merged<'a> {
     pub on_call: Option<Sourced<'a, Periods>>,
     pub idle_after: Option<Sourced<'a, Spanned<String>>>,
     pub activity_source: Option<Sourced<'a, Spanned<String>>>,
+    pub quiet_notifications: Option<Sourced<'a, Spanned<String>>>,
+    pub quiet_grace: Option<Sourced<'a, Spanned<String>>>,
+    pub quiet_server: Option<Sourced<'a, Spanned<String>>>,
+    pub sync: Option<Sourced<'a, Syncs>>,
 }
 
 /// Keys a policy may lock. Locking a table (`holidays`) locks every key in it.
-pub const LOCKABLE: [&str; 12] = [
+pub const LOCKABLE: [&str; 17] = [
     "timezone",
     "contracted",
     "hours",
@@ -124,6 +137,11 @@ pub const LOCKABLE: [&str; 12] = [
     "activity",
     "activity.idle_after",
     "activity.source",
+    "quiet",
+    "quiet.notifications",
+    "quiet.grace",
+    "quiet.server",
+    "sync",
 ];
 
 struct Lock<'a> {
@@ -196,6 +214,12 @@ pub fn merge(layers: &[Layer]) -> (Merged<'_>, Vec<ConfigError>) {
             replace(&mut merged.idle_after, layer, &activity.idle_after);
             replace(&mut merged.activity_source, layer, &activity.source);
         }
+        if let Some(quiet) = &raw.quiet {
+            replace(&mut merged.quiet_notifications, layer, &quiet.notifications);
+            replace(&mut merged.quiet_grace, layer, &quiet.grace);
+            replace(&mut merged.quiet_server, layer, &quiet.server);
+        }
+        replace(&mut merged.sync, layer, &raw.sync);
     }
     (merged, errors)
 }
@@ -232,5 +256,12 @@ fn keys_set(raw: &RawConfig) -> Vec<(&'static str, Range<usize>)> {
         );
         add("activity.source", a.source.as_ref().map(Spanned::span));
     }
+    if let Some(q) = &raw.quiet {
+        let span = |v: &Option<Spanned<String>>| v.as_ref().map(Spanned::span);
+        add("quiet.notifications", span(&q.notifications));
+        add("quiet.grace", span(&q.grace));
+        add("quiet.server", span(&q.server));
+    }
+    add("sync", raw.sync.as_ref().map(Spanned::span));
     keys
 }

@@ -4,6 +4,8 @@
 pub mod activity_source;
 mod error;
 mod layers;
+pub mod quiet;
+mod quiet_checks;
 mod raw;
 mod source;
 mod validate;
@@ -17,6 +19,7 @@ use chrono_tz::Tz;
 use activity_source::Choice;
 pub use error::{ConfigError, ConfigErrors};
 use layers::{Layer, Role};
+pub use quiet::QuietSettings;
 pub use source::{Location, Source};
 
 use crate::core::holidays::{Region, bank_holidays};
@@ -41,6 +44,7 @@ pub struct Config {
     pub leave: Vec<(NaiveDate, NaiveDate)>,
     pub on_call: Vec<Span>,
     pub activity: ActivitySettings,
+    pub quiet: QuietSettings,
 }
 
 /// How the agent tells whether the person is at the laptop.

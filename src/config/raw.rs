@@ -13,6 +13,8 @@ pub struct RawConfig {
     pub leave: Option<Spanned<Vec<Spanned<RawPeriod>>>>,
     pub on_call: Option<Spanned<Vec<Spanned<RawPeriod>>>>,
     pub activity: Option<RawActivity>,
+    pub quiet: Option<RawQuiet>,
+    pub sync: Option<Spanned<Vec<Spanned<RawSync>>>>,
     /// Only in the organisation policy: keys the user may not set.
     pub lock: Option<Spanned<Vec<Spanned<String>>>>,
 }
@@ -59,6 +61,29 @@ pub struct RawHolidays {
 pub struct RawActivity {
     pub idle_after: Option<Spanned<String>>,
     pub source: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawQuiet {
+    pub notifications: Option<Spanned<String>>,
+    pub grace: Option<Spanned<String>>,
+    pub server: Option<Spanned<String>>,
+}
+
+/// A `[[sync]]` block: `kind` says which of the other keys apply.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSync {
+    pub kind: Spanned<String>,
+    pub url: Option<Spanned<String>>,
+    pub api_key: Option<Spanned<String>>,
+    pub config: Option<Spanned<String>>,
+    pub devices: Option<Spanned<Vec<Spanned<String>>>>,
+    pub unit: Option<Spanned<String>>,
+    pub on_hold: Option<Spanned<String>>,
+    pub on_release: Option<Spanned<String>>,
+    pub timeout: Option<Spanned<String>>,
 }
 
 /// A `[[leave]]` or `[[on_call]]` block. Dates may be strings or TOML date literals.

@@ -144,6 +144,8 @@ pub fn validate(
         .map(|o| on_call_periods(o, timezone, errors))
         .unwrap_or_default();
 
+    let quiet = super::quiet_checks::quiet(merged, errors);
+
     (errors.len() == before).then(|| Config {
         timezone,
         timezone_source,
@@ -160,6 +162,7 @@ pub fn validate(
             idle_after: idle_after.unwrap_or(DEFAULT_IDLE_AFTER),
             source: activity_source.unwrap_or_default(),
         },
+        quiet,
     })
 }
 

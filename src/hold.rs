@@ -1,0 +1,66 @@
+//! The one interface every quiet-hours adaptor implements, for notifications and sync alike:
+//! put a hold on, and later undo exactly what that hold changed.
+//!
+//! A hold returns an [`Undo`] describing what it changed. The agent stores it in the ledger
+//! before anything else happens, so a release after a crash and restart undoes the same
+//! changes, and a hold that found the worker's own do-not-disturb already on (or a sync
+//! device already paused) changes, and later undoes, nothing.
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+
+use serde::{Deserialize, Serialize};
+
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// What a hold changed, in the adaptor's own terms (stored as JSON in the ledger).
+/// `Undo::NOTHING` (JSON `null`) means the hold found everything already held.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Undo(pub serde_json::Value);
+
+impl Undo {
+    pub const NOTHING: Undo = Undo(serde_json::Value::Null);
+
+    pub fn changed_something(&self) -> bool {
+        !self.0.is_null()
+    }
+}
+
+/// Why a hold or release did not happen; shown in `clockoff status` and retried.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HoldError(pub String);
+
+impl fmt::Display for HoldError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for HoldError {}
+
+impl From<zbus::Error> for HoldError {
+    fn from(e: zbus::Error) -> Self {
+        HoldError(e.to_string())
+    }
+}
+
+impl From<zbus::fdo::Error> for HoldError {
+    fn from(e: zbus::fdo::Error) -> Self {
+        HoldError(e.to_string())
+    }
+}
+
+pub trait Holder: Send + Sync {
+    /// A stable name for the ledger and `clockoff status`, e.g. "dunst",
+    /// "syncthing http://127.0.0.1:8384", "systemd onedrive.service".
+    fn name(&self) -> String;
+
+    /// Puts the hold on, leaving alone anything already held, and says what it changed.
+    /// Calling it again while held changes nothing more and returns `Undo::NOTHING`.
+    fn hold(&self) -> BoxFuture<'_, Result<Undo, HoldError>>;
+
+    /// Undoes exactly what `undo` says a hold changed; `Undo::NOTHING` does nothing.
+    fn release<'a>(&'a self, undo: &'a Undo) -> BoxFuture<'a, Result<(), HoldError>>;
+}
