@@ -8,6 +8,7 @@
 #![allow(dead_code, unused_imports)] // each test file uses part of the rig
 
 pub mod bus;
+pub mod dunst;
 pub mod logind;
 pub mod mutter;
 pub mod process;
@@ -20,6 +21,7 @@ use std::io::Write;
 use std::time::Duration;
 
 pub use bus::DbusDaemon;
+pub use dunst::Dunst;
 pub use logind::Logind;
 pub use mutter::FakeMutter;
 pub use screensaver::FakeScreenSaver;
