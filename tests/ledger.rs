@@ -9,7 +9,7 @@ use std::time::Duration;
 use chrono::{DateTime, TimeDelta, Utc};
 use clockoff::core::activity::Class;
 use clockoff::core::schedule::State;
-use clockoff::store::{Ledger, Recovery, StoreError};
+use clockoff::store::{APP_NAME_LIMIT, Ledger, Recovery, SavedHold, StoreError};
 use rusqlite::Connection;
 use tempfile::TempDir;
 
@@ -609,4 +609,123 @@ async fn kill_9_mid_checkpoints_loses_no_acknowledged_checkpoint() {
         Duration::from_secs(stored.unsigned_abs())
     );
     ledger.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_quiet_period_stays_open_across_a_restart_and_only_one_is_open_at_a_time() {
+    let (_dir, path) = scratch();
+    let (ledger, _) = open(&path).await;
+    assert_eq!(ledger.current_quiet().await.unwrap(), None);
+    let first = ledger
+        .begin_quiet(utc("2026-05-04T17:10:00Z"))
+        .await
+        .unwrap();
+    // Beginning again (a restart while quiet) returns the period already open.
+    let again = ledger
+        .begin_quiet(utc("2026-05-04T19:00:00Z"))
+        .await
+        .unwrap();
+    assert_eq!(again, first);
+    ledger.close().await.unwrap();
+
+    let (ledger, _) = open(&path).await;
+    assert_eq!(ledger.current_quiet().await.unwrap(), Some(first.clone()));
+    let ended = ledger
+        .end_quiet(utc("2026-05-05T09:00:00Z"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(ended.start, first.start);
+    assert_eq!(ended.end, Some(utc("2026-05-05T09:00:00Z")));
+    assert_eq!(ledger.current_quiet().await.unwrap(), None);
+    assert_eq!(
+        ledger.end_quiet(utc("2026-05-05T10:00:00Z")).await.unwrap(),
+        None
+    );
+}
+
+#[tokio::test]
+async fn saved_holds_survive_a_restart_until_forgotten() {
+    let (_dir, path) = scratch();
+    let (ledger, _) = open(&path).await;
+    let hold = |holder: &str, undo: &str, at: &str| SavedHold {
+        holder: holder.into(),
+        undo: undo.into(),
+        since: utc(at),
+    };
+    ledger
+        .save_hold(hold("dunst", r#"{"paused":true}"#, "2026-05-04T17:10:00Z"))
+        .await
+        .unwrap();
+    ledger
+        .save_hold(hold("systemd a.service", "null", "2026-05-04T17:10:00Z"))
+        .await
+        .unwrap();
+    // Saving again replaces (a re-hold after the server restarted).
+    ledger
+        .save_hold(hold("dunst", r#"{"paused":true}"#, "2026-05-04T18:00:00Z"))
+        .await
+        .unwrap();
+    ledger.close().await.unwrap();
+
+    let (ledger, _) = open(&path).await;
+    assert_eq!(
+        ledger.holds().await.unwrap(),
+        [
+            hold("dunst", r#"{"paused":true}"#, "2026-05-04T18:00:00Z"),
+            hold("systemd a.service", "null", "2026-05-04T17:10:00Z"),
+        ]
+    );
+    ledger.forget_hold("dunst").await.unwrap();
+    ledger.forget_hold("never held").await.unwrap();
+    assert_eq!(
+        ledger.holds().await.unwrap(),
+        [hold("systemd a.service", "null", "2026-05-04T17:10:00Z")]
+    );
+}
+
+#[tokio::test]
+async fn held_notifications_are_counted_per_app_within_a_range_by_name_only() {
+    let (_dir, path) = scratch();
+    let (ledger, _) = open(&path).await;
+    let at = |m: i64| utc("2026-05-04T18:00:00Z") + TimeDelta::minutes(m);
+    for (m, app) in [
+        (0, "Outlook"),
+        (1, "Teams"),
+        (2, "Teams"),
+        (3, "  Outlook \u{7}"),
+        (4, "Teams"),
+        (5, ""),
+        (60, "Teams"),
+    ] {
+        ledger.count_held(at(m), app).await.unwrap();
+    }
+    let long = "x".repeat(500);
+    ledger.count_held(at(6), &long).await.unwrap();
+    assert_eq!(
+        ledger.held_counts(at(0), at(60)).await.unwrap(),
+        [
+            ("Teams".to_string(), 3),
+            ("Outlook".to_string(), 2),
+            ("unknown".to_string(), 1),
+            ("x".repeat(APP_NAME_LIMIT), 1),
+        ]
+    );
+    // The range is half-open.
+    assert_eq!(
+        ledger.held_counts(at(4), at(5)).await.unwrap(),
+        [("Teams".to_string(), 1)]
+    );
+    // Only the app name and the time are stored: the table has no other columns.
+    ledger.close().await.unwrap();
+    let conn = Connection::open(&path).unwrap();
+    let mut stmt = conn
+        .prepare("SELECT name FROM pragma_table_info('held_notifications') ORDER BY cid")
+        .unwrap();
+    let columns: Vec<String> = stmt
+        .query_map([], |row| row.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(columns, ["id", "at_ms", "app"]);
 }

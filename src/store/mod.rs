@@ -7,6 +7,7 @@
 
 mod error;
 mod queries;
+mod quiet;
 mod records;
 mod schema;
 mod writer;
@@ -21,10 +22,12 @@ use chrono::{DateTime, Utc};
 use tokio::sync::{mpsc, oneshot};
 
 pub use error::StoreError;
+pub use quiet::{APP_NAME_LIMIT, QuietPeriod, SavedHold, clean_app_name};
 pub use records::{IntervalId, ManualId, OverrideId, OverrideRecord, Recovery, Totals};
 
 use crate::core::activity::Class;
 use crate::core::schedule::State;
+use quiet::QuietCommand;
 use records::{check_note, check_range};
 use writer::{Command, Reply};
 
@@ -177,6 +180,64 @@ impl Ledger {
         to: DateTime<Utc>,
     ) -> Result<Totals, StoreError> {
         self.call(|reply| Command::Totals { from, to, reply }).await
+    }
+
+    /// Opens a quiet period at `at`, or returns the one already open.
+    pub async fn begin_quiet(&self, at: DateTime<Utc>) -> Result<QuietPeriod, StoreError> {
+        self.quiet(|reply| QuietCommand::Begin { at, reply }).await
+    }
+
+    /// Ends the open quiet period at `at`; `None` when none was open.
+    pub async fn end_quiet(&self, at: DateTime<Utc>) -> Result<Option<QuietPeriod>, StoreError> {
+        self.quiet(|reply| QuietCommand::End { at, reply }).await
+    }
+
+    /// The quiet period still open (after a crash, the one the last run left).
+    pub async fn current_quiet(&self) -> Result<Option<QuietPeriod>, StoreError> {
+        self.quiet(|reply| QuietCommand::Current { reply }).await
+    }
+
+    /// Remembers what a holder's hold changed, replacing what was saved for it before.
+    pub async fn save_hold(&self, hold: SavedHold) -> Result<(), StoreError> {
+        self.quiet(|reply| QuietCommand::SaveHold { hold, reply })
+            .await
+    }
+
+    /// Forgets a holder's hold once it has been released.
+    pub async fn forget_hold(&self, holder: &str) -> Result<(), StoreError> {
+        let holder = holder.to_owned();
+        self.quiet(|reply| QuietCommand::ForgetHold { holder, reply })
+            .await
+    }
+
+    /// Every hold not yet released, by holder name.
+    pub async fn holds(&self) -> Result<Vec<SavedHold>, StoreError> {
+        self.quiet(|reply| QuietCommand::Holds { reply }).await
+    }
+
+    /// Counts one notification held at `at` from `app` (the name is cleaned and cut short;
+    /// nothing else about the notification is ever stored).
+    pub async fn count_held(&self, at: DateTime<Utc>, app: &str) -> Result<(), StoreError> {
+        let app = app.to_owned();
+        self.quiet(|reply| QuietCommand::CountHeld { at, app, reply })
+            .await
+    }
+
+    /// Held notifications per app within `[from, to)`, most first.
+    pub async fn held_counts(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<(String, u64)>, StoreError> {
+        self.quiet(|reply| QuietCommand::HeldCounts { from, to, reply })
+            .await
+    }
+
+    async fn quiet<T>(
+        &self,
+        command: impl FnOnce(Reply<T>) -> QuietCommand,
+    ) -> Result<T, StoreError> {
+        self.call(|reply| Command::Quiet(command(reply))).await
     }
 
     /// Closes the database now and waits for it. Other clones get [`StoreError::Stopped`].

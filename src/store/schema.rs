@@ -50,7 +50,33 @@ CREATE TABLE manual_entries (
 CREATE INDEX manual_entries_by_end ON manual_entries (end_ms);
 ";
 
-pub(super) const MIGRATIONS: &[&str] = &[V1];
+/// Quiet hours. A quiet period is open while notifications and sync are held. `holds` keeps,
+/// per holder, what its hold changed (JSON the holder wrote), so a release after a crash
+/// undoes exactly that. Held notifications are counted by app name and time, never content.
+const V2: &str = "
+CREATE TABLE quiet_periods (
+    id       INTEGER PRIMARY KEY,
+    start_ms INTEGER NOT NULL,
+    end_ms   INTEGER,
+    CHECK (end_ms IS NULL OR end_ms >= start_ms)
+) STRICT;
+CREATE UNIQUE INDEX quiet_periods_one_open ON quiet_periods ((end_ms IS NULL)) WHERE end_ms IS NULL;
+
+CREATE TABLE holds (
+    holder   TEXT    PRIMARY KEY,
+    undo     TEXT    NOT NULL,
+    since_ms INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE held_notifications (
+    id    INTEGER PRIMARY KEY,
+    at_ms INTEGER NOT NULL,
+    app   TEXT    NOT NULL
+) STRICT;
+CREATE INDEX held_notifications_by_time ON held_notifications (at_ms);
+";
+
+pub(super) const MIGRATIONS: &[&str] = &[V1, V2];
 
 /// What [`migrate`] found wrong.
 #[derive(Debug)]
@@ -131,9 +157,12 @@ mod tests {
         assert_eq!(
             tables(&conn),
             [
+                "held_notifications",
+                "holds",
                 "intervals",
                 "manual_entries",
                 "overrides",
+                "quiet_periods",
                 "transitions",
                 "unrelated"
             ]

@@ -15,6 +15,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::error::StoreError;
 use super::queries;
+use super::quiet::{self, QuietCommand};
 use super::records::{IntervalId, ManualId, OverrideId, OverrideRecord, Recovery, Totals};
 use super::schema::{self, MIGRATIONS, MigrateError};
 use crate::core::activity::Class;
@@ -73,11 +74,16 @@ pub(super) enum Command {
         to: DateTime<Utc>,
         reply: Reply<Totals>,
     },
+    Quiet(QuietCommand),
     /// The connection's journal_mode and synchronous settings, for tests.
     #[cfg(test)]
-    Pragmas { reply: Reply<(String, i64)> },
+    Pragmas {
+        reply: Reply<(String, i64)>,
+    },
     /// Close the connection, then acknowledge; later commands get [`StoreError::Stopped`].
-    Close { reply: Reply<()> },
+    Close {
+        reply: Reply<()>,
+    },
 }
 
 /// Starts the writer: it opens `path`, answers `ready` with what recovery did (or why opening
@@ -243,6 +249,7 @@ fn handle(conn: &mut Connection, command: Command) {
             }),
         ),
         Command::Totals { from, to, reply } => answer(reply, queries::totals(conn, from, to)),
+        Command::Quiet(command) => quiet::handle(conn, command),
         #[cfg(test)]
         Command::Pragmas { reply } => answer(reply, pragmas(conn)),
         // Handled by `serve`, which owns the connection.
@@ -254,7 +261,7 @@ fn handle(conn: &mut Connection, command: Command) {
 /// follows promises the record is on disk. IMMEDIATE takes the write lock at BEGIN, where the
 /// busy timeout can wait for it, instead of upgrading a read lock part way (which fails at once
 /// if another connection is writing).
-fn write<T>(
+pub(super) fn write<T>(
     conn: &mut Connection,
     f: impl FnOnce(&Connection) -> Result<T, StoreError>,
 ) -> Result<T, StoreError> {
@@ -265,7 +272,7 @@ fn write<T>(
 }
 
 /// The caller may have stopped waiting (its future dropped); what was committed stands.
-fn answer<T>(reply: Reply<T>, result: Result<T, StoreError>) {
+pub(super) fn answer<T>(reply: Reply<T>, result: Result<T, StoreError>) {
     let _ = reply.send(result);
 }
 

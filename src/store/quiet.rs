@@ -1,0 +1,200 @@
+//! The ledger's quiet-hours records: quiet periods, what each holder changed, and the count
+//! of notifications held (app name and time only).
+
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, OptionalExtension, params};
+
+use super::error::StoreError;
+use super::records::{from_ms, to_ms};
+use super::writer::{Reply, answer, write};
+
+/// A stretch of quiet hours; `end` is `None` while it lasts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QuietPeriod {
+    pub start: DateTime<Utc>,
+    pub end: Option<DateTime<Utc>>,
+}
+
+/// What one holder's hold changed, as the holder wrote it (JSON), and since when.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SavedHold {
+    pub holder: String,
+    pub undo: String,
+    pub since: DateTime<Utc>,
+}
+
+/// App names are cut to this many characters: enough to name an app, too few to carry text.
+pub const APP_NAME_LIMIT: usize = 64;
+
+pub(super) enum QuietCommand {
+    Begin {
+        at: DateTime<Utc>,
+        reply: Reply<QuietPeriod>,
+    },
+    End {
+        at: DateTime<Utc>,
+        reply: Reply<Option<QuietPeriod>>,
+    },
+    Current {
+        reply: Reply<Option<QuietPeriod>>,
+    },
+    SaveHold {
+        hold: SavedHold,
+        reply: Reply<()>,
+    },
+    ForgetHold {
+        holder: String,
+        reply: Reply<()>,
+    },
+    Holds {
+        reply: Reply<Vec<SavedHold>>,
+    },
+    CountHeld {
+        at: DateTime<Utc>,
+        app: String,
+        reply: Reply<()>,
+    },
+    HeldCounts {
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        reply: Reply<Vec<(String, u64)>>,
+    },
+}
+
+/// Runs one command; writes commit before they are answered.
+pub(super) fn handle(conn: &mut Connection, command: QuietCommand) {
+    match command {
+        QuietCommand::Begin { at, reply } => answer(reply, write(conn, |tx| begin(tx, at))),
+        QuietCommand::End { at, reply } => answer(reply, write(conn, |tx| end(tx, at))),
+        QuietCommand::SaveHold { hold, reply } => {
+            answer(reply, write(conn, |tx| save_hold(tx, &hold)));
+        }
+        QuietCommand::ForgetHold { holder, reply } => answer(
+            reply,
+            write(conn, |tx| {
+                tx.execute("DELETE FROM holds WHERE holder = ?1", [&holder])?;
+                Ok(())
+            }),
+        ),
+        QuietCommand::CountHeld { at, app, reply } => answer(
+            reply,
+            write(conn, |tx| {
+                tx.execute(
+                    "INSERT INTO held_notifications (at_ms, app) VALUES (?1, ?2)",
+                    params![to_ms(at), clean_app_name(&app)],
+                )?;
+                Ok(())
+            }),
+        ),
+        QuietCommand::Current { reply } => answer(reply, current(conn)),
+        QuietCommand::Holds { reply } => answer(reply, holds(conn)),
+        QuietCommand::HeldCounts { from, to, reply } => {
+            answer(reply, held_counts(conn, from, to));
+        }
+    }
+}
+
+fn period(start: i64, end: Option<i64>) -> Result<QuietPeriod, StoreError> {
+    Ok(QuietPeriod {
+        start: from_ms(start)?,
+        end: end.map(from_ms).transpose()?,
+    })
+}
+
+fn current(conn: &Connection) -> Result<Option<QuietPeriod>, StoreError> {
+    let row: Option<i64> = conn
+        .query_row(
+            "SELECT start_ms FROM quiet_periods WHERE end_ms IS NULL",
+            [],
+            |row| row.get(0),
+        )
+        .optional()?;
+    row.map(|start| period(start, None)).transpose()
+}
+
+/// Opens a quiet period at `at`, or returns the one already open.
+fn begin(conn: &Connection, at: DateTime<Utc>) -> Result<QuietPeriod, StoreError> {
+    if let Some(open) = current(conn)? {
+        return Ok(open);
+    }
+    conn.execute(
+        "INSERT INTO quiet_periods (start_ms) VALUES (?1)",
+        [to_ms(at)],
+    )?;
+    period(to_ms(at), None)
+}
+
+/// Ends the open quiet period at `at` (never before its start); `None` if none was open.
+fn end(conn: &Connection, at: DateTime<Utc>) -> Result<Option<QuietPeriod>, StoreError> {
+    let Some(open) = current(conn)? else {
+        return Ok(None);
+    };
+    let end_ms = to_ms(at).max(to_ms(open.start));
+    conn.execute(
+        "UPDATE quiet_periods SET end_ms = ?1 WHERE end_ms IS NULL",
+        [end_ms],
+    )?;
+    period(to_ms(open.start), Some(end_ms)).map(Some)
+}
+
+fn save_hold(conn: &Connection, hold: &SavedHold) -> Result<(), StoreError> {
+    conn.execute(
+        "INSERT INTO holds (holder, undo, since_ms) VALUES (?1, ?2, ?3)
+         ON CONFLICT (holder) DO UPDATE SET undo = excluded.undo, since_ms = excluded.since_ms",
+        params![hold.holder, hold.undo, to_ms(hold.since)],
+    )?;
+    Ok(())
+}
+
+fn holds(conn: &Connection) -> Result<Vec<SavedHold>, StoreError> {
+    let mut stmt = conn.prepare("SELECT holder, undo, since_ms FROM holds ORDER BY holder")?;
+    let rows = stmt.query_map([], |row| {
+        Ok((
+            row.get::<_, String>(0)?,
+            row.get::<_, String>(1)?,
+            row.get::<_, i64>(2)?,
+        ))
+    })?;
+    rows.map(|row| {
+        let (holder, undo, since) = row?;
+        Ok(SavedHold {
+            holder,
+            undo,
+            since: from_ms(since)?,
+        })
+    })
+    .collect()
+}
+
+/// Held notifications per app in `[from, to)`, most first, then by name.
+fn held_counts(
+    conn: &Connection,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<Vec<(String, u64)>, StoreError> {
+    let mut stmt = conn.prepare(
+        "SELECT app, COUNT(*) AS n FROM held_notifications
+         WHERE at_ms >= ?1 AND at_ms < ?2 GROUP BY app ORDER BY n DESC, app",
+    )?;
+    let rows = stmt.query_map([to_ms(from), to_ms(to)], |row| {
+        Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?))
+    })?;
+    rows.map(|row| {
+        let (app, n) = row?;
+        Ok((app, u64::try_from(n).unwrap_or(0)))
+    })
+    .collect()
+}
+
+/// An app name as stored: trimmed, control characters dropped, cut to [`APP_NAME_LIMIT`].
+pub fn clean_app_name(app: &str) -> String {
+    let cleaned: String = app
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(APP_NAME_LIMIT)
+        .collect();
+    match cleaned.trim() {
+        "" => "unknown".to_string(),
+        name => name.to_string(),
+    }
+}
