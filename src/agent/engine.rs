@@ -11,6 +11,7 @@ use tokio::sync::watch;
 use tokio::time::Instant;
 
 use super::event::{Refusal, Request};
+use super::quiet::QuietStatus;
 use super::snapshot::Snapshot;
 use super::status;
 use crate::config::{self, Config, ConfigPaths};
@@ -65,6 +66,7 @@ pub struct Engine {
     ledger_path: PathBuf,
     activity_source: String,
     snapshot: watch::Sender<Snapshot>,
+    quiet: watch::Receiver<QuietStatus>,
     /// The last time the loop looked, on both clocks, to tell a jump from time passing.
     seen: (DateTime<Utc>, Instant),
     /// Input reported from before this start was recorded (or not) by the previous run.
@@ -79,6 +81,8 @@ pub struct EngineParts {
     pub ledger: Ledger,
     pub ledger_path: PathBuf,
     pub activity_source: String,
+    /// What quiet hours are doing, for status.
+    pub quiet: watch::Receiver<QuietStatus>,
 }
 
 impl Engine {
@@ -115,6 +119,7 @@ impl Engine {
             ledger_path: parts.ledger_path,
             activity_source: parts.activity_source,
             snapshot,
+            quiet: parts.quiet,
             seen: (now, Instant::now()),
             started_at: now,
         };
@@ -368,6 +373,7 @@ impl Engine {
         let present = self.presence.is_present();
         let source = &self.activity_source;
         let tz = self.config.timezone;
+        let quiet = &self.config.quiet;
         self.snapshot.send_if_modified(|s| {
             let next = Snapshot {
                 state: position.state,
@@ -376,6 +382,7 @@ impl Engine {
                 timezone: tz,
                 present,
                 activity_source: source.clone(),
+                quiet: quiet.clone(),
             };
             let changed = *s != next;
             *s = next;
@@ -392,6 +399,12 @@ impl Engine {
         let today = self.ledger.totals(day.start, day.end).await?;
         let this_week = self.ledger.totals(week.start, week.end).await?;
         let running = self.running_override(now);
+        let quiet = self.quiet.borrow().clone();
+        let held = match quiet.quiet_since {
+            Some(since) => self.ledger.held_counts(since, now).await?,
+            None => Vec::new(),
+        };
+        let held = held.iter().map(|(_, n)| n).sum();
         Ok(status::Status {
             snapshot: &self.snapshot.borrow(),
             override_reason: running.map(|o| o.reason.as_deref().unwrap_or("")),
@@ -401,6 +414,7 @@ impl Engine {
             this_week: &this_week,
             ledger: &self.ledger_path,
             config_sources: &self.config_sources,
+            quiet: quiet.to_json(tz, held),
         }
         .to_json())
     }
@@ -559,6 +573,7 @@ mod tests {
             timezone: config.timezone,
             present: false,
             activity_source: String::new(),
+            quiet: config.quiet.clone(),
         });
         let engine = Engine::start(
             EngineParts {
@@ -569,6 +584,7 @@ mod tests {
                 ledger: ledger.clone(),
                 ledger_path,
                 activity_source: "test".into(),
+                quiet: watch::channel(QuietStatus::default()).1,
             },
             tx,
         )

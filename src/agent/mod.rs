@@ -8,6 +8,7 @@ pub mod bus;
 mod config_watch;
 mod engine;
 pub mod event;
+pub mod quiet;
 pub mod snapshot;
 mod status;
 mod wallclock;
@@ -81,6 +82,7 @@ pub async fn run(deps: Deps, shutdown: impl Future<Output = ()>) -> Result<(), A
     let (events_tx, mut events) = mpsc::unbounded_channel::<Event>();
     let (signals_tx, mut signals) = mpsc::unbounded_channel::<Signal>();
     let (snapshot_tx, snapshot_rx) = watch::channel(first_snapshot(&deps));
+    let quiet_status = watch::Sender::new(quiet::QuietStatus::default());
 
     // Serve first, then take the name: a caller who sees the name can call at once (queued
     // until the loop runs). The name is taken before the ledger opens, so a second agent
@@ -139,6 +141,7 @@ pub async fn run(deps: Deps, shutdown: impl Future<Output = ()>) -> Result<(), A
             ledger,
             ledger_path: deps.ledger_path,
             activity_source: "starting".into(),
+            quiet: quiet_status.subscribe(),
         },
         snapshot_tx,
     )
@@ -332,5 +335,6 @@ fn first_snapshot(deps: &Deps) -> Snapshot {
         timezone: deps.config.timezone,
         present: false,
         activity_source: "starting".into(),
+        quiet: deps.config.quiet.clone(),
     }
 }

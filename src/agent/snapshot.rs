@@ -4,6 +4,7 @@
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
+use crate::config::QuietSettings;
 use crate::core::civil::rfc3339_in;
 use crate::core::schedule::State;
 
@@ -17,6 +18,8 @@ pub struct Snapshot {
     pub present: bool,
     /// Which activity sources run, e.g. "x11 + logind", or "none".
     pub activity_source: String,
+    /// Quiet hours as configured now (the config can be reloaded).
+    pub quiet: QuietSettings,
 }
 
 impl Snapshot {

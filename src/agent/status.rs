@@ -56,6 +56,7 @@ pub struct Status<'a> {
     pub this_week: &'a Totals,
     pub ledger: &'a Path,
     pub config_sources: &'a [String],
+    pub quiet: Value,
 }
 
 impl Status<'_> {
@@ -77,6 +78,7 @@ impl Status<'_> {
             "timezone": s.timezone.name(),
             "ledger": self.ledger.display().to_string(),
             "config_sources": self.config_sources,
+            "quiet": self.quiet,
         });
         value.to_string()
     }

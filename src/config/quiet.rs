@@ -147,5 +147,22 @@ pub enum SyncSpec {
     },
 }
 
+impl SyncSpec {
+    /// One line naming the entry, for status and logs; also how a hold is known across
+    /// restarts, so an entry that is edited counts as a different one.
+    pub fn describe(&self) -> String {
+        match self {
+            SyncSpec::Syncthing { url, devices, .. } if devices.is_empty() => {
+                format!("syncthing {url}")
+            }
+            SyncSpec::Syncthing { url, devices, .. } => {
+                format!("syncthing {url} ({})", devices.join(", "))
+            }
+            SyncSpec::Systemd { unit } => format!("systemd {unit}"),
+            SyncSpec::Command { on_hold, .. } => format!("command `{on_hold}`"),
+        }
+    }
+}
+
 pub const DEFAULT_SYNCTHING_URL: &str = "http://127.0.0.1:8384";
 pub const DEFAULT_COMMAND_TIMEOUT: Duration = Duration::from_secs(30);

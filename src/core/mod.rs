@@ -8,6 +8,7 @@ pub mod duration;
 pub mod holidays;
 pub mod hours;
 pub mod presence;
+pub mod quiet;
 pub mod recorder;
 pub mod schedule;
 pub mod spans;

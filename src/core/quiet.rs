@@ -1,0 +1,148 @@
+//! When the laptop should be quiet: a pure answer from the schedule state, when it began,
+//! the grace, and whether the worker clocked off early. The agent's quiet-hours task asks
+//! this on every change and at the instant it names.
+
+use std::time::Duration;
+
+use chrono::{DateTime, TimeDelta, Utc};
+
+use super::schedule::State;
+
+/// Off, leave and holidays hold; working, on call (nothing is held during on-call: a call
+/// must get through) and an override (the worker chose to work) release.
+pub fn holds(state: State) -> bool {
+    matches!(state, State::Off | State::Leave | State::Holiday)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Wanted {
+    Quiet,
+    /// Not quiet now; quiet from the instant given, if this state holds after a grace.
+    Open {
+        quiet_at: Option<DateTime<Utc>>,
+    },
+}
+
+/// What the laptop should be for a state entered at `since` (`None`: as far back as known).
+/// `clocked_off` is when the worker chose to stop early ("Clock off"), still in force: it
+/// lasts until a releasing state begins after it (see [`clock_off_lapses`]).
+pub fn wanted(
+    state: State,
+    since: Option<DateTime<Utc>>,
+    grace: Duration,
+    clocked_off: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> Wanted {
+    if let Some(t) = clocked_off
+        && !clock_off_lapses(state, since, t)
+    {
+        return Wanted::Quiet;
+    }
+    if !holds(state) {
+        return Wanted::Open { quiet_at: None };
+    }
+    let Some(since) = since else {
+        return Wanted::Quiet;
+    };
+    let quiet_at = since + TimeDelta::from_std(grace).unwrap_or(TimeDelta::MAX);
+    if now >= quiet_at {
+        Wanted::Quiet
+    } else {
+        Wanted::Open {
+            quiet_at: Some(quiet_at),
+        }
+    }
+}
+
+/// A clock-off ends when a releasing state (work, on call, an override) begins after it.
+pub fn clock_off_lapses(
+    state: State,
+    since: Option<DateTime<Utc>>,
+    clocked_off: DateTime<Utc>,
+) -> bool {
+    !holds(state) && since.is_some_and(|since| since > clocked_off)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn utc(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().to_utc()
+    }
+
+    const GRACE: Duration = Duration::from_secs(600);
+
+    #[test]
+    fn off_leave_and_holidays_hold_after_the_grace_and_the_rest_never_do() {
+        let since = Some(utc("2026-11-23T17:00:00Z"));
+        let before = utc("2026-11-23T17:09:59Z");
+        let after = utc("2026-11-23T17:10:00Z");
+        for state in [State::Off, State::Leave, State::Holiday] {
+            assert_eq!(
+                wanted(state, since, GRACE, None, before),
+                Wanted::Open {
+                    quiet_at: Some(after)
+                },
+                "{state}"
+            );
+            assert_eq!(wanted(state, since, GRACE, None, after), Wanted::Quiet);
+        }
+        for state in [State::Working, State::OnCall, State::Override] {
+            assert_eq!(
+                wanted(state, since, GRACE, None, after),
+                Wanted::Open { quiet_at: None },
+                "{state}"
+            );
+        }
+    }
+
+    #[test]
+    fn starting_long_after_the_boundary_or_with_no_grace_holds_at_once() {
+        let five = utc("2026-11-23T17:00:00Z");
+        let late = utc("2026-11-23T23:00:00Z");
+        assert_eq!(
+            wanted(State::Off, Some(five), GRACE, None, late),
+            Wanted::Quiet
+        );
+        assert_eq!(
+            wanted(State::Off, Some(five), Duration::ZERO, None, five),
+            Wanted::Quiet
+        );
+        // Off for as long as the schedule knows (no hours at all).
+        assert_eq!(wanted(State::Off, None, GRACE, None, late), Wanted::Quiet);
+    }
+
+    #[test]
+    fn a_clock_off_skips_the_grace_and_lasts_until_work_starts_again() {
+        let pressed = utc("2026-11-23T15:00:00Z");
+        let now = utc("2026-11-23T15:00:01Z");
+        // An early finish in working hours.
+        let working_since = Some(utc("2026-11-23T09:00:00Z"));
+        assert_eq!(
+            wanted(State::Working, working_since, GRACE, Some(pressed), now),
+            Wanted::Quiet
+        );
+        assert!(!clock_off_lapses(State::Working, working_since, pressed));
+        // Through the end of the day, with no grace re-opening it.
+        let off_since = Some(utc("2026-11-23T17:00:00Z"));
+        let at_five = utc("2026-11-23T17:00:00Z");
+        assert_eq!(
+            wanted(State::Off, off_since, GRACE, Some(pressed), at_five),
+            Wanted::Quiet
+        );
+        assert!(!clock_off_lapses(State::Off, off_since, pressed));
+        // Until the next morning's work, or an override, begins.
+        let next_day = Some(utc("2026-11-24T09:00:00Z"));
+        assert!(clock_off_lapses(State::Working, next_day, pressed));
+        assert!(clock_off_lapses(
+            State::Override,
+            Some(utc("2026-11-23T15:30:00Z")),
+            pressed
+        ));
+        assert_eq!(
+            wanted(State::Working, next_day, GRACE, Some(pressed), now),
+            Wanted::Open { quiet_at: None }
+        );
+    }
+}
