@@ -531,6 +531,22 @@ to   = "2026-08-14"
 [[on_call]]
 from = "2026-11-27T17:00"
 to   = "2026-11-30T09:00"
+
+[quiet]
+notifications = "hold"
+grace = "10m"
+server = "dunst"
+
+[[sync]]
+kind = "syncthing"
+url = "http://127.0.0.1:8384"
+devices = ["ABC"]
+
+[[sync]]
+kind = "command"
+on_hold = "true"
+on_release = "true"
+timeout = "30s"
 "#;
 
 /// Bytes that matter to TOML and to our values, so mutations make interesting text.
@@ -683,6 +699,101 @@ fn policy_locking_the_activity_table_locks_its_keys() {
             "{}:2:10: `activity.source` is locked by the organisation policy ({}:1:9); remove it from this file or ask IT to change the policy",
             user.display(),
             policy.display()
+        )
+    );
+}
+
+#[test]
+fn quiet_settings_are_checked() {
+    // `grace = ` is 8 characters, `server = ` 9, `notifications = ` 16.
+    assert_eq!(
+        errors("[quiet]\nnotifications = \"mute\"\ngrace = \"5h\"\nserver = \"growl\"\n"),
+        "user.toml:2:17: quiet.notifications: unknown value \"mute\": expected \"hold\" or \"allow\"\n\
+         user.toml:3:9: quiet.grace: expected 0s to 4h\n\
+         user.toml:4:10: quiet.server: unknown server \"growl\": expected one of \"auto\", \"dunst\", \"xfce\", \"gnome\", \"kde\", \"mako\""
+    );
+    assert_eq!(
+        errors("[quiet]\ngrace = \"ten minutes\"\n"),
+        "user.toml:2:9: quiet.grace: bad duration \"ten minutes\": expected e.g. \"30m\", \"37h\" or \"1h30m\" (units h, m, s)"
+    );
+}
+
+#[test]
+fn sync_entries_are_checked_by_kind() {
+    // `kind = ` is 7 characters, `unit = ` 7, `timeout = ` 10, `url = ` 6.
+    assert_eq!(
+        errors("[[sync]]\nkind = \"dropbox\"\n"),
+        "user.toml:2:8: sync.kind: unknown kind \"dropbox\": expected \"syncthing\", \"systemd\" or \"command\""
+    );
+    assert_eq!(
+        errors("[[sync]]\nkind = \"systemd\"\nurl = \"http://x\"\n"),
+        "user.toml:1:1: a [[sync]] of kind \"systemd\" needs `unit`\n\
+         user.toml:3:7: sync.url does not apply to kind \"systemd\": it takes unit"
+    );
+    assert_eq!(
+        errors(
+            "[[sync]]\nkind = \"command\"\non_hold = \"\"\non_release = \"x\"\ntimeout = \"1h\"\n"
+        ),
+        "user.toml:3:11: sync.on_hold: must not be empty\n\
+         user.toml:5:11: sync.timeout: expected 1s to 10m"
+    );
+    assert_eq!(
+        errors("[[sync]]\nkind = \"syncthing\"\nurl = \"localhost:8384\"\n"),
+        "user.toml:3:7: sync.url: expected an http:// or https:// address, found \"localhost:8384\""
+    );
+    assert_eq!(
+        errors("[[sync]]\nkind = \"syncthing\"\nfolder = \"x\"\n"),
+        "user.toml:3:1: unknown field `folder`, expected one of `kind`, `url`, `api_key`, `config`, `devices`, `unit`, `on_hold`, `on_release`, `timeout`"
+    );
+}
+
+#[test]
+fn quiet_and_sync_settings_are_read() {
+    use clockoff::config::quiet::{NotificationPolicy, NotificationServer, ServerChoice, SyncSpec};
+    let config = from_text("user.toml", FULL_EXAMPLE).unwrap();
+    assert_eq!(config.quiet.notifications, NotificationPolicy::Hold);
+    assert_eq!(config.quiet.grace, std::time::Duration::from_secs(600));
+    assert_eq!(
+        config.quiet.server,
+        ServerChoice::Only(NotificationServer::Dunst)
+    );
+    assert_eq!(
+        config.quiet.sync,
+        [
+            SyncSpec::Syncthing {
+                url: "http://127.0.0.1:8384".into(),
+                api_key: None,
+                config_xml: None,
+                devices: vec!["ABC".into()],
+            },
+            SyncSpec::Command {
+                on_hold: "true".into(),
+                on_release: "true".into(),
+                timeout: std::time::Duration::from_secs(30),
+            },
+        ]
+    );
+    // The built-in default holds notifications after ten minutes and pauses nothing.
+    let default = from_text("user.toml", "").unwrap();
+    assert_eq!(default.quiet, clockoff::config::QuietSettings::default());
+}
+
+#[test]
+fn policy_locking_quiet_hours_locks_their_keys() {
+    let dir = TempDir::new("locks_quiet");
+    // `lock = [` is 8 characters: "quiet" starts at 1:9 and "sync" at 1:18.
+    let policy = dir.write("policy.toml", "lock = [\"quiet\", \"sync\"]\n");
+    let user = dir.write(
+        "user.toml",
+        "[quiet]\nnotifications = \"allow\"\n[[sync]]\nkind = \"systemd\"\nunit = \"a.service\"\n",
+    );
+    assert_eq!(
+        load_errors(&paths(&policy, &user)),
+        format!(
+            "{u}:2:17: `quiet.notifications` is locked by the organisation policy ({p}:1:9); remove it from this file or ask IT to change the policy\n\
+             {u}:3:1: `sync` is locked by the organisation policy ({p}:1:18); remove it from this file or ask IT to change the policy",
+            u = user.display(),
+            p = policy.display()
         )
     );
 }
