@@ -4,30 +4,35 @@
 
 mod support;
 
-use std::path::PathBuf;
-use std::process::{Command, Output};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use clockoff::agent::bus::AgentProxy;
 use futures_util::StreamExt;
-use serde_json::Value;
-use support::process::Peer;
+use support::agent::{Clockoff, SESSION, now, text, wait};
 use support::tmp::{TempDir, temp_dir};
 use support::{DEADLINE, DbusDaemon, Logind, Xvfb, or_skip};
 
-const SESSION: &str = "c1";
 /// Always off (no hours, no holidays), so an override is the only boundary; idle after 2 s.
 const CONFIG: &str = "timezone = \"Europe/London\"\n[hours]\n[holidays]\nregion = \"none\"\n\
 [activity]\nidle_after = \"2s\"\nsource = \"x11\"\n";
 
 /// One worker's desktop: session bus, system bus with logind, X server, and a config file.
 struct Desk {
+    clockoff: Clockoff,
     bus: DbusDaemon,
     logind: Logind,
     x: Xvfb,
     dir: TempDir,
+}
+
+impl std::ops::Deref for Desk {
+    type Target = Clockoff;
+
+    fn deref(&self) -> &Clockoff {
+        &self.clockoff
+    }
 }
 
 struct Interval {
@@ -46,92 +51,18 @@ impl Desk {
         logind
             .add_session(SESSION, support::logind::my_uid(), true)
             .await;
+        let dir = temp_dir("agent");
+        let mut env = logind.env();
+        env.extend(x.env());
         let desk = Desk {
+            clockoff: Clockoff::new(&bus, env, dir.path()),
             bus,
             logind,
             x,
-            dir: temp_dir("agent"),
+            dir,
         };
         desk.write_config(CONFIG);
         Some(desk)
-    }
-
-    fn config_path(&self) -> PathBuf {
-        self.dir.path().join("config.toml")
-    }
-
-    fn write_config(&self, text: &str) {
-        // Replace, as editors do: write aside, then rename over.
-        let aside = self.dir.path().join("config.toml.new");
-        std::fs::write(&aside, text).unwrap();
-        std::fs::rename(aside, self.config_path()).unwrap();
-    }
-
-    fn ledger_path(&self) -> PathBuf {
-        self.bus.home().join(".local/share/clockoff/ledger.sqlite3")
-    }
-
-    fn command(&self, args: &[&str]) -> Command {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_clockoff"));
-        cmd.env_clear()
-            .envs(self.bus.session_env())
-            .envs(self.logind.env())
-            .envs(self.x.env())
-            .env("XDG_SESSION_ID", SESSION)
-            .env("TZ", "Europe/London")
-            .env("CLOCKOFF_POLICY", self.dir.path().join("no-policy.toml"))
-            .arg("--config")
-            .arg(self.config_path())
-            .args(args);
-        cmd
-    }
-
-    fn clockoff(&self, args: &[&str]) -> Output {
-        self.command(args).output().expect("run clockoff")
-    }
-
-    /// Starts `clockoff run` and waits until it owns its bus name.
-    async fn agent(&self, log: &str) -> Peer {
-        let mut agent = Peer::spawn(
-            self.command(&["run"]),
-            "clockoff run",
-            &self.dir.path().join(log),
-            false,
-        );
-        self.bus
-            .wait_for_name("org.clockoff.Agent1", &mut agent)
-            .await;
-        agent
-    }
-
-    /// The status as `clockoff status --json` prints it.
-    fn cli_status(&self) -> Value {
-        let out = self.clockoff(&["status", "--json"]);
-        assert!(out.status.success(), "status: {}", text(&out.stderr));
-        serde_json::from_slice(&out.stdout).expect("status is JSON")
-    }
-
-    /// The same status straight from the bus: quick enough to time the agent by.
-    fn status(&self) -> Value {
-        let json = wait(async {
-            let conn = self.bus.connect().await;
-            let agent = AgentProxy::new(&conn).await.expect("agent proxy");
-            agent.status().await.expect("Status")
-        });
-        serde_json::from_str(&json).expect("status is JSON")
-    }
-
-    /// Polls the agent's status until `done` holds.
-    fn wait_status(&self, what: &str, done: impl Fn(&Value) -> bool) -> Value {
-        let start = Instant::now();
-        loop {
-            let status = self.status();
-            if done(&status) {
-                return status;
-            }
-            assert!(start.elapsed() < DEADLINE, "waiting for {what}: {status}");
-            std::thread::sleep(Duration::from_millis(100));
-        }
     }
 
     fn intervals(&self) -> Vec<Interval> {
@@ -161,15 +92,6 @@ impl Desk {
         .filter(|i| i.end > i.start)
         .collect()
     }
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn now() -> DateTime<Utc> {
-    #[allow(clippy::disallowed_methods)] // the test stands outside the agent, on real time
-    Utc::now()
 }
 
 /// Runs `body` while giving X input every 300 ms, like a person typing; returns its result
@@ -203,11 +125,6 @@ impl Drop for StopOnDrop<'_> {
     }
 }
 
-/// Runs a rig call from synchronous test code (inside a multi-threaded test runtime).
-fn wait<F: Future>(f: F) -> F::Output {
-    tokio::task::block_in_place(|| tokio::runtime::Handle::current().block_on(f))
-}
-
 fn secs(d: chrono::TimeDelta) -> f64 {
     d.num_milliseconds() as f64 / 1000.0
 }
@@ -217,7 +134,7 @@ async fn active_time_is_split_at_an_override_and_ends_at_the_last_input() {
     let Some(desk) = Desk::start().await else {
         return;
     };
-    let agent = desk.agent("agent.log").await;
+    let agent = desk.agent(&desk.bus, "agent.log").await;
     let first = desk.wait_status("the sources", |s| s["activity_source"] != "starting");
     assert_eq!(first["activity_source"], "x11 + logind");
     let cli = desk.cli_status();
@@ -269,7 +186,7 @@ async fn locked_and_asleep_time_is_never_active() {
     let Some(desk) = Desk::start().await else {
         return;
     };
-    let agent = desk.agent("agent.log").await;
+    let agent = desk.agent(&desk.bus, "agent.log").await;
     let logind = &desk.logind;
     let ((locked, unlocked, slept, resumed), _) = typing(&desk.x, || {
         desk.wait_status("presence", |s| s["present"] == true);
@@ -311,7 +228,7 @@ async fn kill_9_keeps_what_was_checkpointed_and_the_file_intact() {
     let Some(desk) = Desk::start().await else {
         return;
     };
-    let agent = desk.agent("first.log").await;
+    let agent = desk.agent(&desk.bus, "first.log").await;
     let (checkpointed, _) = typing(&desk.x, || {
         desk.wait_status("presence", |s| s["present"] == true);
         std::thread::sleep(Duration::from_millis(1500));
@@ -329,7 +246,7 @@ async fn kill_9_keeps_what_was_checkpointed_and_the_file_intact() {
         "the checkpoint made at {checkpointed} was kept"
     );
 
-    let again = desk.agent("second.log").await;
+    let again = desk.agent(&desk.bus, "second.log").await;
     desk.status();
     again.terminate();
     let log = std::fs::read_to_string(desk.dir.path().join("second.log")).unwrap();
@@ -345,7 +262,7 @@ async fn a_broken_config_is_refused_and_a_good_one_applies_on_save() {
     let Some(desk) = Desk::start().await else {
         return;
     };
-    let agent = desk.agent("agent.log").await;
+    let agent = desk.agent(&desk.bus, "agent.log").await;
     assert_eq!(desk.status()["state"], "off");
 
     desk.write_config("timezone = \"Europe/London\"\n[hours]\nmonday = [\"9-5\"]\n");
@@ -385,7 +302,7 @@ async fn one_agent_per_session_and_clients_say_when_there_is_none() {
         text(&out.stderr)
     );
 
-    let agent = desk.agent("agent.log").await;
+    let agent = desk.agent(&desk.bus, "agent.log").await;
     let second = desk.clockoff(&["run"]);
     assert_eq!(second.status.code(), Some(1));
     assert!(
@@ -466,7 +383,7 @@ async fn the_agent_stops_cleanly_when_the_session_ends() {
         return;
     };
     let log = desk.dir.path().join("agent.log");
-    let mut agent = desk.agent("agent.log").await;
+    let mut agent = desk.agent(&desk.bus, "agent.log").await;
     // Past start-up: the loop answers, so the bus is being watched.
     desk.wait_status("the sources", |s| s["activity_source"] != "starting");
     let Desk { bus, dir, .. } = desk;

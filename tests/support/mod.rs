@@ -7,6 +7,7 @@
 //! when a program is not installed; use [`or_skip`] to skip the test with a printed reason.
 #![allow(dead_code, unused_imports)] // each test file uses part of the rig
 
+pub mod agent;
 pub mod bus;
 pub mod dunst;
 pub mod logind;
