@@ -168,12 +168,13 @@ fn describe_status(status: &Value, now: DateTime<Utc>) -> String {
         .as_str()
         .and_then(|z| z.parse().ok())
         .unwrap_or(chrono_tz::UTC);
-    let when = |key: &str| {
-        status[key]
+    let at = |value: &Value| {
+        value
             .as_str()
             .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
             .map(|t| human(tz, t.to_utc(), now))
     };
+    let when = |key: &str| at(&status[key]);
     let state = status["state"]
         .as_str()
         .and_then(|s| s.parse::<State>().ok())
@@ -221,6 +222,36 @@ fn describe_status(status: &Value, now: DateTime<Utc>) -> String {
         "Activity:  {} ({present})\n",
         status["activity_source"].as_str().unwrap_or("unknown")
     );
+    out += &describe_quiet(&status["quiet"], at);
+    out
+}
+
+/// Quiet hours in a line, then a line for each holder that needs the worker's attention.
+fn describe_quiet(quiet: &Value, at: impl Fn(&Value) -> Option<String>) -> String {
+    let holders = quiet["holders"].as_array().map_or(&[][..], Vec::as_slice);
+    let mut out = String::from("Quiet:     ");
+    if holders.is_empty() {
+        out += "nothing to hold (notifications allowed, no [[sync]])\n";
+        return out;
+    }
+    match (at(&quiet["since"]), at(&quiet["from"])) {
+        (Some(since), _) => {
+            let held = quiet["held_notifications"].as_u64().unwrap_or(0);
+            let plural = if held == 1 { "" } else { "s" };
+            out += &format!("holding since {since}, {held} notification{plural} held\n");
+        }
+        (None, Some(from)) => out += &format!("holding from {from}\n"),
+        (None, None) => out += "not holding\n",
+    }
+    for h in holders {
+        let name = h["name"].as_str().unwrap_or("?");
+        if let Some(error) = h["error"].as_str() {
+            let retry = at(&h["retry_at"]).map_or(String::new(), |t| format!("; trying again {t}"));
+            out += &format!("  ! {name}: {error}{retry}\n");
+        } else if h["held_by_worker"] == true {
+            out += &format!("  {name}: already held by you; left as you set it\n");
+        }
+    }
     out
 }
 
@@ -229,5 +260,55 @@ fn hm(minutes: u64) -> String {
         (0, m) => format!("{m}m"),
         (h, 0) => format!("{h}h"),
         (h, m) => format!("{h}h {m}m"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn utc(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().to_utc()
+    }
+
+    #[test]
+    fn the_status_says_what_is_held_and_what_needs_attention() {
+        let status = serde_json::json!({
+            "state": "off",
+            "since": "2026-11-23T17:00:00+00:00",
+            "until": "2026-11-24T09:00:00+00:00",
+            "present": false,
+            "activity_source": "x11",
+            "timezone": "Europe/London",
+            "today": {"in_hours_minutes": 452, "out_of_hours_minutes": 35},
+            "week": {"out_of_hours_minutes": 250},
+            "quiet": {
+                "quiet": true,
+                "since": "2026-11-23T17:10:00+00:00",
+                "held_notifications": 3,
+                "holders": [
+                    {"name": "notifications (auto)", "held": true, "held_by_worker": true, "error": null},
+                    {"name": "sync: syncthing http://127.0.0.1:8384", "held": false,
+                     "held_by_worker": false, "error": "Syncthing is not answering",
+                     "retry_at": "2026-11-23T17:12:00+00:00"}
+                ]
+            }
+        });
+        let text = describe_status(&status, utc("2026-11-23T17:11:00Z"));
+        let quiet: Vec<&str> = text.lines().skip(4).collect();
+        assert_eq!(
+            quiet,
+            [
+                "Quiet:     holding since 17:10, 3 notifications held",
+                "  notifications (auto): already held by you; left as you set it",
+                "  ! sync: syncthing http://127.0.0.1:8384: Syncthing is not answering; trying again 17:12",
+            ],
+            "{text}"
+        );
+        let nothing = serde_json::json!({"quiet": {"holders": []}});
+        assert!(
+            describe_status(&nothing, utc("2026-11-23T17:11:00Z"))
+                .ends_with("Quiet:     nothing to hold (notifications allowed, no [[sync]])\n")
+        );
     }
 }

@@ -53,9 +53,9 @@ impl Dunst {
     /// Kills dunst (as a crash would) and starts a fresh one with the same config; waits
     /// until it owns the name again.
     pub async fn restart(&mut self, bus: &DbusDaemon, x: &Xvfb) {
-        let fresh = spawn(&self.program, &self.config, bus, x, &self.dir);
-        let old = std::mem::replace(&mut self.peer, fresh);
-        old.kill();
+        // The old one goes first: a second dunst would find the name taken.
+        self.peer.crash();
+        self.peer = spawn(&self.program, &self.config, bus, x, &self.dir);
         bus.wait_for_name(NAME, &mut self.peer).await;
     }
 

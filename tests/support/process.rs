@@ -106,6 +106,12 @@ impl Peer {
         drop(self);
     }
 
+    /// Kills the peer as [`Peer::kill`] does, keeping the handle (and its log) around.
+    pub fn crash(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
     /// Panics, naming the peer and showing its log, if it has exited.
     pub fn check_running(&mut self) {
         if let Ok(Some(status)) = self.child.try_wait() {
