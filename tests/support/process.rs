@@ -71,6 +71,11 @@ impl Peer {
         }
     }
 
+    /// The peer's process id, for reading its /proc entries.
+    pub fn id(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Stops the peer with SIGTERM, as systemd would, and waits for a clean exit.
     pub fn terminate(mut self) {
         let pid = rustix::process::Pid::from_child(&self.child);

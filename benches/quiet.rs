@@ -1,0 +1,296 @@
+//! Quiet hours, measured: how long after a schedule boundary the agent has paused dunst,
+//! beside a reference measured in the same run, and what the held-notification monitor adds
+//! to the idle agent. Run with `scripts/bench-quiet` (or `cargo bench --bench quiet`).
+//!
+//! Boundaries are the ends of short overrides on an always-off schedule with no grace, so
+//! each is a real schedule change the agent sleeps until. The time the pause happened is
+//! when the bus carried the agent's `Set(paused = true)` to dunst, seen by a D-Bus monitor
+//! (no polling). The reference is a bare tokio + zbus process that sleeps until the same
+//! boundary and makes the same call, to a stand-in object this bench serves: the floor for
+//! "wake at an instant and make one D-Bus call" on this machine, at this moment.
+
+#[path = "../tests/support/mod.rs"]
+mod support;
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use chrono::{DateTime, Utc};
+use clockoff::agent::bus::AgentProxy;
+use futures_util::StreamExt;
+use support::agent::Clockoff;
+use support::tmp::temp_dir;
+use support::{DbusDaemon, Dunst, Xvfb};
+use tokio::sync::mpsc;
+
+const REFERENCE_NAME: &str = "org.clockoff.BenchTarget";
+const DUNST_PATH: &str = "/org/freedesktop/Notifications";
+const DUNST_INTERFACE: &str = "org.dunstproject.cmd0";
+const ALWAYS_OFF: &str = "timezone = \"Europe/London\"\n[hours]\n[holidays]\nregion = \"none\"\n\
+[activity]\nsource = \"x11\"\n[quiet]\ngrace = \"0s\"\n";
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    // The reference, started as its own process: `quiet --reference <unix ms>`.
+    if let Some(i) = args.iter().position(|a| a == "--reference") {
+        let at: u64 = args[i + 1].parse().expect("unix ms");
+        return reference(at);
+    }
+    if args.iter().any(|a| a == "--list") {
+        return; // `cargo bench -- --list` asks; there is nothing to list.
+    }
+    let rounds: usize = env_number("BENCH_ROUNDS", 20);
+    let idle: u64 = env_number("BENCH_IDLE_SECONDS", 30);
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(bench(rounds, Duration::from_secs(idle)));
+}
+
+fn env_number<T: std::str::FromStr>(name: &str, default: T) -> T {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// The bare reference: a current-thread runtime, one session connection, a sleep until the
+/// instant, one property Set.
+fn reference(at_ms: u64) {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(async {
+            let conn = zbus::Connection::session().await.expect("session bus");
+            let target = zbus::Proxy::new(&conn, REFERENCE_NAME, DUNST_PATH, DUNST_INTERFACE)
+                .await
+                .expect("proxy");
+            let wait = Duration::from_millis(at_ms).saturating_sub(since_epoch());
+            tokio::time::sleep(wait).await;
+            target.set_property("paused", true).await.expect("Set");
+        });
+}
+
+fn since_epoch() -> Duration {
+    SystemTime::now().duration_since(UNIX_EPOCH).unwrap()
+}
+
+/// Stands in for dunst's pause property, for the reference to set.
+struct Target;
+
+#[zbus::interface(name = "org.dunstproject.cmd0")]
+impl Target {
+    #[zbus(property)]
+    fn paused(&self) -> bool {
+        false
+    }
+
+    #[zbus(property)]
+    fn set_paused(&mut self, _paused: bool) {}
+}
+
+/// Reports (destination, when) for every `Set(org.dunstproject.cmd0, paused, true)` call.
+async fn watch_pauses(bus: &DbusDaemon, seen: mpsc::UnboundedSender<(String, Duration)>) {
+    let conn = bus.connect().await;
+    let mut stream = zbus::MessageStream::from(&conn);
+    conn.call_method(
+        Some("org.freedesktop.DBus"),
+        "/org/freedesktop/DBus",
+        Some("org.freedesktop.DBus.Monitoring"),
+        "BecomeMonitor",
+        &(
+            &["type='method_call',interface='org.freedesktop.DBus.Properties',member='Set'"][..],
+            0u32,
+        ),
+    )
+    .await
+    .expect("BecomeMonitor");
+    tokio::spawn(async move {
+        let _conn = conn;
+        while let Some(Ok(msg)) = stream.next().await {
+            let at = since_epoch();
+            let body = msg.body();
+            let Ok((interface, property, value)) =
+                body.deserialize::<(String, String, zbus::zvariant::Value)>()
+            else {
+                continue;
+            };
+            let paused = matches!(value, zbus::zvariant::Value::Bool(true));
+            if interface == DUNST_INTERFACE && property == "paused" && paused {
+                let to = msg
+                    .header()
+                    .destination()
+                    .map(|d| d.to_string())
+                    .unwrap_or_default();
+                let _ = seen.send((to, at));
+            }
+        }
+    });
+}
+
+async fn bench(rounds: usize, idle: Duration) {
+    let (Ok(bus), Ok(x)) = (DbusDaemon::start(), Xvfb::start()) else {
+        eprintln!("bench-quiet needs dbus-daemon and Xvfb");
+        std::process::exit(2);
+    };
+    let Ok(dunst) = Dunst::start(&bus, &x).await else {
+        eprintln!("bench-quiet needs dunst");
+        std::process::exit(2);
+    };
+    let dir = temp_dir("bench-quiet");
+    let clockoff = Clockoff::new(&bus, x.env(), dir.path());
+    clockoff.write_config(ALWAYS_OFF);
+
+    let serving = bus.connect().await;
+    serving.object_server().at(DUNST_PATH, Target).await.unwrap();
+    serving.request_name(REFERENCE_NAME).await.unwrap();
+    let (seen_tx, mut seen) = mpsc::unbounded_channel();
+    watch_pauses(&bus, seen_tx).await;
+
+    let agent = clockoff.agent(&bus, "agent.log").await;
+    let conn = bus.connect().await;
+    let proxy = AgentProxy::new(&conn).await.unwrap();
+    wait_for(&mut seen, "the first hold").await;
+    let ours = bus_name_of(&conn, "org.freedesktop.Notifications").await;
+
+    let mut agent_ms = Vec::new();
+    let mut reference_ms = Vec::new();
+    for round in 0..rounds {
+        // Release (an override), then the boundary: the override's end.
+        let until = proxy.start_override(2, "bench").await.expect("Override");
+        let boundary = DateTime::parse_from_rfc3339(&until).unwrap().to_utc();
+        let at_ms = u64::try_from(boundary.timestamp_millis()).unwrap();
+        let mut reference = std::process::Command::new(std::env::current_exe().unwrap())
+            .args(["--reference", &at_ms.to_string()])
+            .env_clear()
+            .envs(bus.session_env())
+            .spawn()
+            .expect("start the reference");
+        for _ in 0..2 {
+            let (to, at) = wait_for(&mut seen, "a pause").await;
+            let ms = (at.as_secs_f64() - boundary_secs(boundary)) * 1000.0;
+            if to == REFERENCE_NAME {
+                reference_ms.push(ms);
+            } else if to == "org.freedesktop.Notifications" || to == ours {
+                agent_ms.push(ms);
+            }
+        }
+        let _ = reference.wait();
+        eprint!("\rround {}/{rounds}", round + 1);
+    }
+    eprintln!();
+    report("boundary -> dunst paused", &agent_ms, &reference_ms);
+
+    // What the monitor connection costs: the idle agent holding (monitor on) against the
+    // same agent working by choice (monitor off), each for `idle`.
+    let pid = agent.id();
+    let holding = sample(pid, idle).await;
+    proxy.start_override(idle.as_secs() + 60, "bench").await.unwrap();
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let working = sample(pid, idle).await;
+    println!();
+    println!(
+        "{:<34} {:>12} {:>12} {:>8}",
+        "idle agent", "not holding", "holding", "added"
+    );
+    println!(
+        "{:<34} {:>9.2} MiB {:>9.2} MiB {:>+5.2} MiB",
+        "RSS",
+        working.rss_kib as f64 / 1024.0,
+        holding.rss_kib as f64 / 1024.0,
+        (holding.rss_kib as f64 - working.rss_kib as f64) / 1024.0
+    );
+    println!(
+        "{:<34} {:>8.1} /min {:>8.1} /min {:>+5.1}",
+        "wakeups",
+        working.wakeups_per_min,
+        holding.wakeups_per_min,
+        holding.wakeups_per_min - working.wakeups_per_min
+    );
+    agent.terminate();
+    drop(dunst);
+}
+
+fn boundary_secs(t: DateTime<Utc>) -> f64 {
+    t.timestamp_millis() as f64 / 1000.0
+}
+
+async fn wait_for(
+    seen: &mut mpsc::UnboundedReceiver<(String, Duration)>,
+    what: &str,
+) -> (String, Duration) {
+    match tokio::time::timeout(support::DEADLINE, seen.recv()).await {
+        Ok(Some(pause)) => pause,
+        _ => panic!("no {what} in time"),
+    }
+}
+
+async fn bus_name_of(conn: &zbus::Connection, name: &str) -> String {
+    let dbus = zbus::fdo::DBusProxy::new(conn).await.unwrap();
+    dbus.get_name_owner(name.try_into().unwrap())
+        .await
+        .map(|o| o.to_string())
+        .unwrap_or_default()
+}
+
+fn report(what: &str, ours: &[f64], reference: &[f64]) {
+    let stats = |v: &[f64]| {
+        let mut v = v.to_vec();
+        v.sort_by(f64::total_cmp);
+        (v[v.len() / 2], v[v.len() - 1])
+    };
+    let (median, max) = stats(ours);
+    let (ref_median, ref_max) = stats(reference);
+    println!(
+        "{:<34} {:>10} {:>10} {:>10} {:>10} {:>8}",
+        "over boundaries", "median", "max", "ref median", "ref max", "ratio"
+    );
+    println!(
+        "{:<34} {:>7.1} ms {:>7.1} ms {:>7.1} ms {:>7.1} ms {:>7.1}x   ({} boundaries)",
+        what,
+        median,
+        max,
+        ref_median,
+        ref_max,
+        median / ref_median,
+        ours.len()
+    );
+}
+
+struct Sample {
+    rss_kib: u64,
+    wakeups_per_min: f64,
+}
+
+/// VmRSS at the end of the window and context switches (all threads) during it.
+async fn sample(pid: u32, window: Duration) -> Sample {
+    let before = switches(pid);
+    tokio::time::sleep(window).await;
+    let after = switches(pid);
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let rss_kib = field(&status, "VmRSS:");
+    Sample {
+        rss_kib,
+        wakeups_per_min: (after - before) as f64 * 60.0 / window.as_secs_f64(),
+    }
+}
+
+fn switches(pid: u32) -> u64 {
+    let tasks = std::fs::read_dir(format!("/proc/{pid}/task")).unwrap();
+    tasks
+        .filter_map(Result::ok)
+        .filter_map(|t| std::fs::read_to_string(t.path().join("status")).ok())
+        .map(|s| field(&s, "voluntary_ctxt_switches:") + field(&s, "nonvoluntary_ctxt_switches:"))
+        .sum()
+}
+
+fn field(status: &str, name: &str) -> u64 {
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix(name))
+        .and_then(|v| v.split_whitespace().next())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
+}
