@@ -8,13 +8,18 @@
 #![allow(dead_code, unused_imports)] // each test file uses part of the rig
 
 pub mod bus;
+pub mod dconf;
 pub mod dunst;
+pub mod fake_kde;
 pub mod logind;
+pub mod makoctl;
 pub mod mutter;
+pub mod named_server;
 pub mod process;
 pub mod screensaver;
 pub mod signals;
 pub mod tmp;
+pub mod xfconf;
 pub mod xvfb;
 
 use std::io::Write;
