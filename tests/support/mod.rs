@@ -9,13 +9,18 @@
 
 pub mod agent;
 pub mod bus;
+pub mod dconf;
 pub mod dunst;
+pub mod fake_kde;
 pub mod logind;
+pub mod makoctl;
 pub mod mutter;
+pub mod named_server;
 pub mod process;
 pub mod screensaver;
 pub mod signals;
 pub mod tmp;
+pub mod xfconf;
 pub mod xvfb;
 
 use std::io::Write;
