@@ -81,7 +81,9 @@ impl Slot {
         let mut holder: Option<Arc<dyn Holder>> = None;
         let mut retry = FIRST_RETRY;
         let mut failed: Option<String>;
-        let mut reapply = false;
+        // A hold saved by the previous run is put on again if still wanted: some holds end
+        // with the process that made them (KDE drops an inhibition when its client leaves).
+        let mut reapply = holding.is_some();
         loop {
             let want = *self.want.borrow_and_update();
             let hold = want == Want::Hold;
