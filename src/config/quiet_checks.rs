@@ -156,15 +156,13 @@ fn sync_spec(entry: Sourced<Spanned<RawSync>>, errors: &mut Vec<ConfigError>) ->
                 || DEFAULT_SYNCTHING_URL.to_string(),
                 |u| u.get_ref().clone(),
             );
-            if let Some(u) = &raw.url {
-                if !(url.starts_with("http://") || url.starts_with("https://")) {
-                    errors.push(at(
-                        u.span(),
-                        format!(
-                            "sync.url: expected an http:// or https:// address, found \"{url}\""
-                        ),
-                    ));
-                }
+            if let Some(u) = &raw.url
+                && !(url.starts_with("http://") || url.starts_with("https://"))
+            {
+                errors.push(at(
+                    u.span(),
+                    format!("sync.url: expected an http:// or https:// address, found \"{url}\""),
+                ));
             }
             let devices: Vec<String> = raw
                 .devices
