@@ -2,3 +2,4 @@
 //! runs, counting (never reading) what arrives while held, and clockoff's own notices.
 
 pub mod monitor;
+pub mod notices;
