@@ -1,0 +1,166 @@
+//! Counting what arrives while notifications are held, without reading it.
+//!
+//! A D-Bus monitor sees a copy of every `Notify` call on the session bus. Of each call only
+//! the app name (the first argument) is decoded, so the digest can say "Teams 9"; the summary,
+//! body, hints and actions stay undecoded bytes that are dropped with the message.
+
+use futures_util::StreamExt;
+use tokio::sync::mpsc::UnboundedSender;
+use tokio::task::JoinHandle;
+use zbus::message::Type;
+use zbus::{Message, MessageStream};
+
+/// The only messages the bus copies to us: `Notify` calls, not their replies, nothing else.
+const NOTIFY_RULE: &str =
+    "type='method_call',interface='org.freedesktop.Notifications',member='Notify'";
+const NOTIFY_SIGNATURE: &str = "susssasa{sv}i";
+const INTERFACE: &str = "org.freedesktop.Notifications";
+
+/// App names longer than this (in characters) are cut: a digest line, not a sender's essay.
+pub const MAX_APP_NAME: usize = 64;
+
+/// How long connecting and becoming a monitor may take: the bus itself always answers.
+const SETUP_WITHIN: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Becomes a monitor of org.freedesktop.Notifications.Notify method calls on its own
+/// connection (a monitor connection can do nothing else) and sends each call's app name
+/// (the first argument; empty → "unknown") to `apps` until the task is aborted or the bus goes.
+///
+/// The task also ends when `apps` is closed. Calls whose arguments do not have Notify's
+/// signature are skipped: the server refuses them, so nothing was held.
+pub async fn start(
+    builder: zbus::connection::Builder<'static>,
+    apps: UnboundedSender<String>,
+) -> Result<JoinHandle<()>, zbus::Error> {
+    let setup = async {
+        let conn = builder.build().await?;
+        // The stream exists before BecomeMonitor so no call copied right after the reply is
+        // missed. It takes the connection's unfiltered messages: a stream for a match rule
+        // would send AddMatch, and a monitor that sends anything is disconnected by the bus.
+        let stream = MessageStream::from(&conn);
+        conn.call_method(
+            Some("org.freedesktop.DBus"),
+            "/org/freedesktop/DBus",
+            Some("org.freedesktop.DBus.Monitoring"),
+            "BecomeMonitor",
+            &(&[NOTIFY_RULE][..], 0u32),
+        )
+        .await?;
+        Ok::<_, zbus::Error>(stream)
+    };
+    let stream = match tokio::time::timeout(SETUP_WITHIN, setup).await {
+        Ok(stream) => stream?,
+        Err(_) => {
+            return Err(zbus::Error::Failure(
+                "the bus did not make us a monitor in time".into(),
+            ));
+        }
+    };
+    Ok(tokio::spawn(forward(stream, apps)))
+}
+
+/// Sends the app name of each Notify call until the bus goes or nobody listens. The stream
+/// keeps the connection alive; nothing here ever sends on it.
+async fn forward(mut stream: MessageStream, apps: UnboundedSender<String>) {
+    // zbus yields an error only when reading the socket fails, and then stops reading.
+    while let Some(Ok(msg)) = stream.next().await {
+        if let Some(app) = notify_app_name(&msg)
+            && apps.send(app).is_err()
+        {
+            break;
+        }
+    }
+}
+
+/// The app name of a well-formed Notify call; `None` for anything else (the bus's own
+/// signals to a new monitor, or a call with the wrong arguments).
+fn notify_app_name(msg: &Message) -> Option<String> {
+    let header = msg.header();
+    let is_notify = header.message_type() == Type::MethodCall
+        && header.interface().is_some_and(|i| i.as_str() == INTERFACE)
+        && header.member().is_some_and(|m| m.as_str() == "Notify");
+    let body = msg.body();
+    if !is_notify || *body.signature() != NOTIFY_SIGNATURE {
+        return None;
+    }
+    // Unchecked: reads the first string only and leaves the rest of the body undecoded.
+    let raw: &str = body.deserialize_unchecked().ok()?;
+    Some(app_name(raw))
+}
+
+/// A short, printable name: control characters dropped, at most [`MAX_APP_NAME`] characters,
+/// "unknown" when nothing is left.
+fn app_name(raw: &str) -> String {
+    let name: String = raw
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(MAX_APP_NAME)
+        .collect();
+    match name.trim() {
+        "" => "unknown".to_string(),
+        trimmed => trimmed.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use zbus::zvariant::OwnedValue;
+
+    use super::*;
+
+    #[test]
+    fn empty_or_blank_names_are_unknown() {
+        assert_eq!(app_name(""), "unknown");
+        assert_eq!(app_name(" \n\t"), "unknown");
+    }
+
+    #[test]
+    fn names_are_printable_and_capped() {
+        assert_eq!(app_name("Teams"), "Teams");
+        assert_eq!(app_name("Out\nlook\u{7}"), "Outlook");
+        let long = "é".repeat(200);
+        assert_eq!(app_name(&long).chars().count(), MAX_APP_NAME);
+    }
+
+    fn notify(body: &(impl serde::Serialize + zbus::zvariant::DynamicType)) -> Message {
+        Message::method_call("/org/freedesktop/Notifications", "Notify")
+            .and_then(|b| b.interface(INTERFACE))
+            .and_then(|b| b.build(body))
+            .expect("a Notify message")
+    }
+
+    fn hints(value: zbus::zvariant::Value<'static>) -> HashMap<&'static str, OwnedValue> {
+        HashMap::from([("x-odd", OwnedValue::try_from(value).expect("owned"))])
+    }
+
+    #[test]
+    fn a_notify_call_gives_its_app_name_whatever_its_hints_hold() {
+        let odd = zbus::zvariant::Value::from(vec![(1u8, vec!["nested"])]);
+        let actions: Vec<&str> = vec![];
+        let msg = notify(&(
+            "Teams",
+            0u32,
+            "",
+            "secret",
+            "secret",
+            actions,
+            hints(odd),
+            -1i32,
+        ));
+        assert_eq!(notify_app_name(&msg).as_deref(), Some("Teams"));
+    }
+
+    #[test]
+    fn calls_with_other_arguments_or_members_are_skipped() {
+        assert_eq!(notify_app_name(&notify(&("Teams",))), None);
+        assert_eq!(notify_app_name(&notify(&(7u32, "Teams"))), None);
+        assert_eq!(notify_app_name(&notify(&())), None);
+        let close = Message::method_call("/org/freedesktop/Notifications", "CloseNotification")
+            .and_then(|b| b.interface(INTERFACE))
+            .and_then(|b| b.build(&(1u32,)))
+            .expect("a CloseNotification message");
+        assert_eq!(notify_app_name(&close), None);
+    }
+}
