@@ -144,7 +144,11 @@ async fn bench(rounds: usize, idle: Duration) {
     clockoff.write_config(ALWAYS_OFF);
 
     let serving = bus.connect().await;
-    serving.object_server().at(DUNST_PATH, Target).await.unwrap();
+    serving
+        .object_server()
+        .at(DUNST_PATH, Target)
+        .await
+        .unwrap();
     serving.request_name(REFERENCE_NAME).await.unwrap();
     let (seen_tx, mut seen) = mpsc::unbounded_channel();
     watch_pauses(&bus, seen_tx).await;
@@ -187,7 +191,10 @@ async fn bench(rounds: usize, idle: Duration) {
     // same agent working by choice (monitor off), each for `idle`.
     let pid = agent.id();
     let holding = sample(pid, idle).await;
-    proxy.start_override(idle.as_secs() + 60, "bench").await.unwrap();
+    proxy
+        .start_override(idle.as_secs() + 60, "bench")
+        .await
+        .unwrap();
     tokio::time::sleep(Duration::from_secs(2)).await;
     let working = sample(pid, idle).await;
     println!();
