@@ -327,3 +327,23 @@ async fn the_end_of_hours_notice_without_a_server_is_a_clean_error() {
         .expect_err("no notification server runs");
     assert!(error.contains("ServiceUnknown"), "{error}");
 }
+
+#[tokio::test]
+async fn the_end_of_hours_notice_goes_when_nobody_waits_for_it_any_more() {
+    let Some((bus, _x, dunst)) = desktop("").await else {
+        return;
+    };
+    let session = bus.connect().await;
+    let conn = bus.connect().await;
+    let notice = tokio::spawn(async move {
+        notices::end_of_hours(&session, "Notifications will be held from 17:10.").await
+    });
+    wait_until("displayed", 1, || dunst.displayed(&conn)).await;
+    // Quiet hours began (or work did): the agent stops waiting for an answer.
+    notice.abort();
+    wait_until("displayed after the agent stopped waiting", 0, || {
+        dunst.displayed(&conn)
+    })
+    .await;
+    assert_eq!(dunst.waiting(&conn).await, 0, "kept to be shown later");
+}

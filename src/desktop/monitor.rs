@@ -10,14 +10,13 @@ use tokio::task::JoinHandle;
 use zbus::message::Type;
 use zbus::{Message, MessageStream};
 
+use crate::store::clean_app_name;
+
 /// The only messages the bus copies to us: `Notify` calls, not their replies, nothing else.
 const NOTIFY_RULE: &str =
     "type='method_call',interface='org.freedesktop.Notifications',member='Notify'";
 const NOTIFY_SIGNATURE: &str = "susssasa{sv}i";
 const INTERFACE: &str = "org.freedesktop.Notifications";
-
-/// App names longer than this (in characters) are cut: a digest line, not a sender's essay.
-pub const MAX_APP_NAME: usize = 64;
 
 /// How long connecting and becoming a monitor may take: the bus itself always answers.
 const SETUP_WITHIN: std::time::Duration = std::time::Duration::from_secs(10);
@@ -85,21 +84,7 @@ fn notify_app_name(msg: &Message) -> Option<String> {
     }
     // Unchecked: reads the first string only and leaves the rest of the body undecoded.
     let raw: &str = body.deserialize_unchecked().ok()?;
-    Some(app_name(raw))
-}
-
-/// A short, printable name: control characters dropped, at most [`MAX_APP_NAME`] characters,
-/// "unknown" when nothing is left.
-fn app_name(raw: &str) -> String {
-    let name: String = raw
-        .chars()
-        .filter(|c| !c.is_control())
-        .take(MAX_APP_NAME)
-        .collect();
-    match name.trim() {
-        "" => "unknown".to_string(),
-        trimmed => trimmed.to_string(),
-    }
+    Some(clean_app_name(raw))
 }
 
 #[cfg(test)]
@@ -109,20 +94,6 @@ mod tests {
     use zbus::zvariant::OwnedValue;
 
     use super::*;
-
-    #[test]
-    fn empty_or_blank_names_are_unknown() {
-        assert_eq!(app_name(""), "unknown");
-        assert_eq!(app_name(" \n\t"), "unknown");
-    }
-
-    #[test]
-    fn names_are_printable_and_capped() {
-        assert_eq!(app_name("Teams"), "Teams");
-        assert_eq!(app_name("Out\nlook\u{7}"), "Outlook");
-        let long = "é".repeat(200);
-        assert_eq!(app_name(&long).chars().count(), MAX_APP_NAME);
-    }
 
     fn notify(body: &(impl serde::Serialize + zbus::zvariant::DynamicType)) -> Message {
         Message::method_call("/org/freedesktop/Notifications", "Notify")

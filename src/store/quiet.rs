@@ -198,3 +198,17 @@ pub fn clean_app_name(app: &str) -> String {
         name => name.to_string(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn app_names_are_printable_capped_and_never_empty() {
+        assert_eq!(clean_app_name(""), "unknown");
+        assert_eq!(clean_app_name(" \n\t"), "unknown");
+        assert_eq!(clean_app_name("Out\nlook\u{7}"), "Outlook");
+        let long = "é".repeat(200);
+        assert_eq!(clean_app_name(&long).chars().count(), APP_NAME_LIMIT);
+    }
+}

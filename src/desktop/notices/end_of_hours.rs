@@ -44,14 +44,24 @@ pub async fn end_of_hours(session: &Connection, body: &str) -> Result<EndOfHours
     let subscribe = MessageStream::for_match_rule(SIGNALS, session, None);
     let mut signals = within(subscribe).await.map_err(|e| fail(&e))?;
     let (server, id) = within(notify(session, body)).await.map_err(|e| fail(&e))?;
+    // Taken away if the caller stops waiting (quiet hours began, or work did): a notice
+    // about the end of hours must not be held overnight and shown in the morning.
+    let mut shown = Shown {
+        session: session.clone(),
+        id: Some(id),
+    };
 
     while let Some(msg) = signals.next().await {
         let Ok(msg) = msg else { break };
         match answer(&msg, server.as_ref(), id) {
-            Some(EndOfHours::Dismissed) => return Ok(EndOfHours::Dismissed),
+            Some(EndOfHours::Dismissed) => {
+                shown.id = None;
+                return Ok(EndOfHours::Dismissed);
+            }
             Some(choice) => {
                 // Servers may leave a notification up after an action (dunst does); the
                 // worker has answered, so it goes. Best effort: the answer stands regardless.
+                shown.id = None;
                 let _ = within(close(session, id)).await;
                 return Ok(choice);
             }
@@ -109,6 +119,24 @@ fn answer(msg: &Message, server: Option<&UniqueName<'_>>, id: u32) -> Option<End
             _ => None,
         },
         _ => None,
+    }
+}
+
+/// A notice on screen, closed when dropped unless answered.
+struct Shown {
+    session: Connection,
+    id: Option<u32>,
+}
+
+impl Drop for Shown {
+    fn drop(&mut self) {
+        let (Some(id), Ok(runtime)) = (self.id, tokio::runtime::Handle::try_current()) else {
+            return;
+        };
+        let session = self.session.clone();
+        runtime.spawn(async move {
+            let _ = within(close(&session, id)).await;
+        });
     }
 }
 
