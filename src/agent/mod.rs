@@ -20,7 +20,7 @@ use std::pin::pin;
 use std::sync::Arc;
 
 use futures_util::StreamExt;
-use tokio::sync::{mpsc, watch};
+use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
 use zbus::fdo::{RequestNameFlags, RequestNameReply};
 
@@ -138,7 +138,7 @@ pub async fn run(deps: Deps, shutdown: impl Future<Output = ()>) -> Result<(), A
             paths: deps.paths,
             config: deps.config,
             config_sources: deps.config_sources,
-            ledger,
+            ledger: ledger.clone(),
             ledger_path: deps.ledger_path,
             activity_source: "starting".into(),
             quiet: quiet_status.subscribe(),
@@ -151,6 +151,16 @@ pub async fn run(deps: Deps, shutdown: impl Future<Output = ()>) -> Result<(), A
         "clockoff: {}",
         describe_start(&snapshot_rx.borrow(), &ledger_shown)
     );
+    let (stop_quiet, quiet_stop) = oneshot::channel();
+    let quiet_task = tokio::spawn(quiet::run(quiet::QuietParts {
+        clock: deps.clock.clone(),
+        ledger,
+        desktop: Arc::new(quiet::desktop::SessionDesktop::new(session.clone())),
+        snapshot: snapshot_rx.clone(),
+        events: events_tx.clone(),
+        status: quiet_status,
+        stop: quiet_stop,
+    }));
     let background = [
         tokio::spawn(bus::announce(session.clone(), snapshot_rx)),
         tokio::spawn(report_exit(
@@ -208,6 +218,9 @@ pub async fn run(deps: Deps, shutdown: impl Future<Output = ()>) -> Result<(), A
             engine.activity_sources_stopped().await;
         }
     }
+    // Quiet hours release what they hold while the ledger can still record it.
+    let _ = stop_quiet.send(());
+    let _ = quiet_task.await;
     engine.stop().await;
     sources.stop();
     for task in background {

@@ -4,6 +4,7 @@
 //! notification server, the monitor, our own notices) is reached through [`Desktop`], so the
 //! policy here is tested with an in-memory desktop and end to end with real ones.
 
+pub mod desktop;
 pub mod slot;
 mod status;
 
@@ -211,6 +212,8 @@ impl Quiet {
 
     /// Starts quiet hours (or carries on with the period a previous run left open).
     async fn enter(&mut self, now: DateTime<Utc>) {
+        // Holders first: the ledger's write (an fsync) need not delay the hold.
+        self.want_all(Want::Hold);
         if self.period.is_none() {
             match self.ledger.begin_quiet(now).await {
                 Ok(period) => self.period = Some(period),
@@ -224,7 +227,6 @@ impl Quiet {
             }
             eprintln!("clockoff: quiet hours: holding notifications and sync");
         }
-        self.want_all(Want::Hold);
         let counting = self
             .settings
             .as_ref()
@@ -270,7 +272,8 @@ impl Quiet {
     }
 
     async fn count(&self, app: &str) {
-        if self.period.is_none() {
+        // Our own notices are not held notifications.
+        if self.period.is_none() || app == crate::desktop::notices::APP_NAME {
             return;
         }
         if let Err(e) = self.ledger.count_held(self.clock.now(), app).await {
