@@ -67,6 +67,10 @@ impl Syncthing {
             .args(["--no-browser", "--no-restart", "--no-default-folder"]);
         isolate(&mut cmd, &self.dir);
         cmd.env("STNOUPGRADE", "1");
+        // Even with --no-restart, `serve` runs a monitor that forks the real instance, and
+        // killing the monitor (as a dropped Peer does) orphans it. This is the variable the
+        // monitor sets for its child: with it, there is only the one process.
+        cmd.env("STMONITORED", "1");
         let log = self.dir.path().join("syncthing.log");
         self.peer = Some(Peer::spawn(cmd, &format!("syncthing {label}"), &log, false));
     }
