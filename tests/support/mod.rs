@@ -1,6 +1,7 @@
 //! A test rig of real peers, run headless and private to each test: a session bus, a system
 //! bus with a mock logind, an X server; and fakes, in Rust, for the desktop services that
-//! cannot run here (Mutter's IdleMonitor, org.freedesktop.ScreenSaver).
+//! cannot run here (Mutter's IdleMonitor, org.freedesktop.ScreenSaver). Sync peers: real
+//! Syncthing instances on loopback, and dbusmock's systemd user manager.
 //!
 //! Every peer is killed when its handle drops; every wait has a deadline ([`DEADLINE`]), so a
 //! broken peer fails the test instead of hanging it. A constructor returns [`Missing`] only
@@ -19,6 +20,8 @@ pub mod named_server;
 pub mod process;
 pub mod screensaver;
 pub mod signals;
+pub mod syncthing;
+pub mod systemd;
 pub mod tmp;
 pub mod xfconf;
 pub mod xvfb;
@@ -31,6 +34,8 @@ pub use dunst::Dunst;
 pub use logind::Logind;
 pub use mutter::FakeMutter;
 pub use screensaver::FakeScreenSaver;
+pub use syncthing::Syncthing;
+pub use systemd::SystemdMock;
 pub use xvfb::Xvfb;
 
 /// The longest any peer may take to start or answer.
