@@ -31,11 +31,7 @@ impl Desktop for SessionDesktop {
         choice: ServerChoice,
     ) -> BoxFuture<'static, Result<Arc<dyn Holder>, HoldError>> {
         let session = self.session.clone();
-        Box::pin(async move {
-            notifications::detect(&session, choice)
-                .await
-                .map(Arc::from)
-        })
+        Box::pin(async move { notifications::detect(&session, choice).await.map(Arc::from) })
     }
 
     fn sync_holder(&self, spec: &SyncSpec) -> Arc<dyn Holder> {
