@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 use support::agent::{Clockoff, text, wait};
 use support::tmp::{TempDir, temp_dir};
-use support::{DEADLINE, DbusDaemon, Dunst, Xvfb, or_skip};
+use support::{DEADLINE, DbusDaemon, Dunst, Syncthing, Xvfb, or_skip};
 
 const ALWAYS_OFF: &str = "timezone = \"Europe/London\"\n[hours]\n[holidays]\nregion = \"none\"\n\
 [activity]\nsource = \"x11\"\n[quiet]\ngrace = \"0s\"\n";
@@ -206,5 +206,58 @@ async fn a_restarted_notification_server_is_held_again() {
     desk.wait_until("the new dunst paused", Desk::paused);
     desk.notify("Teams", "After the restart");
     desk.wait_until("held by the new dunst", |d| d.counts() == (1, 0));
+    agent.terminate();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sync_pauses_while_quiet_and_a_failing_holder_never_stops_the_others() {
+    let Some((a, b)) = or_skip(Syncthing::connected_pair()) else {
+        return;
+    };
+    let marks = temp_dir("quiet-marks");
+    let mark = |name: &str| marks.path().join(name);
+    // Syncthing (key read from its config.xml), a systemd unit with no systemd user manager
+    // on this bus (so it fails, and is retried), and the worker's own commands.
+    let config = format!(
+        "{ALWAYS_OFF}\n[[sync]]\nkind = \"syncthing\"\nurl = \"{url}\"\nconfig = \"{xml}\"\n\
+         [[sync]]\nkind = \"systemd\"\nunit = \"onedrive.service\"\n\
+         [[sync]]\nkind = \"command\"\non_hold = \"touch {held}\"\non_release = \"touch {released}\"\n",
+        url = a.url(),
+        xml = a.config_xml().display(),
+        held = mark("held").display(),
+        released = mark("released").display(),
+    );
+    let Some(desk) = Desk::start(&config).await else {
+        return;
+    };
+    let agent = desk.agent(&desk.bus, "agent.log").await;
+    b.wait_connected(a.device_id(), false);
+    assert!(a.paused(b.device_id()));
+    desk.wait_until("dunst paused", Desk::paused);
+    assert!(mark("held").exists() && !mark("released").exists());
+    let status = desk.wait_status("the systemd holder failing", |s| {
+        !holder(s, "sync: systemd")["error"].is_null()
+    });
+    let systemd = holder(&status, "sync: systemd");
+    assert_eq!(systemd["held"], false);
+    assert!(systemd["retry_at"].is_string(), "{systemd}");
+    assert_eq!(holder(&status, "sync: syncthing")["held"], true);
+    assert_eq!(holder(&status, "sync: command")["held"], true);
+    let cli = desk.clockoff(&["status"]);
+    let shown = text(&cli.stdout);
+    assert!(
+        shown.contains("! sync: systemd onedrive.service:"),
+        "status does not say what failed:\n{shown}"
+    );
+
+    desk.run(&["override", "1h"]);
+    a.wait_connected(b.device_id(), true);
+    assert!(!a.paused(b.device_id()));
+    desk.wait_until("dunst unpaused", |d| !d.paused());
+    let start = Instant::now();
+    while !mark("released").exists() {
+        assert!(start.elapsed() < DEADLINE, "on_release did not run");
+        std::thread::sleep(Duration::from_millis(20));
+    }
     agent.terminate();
 }

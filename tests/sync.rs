@@ -35,15 +35,9 @@ fn syncthing_spec(st: &Syncthing, api_key: Option<&str>, devices: &[&str]) -> Sy
 /// Two instances paired both ways and connected, plus a third device `a` knows of that is
 /// never online (a phone left at the office).
 fn paired() -> Option<(Syncthing, Syncthing, String)> {
-    let mut a = or_skip(Syncthing::start("a"))?;
-    let mut b = or_skip(Syncthing::start("b"))?;
+    let (a, b) = or_skip(Syncthing::connected_pair())?;
     let offline = or_skip(Syncthing::offline_device_id())?;
-    a.wait_ready();
-    b.wait_ready();
-    a.add_device(&b);
-    b.add_device(&a);
     a.add_device_id(&offline, None);
-    a.wait_connected(b.device_id(), true);
     Some((a, b, offline))
 }
 

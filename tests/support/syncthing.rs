@@ -52,6 +52,18 @@ impl Syncthing {
         Ok(st)
     }
 
+    /// Two instances on loopback, paired both ways and connected.
+    pub fn connected_pair() -> Result<(Self, Self), Missing> {
+        let mut a = Self::start("a")?;
+        let mut b = Self::start("b")?;
+        a.wait_ready();
+        b.wait_ready();
+        a.add_device(&b);
+        b.add_device(&a);
+        a.wait_connected(b.device_id(), true);
+        Ok((a, b))
+    }
+
     /// Generates a device ID that no running instance has: a peer that is configured but
     /// never online, as a worker's phone often is.
     pub fn offline_device_id() -> Result<String, Missing> {
