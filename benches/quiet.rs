@@ -1,13 +1,15 @@
-//! Quiet hours, measured: how long after a schedule boundary the agent has paused dunst,
-//! beside a reference measured in the same run, and what the held-notification monitor adds
-//! to the idle agent. Run with `scripts/bench-quiet` (or `cargo bench --bench quiet`).
+//! Quiet hours, measured: how long after a schedule boundary the agent has paused dunst and
+//! Syncthing, beside a reference measured in the same run, and what the held-notification
+//! monitor adds to the idle agent. Run with `scripts/bench-quiet` (or `cargo bench --bench quiet`).
 //!
 //! Boundaries are the ends of short overrides on an always-off schedule with no grace, so
 //! each is a real schedule change the agent sleeps until. The time the pause happened is
 //! when the bus carried the agent's `Set(paused = true)` to dunst, seen by a D-Bus monitor
-//! (no polling). The reference is a bare tokio + zbus process that sleeps until the same
-//! boundary and makes the same call, to a stand-in object this bench serves: the floor for
-//! "wake at an instant and make one D-Bus call" on this machine, at this moment.
+//! (no polling); Syncthing's pause is when Syncthing stamped its `DevicePaused` event. The
+//! reference is a bare tokio + zbus process that sleeps until the same boundary and makes the
+//! same calls: the Set to a stand-in object this bench serves, and a plain HTTP pause to the
+//! other Syncthing instance. It is the floor for "wake at an instant and make one call" on
+//! this machine, at this moment.
 
 #[path = "../tests/support/mod.rs"]
 mod support;
@@ -19,7 +21,7 @@ use clockoff::agent::bus::AgentProxy;
 use futures_util::StreamExt;
 use support::agent::Clockoff;
 use support::tmp::temp_dir;
-use support::{DbusDaemon, Dunst, Xvfb};
+use support::{DbusDaemon, Dunst, Syncthing, Xvfb};
 use tokio::sync::mpsc;
 
 const REFERENCE_NAME: &str = "org.clockoff.BenchTarget";
@@ -30,10 +32,11 @@ const ALWAYS_OFF: &str = "timezone = \"Europe/London\"\n[hours]\n[holidays]\nreg
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    // The reference, started as its own process: `quiet --reference <unix ms>`.
+    // The reference, started as its own process:
+    // `quiet --reference <unix ms> <syncthing address> <api key> <device>`.
     if let Some(i) = args.iter().position(|a| a == "--reference") {
         let at: u64 = args[i + 1].parse().expect("unix ms");
-        return reference(at);
+        return reference(at, &args[i + 2], &args[i + 3], &args[i + 4]);
     }
     if args.iter().any(|a| a == "--list") {
         return; // `cargo bench -- --list` asks; there is nothing to list.
@@ -55,9 +58,10 @@ fn env_number<T: std::str::FromStr>(name: &str, default: T) -> T {
         .unwrap_or(default)
 }
 
-/// The bare reference: a current-thread runtime, one session connection, a sleep until the
-/// instant, one property Set.
-fn reference(at_ms: u64) {
+/// The bare reference: a current-thread runtime and one session connection sleep until the
+/// instant, then make one property Set and, at the same time, one plain HTTP/1.1 pause
+/// request to the other Syncthing (a fresh connection, as after an evening's quiet).
+fn reference(at_ms: u64, syncthing: &str, api_key: &str, device: &str) {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -69,8 +73,22 @@ fn reference(at_ms: u64) {
                 .expect("proxy");
             let wait = Duration::from_millis(at_ms).saturating_sub(since_epoch());
             tokio::time::sleep(wait).await;
-            target.set_property("paused", true).await.expect("Set");
+            let set = async { target.set_property("paused", true).await.expect("Set") };
+            tokio::join!(set, http_pause(syncthing, api_key, device));
         });
+}
+
+async fn http_pause(address: &str, api_key: &str, device: &str) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(address).await.expect("connect");
+    let request = format!(
+        "POST /rest/system/pause?device={device} HTTP/1.1\r\nHost: {address}\r\n\
+         X-API-Key: {api_key}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+    );
+    stream.write_all(request.as_bytes()).await.expect("send");
+    let mut reply = Vec::new();
+    stream.read_to_end(&mut reply).await.expect("reply");
+    assert!(reply.starts_with(b"HTTP/1.1 200"), "pause refused");
 }
 
 /// The bench stands outside the agent, on real time.
@@ -84,12 +102,12 @@ struct Target;
 
 #[zbus::interface(name = "org.dunstproject.cmd0")]
 impl Target {
-    #[zbus(property)]
+    #[zbus(property, name = "paused")]
     fn paused(&self) -> bool {
         false
     }
 
-    #[zbus(property)]
+    #[zbus(property, name = "paused")]
     fn set_paused(&mut self, _paused: bool) {}
 }
 
@@ -141,9 +159,18 @@ async fn bench(rounds: usize, idle: Duration) {
         eprintln!("bench-quiet needs dunst");
         std::process::exit(2);
     };
+    let Ok((a, b)) = Syncthing::connected_pair() else {
+        eprintln!("bench-quiet needs syncthing and curl");
+        std::process::exit(2);
+    };
     let dir = temp_dir("bench-quiet");
     let clockoff = Clockoff::new(&bus, x.env(), dir.path());
-    clockoff.write_config(ALWAYS_OFF);
+    clockoff.write_config(&format!(
+        "{ALWAYS_OFF}[[sync]]\nkind = \"syncthing\"\nurl = \"{}\"\nconfig = \"{}\"\n",
+        a.url(),
+        a.config_xml().display()
+    ));
+    let b_address = b.url().trim_start_matches("http://").to_string();
 
     let serving = bus.connect().await;
     serving
@@ -163,13 +190,17 @@ async fn bench(rounds: usize, idle: Duration) {
 
     let mut agent_ms = Vec::new();
     let mut reference_ms = Vec::new();
+    let mut agent_sync_ms = Vec::new();
+    let mut reference_sync_ms = Vec::new();
     for round in 0..rounds {
+        let (a_last, b_last) = block(|| (a.last_event_id(), b.last_event_id()));
         // Release (an override), then the boundary: the override's end.
         let until = proxy.start_override(2, "bench").await.expect("Override");
         let boundary = DateTime::parse_from_rfc3339(&until).unwrap().to_utc();
         let at_ms = u64::try_from(boundary.timestamp_millis()).unwrap();
         let mut reference = std::process::Command::new(std::env::current_exe().unwrap())
-            .args(["--reference", &at_ms.to_string()])
+            .arg("--reference")
+            .args([&at_ms.to_string(), &b_address, b.api_key(), a.device_id()])
             .env_clear()
             .envs(bus.session_env())
             .spawn()
@@ -184,10 +215,22 @@ async fn bench(rounds: usize, idle: Duration) {
             }
         }
         let _ = reference.wait();
+        let paused_at = |(_, time): (u64, String)| {
+            let t = DateTime::parse_from_rfc3339(&time).unwrap().to_utc();
+            (t - boundary).num_microseconds().unwrap() as f64 / 1000.0
+        };
+        agent_sync_ms.push(paused_at(block(|| a.next_pause_event(a_last))));
+        reference_sync_ms.push(paused_at(block(|| b.next_pause_event(b_last))));
+        block(|| b.resume(a.device_id()));
         eprint!("\rround {}/{rounds}", round + 1);
     }
     eprintln!();
     report("boundary -> dunst paused", &agent_ms, &reference_ms);
+    report_row(
+        "boundary -> Syncthing paused",
+        &agent_sync_ms,
+        &reference_sync_ms,
+    );
 
     // What the monitor connection costs: the idle agent holding (monitor on) against the
     // same agent working by choice (monitor off), each for `idle`.
@@ -244,7 +287,20 @@ async fn bus_name_of(conn: &zbus::Connection, name: &str) -> String {
         .unwrap_or_default()
 }
 
+/// Runs blocking rig calls (curl) from the bench's runtime.
+fn block<T>(f: impl FnOnce() -> T) -> T {
+    tokio::task::block_in_place(f)
+}
+
 fn report(what: &str, ours: &[f64], reference: &[f64]) {
+    println!(
+        "{:<34} {:>10} {:>10} {:>10} {:>10} {:>8}",
+        "over boundaries", "median", "max", "ref median", "ref max", "ratio"
+    );
+    report_row(what, ours, reference);
+}
+
+fn report_row(what: &str, ours: &[f64], reference: &[f64]) {
     let stats = |v: &[f64]| {
         let mut v = v.to_vec();
         v.sort_by(f64::total_cmp);
@@ -252,10 +308,6 @@ fn report(what: &str, ours: &[f64], reference: &[f64]) {
     };
     let (median, max) = stats(ours);
     let (ref_median, ref_max) = stats(reference);
-    println!(
-        "{:<34} {:>10} {:>10} {:>10} {:>10} {:>8}",
-        "over boundaries", "median", "max", "ref median", "ref max", "ratio"
-    );
     println!(
         "{:<34} {:>7.1} ms {:>7.1} ms {:>7.1} ms {:>7.1} ms {:>7.1}x   ({} boundaries)",
         what,

@@ -154,6 +154,38 @@ impl Syncthing {
         self.curl("POST", &format!("/rest/system/pause?device={id}"), None);
     }
 
+    pub fn resume(&self, id: &str) {
+        self.curl("POST", &format!("/rest/system/resume?device={id}"), None);
+    }
+
+    /// The next `DevicePaused` event after event `since`: its id and its time as Syncthing
+    /// stamped it (RFC 3339). Waits up to the deadline. (The default subscription is read:
+    /// one filtered by type only buffers events from its own creation on.)
+    pub fn next_pause_event(&self, mut since: u64) -> (u64, String) {
+        let start = Instant::now();
+        loop {
+            let events = self.get(&format!("/rest/events?since={since}&timeout=2"));
+            for event in events.as_array().into_iter().flatten() {
+                let id = event["id"].as_u64().expect("event id");
+                since = since.max(id);
+                if event["type"] == "DevicePaused" {
+                    return (id, event["time"].as_str().expect("event time").to_string());
+                }
+            }
+            assert!(start.elapsed() < DEADLINE, "no DevicePaused event in time");
+        }
+    }
+
+    /// The id of the latest event, to wait for what comes after.
+    pub fn last_event_id(&self) -> u64 {
+        let events = self.get("/rest/events?limit=1&timeout=0");
+        events
+            .as_array()
+            .and_then(|e| e.last())
+            .and_then(|e| e["id"].as_u64())
+            .unwrap_or(0)
+    }
+
     /// The device's `paused` in Syncthing's config.
     pub fn paused(&self, id: &str) -> bool {
         let device = self.get(&format!("/rest/config/devices/{id}"));
