@@ -80,7 +80,9 @@ fn reference(at_ms: u64, syncthing: &str, api_key: &str, device: &str) {
 
 async fn http_pause(address: &str, api_key: &str, device: &str) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let mut stream = tokio::net::TcpStream::connect(address).await.expect("connect");
+    let mut stream = tokio::net::TcpStream::connect(address)
+        .await
+        .expect("connect");
     let request = format!(
         "POST /rest/system/pause?device={device} HTTP/1.1\r\nHost: {address}\r\n\
          X-API-Key: {api_key}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"

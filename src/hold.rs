@@ -2,7 +2,7 @@
 //! put a hold on, and later undo exactly what that hold changed.
 //!
 //! A hold returns an [`Undo`] describing what it changed. The agent stores it in the ledger
-//! before anything else happens, so a release after a crash and restart undoes the same
+//! as soon as the hold returns, so a release after a crash and restart undoes the same
 //! changes, and a hold that found the worker's own do-not-disturb already on (or a sync
 //! device already paused) changes, and later undoes, nothing.
 
@@ -58,7 +58,7 @@ pub trait Holder: Send + Sync {
     fn name(&self) -> String;
 
     /// Puts the hold on, leaving alone anything already held, and says what it changed.
-    /// Calling it again while held changes nothing more and returns `Undo::NOTHING`.
+    /// The agent calls it again only when the peer may have lost the hold (it restarted).
     fn hold(&self) -> BoxFuture<'_, Result<Undo, HoldError>>;
 
     /// Undoes exactly what `undo` says a hold changed; `Undo::NOTHING` does nothing.

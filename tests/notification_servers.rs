@@ -272,12 +272,6 @@ async fn kde_is_inhibited_by_clockoff_and_uninhibited_on_release() {
     assert_eq!(inhibitions.len(), 1, "{inhibitions:?}");
     assert_eq!(inhibitions[0].desktop_entry, "clockoff");
     assert_eq!(inhibitions[0].reason, "Outside working hours");
-    assert_eq!(
-        holder.hold().await,
-        Ok(Undo::NOTHING),
-        "a second hold changes nothing"
-    );
-    assert_eq!(plasma.inhibitions().len(), 1);
 
     holder.release(&undo).await.expect("release");
     assert!(plasma.inhibitions().is_empty());
@@ -293,15 +287,17 @@ async fn kde_do_not_disturb_set_by_the_worker_is_left_on() {
     plasma.set_worker_dnd(true).await;
     let conn = bus.connect().await;
 
+    // Our own inhibition on top of theirs (theirs may be anyone's, and may end first);
+    // releasing removes ours only.
     let holder = Kde::new(&conn);
     let undo = holder.hold().await.expect("hold");
-    assert_eq!(undo, Undo::NOTHING);
-    assert!(
-        plasma.inhibitions().is_empty(),
-        "no inhibition on top of the worker's DND"
-    );
+    assert_eq!(plasma.inhibitions().len(), 1);
     holder.release(&undo).await.expect("release");
-    assert!(plasma.inhibited());
+    assert!(plasma.inhibitions().is_empty());
+    assert!(
+        plasma.inhibited(),
+        "the worker's Do Not Disturb was switched off"
+    );
 }
 
 #[tokio::test]

@@ -187,6 +187,7 @@ impl Engine {
     pub async fn wall_clock_changed(&mut self) {
         self.look().await;
         self.publish();
+        self.snapshot.send_modify(|s| s.wall_clock_changes += 1);
     }
 
     pub async fn handle(&mut self, request: Request) {
@@ -383,6 +384,7 @@ impl Engine {
                 present,
                 activity_source: source.clone(),
                 quiet: quiet.clone(),
+                wall_clock_changes: s.wall_clock_changes,
             };
             let changed = *s != next;
             *s = next;
@@ -574,6 +576,7 @@ mod tests {
             present: false,
             activity_source: String::new(),
             quiet: config.quiet.clone(),
+            wall_clock_changes: 0,
         });
         let engine = Engine::start(
             EngineParts {

@@ -316,7 +316,8 @@ fn lock_ledger(ledger: &Path) -> Result<std::fs::File, AgentError> {
     }
 }
 
-async fn sleep_for(wait: Option<std::time::Duration>) {
+/// Sleeps for `wait`, or forever when there is nothing to wait for.
+pub(crate) async fn sleep_for(wait: Option<std::time::Duration>) {
     match wait {
         Some(d) => tokio::time::sleep(d).await,
         None => std::future::pending().await,
@@ -349,5 +350,6 @@ fn first_snapshot(deps: &Deps) -> Snapshot {
         present: false,
         activity_source: "starting".into(),
         quiet: deps.config.quiet.clone(),
+        wall_clock_changes: 0,
     }
 }

@@ -25,12 +25,15 @@ pub enum Wanted {
 
 /// What the laptop should be for a state entered at `since` (`None`: as far back as known).
 /// `clocked_off` is when the worker chose to stop early ("Clock off"), still in force: it
-/// lasts until a releasing state begins after it (see [`clock_off_lapses`]).
+/// lasts until a releasing state begins after it (see [`clock_off_lapses`]). `quiet_now`
+/// says quiet hours are already on: one holding state handing over to another (off to a
+/// bank holiday at midnight) carries on, with no new grace.
 pub fn wanted(
     state: State,
     since: Option<DateTime<Utc>>,
     grace: Duration,
     clocked_off: Option<DateTime<Utc>>,
+    quiet_now: bool,
     now: DateTime<Utc>,
 ) -> Wanted {
     if let Some(t) = clocked_off
@@ -41,10 +44,18 @@ pub fn wanted(
     if !holds(state) {
         return Wanted::Open { quiet_at: None };
     }
+    if quiet_now {
+        return Wanted::Quiet;
+    }
     let Some(since) = since else {
         return Wanted::Quiet;
     };
-    let quiet_at = since + TimeDelta::from_std(grace).unwrap_or(TimeDelta::MAX);
+    let quiet_at = TimeDelta::from_std(grace)
+        .ok()
+        .and_then(|g| since.checked_add_signed(g));
+    let Some(quiet_at) = quiet_at else {
+        return Wanted::Open { quiet_at: None };
+    };
     if now >= quiet_at {
         Wanted::Quiet
     } else {
@@ -80,17 +91,20 @@ mod tests {
         let after = utc("2026-11-23T17:10:00Z");
         for state in [State::Off, State::Leave, State::Holiday] {
             assert_eq!(
-                wanted(state, since, GRACE, None, before),
+                wanted(state, since, GRACE, None, false, before),
                 Wanted::Open {
                     quiet_at: Some(after)
                 },
                 "{state}"
             );
-            assert_eq!(wanted(state, since, GRACE, None, after), Wanted::Quiet);
+            assert_eq!(
+                wanted(state, since, GRACE, None, false, after),
+                Wanted::Quiet
+            );
         }
         for state in [State::Working, State::OnCall, State::Override] {
             assert_eq!(
-                wanted(state, since, GRACE, None, after),
+                wanted(state, since, GRACE, None, false, after),
                 Wanted::Open { quiet_at: None },
                 "{state}"
             );
@@ -102,15 +116,18 @@ mod tests {
         let five = utc("2026-11-23T17:00:00Z");
         let late = utc("2026-11-23T23:00:00Z");
         assert_eq!(
-            wanted(State::Off, Some(five), GRACE, None, late),
+            wanted(State::Off, Some(five), GRACE, None, false, late),
             Wanted::Quiet
         );
         assert_eq!(
-            wanted(State::Off, Some(five), Duration::ZERO, None, five),
+            wanted(State::Off, Some(five), Duration::ZERO, None, false, five),
             Wanted::Quiet
         );
         // Off for as long as the schedule knows (no hours at all).
-        assert_eq!(wanted(State::Off, None, GRACE, None, late), Wanted::Quiet);
+        assert_eq!(
+            wanted(State::Off, None, GRACE, None, false, late),
+            Wanted::Quiet
+        );
     }
 
     #[test]
@@ -120,7 +137,14 @@ mod tests {
         // An early finish in working hours.
         let working_since = Some(utc("2026-11-23T09:00:00Z"));
         assert_eq!(
-            wanted(State::Working, working_since, GRACE, Some(pressed), now),
+            wanted(
+                State::Working,
+                working_since,
+                GRACE,
+                Some(pressed),
+                false,
+                now
+            ),
             Wanted::Quiet
         );
         assert!(!clock_off_lapses(State::Working, working_since, pressed));
@@ -128,7 +152,7 @@ mod tests {
         let off_since = Some(utc("2026-11-23T17:00:00Z"));
         let at_five = utc("2026-11-23T17:00:00Z");
         assert_eq!(
-            wanted(State::Off, off_since, GRACE, Some(pressed), at_five),
+            wanted(State::Off, off_since, GRACE, Some(pressed), true, at_five),
             Wanted::Quiet
         );
         assert!(!clock_off_lapses(State::Off, off_since, pressed));
@@ -141,7 +165,25 @@ mod tests {
             pressed
         ));
         assert_eq!(
-            wanted(State::Working, next_day, GRACE, Some(pressed), now),
+            wanted(State::Working, next_day, GRACE, Some(pressed), true, now),
+            Wanted::Open { quiet_at: None }
+        );
+    }
+
+    #[test]
+    fn off_handing_over_to_a_holiday_or_leave_at_midnight_stays_quiet_with_no_new_grace() {
+        let midnight = Some(utc("2026-12-25T00:00:00Z"));
+        let just_after = utc("2026-12-25T00:00:01Z");
+        for state in [State::Holiday, State::Leave, State::Off] {
+            assert_eq!(
+                wanted(state, midnight, GRACE, None, true, just_after),
+                Wanted::Quiet,
+                "{state}"
+            );
+        }
+        // Work starting ends it whatever came before.
+        assert_eq!(
+            wanted(State::Working, midnight, GRACE, None, true, just_after),
             Wanted::Open { quiet_at: None }
         );
     }

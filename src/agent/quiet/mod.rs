@@ -17,6 +17,7 @@ use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
 
 use super::event::{Event, EventSender, Request};
+use super::sleep_for;
 use super::snapshot::Snapshot;
 use crate::config::QuietSettings;
 use crate::config::quiet::{NotificationPolicy, ServerChoice, SyncSpec};
@@ -71,6 +72,10 @@ pub struct QuietParts {
 pub const WORK_MORE: Duration = Duration::from_secs(30 * 60);
 
 struct SlotHandle {
+    /// Everything the slot was built from: a change to any of it starts a new slot.
+    definition: String,
+    /// The notification server's slot (the monitor counts only while it holds).
+    notifications: bool,
     want: watch::Sender<Want>,
     status: watch::Receiver<SlotStatus>,
     task: JoinHandle<()>,
@@ -84,11 +89,14 @@ struct Quiet {
     status: watch::Sender<QuietStatus>,
     settings: Option<QuietSettings>,
     slots: BTreeMap<String, SlotHandle>,
-    retiring: Vec<JoinHandle<()>>,
+    /// Slots on their way out; their handles keep them instructed until they finish.
+    retiring: Vec<SlotHandle>,
     restarted: watch::Sender<u64>,
     period: Option<QuietPeriod>,
     clocked_off: Option<DateTime<Utc>>,
     monitor: Option<JoinHandle<()>>,
+    /// The monitor is tried once per quiet period: a bus that refuses it will refuse again.
+    monitor_tried: bool,
     apps: mpsc::UnboundedSender<String>,
     /// The state span (by its start) the end-of-hours notice was shown for.
     noticed: Option<Option<DateTime<Utc>>>,
@@ -126,6 +134,7 @@ pub async fn run(parts: QuietParts) {
         period,
         clocked_off: None,
         monitor: None,
+        monitor_tried: false,
         apps: apps_tx,
         noticed: None,
         notice: None,
@@ -141,7 +150,7 @@ pub async fn run(parts: QuietParts) {
                     break;
                 }
             }
-            () = sleep_opt(sleep) => {}
+            () = sleep_for(sleep) => {}
             Some(app) = apps.recv() => quiet.count(&app).await,
             Some(()) = restarts.recv() => {
                 quiet.restarted.send_modify(|n| *n += 1);
@@ -181,7 +190,15 @@ impl Quiet {
         }
         let now = self.clock.now();
         let grace = snap.quiet.grace;
-        let wanted = wanted(snap.state, snap.since, grace, self.clocked_off, now);
+        let quiet_now = self.period.is_some();
+        let wanted = wanted(
+            snap.state,
+            snap.since,
+            grace,
+            self.clocked_off,
+            quiet_now,
+            now,
+        );
         if self.settings.as_ref() != Some(&snap.quiet) {
             // New slots start already wanting the right thing: one left held by a crash
             // must not be released and held again while it is still quiet.
@@ -231,7 +248,8 @@ impl Quiet {
             .settings
             .as_ref()
             .is_some_and(|s| s.notifications == NotificationPolicy::Hold);
-        if counting && self.monitor.is_none() {
+        if counting && self.monitor.is_none() && !self.monitor_tried {
+            self.monitor_tried = true;
             match self.desktop.start_monitor(self.apps.clone()).await {
                 Ok(task) => self.monitor = Some(task),
                 Err(e) => eprintln!("clockoff: held notifications will not be counted: {e}"),
@@ -245,6 +263,7 @@ impl Quiet {
         if let Some(monitor) = self.monitor.take() {
             monitor.abort();
         }
+        self.monitor_tried = false;
         let Some(period) = self.period.take() else {
             return;
         };
@@ -271,9 +290,14 @@ impl Quiet {
         });
     }
 
+    /// Counts a notification that arrived, if it was held: quiet, and the server held (by
+    /// us or by the worker's own do-not-disturb). Our own notices are not counted.
     async fn count(&self, app: &str) {
-        // Our own notices are not held notifications.
-        if self.period.is_none() || app == crate::desktop::notices::APP_NAME {
+        let held = self
+            .slots
+            .values()
+            .any(|s| s.notifications && s.status.borrow().held);
+        if self.period.is_none() || !held || app == crate::desktop::notices::APP_NAME {
             return;
         }
         if let Err(e) = self.ledger.count_held(self.clock.now(), app).await {
@@ -344,9 +368,11 @@ impl Quiet {
     }
 
     /// Starts a slot for every holder the settings name, keeps the ones that did not change,
-    /// and retires the rest (each releases what it holds, then ends).
+    /// and retires the rest (each releases what it holds, then ends). A retired slot may
+    /// touch what its successor holds (the same server, the same Syncthing), so successors
+    /// start only once it has finished, or after [`HANDOVER_LIMIT`].
     async fn configure(&mut self, settings: QuietSettings, want: Want) {
-        let mut wanted_slots: Vec<(String, FindHolder)> = Vec::new();
+        let mut wanted_slots: Vec<SlotDefinition> = Vec::new();
         if settings.notifications == NotificationPolicy::Hold {
             wanted_slots.push(self.notification_slot(settings.server));
         }
@@ -356,27 +382,48 @@ impl Quiet {
                 let holder = holder.clone();
                 Box::pin(async move { Ok(holder) })
             });
-            wanted_slots.push((format!("sync: {}", spec.describe()), find));
+            wanted_slots.push(SlotDefinition {
+                key: format!("sync: {}", spec.describe()),
+                definition: format!("{spec:?}"),
+                find,
+                notifications: false,
+            });
         }
         let first = self.settings.is_none();
-        let keys: Vec<&String> = wanted_slots.iter().map(|(k, _)| k).collect();
+        let unchanged = |key: &String, slot: &SlotHandle| {
+            wanted_slots
+                .iter()
+                .any(|w| w.key == *key && w.definition == slot.definition)
+        };
         let gone: Vec<String> = self
             .slots
-            .keys()
-            .filter(|k| !keys.contains(k))
-            .cloned()
+            .iter()
+            .filter(|(key, slot)| !unchanged(key, slot))
+            .map(|(key, _)| key.clone())
             .collect();
+        let mut handing_over = Vec::new();
         for key in gone {
             if let Some(slot) = self.slots.remove(&key) {
                 let _ = slot.want.send(Want::Retire);
-                self.retiring.push(slot.task);
+                handing_over.push(slot);
             }
         }
+        if !handing_over.is_empty() {
+            let all = futures_util::future::join_all(handing_over.iter_mut().map(|s| &mut s.task));
+            if tokio::time::timeout(HANDOVER_LIMIT, all).await.is_err() {
+                eprintln!(
+                    "clockoff: a holder being replaced is still releasing; starting its successor anyway"
+                );
+            }
+            self.retiring.extend(handing_over);
+        }
+        self.retiring.retain(|slot| !slot.task.is_finished());
         let mut saved = self.saved_holds().await;
-        for (key, find) in wanted_slots {
-            if !self.slots.contains_key(&key) {
-                let saved = saved.remove(&key);
-                self.start_slot(key, find, saved, want);
+        for slot in wanted_slots {
+            if !self.slots.contains_key(&slot.key) {
+                let saved = saved.remove(&slot.key);
+                let handle = self.spawn_slot(&slot, saved, want);
+                self.slots.insert(slot.key, handle);
             }
         }
         if first {
@@ -391,10 +438,15 @@ impl Quiet {
         // `apply` sets what each slot wants right after.
     }
 
-    fn notification_slot(&self, choice: ServerChoice) -> (String, FindHolder) {
+    fn notification_slot(&self, choice: ServerChoice) -> SlotDefinition {
         let desktop = self.desktop.clone();
-        let find: FindHolder = Arc::new(move || desktop.notification_holder(choice));
-        (format!("notifications ({choice})"), find)
+        let key = format!("notifications ({choice})");
+        SlotDefinition {
+            definition: key.clone(),
+            key,
+            find: Arc::new(move || desktop.notification_holder(choice)),
+            notifications: true,
+        }
     }
 
     async fn saved_holds(&self) -> BTreeMap<String, SavedHold> {
@@ -418,9 +470,9 @@ impl Quiet {
                 .and_then(|name| name.parse::<ServerChoice>().ok());
             match choice {
                 Some(choice) => {
-                    let (_, find) = self.notification_slot(choice);
-                    let handle = self.spawn_slot(key, find, Some(hold), Want::Retire);
-                    self.retiring.push(handle.task);
+                    let slot = self.notification_slot(choice);
+                    let handle = self.spawn_slot(&slot, Some(hold), Want::Retire);
+                    self.retiring.push(handle);
                 }
                 None => {
                     eprintln!(
@@ -436,41 +488,37 @@ impl Quiet {
         }
     }
 
-    fn start_slot(&mut self, key: String, find: FindHolder, saved: Option<SavedHold>, want: Want) {
-        let handle = self.spawn_slot(key.clone(), find, saved, want);
-        self.slots.insert(key, handle);
-    }
-
     fn spawn_slot(
         &self,
-        key: String,
-        find: FindHolder,
+        slot: &SlotDefinition,
         saved: Option<SavedHold>,
         want: Want,
     ) -> SlotHandle {
         let (want_tx, want_rx) = watch::channel(want);
         let (report, status) = watch::channel(SlotStatus {
-            key: key.clone(),
+            key: slot.key.clone(),
             holder: None,
             held: saved.is_some(),
             held_by_worker: false,
             error: None,
             retry_at: None,
         });
-        let slot = Slot {
-            key,
-            find,
+        let task = Slot {
+            key: slot.key.clone(),
+            find: slot.find.clone(),
             want: want_rx,
-            restarted: self.restarted.subscribe(),
+            restarted: slot.notifications.then(|| self.restarted.subscribe()),
             ledger: self.ledger.clone(),
             clock: self.clock.clone(),
             report,
             saved,
         };
         SlotHandle {
+            definition: slot.definition.clone(),
+            notifications: slot.notifications,
             want: want_tx,
             status,
-            task: tokio::spawn(slot.run()),
+            task: tokio::spawn(task.run()),
         }
     }
 
@@ -494,25 +542,34 @@ impl Quiet {
             monitor.abort();
         }
         for slot in std::mem::take(&mut self.slots).into_values() {
-            let _ = slot.want.send(Want::Retire);
-            self.retiring.push(slot.task);
+            self.retiring.push(slot);
         }
-        let all = futures_util::future::join_all(self.retiring.drain(..));
+        for slot in &self.retiring {
+            let _ = slot.want.send(Want::Stop);
+        }
+        let all = futures_util::future::join_all(self.retiring.iter_mut().map(|s| &mut s.task));
         if tokio::time::timeout(STOP_LIMIT, all).await.is_err() {
             eprintln!("clockoff: some holds were not released in time; the next start will");
         }
+        // None may outlive the ledger: what is left is in it for the next start.
+        for slot in self.retiring {
+            slot.task.abort();
+        }
     }
+}
+
+/// What a slot is built from.
+struct SlotDefinition {
+    key: String,
+    definition: String,
+    find: FindHolder,
+    notifications: bool,
 }
 
 /// How long stopping waits for holds to be released.
 const STOP_LIMIT: Duration = Duration::from_secs(3);
-
-async fn sleep_opt(wait: Option<Duration>) {
-    match wait {
-        Some(d) => tokio::time::sleep(d).await,
-        None => std::future::pending().await,
-    }
-}
+/// How long a replaced slot may take to release before its successor starts.
+const HANDOVER_LIMIT: Duration = Duration::from_secs(10);
 
 #[cfg(test)]
 mod tests;

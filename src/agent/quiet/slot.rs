@@ -8,6 +8,7 @@ use std::time::Duration;
 use chrono::{DateTime, TimeDelta, Utc};
 use tokio::sync::watch;
 
+use crate::agent::sleep_for;
 use crate::core::clock::Clock;
 use crate::hold::{BoxFuture, HoldError, Holder, Undo};
 use crate::store::{Ledger, SavedHold};
@@ -17,8 +18,10 @@ use crate::store::{Ledger, SavedHold};
 pub enum Want {
     Hold,
     Release,
-    /// The entry left the config: release once, then end.
+    /// The entry left (or changed in) the config: release, retrying as needed, then end.
     Retire,
+    /// The agent is stopping: release once, then end.
+    Stop,
 }
 
 /// Where a slot gets its holder: the same one always (sync), or found afresh each time it
@@ -50,9 +53,11 @@ pub struct Slot {
     pub key: String,
     pub find: FindHolder,
     pub want: watch::Receiver<Want>,
-    /// Bumped when the holder's peer restarted (the notification server changed owner): a
-    /// hold is put on again, since the new process knows nothing of it.
-    pub restarted: watch::Receiver<u64>,
+    /// For the notification server's slot: bumped when the server changed owner (it
+    /// restarted). Its hold is put on again then, and at start, since a new process may
+    /// know nothing of it (KDE drops an inhibition when its client leaves). Sync slots
+    /// have none: their holds outlive the processes involved.
+    pub restarted: Option<watch::Receiver<u64>>,
     pub ledger: Ledger,
     pub clock: Arc<dyn Clock>,
     pub report: watch::Sender<SlotStatus>,
@@ -81,9 +86,7 @@ impl Slot {
         let mut holder: Option<Arc<dyn Holder>> = None;
         let mut retry = FIRST_RETRY;
         let mut failed: Option<String>;
-        // A hold saved by the previous run is put on again if still wanted: some holds end
-        // with the process that made them (KDE drops an inhibition when its client leaves).
-        let mut reapply = holding.is_some();
+        let mut reapply = holding.is_some() && self.restarted.is_some();
         loop {
             let want = *self.want.borrow_and_update();
             let hold = want == Want::Hold;
@@ -129,9 +132,13 @@ impl Slot {
                     }
                 }
             }
-            if want == Want::Retire && (holding.is_none() || failed.is_some()) {
-                // Released, or tried once: a hold left behind stays in the ledger for the
-                // next start to deal with.
+            let finished = match want {
+                Want::Retire => holding.is_none(),
+                // Tried once: a hold left behind stays in the ledger for the next start.
+                Want::Stop => holding.is_none() || failed.is_some(),
+                Want::Hold | Want::Release => false,
+            };
+            if finished {
                 return;
             }
             let wait = failed.as_ref().map(|_| retry);
@@ -144,13 +151,11 @@ impl Slot {
                     // Told something new: act at once rather than after the backoff.
                     retry = FIRST_RETRY;
                 }
-                changed = self.restarted.changed() => {
-                    if changed.is_ok() {
-                        holder = None;
-                        reapply = holding.is_some();
-                    }
+                Ok(()) = restarted(&mut self.restarted) => {
+                    holder = None;
+                    reapply = holding.is_some();
                 }
-                () = sleep_opt(wait) => {
+                () = sleep_for(wait) => {
                     retry = (retry * 2).min(LAST_RETRY);
                 }
             }
@@ -241,9 +246,11 @@ impl Slot {
     }
 }
 
-async fn sleep_opt(wait: Option<Duration>) {
-    match wait {
-        Some(d) => tokio::time::sleep(d).await,
+async fn restarted(
+    watch: &mut Option<watch::Receiver<u64>>,
+) -> Result<(), watch::error::RecvError> {
+    match watch {
+        Some(w) => w.changed().await,
         None => std::future::pending().await,
     }
 }

@@ -194,6 +194,7 @@ fn snapshot(state: State, since: &str, quiet: QuietSettings) -> Snapshot {
         present: false,
         activity_source: "test".into(),
         quiet,
+        wall_clock_changes: 0,
     }
 }
 
@@ -545,4 +546,87 @@ async fn a_sync_entry_removed_from_the_config_is_released_and_the_rest_stay_held
     assert!(!b.held() && !server.held());
     assert!(ledger.current_quiet().await.unwrap().is_some());
     assert_eq!(ledger.holds().await.unwrap(), []);
+}
+
+#[tokio::test(start_paused = true)]
+async fn off_handing_over_to_a_bank_holiday_at_midnight_stays_held_with_no_digest_or_notice() {
+    let quiet = settings(&[]);
+    let mut r = Rig::start(
+        "2026-12-24T23:00:00Z",
+        snapshot(State::Off, "2026-12-24T17:00:00Z", quiet.clone()),
+    )
+    .await;
+    r.notify("Teams").await;
+    r.pass(Duration::from_secs(3600)).await;
+    r.publish(snapshot(State::Holiday, "2026-12-25T00:00:00Z", quiet))
+        .await;
+    assert!(r.desktop.server.held());
+    assert_eq!(r.desktop.server.calls(), ["hold"]);
+    assert_eq!(r.digests(), Vec::<Vec<(String, u64)>>::new());
+    assert!(
+        r.notices.try_recv().is_err(),
+        "an end-of-hours notice at midnight"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_suspend_through_the_grace_holds_as_soon_as_the_clock_change_is_seen() {
+    let quiet = settings(&[]);
+    let off = snapshot(State::Off, "2026-11-23T17:00:00Z", quiet);
+    let r = Rig::start("2026-11-23T17:02:00Z", off.clone()).await;
+    assert!(!r.desktop.server.held());
+    // Two hours asleep: the wall clock moves, the monotonic timers do not.
+    r.clock.advance(TimeDelta::hours(2));
+    r.publish(Snapshot {
+        wall_clock_changes: 1,
+        ..off
+    })
+    .await;
+    assert!(
+        r.desktop.server.held(),
+        "held only when the grace timer fires"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_notification_server_restart_re_holds_only_notifications() {
+    let r = Rig::start(
+        "2026-11-23T20:00:00Z",
+        snapshot(State::Off, "2026-11-23T17:00:00Z", settings(&["a.service"])),
+    )
+    .await;
+    let a = r.holder("a.service");
+    let restarted = r.desktop.restarted.lock().unwrap().clone().unwrap();
+    restarted.send(()).unwrap();
+    r.settle().await;
+    assert_eq!(r.desktop.server.calls(), ["hold", "hold"]);
+    assert_eq!(a.calls(), ["hold"], "a sync holder was held again");
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_edited_or_removed_entry_is_released_even_when_its_first_release_fails() {
+    let quiet = settings(&["a.service"]);
+    let r = Rig::start(
+        "2026-11-23T20:00:00Z",
+        snapshot(State::Off, "2026-11-23T17:00:00Z", quiet),
+    )
+    .await;
+    let a = r.holder("a.service");
+    assert!(a.held());
+    a.fail_next(2);
+    r.publish(snapshot(State::Off, "2026-11-23T17:00:00Z", settings(&[])))
+        .await;
+    assert!(a.held(), "released despite failing");
+    r.pass(Duration::from_secs(1)).await;
+    r.pass(Duration::from_secs(2)).await;
+    assert!(
+        !a.held(),
+        "a removed entry's hold was left behind: {:?}",
+        a.calls()
+    );
+    assert_eq!(
+        r.ledger.holds().await.unwrap().len(),
+        1,
+        "only notifications"
+    );
 }

@@ -78,13 +78,12 @@ impl Holder for Kde {
 
     fn hold(&self) -> BoxFuture<'_, Result<Undo, HoldError>> {
         Box::pin(async move {
+            // Always an inhibition of our own, even when `Inhibited` is already true: that
+            // is true for anyone's inhibition (a video player's), which may end while we
+            // should still hold. Inhibitions stack and `UnInhibit` removes only ours, so the
+            // worker's own Do Not Disturb is never touched. (The slot calls hold again only
+            // after Plasma or the agent restarted, when our earlier inhibition is gone.)
             let proxy = self.proxy().await?;
-            let inhibited = within("Plasma", proxy.inhibited())
-                .await?
-                .map_err(|e| HoldError(format!("{WHO}: could not read Inhibited: {e}")))?;
-            if inhibited {
-                return Ok(Undo::NOTHING);
-            }
             let cookie = within(
                 "Plasma",
                 proxy.inhibit(DESKTOP_ENTRY, REASON, HashMap::new()),
