@@ -74,18 +74,29 @@ fn err<T>(from: Sourced<Spanned<T>>, message: impl Into<String>) -> ConfigError 
     from.layer.error_at(&from.value.span(), message)
 }
 
+/// Each entry checked; two that name the same thing (the same unit, the same Syncthing and
+/// devices, the same command) are one too many: both would pause and resume it.
 fn sync_specs(list: Sourced<Syncs>, errors: &mut Vec<ConfigError>) -> Vec<SyncSpec> {
-    list.value
-        .get_ref()
-        .iter()
-        .filter_map(|entry| {
-            let entry = Sourced {
-                layer: list.layer,
-                value: entry,
-            };
-            sync_spec(entry, errors)
-        })
-        .collect()
+    let mut specs: Vec<SyncSpec> = Vec::new();
+    for entry in list.value.get_ref() {
+        let entry = Sourced {
+            layer: list.layer,
+            value: entry,
+        };
+        let Some(spec) = sync_spec(entry, errors) else {
+            continue;
+        };
+        let name = spec.describe();
+        if specs.iter().any(|s| s.describe() == name) {
+            errors.push(err(
+                entry,
+                format!("[[sync]] {name} is listed twice; keep one"),
+            ));
+        } else {
+            specs.push(spec);
+        }
+    }
+    specs
 }
 
 /// The keys each kind takes; any other key set in the block is an error at that key.
