@@ -27,8 +27,10 @@ use tokio::sync::mpsc;
 const REFERENCE_NAME: &str = "org.clockoff.BenchTarget";
 const DUNST_PATH: &str = "/org/freedesktop/Notifications";
 const DUNST_INTERFACE: &str = "org.dunstproject.cmd0";
+/// Nobody at the laptop (idle after 1 s with no input), or the agent would wake each minute
+/// to checkpoint the active stretch, by design.
 const ALWAYS_OFF: &str = "timezone = \"Europe/London\"\n[hours]\n[holidays]\nregion = \"none\"\n\
-[activity]\nsource = \"x11\"\n[quiet]\ngrace = \"0s\"\n";
+[activity]\nsource = \"x11\"\nidle_after = \"1s\"\n[quiet]\ngrace = \"0s\"\n";
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
@@ -42,13 +44,18 @@ fn main() {
         return; // `cargo bench -- --list` asks; there is nothing to list.
     }
     let rounds: usize = env_number("BENCH_ROUNDS", 20);
-    let idle: u64 = env_number("BENCH_IDLE_SECONDS", 30);
+    let idle: u64 = env_number("BENCH_IDLE_SECONDS", 60);
+    let settle: u64 = env_number("BENCH_SETTLE_SECONDS", 30);
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .unwrap()
-        .block_on(bench(rounds, Duration::from_secs(idle)));
+        .block_on(bench(
+            rounds,
+            Duration::from_secs(idle),
+            Duration::from_secs(settle),
+        ));
 }
 
 fn env_number<T: std::str::FromStr>(name: &str, default: T) -> T {
@@ -152,7 +159,7 @@ async fn watch_pauses(bus: &DbusDaemon, seen: mpsc::UnboundedSender<(String, Dur
     });
 }
 
-async fn bench(rounds: usize, idle: Duration) {
+async fn bench(rounds: usize, idle: Duration, settle: Duration) {
     let (Ok(bus), Ok(x)) = (DbusDaemon::start(), Xvfb::start()) else {
         eprintln!("bench-quiet needs dbus-daemon and Xvfb");
         std::process::exit(2);
@@ -189,6 +196,40 @@ async fn bench(rounds: usize, idle: Duration) {
     let proxy = AgentProxy::new(&conn).await.unwrap();
     wait_for(&mut seen, "the first hold").await;
     let ours = bus_name_of(&conn, "org.freedesktop.Notifications").await;
+
+    // What the monitor connection costs: the idle agent holding (monitor on) against the
+    // same agent working by choice (monitor off), each for `idle`.
+    let pid = agent.id();
+    // Each window opens once the last change has settled (tokio's blocking threads end
+    // after 10 s idle).
+    tokio::time::sleep(settle).await;
+    let holding = sample(pid, idle).await;
+    proxy
+        .start_override((settle + idle).as_secs() + 60, "bench")
+        .await
+        .unwrap();
+    tokio::time::sleep(settle).await;
+    let working = sample(pid, idle).await;
+    proxy.end_override().await.unwrap();
+    wait_for(&mut seen, "the hold after the override").await;
+    println!(
+        "{:<34} {:>12} {:>12} {:>8}",
+        "idle agent", "not holding", "holding", "added"
+    );
+    println!(
+        "{:<34} {:>9.2} MiB {:>9.2} MiB {:>+5.2} MiB",
+        "RSS",
+        working.rss_kib as f64 / 1024.0,
+        holding.rss_kib as f64 / 1024.0,
+        (holding.rss_kib as f64 - working.rss_kib as f64) / 1024.0
+    );
+    println!(
+        "{:<34} {:>8.1} /min {:>8.1} /min {:>+5.1}",
+        "wakeups",
+        working.wakeups_per_min,
+        holding.wakeups_per_min,
+        holding.wakeups_per_min - working.wakeups_per_min
+    );
 
     let mut agent_ms = Vec::new();
     let mut reference_ms = Vec::new();
@@ -234,35 +275,6 @@ async fn bench(rounds: usize, idle: Duration) {
         &reference_sync_ms,
     );
 
-    // What the monitor connection costs: the idle agent holding (monitor on) against the
-    // same agent working by choice (monitor off), each for `idle`.
-    let pid = agent.id();
-    let holding = sample(pid, idle).await;
-    proxy
-        .start_override(idle.as_secs() + 60, "bench")
-        .await
-        .unwrap();
-    tokio::time::sleep(Duration::from_secs(2)).await;
-    let working = sample(pid, idle).await;
-    println!();
-    println!(
-        "{:<34} {:>12} {:>12} {:>8}",
-        "idle agent", "not holding", "holding", "added"
-    );
-    println!(
-        "{:<34} {:>9.2} MiB {:>9.2} MiB {:>+5.2} MiB",
-        "RSS",
-        working.rss_kib as f64 / 1024.0,
-        holding.rss_kib as f64 / 1024.0,
-        (holding.rss_kib as f64 - working.rss_kib as f64) / 1024.0
-    );
-    println!(
-        "{:<34} {:>8.1} /min {:>8.1} /min {:>+5.1}",
-        "wakeups",
-        working.wakeups_per_min,
-        holding.wakeups_per_min,
-        holding.wakeups_per_min - working.wakeups_per_min
-    );
     agent.terminate();
     drop(dunst);
 }
@@ -327,26 +339,40 @@ struct Sample {
     wakeups_per_min: f64,
 }
 
-/// VmRSS at the end of the window and context switches (all threads) during it.
+/// VmRSS at the end of the window, and context switches during it summed over every thread:
+/// read each second per thread, so a thread that ends in the window (tokio's blocking pool)
+/// keeps what it did, and one that starts counts from zero.
 async fn sample(pid: u32, window: Duration) -> Sample {
-    let before = switches(pid);
-    tokio::time::sleep(window).await;
-    let after = switches(pid);
+    let mut last = switches(pid);
+    let mut total = 0;
+    let start = tokio::time::Instant::now();
+    while start.elapsed() < window {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        let now = switches(pid);
+        for (tid, n) in &now {
+            total += n - last.get(tid).copied().unwrap_or(0).min(*n);
+        }
+        last = now;
+    }
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
-    let rss_kib = field(&status, "VmRSS:");
     Sample {
-        rss_kib,
-        wakeups_per_min: (after - before) as f64 * 60.0 / window.as_secs_f64(),
+        rss_kib: field(&status, "VmRSS:"),
+        wakeups_per_min: total as f64 * 60.0 / window.as_secs_f64(),
     }
 }
 
-fn switches(pid: u32) -> u64 {
+/// Context switches so far, per thread.
+fn switches(pid: u32) -> std::collections::HashMap<String, u64> {
     let tasks = std::fs::read_dir(format!("/proc/{pid}/task")).unwrap();
     tasks
         .filter_map(Result::ok)
-        .filter_map(|t| std::fs::read_to_string(t.path().join("status")).ok())
-        .map(|s| field(&s, "voluntary_ctxt_switches:") + field(&s, "nonvoluntary_ctxt_switches:"))
-        .sum()
+        .filter_map(|t| {
+            let status = std::fs::read_to_string(t.path().join("status")).ok()?;
+            let n = field(&status, "voluntary_ctxt_switches:")
+                + field(&status, "nonvoluntary_ctxt_switches:");
+            Some((t.file_name().to_string_lossy().into_owned(), n))
+        })
+        .collect()
 }
 
 fn field(status: &str, name: &str) -> u64 {

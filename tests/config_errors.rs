@@ -750,7 +750,9 @@ fn sync_entries_are_checked_by_kind() {
 #[test]
 fn a_sync_entry_listed_twice_is_an_error_at_the_second() {
     assert_eq!(
-        errors("[[sync]]\nkind = \"systemd\"\nunit = \"a.service\"\n[[sync]]\nkind = \"systemd\"\nunit = \"a.service\"\n"),
+        errors(
+            "[[sync]]\nkind = \"systemd\"\nunit = \"a.service\"\n[[sync]]\nkind = \"systemd\"\nunit = \"a.service\"\n"
+        ),
         "user.toml:4:1: [[sync]] systemd a.service is listed twice; keep one"
     );
 }

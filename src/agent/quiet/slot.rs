@@ -99,6 +99,7 @@ impl Slot {
                         Some(h) => h.clone(),
                         None => (self.find)().await?,
                     };
+                    // Set only once found: a failure with none says the finding failed.
                     holder = Some(found.clone());
                     if hold {
                         self.hold(&*found, &mut holding, reapply).await
@@ -120,9 +121,18 @@ impl Slot {
                         failed = None;
                     }
                     Err(e) => {
+                        // No server to hold (none runs, or one clockoff cannot hold): the
+                        // next to start is announced, so wait for that, not a timer (a
+                        // session without one must not wake the agent every few seconds).
+                        let or_when = if holder.is_none() && self.restarted.is_some() {
+                            retry = LAST_RETRY;
+                            ", or when a notification server starts"
+                        } else {
+                            ""
+                        };
                         let doing = if hold { "holding" } else { "releasing" };
                         eprintln!(
-                            "clockoff: {doing} {}: {e}; trying again in {} s",
+                            "clockoff: {doing} {}: {e}; trying again in {} s{or_when}",
                             self.key,
                             retry.as_secs()
                         );

@@ -100,6 +100,8 @@ impl Holder for FakeHolder {
 
 struct FakeDesktop {
     server: Arc<FakeHolder>,
+    /// No notification server runs: finding one fails. Counts the attempts.
+    no_server: Mutex<Option<u32>>,
     sync: Mutex<HashMap<String, Arc<FakeHolder>>>,
     restarted: Mutex<Option<UnboundedSender<()>>>,
     monitor: Mutex<Option<UnboundedSender<String>>>,
@@ -112,6 +114,10 @@ impl Desktop for FakeDesktop {
         &self,
         _choice: ServerChoice,
     ) -> BoxFuture<'static, Result<Arc<dyn Holder>, HoldError>> {
+        if let Some(tries) = self.no_server.lock().unwrap().as_mut() {
+            *tries += 1;
+            return Box::pin(async { Err(HoldError("no notification server is running".into())) });
+        }
         let server: Arc<dyn Holder> = self.server.clone();
         Box::pin(async move { Ok(server) })
     }
@@ -218,6 +224,7 @@ impl Rig {
         let (notices_tx, notices) = mpsc::unbounded_channel();
         let desktop = Arc::new(FakeDesktop {
             server,
+            no_server: Mutex::new(None),
             sync: Mutex::new(HashMap::new()),
             restarted: Mutex::new(None),
             monitor: Mutex::new(None),
@@ -629,4 +636,36 @@ async fn an_edited_or_removed_entry_is_released_even_when_its_first_release_fail
         1,
         "only notifications"
     );
+}
+
+#[tokio::test(start_paused = true)]
+async fn with_no_notification_server_the_agent_waits_for_one_instead_of_polling() {
+    let quiet = settings(&[]);
+    let off = snapshot(State::Off, "2026-11-23T17:00:00Z", quiet.clone());
+    let dir = tempfile::tempdir().unwrap();
+    let (ledger, _) = Ledger::open(dir.path().join("l.sqlite3")).await.unwrap();
+    let server = FakeHolder::new("dunst");
+    let r = Rig::start_with(
+        "2026-11-23T20:00:00Z",
+        snapshot(State::Working, "2026-11-23T09:00:00Z", quiet),
+        ledger,
+        dir,
+        server,
+    )
+    .await;
+    *r.desktop.no_server.lock().unwrap() = Some(0);
+    r.publish(off).await;
+    r.pass(Duration::from_secs(60)).await;
+    assert_eq!(
+        *r.desktop.no_server.lock().unwrap(),
+        Some(1),
+        "polled for a server"
+    );
+    assert!(r.holder_status()[0].error.is_some());
+    // dunst starts: held at once.
+    *r.desktop.no_server.lock().unwrap() = None;
+    let restarted = r.desktop.restarted.lock().unwrap().clone().unwrap();
+    restarted.send(()).unwrap();
+    r.settle().await;
+    assert!(r.desktop.server.held());
 }
