@@ -235,6 +235,9 @@ fn describe_quiet(quiet: &Value, at: impl Fn(&Value) -> Option<String>) -> Strin
         return out;
     }
     match (at(&quiet["since"]), at(&quiet["from"])) {
+        (Some(since), _) if !holders.iter().any(|h| h["held"] == true) => {
+            out += &format!("quiet since {since}, but nothing could be held yet\n");
+        }
         (Some(since), _) => {
             let held = quiet["held_notifications"].as_u64().unwrap_or(0);
             let plural = if held == 1 { "" } else { "s" };
@@ -303,6 +306,17 @@ mod tests {
                 "  notifications (auto): already held by you; left as you set it",
                 "  ! sync: syncthing http://127.0.0.1:8384: Syncthing is not answering; trying again 17:12",
             ],
+            "{text}"
+        );
+        let failing = serde_json::json!({"quiet": {
+            "quiet": true,
+            "since": "2026-11-23T17:10:00+00:00",
+            "holders": [{"name": "notifications (auto)", "held": false,
+                         "error": "no notification server is running"}]
+        }, "timezone": "Europe/London"});
+        let text = describe_status(&failing, utc("2026-11-23T17:11:00Z"));
+        assert!(
+            text.contains("Quiet:     quiet since 17:10, but nothing could be held yet\n"),
             "{text}"
         );
         let nothing = serde_json::json!({"quiet": {"holders": []}});
