@@ -10,6 +10,7 @@ use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -25,6 +26,29 @@ impl Undo {
 
     pub fn changed_something(&self) -> bool {
         !self.0.is_null()
+    }
+
+    /// An undo recording `change`, what a hold by `who` changed.
+    pub fn of(who: &str, change: impl Serialize) -> Result<Undo, HoldError> {
+        serde_json::to_value(change)
+            .map(Undo)
+            .map_err(|e| HoldError(format!("{who}: could not record the hold: {e}")))
+    }
+
+    /// What a hold by `who` recorded, read back from the ledger: `None` for
+    /// `Undo::NOTHING`, an error for an undo some other holder wrote.
+    pub fn read<T: DeserializeOwned>(&self, who: &str) -> Result<Option<T>, HoldError> {
+        if !self.changed_something() {
+            return Ok(None);
+        }
+        serde_json::from_value(self.0.clone())
+            .map(Some)
+            .map_err(|e| {
+                HoldError(format!(
+                    "{who}: the recorded hold {} is not one this holder wrote: {e}",
+                    self.0
+                ))
+            })
     }
 }
 
@@ -63,4 +87,25 @@ pub trait Holder: Send + Sync {
 
     /// Undoes exactly what `undo` says a hold changed; `Undo::NOTHING` does nothing.
     fn release<'a>(&'a self, undo: &'a Undo) -> BoxFuture<'a, Result<(), HoldError>>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, PartialEq, Serialize, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Paused {
+        paused: bool,
+    }
+
+    #[test]
+    fn an_undo_reads_back_as_written() {
+        let undo = Undo::of("t", Paused { paused: true }).unwrap();
+        assert_eq!(undo.0, serde_json::json!({"paused": true}));
+        assert_eq!(undo.read("t"), Ok(Some(Paused { paused: true })));
+        assert_eq!(Undo::NOTHING.read::<Paused>("t"), Ok(None));
+        let foreign = Undo(serde_json::json!({"cookie": 3}));
+        assert!(foreign.read::<Paused>("t").is_err());
+    }
 }

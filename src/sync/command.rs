@@ -57,11 +57,8 @@ impl Commands {
 
     async fn hold_now(&self) -> Result<Undo, HoldError> {
         self.run("on_hold", &self.on_hold).await?;
-        serde_json::to_value(Ran {
-            on_hold: self.on_hold.clone(),
-        })
-        .map(Undo)
-        .map_err(|e| HoldError(format!("recording the command: {e}")))
+        let on_hold = self.on_hold.clone();
+        Undo::of("sync command", Ran { on_hold })
     }
 
     async fn release_now(&self, undo: &Undo) -> Result<(), HoldError> {

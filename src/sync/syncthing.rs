@@ -9,6 +9,8 @@ use serde::{Deserialize, Serialize};
 use super::http::{Api, HttpError};
 use crate::hold::{BoxFuture, HoldError, Holder, Undo};
 
+const WHO: &str = "Syncthing";
+
 /// Long enough for a busy laptop's Syncthing, short enough that a hung one shows as an error
 /// in `clockoff status` rather than a hold that never finishes.
 const TIMEOUT: Duration = Duration::from_secs(5);
@@ -120,17 +122,13 @@ impl Syncthing {
         }
         // Syncthing lists devices in no fixed order; the ledger's record should not vary.
         paused.sort();
-        serde_json::to_value(Paused { paused })
-            .map(Undo)
-            .map_err(|e| HoldError(format!("recording paused devices: {e}")))
+        Undo::of(WHO, Paused { paused })
     }
 
     async fn resume(&self, undo: &Undo) -> Result<(), HoldError> {
-        if !undo.changed_something() {
+        let Some(Paused { paused }) = undo.read(WHO)? else {
             return Ok(());
-        }
-        let Paused { paused } = serde_json::from_value(undo.0.clone())
-            .map_err(|e| HoldError(format!("not a record of paused Syncthing devices: {e}")))?;
+        };
         let rest = self.api()?;
         let known = rest.remote_devices().await?;
         // A device removed from Syncthing while held has nothing left to resume.

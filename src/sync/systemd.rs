@@ -41,19 +41,14 @@ impl SystemdUnit {
             return Ok(Undo::NOTHING);
         }
         self.manager("StopUnit").await?;
-        serde_json::to_value(Stopped {
-            stopped: self.unit.clone(),
-        })
-        .map(Undo)
-        .map_err(|e| HoldError(format!("recording the stopped unit: {e}")))
+        let stopped = self.unit.clone();
+        Undo::of(&self.unit, Stopped { stopped })
     }
 
     async fn start(&self, undo: &Undo) -> Result<(), HoldError> {
-        if !undo.changed_something() {
+        let Some(Stopped { stopped }) = undo.read(&self.unit)? else {
             return Ok(());
-        }
-        let Stopped { stopped } = serde_json::from_value(undo.0.clone())
-            .map_err(|e| HoldError(format!("not a record of a stopped unit: {e}")))?;
+        };
         if stopped != self.unit {
             return Err(HoldError(format!(
                 "the hold stopped {stopped}, not {}: not starting either",

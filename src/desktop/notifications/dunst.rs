@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use zbus::proxy;
 use zbus::proxy::CacheProperties;
 
-use super::{change_in, undo_of, within};
+use super::within;
 use crate::hold::{BoxFuture, HoldError, Holder, Undo};
 
 const WHO: &str = "dunst";
@@ -77,13 +77,13 @@ impl Holder for Dunst {
                 return Ok(Undo::NOTHING); // the worker's own pause, or ours already
             }
             self.set_paused(true).await?;
-            undo_of(WHO, Change { paused: true })
+            Undo::of(WHO, Change { paused: true })
         })
     }
 
     fn release<'a>(&'a self, undo: &'a Undo) -> BoxFuture<'a, Result<(), HoldError>> {
         Box::pin(async move {
-            match change_in::<Change>(WHO, undo)? {
+            match undo.read::<Change>(WHO)? {
                 Some(Change { paused: true }) => self.set_paused(false).await,
                 _ => Ok(()),
             }

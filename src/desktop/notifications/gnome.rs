@@ -5,7 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{Tool, change_in, undo_of};
+use super::Tool;
 use crate::hold::{BoxFuture, HoldError, Holder, Undo};
 
 const WHO: &str = "gnome";
@@ -60,7 +60,7 @@ impl Holder for Gnome {
                 return Ok(Undo::NOTHING); // the worker's Do Not Disturb, or ours already
             }
             self.set_show_banners(false).await?;
-            undo_of(
+            Undo::of(
                 WHO,
                 Change {
                     show_banners: false,
@@ -71,7 +71,7 @@ impl Holder for Gnome {
 
     fn release<'a>(&'a self, undo: &'a Undo) -> BoxFuture<'a, Result<(), HoldError>> {
         Box::pin(async move {
-            match change_in::<Change>(WHO, undo)? {
+            match undo.read::<Change>(WHO)? {
                 Some(Change {
                     show_banners: false,
                 }) => self.set_show_banners(true).await,

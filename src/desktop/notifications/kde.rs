@@ -14,7 +14,7 @@ use zbus::proxy;
 use zbus::proxy::CacheProperties;
 use zbus::zvariant::Value;
 
-use super::{change_in, undo_of, within};
+use super::within;
 use crate::hold::{BoxFuture, HoldError, Holder, Undo};
 
 const WHO: &str = "kde";
@@ -90,13 +90,13 @@ impl Holder for Kde {
             )
             .await?
             .map_err(|e| HoldError(format!("{WHO}: Inhibit failed: {e}")))?;
-            undo_of(WHO, Change { cookie })
+            Undo::of(WHO, Change { cookie })
         })
     }
 
     fn release<'a>(&'a self, undo: &'a Undo) -> BoxFuture<'a, Result<(), HoldError>> {
         Box::pin(async move {
-            let Some(Change { cookie }) = change_in(WHO, undo)? else {
+            let Some(Change { cookie }) = undo.read(WHO)? else {
                 return Ok(());
             };
             let proxy = self.proxy().await?;

@@ -12,7 +12,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{Tool, change_in, undo_of};
+use super::Tool;
 use crate::hold::{BoxFuture, HoldError, Holder, Undo};
 
 const WHO: &str = "mako";
@@ -57,7 +57,7 @@ impl Holder for Mako {
                 return Ok(Undo::NOTHING);
             }
             self.makoctl(&["mode", "-a", MODE]).await?;
-            undo_of(
+            Undo::of(
                 WHO,
                 Change {
                     mode_added: MODE.to_string(),
@@ -68,7 +68,7 @@ impl Holder for Mako {
 
     fn release<'a>(&'a self, undo: &'a Undo) -> BoxFuture<'a, Result<(), HoldError>> {
         Box::pin(async move {
-            let Some(Change { mode_added }) = change_in(WHO, undo)? else {
+            let Some(Change { mode_added }) = undo.read(WHO)? else {
                 return Ok(());
             };
             self.makoctl(&["mode", "-r", &mode_added]).await.map(drop)

@@ -12,13 +12,11 @@ mod xfce;
 use std::future::Future;
 use std::time::Duration;
 
-use serde::Serialize;
-use serde::de::DeserializeOwned;
 use zbus::proxy;
 use zbus::proxy::CacheProperties;
 
 use crate::config::quiet::{NotificationServer, ServerChoice};
-use crate::hold::{HoldError, Holder, Undo};
+use crate::hold::{HoldError, Holder};
 
 pub use dunst::Dunst;
 pub use gnome::Gnome;
@@ -129,29 +127,6 @@ async fn within<T>(who: &str, work: impl Future<Output = T>) -> Result<T, HoldEr
         .map_err(|_| HoldError(format!("{who} did not answer within {ANSWER_TIMEOUT:?}")))
 }
 
-/// An undo recording what a hold by `who` changed.
-fn undo_of(who: &str, change: impl Serialize) -> Result<Undo, HoldError> {
-    serde_json::to_value(change)
-        .map(Undo)
-        .map_err(|e| HoldError(format!("{who}: could not record the hold: {e}")))
-}
-
-/// What a hold by `who` recorded, read back from the ledger: `None` for `Undo::NOTHING`, an
-/// error for an undo some other holder wrote.
-fn change_in<T: DeserializeOwned>(who: &str, undo: &Undo) -> Result<Option<T>, HoldError> {
-    if !undo.changed_something() {
-        return Ok(None);
-    }
-    serde_json::from_value(undo.0.clone())
-        .map(Some)
-        .map_err(|e| {
-            HoldError(format!(
-                "{who}: the recorded hold {} is not one this holder wrote: {e}",
-                undo.0
-            ))
-        })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -177,21 +152,5 @@ mod tests {
         let HoldError(message) = cannot_hold("Notification Daemon");
         assert!(message.contains("\"Notification Daemon\""), "{message}");
         assert!(message.contains("set quiet.server"), "{message}");
-    }
-
-    #[derive(Debug, PartialEq, Serialize, serde::Deserialize)]
-    #[serde(deny_unknown_fields)]
-    struct Paused {
-        paused: bool,
-    }
-
-    #[test]
-    fn an_undo_reads_back_as_written() {
-        let undo = undo_of("t", Paused { paused: true }).unwrap();
-        assert_eq!(undo.0, serde_json::json!({"paused": true}));
-        assert_eq!(change_in("t", &undo), Ok(Some(Paused { paused: true })));
-        assert_eq!(change_in::<Paused>("t", &Undo::NOTHING), Ok(None));
-        let foreign = Undo(serde_json::json!({"cookie": 3}));
-        assert!(change_in::<Paused>("t", &foreign).is_err());
     }
 }

@@ -9,7 +9,7 @@ use zbus::proxy;
 use zbus::proxy::CacheProperties;
 use zbus::zvariant::{OwnedValue, Value};
 
-use super::{change_in, undo_of, within};
+use super::within;
 use crate::hold::{BoxFuture, HoldError, Holder, Undo};
 
 const WHO: &str = "xfce";
@@ -96,7 +96,7 @@ impl Holder for Xfce {
                 return Ok(Undo::NOTHING);
             }
             self.set_do_not_disturb(true).await?;
-            undo_of(
+            Undo::of(
                 WHO,
                 Change {
                     do_not_disturb: true,
@@ -107,7 +107,7 @@ impl Holder for Xfce {
 
     fn release<'a>(&'a self, undo: &'a Undo) -> BoxFuture<'a, Result<(), HoldError>> {
         Box::pin(async move {
-            match change_in::<Change>(WHO, undo)? {
+            match undo.read::<Change>(WHO)? {
                 Some(Change {
                     do_not_disturb: true,
                 }) => self.set_do_not_disturb(false).await,
