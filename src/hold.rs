@@ -76,6 +76,14 @@ impl From<zbus::fdo::Error> for HoldError {
     }
 }
 
+/// Whether a D-Bus call failed only because nobody owns the name (and it was not started):
+/// the peer is not running, which holders report as such.
+pub fn is_unowned(e: &zbus::Error) -> bool {
+    matches!(e, zbus::Error::MethodError(name, ..)
+        if name.as_str() == "org.freedesktop.DBus.Error.ServiceUnknown"
+            || name.as_str() == "org.freedesktop.DBus.Error.NameHasNoOwner")
+}
+
 pub trait Holder: Send + Sync {
     /// A stable name for the ledger and `clockoff status`, e.g. "dunst",
     /// "syncthing http://127.0.0.1:8384", "systemd onedrive.service".

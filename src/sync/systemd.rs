@@ -6,7 +6,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use zbus::zvariant::{OwnedObjectPath, OwnedValue};
 
-use crate::hold::{BoxFuture, HoldError, Holder, Undo};
+use crate::hold::{BoxFuture, HoldError, Holder, Undo, is_unowned};
 
 const SYSTEMD: &str = "org.freedesktop.systemd1";
 const MANAGER_PATH: &str = "/org/freedesktop/systemd1";
@@ -144,16 +144,12 @@ impl SystemdUnit {
 
     fn fail(&self, what: &str, e: zbus::Error) -> HoldError {
         let unit = &self.unit;
-        match &e {
-            zbus::Error::MethodError(name, _, _)
-                if name.as_str() == "org.freedesktop.DBus.Error.ServiceUnknown"
-                    || name.as_str() == "org.freedesktop.DBus.Error.NameHasNoOwner" =>
-            {
-                HoldError(format!(
-                    "{unit}: no systemd user manager on the session bus ({SYSTEMD})"
-                ))
-            }
-            _ => HoldError(format!("{unit}: systemd {what}: {e}")),
+        if is_unowned(&e) {
+            HoldError(format!(
+                "{unit}: no systemd user manager on the session bus ({SYSTEMD})"
+            ))
+        } else {
+            HoldError(format!("{unit}: systemd {what}: {e}"))
         }
     }
 }

@@ -16,7 +16,7 @@ use zbus::proxy;
 use zbus::proxy::CacheProperties;
 
 use crate::config::quiet::{NotificationServer, ServerChoice};
-use crate::hold::{HoldError, Holder};
+use crate::hold::{HoldError, Holder, is_unowned};
 
 pub use dunst::Dunst;
 pub use gnome::Gnome;
@@ -111,13 +111,6 @@ fn cannot_hold(name: &str) -> HoldError {
          if it is one of those under another name, set quiet.server to it, otherwise set \
          quiet.notifications = \"allow\""
     ))
-}
-
-/// Whether a call failed only because nobody owns the name (and it was not started).
-fn is_unowned(e: &zbus::Error) -> bool {
-    matches!(e, zbus::Error::MethodError(name, ..)
-        if name.as_str() == "org.freedesktop.DBus.Error.ServiceUnknown"
-            || name.as_str() == "org.freedesktop.DBus.Error.NameHasNoOwner")
 }
 
 /// `work`, or an error naming `who` if it takes longer than [`ANSWER_TIMEOUT`].
