@@ -527,7 +527,6 @@ impl Quiet {
             quiet_since: self.period.as_ref().map(|p| p.start),
             quiet_at,
             clocked_off: self.clocked_off,
-            counting: self.monitor.is_some(),
             holders: self.slots.values().map(|s| s.status.clone()).collect(),
         };
         self.status.send_replace(next);

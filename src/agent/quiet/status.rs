@@ -16,8 +16,6 @@ pub struct QuietStatus {
     pub quiet_at: Option<DateTime<Utc>>,
     /// When the worker chose "Clock off", while that lasts.
     pub clocked_off: Option<DateTime<Utc>>,
-    /// Whether notifications arriving now are being counted.
-    pub counting: bool,
     pub holders: Vec<watch::Receiver<SlotStatus>>,
 }
 
