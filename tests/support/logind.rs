@@ -7,16 +7,15 @@
 //! session's `SetIdleHint` method changes nothing (use [`Logind::set_idle`]).
 
 use std::collections::HashMap;
-use std::process::Command;
 
 use zbus::zvariant::{ObjectPath, OwnedObjectPath, Value};
 
-use super::bus::{DbusDaemon, isolate};
-use super::process::{Peer, find_program};
-use super::tmp::{TempDir, subdir, temp_dir};
+use super::bus::DbusDaemon;
+use super::dbusmock;
+use super::process::Peer;
+use super::tmp::{TempDir, subdir};
 use super::{DEADLINE, Missing};
 
-const PYTHON: &str = "/usr/bin/python3";
 const LOGIND: &str = "org.freedesktop.login1";
 const MANAGER: &str = "/org/freedesktop/login1";
 const MOCK: &str = "org.freedesktop.DBus.Mock";
@@ -32,19 +31,8 @@ pub struct Logind {
 
 impl Logind {
     pub async fn start() -> Result<Self, Missing> {
-        let python = find_program(PYTHON)?;
-        let has_dbusmock = Command::new(&python)
-            .args(["-c", "import dbusmock"])
-            .output()
-            .is_ok_and(|out| out.status.success());
-        if !has_dbusmock {
-            return Err(Missing("python3-dbusmock".into()));
-        }
+        let (mut cmd, dir) = dbusmock::command("logind", "--system")?;
         let bus = DbusDaemon::start()?;
-        let dir = temp_dir("logind");
-        let mut cmd = Command::new(python);
-        cmd.args(["-m", "dbusmock", "--template", "logind", "--system"]);
-        isolate(&mut cmd, &dir);
         cmd.env("DBUS_SYSTEM_BUS_ADDRESS", bus.address());
         let mut mock = Peer::spawn(cmd, "dbusmock logind", &dir.path().join("mock.log"), false);
         bus.wait_for_name(LOGIND, &mut mock).await;

@@ -10,6 +10,7 @@
 
 pub mod agent;
 pub mod bus;
+pub mod dbusmock;
 pub mod dconf;
 pub mod dunst;
 pub mod fake_kde;

@@ -8,14 +8,12 @@
 //! `NoSuchUnit` (so the LoadUnit fallback is not exercised), there is no `LoadUnit`, no
 //! failing jobs, and the mode argument is ignored.
 
-use std::process::Command;
-
 use super::Missing;
-use super::bus::{DbusDaemon, isolate};
-use super::process::{Peer, find_program};
-use super::tmp::{TempDir, temp_dir};
+use super::bus::DbusDaemon;
+use super::dbusmock;
+use super::process::Peer;
+use super::tmp::TempDir;
 
-const PYTHON: &str = "/usr/bin/python3";
 pub const SYSTEMD: &str = "org.freedesktop.systemd1";
 pub const MANAGER: &str = "/org/freedesktop/systemd1";
 const MOCK: &str = "org.freedesktop.DBus.Mock";
@@ -30,19 +28,8 @@ pub struct SystemdMock {
 impl SystemdMock {
     /// Starts the mock on `bus` (a session bus) and waits until it owns its name.
     pub async fn start(bus: &DbusDaemon) -> Result<Self, Missing> {
-        let python = find_program(PYTHON)?;
-        let has_dbusmock = Command::new(&python)
-            .args(["-c", "import dbusmock"])
-            .output()
-            .is_ok_and(|out| out.status.success());
-        if !has_dbusmock {
-            return Err(Missing("python3-dbusmock".into()));
-        }
-        let dir = temp_dir("systemd");
-        let mut cmd = Command::new(python);
         // --session overrides the template's own choice of the system bus.
-        cmd.args(["-m", "dbusmock", "--template", "systemd", "--session"]);
-        isolate(&mut cmd, &dir);
+        let (mut cmd, dir) = dbusmock::command("systemd", "--session")?;
         cmd.env("DBUS_SESSION_BUS_ADDRESS", bus.address());
         let mut mock = Peer::spawn(cmd, "dbusmock systemd", &dir.path().join("mock.log"), false);
         bus.wait_for_name(SYSTEMD, &mut mock).await;
