@@ -269,7 +269,7 @@ async fn an_override_can_be_ended_earlier_but_never_later() {
     let (ledger, _) = open(&path).await;
     let (start, end) = (utc("2026-05-04T18:00:00Z"), utc("2026-05-04T20:00:00Z"));
     let id = ledger
-        .add_override(start, end, Some("court report".into()))
+        .add_override(start, end, Some("court report".into()), false)
         .await
         .unwrap();
     let later = ledger
@@ -289,6 +289,7 @@ async fn an_override_can_be_ended_earlier_but_never_later() {
             utc("2026-05-04T17:00:00Z"),
             utc("2026-05-04T17:30:00Z"),
             None,
+            true,
         )
         .await
         .unwrap();
@@ -298,6 +299,7 @@ async fn an_override_can_be_ended_earlier_but_never_later() {
         .unwrap();
     assert_eq!(found.iter().map(|o| o.id).collect::<Vec<_>>(), [other, id]);
     assert_eq!(found[1], earlier);
+    assert!(!found[1].until_away && found[0].until_away, "{found:?}");
     // Half-open: an override ending at `from` is not in [from, to).
     let after = ledger
         .overrides_overlapping(utc("2026-05-04T19:15:00Z"), utc("2026-05-05T00:00:00Z"))
@@ -317,7 +319,7 @@ async fn an_override_can_be_ended_earlier_but_never_later() {
         .unwrap();
     assert_eq!(found, [earlier]);
 
-    let empty = ledger.add_override(end, start, None).await.unwrap_err();
+    let empty = ledger.add_override(end, start, None, false).await.unwrap_err();
     assert!(matches!(empty, StoreError::BadRange { .. }), "{empty}");
     ledger.close().await.unwrap();
 }

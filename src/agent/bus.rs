@@ -9,7 +9,7 @@ use tokio::sync::{oneshot, watch};
 use zbus::object_server::SignalEmitter;
 use zbus::{fdo, interface, proxy};
 
-use super::event::{Event, EventSender, Refusal, Reply, Request};
+use super::event::{Event, EventSender, Length, Refusal, Reply, Request};
 use super::snapshot::Snapshot;
 
 pub const BUS_NAME: &str = "org.clockoff.Agent1";
@@ -58,7 +58,7 @@ impl AgentInterface {
     async fn start_override(&self, duration_s: u64, reason: &str) -> fdo::Result<String> {
         let reason = Some(reason.trim().to_owned()).filter(|r| !r.is_empty());
         self.ask(|reply| Request::Override {
-            duration: Duration::from_secs(duration_s),
+            length: Length::For(Duration::from_secs(duration_s)),
             reason,
             reply,
         })

@@ -10,7 +10,7 @@ use chrono::{DateTime, DurationRound, TimeDelta, Utc};
 use tokio::sync::watch;
 use tokio::time::Instant;
 
-use super::event::{Refusal, Request};
+use super::event::{Length, Refusal, Request, UNTIL_AWAY_AT_MOST};
 use super::quiet::QuietStatus;
 use super::snapshot::Snapshot;
 use super::status;
@@ -177,7 +177,11 @@ impl Engine {
         let now = self.look().await;
         match self.presence.apply(signal) {
             Some(Edge::Arrived(at)) => self.arrive(at.min(now), now).await,
-            Some(Edge::Left(at)) => self.end_stretch(at.min(now)).await,
+            Some(Edge::Left(at)) => {
+                let at = at.min(now);
+                self.end_stretch(at).await;
+                self.end_override_on_leaving(at, now).await;
+            }
             None => {}
         }
         self.publish();
@@ -197,11 +201,11 @@ impl Engine {
                 let _ = reply.send(self.status(now).await);
             }
             Request::Override {
-                duration,
+                length,
                 reason,
                 reply,
             } => {
-                let _ = reply.send(self.start_override(now, duration, reason).await);
+                let _ = reply.send(self.start_override(now, length, reason).await);
             }
             Request::EndOverride(reply) => {
                 let _ = reply.send(self.end_override(now).await);
@@ -430,9 +434,13 @@ impl Engine {
     async fn start_override(
         &mut self,
         now: DateTime<Utc>,
-        duration: Duration,
+        length: Length,
         reason: Option<String>,
     ) -> Result<String, Refusal> {
+        let (duration, until_away) = match length {
+            Length::For(duration) => (duration, false),
+            Length::UntilAway => (UNTIL_AWAY_AT_MOST, true),
+        };
         if duration.is_zero() || duration > MAX_OVERRIDE {
             return Err(Refusal::InvalidArgs(
                 "an override lasts from 1 second to 24 hours".into(),
@@ -447,19 +455,40 @@ impl Engine {
             self.ledger.end_override(id, now).await?;
             self.overrides.retain(|o| o.id != id);
         }
-        let added = self.ledger.add_override(now, end, reason.clone()).await;
+        let added = self
+            .ledger
+            .add_override(now, end, reason.clone(), until_away)
+            .await;
         if let Ok(id) = added {
             self.overrides.push(OverrideRecord {
                 id,
                 start: now,
                 end,
                 reason,
+                until_away,
             });
         }
         // Rebuilt either way: a replaced override has ended even if the new one failed.
         self.rebuild(now).await;
         added?;
         Ok(crate::core::civil::rfc3339_in(self.config.timezone, end))
+    }
+
+    /// An override "until I stop" ends where the worker stopped: their last input before
+    /// going idle, locking the screen or sleeping.
+    async fn end_override_on_leaving(&mut self, left: DateTime<Utc>, now: DateTime<Utc>) {
+        let Some(id) = self
+            .running_override(now)
+            .filter(|o| o.until_away)
+            .map(|o| o.id)
+        else {
+            return;
+        };
+        match self.ledger.end_override(id, left).await {
+            Ok(_) => self.overrides.retain(|o| o.id != id),
+            Err(e) => eprintln!("clockoff: ending the override on leaving: {e}"),
+        }
+        self.rebuild(now).await;
     }
 
     async fn end_override(&mut self, now: DateTime<Utc>) -> Result<String, Refusal> {
@@ -702,7 +731,7 @@ mod tests {
             .engine
             .start_override(
                 utc("2026-11-23T16:50:00Z"),
-                Duration::from_secs(30 * 60),
+                Length::For(Duration::from_secs(30 * 60)),
                 None,
             )
             .await
@@ -829,7 +858,7 @@ mod tests {
         r.engine
             .start_override(
                 utc("2026-11-23T19:00:00Z"),
-                Duration::from_secs(3600),
+                Length::For(Duration::from_secs(3600)),
                 Some("court report".into()),
             )
             .await
@@ -865,5 +894,63 @@ mod tests {
         assert_eq!(overrides.len(), 1);
         assert_eq!(overrides[0].reason.as_deref(), Some("court report"));
         assert_eq!(day_totals(&ledger).await.manual_minutes(), 60);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_override_until_i_stop_ends_at_the_last_input_before_going_away() {
+        let mut r = rig("2026-11-23T19:00:00Z").await;
+        r.active_since("2026-11-23T19:00:00Z").await;
+        let until = r
+            .engine
+            .start_override(utc("2026-11-23T19:00:00Z"), Length::UntilAway, None)
+            .await
+            .unwrap();
+        assert_eq!(until, "2026-11-24T07:00:00+00:00", "12 hours at most");
+        assert_eq!(r.snapshot.borrow().state, State::Override);
+        // Away from 20:10 (seen at 20:15): the override ends at 20:10, and it is off again.
+        r.at("2026-11-23T20:15:00Z").await;
+        r.engine
+            .activity(Signal::Idle {
+                last_input: utc("2026-11-23T20:10:00Z"),
+            })
+            .await;
+        assert_eq!(r.snapshot.borrow().state, State::Off);
+        // Back at 20:30: out of hours again, not an override.
+        r.at("2026-11-23T20:30:00Z").await;
+        r.active_since("2026-11-23T20:30:00Z").await;
+        assert_eq!(r.snapshot.borrow().state, State::Off);
+        r.at("2026-11-23T20:40:00Z").await;
+        let (ledger, _dir) = r.stop().await;
+        let overrides = ledger
+            .overrides_overlapping(utc("2026-11-23T00:00:00Z"), utc("2026-11-25T00:00:00Z"))
+            .await
+            .unwrap();
+        assert_eq!(overrides.len(), 1);
+        assert!(overrides[0].until_away);
+        assert_eq!(overrides[0].end, utc("2026-11-23T20:10:00Z"));
+        let totals = day_totals(&ledger).await;
+        assert_eq!(minutes(&totals, Class::Override), 70);
+        assert_eq!(minutes(&totals, Class::OutOfHours), 10);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_override_for_a_set_time_carries_on_while_the_worker_is_away() {
+        let mut r = rig("2026-11-23T19:00:00Z").await;
+        r.active_since("2026-11-23T19:00:00Z").await;
+        r.engine
+            .start_override(
+                utc("2026-11-23T19:00:00Z"),
+                Length::For(Duration::from_secs(3600)),
+                None,
+            )
+            .await
+            .unwrap();
+        r.at("2026-11-23T19:20:00Z").await;
+        r.engine
+            .activity(Signal::Idle {
+                last_input: utc("2026-11-23T19:15:00Z"),
+            })
+            .await;
+        assert_eq!(r.snapshot.borrow().state, State::Override);
     }
 }

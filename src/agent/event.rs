@@ -43,11 +43,22 @@ impl From<crate::store::StoreError> for Refusal {
     }
 }
 
+/// How long an override lasts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Length {
+    For(Duration),
+    /// "Until I stop": until the worker is away from the laptop (idle, locked or asleep),
+    /// and never longer than [`UNTIL_AWAY_AT_MOST`], so a forgotten one still ends.
+    UntilAway,
+}
+
+pub const UNTIL_AWAY_AT_MOST: Duration = Duration::from_secs(12 * 3600);
+
 #[derive(Debug)]
 pub enum Request {
     Status(Reply),
     Override {
-        duration: Duration,
+        length: Length,
         reason: Option<String>,
         reply: Reply,
     },

@@ -120,12 +120,14 @@ impl Ledger {
         start: DateTime<Utc>,
         end: DateTime<Utc>,
         reason: Option<String>,
+        until_away: bool,
     ) -> Result<OverrideId, StoreError> {
         check_range("an override", start, end, false)?;
         self.call(|reply| Command::AddOverride {
             start,
             end,
             reason,
+            until_away,
             reply,
         })
         .await

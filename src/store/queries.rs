@@ -113,10 +113,11 @@ pub(super) fn add_override(
     start: DateTime<Utc>,
     end: DateTime<Utc>,
     reason: Option<&str>,
+    until_away: bool,
 ) -> Result<OverrideId, StoreError> {
     conn.execute(
-        "INSERT INTO overrides (start_ms, end_ms, reason) VALUES (?1, ?2, ?3)",
-        params![to_ms(start), to_ms(end), reason],
+        "INSERT INTO overrides (start_ms, end_ms, reason, until_away) VALUES (?1, ?2, ?3, ?4)",
+        params![to_ms(start), to_ms(end), reason, until_away],
     )?;
     Ok(OverrideId(conn.last_insert_rowid()))
 }
@@ -136,7 +137,7 @@ pub(super) fn end_override(
         return Err(StoreError::NoSuchOverride(id));
     }
     override_record(conn.query_row(
-        "SELECT id, start_ms, end_ms, reason FROM overrides WHERE id = ?1",
+        "SELECT id, start_ms, end_ms, reason, until_away FROM overrides WHERE id = ?1",
         [id.0],
         override_row,
     )?)
@@ -149,7 +150,7 @@ pub(super) fn overrides_overlapping(
     to: DateTime<Utc>,
 ) -> Result<Vec<OverrideRecord>, StoreError> {
     let mut stmt = conn.prepare_cached(
-        "SELECT id, start_ms, end_ms, reason FROM overrides
+        "SELECT id, start_ms, end_ms, reason, until_away FROM overrides
          WHERE start_ms < ?2 AND end_ms > ?1 AND end_ms > start_ms
          ORDER BY start_ms, id",
     )?;
@@ -158,18 +159,27 @@ pub(super) fn overrides_overlapping(
         .collect()
 }
 
-type OverrideRow = (i64, i64, i64, Option<String>);
+type OverrideRow = (i64, i64, i64, Option<String>, bool);
 
 fn override_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<OverrideRow> {
-    Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
+    Ok((
+        row.get(0)?,
+        row.get(1)?,
+        row.get(2)?,
+        row.get(3)?,
+        row.get(4)?,
+    ))
 }
 
-fn override_record((id, start, end, reason): OverrideRow) -> Result<OverrideRecord, StoreError> {
+fn override_record(
+    (id, start, end, reason, until_away): OverrideRow,
+) -> Result<OverrideRecord, StoreError> {
     Ok(OverrideRecord {
         id: OverrideId(id),
         start: from_ms(start)?,
         end: from_ms(end)?,
         reason,
+        until_away,
     })
 }
 

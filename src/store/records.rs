@@ -42,6 +42,8 @@ pub struct OverrideRecord {
     pub start: DateTime<Utc>,
     pub end: DateTime<Utc>,
     pub reason: Option<String>,
+    /// "Until I stop": it ends when the worker is away from the laptop, or at `end`.
+    pub until_away: bool,
 }
 
 /// What [`super::Ledger::open`] repaired after an unclean shutdown.

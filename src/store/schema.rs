@@ -76,7 +76,13 @@ CREATE TABLE held_notifications (
 CREATE INDEX held_notifications_by_time ON held_notifications (at_ms);
 ";
 
-pub(super) const MIGRATIONS: &[&str] = &[V1, V2];
+/// An override the worker started "until I stop" ends when they are away from the laptop
+/// (idle, locked or asleep), not at a time they had to choose in advance.
+const V3: &str = "
+ALTER TABLE overrides ADD COLUMN until_away INTEGER NOT NULL DEFAULT 0 CHECK (until_away IN (0, 1));
+";
+
+pub(super) const MIGRATIONS: &[&str] = &[V1, V2, V3];
 
 /// What [`migrate`] found wrong.
 #[derive(Debug)]

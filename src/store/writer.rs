@@ -50,6 +50,7 @@ pub(super) enum Command {
         start: DateTime<Utc>,
         end: DateTime<Utc>,
         reason: Option<String>,
+        until_away: bool,
         reply: Reply<OverrideId>,
     },
     EndOverride {
@@ -223,11 +224,12 @@ fn handle(conn: &mut Connection, command: Command) {
             start,
             end,
             reason,
+            until_away,
             reply,
         } => answer(
             reply,
             write(conn, |tx| {
-                queries::add_override(tx, start, end, reason.as_deref())
+                queries::add_override(tx, start, end, reason.as_deref(), until_away)
             }),
         ),
         Command::EndOverride { id, at, reply } => {

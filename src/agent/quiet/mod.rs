@@ -16,7 +16,7 @@ use chrono::{DateTime, Utc};
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
 
-use super::event::{Event, EventSender, Request};
+use super::event::{Event, EventSender, Length, Request};
 use super::sleep_for;
 use super::snapshot::Snapshot;
 use crate::config::QuietSettings;
@@ -335,7 +335,7 @@ impl Quiet {
             NoticeOutcome::Chosen(NoticeChoice::WorkMore) => {
                 let (reply, answer) = oneshot::channel();
                 let request = Request::Override {
-                    duration: WORK_MORE,
+                    length: Length::For(WORK_MORE),
                     reason: Some("chose to work on at the end of hours".into()),
                     reply,
                 };

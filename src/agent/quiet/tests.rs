@@ -503,8 +503,8 @@ async fn the_end_of_hours_notice_offers_work_more_or_clock_off_once_per_evening(
     choose.send(NoticeChoice::WorkMore).unwrap();
     r.settle().await;
     match r.events.try_recv() {
-        Ok(Event::Request(Request::Override { duration, .. })) => {
-            assert_eq!(duration, WORK_MORE);
+        Ok(Event::Request(Request::Override { length, .. })) => {
+            assert_eq!(length, Length::For(WORK_MORE));
         }
         other => panic!("expected an override request, got {other:?}"),
     }
