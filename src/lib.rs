@@ -9,3 +9,4 @@ pub mod desktop;
 pub mod hold;
 pub mod store;
 pub mod sync;
+pub mod tray;
