@@ -26,7 +26,7 @@ fn unknown_top_level_key() {
     // Line 2 column 1 is the `w` of `weekends`.
     assert_eq!(
         errors("timezone = \"Europe/London\"\nweekends = false\n"),
-        "user.toml:2:1: unknown field `weekends`, expected one of `timezone`, `contracted`, `hours`, `holidays`, `leave`, `on_call`, `activity`, `quiet`, `sync`, `lock`"
+        "user.toml:2:1: unknown field `weekends`, expected one of `timezone`, `contracted`, `hours`, `holidays`, `leave`, `on_call`, `activity`, `quiet`, `tray`, `sync`, `lock`"
     );
 }
 
@@ -472,7 +472,7 @@ fn policy_locking_an_unknown_key() {
     assert_eq!(
         load_errors(&paths(&policy, &user)),
         format!(
-            "{}:1:18: cannot lock unknown key \"weekends\": expected one of timezone, contracted, hours, holidays, holidays.region, holidays.extra, holidays.removed, leave, on_call, activity, activity.idle_after, activity.source, quiet, quiet.notifications, quiet.grace, quiet.server, sync",
+            "{}:1:18: cannot lock unknown key \"weekends\": expected one of timezone, contracted, hours, holidays, holidays.region, holidays.extra, holidays.removed, leave, on_call, activity, activity.idle_after, activity.source, quiet, quiet.notifications, quiet.grace, quiet.server, sync, tray, tray.enabled",
             policy.display()
         )
     );
@@ -715,6 +715,29 @@ fn quiet_settings_are_checked() {
     assert_eq!(
         errors("[quiet]\ngrace = \"ten minutes\"\n"),
         "user.toml:2:9: quiet.grace: bad duration \"ten minutes\": expected e.g. \"30m\", \"37h\" or \"1h30m\" (units h, m, s)"
+    );
+}
+
+#[test]
+fn the_tray_switch_is_a_boolean() {
+    // `enabled = ` is 10 characters.
+    let got = errors("[tray]\nenabled = \"no\"\n");
+    assert!(
+        got.starts_with("user.toml:2:11: ") && got.contains("boolean"),
+        "{got}"
+    );
+    assert_eq!(
+        errors("[tray]\nshow = false\n"),
+        "user.toml:2:1: unknown field `show`, expected `enabled`"
+    );
+    assert!(
+        !from_text("user.toml", "[tray]\nenabled = false\n")
+            .unwrap()
+            .tray
+    );
+    assert!(
+        from_text("user.toml", "").unwrap().tray,
+        "on unless turned off"
     );
 }
 

@@ -319,7 +319,10 @@ async fn an_override_can_be_ended_earlier_but_never_later() {
         .unwrap();
     assert_eq!(found, [earlier]);
 
-    let empty = ledger.add_override(end, start, None, false).await.unwrap_err();
+    let empty = ledger
+        .add_override(end, start, None, false)
+        .await
+        .unwrap_err();
     assert!(matches!(empty, StoreError::BadRange { .. }), "{empty}");
     ledger.close().await.unwrap();
 }

@@ -18,11 +18,13 @@ use crate::config::{self, Config, ConfigPaths};
 use crate::core::activity::Class;
 use crate::core::clock::Clock;
 use crate::core::presence::{Edge, Presence, Signal};
+use crate::core::quiet::next_release;
 use crate::core::recorder::{Key, Op, Recorder};
 use crate::core::schedule::State;
 use crate::core::spans::Span;
 use crate::core::timeline::Timeline;
 use crate::store::{IntervalId, Ledger, OverrideRecord};
+use crate::tray::TrayStatus;
 
 /// An open interval's end is written at least this often, so a crash loses at most this much.
 pub const CHECKPOINT_EVERY: TimeDelta = TimeDelta::seconds(60);
@@ -67,6 +69,7 @@ pub struct Engine {
     activity_source: String,
     snapshot: watch::Sender<Snapshot>,
     quiet: watch::Receiver<QuietStatus>,
+    tray: watch::Receiver<TrayStatus>,
     /// The last time the loop looked, on both clocks, to tell a jump from time passing.
     seen: (DateTime<Utc>, Instant),
     /// Input reported from before this start was recorded (or not) by the previous run.
@@ -81,8 +84,9 @@ pub struct EngineParts {
     pub ledger: Ledger,
     pub ledger_path: PathBuf,
     pub activity_source: String,
-    /// What quiet hours are doing, for status.
+    /// What quiet hours and the tray are doing, for status.
     pub quiet: watch::Receiver<QuietStatus>,
+    pub tray: watch::Receiver<TrayStatus>,
 }
 
 impl Engine {
@@ -120,6 +124,7 @@ impl Engine {
             activity_source: parts.activity_source,
             snapshot,
             quiet: parts.quiet,
+            tray: parts.tray,
             seen: (now, Instant::now()),
             started_at: now,
         };
@@ -379,6 +384,7 @@ impl Engine {
         let source = &self.activity_source;
         let tz = self.config.timezone;
         let quiet = &self.config.quiet;
+        let config_tray = self.config.tray;
         self.snapshot.send_if_modified(|s| {
             let next = Snapshot {
                 state: position.state,
@@ -388,6 +394,7 @@ impl Engine {
                 present,
                 activity_source: source.clone(),
                 quiet: quiet.clone(),
+                tray: config_tray,
                 wall_clock_changes: s.wall_clock_changes,
             };
             let changed = *s != next;
@@ -413,7 +420,8 @@ impl Engine {
         let held = held.iter().map(|(_, n)| n).sum();
         Ok(status::Status {
             snapshot: &self.snapshot.borrow(),
-            override_reason: running.map(|o| o.reason.as_deref().unwrap_or("")),
+            running_override: running,
+            work_resumes: next_release(&self.base, now),
             day,
             today: &today,
             week,
@@ -421,6 +429,7 @@ impl Engine {
             ledger: &self.ledger_path,
             config_sources: &self.config_sources,
             quiet: quiet.to_json(tz, held),
+            tray: self.tray.borrow().to_json(),
         }
         .to_json())
     }
@@ -605,6 +614,7 @@ mod tests {
             present: false,
             activity_source: String::new(),
             quiet: config.quiet.clone(),
+            tray: config.tray,
             wall_clock_changes: 0,
         });
         let engine = Engine::start(
@@ -617,6 +627,7 @@ mod tests {
                 ledger_path,
                 activity_source: "test".into(),
                 quiet: watch::channel(QuietStatus::default()).1,
+                tray: watch::channel(TrayStatus::Off(crate::tray::TrayOff::Flag)).1,
             },
             tx,
         )

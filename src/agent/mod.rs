@@ -28,6 +28,7 @@ use crate::config::{ActivitySettings, Config, ConfigPaths};
 use crate::core::clock::Clock;
 use crate::core::presence::Signal;
 use crate::store::{Ledger, StoreError};
+use crate::tray::{self, TrayOff, TrayStatus};
 use bus::{AgentInterface, BUS_NAME, OBJECT_PATH};
 use engine::{Engine, EngineParts};
 use event::Event;
@@ -42,6 +43,8 @@ pub struct Deps {
     pub config_sources: Vec<String>,
     pub ledger_path: PathBuf,
     pub session: zbus::Connection,
+    /// `--no-tray`: no tray icon, whatever the config says.
+    pub no_tray: bool,
 }
 
 #[derive(Debug)]
@@ -83,6 +86,7 @@ pub async fn run(deps: Deps, shutdown: impl Future<Output = ()>) -> Result<(), A
     let (signals_tx, mut signals) = mpsc::unbounded_channel::<Signal>();
     let (snapshot_tx, snapshot_rx) = watch::channel(first_snapshot(&deps));
     let quiet_status = watch::Sender::new(quiet::QuietStatus::default());
+    let tray_status = watch::Sender::new(TrayStatus::Off(TrayOff::Config));
 
     // Serve first, then take the name: a caller who sees the name can call at once (queued
     // until the loop runs). The name is taken before the ledger opens, so a second agent
@@ -142,6 +146,7 @@ pub async fn run(deps: Deps, shutdown: impl Future<Output = ()>) -> Result<(), A
             ledger_path: deps.ledger_path,
             activity_source: "starting".into(),
             quiet: quiet_status.subscribe(),
+            tray: tray_status.subscribe(),
         },
         snapshot_tx,
     )
@@ -152,6 +157,8 @@ pub async fn run(deps: Deps, shutdown: impl Future<Output = ()>) -> Result<(), A
         describe_start(&snapshot_rx.borrow(), &ledger_shown)
     );
     let (stop_quiet, quiet_stop) = oneshot::channel();
+    let (quiet_commands, commands) = mpsc::unbounded_channel();
+    let quiet_watch = quiet_status.subscribe();
     let quiet_task = tokio::spawn(quiet::run(quiet::QuietParts {
         clock: deps.clock.clone(),
         ledger,
@@ -159,8 +166,25 @@ pub async fn run(deps: Deps, shutdown: impl Future<Output = ()>) -> Result<(), A
         snapshot: snapshot_rx.clone(),
         events: events_tx.clone(),
         status: quiet_status,
+        commands,
         stop: quiet_stop,
     }));
+    let (quit_tx, mut quit) = mpsc::unbounded_channel();
+    let (stop_tray, tray_stop) = oneshot::channel();
+    let tray_task = tokio::spawn(tray::run(
+        tray::TrayParts {
+            session: session.clone(),
+            events: events_tx.clone(),
+            quiet: quiet_commands,
+            snapshot: snapshot_rx.clone(),
+            quiet_status: quiet_watch,
+            status: tray_status,
+            quit: quit_tx,
+            turned_off: deps.no_tray,
+            clock: deps.clock.clone(),
+        },
+        tray_stop,
+    ));
     let background = [
         tokio::spawn(bus::announce(session.clone(), snapshot_rx)),
         tokio::spawn(report_exit(
@@ -190,6 +214,10 @@ pub async fn run(deps: Deps, shutdown: impl Future<Output = ()>) -> Result<(), A
             .map(|t| (t - clock.now()).to_std().unwrap_or_default());
         tokio::select! {
             () = &mut shutdown => break,
+            Some(()) = quit.recv() => {
+                eprintln!("clockoff: quit from the tray; stopping");
+                break;
+            }
             _ = name_lost.next() => {
                 eprintln!("clockoff: the session bus went away (the session ended); stopping");
                 break;
@@ -218,7 +246,10 @@ pub async fn run(deps: Deps, shutdown: impl Future<Output = ()>) -> Result<(), A
             engine.activity_sources_stopped().await;
         }
     }
-    // Quiet hours release what they hold while the ledger can still record it.
+    // The tray goes first, so nothing is asked of a loop that has stopped; then quiet hours
+    // release what they hold while the ledger can still record it.
+    let _ = stop_tray.send(());
+    let _ = tray_task.await;
     let _ = stop_quiet.send(());
     let _ = quiet_task.await;
     engine.stop().await;
@@ -350,6 +381,7 @@ fn first_snapshot(deps: &Deps) -> Snapshot {
         present: false,
         activity_source: "starting".into(),
         quiet: deps.config.quiet.clone(),
+        tray: deps.config.tray,
         wall_clock_changes: 0,
     }
 }

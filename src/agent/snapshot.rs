@@ -20,6 +20,8 @@ pub struct Snapshot {
     pub activity_source: String,
     /// Quiet hours as configured now (the config can be reloaded).
     pub quiet: QuietSettings,
+    /// Whether the config wants the tray icon.
+    pub tray: bool,
     /// Bumped when the wall clock jumped or the machine resumed, with or without a change
     /// of state: whoever waits on a monotonic timer (the end of the grace) looks again.
     pub wall_clock_changes: u64,

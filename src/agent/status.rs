@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use super::snapshot::Snapshot;
 use crate::core::activity::Class;
 use crate::core::civil::{local_date, midnight, rfc3339_in};
-use crate::store::Totals;
+use crate::store::{OverrideRecord, Totals};
 
 /// A local period the totals cover, with its name (a date, or an ISO week).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,8 +48,9 @@ fn local_days(tz: Tz, first: NaiveDate, days: i64, name: String) -> Period {
 
 pub struct Status<'a> {
     pub snapshot: &'a Snapshot,
-    /// `Some("")` for an override with no reason.
-    pub override_reason: Option<&'a str>,
+    pub running_override: Option<&'a OverrideRecord>,
+    /// When work next begins after the current span (for "back 09:00 Tue").
+    pub work_resumes: Option<DateTime<Utc>>,
     pub day: Period,
     pub today: &'a Totals,
     pub week: Period,
@@ -57,6 +58,7 @@ pub struct Status<'a> {
     pub ledger: &'a Path,
     pub config_sources: &'a [String],
     pub quiet: Value,
+    pub tray: Value,
 }
 
 impl Status<'_> {
@@ -67,10 +69,12 @@ impl Status<'_> {
             "state": s.state,
             "since": time(s.since),
             "until": time(s.until),
-            "override": self.override_reason.map(|reason| json!({
+            "override": self.running_override.map(|o| json!({
                 "until": time(s.until),
-                "reason": reason,
+                "reason": o.reason.as_deref().unwrap_or(""),
+                "until_away": o.until_away,
             })),
+            "work_resumes": time(self.work_resumes),
             "present": s.present,
             "activity_source": s.activity_source,
             "today": totals_json(&self.day, self.today),
@@ -79,6 +83,7 @@ impl Status<'_> {
             "ledger": self.ledger.display().to_string(),
             "config_sources": self.config_sources,
             "quiet": self.quiet,
+            "tray": self.tray,
         });
         value.to_string()
     }

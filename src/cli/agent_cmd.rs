@@ -13,13 +13,13 @@ use crate::agent::{self, AgentError, Deps, bus::AgentProxy};
 use crate::config::ConfigPaths;
 use crate::core::civil::{local_date, rfc3339_in};
 use crate::core::clock::Clock;
-use crate::core::duration::parse_duration;
+use crate::core::duration::{hours_minutes, parse_duration};
 use crate::core::hours::DailyRange;
 use crate::core::schedule::State;
 use crate::store;
 
 /// Runs the agent in the foreground until SIGTERM or Ctrl-C.
-pub fn run_agent(paths: ConfigPaths, clock: Arc<dyn Clock>) -> Result<(), Failure> {
+pub fn run_agent(paths: ConfigPaths, clock: Arc<dyn Clock>, no_tray: bool) -> Result<(), Failure> {
     let (config, config_sources) = load_config_and_sources(&paths)?;
     let ledger_path = store::default_path().ok_or_else(|| {
         Failure::Runtime("cannot find where to keep the ledger: set XDG_DATA_HOME or HOME".into())
@@ -33,6 +33,7 @@ pub fn run_agent(paths: ConfigPaths, clock: Arc<dyn Clock>) -> Result<(), Failur
             config_sources,
             ledger_path,
             session,
+            no_tray,
         };
         agent::run(deps, shutdown_signal())
             .await
@@ -196,21 +197,21 @@ fn describe_status(status: &Value, now: DateTime<Utc>) -> String {
     let minutes = |period: &str, key: &str| status[period][key].as_u64().unwrap_or(0);
     out += &format!(
         "Today:     {} in hours, {} out of hours",
-        hm(minutes("today", "in_hours_minutes")),
-        hm(minutes("today", "out_of_hours_minutes")),
+        hours_minutes(minutes("today", "in_hours_minutes")),
+        hours_minutes(minutes("today", "out_of_hours_minutes")),
     );
     let on_call = minutes("today", "on_call_minutes");
     if on_call > 0 {
-        out += &format!(", {} on call", hm(on_call));
+        out += &format!(", {} on call", hours_minutes(on_call));
     }
     out.push('\n');
     out += &format!(
         "This week: {} out of hours",
-        hm(minutes("week", "out_of_hours_minutes"))
+        hours_minutes(minutes("week", "out_of_hours_minutes"))
     );
     let manual = minutes("week", "manual_minutes");
     if manual > 0 {
-        out += &format!(", plus {} you logged", hm(manual));
+        out += &format!(", plus {} you logged", hours_minutes(manual));
     }
     out.push('\n');
     let present = if status["present"].as_bool() == Some(true) {
@@ -223,6 +224,9 @@ fn describe_status(status: &Value, now: DateTime<Utc>) -> String {
         status["activity_source"].as_str().unwrap_or("unknown")
     );
     out += &describe_quiet(&status["quiet"], at);
+    if let Some(tray) = status["tray"]["detail"].as_str() {
+        out += &format!("Tray:      {tray}\n");
+    }
     out
 }
 
@@ -258,14 +262,6 @@ fn describe_quiet(quiet: &Value, at: impl Fn(&Value) -> Option<String>) -> Strin
     out
 }
 
-fn hm(minutes: u64) -> String {
-    match (minutes / 60, minutes % 60) {
-        (0, m) => format!("{m}m"),
-        (h, 0) => format!("{h}h"),
-        (h, m) => format!("{h}h {m}m"),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -295,7 +291,8 @@ mod tests {
                      "held_by_worker": false, "error": "Syncthing is not answering",
                      "retry_at": "2026-11-23T17:12:00+00:00"}
                 ]
-            }
+            },
+            "tray": {"state": "no_host", "detail": "this desktop shows no tray icons"}
         });
         let text = describe_status(&status, utc("2026-11-23T17:11:00Z"));
         let quiet: Vec<&str> = text.lines().skip(4).collect();
@@ -305,6 +302,7 @@ mod tests {
                 "Quiet:     holding since 17:10, 3 notifications held",
                 "  notifications (auto): already held by you; left as you set it",
                 "  ! sync: syncthing http://127.0.0.1:8384: Syncthing is not answering; trying again 17:12",
+                "Tray:      this desktop shows no tray icons",
             ],
             "{text}"
         );

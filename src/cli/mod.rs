@@ -48,8 +48,13 @@ clockoff schedule transitions --from 2026-11-23T00:00:00Z --to 2026-11-30T00:00:
     Config(config_cmd::ConfigCommand),
     /// Run the agent: follow your hours and keep your record of time at the laptop.
     #[command(after_help = "Usually started by your desktop session \
-(`systemctl --user enable --now clockoff`). Stop it with Ctrl-C or SIGTERM.")]
-    Run,
+(`systemctl --user enable --now clockoff`). Stop it with Ctrl-C, SIGTERM or the tray's \
+\"Quit clockoff\".")]
+    Run {
+        /// Show no tray icon (the config's [tray] enabled = false does the same)
+        #[arg(long)]
+        no_tray: bool,
+    },
     /// Where you stand now: state, today's and this week's time (asks the running agent).
     #[command(after_help = "Examples:\n  clockoff status\n  clockoff status --json")]
     Status {
@@ -110,7 +115,8 @@ pub fn run(cli: Cli, clock: Arc<dyn Clock>) -> ExitCode {
     let paths = ConfigPaths::standard(cli.config);
     let clock_ref = clock.as_ref();
     let result = match cli.command {
-        None | Some(Command::Run) => agent_cmd::run_agent(paths, clock),
+        None => agent_cmd::run_agent(paths, clock, false),
+        Some(Command::Run { no_tray }) => agent_cmd::run_agent(paths, clock, no_tray),
         Some(Command::Status { json }) => agent_cmd::status(json, clock_ref),
         Some(Command::Override { what, reason }) => agent_cmd::override_cmd(&what, reason),
         Some(Command::Log { range, note, date }) => {

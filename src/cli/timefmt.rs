@@ -1,10 +1,9 @@
 //! Instants as the CLI prints and reads them.
 
 use chrono::{DateTime, Utc};
-use chrono_tz::Tz;
 
 use super::Failure;
-pub use crate::core::civil::rfc3339_in;
+pub use crate::core::civil::{human, rfc3339_in};
 use crate::core::schedule::horizon;
 
 /// An RFC 3339 instant within the schedule's horizon; `what` names the argument.
@@ -36,16 +35,4 @@ fn parse_instant_up_to(
         )));
     }
     Ok(t)
-}
-
-/// A short local time for people: `17:00` today, `Tue 09:00` within a week, else the date.
-pub fn human(tz: Tz, t: DateTime<Utc>, now: DateTime<Utc>) -> String {
-    let local = t.with_timezone(&tz);
-    let days = (local.date_naive() - now.with_timezone(&tz).date_naive()).num_days();
-    match days {
-        0 => local.format("%H:%M").to_string(),
-        1 => local.format("tomorrow %H:%M").to_string(),
-        2..=6 => local.format("%a %H:%M").to_string(),
-        _ => local.format("%a %-d %b %Y %H:%M").to_string(),
-    }
 }

@@ -52,7 +52,7 @@ impl Layer {
 
 /// The parser's message in the user's terms: our internal type names never show.
 fn plain_message(message: &str, at: &str) -> String {
-    const SHAPES: [(&str, &str); 6] = [
+    const SHAPES: [(&str, &str); 7] = [
         (
             "struct RawHours",
             "an [hours] table of weekdays, e.g. monday = [\"09:00-17:00\"]",
@@ -65,6 +65,10 @@ fn plain_message(message: &str, at: &str) -> String {
         (
             "struct RawQuiet",
             "a [quiet] table with notifications, grace, server",
+        ),
+        (
+            "struct RawTray",
+            "a [tray] table with enabled = true or false",
         ),
         (
             "struct RawSync",
@@ -121,10 +125,11 @@ pub struct Merged<'a> {
     pub quiet_grace: Option<Sourced<'a, Spanned<String>>>,
     pub quiet_server: Option<Sourced<'a, Spanned<String>>>,
     pub sync: Option<Sourced<'a, Syncs>>,
+    pub tray_enabled: Option<Sourced<'a, Spanned<bool>>>,
 }
 
 /// Keys a policy may lock. Locking a table (`holidays`) locks every key in it.
-pub const LOCKABLE: [&str; 17] = [
+pub const LOCKABLE: [&str; 19] = [
     "timezone",
     "contracted",
     "hours",
@@ -142,6 +147,8 @@ pub const LOCKABLE: [&str; 17] = [
     "quiet.grace",
     "quiet.server",
     "sync",
+    "tray",
+    "tray.enabled",
 ];
 
 struct Lock<'a> {
@@ -220,6 +227,9 @@ pub fn merge(layers: &[Layer]) -> (Merged<'_>, Vec<ConfigError>) {
             replace(&mut merged.quiet_server, layer, &quiet.server);
         }
         replace(&mut merged.sync, layer, &raw.sync);
+        if let Some(tray) = &raw.tray {
+            replace(&mut merged.tray_enabled, layer, &tray.enabled);
+        }
     }
     (merged, errors)
 }
@@ -263,5 +273,8 @@ fn keys_set(raw: &RawConfig) -> Vec<(&'static str, Range<usize>)> {
         add("quiet.server", span(&q.server));
     }
     add("sync", raw.sync.as_ref().map(Spanned::span));
+    if let Some(t) = &raw.tray {
+        add("tray.enabled", t.enabled.as_ref().map(Spanned::span));
+    }
     keys
 }

@@ -45,6 +45,8 @@ pub struct Config {
     pub on_call: Vec<Span>,
     pub activity: ActivitySettings,
     pub quiet: QuietSettings,
+    /// Show the tray icon (`clockoff run --no-tray` turns it off whatever this says).
+    pub tray: bool,
 }
 
 /// How the agent tells whether the person is at the laptop.

@@ -14,6 +14,7 @@ pub struct RawConfig {
     pub on_call: Option<Spanned<Vec<Spanned<RawPeriod>>>>,
     pub activity: Option<RawActivity>,
     pub quiet: Option<RawQuiet>,
+    pub tray: Option<RawTray>,
     pub sync: Option<Spanned<Vec<Spanned<RawSync>>>>,
     /// Only in the organisation policy: keys the user may not set.
     pub lock: Option<Spanned<Vec<Spanned<String>>>>,
@@ -69,6 +70,12 @@ pub struct RawQuiet {
     pub notifications: Option<Spanned<String>>,
     pub grace: Option<Spanned<String>>,
     pub server: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTray {
+    pub enabled: Option<Spanned<bool>>,
 }
 
 /// A `[[sync]]` block: `kind` says which of the other keys apply.

@@ -163,6 +163,7 @@ pub fn validate(
             source: activity_source.unwrap_or_default(),
         },
         quiet,
+        tray: merged.tray_enabled.is_none_or(|t| *t.value.get_ref()),
     })
 }
 

@@ -62,6 +62,18 @@ pub fn latest_instant_for(local: NaiveDateTime) -> DateTime<Utc> {
     saturating_add(local, TimeDelta::hours(12)).and_utc()
 }
 
+/// A short local time for people: `17:00` today, `Tue 09:00` within a week, else the date.
+pub fn human(tz: Tz, t: DateTime<Utc>, now: DateTime<Utc>) -> String {
+    let local = t.with_timezone(&tz);
+    let days = (local.date_naive() - now.with_timezone(&tz).date_naive()).num_days();
+    match days {
+        0 => local.format("%H:%M").to_string(),
+        1 => local.format("tomorrow %H:%M").to_string(),
+        2..=6 => local.format("%a %H:%M").to_string(),
+        _ => local.format("%a %-d %b %Y %H:%M").to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,6 +7,7 @@ use std::time::Duration;
 use chrono::{DateTime, TimeDelta, Utc};
 
 use super::schedule::State;
+use super::timeline::Timeline;
 
 /// Off, leave and holidays hold; working, on call (nothing is held during on-call: a call
 /// must get through) and an override (the worker chose to work) release.
@@ -72,6 +73,23 @@ pub fn clock_off_lapses(
     clocked_off: DateTime<Utc>,
 ) -> bool {
     !holds(state) && since.is_some_and(|since| since > clocked_off)
+}
+
+/// When work next begins after the span that holds `t`: the start of the first later span
+/// that releases (working, on call). Off handing over to a bank holiday at midnight is
+/// skipped, so "back 09:00 Tue" is right after a long weekend. `None` beyond the horizon.
+pub fn next_release(timeline: &Timeline, t: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    // A long leave is one span, so a few steps cover weekends, holidays and leave together.
+    const MAX_STEPS: usize = 64;
+    let mut at = timeline.state_at(t).until?;
+    for _ in 0..MAX_STEPS {
+        let span = timeline.state_at(at);
+        if !holds(span.state) {
+            return Some(at);
+        }
+        at = span.until?;
+    }
+    None
 }
 
 #[cfg(test)]
@@ -185,6 +203,27 @@ mod tests {
         assert_eq!(
             wanted(State::Working, midnight, GRACE, None, true, just_after),
             Wanted::Open { quiet_at: None }
+        );
+    }
+
+    #[test]
+    fn work_next_begins_after_the_weekend_and_a_bank_holiday() {
+        let config = crate::config::from_text(
+            "config.toml",
+            "timezone = \"Europe/London\"\n[holidays]\nregion = \"england-and-wales\"\n",
+        )
+        .unwrap();
+        let timeline = Timeline::new(config.schedule());
+        // Thursday 24 December 2026, 17:30: Christmas and Boxing Day (a Saturday, so
+        // Monday 28th is the substitute) and the weekend: back Tuesday 29th.
+        assert_eq!(
+            next_release(&timeline, utc("2026-12-24T17:30:00Z")),
+            Some(utc("2026-12-29T09:00:00Z"))
+        );
+        // At 15:00 on a working day: the end of today's work is skipped too.
+        assert_eq!(
+            next_release(&timeline, utc("2026-11-23T15:00:00Z")),
+            Some(utc("2026-11-24T09:00:00Z"))
         );
     }
 }

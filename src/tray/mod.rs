@@ -1,1 +1,252 @@
+//! The tray icon: state at a glance, today's and this week's time, and the worker's choices
+//! (work now, end an override, hold now, quit) one click away. A task beside the engine reads
+//! the agent's status ([`glance`]), turns it into a [`view::View`] and hands it to the item's
+//! own thread ([`host`]); clicks come back as [`menu::Action`]s and become the same requests
+//! the D-Bus interface and the end-of-hours notice make.
+
+pub mod glance;
+mod host;
 pub mod icons;
+pub mod menu;
+pub mod view;
+mod watcher;
+
+use std::time::Duration;
+
+use futures_util::future::select_all;
+use serde_json::{Value, json};
+use tokio::sync::{mpsc, oneshot, watch};
+
+use crate::agent::event::{Event, EventSender, Length, Reply, Request};
+use crate::agent::quiet::{self, QuietStatus};
+use crate::agent::snapshot::Snapshot;
+use crate::core::schedule::State;
+use glance::Glance;
+use host::Host;
+use menu::Action;
+
+/// Why there is no tray.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TrayOff {
+    /// `clockoff run --no-tray`.
+    Flag,
+    /// `[tray] enabled = false`.
+    Config,
+}
+
+/// Where the tray stands, for `clockoff status`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TrayStatus {
+    Off(TrayOff),
+    /// The item is served; the panel's watcher has not listed it yet.
+    Registering,
+    /// A panel lists the item.
+    Shown,
+    /// No StatusNotifierWatcher on the bus: nothing can show the item until one appears.
+    NoHost,
+    Failed(String),
+}
+
+impl TrayStatus {
+    pub fn to_json(&self) -> Value {
+        let (state, detail) = match self {
+            TrayStatus::Off(TrayOff::Flag) => ("off", "turned off with --no-tray".to_owned()),
+            TrayStatus::Off(TrayOff::Config) => (
+                "off",
+                "turned off in the config ([tray] enabled = false)".into(),
+            ),
+            TrayStatus::Registering => ("registering", "waiting for the panel".into()),
+            TrayStatus::Shown => ("shown", "in the panel".into()),
+            TrayStatus::NoHost => (
+                "no_host",
+                "this desktop shows no tray icons (no StatusNotifierWatcher; on GNOME, the \
+                 AppIndicator extension adds one); it will appear when one starts, and the \
+                 end-of-day notice still offers to work on"
+                    .into(),
+            ),
+            TrayStatus::Failed(e) => ("failed", e.clone()),
+        };
+        json!({ "state": state, "detail": detail })
+    }
+}
+
+pub struct TrayParts {
+    pub session: zbus::Connection,
+    pub events: EventSender,
+    pub quiet: mpsc::UnboundedSender<quiet::Command>,
+    pub snapshot: watch::Receiver<Snapshot>,
+    pub quiet_status: watch::Receiver<QuietStatus>,
+    pub status: watch::Sender<TrayStatus>,
+    /// "Quit": the agent stops as it does on SIGTERM.
+    pub quit: mpsc::UnboundedSender<()>,
+    /// `--no-tray` was given: the config cannot turn it on.
+    pub turned_off: bool,
+    pub clock: std::sync::Arc<dyn crate::core::clock::Clock>,
+}
+
+/// How often the numbers are refreshed while they change: at the laptop (today's time grows)
+/// or in an override (its time left). Otherwise only changes wake the tray.
+const REFRESH: Duration = Duration::from_secs(60);
+
+/// The item while it is up, and what it last showed.
+#[derive(Default)]
+struct Shown {
+    host: Option<Host>,
+    follower: Option<tokio::task::JoinHandle<()>>,
+    view: Option<view::View>,
+}
+
+impl Shown {
+    async fn take_away(&mut self) {
+        if let Some(follower) = self.follower.take() {
+            follower.abort();
+        }
+        if let Some(host) = self.host.take() {
+            let _ = tokio::task::spawn_blocking(move || host.stop()).await;
+        }
+        self.view = None;
+    }
+}
+
+/// Runs until `stop` completes; the item is taken away before it returns. The stop is
+/// raced against everything else: a request the stopping engine will never answer must not
+/// keep the agent from exiting.
+pub async fn run(mut parts: TrayParts, stop: oneshot::Receiver<()>) {
+    let mut shown = Shown::default();
+    tokio::select! {
+        _ = stop => {}
+        () = follow(&mut parts, &mut shown) => {}
+    }
+    shown.take_away().await;
+}
+
+async fn follow(parts: &mut TrayParts, shown: &mut Shown) {
+    let (actions_tx, mut actions) = mpsc::unbounded_channel();
+    loop {
+        let snap = parts.snapshot.borrow_and_update().clone();
+        let wanted = !parts.turned_off && snap.tray;
+        match (wanted, shown.host.is_some()) {
+            (true, false) => match start(parts, actions_tx.clone()).await {
+                Ok(started) => {
+                    shown.host = Some(started);
+                    shown.follower = Some(tokio::spawn(watcher::follow(
+                        parts.session.clone(),
+                        parts.status.clone(),
+                    )));
+                }
+                Err(e) => {
+                    eprintln!("clockoff: the tray: {e}");
+                    parts.status.send_replace(TrayStatus::Failed(e));
+                }
+            },
+            (false, _) => {
+                shown.take_away().await;
+                let why = if parts.turned_off {
+                    TrayOff::Flag
+                } else {
+                    TrayOff::Config
+                };
+                parts.status.send_replace(TrayStatus::Off(why));
+            }
+            (true, true) => {}
+        }
+        let mut refresh = None;
+        if let Some(host) = &shown.host
+            && let Some(glance) = glance(&parts.events).await
+        {
+            let next = view::view(&glance, parts.clock.now());
+            if shown.view.as_ref() != Some(&next) {
+                host.show(next.clone());
+                shown.view = Some(next);
+            }
+            let ticking = glance.present || glance.state() == Some(State::Override);
+            refresh = ticking.then_some(REFRESH);
+        }
+        let holders = parts.quiet_status.borrow().holders.clone();
+        tokio::select! {
+            changed = parts.snapshot.changed() => if changed.is_err() { return },
+            _ = parts.quiet_status.changed() => {}
+            () = any_changed(holders) => {}
+            () = crate::agent::sleep_for(refresh) => {}
+            Some(action) = actions.recv() => act(parts, action, &snap).await,
+        }
+    }
+}
+
+async fn start(parts: &TrayParts, actions: mpsc::UnboundedSender<Action>) -> Result<Host, String> {
+    let first = match glance(&parts.events).await {
+        Some(g) => view::view(&g, parts.clock.now()),
+        None => view::starting(),
+    };
+    let runtime = tokio::runtime::Handle::current();
+    // Building the item blocks its thread until the item is on the bus, while its
+    // connection's I/O runs on this runtime: wait off the runtime's own threads.
+    tokio::task::spawn_blocking(move || Host::start(first, actions, runtime))
+        .await
+        .map_err(|e| format!("starting the tray: {e}"))?
+}
+
+/// The agent's status, as `clockoff status --json` has it.
+async fn glance(events: &EventSender) -> Option<Glance> {
+    let (reply, answer) = oneshot::channel();
+    events.send(Event::Request(Request::Status(reply))).ok()?;
+    match answer.await {
+        Ok(Ok(json)) => Glance::parse(&json)
+            .inspect_err(|e| eprintln!("clockoff: the tray: {e}"))
+            .ok(),
+        Ok(Err(refusal)) => {
+            eprintln!("clockoff: the tray could not read the status: {refusal}");
+            None
+        }
+        Err(_) => None,
+    }
+}
+
+/// Resolves when any holder's status changes (it held, or failed): pending with none.
+async fn any_changed(mut holders: Vec<watch::Receiver<quiet::slot::SlotStatus>>) {
+    if holders.is_empty() {
+        return std::future::pending().await;
+    }
+    let changes = holders.iter_mut().map(|h| Box::pin(h.changed()));
+    let (result, _, _) = select_all(changes).await;
+    if result.is_err() {
+        // A slot that ended is replaced, and quiet status says so; wait for that.
+        std::future::pending::<()>().await;
+    }
+}
+
+async fn act(parts: &TrayParts, action: Action, snap: &Snapshot) {
+    let work = |length| {
+        move |reply| Request::Override {
+            length,
+            reason: None,
+            reply,
+        }
+    };
+    match action {
+        Action::WorkFor(duration) => ask(parts, work(Length::For(duration))).await,
+        Action::WorkUntilStop => ask(parts, work(Length::UntilAway)).await,
+        Action::EndOverride => ask(parts, Request::EndOverride).await,
+        Action::HoldNow => {
+            // Finishing early in an override ends it first: the worker stopped working.
+            if snap.state == State::Override {
+                ask(parts, Request::EndOverride).await;
+            }
+            let _ = parts.quiet.send(quiet::Command::ClockOff);
+        }
+        Action::Quit => {
+            let _ = parts.quit.send(());
+        }
+    }
+}
+
+/// Makes a request of the engine as the D-Bus interface does; a refusal is logged.
+async fn ask(parts: &TrayParts, request: impl FnOnce(Reply) -> Request) {
+    let (reply, answer) = oneshot::channel();
+    if parts.events.send(Event::Request(request(reply))).is_err() {
+        return;
+    }
+    if let Ok(Err(refusal)) = answer.await {
+        eprintln!("clockoff: from the tray: {refusal}");
+    }
+}

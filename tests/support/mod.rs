@@ -21,6 +21,7 @@ pub mod named_server;
 pub mod process;
 pub mod screensaver;
 pub mod signals;
+pub mod sni_watcher;
 pub mod syncthing;
 pub mod systemd;
 pub mod tmp;

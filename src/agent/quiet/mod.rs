@@ -57,6 +57,13 @@ pub trait Desktop: Send + Sync + 'static {
     fn end_of_hours(&self, body: String) -> BoxFuture<'static, Result<NoticeChoice, String>>;
 }
 
+/// What the worker can ask of quiet hours directly (from the tray).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Command {
+    /// "Hold now": finish early. Holds at once, with no grace, until work begins again.
+    ClockOff,
+}
+
 pub struct QuietParts {
     pub clock: Arc<dyn Clock>,
     pub ledger: Ledger,
@@ -64,6 +71,7 @@ pub struct QuietParts {
     pub snapshot: watch::Receiver<Snapshot>,
     pub events: EventSender,
     pub status: watch::Sender<QuietStatus>,
+    pub commands: mpsc::UnboundedReceiver<Command>,
     /// Completes when the agent stops: holds are released before the ledger closes.
     pub stop: oneshot::Receiver<()>,
 }
@@ -112,6 +120,7 @@ pub async fn run(parts: QuietParts) {
         mut snapshot,
         events,
         status,
+        mut commands,
         mut stop,
     } = parts;
     let (apps_tx, mut apps) = mpsc::unbounded_channel();
@@ -156,6 +165,7 @@ pub async fn run(parts: QuietParts) {
                 quiet.restarted.send_modify(|n| *n += 1);
             }
             choice = notice(&mut quiet.notice) => quiet.chosen(choice, &snap),
+            Some(Command::ClockOff) = commands.recv() => quiet.clock_off(),
         }
     }
     watcher.abort();
@@ -321,6 +331,10 @@ impl Quiet {
         self.notice = Some(tokio::spawn(self.desktop.end_of_hours(body)));
     }
 
+    fn clock_off(&mut self) {
+        self.clocked_off = Some(self.clock.now());
+    }
+
     fn close_notice(&mut self) {
         if let Some(task) = self.notice.take() {
             task.abort();
@@ -329,9 +343,7 @@ impl Quiet {
 
     fn chosen(&mut self, outcome: NoticeOutcome, snap: &Snapshot) {
         match outcome {
-            NoticeOutcome::Chosen(NoticeChoice::ClockOff) => {
-                self.clocked_off = Some(self.clock.now());
-            }
+            NoticeOutcome::Chosen(NoticeChoice::ClockOff) => self.clock_off(),
             NoticeOutcome::Chosen(NoticeChoice::WorkMore) => {
                 let (reply, answer) = oneshot::channel();
                 let request = Request::Override {

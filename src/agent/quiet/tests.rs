@@ -165,6 +165,7 @@ struct Rig {
     status: watch::Receiver<QuietStatus>,
     events: UnboundedReceiver<Event>,
     notices: UnboundedReceiver<(String, oneshot::Sender<NoticeChoice>)>,
+    commands: mpsc::UnboundedSender<Command>,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<()>>,
     _busy: Busy,
@@ -200,6 +201,7 @@ fn snapshot(state: State, since: &str, quiet: QuietSettings) -> Snapshot {
         present: false,
         activity_source: "test".into(),
         quiet,
+        tray: true,
         wall_clock_changes: 0,
     }
 }
@@ -236,6 +238,7 @@ impl Rig {
         let status = status_tx.subscribe();
         let (events_tx, events) = mpsc::unbounded_channel();
         let (stop_tx, stop) = oneshot::channel();
+        let (commands_tx, commands) = mpsc::unbounded_channel();
         let task = tokio::spawn(run(QuietParts {
             clock: clock.clone(),
             ledger: ledger.clone(),
@@ -243,6 +246,7 @@ impl Rig {
             snapshot: snapshot_rx,
             events: events_tx,
             status: status_tx,
+            commands,
             stop,
         }));
         // The ledger answers from its own thread. While the runtime waits for it, paused tokio
@@ -262,6 +266,7 @@ impl Rig {
             status,
             events,
             notices,
+            commands: commands_tx,
             stop: Some(stop_tx),
             task: Some(task),
             _dir: dir,
@@ -370,6 +375,35 @@ async fn holds_after_the_grace_counts_what_arrives_and_releases_with_a_digest_wh
     );
     assert_eq!(r.ledger.current_quiet().await.unwrap(), None);
     assert_eq!(r.ledger.holds().await.unwrap(), []);
+}
+
+#[tokio::test(start_paused = true)]
+async fn hold_now_in_working_hours_holds_at_once_until_work_begins_again() {
+    let quiet = settings(&["a.service"]);
+    let r = Rig::start(
+        "2026-11-23T15:30:00Z",
+        snapshot(State::Working, "2026-11-23T09:00:00Z", quiet.clone()),
+    )
+    .await;
+    assert!(!r.desktop.server.held());
+    r.commands.send(Command::ClockOff).unwrap();
+    r.settle().await;
+    assert!(r.desktop.server.held() && r.holder("a.service").held());
+    assert_eq!(
+        r.status.borrow().clocked_off,
+        Some(utc("2026-11-23T15:30:00Z"))
+    );
+    // 17:00 passes: off, still held, with no new grace.
+    r.pass(Duration::from_secs(90 * 60)).await;
+    r.publish(snapshot(State::Off, "2026-11-23T17:00:00Z", quiet.clone()))
+        .await;
+    assert!(r.desktop.server.held());
+    // The next morning's work releases it.
+    r.pass(Duration::from_secs(16 * 3600)).await;
+    r.publish(snapshot(State::Working, "2026-11-24T09:00:00Z", quiet))
+        .await;
+    assert!(!r.desktop.server.held() && !r.holder("a.service").held());
+    assert_eq!(r.status.borrow().clocked_off, None);
 }
 
 #[tokio::test(start_paused = true)]

@@ -1,0 +1,370 @@
+//! What the tray shows for a status: icon, title (the tooltip's first line, and the name
+//! screen readers give the item), tooltip text and which menu items are offered. Pure, so
+//! every state is tested without a panel.
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+
+use super::glance::{Glance, utc};
+use super::icons::Glyph;
+use crate::core::civil::human;
+use crate::core::duration::hours_minutes;
+use crate::core::schedule::State;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct View {
+    pub glyph: Glyph,
+    /// "Off since 17:00 · 3 held · back Tue 09:00": the status line, everywhere.
+    pub title: String,
+    /// Today's and this week's time, one line each.
+    pub tooltip: String,
+    pub offers: Offers,
+}
+
+/// The menu items that make sense now, besides the status line and "Quit".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Offers {
+    /// "Work now": 30 minutes, an hour, or until I stop (an override).
+    pub work_now: bool,
+    pub end_override: bool,
+    /// "Hold now": finish early, holding at once.
+    pub hold_now: bool,
+}
+
+/// Shown until the agent first answers.
+pub fn starting() -> View {
+    View {
+        glyph: Glyph::Off,
+        title: "clockoff is starting".into(),
+        tooltip: String::new(),
+        offers: Offers::default(),
+    }
+}
+
+pub fn view(g: &Glance, now: DateTime<Utc>) -> View {
+    let tz = g.timezone();
+    let at = |t| human(tz, t, now);
+    let since = utc(g.since).map(at);
+    let until = utc(g.until).map(at);
+    let quiet = &g.quiet;
+    let mut parts: Vec<String> = Vec::new();
+    let (glyph, offers) = match g.state() {
+        Some(State::Working) if quiet.quiet => {
+            let finished = utc(quiet.clocked_off).map(at);
+            parts.push(match finished {
+                Some(t) => format!("Finished early at {t}"),
+                None => "Finished early".into(),
+            });
+            parts.extend(holding(g));
+            parts.extend(back(g, tz, now));
+            (Glyph::Holding, work_only())
+        }
+        Some(State::Working) => {
+            parts.push(with_time("Working", "until", until));
+            let offers = Offers {
+                hold_now: !quiet.holders.is_empty(),
+                ..Offers::default()
+            };
+            (Glyph::Working, offers)
+        }
+        Some(State::Override) => {
+            let running = g.running_override.as_ref();
+            parts.push(match (running.is_some_and(|o| o.until_away), until) {
+                (true, _) => "Working by choice until you stop".into(),
+                (false, Some(end)) => {
+                    let left = utc(g.until).map_or(0, |u| minutes_left(u, now));
+                    format!(
+                        "Working by choice until {end} ({} left)",
+                        hours_minutes(left)
+                    )
+                }
+                (false, None) => "Working by choice".into(),
+            });
+            let offers = Offers {
+                work_now: true,
+                end_override: true,
+                hold_now: !quiet.holders.is_empty(),
+            };
+            (Glyph::Override, offers)
+        }
+        Some(State::OnCall) => {
+            parts.push(with_time("On call", "until", until));
+            (Glyph::OnCall, Offers::default())
+        }
+        Some(state @ (State::Off | State::Leave | State::Holiday)) => {
+            let name = match state {
+                State::Off => "Off",
+                State::Leave => "On leave",
+                _ => "Bank holiday",
+            };
+            parts.push(with_time(name, "since", since));
+            let in_grace = utc(quiet.from).filter(|_| !quiet.quiet);
+            match in_grace {
+                Some(from) => parts.push(format!("holding from {}", at(from))),
+                None => parts.extend(holding(g)),
+            }
+            parts.extend(back(g, tz, now));
+            let glyph = match (state, quiet.quiet) {
+                (State::Leave | State::Holiday, _) => Glyph::Away,
+                (_, true) => Glyph::Holding,
+                (_, false) => Glyph::Off,
+            };
+            let offers = Offers {
+                work_now: true,
+                hold_now: in_grace.is_some(),
+                ..Offers::default()
+            };
+            (glyph, offers)
+        }
+        None => {
+            parts.push("clockoff: a state this version does not know".into());
+            (Glyph::Off, Offers::default())
+        }
+    };
+    View {
+        glyph,
+        title: parts.join(" · "),
+        tooltip: format!(
+            "Today: {} at the laptop\nThis week: {} out of hours",
+            hours_minutes(g.today.active_minutes()),
+            hours_minutes(g.week.out_of_hours_minutes),
+        ),
+        offers,
+    }
+}
+
+fn work_only() -> Offers {
+    Offers {
+        work_now: true,
+        ..Offers::default()
+    }
+}
+
+fn with_time(name: &str, word: &str, time: Option<String>) -> String {
+    match time {
+        Some(t) => format!("{name} {word} {t}"),
+        None => name.to_owned(),
+    }
+}
+
+/// "3 held", or why nothing is: said only while quiet.
+fn holding(g: &Glance) -> Option<String> {
+    let quiet = &g.quiet;
+    if !quiet.quiet || quiet.holders.is_empty() {
+        return None;
+    }
+    if quiet.holders.iter().any(|h| h.held) {
+        Some(format!("{} held", quiet.held_notifications))
+    } else if quiet.holders.iter().any(|h| h.error.is_some()) {
+        Some("could not hold: see clockoff status".into())
+    } else {
+        Some("holding".into())
+    }
+}
+
+fn back(g: &Glance, tz: Tz, now: DateTime<Utc>) -> Option<String> {
+    utc(g.work_resumes).map(|t| format!("back {}", human(tz, t, now)))
+}
+
+/// Whole minutes left, rounded up: "1m left" until the last second.
+fn minutes_left(until: DateTime<Utc>, now: DateTime<Utc>) -> u64 {
+    let seconds = (until - now).num_seconds().max(0) as u64;
+    seconds.div_ceil(60)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::{Value, json};
+
+    fn utc(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().to_utc()
+    }
+
+    /// A status as the agent writes it: Monday 23 November 2026, London (UTC in winter).
+    fn status(state: &str, changes: Value) -> Glance {
+        let mut base = json!({
+            "state": state,
+            "since": "2026-11-23T17:00:00+00:00",
+            "until": "2026-11-24T09:00:00+00:00",
+            "override": null,
+            "work_resumes": "2026-11-24T09:00:00+00:00",
+            "present": false,
+            "today": {"period": "2026-11-23", "in_hours_minutes": 380, "out_of_hours_minutes": 20,
+                      "override_minutes": 0, "on_call_minutes": 0, "manual_minutes": 0},
+            "week": {"period": "2026-W48", "in_hours_minutes": 380, "out_of_hours_minutes": 190,
+                     "override_minutes": 0, "on_call_minutes": 0, "manual_minutes": 45},
+            "timezone": "Europe/London",
+            "quiet": {"quiet": false, "since": null, "from": null, "clocked_off": null,
+                      "held_notifications": 0,
+                      "holders": [{"name": "notifications", "held": false, "error": null}]},
+            "tray": {"state": "shown"},
+        });
+        merge(&mut base, changes);
+        Glance::parse(&base.to_string()).unwrap()
+    }
+
+    fn merge(base: &mut Value, changes: Value) {
+        match (base, changes) {
+            (Value::Object(b), Value::Object(c)) => {
+                for (k, v) in c {
+                    merge(b.entry(k).or_insert(Value::Null), v);
+                }
+            }
+            (b, c) => *b = c,
+        }
+    }
+
+    const EVENING: &str = "2026-11-23T19:30:00Z";
+
+    #[test]
+    fn off_and_holding_says_since_when_how_many_held_and_when_work_is_back() {
+        let g = status(
+            "off",
+            json!({"quiet": {"quiet": true, "since": "2026-11-23T17:10:00+00:00",
+                             "held_notifications": 3,
+                             "holders": [{"held": true, "error": null}]}}),
+        );
+        let v = view(&g, utc(EVENING));
+        assert_eq!(v.glyph, Glyph::Holding);
+        assert_eq!(v.title, "Off since 17:00 · 3 held · back tomorrow 09:00");
+        assert_eq!(
+            v.tooltip,
+            "Today: 6h 40m at the laptop\nThis week: 3h 10m out of hours"
+        );
+        assert_eq!(
+            v.offers,
+            Offers {
+                work_now: true,
+                ..Offers::default()
+            }
+        );
+        // On Friday evening, back is Monday.
+        let g = status(
+            "off",
+            json!({"since": "2026-11-27T17:00:00+00:00",
+                   "work_resumes": "2026-11-30T09:00:00+00:00"}),
+        );
+        let v = view(&g, utc("2026-11-27T18:00:00Z"));
+        assert!(v.title.ends_with("back Mon 09:00"), "{}", v.title);
+    }
+
+    #[test]
+    fn in_the_grace_it_says_when_holding_begins_and_offers_hold_now() {
+        let g = status(
+            "off",
+            json!({"quiet": {"from": "2026-11-23T17:10:00+00:00"}}),
+        );
+        let v = view(&g, utc("2026-11-23T17:02:00Z"));
+        assert_eq!(v.glyph, Glyph::Off);
+        assert_eq!(
+            v.title,
+            "Off since 17:00 · holding from 17:10 · back tomorrow 09:00"
+        );
+        assert!(v.offers.hold_now && v.offers.work_now && !v.offers.end_override);
+    }
+
+    #[test]
+    fn a_holder_that_failed_is_not_called_holding() {
+        let g = status(
+            "off",
+            json!({"quiet": {"quiet": true, "since": "2026-11-23T17:10:00+00:00",
+                             "holders": [{"held": false, "error": "no notification server"}]}}),
+        );
+        let v = view(&g, utc(EVENING));
+        assert!(v.title.contains("could not hold"), "{}", v.title);
+        assert_eq!(v.glyph, Glyph::Holding);
+    }
+
+    #[test]
+    fn working_offers_hold_now_and_an_early_finish_shows_as_holding() {
+        let g = status(
+            "working",
+            json!({"since": "2026-11-23T09:00:00+00:00", "until": "2026-11-23T17:00:00+00:00"}),
+        );
+        let v = view(&g, utc("2026-11-23T15:00:00Z"));
+        assert_eq!(v.glyph, Glyph::Working);
+        assert_eq!(v.title, "Working until 17:00");
+        assert!(v.offers.hold_now && !v.offers.work_now);
+
+        let g = status(
+            "working",
+            json!({"since": "2026-11-23T09:00:00+00:00", "until": "2026-11-23T17:00:00+00:00",
+                   "quiet": {"quiet": true, "since": "2026-11-23T15:30:00+00:00",
+                             "clocked_off": "2026-11-23T15:30:00+00:00",
+                             "holders": [{"held": true, "error": null}]}}),
+        );
+        let v = view(&g, utc("2026-11-23T15:45:00Z"));
+        assert_eq!(v.glyph, Glyph::Holding);
+        assert_eq!(
+            v.title,
+            "Finished early at 15:30 · 0 held · back tomorrow 09:00"
+        );
+        assert!(v.offers.work_now && !v.offers.hold_now);
+    }
+
+    #[test]
+    fn an_override_shows_the_time_left_or_until_you_stop() {
+        let g = status(
+            "override",
+            json!({"since": "2026-11-23T19:00:00+00:00", "until": "2026-11-23T19:30:00+00:00",
+                   "override": {"until": "2026-11-23T19:30:00+00:00", "reason": "",
+                                "until_away": false}}),
+        );
+        let v = view(&g, utc("2026-11-23T19:05:30Z"));
+        assert_eq!(v.glyph, Glyph::Override);
+        assert_eq!(v.title, "Working by choice until 19:30 (25m left)");
+        assert!(v.offers.end_override && v.offers.work_now && v.offers.hold_now);
+
+        let g = status(
+            "override",
+            json!({"until": "2026-11-24T07:00:00+00:00",
+                   "override": {"until": "2026-11-24T07:00:00+00:00", "reason": "",
+                                "until_away": true}}),
+        );
+        assert_eq!(
+            view(&g, utc(EVENING)).title,
+            "Working by choice until you stop"
+        );
+    }
+
+    #[test]
+    fn on_call_leave_and_holidays_have_their_own_icon_and_words() {
+        let g = status("on_call", json!({"until": "2026-11-23T22:00:00+00:00"}));
+        let v = view(&g, utc(EVENING));
+        assert_eq!(
+            (v.glyph, v.title.as_str()),
+            (Glyph::OnCall, "On call until 22:00")
+        );
+        assert_eq!(v.offers, Offers::default(), "nothing is held on call");
+
+        let g = status(
+            "holiday",
+            json!({"since": "2026-12-25T00:00:00+00:00",
+                   "work_resumes": "2026-12-29T09:00:00+00:00",
+                   "quiet": {"quiet": true, "holders": [{"held": true, "error": null}]}}),
+        );
+        let v = view(&g, utc("2026-12-25T10:00:00Z"));
+        assert_eq!(v.glyph, Glyph::Away);
+        assert_eq!(
+            v.title,
+            "Bank holiday since 00:00 · 0 held · back Tue 09:00"
+        );
+
+        let g = status("leave", json!({"since": "2026-11-23T00:00:00+00:00"}));
+        assert!(
+            view(&g, utc(EVENING))
+                .title
+                .starts_with("On leave since 00:00")
+        );
+    }
+
+    #[test]
+    fn with_nothing_to_hold_hold_now_is_not_offered() {
+        let g = status(
+            "working",
+            json!({"until": "2026-11-23T17:00:00+00:00", "quiet": {"holders": []}}),
+        );
+        assert!(!view(&g, utc("2026-11-23T15:00:00Z")).offers.hold_now);
+    }
+}

@@ -1,0 +1,319 @@
+//! The tray end to end: the real `clockoff` binary on a private session bus, and a panel
+//! played by a fake `org.kde.StatusNotifierWatcher` (no panel runs headless) that reads the
+//! item's properties and menu and clicks it as Plasma's would.
+
+mod support;
+
+use std::time::{Duration, Instant};
+
+use chrono::{Datelike, TimeDelta, Timelike};
+use serde_json::Value;
+use support::agent::{Clockoff, now, text};
+use support::sni_watcher::{Item, Watcher};
+use support::tmp::{TempDir, temp_dir};
+use support::{DEADLINE, DbusDaemon, Dunst, Xvfb, or_skip};
+
+/// No working hours: off all the time, and nothing to hold (so no desktop is needed).
+const ALWAYS_OFF: &str = "timezone = \"Europe/London\"\n[hours]\n[holidays]\nregion = \"none\"\n\
+[activity]\nsource = \"logind\"\n[quiet]\nnotifications = \"allow\"\ngrace = \"0s\"\n";
+
+struct Panel {
+    clockoff: Clockoff,
+    bus: DbusDaemon,
+    _dir: TempDir,
+}
+
+impl std::ops::Deref for Panel {
+    type Target = Clockoff;
+
+    fn deref(&self) -> &Clockoff {
+        &self.clockoff
+    }
+}
+
+impl Panel {
+    fn start(config: &str, env: Vec<(String, String)>, bus: DbusDaemon) -> Panel {
+        let dir = temp_dir("tray");
+        let clockoff = Clockoff::new(&bus, env, dir.path());
+        clockoff.write_config(config);
+        Panel {
+            clockoff,
+            bus,
+            _dir: dir,
+        }
+    }
+
+    fn tray(&self) -> Value {
+        self.status()["tray"].clone()
+    }
+}
+
+/// Polls an async probe until it gives a value.
+async fn eventually<T>(what: &str, mut probe: impl AsyncFnMut() -> Option<T>) -> T {
+    let start = Instant::now();
+    loop {
+        if let Some(found) = probe().await {
+            return found;
+        }
+        assert!(start.elapsed() < DEADLINE, "waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+}
+
+async fn title_becomes(item: &Item, what: &str, done: impl Fn(&str) -> bool) -> String {
+    eventually(what, async || {
+        let title = item.string("Title").await;
+        done(&title).then_some(title)
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_item_registers_and_work_now_starts_an_override_the_agent_reports() {
+    let Some(bus) = or_skip(DbusDaemon::start()) else {
+        return;
+    };
+    let panel = Panel::start(ALWAYS_OFF, vec![], bus);
+    let watcher = Watcher::start(&panel.bus).await;
+    let agent = panel.agent(&panel.bus, "agent.log").await;
+    let item = watcher.item().await;
+    assert!(
+        item.service
+            .starts_with(&format!("org.kde.StatusNotifierItem-{}-", agent.id())),
+        "{}",
+        item.service
+    );
+
+    // The item as the panel sees it: our own pixmap, no theme icon, words for every state.
+    let props = item.properties().await;
+    assert_eq!(item.string("Id").await, "clockoff");
+    assert_eq!(item.string("Status").await, "Active");
+    assert_eq!(item.string("IconName").await, "", "no icon theme needed");
+    let off_pixmaps = item.pixmaps().await;
+    assert_eq!(off_pixmaps.len(), 1);
+    let (w, h, argb) = &off_pixmaps[0];
+    assert_eq!((*w, *h, argb.len()), (32, 32, 32 * 32 * 4));
+    assert!(props.contains_key("Menu"));
+    let title = title_becomes(&item, "the off title", |t| t.starts_with("Off")).await;
+    assert_eq!(title, "Off");
+    let (tip_title, tip_text) = item.tooltip().await;
+    assert_eq!(tip_title, title);
+    assert_eq!(
+        tip_text,
+        "Today: 0m at the laptop\nThis week: 0m out of hours"
+    );
+    let menu = item.layout().await;
+    assert_eq!(
+        menu.outline(),
+        [
+            "Off (disabled)",
+            "--",
+            "Work now",
+            "  Work for 30 minutes",
+            "  Work for 1 hour",
+            "  Work until I stop",
+            "--",
+            "Quit clockoff",
+        ]
+    );
+    let tray = panel.tray();
+    assert_eq!(tray["state"], "shown", "{tray}");
+
+    // "Work now → 30 minutes": the agent reports the override, the item follows.
+    let clicked = now();
+    item.click("Work for 30 minutes").await;
+    let status = panel.wait_status("the override", |s| s["state"] == "override");
+    let until = chrono::DateTime::parse_from_rfc3339(status["override"]["until"].as_str().unwrap())
+        .unwrap();
+    let length = until.to_utc() - clicked;
+    assert!(
+        (TimeDelta::minutes(29)..=TimeDelta::minutes(31)).contains(&length),
+        "{length}"
+    );
+    assert_eq!(status["override"]["until_away"], false);
+    let title = title_becomes(&item, "the override title", |t| {
+        t.starts_with("Working by choice")
+    })
+    .await;
+    let shown_until = until
+        .with_timezone(&chrono_tz::Europe::London)
+        .format("%H:%M");
+    assert!(
+        title.starts_with(&format!("Working by choice until {shown_until} (")),
+        "{title}"
+    );
+    assert_eq!(item.tooltip().await.0, title, "the tooltip follows");
+    assert_ne!(
+        item.pixmaps().await,
+        off_pixmaps,
+        "the override has its own icon"
+    );
+    let menu = item.layout().await;
+    assert!(
+        menu.find("End override: stop working now").is_some(),
+        "{:?}",
+        menu.outline()
+    );
+
+    // "Until I stop" replaces it; "End override" ends it.
+    item.click("Work until I stop").await;
+    panel.wait_status("until I stop", |s| s["override"]["until_away"] == true);
+    title_becomes(&item, "until you stop", |t| {
+        t == "Working by choice until you stop"
+    })
+    .await;
+    item.click("End override: stop working now").await;
+    panel.wait_status("off again", |s| s["state"] == "off");
+    title_becomes(&item, "off again", |t| t == "Off").await;
+    assert_eq!(item.pixmaps().await, off_pixmaps);
+
+    // "Quit clockoff" stops the agent cleanly, and the item leaves the panel.
+    let mut agent = agent;
+    item.click("Quit clockoff").await;
+    let exit = agent.wait_for_exit();
+    assert!(exit.success(), "{exit:?}");
+    eventually("the item gone", async || {
+        watcher.registered().is_empty().then_some(())
+    })
+    .await;
+    let log = std::fs::read_to_string(panel.log_path("agent.log")).unwrap();
+    assert!(log.contains("quit from the tray"), "{log}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_no_panel_the_agent_runs_says_so_and_appears_when_a_panel_starts() {
+    let Some(bus) = or_skip(DbusDaemon::start()) else {
+        return;
+    };
+    let panel = Panel::start(ALWAYS_OFF, vec![], bus);
+    let agent = panel.agent(&panel.bus, "agent.log").await;
+    let status = panel.wait_status("no host", |s| s["tray"]["state"] == "no_host");
+    assert_eq!(status["state"], "off", "the agent carries on");
+    let out = panel.clockoff(&["status"]);
+    let human = text(&out.stdout);
+    assert!(
+        human.contains("Tray:      this desktop shows no tray icons"),
+        "{human}"
+    );
+
+    // A panel starts later (GNOME with the extension enabled, or a panel restart).
+    let watcher = Watcher::start(&panel.bus).await;
+    let item = watcher.item().await;
+    assert_eq!(item.string("Id").await, "clockoff");
+    panel.wait_status("shown", |s| s["tray"]["state"] == "shown");
+
+    // The panel goes away again: the agent notices, and re-registers with the next one.
+    watcher.stop().await;
+    panel.wait_status("no host again", |s| s["tray"]["state"] == "no_host");
+    let watcher = Watcher::start(&panel.bus).await;
+    watcher.item().await;
+    panel.wait_status("shown again", |s| s["tray"]["state"] == "shown");
+    agent.terminate();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_tray_flag_and_the_config_switch_keep_the_item_away() {
+    let Some(bus) = or_skip(DbusDaemon::start()) else {
+        return;
+    };
+    let panel = Panel::start(ALWAYS_OFF, vec![], bus);
+    let watcher = Watcher::start(&panel.bus).await;
+    let mut flagged = support::process::Peer::spawn(
+        panel.command(&["run", "--no-tray"]),
+        "clockoff run --no-tray",
+        &panel.log_path("flag.log"),
+        false,
+    );
+    panel
+        .bus
+        .wait_for_name("org.clockoff.Agent1", &mut flagged)
+        .await;
+    let status = panel.wait_status("off by flag", |s| s["tray"]["state"] == "off");
+    assert!(
+        status["tray"]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("--no-tray"),
+        "{status}"
+    );
+    flagged.terminate();
+    assert!(watcher.registered().is_empty());
+
+    // The config switch, changed while the agent runs: the item comes and goes with it.
+    panel.write_config(&format!("{ALWAYS_OFF}[tray]\nenabled = false\n"));
+    let agent = panel.agent(&panel.bus, "agent.log").await;
+    panel.wait_status("off by config", |s| s["tray"]["state"] == "off");
+    assert!(watcher.registered().is_empty());
+    panel.write_config(&format!("{ALWAYS_OFF}[tray]\nenabled = true\n"));
+    watcher.item().await;
+    panel.wait_status("shown", |s| s["tray"]["state"] == "shown");
+    panel.write_config(&format!("{ALWAYS_OFF}[tray]\nenabled = false\n"));
+    eventually("the item taken away", async || {
+        watcher.registered().is_empty().then_some(())
+    })
+    .await;
+    agent.terminate();
+}
+
+/// Working hours from an hour ago to two hours ahead, London time (the rig's zone).
+fn working_now() -> String {
+    let start = (now() - TimeDelta::hours(1)).with_timezone(&chrono_tz::Europe::London);
+    let end = start + TimeDelta::hours(3);
+    let day = start.weekday().to_string().to_lowercase();
+    let day = match day.as_str() {
+        "mon" => "monday",
+        "tue" => "tuesday",
+        "wed" => "wednesday",
+        "thu" => "thursday",
+        "fri" => "friday",
+        "sat" => "saturday",
+        _ => "sunday",
+    };
+    format!(
+        "timezone = \"Europe/London\"\n[hours]\n{day} = [\"{:02}:{:02}-{:02}:{:02}\"]\n\
+         [holidays]\nregion = \"none\"\n[activity]\nsource = \"x11\"\n[quiet]\ngrace = \"10m\"\n",
+        start.hour(),
+        start.minute(),
+        end.hour(),
+        end.minute()
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hold_now_finishes_early_and_dunst_holds_at_once() {
+    let Some(bus) = or_skip(DbusDaemon::start()) else {
+        return;
+    };
+    let Some(x) = or_skip(Xvfb::start()) else {
+        return;
+    };
+    let Some(dunst) = or_skip(Dunst::start(&bus, &x).await) else {
+        return;
+    };
+    let panel = Panel::start(&working_now(), x.env(), bus);
+    let watcher = Watcher::start(&panel.bus).await;
+    let agent = panel.agent(&panel.bus, "agent.log").await;
+    let item = watcher.item().await;
+    title_becomes(&item, "working", |t| t.starts_with("Working until")).await;
+    let menu = item.layout().await;
+    assert!(menu.find("Work now").is_none(), "{:?}", menu.outline());
+    item.click("Hold now: finish for the day").await;
+    let conn = panel.bus.connect().await;
+    eventually("dunst paused", async || {
+        dunst.paused(&conn).await.then_some(())
+    })
+    .await;
+    let status = panel.wait_status("clocked off", |s| s["quiet"]["clocked_off"].is_string());
+    assert_eq!(status["state"], "working", "the schedule is unchanged");
+    title_becomes(&item, "finished early", |t| {
+        t.starts_with("Finished early at") && t.contains(" · 0 held · back ")
+    })
+    .await;
+    // Changing their mind: "Work for 30 minutes" releases again.
+    item.click("Work for 30 minutes").await;
+    eventually("dunst released", async || {
+        (!dunst.paused(&conn).await).then_some(())
+    })
+    .await;
+    agent.terminate();
+}
