@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use chrono::{Datelike, TimeDelta, Timelike};
 use serde_json::Value;
 use support::agent::{Clockoff, now, text};
-use support::sni_watcher::{Item, Watcher};
+use support::sni_watcher::{Item, Watcher, heard};
 use support::tmp::{TempDir, temp_dir};
 use support::{DEADLINE, DbusDaemon, Dunst, Xvfb, or_skip};
 
@@ -46,6 +46,24 @@ impl Panel {
     fn tray(&self) -> Value {
         self.status()["tray"].clone()
     }
+}
+
+/// CPU time (user + system) the process uses while the test sleeps for `window`.
+fn cpu_used(pid: u32, window: Duration) -> Duration {
+    let ticks = || -> u64 {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).expect("/proc stat");
+        let fields: Vec<&str> = stat
+            .rsplit_once(')')
+            .unwrap()
+            .1
+            .split_whitespace()
+            .collect();
+        fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap()
+    };
+    let before = ticks();
+    std::thread::sleep(window);
+    // /proc counts in USER_HZ, which Linux fixes at 100 for user space.
+    Duration::from_millis((ticks() - before) * 10)
 }
 
 /// Polls an async probe until it gives a value.
@@ -119,7 +137,9 @@ async fn the_item_registers_and_work_now_starts_an_override_the_agent_reports() 
     let tray = panel.tray();
     assert_eq!(tray["state"], "shown", "{tray}");
 
-    // "Work now → 30 minutes": the agent reports the override, the item follows.
+    // "Work now → 30 minutes": the agent reports the override, the item follows and tells
+    // the panel so (a panel re-reads only on these signals).
+    let mut changes = item.changes().await;
     let clicked = now();
     item.click("Work for 30 minutes").await;
     let status = panel.wait_status("the override", |s| s["state"] == "override");
@@ -131,6 +151,7 @@ async fn the_item_registers_and_work_now_starts_an_override_the_agent_reports() 
         "{length}"
     );
     assert_eq!(status["override"]["until_away"], false);
+    heard(&mut changes, &["NewIcon", "NewToolTip", "NewTitle"]).await;
     let title = title_becomes(&item, "the override title", |t| {
         t.starts_with("Working by choice")
     })
@@ -253,6 +274,40 @@ async fn no_tray_flag_and_the_config_switch_keep_the_item_away() {
     })
     .await;
     agent.terminate();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_idle_agent_waits_with_or_without_the_tray_instead_of_spinning() {
+    let Some(bus) = or_skip(DbusDaemon::start()) else {
+        return;
+    };
+    // Holding notifications with no server: a holder that failed and waits to retry, the
+    // case where one version spun (a holder's status left marked changed).
+    let holding = ALWAYS_OFF.replace("notifications = \"allow\"", "notifications = \"hold\"");
+    let panel = Panel::start(&holding, vec![], bus);
+    let _watcher = Watcher::start(&panel.bus).await;
+    for args in [&["run", "--no-tray"][..], &["run"]] {
+        let mut agent = support::process::Peer::spawn(
+            panel.command(args),
+            "clockoff run",
+            &panel.log_path("agent.log"),
+            false,
+        );
+        panel
+            .bus
+            .wait_for_name("org.clockoff.Agent1", &mut agent)
+            .await;
+        panel.wait_status("the holder tried", |s| {
+            s["quiet"]["holders"][0]["error"].is_string()
+        });
+        // Nearly no CPU over two seconds; a loop that spins takes all of them.
+        let used = cpu_used(agent.id(), Duration::from_secs(2));
+        assert!(
+            used < Duration::from_millis(300),
+            "{args:?}: the idle agent used {used:?} of CPU in 2 s"
+        );
+        agent.terminate();
+    }
 }
 
 /// Working hours from an hour ago to two hours ahead, London time (the rig's zone).

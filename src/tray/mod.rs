@@ -87,6 +87,8 @@ pub struct TrayParts {
 /// How often the numbers are refreshed while they change: at the laptop (today's time grows)
 /// or in an override (its time left). Otherwise only changes wake the tray.
 const REFRESH: Duration = Duration::from_secs(60);
+/// How long after a failed start the tray is tried again.
+const RETRY: Duration = Duration::from_secs(60);
 
 /// The item while it is up, and what it last showed.
 #[derive(Default)]
@@ -122,12 +124,16 @@ pub async fn run(mut parts: TrayParts, stop: oneshot::Receiver<()>) {
 
 async fn follow(parts: &mut TrayParts, shown: &mut Shown) {
     let (actions_tx, mut actions) = mpsc::unbounded_channel();
+    // After a failed start, the next try waits (a panel that refuses us refuses again).
+    let mut retry_at: Option<tokio::time::Instant> = None;
     loop {
         let snap = parts.snapshot.borrow_and_update().clone();
         let wanted = !parts.turned_off && snap.tray;
+        let may_try = retry_at.is_none_or(|t| tokio::time::Instant::now() >= t);
         match (wanted, shown.host.is_some()) {
-            (true, false) => match start(parts, actions_tx.clone()).await {
+            (true, false) if may_try => match start(parts, actions_tx.clone()).await {
                 Ok(started) => {
+                    retry_at = None;
                     shown.host = Some(started);
                     shown.follower = Some(tokio::spawn(watcher::follow(
                         parts.session.clone(),
@@ -135,11 +141,16 @@ async fn follow(parts: &mut TrayParts, shown: &mut Shown) {
                     )));
                 }
                 Err(e) => {
-                    eprintln!("clockoff: the tray: {e}");
+                    eprintln!(
+                        "clockoff: the tray: {e}; trying again in {} s",
+                        RETRY.as_secs()
+                    );
+                    retry_at = Some(tokio::time::Instant::now() + RETRY);
                     parts.status.send_replace(TrayStatus::Failed(e));
                 }
             },
             (false, _) => {
+                retry_at = None;
                 shown.take_away().await;
                 let why = if parts.turned_off {
                     TrayOff::Flag
@@ -148,12 +159,25 @@ async fn follow(parts: &mut TrayParts, shown: &mut Shown) {
                 };
                 parts.status.send_replace(TrayStatus::Off(why));
             }
-            (true, true) => {}
+            _ => {}
+        }
+        let Some(host) = &shown.host else {
+            // Nothing shown: only the config (or the retry) can change that.
+            let retry = retry_at.map(|t| t.saturating_duration_since(tokio::time::Instant::now()));
+            tokio::select! {
+                changed = parts.snapshot.changed() => if changed.is_err() { return },
+                () = crate::agent::sleep_for(retry) => {}
+            }
+            continue;
+        };
+        // What is seen now: a change from here on wakes the loop, none before it does.
+        parts.quiet_status.mark_unchanged();
+        let mut holders = parts.quiet_status.borrow().holders.clone();
+        for holder in &mut holders {
+            holder.mark_unchanged();
         }
         let mut refresh = None;
-        if let Some(host) = &shown.host
-            && let Some(glance) = glance(&parts.events).await
-        {
+        if let Some(glance) = glance(&parts.events).await {
             let next = view::view(&glance, parts.clock.now());
             if shown.view.as_ref() != Some(&next) {
                 host.show(next.clone());
@@ -162,7 +186,6 @@ async fn follow(parts: &mut TrayParts, shown: &mut Shown) {
             let ticking = glance.present || glance.state() == Some(State::Override);
             refresh = ticking.then_some(REFRESH);
         }
-        let holders = parts.quiet_status.borrow().holders.clone();
         tokio::select! {
             changed = parts.snapshot.changed() => if changed.is_err() { return },
             _ = parts.quiet_status.changed() => {}

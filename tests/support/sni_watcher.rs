@@ -212,6 +212,20 @@ impl MenuNode {
 }
 
 impl Item {
+    /// The item's change signals (NewIcon, NewToolTip, NewTitle, ...), as a panel hears them.
+    pub async fn changes(&self) -> zbus::MessageStream {
+        let rule = zbus::MatchRule::builder()
+            .msg_type(zbus::message::Type::Signal)
+            .sender(self.service.as_str())
+            .expect("a bus name")
+            .interface(ITEM_INTERFACE)
+            .expect("an interface name")
+            .build();
+        zbus::MessageStream::for_match_rule(rule, &self.conn, None)
+            .await
+            .expect("subscribe to the item's signals")
+    }
+
     pub async fn properties(&self) -> HashMap<String, OwnedValue> {
         let reply = self
             .conn
@@ -304,6 +318,25 @@ impl Item {
 
 /// A dbusmenu layout node: (id, properties, children as variants of nodes).
 type Node = (i32, HashMap<String, OwnedValue>, Vec<OwnedValue>);
+
+/// Waits for each of these signal members on `changes`, in any order.
+pub async fn heard(changes: &mut zbus::MessageStream, members: &[&str]) {
+    let mut missing: Vec<&str> = members.to_vec();
+    let wait = async {
+        while !missing.is_empty() {
+            let Some(Ok(message)) = changes.next().await else {
+                panic!("the item's signals ended");
+            };
+            let header = message.header();
+            if let Some(member) = header.member() {
+                missing.retain(|m| *m != member.as_str());
+            }
+        }
+    };
+    if tokio::time::timeout(super::DEADLINE, wait).await.is_err() {
+        panic!("the item never sent {members:?}");
+    }
+}
 
 fn node((id, props, children): Node) -> MenuNode {
     let text = |key: &str| {
