@@ -310,6 +310,55 @@ async fn an_idle_agent_waits_with_or_without_the_tray_instead_of_spinning() {
     }
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_call_and_leave_have_their_own_icon_words_and_menu() {
+    let Some(bus) = or_skip(DbusDaemon::start()) else {
+        return;
+    };
+    let london = |t: chrono::DateTime<chrono::Utc>| t.with_timezone(&chrono_tz::Europe::London);
+    let start = london(now() - TimeDelta::hours(1));
+    let end = london(now() + TimeDelta::hours(2));
+    let on_call = format!(
+        "{ALWAYS_OFF}[[on_call]]\nfrom = \"{}\"\nto = \"{}\"\n",
+        start.format("%Y-%m-%dT%H:%M"),
+        end.format("%Y-%m-%dT%H:%M")
+    );
+    let panel = Panel::start(&on_call, vec![], bus);
+    let watcher = Watcher::start(&panel.bus).await;
+    let agent = panel.agent(&panel.bus, "agent.log").await;
+    let item = watcher.item().await;
+    let title = title_becomes(&item, "on call", |t| t.starts_with("On call")).await;
+    // Minutes, as the config has them; "tomorrow" when the window crosses midnight.
+    let until = end.with_second(0).unwrap().to_utc();
+    let expected = format!(
+        "On call until {}",
+        clockoff::core::civil::human(chrono_tz::Europe::London, until, now())
+    );
+    assert_eq!(title, expected);
+    assert_eq!(
+        item.layout().await.outline(),
+        [format!("{expected} (disabled)"), "--".into(), "Quit clockoff".into()],
+        "nothing is held on call, so nothing to hold or work now"
+    );
+    let on_call_icon = item.pixmaps().await;
+
+    // The config changes (leave booked for today): the item follows at once.
+    let mut changes = item.changes().await;
+    let today = london(now()).format("%Y-%m-%d");
+    panel.write_config(&format!(
+        "{ALWAYS_OFF}[[leave]]\nfrom = \"{today}\"\nto = \"{today}\"\n"
+    ));
+    title_becomes(&item, "on leave", |t| t.starts_with("On leave since 00:00")).await;
+    heard(&mut changes, &["NewIcon", "NewTitle", "NewToolTip"]).await;
+    let leave_icon = item.pixmaps().await;
+    assert_ne!(leave_icon, on_call_icon);
+    assert!(
+        item.layout().await.find("Work for 1 hour").is_some(),
+        "work now is offered on leave"
+    );
+    agent.terminate();
+}
+
 /// Working hours from an hour ago to two hours ahead, London time (the rig's zone).
 fn working_now() -> String {
     let start = (now() - TimeDelta::hours(1)).with_timezone(&chrono_tz::Europe::London);
