@@ -182,6 +182,38 @@ async fn active_time_is_split_at_an_override_and_ends_at_the_last_input() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_override_until_i_stop_ends_at_the_last_input_when_the_worker_goes_idle() {
+    let Some(desk) = Desk::start().await else {
+        return;
+    };
+    let agent = desk.agent(&desk.bus, "agent.log").await;
+    let ((), last_input) = typing(&desk.x, || {
+        desk.wait_status("presence", |s| s["present"] == true);
+        let out = desk.clockoff(&["override", "until-stop"]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let s = desk.status();
+        assert_eq!(s["state"], "override");
+        assert_eq!(s["override"]["until_away"], true);
+        std::thread::sleep(Duration::from_millis(800));
+    });
+    // Idle for 2 s (the config's idle_after): the override is over, and so is the stretch.
+    let s = desk.wait_status("the override to end", |s| s["state"] == "off");
+    assert_eq!(s["present"], false);
+    assert!(s["override"].is_null(), "{s}");
+    agent.terminate();
+
+    let intervals = desk.intervals();
+    let classes: Vec<&str> = intervals.iter().map(|i| i.class.as_str()).collect();
+    assert_eq!(classes, ["out_of_hours", "override"]);
+    let chosen = &intervals[1];
+    assert!(
+        secs(chosen.end - last_input).abs() < 0.8,
+        "the override's time ended {} but the last input was {last_input}",
+        chosen.end
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn locked_and_asleep_time_is_never_active() {
     let Some(desk) = Desk::start().await else {
         return;

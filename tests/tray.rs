@@ -337,7 +337,11 @@ async fn on_call_and_leave_have_their_own_icon_words_and_menu() {
     assert_eq!(title, expected);
     assert_eq!(
         item.layout().await.outline(),
-        [format!("{expected} (disabled)"), "--".into(), "Quit clockoff".into()],
+        [
+            format!("{expected} (disabled)"),
+            "--".into(),
+            "Quit clockoff".into()
+        ],
         "nothing is held on call, so nothing to hold or work now"
     );
     let on_call_icon = item.pixmaps().await;

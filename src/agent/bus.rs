@@ -65,6 +65,18 @@ impl AgentInterface {
         .await
     }
 
+    /// Work now "until I stop": the override ends at the last input before the worker goes
+    /// idle, locks the screen or sleeps (12 hours at most). Returns its latest end, RFC 3339.
+    async fn override_until_stop(&self, reason: &str) -> fdo::Result<String> {
+        let reason = Some(reason.trim().to_owned()).filter(|r| !r.is_empty());
+        self.ask(|reply| Request::Override {
+            length: Length::UntilAway,
+            reason,
+            reply,
+        })
+        .await
+    }
+
     async fn end_override(&self) -> fdo::Result<String> {
         self.ask(Request::EndOverride).await
     }
@@ -156,6 +168,7 @@ pub trait Agent {
     fn status(&self) -> zbus::Result<String>;
     #[zbus(name = "Override")]
     fn start_override(&self, duration_s: u64, reason: &str) -> zbus::Result<String>;
+    fn override_until_stop(&self, reason: &str) -> zbus::Result<String>;
     fn end_override(&self) -> zbus::Result<String>;
     fn log_manual(&self, start: &str, end: &str, note: &str) -> zbus::Result<String>;
     fn reload(&self) -> zbus::Result<String>;

@@ -76,9 +76,20 @@ pub fn override_cmd(what: &str, reason: Option<String>) -> Result<(), Failure> {
         println!("Override ended; now {state}.");
         return Ok(());
     }
-    let duration = parse_duration(what)
-        .map_err(|e| Failure::Usage(format!("{e}, or \"end\" to end the override now")))?;
     let reason = reason.unwrap_or_default();
+    if what == "until-stop" {
+        call(|agent| async move { agent.override_until_stop(&reason).await })?;
+        println!(
+            "Working by choice until you stop (idle, locked or asleep); this time is recorded \
+             as out of hours."
+        );
+        return Ok(());
+    }
+    let duration = parse_duration(what).map_err(|e| {
+        Failure::Usage(format!(
+            "{e}, or \"until-stop\", or \"end\" to end the override now"
+        ))
+    })?;
     let until =
         call(|agent| async move { agent.start_override(duration.as_secs(), &reason).await })?;
     println!("Working by choice until {until}; this time is recorded as out of hours.");

@@ -65,11 +65,11 @@ clockoff schedule transitions --from 2026-11-23T00:00:00Z --to 2026-11-30T00:00:
     /// Choose to work now for a while (recorded as out-of-hours work), or end that early.
     #[command(
         name = "override",
-        after_help = "Examples:\n  clockoff override 45m --reason \"court report\"\n  clockoff override 1h30m\n  clockoff override end"
+        after_help = "Examples:\n  clockoff override 45m --reason \"court report\"\n  clockoff override 1h30m\n  clockoff override until-stop   (ends when you go idle, lock or sleep)\n  clockoff override end"
     )]
     Override {
-        /// How long, e.g. 30m, 1h, 1h30m; or `end`
-        #[arg(value_name = "DURATION|end")]
+        /// How long, e.g. 30m, 1h, 1h30m; `until-stop`; or `end`
+        #[arg(value_name = "DURATION|until-stop|end")]
         what: String,
         /// Why, for your own record
         #[arg(long)]
