@@ -40,10 +40,14 @@ impl Host {
                         let _ = actions.send(action);
                     }
                 }));
-                let shown = show(&first);
-                let _ = started_tx.send(shown.as_ref().map(|_| ()).map_err(Clone::clone));
-                if let Ok(tray) = shown {
-                    serve(tray, first, incoming);
+                match show(&first) {
+                    Ok(tray) => {
+                        let _ = started_tx.send(Ok(()));
+                        serve(tray, first, incoming);
+                    }
+                    Err(e) => {
+                        let _ = started_tx.send(Err(e));
+                    }
                 }
                 MenuEvent::set_event_handler(None::<fn(MenuEvent)>);
             })

@@ -8,67 +8,25 @@ pub mod glance;
 mod host;
 pub mod icons;
 pub mod menu;
+mod status;
 pub mod view;
 mod watcher;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::future::select_all;
-use serde_json::{Value, json};
 use tokio::sync::{mpsc, oneshot, watch};
 
 use crate::agent::event::{Event, EventSender, Length, Reply, Request};
 use crate::agent::quiet::{self, QuietStatus};
 use crate::agent::snapshot::Snapshot;
+use crate::core::clock::Clock;
 use crate::core::schedule::State;
 use glance::Glance;
 use host::Host;
 use menu::Action;
-
-/// Why there is no tray.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TrayOff {
-    /// `clockoff run --no-tray`.
-    Flag,
-    /// `[tray] enabled = false`.
-    Config,
-}
-
-/// Where the tray stands, for `clockoff status`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum TrayStatus {
-    Off(TrayOff),
-    /// The item is served; the panel's watcher has not listed it yet.
-    Registering,
-    /// A panel lists the item.
-    Shown,
-    /// No StatusNotifierWatcher on the bus: nothing can show the item until one appears.
-    NoHost,
-    Failed(String),
-}
-
-impl TrayStatus {
-    pub fn to_json(&self) -> Value {
-        let (state, detail) = match self {
-            TrayStatus::Off(TrayOff::Flag) => ("off", "turned off with --no-tray".to_owned()),
-            TrayStatus::Off(TrayOff::Config) => (
-                "off",
-                "turned off in the config ([tray] enabled = false)".into(),
-            ),
-            TrayStatus::Registering => ("registering", "waiting for the panel".into()),
-            TrayStatus::Shown => ("shown", "in the panel".into()),
-            TrayStatus::NoHost => (
-                "no_host",
-                "this desktop shows no tray icons (no StatusNotifierWatcher; on GNOME, the \
-                 AppIndicator extension adds one); it will appear when one starts, and the \
-                 end-of-day notice still offers to work on"
-                    .into(),
-            ),
-            TrayStatus::Failed(e) => ("failed", e.clone()),
-        };
-        json!({ "state": state, "detail": detail })
-    }
-}
+pub use status::{TrayOff, TrayStatus};
 
 pub struct TrayParts {
     pub session: zbus::Connection,
@@ -81,7 +39,7 @@ pub struct TrayParts {
     pub quit: mpsc::UnboundedSender<()>,
     /// `--no-tray` was given: the config cannot turn it on.
     pub turned_off: bool,
-    pub clock: std::sync::Arc<dyn crate::core::clock::Clock>,
+    pub clock: Arc<dyn Clock>,
 }
 
 /// How often the numbers are refreshed while they change: at the laptop (today's time grows)
