@@ -4,6 +4,7 @@ mod agent_cmd;
 mod config_cmd;
 mod schedule_cmd;
 mod timefmt;
+mod week_cmd;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -90,6 +91,18 @@ clockoff schedule transitions --from 2026-11-23T00:00:00Z --to 2026-11-30T00:00:
     },
     /// Make the running agent re-read its configuration.
     Reload,
+    /// Your week at a glance: each day, overtime, and Working Time Regulations checks.
+    #[command(
+        after_help = "Read from your own ledger; the agent need not be running.\n\nExamples:\n  clockoff week\n  clockoff week --week 2026-W47\n  clockoff week --json"
+    )]
+    Week {
+        /// An ISO week such as 2026-W47 (default: this week)
+        #[arg(long, value_name = "YYYY-Www")]
+        week: Option<String>,
+        /// Print JSON
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// How a command failed; decides the exit status.
@@ -123,6 +136,9 @@ pub fn run(cli: Cli, clock: Arc<dyn Clock>) -> ExitCode {
             agent_cmd::log(&range, &note, date, &paths, clock_ref)
         }
         Some(Command::Reload) => agent_cmd::reload(),
+        Some(Command::Week { week, json }) => {
+            week_cmd::week(week.as_deref(), json, &paths, clock_ref)
+        }
         Some(Command::Schedule(cmd)) => schedule_cmd::run(cmd, &paths, clock_ref),
         Some(Command::Config(cmd)) => config_cmd::run(cmd, &paths),
     };

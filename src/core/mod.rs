@@ -9,6 +9,7 @@ pub mod holidays;
 pub mod hours;
 pub mod presence;
 pub mod quiet;
+pub mod record;
 pub mod recorder;
 pub mod schedule;
 pub mod spans;

@@ -8,6 +8,7 @@
 mod error;
 mod queries;
 mod quiet;
+mod reader;
 mod records;
 mod schema;
 mod writer;
@@ -23,6 +24,7 @@ use tokio::sync::{mpsc, oneshot};
 
 pub use error::StoreError;
 pub use quiet::{APP_NAME_LIMIT, QuietPeriod, SavedHold, clean_app_name};
+pub use reader::Reader;
 pub use records::{IntervalId, ManualId, OverrideId, OverrideRecord, Recovery, Totals};
 
 use crate::core::activity::Class;

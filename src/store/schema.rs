@@ -96,6 +96,25 @@ pub(super) enum MigrateError {
     Sqlite(rusqlite::Error),
 }
 
+impl MigrateError {
+    /// The error the ledger reports for the file at `path`.
+    pub(super) fn at(self, path: &std::path::Path) -> super::StoreError {
+        match self {
+            MigrateError::Unsupported { found, supported } => {
+                super::StoreError::UnsupportedVersion {
+                    path: path.to_owned(),
+                    found,
+                    supported,
+                }
+            }
+            MigrateError::Sqlite(source) => super::StoreError::Open {
+                path: path.to_owned(),
+                source,
+            },
+        }
+    }
+}
+
 impl From<rusqlite::Error> for MigrateError {
     fn from(e: rusqlite::Error) -> Self {
         MigrateError::Sqlite(e)

@@ -116,14 +116,7 @@ fn open(path: &Path) -> Result<(Connection, Recovery), StoreError> {
         path: path.to_owned(),
         source,
     };
-    let migrate_error = |e| match e {
-        MigrateError::Unsupported { found, supported } => StoreError::UnsupportedVersion {
-            path: path.to_owned(),
-            found,
-            supported,
-        },
-        MigrateError::Sqlite(e) => at(e),
-    };
+    let migrate_error = |e: MigrateError| e.at(path);
     let mut conn = Connection::open(path).map_err(at)?;
     // `clockoff status` may be reading the file from another process.
     conn.busy_timeout(Duration::from_secs(5)).map_err(at)?;

@@ -1,0 +1,171 @@
+//! `clockoff week` against a real ledger file written through the ledger's own API: the
+//! figures a worker would check by hand, the JSON's shape, and the regulations' findings.
+
+mod support;
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use chrono::{DateTime, Utc};
+use clockoff::core::activity::Class;
+use clockoff::core::schedule::State;
+use clockoff::store::Ledger;
+use serde_json::Value;
+use support::tmp::temp_dir;
+
+const CONFIG: &str = "timezone = \"Europe/London\"\ncontracted = \"37h\"\n";
+
+fn utc(s: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(s).unwrap().to_utc()
+}
+
+fn clockoff(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_clockoff"))
+        .env_clear()
+        .env("HOME", dir.join("home"))
+        .env("XDG_DATA_HOME", dir.join("data"))
+        .env("CLOCKOFF_POLICY", dir.join("no-policy.toml"))
+        .env("TZ", "Europe/London")
+        .arg("--config")
+        .arg(dir.join("config.toml"))
+        .args(args)
+        .output()
+        .expect("run clockoff")
+}
+
+/// Week 48 of 2026 (Mon 23 to Sun 29 November; London is on UTC): a full week in hours
+/// with a lunch break, a late case note on Monday night, an override on Thursday and a
+/// Saturday visit logged by hand.
+async fn write_week(ledger_path: &Path) {
+    let (ledger, _) = Ledger::open(ledger_path).await.unwrap();
+    let interval = |start: &str, end: &str, class: Class, state: State| {
+        let ledger = ledger.clone();
+        let (start, end) = (utc(start), utc(end));
+        async move {
+            let id = ledger
+                .open_interval(start, class, state, "x11")
+                .await
+                .unwrap();
+            ledger.close_interval(id, end).await.unwrap();
+        }
+    };
+    for d in 23..=27 {
+        let day = format!("2026-11-{d}");
+        interval(
+            &format!("{day}T09:00:00Z"),
+            &format!("{day}T12:30:00Z"),
+            Class::Working,
+            State::Working,
+        )
+        .await;
+        interval(
+            &format!("{day}T13:00:00Z"),
+            &format!("{day}T17:00:00Z"),
+            Class::Working,
+            State::Working,
+        )
+        .await;
+    }
+    // Monday 22:30-23:45: a case note after the children are in bed.
+    interval(
+        "2026-11-23T22:30:00Z",
+        "2026-11-23T23:45:00Z",
+        Class::OutOfHours,
+        State::Off,
+    )
+    .await;
+    interval(
+        "2026-11-26T17:00:00Z",
+        "2026-11-26T18:00:00Z",
+        Class::Override,
+        State::Override,
+    )
+    .await;
+    ledger
+        .add_manual(
+            utc("2026-11-28T10:00:00Z"),
+            utc("2026-11-28T11:30:00Z"),
+            "home visit",
+            utc("2026-11-28T12:00:00Z"),
+        )
+        .await
+        .unwrap();
+    ledger.close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_week_adds_up_and_names_the_short_rest() {
+    let dir = temp_dir("week");
+    std::fs::write(dir.path().join("config.toml"), CONFIG).unwrap();
+    write_week(&dir.path().join("data/clockoff/ledger.sqlite3")).await;
+
+    let out = clockoff(dir.path(), &["week", "--week", "2026-W48", "--json"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(r["week"], "2026-W48");
+    let t = &r["totals"];
+    // By hand: 5 x 7h30m in hours; 1h15m + 1h out of hours (1h chosen); 1h30m logged.
+    assert_eq!(t["in_hours"], 5 * 450);
+    assert_eq!(
+        (t["out_of_hours"].as_i64(), t["chosen"].as_i64()),
+        (Some(135), Some(60))
+    );
+    assert_eq!(
+        (t["manual"].as_i64(), t["on_call"].as_i64()),
+        (Some(90), Some(0))
+    );
+    assert_eq!(t["weekend"], 90);
+    assert_eq!(t["late"], 75, "22:30-23:45");
+    assert_eq!(r["contracted_minutes"], 37 * 60);
+    assert_eq!(r["overtime_minutes"], 5 * 450 + 135 + 90 - 37 * 60);
+    assert_eq!(r["days"][0]["date"], "2026-11-23");
+    assert_eq!(r["days"][0]["minutes"]["out_of_hours"], 75);
+    assert_eq!(r["days"].as_array().unwrap().len(), 7);
+    // Monday 23:45 to Tuesday 09:00 is 9h15m: under 11 hours.
+    let findings = r["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 1, "{findings:?}");
+    assert_eq!(findings[0]["rule"], "daily_rest");
+    assert_eq!(findings[0]["from"], "2026-11-23T23:45:00Z");
+    assert_eq!(findings[0]["to"], "2026-11-24T09:00:00Z");
+
+    let out = clockoff(dir.path(), &["week", "--week", "2026-W48"]);
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    let monday = format!("Mon 23  {}{}", "█".repeat(15), "▒".repeat(3));
+    assert!(text.contains(&monday), "{text}");
+    assert!(text.contains("Contract  37h a week: 4h 15m over"), "{text}");
+    assert!(
+        text.contains("  ! the longest rest in the 24 hours from Mon 23 Nov 09:00 was 9h 15m (Mon 23 Nov 23:45 to Tue 24 Nov 09:00)"),
+        "{text}"
+    );
+}
+
+#[test]
+fn with_no_ledger_yet_the_week_is_empty_and_a_bad_week_is_a_usage_error() {
+    let dir = temp_dir("week-empty");
+    std::fs::write(dir.path().join("config.toml"), CONFIG).unwrap();
+    let out = clockoff(dir.path(), &["week", "--week", "2026-W48", "--json"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(r["totals"]["in_hours"], 0);
+    assert_eq!(r["average_weeks"], 0);
+    assert!(
+        !dir.path().join("data/clockoff/ledger.sqlite3").exists(),
+        "reading created it"
+    );
+
+    let out = clockoff(dir.path(), &["week", "--week", "2026-48"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "\"2026-48\" is not an ISO week; write e.g. 2026-W48\n"
+    );
+}
