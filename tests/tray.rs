@@ -8,10 +8,11 @@ use std::time::{Duration, Instant};
 
 use chrono::{Datelike, TimeDelta, Timelike};
 use serde_json::Value;
-use support::agent::{Clockoff, now, text};
+use support::agent::{Clockoff, SESSION, now, text};
+use support::logind::my_uid;
 use support::sni_watcher::{Item, Watcher, heard};
 use support::tmp::{TempDir, temp_dir};
-use support::{DEADLINE, DbusDaemon, Dunst, Xvfb, or_skip};
+use support::{DEADLINE, DbusDaemon, Dunst, Logind, Xvfb, or_skip};
 
 /// No working hours: off all the time, and nothing to hold (so no desktop is needed).
 const ALWAYS_OFF: &str = "timezone = \"Europe/London\"\n[hours]\n[holidays]\nregion = \"none\"\n\
@@ -91,9 +92,16 @@ async fn the_item_registers_and_work_now_starts_an_override_the_agent_reports() 
     let Some(bus) = or_skip(DbusDaemon::start()) else {
         return;
     };
-    let panel = Panel::start(ALWAYS_OFF, vec![], bus);
+    // logind (dbusmock) says the session is in use: "until I stop" needs something that sees
+    // the stop.
+    let Some(logind) = or_skip(Logind::start().await) else {
+        return;
+    };
+    logind.add_session(SESSION, my_uid(), true).await;
+    let panel = Panel::start(ALWAYS_OFF, logind.env(), bus);
     let watcher = Watcher::start(&panel.bus).await;
     let agent = panel.agent(&panel.bus, "agent.log").await;
+    panel.wait_status("logind", |s| s["activity_source"] == "logind");
     let item = watcher.item().await;
     assert!(
         item.service
@@ -156,9 +164,9 @@ async fn the_item_registers_and_work_now_starts_an_override_the_agent_reports() 
         t.starts_with("Working by choice")
     })
     .await;
-    let shown_until = until
-        .with_timezone(&chrono_tz::Europe::London)
-        .format("%H:%M");
+    // "tomorrow 00:05" when the half hour crosses midnight, as the tray says it.
+    let shown_until =
+        clockoff::core::civil::human(chrono_tz::Europe::London, until.to_utc(), now());
     assert!(
         title.starts_with(&format!("Working by choice until {shown_until} (")),
         "{title}"

@@ -104,6 +104,17 @@ impl Engine {
                 Vec::new()
             }
         };
+        // An override "until I stop" cannot outlive the run that watched for the stop: with
+        // the agent down (shut down, crashed, laptop off) nobody saw whether the worker went
+        // on, so it ends here rather than running to its 12-hour cap.
+        let mut overrides = overrides;
+        for o in overrides.iter_mut().filter(|o| o.until_away && o.end > now) {
+            match parts.ledger.end_override(o.id, now).await {
+                Ok(ended) => *o = ended,
+                Err(e) => eprintln!("clockoff: ending an override left by the last run: {e}"),
+            }
+        }
+        overrides.retain(|o| o.end > now);
         let (base, effective) = timelines(&parts.config, &overrides);
         let position = locate(&base, &effective, now);
         let engine = Self {
@@ -187,6 +198,9 @@ impl Engine {
                 self.end_stretch(at).await;
                 self.end_override_on_leaving(at, now).await;
             }
+            // Not there, and never seen to leave (the sources just started and the first word
+            // was "idle"): an override "until I stop" has nobody to wait for.
+            None if !self.presence.is_present() => self.end_override_on_leaving(now, now).await,
             None => {}
         }
         self.publish();
@@ -243,10 +257,12 @@ impl Engine {
         Ok(format!("reloaded: {}", self.config_sources.join(", ")))
     }
 
-    /// Shutting down: the stretch in progress ends now, written before the ledger closes.
+    /// Shutting down: the stretch in progress ends now, written before the ledger closes, and
+    /// so does an override "until I stop" (nobody will be watching for the stop).
     pub async fn stop(mut self) {
         let now = self.look().await;
         self.end_stretch(now).await;
+        self.end_override_on_leaving(now, now).await;
         if let Err(e) = self.ledger.close().await {
             eprintln!("clockoff: closing the ledger: {e}");
         }
@@ -448,6 +464,13 @@ impl Engine {
     ) -> Result<String, Refusal> {
         let (duration, until_away) = match length {
             Length::For(duration) => (duration, false),
+            Length::UntilAway if self.activity_source == "none" => {
+                return Err(Refusal::Failed(
+                    "clockoff cannot tell when you stop: no activity source runs (see `clockoff \
+                     status`); choose how long instead, e.g. `clockoff override 1h`"
+                        .into(),
+                ));
+            }
             Length::UntilAway => (UNTIL_AWAY_AT_MOST, true),
         };
         if duration.is_zero() || duration > MAX_OVERRIDE {
@@ -963,5 +986,60 @@ mod tests {
             })
             .await;
         assert_eq!(r.snapshot.borrow().state, State::Override);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_override_until_i_stop_ends_with_the_run_that_watched_for_the_stop() {
+        let mut r = rig("2026-11-23T19:00:00Z").await;
+        r.active_since("2026-11-23T19:00:00Z").await;
+        r.engine
+            .start_override(utc("2026-11-23T19:00:00Z"), Length::UntilAway, None)
+            .await
+            .unwrap();
+        r.at("2026-11-23T19:30:00Z").await;
+        // The agent stops (a shutdown): the override ends then, not at 07:00 tomorrow.
+        let r = r.restart().await;
+        assert_eq!(r.snapshot.borrow().state, State::Off);
+        let (ledger, _dir) = r.stop().await;
+        let found = ledger
+            .overrides_overlapping(utc("2026-11-23T00:00:00Z"), utc("2026-11-25T00:00:00Z"))
+            .await
+            .unwrap();
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].end, utc("2026-11-23T19:30:00Z"));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_override_until_i_stop_ends_when_the_first_word_from_new_sources_is_idle() {
+        let mut r = rig("2026-11-23T19:00:00Z").await;
+        r.active_since("2026-11-23T19:00:00Z").await;
+        r.engine
+            .start_override(utc("2026-11-23T19:00:00Z"), Length::UntilAway, None)
+            .await
+            .unwrap();
+        // A reload restarts the sources: presence is unknown again, then "idle".
+        r.engine.activity_sources_stopped().await;
+        r.at("2026-11-23T19:10:00Z").await;
+        r.engine
+            .activity(Signal::Idle {
+                last_input: utc("2026-11-23T19:08:00Z"),
+            })
+            .await;
+        assert_eq!(r.snapshot.borrow().state, State::Off);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn until_i_stop_is_refused_when_nothing_can_tell_the_stop() {
+        let mut r = rig("2026-11-23T19:00:00Z").await;
+        r.engine.activity_source = "none".into();
+        let refused = r
+            .engine
+            .start_override(utc("2026-11-23T19:00:00Z"), Length::UntilAway, None)
+            .await;
+        assert!(
+            matches!(&refused, Err(Refusal::Failed(why)) if why.contains("cannot tell when you stop")),
+            "{refused:?}"
+        );
+        assert_eq!(r.snapshot.borrow().state, State::Off);
     }
 }

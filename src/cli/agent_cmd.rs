@@ -24,7 +24,8 @@ pub fn run_agent(paths: ConfigPaths, clock: Arc<dyn Clock>, no_tray: bool) -> Re
     let ledger_path = store::default_path().ok_or_else(|| {
         Failure::Runtime("cannot find where to keep the ledger: set XDG_DATA_HOME or HOME".into())
     })?;
-    runtime()?.block_on(async {
+    let runtime = runtime()?;
+    let result = runtime.block_on(async {
         let session = session().await?;
         let deps = Deps {
             clock,
@@ -38,7 +39,11 @@ pub fn run_agent(paths: ConfigPaths, clock: Arc<dyn Clock>, no_tray: bool) -> Re
         agent::run(deps, shutdown_signal())
             .await
             .map_err(|e: AgentError| Failure::Runtime(format!("clockoff: {e}")))
-    })
+    });
+    // Work left on blocking threads (a tray item a hung panel keeps) must not keep a stopped
+    // agent alive: what had to be released was released before `run` returned.
+    runtime.shutdown_timeout(std::time::Duration::from_secs(1));
+    result
 }
 
 /// Resolves on SIGTERM (systemd stopping us) or SIGINT (Ctrl-C).
@@ -195,7 +200,9 @@ fn describe_status(status: &Value, now: DateTime<Utc>) -> String {
     if let Some(since) = when("since") {
         out += &format!(" since {since}");
     }
-    if let Some(until) = when("until") {
+    if status["override"]["until_away"] == true {
+        out += ", until you stop";
+    } else if let Some(until) = when("until") {
         out += &format!(", until {until}");
     }
     if let Some(reason) = status["override"]["reason"]

@@ -16,6 +16,8 @@ pub struct Glance {
     pub running_override: Option<OverrideGlance>,
     pub work_resumes: Option<DateTime<FixedOffset>>,
     pub present: bool,
+    /// "none" when nothing can tell whether the worker is at the laptop.
+    pub activity_source: String,
     pub today: PeriodGlance,
     pub week: PeriodGlance,
     timezone: String,

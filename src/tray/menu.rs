@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use tray_icon::menu::{IsMenuItem, Menu, MenuId, MenuItem, PredefinedMenuItem, Submenu};
+use tray_icon::menu::{Menu, MenuId, MenuItem, PredefinedMenuItem, Submenu};
 
 use super::view::View;
 
@@ -66,12 +66,11 @@ pub fn build(view: &View) -> Result<Menu, tray_icon::menu::Error> {
     menu.append(&PredefinedMenuItem::separator())?;
     let offers = view.offers;
     if offers.work_now {
-        let work: [&dyn IsMenuItem; 3] = [
-            &item("work-30m"),
-            &item("work-1h"),
-            &item("work-until-stop"),
-        ];
-        menu.append(&Submenu::with_items("Work now", true, &work)?)?;
+        let work = Submenu::with_items("Work now", true, &[&item("work-30m"), &item("work-1h")])?;
+        if offers.until_stop {
+            work.append(&item("work-until-stop"))?;
+        }
+        menu.append(&work)?;
     }
     if offers.end_override {
         menu.append(&item("end-override"))?;

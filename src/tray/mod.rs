@@ -48,11 +48,17 @@ const REFRESH: Duration = Duration::from_secs(60);
 /// How long after a failed start the tray is tried again.
 const RETRY: Duration = Duration::from_secs(60);
 
-/// The item while it is up, and what it last showed.
+/// How long the item may take to leave the panel when the agent stops; past it, the item's
+/// thread is left to finish alone, so quiet hours can still release what they hold.
+const TAKE_AWAY_LIMIT: Duration = Duration::from_secs(2);
+
+/// The item while it is up, its clicks, and what it last showed.
 #[derive(Default)]
 struct Shown {
     host: Option<Host>,
     follower: Option<tokio::task::JoinHandle<()>>,
+    /// Each item has its own: a click queued for an item taken away dies with it.
+    actions: Option<mpsc::UnboundedReceiver<Action>>,
     view: Option<view::View>,
 }
 
@@ -62,9 +68,24 @@ impl Shown {
             follower.abort();
         }
         if let Some(host) = self.host.take() {
-            let _ = tokio::task::spawn_blocking(move || host.stop()).await;
+            let stopping = tokio::task::spawn_blocking(move || host.stop());
+            if tokio::time::timeout(TAKE_AWAY_LIMIT, stopping)
+                .await
+                .is_err()
+            {
+                eprintln!("clockoff: the tray did not leave the panel in time; going on");
+            }
         }
+        self.actions = None;
         self.view = None;
+    }
+
+    /// The next click on the item shown; pending with none.
+    async fn click(&mut self) -> Option<Action> {
+        match self.actions.as_mut() {
+            Some(actions) => actions.recv().await,
+            None => std::future::pending().await,
+        }
     }
 }
 
@@ -81,7 +102,6 @@ pub async fn run(mut parts: TrayParts, stop: oneshot::Receiver<()>) {
 }
 
 async fn follow(parts: &mut TrayParts, shown: &mut Shown) {
-    let (actions_tx, mut actions) = mpsc::unbounded_channel();
     // After a failed start, the next try waits (a panel that refuses us refuses again).
     let mut retry_at: Option<tokio::time::Instant> = None;
     loop {
@@ -89,10 +109,11 @@ async fn follow(parts: &mut TrayParts, shown: &mut Shown) {
         let wanted = !parts.turned_off && snap.tray;
         let may_try = retry_at.is_none_or(|t| tokio::time::Instant::now() >= t);
         match (wanted, shown.host.is_some()) {
-            (true, false) if may_try => match start(parts, actions_tx.clone()).await {
-                Ok(started) => {
+            (true, false) if may_try => match start(parts).await {
+                Ok((started, actions)) => {
                     retry_at = None;
                     shown.host = Some(started);
+                    shown.actions = Some(actions);
                     shown.follower = Some(tokio::spawn(watcher::follow(
                         parts.session.clone(),
                         parts.status.clone(),
@@ -142,19 +163,37 @@ async fn follow(parts: &mut TrayParts, shown: &mut Shown) {
                 shown.view = Some(next);
             }
             let ticking = glance.present || glance.state() == Some(State::Override);
-            refresh = ticking.then_some(REFRESH);
+            // "Today" and "tomorrow" change at midnight even when nothing else does.
+            let midnight = until_midnight(glance.timezone(), parts.clock.now());
+            refresh = Some(if ticking {
+                REFRESH.min(midnight)
+            } else {
+                midnight
+            });
         }
         tokio::select! {
             changed = parts.snapshot.changed() => if changed.is_err() { return },
             _ = parts.quiet_status.changed() => {}
             () = any_changed(holders) => {}
             () = crate::agent::sleep_for(refresh) => {}
-            Some(action) = actions.recv() => act(parts, action, &snap).await,
+            Some(action) = shown.click() => act(parts, action).await,
         }
     }
 }
 
-async fn start(parts: &TrayParts, actions: mpsc::UnboundedSender<Action>) -> Result<Host, String> {
+/// How long until the next local midnight (at least a second, so a clock at midnight does
+/// not spin).
+fn until_midnight(tz: chrono_tz::Tz, now: chrono::DateTime<chrono::Utc>) -> Duration {
+    let today = crate::core::civil::local_date(tz, now);
+    let next = crate::core::civil::midnight(tz, today.succ_opt().unwrap_or(today));
+    (next - now)
+        .to_std()
+        .unwrap_or_default()
+        .max(Duration::from_secs(1))
+}
+
+async fn start(parts: &TrayParts) -> Result<(Host, mpsc::UnboundedReceiver<Action>), String> {
+    let (actions, clicks) = mpsc::unbounded_channel();
     let first = match glance(&parts.events).await {
         Some(g) => view::view(&g, parts.clock.now()),
         None => view::starting(),
@@ -162,9 +201,10 @@ async fn start(parts: &TrayParts, actions: mpsc::UnboundedSender<Action>) -> Res
     let runtime = tokio::runtime::Handle::current();
     // Building the item blocks its thread until the item is on the bus, while its
     // connection's I/O runs on this runtime: wait off the runtime's own threads.
-    tokio::task::spawn_blocking(move || Host::start(first, actions, runtime))
+    let host = tokio::task::spawn_blocking(move || Host::start(first, actions, runtime))
         .await
-        .map_err(|e| format!("starting the tray: {e}"))?
+        .map_err(|e| format!("starting the tray: {e}"))??;
+    Ok((host, clicks))
 }
 
 /// The agent's status, as `clockoff status --json` has it.
@@ -196,7 +236,7 @@ async fn any_changed(mut holders: Vec<watch::Receiver<quiet::slot::SlotStatus>>)
     }
 }
 
-async fn act(parts: &TrayParts, action: Action, snap: &Snapshot) {
+async fn act(parts: &TrayParts, action: Action) {
     let work = |length| {
         move |reply| Request::Override {
             length,
@@ -209,9 +249,17 @@ async fn act(parts: &TrayParts, action: Action, snap: &Snapshot) {
         Action::WorkUntilStop => ask(parts, work(Length::UntilAway)).await,
         Action::EndOverride => ask(parts, Request::EndOverride).await,
         Action::HoldNow => {
-            // Finishing early in an override ends it first: the worker stopped working.
-            if snap.state == State::Override {
-                ask(parts, Request::EndOverride).await;
+            // Finishing early ends any override first: the worker stopped working. Asked
+            // of the engine rather than judged from the last snapshot, so an override the
+            // engine is starting right now (the CLI, the end-of-day notice) ends too; with
+            // none running, the refusal says nothing worth logging.
+            let (reply, answer) = oneshot::channel();
+            if parts
+                .events
+                .send(Event::Request(Request::EndOverride(reply)))
+                .is_ok()
+            {
+                let _ = answer.await;
             }
             let _ = parts.quiet.send(quiet::Command::ClockOff);
         }

@@ -24,8 +24,10 @@ pub struct View {
 /// The menu items that make sense now, besides the status line and "Quit".
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Offers {
-    /// "Work now": 30 minutes, an hour, or until I stop (an override).
+    /// "Work now": 30 minutes or an hour (an override).
     pub work_now: bool,
+    /// ...or "until I stop", which needs an activity source to see the stop.
+    pub until_stop: bool,
     pub end_override: bool,
     /// "Hold now": finish early, holding at once.
     pub hold_now: bool,
@@ -84,6 +86,7 @@ pub fn view(g: &Glance, now: DateTime<Utc>) -> View {
                 work_now: true,
                 end_override: true,
                 hold_now: !quiet.holders.is_empty(),
+                ..Offers::default()
             };
             (Glyph::Override, offers)
         }
@@ -120,6 +123,10 @@ pub fn view(g: &Glance, now: DateTime<Utc>) -> View {
             parts.push("clockoff: a state this version does not know".into());
             (Glyph::Off, Offers::default())
         }
+    };
+    let offers = Offers {
+        until_stop: offers.work_now && g.activity_source != "none",
+        ..offers
     };
     View {
         glyph,
@@ -190,6 +197,7 @@ mod tests {
             "override": null,
             "work_resumes": "2026-11-24T09:00:00+00:00",
             "present": false,
+            "activity_source": "x11 + logind",
             "today": {"period": "2026-11-23", "in_hours_minutes": 380, "out_of_hours_minutes": 20,
                       "override_minutes": 0, "on_call_minutes": 0, "manual_minutes": 0},
             "week": {"period": "2026-W48", "in_hours_minutes": 380, "out_of_hours_minutes": 190,
@@ -236,9 +244,13 @@ mod tests {
             v.offers,
             Offers {
                 work_now: true,
+                until_stop: true,
                 ..Offers::default()
             }
         );
+        // With nothing to see the stop, "until I stop" is not offered.
+        let blind = status("off", json!({"activity_source": "none"}));
+        assert!(!view(&blind, utc(EVENING)).offers.until_stop);
         // On Friday evening, back is Monday.
         let g = status(
             "off",
