@@ -4,6 +4,7 @@ mod agent_cmd;
 mod config_cmd;
 mod schedule_cmd;
 mod timefmt;
+mod verify_cmd;
 mod week_cmd;
 
 use std::path::PathBuf;
@@ -103,6 +104,17 @@ clockoff schedule transitions --from 2026-11-23T00:00:00Z --to 2026-11-30T00:00:
         #[arg(long)]
         json: bool,
     },
+    /// Check that your ledger has not been edited since it was written (its hash chain).
+    #[command(
+        after_help = "Read-only; the agent need not be running. Exits 0 when the ledger is intact, \
+1 when the chain breaks or a record differs from what the chain recorded.\n\n\
+Examples:\n  clockoff verify\n  clockoff verify --json"
+    )]
+    Verify {
+        /// Print JSON
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// How a command failed; decides the exit status.
@@ -139,6 +151,7 @@ pub fn run(cli: Cli, clock: Arc<dyn Clock>) -> ExitCode {
         Some(Command::Week { week, json }) => {
             week_cmd::week(week.as_deref(), json, &paths, clock_ref)
         }
+        Some(Command::Verify { json }) => verify_cmd::verify(json),
         Some(Command::Schedule(cmd)) => schedule_cmd::run(cmd, &paths, clock_ref),
         Some(Command::Config(cmd)) => config_cmd::run(cmd, &paths),
     };

@@ -5,6 +5,7 @@
 //! method sends it a command and returns only once the change is committed, so what the agent
 //! has been told is recorded survives a kill -9 or a power cut.
 
+pub mod chain;
 mod error;
 mod queries;
 mod quiet;
@@ -24,7 +25,7 @@ use tokio::sync::{mpsc, oneshot};
 
 pub use error::StoreError;
 pub use quiet::{APP_NAME_LIMIT, QuietPeriod, SavedHold, clean_app_name};
-pub use reader::Reader;
+pub use reader::{ChainHead, Reader};
 pub use records::{IntervalId, ManualId, OverrideId, OverrideRecord, Recovery, Totals};
 
 use crate::core::activity::Class;

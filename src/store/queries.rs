@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 
+use super::chain::{Kind, sql as chain};
 use super::error::StoreError;
 use super::records::{
     IntervalId, ManualId, OverrideId, OverrideRecord, Totals, duration_ms, from_ms, to_ms,
@@ -10,9 +11,18 @@ use super::records::{
 use crate::core::activity::Class;
 use crate::core::schedule::State;
 
-/// Closes every interval a crash left open, at its stored end: its last checkpoint.
-pub(super) fn close_open_intervals(conn: &Connection) -> rusqlite::Result<usize> {
-    conn.execute("UPDATE intervals SET open = 0 WHERE open = 1", [])
+/// Closes every interval a crash left open, at its stored end: its last checkpoint. Each close
+/// is chained like any other: it is when the interval became final.
+pub(super) fn close_open_intervals(conn: &Connection) -> Result<usize, StoreError> {
+    let ids = conn
+        .prepare("SELECT id FROM intervals WHERE open = 1 ORDER BY id")?
+        .query_map([], |row| row.get::<_, i64>(0))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    for &id in &ids {
+        conn.execute("UPDATE intervals SET open = 0 WHERE id = ?1", [id])?;
+        chain::append(conn, Kind::IntervalClosed, id)?;
+    }
+    Ok(ids.len())
 }
 
 pub(super) fn open_interval(
@@ -93,7 +103,8 @@ pub(super) fn close_interval(
         "UPDATE intervals SET end_ms = ?2, open = 0 WHERE id = ?1",
         params![id.0, to_ms(end)],
     )?;
-    Ok(())
+    // Every close is an entry, a trim-back too: the latest per interval is authoritative.
+    chain::append(conn, Kind::IntervalClosed, id.0)
 }
 
 pub(super) fn record_transition(
@@ -105,7 +116,7 @@ pub(super) fn record_transition(
         "INSERT INTO transitions (at_ms, state) VALUES (?1, ?2)",
         params![to_ms(at), state.name()],
     )?;
-    Ok(())
+    chain::append(conn, Kind::Transition, conn.last_insert_rowid())
 }
 
 pub(super) fn add_override(
@@ -119,7 +130,9 @@ pub(super) fn add_override(
         "INSERT INTO overrides (start_ms, end_ms, reason, until_away) VALUES (?1, ?2, ?3, ?4)",
         params![to_ms(start), to_ms(end), reason, until_away],
     )?;
-    Ok(OverrideId(conn.last_insert_rowid()))
+    let id = conn.last_insert_rowid();
+    chain::append(conn, Kind::OverrideAdded, id)?;
+    Ok(OverrideId(id))
 }
 
 /// Moves the end to `at`, clamped into [start, current end]: an override can be cut short (or
@@ -129,18 +142,26 @@ pub(super) fn end_override(
     id: OverrideId,
     at: DateTime<Utc>,
 ) -> Result<OverrideRecord, StoreError> {
-    let changed = conn.execute(
+    let select = |conn: &Connection| {
+        conn.query_row(
+            "SELECT id, start_ms, end_ms, reason, until_away FROM overrides WHERE id = ?1",
+            [id.0],
+            override_row,
+        )
+        .optional()?
+        .ok_or(StoreError::NoSuchOverride(id))
+    };
+    let before = select(conn)?;
+    conn.execute(
         "UPDATE overrides SET end_ms = max(start_ms, min(end_ms, ?2)) WHERE id = ?1",
         params![id.0, to_ms(at)],
     )?;
-    if changed == 0 {
-        return Err(StoreError::NoSuchOverride(id));
+    let after = select(conn)?;
+    // Ending it at or after its end changes nothing, so there is nothing new to vouch for.
+    if after.2 != before.2 {
+        chain::append(conn, Kind::OverrideEnded, id.0)?;
     }
-    override_record(conn.query_row(
-        "SELECT id, start_ms, end_ms, reason, until_away FROM overrides WHERE id = ?1",
-        [id.0],
-        override_row,
-    )?)
+    override_record(after)
 }
 
 /// Overrides with some time in [from, to), earliest first; cancelled (empty) ones are left out.
@@ -195,7 +216,9 @@ pub(super) fn add_manual(
          VALUES (?1, ?2, ?3, ?4)",
         params![to_ms(start), to_ms(end), note, to_ms(recorded_at)],
     )?;
-    Ok(ManualId(conn.last_insert_rowid()))
+    let id = conn.last_insert_rowid();
+    chain::append(conn, Kind::ManualAdded, id)?;
+    Ok(ManualId(id))
 }
 
 /// Time in [from, to), each record clipped to the range. Open intervals count up to their last

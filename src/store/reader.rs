@@ -8,6 +8,8 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OpenFlags, params};
 
+use super::chain::sql as chain;
+use super::chain::verify::{self, Report, Start};
 use super::error::StoreError;
 use super::records::{from_ms, to_ms};
 use super::schema::{self, MIGRATIONS};
@@ -17,6 +19,16 @@ use crate::core::spans::Span;
 
 pub struct Reader {
     conn: Connection,
+}
+
+/// The chain's last entry: what an export cites so the record shown can be checked later.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChainHead {
+    pub seq: i64,
+    /// 64 lowercase hex digits.
+    pub hash: String,
+    /// The time the entry is about.
+    pub at: DateTime<Utc>,
 }
 
 impl Reader {
@@ -76,5 +88,54 @@ impl Reader {
             |row| row.get(0),
         )?;
         first.map(from_ms).transpose()
+    }
+
+    /// The chain's last entry; `None` while it is empty, or in a file the agent has not yet
+    /// migrated to the chain.
+    pub fn chain_head(&self) -> Result<Option<ChainHead>, StoreError> {
+        if !self.has_chain()? {
+            return Ok(None);
+        }
+        chain::head(&self.conn)?
+            .map(|(seq, hash, at)| {
+                Ok(ChainHead {
+                    seq,
+                    hash,
+                    at: from_ms(at)?,
+                })
+            })
+            .transpose()
+    }
+
+    /// Checks the chain link by link and every record against it (see `store::chain`). Read in
+    /// one transaction, so a writer appending meanwhile cannot make chain and tables disagree.
+    pub fn verify(&self) -> Result<Report, StoreError> {
+        let tx = self.conn.unchecked_transaction()?;
+        let report = if self.has_chain()? {
+            verify::verify(
+                &chain::entries(&tx)?,
+                &chain::records(&tx)?,
+                chain::start(&tx)?,
+            )
+        } else {
+            // Not yet migrated by a clockoff that chains: everything predates the chain.
+            let before_all = Start {
+                intervals: i64::MAX,
+                manual_entries: i64::MAX,
+                overrides: i64::MAX,
+                transitions: i64::MAX,
+            };
+            verify::verify(&[], &chain::records(&tx)?, before_all)
+        };
+        tx.finish()?;
+        Ok(report)
+    }
+
+    fn has_chain(&self) -> Result<bool, StoreError> {
+        Ok(self.conn.query_row(
+            "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'chain'",
+            [],
+            |row| row.get::<_, i64>(0),
+        )? > 0)
     }
 }

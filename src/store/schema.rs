@@ -82,7 +82,51 @@ const V3: &str = "
 ALTER TABLE overrides ADD COLUMN until_away INTEGER NOT NULL DEFAULT 0 CHECK (until_away IN (0, 1));
 ";
 
-pub(super) const MIGRATIONS: &[&str] = &[V1, V2, V3];
+/// Tamper evidence (see `store::chain`): every record that becomes final or changes meaning
+/// appends an entry whose hash covers the previous entry's, so an edit to the chain shows as a
+/// broken link. The triggers make the chain append-only through SQLite itself: changing it
+/// takes dropping them first, which is deliberate tampering, not an accident.
+///
+/// `chain_start` notes, once, the highest row id of each chained table when the chain began:
+/// a final row above it with no chain entry was written (or had its entry cut off the end of
+/// the chain) behind the chain's back, while one at or below it simply predates the chain.
+const V4: &str = "
+CREATE TABLE chain (
+    seq     INTEGER PRIMARY KEY,
+    at_ms   INTEGER NOT NULL,
+    kind    TEXT    NOT NULL,
+    ref_id  INTEGER NOT NULL,
+    payload TEXT    NOT NULL,
+    prev    TEXT    NOT NULL,
+    hash    TEXT    NOT NULL
+) STRICT;
+-- Verification finds each record's latest entry.
+CREATE INDEX chain_by_ref ON chain (kind, ref_id);
+CREATE TRIGGER chain_no_update BEFORE UPDATE ON chain
+BEGIN SELECT RAISE(ABORT, 'the ledger chain is append-only: its entries cannot be changed'); END;
+CREATE TRIGGER chain_no_delete BEFORE DELETE ON chain
+BEGIN SELECT RAISE(ABORT, 'the ledger chain is append-only: its entries cannot be deleted'); END;
+
+CREATE TABLE chain_start (
+    intervals      INTEGER NOT NULL,
+    manual_entries INTEGER NOT NULL,
+    overrides      INTEGER NOT NULL,
+    transitions    INTEGER NOT NULL
+) STRICT;
+INSERT INTO chain_start SELECT
+    (SELECT coalesce(max(id), 0) FROM intervals),
+    (SELECT coalesce(max(id), 0) FROM manual_entries),
+    (SELECT coalesce(max(id), 0) FROM overrides),
+    (SELECT coalesce(max(id), 0) FROM transitions);
+CREATE TRIGGER chain_start_no_insert BEFORE INSERT ON chain_start
+BEGIN SELECT RAISE(ABORT, 'the ledger chain began once: its start cannot be added to'); END;
+CREATE TRIGGER chain_start_no_update BEFORE UPDATE ON chain_start
+BEGIN SELECT RAISE(ABORT, 'the ledger chain began once: its start cannot be changed'); END;
+CREATE TRIGGER chain_start_no_delete BEFORE DELETE ON chain_start
+BEGIN SELECT RAISE(ABORT, 'the ledger chain began once: its start cannot be deleted'); END;
+";
+
+pub(super) const MIGRATIONS: &[&str] = &[V1, V2, V3, V4];
 
 /// What [`migrate`] found wrong.
 #[derive(Debug)]
@@ -182,6 +226,8 @@ mod tests {
         assert_eq!(
             tables(&conn),
             [
+                "chain",
+                "chain_start",
                 "held_notifications",
                 "holds",
                 "intervals",

@@ -144,7 +144,10 @@ fn open(path: &Path) -> Result<(Connection, Recovery), StoreError> {
     let tx = conn
         .transaction_with_behavior(TransactionBehavior::Immediate)
         .map_err(at)?;
-    let closed_intervals = queries::close_open_intervals(&tx).map_err(at)?;
+    let closed_intervals = queries::close_open_intervals(&tx).map_err(|e| match e {
+        StoreError::Sqlite(source) => at(source),
+        other => other,
+    })?;
     tx.commit().map_err(at)?;
     Ok((conn, Recovery { closed_intervals }))
 }

@@ -1,0 +1,199 @@
+//! Tamper evidence for the ledger: a hash chain over every record that became final or changed
+//! meaning. The worker shows their record to a manager or union rep; the chain makes an edit
+//! behind its back visible, and an export can cite its head so a later rewrite of the whole
+//! chain no longer matches what was shown.
+//!
+//! The format, exactly (exports and anyone checking by hand rely on it):
+//! - entries are appended in `seq` order; the first entry's `prev` is [`GENESIS`] (64 zeros),
+//!   every later entry's `prev` is the `hash` of the entry before it;
+//! - `hash = lowercase hex(sha256(prev "\n" kind "\n" ref_id "\n" payload))`, `ref_id` in
+//!   decimal, all as UTF-8;
+//! - `kind` is one of [`Kind`]'s names and `ref_id` the row id in its table;
+//! - `payload` is the row's fields as stored, as compact JSON with keys in a fixed order
+//!   (the field order of the payload structs below);
+//! - `at_ms` is the time the entry is about ([`Kind::at_ms`]); it is not hashed, but it must
+//!   agree with the payload, which is.
+
+pub(super) mod sql;
+pub mod verify;
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+/// The `prev` of the first entry.
+pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// What an entry records. The name is stored; never rename one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// An active interval was closed (by the agent, or by recovery after a crash), or an
+    /// already closed one trimmed back. The latest entry per interval is authoritative.
+    IntervalClosed,
+    /// A manual (self-reported) entry was added.
+    ManualAdded,
+    /// An override was started.
+    OverrideAdded,
+    /// An override was ended before its planned end (or cancelled).
+    OverrideEnded,
+    /// The schedule entered a state.
+    Transition,
+}
+
+/// A table whose rows the chain covers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Table {
+    Intervals,
+    ManualEntries,
+    Overrides,
+    Transitions,
+}
+
+impl Table {
+    pub const ALL: [Table; 4] = [
+        Table::Intervals,
+        Table::ManualEntries,
+        Table::Overrides,
+        Table::Transitions,
+    ];
+
+    /// The SQL table's name, as a worker would find it in the file.
+    pub fn name(self) -> &'static str {
+        match self {
+            Table::Intervals => "intervals",
+            Table::ManualEntries => "manual_entries",
+            Table::Overrides => "overrides",
+            Table::Transitions => "transitions",
+        }
+    }
+}
+
+impl Kind {
+    pub const ALL: [Kind; 5] = [
+        Kind::IntervalClosed,
+        Kind::ManualAdded,
+        Kind::OverrideAdded,
+        Kind::OverrideEnded,
+        Kind::Transition,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::IntervalClosed => "interval_closed",
+            Kind::ManualAdded => "manual_added",
+            Kind::OverrideAdded => "override_added",
+            Kind::OverrideEnded => "override_ended",
+            Kind::Transition => "transition",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|k| k.name() == name)
+    }
+
+    pub fn table(self) -> Table {
+        match self {
+            Kind::IntervalClosed => Table::Intervals,
+            Kind::ManualAdded => Table::ManualEntries,
+            Kind::OverrideAdded | Kind::OverrideEnded => Table::Overrides,
+            Kind::Transition => Table::Transitions,
+        }
+    }
+
+    /// The time an entry of this kind is about, read from its payload: a close or an end at
+    /// the record's end, an addition at its start, a transition at its instant. `Err` says why
+    /// the payload is not one this kind writes.
+    pub fn at_ms(self, payload: &str) -> Result<i64, String> {
+        let bad =
+            |e: serde_json::Error| format!("its payload is not a {} record: {e}", self.name());
+        match self {
+            Kind::IntervalClosed => Ok(serde_json::from_str::<IntervalPayload>(payload)
+                .map_err(bad)?
+                .end_ms),
+            Kind::ManualAdded => Ok(serde_json::from_str::<ManualPayload>(payload)
+                .map_err(bad)?
+                .start_ms),
+            Kind::OverrideAdded => Ok(serde_json::from_str::<OverridePayload>(payload)
+                .map_err(bad)?
+                .start_ms),
+            Kind::OverrideEnded => Ok(serde_json::from_str::<OverridePayload>(payload)
+                .map_err(bad)?
+                .end_ms),
+            Kind::Transition => Ok(serde_json::from_str::<TransitionPayload>(payload)
+                .map_err(bad)?
+                .at_ms),
+        }
+    }
+}
+
+// The payloads: a row's fields as stored, in a fixed order (serde_json writes struct fields in
+// declaration order, so the JSON is canonical). The id is the entry's `ref_id`; an interval's
+// `open` flag is not included because only closed intervals are chained. Reordering or
+// renaming a field would change every hash: add new kinds instead.
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct IntervalPayload {
+    pub start_ms: i64,
+    pub end_ms: i64,
+    pub class: String,
+    pub state: String,
+    pub source: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct ManualPayload {
+    pub start_ms: i64,
+    pub end_ms: i64,
+    pub note: String,
+    pub recorded_ms: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct OverridePayload {
+    pub start_ms: i64,
+    pub end_ms: i64,
+    pub reason: Option<String>,
+    pub until_away: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct TransitionPayload {
+    pub at_ms: i64,
+    pub state: String,
+}
+
+/// A payload's canonical text. Serializing these plain structs cannot fail, but a failure is
+/// still an error, never a panic.
+pub(super) fn canonical(payload: &impl Serialize) -> Result<String, String> {
+    serde_json::to_string(payload).map_err(|e| format!("cannot write a chain payload: {e}"))
+}
+
+/// An entry's hash, from the previous entry's hash and its own content.
+pub fn link_hash(prev: &str, kind: &str, ref_id: i64, payload: &str) -> String {
+    let mut sha = Sha256::new();
+    sha.update(prev.as_bytes());
+    sha.update(b"\n");
+    sha.update(kind.as_bytes());
+    sha.update(b"\n");
+    sha.update(ref_id.to_string().as_bytes());
+    sha.update(b"\n");
+    sha.update(payload.as_bytes());
+    hex(&sha.finalize())
+}
+
+/// Lowercase hex, two digits a byte (a crate for this would be a dependency for ten lines).
+fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        out.push(char::from(DIGITS[usize::from(b >> 4)]));
+        out.push(char::from(DIGITS[usize::from(b & 0x0f)]));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests;

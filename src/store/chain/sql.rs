@@ -1,0 +1,205 @@
+//! The chain in the file: appending an entry inside the writer's transaction, and reading the
+//! chain and the chained tables back for verification. A record's payload is always built from
+//! its row as read back here, on both sides, so the writer and the verifier cannot disagree
+//! about what "the row as stored" is.
+
+use rusqlite::{Connection, OptionalExtension, Row, params};
+use serde::Serialize;
+
+use super::verify::{ChainRow, Record, Start};
+use super::{
+    GENESIS, IntervalPayload, Kind, ManualPayload, OverridePayload, Table, TransitionPayload,
+    canonical, link_hash,
+};
+use crate::store::error::StoreError;
+
+/// Appends an entry for row `ref_id` as it now stands. Runs in the caller's transaction, so the
+/// entry commits with the change it records or not at all.
+pub(in crate::store) fn append(
+    conn: &Connection,
+    kind: Kind,
+    ref_id: i64,
+) -> Result<(), StoreError> {
+    let payload = match kind.table() {
+        Table::Intervals => payload(conn, kind, ref_id, INTERVAL, interval_payload)?,
+        Table::ManualEntries => payload(conn, kind, ref_id, MANUAL, manual_payload)?,
+        Table::Overrides => payload(conn, kind, ref_id, OVERRIDE, override_payload)?,
+        Table::Transitions => payload(conn, kind, ref_id, TRANSITION, transition_payload)?,
+    };
+    let at_ms = kind.at_ms(&payload).map_err(StoreError::Corrupt)?;
+    let prev: Option<String> = conn
+        .query_row(
+            "SELECT hash FROM chain ORDER BY seq DESC LIMIT 1",
+            [],
+            |row| row.get(0),
+        )
+        .optional()?;
+    let prev = prev.unwrap_or_else(|| GENESIS.to_owned());
+    let hash = link_hash(&prev, kind.name(), ref_id, &payload);
+    conn.execute(
+        "INSERT INTO chain (at_ms, kind, ref_id, payload, prev, hash)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![at_ms, kind.name(), ref_id, payload, prev, hash],
+    )?;
+    Ok(())
+}
+
+// Each chained table's columns, in its payload's order, after `id` (and, for intervals, the
+// `open` flag last).
+const INTERVAL: &str = "SELECT id, start_ms, end_ms, class, state, source, open FROM intervals";
+const MANUAL: &str = "SELECT id, start_ms, end_ms, note, recorded_ms FROM manual_entries";
+const OVERRIDE: &str = "SELECT id, start_ms, end_ms, reason, until_away FROM overrides";
+const TRANSITION: &str = "SELECT id, at_ms, state FROM transitions";
+
+/// A row's payload and whether it is final.
+type Built<P> = rusqlite::Result<(P, bool)>;
+
+fn interval_payload(row: &Row<'_>) -> Built<IntervalPayload> {
+    let open: bool = row.get(6)?;
+    let payload = IntervalPayload {
+        start_ms: row.get(1)?,
+        end_ms: row.get(2)?,
+        class: row.get(3)?,
+        state: row.get(4)?,
+        source: row.get(5)?,
+    };
+    Ok((payload, !open))
+}
+
+fn manual_payload(row: &Row<'_>) -> Built<ManualPayload> {
+    let payload = ManualPayload {
+        start_ms: row.get(1)?,
+        end_ms: row.get(2)?,
+        note: row.get(3)?,
+        recorded_ms: row.get(4)?,
+    };
+    Ok((payload, true))
+}
+
+fn override_payload(row: &Row<'_>) -> Built<OverridePayload> {
+    let payload = OverridePayload {
+        start_ms: row.get(1)?,
+        end_ms: row.get(2)?,
+        reason: row.get(3)?,
+        until_away: row.get(4)?,
+    };
+    Ok((payload, true))
+}
+
+fn transition_payload(row: &Row<'_>) -> Built<TransitionPayload> {
+    let payload = TransitionPayload {
+        at_ms: row.get(1)?,
+        state: row.get(2)?,
+    };
+    Ok((payload, true))
+}
+
+/// One row's canonical payload, for appending an entry about it.
+fn payload<P: Serialize>(
+    conn: &Connection,
+    kind: Kind,
+    id: i64,
+    select: &str,
+    build: fn(&Row<'_>) -> Built<P>,
+) -> Result<String, StoreError> {
+    let (payload, _) = conn
+        .query_row(&format!("{select} WHERE id = ?1"), [id], build)
+        .optional()?
+        .ok_or_else(|| {
+            StoreError::Corrupt(format!(
+                "no {} row {id} to record in the chain as {}",
+                kind.table().name(),
+                kind.name()
+            ))
+        })?;
+    canonical(&payload).map_err(StoreError::Corrupt)
+}
+
+/// Every row of every chained table, in its canonical form.
+pub(in crate::store) fn records(conn: &Connection) -> Result<Vec<Record>, StoreError> {
+    let mut records = Vec::new();
+    for table in Table::ALL {
+        match table {
+            Table::Intervals => all(conn, table, INTERVAL, interval_payload, &mut records)?,
+            Table::ManualEntries => all(conn, table, MANUAL, manual_payload, &mut records)?,
+            Table::Overrides => all(conn, table, OVERRIDE, override_payload, &mut records)?,
+            Table::Transitions => all(conn, table, TRANSITION, transition_payload, &mut records)?,
+        }
+    }
+    Ok(records)
+}
+
+fn all<P: Serialize>(
+    conn: &Connection,
+    table: Table,
+    select: &str,
+    build: fn(&Row<'_>) -> Built<P>,
+    into: &mut Vec<Record>,
+) -> Result<(), StoreError> {
+    let mut stmt = conn.prepare(&format!("{select} ORDER BY id"))?;
+    let mut rows = stmt.query([])?;
+    while let Some(row) = rows.next()? {
+        let id: i64 = row.get(0)?;
+        let (payload, is_final) = build(row).map_err(|e| {
+            StoreError::Corrupt(format!("{} row {id} cannot be read: {e}", table.name()))
+        })?;
+        into.push(Record {
+            table,
+            id,
+            payload: canonical(&payload).map_err(StoreError::Corrupt)?,
+            is_final,
+        });
+    }
+    Ok(())
+}
+
+/// The whole chain, in `seq` order.
+pub(in crate::store) fn entries(conn: &Connection) -> Result<Vec<ChainRow>, StoreError> {
+    let mut stmt = conn
+        .prepare("SELECT seq, at_ms, kind, ref_id, payload, prev, hash FROM chain ORDER BY seq")?;
+    let rows = stmt.query_map([], |row| {
+        Ok(ChainRow {
+            seq: row.get(0)?,
+            at_ms: row.get(1)?,
+            kind: row.get(2)?,
+            ref_id: row.get(3)?,
+            payload: row.get(4)?,
+            prev: row.get(5)?,
+            hash: row.get(6)?,
+        })
+    })?;
+    rows.map(|row| {
+        row.map_err(|e| StoreError::Corrupt(format!("a chain entry cannot be read: {e}")))
+    })
+    .collect()
+}
+
+/// The highest row ids when the chain began. Its one row is written by the V4 migration and
+/// guarded by triggers; without it nothing can be said about unchained rows.
+pub(in crate::store) fn start(conn: &Connection) -> Result<Start, StoreError> {
+    conn.query_row(
+        "SELECT intervals, manual_entries, overrides, transitions FROM chain_start",
+        [],
+        |row| {
+            Ok(Start {
+                intervals: row.get(0)?,
+                manual_entries: row.get(1)?,
+                overrides: row.get(2)?,
+                transitions: row.get(3)?,
+            })
+        },
+    )
+    .optional()?
+    .ok_or_else(|| StoreError::Corrupt("the chain's start (table chain_start) has no row".into()))
+}
+
+/// The last entry: `(seq, hash, at_ms)`.
+pub(in crate::store) fn head(conn: &Connection) -> Result<Option<(i64, String, i64)>, StoreError> {
+    Ok(conn
+        .query_row(
+            "SELECT seq, hash, at_ms FROM chain ORDER BY seq DESC LIMIT 1",
+            [],
+            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+        )
+        .optional()?)
+}

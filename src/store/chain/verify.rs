@@ -1,0 +1,211 @@
+//! Checking a ledger's chain and records, as plain data in and a report out (no SQL here, so
+//! every way of failing can be tested on rows made by hand).
+
+use std::collections::{BTreeMap, HashMap};
+
+use super::{GENESIS, Kind, Table, link_hash};
+
+/// A `chain` row as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChainRow {
+    pub seq: i64,
+    pub at_ms: i64,
+    pub kind: String,
+    pub ref_id: i64,
+    pub payload: String,
+    pub prev: String,
+    pub hash: String,
+}
+
+/// A row of a chained table as it stands now, in its payload's canonical form.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Record {
+    pub table: Table,
+    pub id: i64,
+    pub payload: String,
+    /// Final rows are chained; an open interval is not yet (its end moves every minute).
+    pub is_final: bool,
+}
+
+/// The highest row id per table when the chain began (`chain_start`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Start {
+    pub intervals: i64,
+    pub manual_entries: i64,
+    pub overrides: i64,
+    pub transitions: i64,
+}
+
+impl Start {
+    fn of(&self, table: Table) -> i64 {
+        match table {
+            Table::Intervals => self.intervals,
+            Table::ManualEntries => self.manual_entries,
+            Table::Overrides => self.overrides,
+            Table::Transitions => self.transitions,
+        }
+    }
+}
+
+/// What is wrong with the first broken link.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LinkProblem {
+    /// `prev` is not the hash of the entry before: an entry before it was deleted, or the
+    /// chain was spliced.
+    PrevMismatch,
+    /// The stored hash is not the hash of the entry's content: the entry was changed.
+    HashMismatch,
+    /// A kind no clockoff writes.
+    UnknownKind,
+    /// The payload is not what its kind records, or `at_ms` disagrees with it.
+    BadPayload(String),
+}
+
+/// The first entry whose link does not hold.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Broken {
+    pub seq: i64,
+    pub kind: String,
+    pub ref_id: i64,
+    pub at_ms: i64,
+    pub problem: LinkProblem,
+}
+
+/// How a record disagrees with the chain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EditProblem {
+    /// The row differs from its latest chain entry.
+    Changed,
+    /// The chain records it but the row is gone.
+    Deleted,
+    /// A closed interval was marked open again.
+    Reopened,
+    /// A final row written after the chain began with no entry: written behind the chain's
+    /// back, or its entry was cut off the end of the chain.
+    NotChained,
+}
+
+/// A record edited behind the chain's back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Edited {
+    pub table: Table,
+    pub id: i64,
+    pub problem: EditProblem,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Report {
+    pub entries: usize,
+    /// The last entry: `(seq, hash, at_ms)`.
+    pub head: Option<(i64, String, i64)>,
+    pub first_at_ms: Option<i64>,
+    pub last_at_ms: Option<i64>,
+    pub broken: Option<Broken>,
+    pub edited: Vec<Edited>,
+    /// Final rows recorded before the chain began, which it cannot vouch for.
+    pub unchained: usize,
+}
+
+impl Report {
+    pub fn intact(&self) -> bool {
+        self.broken.is_none() && self.edited.is_empty()
+    }
+}
+
+/// Checks `chain` (in `seq` order) link by link, then every record against its latest entry.
+pub fn verify(chain: &[ChainRow], records: &[Record], start: Start) -> Report {
+    let at = chain.iter().map(|e| e.at_ms);
+    let (edited, unchained) = edited(chain, records, start);
+    Report {
+        entries: chain.len(),
+        head: chain.last().map(|e| (e.seq, e.hash.clone(), e.at_ms)),
+        first_at_ms: at.clone().min(),
+        last_at_ms: at.max(),
+        broken: first_break(chain),
+        edited,
+        unchained,
+    }
+}
+
+/// Recomputes each link in order; the first that fails is where the chain breaks.
+pub fn first_break(chain: &[ChainRow]) -> Option<Broken> {
+    let mut prev = GENESIS;
+    for e in chain {
+        let problem = if e.prev != prev {
+            Some(LinkProblem::PrevMismatch)
+        } else if link_hash(&e.prev, &e.kind, e.ref_id, &e.payload) != e.hash {
+            Some(LinkProblem::HashMismatch)
+        } else {
+            match Kind::parse(&e.kind) {
+                None => Some(LinkProblem::UnknownKind),
+                Some(kind) => match kind.at_ms(&e.payload) {
+                    Err(why) => Some(LinkProblem::BadPayload(why)),
+                    Ok(at) if at != e.at_ms => Some(LinkProblem::BadPayload(format!(
+                        "its time ({} ms) is not the time its payload records ({at} ms)",
+                        e.at_ms
+                    ))),
+                    Ok(_) => None,
+                },
+            }
+        };
+        if let Some(problem) = problem {
+            return Some(Broken {
+                seq: e.seq,
+                kind: e.kind.clone(),
+                ref_id: e.ref_id,
+                at_ms: e.at_ms,
+                problem,
+            });
+        }
+        prev = &e.hash;
+    }
+    None
+}
+
+/// Records that disagree with the chain (in table and id order), and how many final records
+/// predate it.
+fn edited(chain: &[ChainRow], records: &[Record], start: Start) -> (Vec<Edited>, usize) {
+    // The latest entry per record is authoritative (an interval trimmed back, an override
+    // ended early). Entries of unknown kinds are already reported as a broken link.
+    let mut latest: BTreeMap<(Table, i64), &str> = BTreeMap::new();
+    for e in chain {
+        if let Some(kind) = Kind::parse(&e.kind) {
+            latest.insert((kind.table(), e.ref_id), &e.payload);
+        }
+    }
+    let rows: HashMap<(Table, i64), &Record> =
+        records.iter().map(|r| ((r.table, r.id), r)).collect();
+    let mut found = Vec::new();
+    let mut unchained = 0;
+    for r in records {
+        let problem = match latest.get(&(r.table, r.id)) {
+            Some(_) if !r.is_final => Some(EditProblem::Reopened),
+            Some(payload) if *payload != r.payload => Some(EditProblem::Changed),
+            Some(_) => None,
+            None if !r.is_final => None,
+            None if r.id <= start.of(r.table) => {
+                unchained += 1;
+                None
+            }
+            None => Some(EditProblem::NotChained),
+        };
+        if let Some(problem) = problem {
+            found.push(Edited {
+                table: r.table,
+                id: r.id,
+                problem,
+            });
+        }
+    }
+    for &(table, id) in latest.keys() {
+        if !rows.contains_key(&(table, id)) {
+            found.push(Edited {
+                table,
+                id,
+                problem: EditProblem::Deleted,
+            });
+        }
+    }
+    found.sort_by_key(|e| (e.table, e.id));
+    (found, unchained)
+}
