@@ -6,6 +6,7 @@ pub mod cli;
 pub mod config;
 pub mod core;
 pub mod desktop;
+pub mod export;
 pub mod hold;
 pub mod store;
 pub mod sync;

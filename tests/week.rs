@@ -3,95 +3,9 @@
 
 mod support;
 
-use std::path::Path;
-use std::process::{Command, Output};
-
-use chrono::{DateTime, Utc};
-use clockoff::core::activity::Class;
-use clockoff::core::schedule::State;
-use clockoff::store::Ledger;
 use serde_json::Value;
+use support::record::{CONFIG, clockoff, write_week};
 use support::tmp::temp_dir;
-
-const CONFIG: &str = "timezone = \"Europe/London\"\ncontracted = \"37h\"\n";
-
-fn utc(s: &str) -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(s).unwrap().to_utc()
-}
-
-fn clockoff(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_clockoff"))
-        .env_clear()
-        .env("HOME", dir.join("home"))
-        .env("XDG_DATA_HOME", dir.join("data"))
-        .env("CLOCKOFF_POLICY", dir.join("no-policy.toml"))
-        .env("TZ", "Europe/London")
-        .arg("--config")
-        .arg(dir.join("config.toml"))
-        .args(args)
-        .output()
-        .expect("run clockoff")
-}
-
-/// Week 48 of 2026 (Mon 23 to Sun 29 November; London is on UTC): a full week in hours
-/// with a lunch break, a late case note on Monday night, an override on Thursday and a
-/// Saturday visit logged by hand.
-async fn write_week(ledger_path: &Path) {
-    let (ledger, _) = Ledger::open(ledger_path).await.unwrap();
-    let interval = |start: &str, end: &str, class: Class, state: State| {
-        let ledger = ledger.clone();
-        let (start, end) = (utc(start), utc(end));
-        async move {
-            let id = ledger
-                .open_interval(start, class, state, "x11")
-                .await
-                .unwrap();
-            ledger.close_interval(id, end).await.unwrap();
-        }
-    };
-    for d in 23..=27 {
-        let day = format!("2026-11-{d}");
-        interval(
-            &format!("{day}T09:00:00Z"),
-            &format!("{day}T12:30:00Z"),
-            Class::Working,
-            State::Working,
-        )
-        .await;
-        interval(
-            &format!("{day}T13:00:00Z"),
-            &format!("{day}T17:00:00Z"),
-            Class::Working,
-            State::Working,
-        )
-        .await;
-    }
-    // Monday 22:30-23:45: a case note after the children are in bed.
-    interval(
-        "2026-11-23T22:30:00Z",
-        "2026-11-23T23:45:00Z",
-        Class::OutOfHours,
-        State::Off,
-    )
-    .await;
-    interval(
-        "2026-11-26T17:00:00Z",
-        "2026-11-26T18:00:00Z",
-        Class::Override,
-        State::Override,
-    )
-    .await;
-    ledger
-        .add_manual(
-            utc("2026-11-28T10:00:00Z"),
-            utc("2026-11-28T11:30:00Z"),
-            "home visit",
-            utc("2026-11-28T12:00:00Z"),
-        )
-        .await
-        .unwrap();
-    ledger.close().await.unwrap();
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_week_adds_up_and_names_the_short_rest() {

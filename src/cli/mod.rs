@@ -2,6 +2,7 @@
 
 mod agent_cmd;
 mod config_cmd;
+mod export_cmd;
 mod schedule_cmd;
 mod timefmt;
 mod verify_cmd;
@@ -92,6 +93,27 @@ clockoff schedule transitions --from 2026-11-23T00:00:00Z --to 2026-11-30T00:00:
     },
     /// Make the running agent re-read its configuration.
     Reload,
+    /// Your record for a range of days, as CSV, JSON or one HTML page you can show someone.
+    #[command(
+        after_help = "With no dates, this week. Read from your own ledger; the agent need not be running.\n\nExamples:\n  clockoff export --open\n  clockoff export --from 2026-11-01 --to 2026-11-30 --format html -o november.html\n  clockoff export --from 2026-11-23 --to 2026-11-29 --format csv > week.csv"
+    )]
+    Export {
+        /// First day, YYYY-MM-DD
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        from: Option<chrono::NaiveDate>,
+        /// Last day, YYYY-MM-DD (included)
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        to: Option<chrono::NaiveDate>,
+        /// csv, json or html
+        #[arg(long, default_value = "html")]
+        format: String,
+        /// Write to this file (default: standard output)
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// Write the HTML report beside the ledger and open it in your browser
+        #[arg(long)]
+        open: bool,
+    },
     /// Your week at a glance: each day, overtime, and Working Time Regulations checks.
     #[command(
         after_help = "Read from your own ledger; the agent need not be running.\n\nExamples:\n  clockoff week\n  clockoff week --week 2026-W47\n  clockoff week --json"
@@ -148,6 +170,23 @@ pub fn run(cli: Cli, clock: Arc<dyn Clock>) -> ExitCode {
             agent_cmd::log(&range, &note, date, &paths, clock_ref)
         }
         Some(Command::Reload) => agent_cmd::reload(),
+        Some(Command::Export {
+            from,
+            to,
+            format,
+            output,
+            open,
+        }) => export_cmd::export(
+            export_cmd::Request {
+                from,
+                to,
+                format,
+                output,
+                open,
+            },
+            &paths,
+            clock_ref,
+        ),
         Some(Command::Week { week, json }) => {
             week_cmd::week(week.as_deref(), json, &paths, clock_ref)
         }

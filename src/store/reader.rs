@@ -14,7 +14,7 @@ use super::error::StoreError;
 use super::records::{from_ms, to_ms};
 use super::schema::{self, MIGRATIONS};
 use crate::core::activity::Class;
-use crate::core::record::{Source, Work};
+use crate::core::record::{Logged, Source, Work};
 use crate::core::spans::Span;
 
 pub struct Reader {
@@ -77,6 +77,29 @@ impl Reader {
             });
         }
         Ok(work)
+    }
+
+    /// The worker's own entries with time in `[from, to)`, with their notes, earliest first.
+    pub fn logged(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<Logged>, StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT start_ms, end_ms, note, recorded_ms FROM manual_entries
+             WHERE start_ms < ?2 AND end_ms > ?1 ORDER BY start_ms, id",
+        )?;
+        let mut rows = stmt.query(params![to_ms(from), to_ms(to)])?;
+        let mut out = Vec::new();
+        while let Some(row) = rows.next()? {
+            out.push(Logged {
+                start: from_ms(row.get(0)?)?,
+                end: from_ms(row.get(1)?)?,
+                note: row.get(2)?,
+                recorded_at: from_ms(row.get(3)?)?,
+            });
+        }
+        Ok(out)
     }
 
     /// When the record begins: its earliest interval or manual entry.

@@ -19,6 +19,7 @@ pub mod makoctl;
 pub mod mutter;
 pub mod named_server;
 pub mod process;
+pub mod record;
 pub mod screensaver;
 pub mod signals;
 pub mod sni_watcher;

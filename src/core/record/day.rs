@@ -3,7 +3,7 @@
 //! Cuts are local wall-clock times resolved as the schedule resolves them (RFC 5545), so a
 //! 25-hour day in October has 25 hours.
 
-use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, TimeDelta, Utc, Weekday};
+use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, TimeDelta, Timelike, Utc, Weekday};
 use chrono_tz::Tz;
 use serde::Serialize;
 
@@ -110,6 +110,41 @@ pub fn days(tz: Tz, first: NaiveDate, last: NaiveDate, work: &[Work]) -> Vec<Day
             }
         })
         .collect()
+}
+
+/// One local hour of a day and the minutes worked in it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Hour {
+    pub start: DateTime<Utc>,
+    /// The local hour it starts at (0-23; one repeats, or one is missing, across DST).
+    pub local_hour: u32,
+    pub minutes: i64,
+}
+
+/// Minutes worked in each hour of the local `date`: 24 hours, or 23 or 25 on the days the
+/// clocks change. `work` is sorted and disjoint ([`super::merged`]), so nothing counts twice.
+pub fn hourly(tz: Tz, date: NaiveDate, work: &[crate::core::spans::Span]) -> Vec<Hour> {
+    let (start, end) = (
+        midnight(tz, date),
+        midnight(tz, date.succ_opt().unwrap_or(date)),
+    );
+    let mut hours = Vec::new();
+    let mut at = start;
+    while at < end {
+        let next = (at + TimeDelta::hours(1)).min(end);
+        let seconds: i64 = work
+            .iter()
+            .filter(|w| w.start < next && w.end > at)
+            .map(|w| (w.end.min(next) - w.start.max(at)).num_seconds())
+            .sum();
+        hours.push(Hour {
+            start: at,
+            local_hour: at.with_timezone(&tz).hour(),
+            minutes: (seconds + 30) / 60,
+        });
+        at = next;
+    }
+    hours
 }
 
 /// `[start, end)` cut at local midnights, 06:00 and 20:00: (date, length, late).
@@ -242,6 +277,22 @@ mod tests {
         // 00:00-06:00 local is 7 hours that night (01:00-02:00 happens twice), plus 20-24.
         assert_eq!(d[0].minutes.late, 7 * 60 + 4 * 60);
         assert_eq!(d[0].minutes.weekend, 25 * 60);
+    }
+
+    #[test]
+    fn hours_follow_the_wall_clock_and_the_day_the_clocks_go_back_has_25() {
+        let work = [Span::new(
+            utc("2026-10-25T00:30:00Z"),
+            utc("2026-10-25T01:15:00Z"),
+        )];
+        let h = hourly(LONDON, date("2026-10-25"), &work);
+        assert_eq!(h.len(), 25);
+        // 00:30 UTC is 01:30 BST; 01:00 UTC is the second 01:00 (GMT).
+        let locals: Vec<u32> = h.iter().take(4).map(|x| x.local_hour).collect();
+        assert_eq!(locals, [0, 1, 1, 2]);
+        let minutes: Vec<i64> = h.iter().take(4).map(|x| x.minutes).collect();
+        assert_eq!(minutes, [0, 30, 15, 0]);
+        assert_eq!(hourly(LONDON, date("2026-03-29"), &[]).len(), 23);
     }
 
     #[test]

@@ -1,0 +1,161 @@
+//! `clockoff export`: the worker's record for a range of days as CSV, JSON or one HTML page,
+//! to a file, to standard output, or opened in the browser.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use chrono::{Datelike, NaiveDate, TimeDelta};
+
+use super::{Failure, load_config};
+use crate::config::ConfigPaths;
+use crate::core::civil::local_date;
+use crate::core::clock::Clock;
+use crate::export::{self, Format, Inputs};
+use crate::store::{self, Reader};
+
+/// A report longer than this is refused: the record's retention is 2 years.
+const LONGEST: i64 = 800;
+
+pub struct Request {
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+    pub format: String,
+    pub output: Option<PathBuf>,
+    pub open: bool,
+}
+
+pub fn export(req: Request, paths: &ConfigPaths, clock: &dyn Clock) -> Result<(), Failure> {
+    let format: Format = req.format.parse().map_err(Failure::Usage)?;
+    if req.open && format != Format::Html {
+        return Err(Failure::Usage(
+            "--open opens the HTML report; leave out --format or use --format html".into(),
+        ));
+    }
+    let config = load_config(paths)?;
+    let tz = config.timezone;
+    let (from, to) = match (req.from, req.to) {
+        (Some(from), Some(to)) => (from, to),
+        (None, None) => {
+            let today = local_date(tz, clock.now());
+            let monday = today - TimeDelta::days(i64::from(today.weekday().num_days_from_monday()));
+            (monday, monday + TimeDelta::days(6))
+        }
+        _ => {
+            return Err(Failure::Usage(
+                "give both --from and --to, or neither for this week".into(),
+            ));
+        }
+    };
+    if to < from {
+        return Err(Failure::Usage(format!("--to {to} is before --from {from}")));
+    }
+    if (to - from).num_days() >= LONGEST {
+        return Err(Failure::Usage(format!(
+            "a report covers at most {LONGEST} days; split the range"
+        )));
+    }
+
+    let path = store::default_path().ok_or_else(|| {
+        Failure::Runtime("cannot find the ledger: set XDG_DATA_HOME or HOME".into())
+    })?;
+    let failed = |e: store::StoreError| Failure::Runtime(format!("reading the ledger: {e}"));
+    let needed = export::needed(tz, from, to);
+    let (work, logged, since) = match Reader::open(&path).map_err(failed)? {
+        Some(reader) => (
+            reader.work(needed.start, needed.end).map_err(failed)?,
+            reader
+                .logged(
+                    crate::core::civil::midnight(tz, from),
+                    crate::core::civil::midnight(tz, to + TimeDelta::days(1)),
+                )
+                .map_err(failed)?,
+            reader.first_record().map_err(failed)?,
+        ),
+        None => (Vec::new(), Vec::new(), None),
+    };
+    let schedule = config.schedule();
+    let report = export::build(Inputs {
+        tz,
+        schedule: &schedule,
+        contracted: config.contracted,
+        from,
+        to,
+        work: &work,
+        logged,
+        recorded_since: since,
+        generated_at: clock.now(),
+    });
+    let text = match format {
+        Format::Csv => export::csv::csv(&report),
+        Format::Json => serde_json::to_string_pretty(&report)
+            .map_err(|e| Failure::Runtime(format!("writing JSON: {e}")))?,
+        Format::Html => export::html::html(&report),
+    };
+
+    let output = match (req.output, req.open) {
+        (Some(path), _) => Some(path),
+        (None, true) => Some(reports_dir(&path)?.join(format!("clockoff-{from}-to-{to}.html"))),
+        (None, false) => None,
+    };
+    match output {
+        Some(file) => {
+            write_private(&file, text.as_bytes())?;
+            if req.open {
+                open(&file)?;
+            } else {
+                eprintln!("wrote {}", file.display());
+            }
+        }
+        None => std::io::stdout()
+            .write_all(text.as_bytes())
+            .map_err(|e| Failure::Runtime(format!("writing the report: {e}")))?,
+    }
+    Ok(())
+}
+
+/// Reports opened from the tray or with `--open` live beside the ledger, as private as it.
+fn reports_dir(ledger: &Path) -> Result<PathBuf, Failure> {
+    use std::os::unix::fs::DirBuilderExt;
+    let dir = ledger
+        .parent()
+        .map_or_else(|| PathBuf::from("."), |p| p.join("reports"));
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(&dir)
+        .map_err(|e| Failure::Runtime(format!("creating {}: {e}", dir.display())))?;
+    Ok(dir)
+}
+
+/// The report is the worker's own: readable by them alone.
+fn write_private(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let failed = |e: std::io::Error| Failure::Runtime(format!("writing {}: {e}", path.display()));
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(true)
+        .write(true)
+        .mode(0o600)
+        .open(path)
+        .map_err(failed)?;
+    file.write_all(bytes).map_err(failed)
+}
+
+fn open(path: &Path) -> Result<(), Failure> {
+    let status = std::process::Command::new("xdg-open")
+        .arg(path)
+        .status()
+        .map_err(|e| {
+            Failure::Runtime(format!(
+                "wrote {} but could not open it (xdg-open: {e})",
+                path.display()
+            ))
+        })?;
+    if !status.success() {
+        return Err(Failure::Runtime(format!(
+            "wrote {} but xdg-open failed ({status})",
+            path.display()
+        )));
+    }
+    Ok(())
+}
