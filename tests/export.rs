@@ -67,6 +67,7 @@ async fn the_json_schema_is_stable() {
     assert_eq!(
         keys(&json),
         [
+            "chain",
             "contracted_minutes",
             "days",
             "from",
@@ -122,6 +123,18 @@ async fn the_json_schema_is_stable() {
         ["end", "note", "recorded_at", "start"]
     );
     assert_eq!(json["logged"][0]["note"], "home visit");
+    // The chain head is cited, and is what `clockoff verify` reports as the head.
+    assert_eq!(keys(&json["chain"]), ["at", "hash", "seq"]);
+    let hash = json["chain"]["hash"].as_str().unwrap();
+    assert_eq!(hash.len(), 64);
+    let verify = clockoff(dir.path(), &["verify", "--json"]);
+    assert!(
+        verify.status.success(),
+        "{}",
+        String::from_utf8_lossy(&verify.stderr)
+    );
+    let verify: Value = serde_json::from_slice(&verify.stdout).unwrap();
+    assert_eq!(verify["head"], hash);
 }
 
 fn artefacts() -> PathBuf {
@@ -220,6 +233,10 @@ async fn the_html_report_renders_in_chromium_asks_for_nothing_and_prints() {
         "the logged visit is marked"
     );
     assert!(html.contains("home visit"));
+    assert!(
+        html.contains("Running <code>clockoff verify</code>"),
+        "the chain head is cited"
+    );
     assert!(html.contains("9h 15m (Mon 23 Nov 23:45 to Tue 24 Nov 09:00)"));
     let page = dir.path().join("report.html");
     std::fs::write(&page, &html).unwrap();

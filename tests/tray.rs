@@ -98,7 +98,27 @@ async fn the_item_registers_and_work_now_starts_an_override_the_agent_reports() 
         return;
     };
     logind.add_session(SESSION, my_uid(), true).await;
-    let panel = Panel::start(ALWAYS_OFF, logind.env(), bus);
+    // A browser that notes what it was asked to open.
+    let programs = temp_dir("tray-programs");
+    let opened = programs.path().join("opened");
+    let xdg_open = programs.path().join("xdg-open");
+    std::fs::write(
+        &xdg_open,
+        format!("#!/bin/sh\necho \"$1\" >> {}\n", opened.display()),
+    )
+    .unwrap();
+    std::fs::set_permissions(
+        &xdg_open,
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    let mut env = logind.env();
+    let path = std::env::var("PATH").unwrap_or_default();
+    env.push((
+        "PATH".into(),
+        format!("{}:{path}", programs.path().display()),
+    ));
+    let panel = Panel::start(ALWAYS_OFF, env, bus);
     let watcher = Watcher::start(&panel.bus).await;
     let agent = panel.agent(&panel.bus, "agent.log").await;
     panel.wait_status("logind", |s| s["activity_source"] == "logind");
@@ -139,6 +159,7 @@ async fn the_item_registers_and_work_now_starts_an_override_the_agent_reports() 
             "  Work for 1 hour",
             "  Work until I stop",
             "--",
+            "Open my week (a report in your browser)",
             "Quit clockoff",
         ]
     );
@@ -195,6 +216,23 @@ async fn the_item_registers_and_work_now_starts_an_override_the_agent_reports() 
     panel.wait_status("off again", |s| s["state"] == "off");
     title_becomes(&item, "off again", |t| t == "Off").await;
     assert_eq!(item.pixmaps().await, off_pixmaps);
+
+    // "Open my week": this week's report, written beside the ledger and handed to the browser.
+    item.click("Open my week (a report in your browser)").await;
+    let report = eventually("the report opened", async || {
+        std::fs::read_to_string(&opened)
+            .ok()
+            .filter(|s| s.ends_with(".html\n"))
+    })
+    .await;
+    let report = std::path::PathBuf::from(report.trim());
+    assert!(
+        report.starts_with(panel.ledger_path().parent().unwrap()),
+        "{}",
+        report.display()
+    );
+    let page = std::fs::read_to_string(&report).unwrap();
+    assert!(page.starts_with("<!doctype html>"), "{page:.80}");
 
     // "Quit clockoff" stops the agent cleanly, and the item leaves the panel.
     let mut agent = agent;
@@ -348,6 +386,7 @@ async fn on_call_and_leave_have_their_own_icon_words_and_menu() {
         [
             format!("{expected} (disabled)"),
             "--".into(),
+            "Open my week (a report in your browser)".into(),
             "Quit clockoff".into()
         ],
         "nothing is held on call, so nothing to hold or work now"

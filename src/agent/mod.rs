@@ -132,6 +132,11 @@ pub async fn run(deps: Deps, shutdown: impl Future<Output = ()>) -> Result<(), A
         starting: None,
     };
     sources.start();
+    // "Open my week" runs `clockoff export` with the same config the agent was given.
+    let config_file = match &deps.paths.user {
+        crate::config::UserFile::Explicit(file) => Some(file.clone()),
+        _ => None,
+    };
     let watched: Vec<PathBuf> = std::iter::once(deps.paths.policy.clone())
         .chain(deps.paths.user_path().map(PathBuf::from))
         .collect();
@@ -181,6 +186,7 @@ pub async fn run(deps: Deps, shutdown: impl Future<Output = ()>) -> Result<(), A
             status: tray_status,
             quit: quit_tx,
             turned_off: deps.no_tray,
+            config_file,
             clock: deps.clock.clone(),
         },
         tray_stop,

@@ -60,7 +60,7 @@ pub fn export(req: Request, paths: &ConfigPaths, clock: &dyn Clock) -> Result<()
     })?;
     let failed = |e: store::StoreError| Failure::Runtime(format!("reading the ledger: {e}"));
     let needed = export::needed(tz, from, to);
-    let (work, logged, since) = match Reader::open(&path).map_err(failed)? {
+    let (work, logged, since, chain) = match Reader::open(&path).map_err(failed)? {
         Some(reader) => (
             reader.work(needed.start, needed.end).map_err(failed)?,
             reader
@@ -70,8 +70,9 @@ pub fn export(req: Request, paths: &ConfigPaths, clock: &dyn Clock) -> Result<()
                 )
                 .map_err(failed)?,
             reader.first_record().map_err(failed)?,
+            reader.chain_head().map_err(failed)?,
         ),
-        None => (Vec::new(), Vec::new(), None),
+        None => (Vec::new(), Vec::new(), None, None),
     };
     let schedule = config.schedule();
     let report = export::build(Inputs {
@@ -84,6 +85,7 @@ pub fn export(req: Request, paths: &ConfigPaths, clock: &dyn Clock) -> Result<()
         logged,
         recorded_since: since,
         generated_at: clock.now(),
+        chain,
     });
     let text = match format {
         Format::Csv => export::csv::csv(&report),

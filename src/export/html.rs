@@ -98,7 +98,7 @@ pub fn html(e: &Export) -> String {
     weeks(&mut out, e);
     findings(&mut out, e);
     logged(&mut out, e, tz);
-    method(&mut out);
+    method(&mut out, e, tz);
     out.push_str("</main>\n</body>\n</html>\n");
     out
 }
@@ -322,7 +322,7 @@ fn logged(out: &mut String, e: &Export, tz: Tz) {
     out.push_str("</tbody>\n</table></div>\n</section>\n");
 }
 
-fn method(out: &mut String) {
+fn method(out: &mut String, e: &Export, tz: Tz) {
     out.push_str(
         "<section>\n<h2>How these figures were measured</h2>\n<ul>\n\
          <li>clockoff runs on my laptop and notes when I am using it: keyboard or mouse input, \
@@ -335,8 +335,29 @@ fn method(out: &mut String) {
          <li>The laptop cannot see work done on a phone or on paper unless I log it, so these \
          figures are a floor, not a ceiling.</li>\n\
          <li>This file was made from my own record on my laptop and sent nowhere by clockoff.</li>\n\
-         </ul>\n</section>\n",
+         </ul>\n",
     );
+    match &e.chain {
+        Some(head) => {
+            let _ = writeln!(
+                out,
+                "<p>Every entry in my record carries a hash of the one before it. When this report \
+                 was made, for {} to {}, the last entry was number {} (about {}) with hash \
+                 <code>{}</code>. Running <code>clockoff verify</code> on my laptop shows whether \
+                 the record still matches it.</p>",
+                e.from.format("%-d %b %Y"),
+                e.to.format("%-d %b %Y"),
+                head.seq,
+                local(tz, head.at, "%a %-d %b %Y %H:%M"),
+                escape(&head.hash)
+            );
+        }
+        None => out.push_str(
+            "<p class=\"muted\">This record has no hash chain yet, so this report cannot be \
+             checked against it later.</p>\n",
+        ),
+    }
+    out.push_str("</section>\n");
 }
 
 #[cfg(test)]

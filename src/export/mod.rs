@@ -16,6 +16,7 @@ use crate::core::record::day::{self, Day, Hour, Minutes};
 use crate::core::record::week::{self, WeekReport};
 use crate::core::record::{Logged, Work, merged};
 use crate::core::schedule::{Schedule, State};
+use crate::store::ChainHead;
 
 /// The JSON export's format; bumped only by a change a reader would notice.
 pub const SCHEMA: &str = "clockoff.export/1";
@@ -55,6 +56,9 @@ pub struct Export {
     /// Each ISO week the range touches, whole (overtime and the checks are weekly).
     pub weeks: Vec<WeekReport>,
     pub logged: Vec<Logged>,
+    /// The ledger's hash chain head when the export was made (`clockoff verify` checks the
+    /// record against it later); `None` for a ledger with no chain yet.
+    pub chain: Option<ChainHead>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -90,6 +94,7 @@ pub struct Inputs<'a> {
     pub logged: Vec<Logged>,
     pub recorded_since: Option<DateTime<Utc>>,
     pub generated_at: DateTime<Utc>,
+    pub chain: Option<ChainHead>,
 }
 
 pub fn build(i: Inputs<'_>) -> Export {
@@ -134,5 +139,6 @@ pub fn build(i: Inputs<'_>) -> Export {
         days,
         weeks,
         logged: i.logged,
+        chain: i.chain,
     }
 }

@@ -22,7 +22,7 @@ pub struct Reader {
 }
 
 /// The chain's last entry: what an export cites so the record shown can be checked later.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct ChainHead {
     pub seq: i64,
     /// 64 lowercase hex digits.

@@ -14,6 +14,7 @@ pub enum Action {
     WorkUntilStop,
     EndOverride,
     HoldNow,
+    OpenWeek,
     Quit,
 }
 
@@ -21,7 +22,7 @@ const HALF_HOUR: Duration = Duration::from_secs(30 * 60);
 const HOUR: Duration = Duration::from_secs(3600);
 
 /// The menu's items by id: ids are what come back when an item is clicked.
-const ITEMS: [(&str, Action, &str); 6] = [
+const ITEMS: [(&str, Action, &str); 7] = [
     (
         "work-30m",
         Action::WorkFor(HALF_HOUR),
@@ -39,6 +40,11 @@ const ITEMS: [(&str, Action, &str); 6] = [
         "End override: stop working now",
     ),
     ("hold-now", Action::HoldNow, "Hold now: finish for the day"),
+    (
+        "open-week",
+        Action::OpenWeek,
+        "Open my week (a report in your browser)",
+    ),
     ("quit", Action::Quit, "Quit clockoff"),
 ];
 
@@ -81,6 +87,7 @@ pub fn build(view: &View) -> Result<Menu, tray_icon::menu::Error> {
     if offers.work_now || offers.end_override || offers.hold_now {
         menu.append(&PredefinedMenuItem::separator())?;
     }
+    menu.append(&item("open-week"))?;
     menu.append(&item("quit"))?;
     Ok(menu)
 }

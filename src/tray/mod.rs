@@ -39,6 +39,8 @@ pub struct TrayParts {
     pub quit: mpsc::UnboundedSender<()>,
     /// `--no-tray` was given: the config cannot turn it on.
     pub turned_off: bool,
+    /// The `--config` the agent was given, for the `clockoff export` "Open my week" runs.
+    pub config_file: Option<std::path::PathBuf>,
     pub clock: Arc<dyn Clock>,
 }
 
@@ -263,10 +265,36 @@ async fn act(parts: &TrayParts, action: Action) {
             }
             let _ = parts.quiet.send(quiet::Command::ClockOff);
         }
+        Action::OpenWeek => open_week(parts.config_file.clone()),
         Action::Quit => {
             let _ = parts.quit.send(());
         }
     }
+}
+
+/// "Open my week": `clockoff export --open` (this week's HTML report, opened in the
+/// browser), run as its own process so a slow browser or a failed export never touches the
+/// agent.
+fn open_week(config_file: Option<std::path::PathBuf>) {
+    let Ok(me) = std::env::current_exe() else {
+        eprintln!("clockoff: cannot open the week: this program's path is unknown");
+        return;
+    };
+    let mut command = tokio::process::Command::new(me);
+    if let Some(file) = config_file {
+        command.arg("--config").arg(file);
+    }
+    command.args(["export", "--open"]);
+    tokio::spawn(async move {
+        match command.output().await {
+            Ok(out) if out.status.success() => {}
+            Ok(out) => eprintln!(
+                "clockoff: opening the week: {}",
+                String::from_utf8_lossy(&out.stderr).trim()
+            ),
+            Err(e) => eprintln!("clockoff: opening the week: {e}"),
+        }
+    });
 }
 
 /// Makes a request of the engine as the D-Bus interface does; a refusal is logged.

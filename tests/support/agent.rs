@@ -62,7 +62,7 @@ impl Clockoff {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_clockoff"));
         cmd.env_clear()
             .envs(self.env.iter().cloned())
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("PATH", self.path())
             .env("XDG_SESSION_ID", SESSION)
             .env("TZ", "Europe/London")
             .env("CLOCKOFF_POLICY", self.dir.join("no-policy.toml"))
@@ -70,6 +70,16 @@ impl Clockoff {
             .arg(self.config_path())
             .args(args);
         cmd
+    }
+
+    /// The rig's PATH if it set one (a test's fake programs first), else the test's own.
+    fn path(&self) -> std::ffi::OsString {
+        self.env
+            .iter()
+            .find(|(k, _)| k == "PATH")
+            .map(|(_, v)| v.into())
+            .or_else(|| std::env::var_os("PATH"))
+            .unwrap_or_default()
     }
 
     pub fn clockoff(&self, args: &[&str]) -> Output {
