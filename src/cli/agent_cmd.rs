@@ -26,6 +26,7 @@ pub fn run_agent(paths: ConfigPaths, clock: Arc<dyn Clock>, no_tray: bool) -> Re
     })?;
     let runtime = runtime()?;
     let result = runtime.block_on(async {
+        let shutdown = shutdown_signal();
         let session = session().await?;
         let deps = Deps {
             clock,
@@ -36,7 +37,7 @@ pub fn run_agent(paths: ConfigPaths, clock: Arc<dyn Clock>, no_tray: bool) -> Re
             session,
             no_tray,
         };
-        agent::run(deps, shutdown_signal())
+        agent::run(deps, shutdown)
             .await
             .map_err(|e: AgentError| Failure::Runtime(format!("clockoff: {e}")))
     });
@@ -46,18 +47,28 @@ pub fn run_agent(paths: ConfigPaths, clock: Arc<dyn Clock>, no_tray: bool) -> Re
     result
 }
 
-/// Resolves on SIGTERM (systemd stopping us) or SIGINT (Ctrl-C).
-async fn shutdown_signal() {
+/// Resolves on SIGTERM (systemd stopping us) or SIGINT (Ctrl-C). The handlers are in
+/// place when this returns, not when the future is first polled: a SIGTERM that arrives
+/// while the agent is still starting (taking its bus name, opening the ledger) must stop it
+/// cleanly rather than kill it. Call it inside the runtime.
+fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     use tokio::signal::unix::{SignalKind, signal};
-    match signal(SignalKind::terminate()) {
-        Ok(mut term) => {
-            tokio::select! {
-                _ = term.recv() => {}
-                _ = tokio::signal::ctrl_c() => {}
+    let term = signal(SignalKind::terminate());
+    let interrupt = signal(SignalKind::interrupt());
+    async move {
+        match (term, interrupt) {
+            (Ok(mut term), Ok(mut interrupt)) => {
+                tokio::select! {
+                    _ = term.recv() => {}
+                    _ = interrupt.recv() => {}
+                }
             }
-        }
-        Err(_) => {
-            let _ = tokio::signal::ctrl_c().await;
+            (Ok(mut term), Err(_)) => {
+                term.recv().await;
+            }
+            (Err(_), _) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
         }
     }
 }
