@@ -283,3 +283,23 @@ async fn with_the_agent_running_taking_goes_over_dbus_and_is_chained() {
     );
     assert_eq!(toil_kinds(&ledger), 2);
 }
+
+#[test]
+fn with_the_ledger_held_and_no_agent_to_reach_nothing_is_written() {
+    let dir = temp_dir("toil-held");
+    std::fs::write(dir.path().join("config.toml"), CONFIG).unwrap();
+    let data = dir.path().join("data/clockoff");
+    std::fs::create_dir_all(&data).unwrap();
+    // Held as an agent in another session holds it; this process has no session bus.
+    let lock = std::fs::File::create(data.join("ledger.lock")).unwrap();
+    rustix::fs::flock(&lock, rustix::fs::FlockOperation::NonBlockingLockExclusive).unwrap();
+    let out = clockoff(dir.path(), &["toil", "take", "2h"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("a clockoff agent is keeping the ledger at")
+            && text(&out.stderr).contains("so nothing was recorded"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(!data.join("ledger.sqlite3").exists());
+}

@@ -219,6 +219,16 @@ fn take(
             let (d, n) = (date.to_string(), note.to_owned());
             agent_cmd::call(|agent| async move {
                 agent.take_toil(&d, minutes.unsigned_abs(), &n).await
+            })
+            .map_err(|failure| match failure {
+                // The lock is held but no agent answers here: it runs in another session (or
+                // this one's bus is unreachable). Say so; writing beside it would corrupt.
+                Failure::Runtime(why) => Failure::Runtime(format!(
+                    "a clockoff agent is keeping the ledger at {}, but it could not be reached \
+                     from here, so nothing was recorded: {why}",
+                    path.display()
+                )),
+                usage => usage,
             })?;
             "recorded by the running agent"
         }
