@@ -26,7 +26,7 @@ fn unknown_top_level_key() {
     // Line 2 column 1 is the `w` of `weekends`.
     assert_eq!(
         errors("timezone = \"Europe/London\"\nweekends = false\n"),
-        "user.toml:2:1: unknown field `weekends`, expected one of `timezone`, `contracted`, `hours`, `holidays`, `leave`, `on_call`, `activity`, `quiet`, `tray`, `sync`, `lock`"
+        "user.toml:2:1: unknown field `weekends`, expected one of `timezone`, `contracted`, `hours`, `holidays`, `leave`, `on_call`, `activity`, `quiet`, `tray`, `record`, `sync`, `lock`"
     );
 }
 
@@ -472,7 +472,7 @@ fn policy_locking_an_unknown_key() {
     assert_eq!(
         load_errors(&paths(&policy, &user)),
         format!(
-            "{}:1:18: cannot lock unknown key \"weekends\": expected one of timezone, contracted, hours, holidays, holidays.region, holidays.extra, holidays.removed, leave, on_call, activity, activity.idle_after, activity.source, quiet, quiet.notifications, quiet.grace, quiet.server, sync, tray, tray.enabled",
+            "{}:1:18: cannot lock unknown key \"weekends\": expected one of timezone, contracted, hours, holidays, holidays.region, holidays.extra, holidays.removed, leave, on_call, activity, activity.idle_after, activity.source, quiet, quiet.notifications, quiet.grace, quiet.server, sync, tray, tray.enabled, record, record.toil, record.toil_rate",
             policy.display()
         )
     );
@@ -739,6 +739,82 @@ fn the_tray_switch_is_a_boolean() {
         from_text("user.toml", "").unwrap().tray,
         "on unless turned off"
     );
+}
+
+// ---------------------------------------------------------------- [record] (TOIL)
+
+#[test]
+fn the_toil_rule_and_rate_are_checked_at_their_place() {
+    // `toil = ` is 7 characters, `toil_rate = ` 12.
+    assert_eq!(
+        errors("[record]\ntoil = \"weekends\"\ntoil_rate = 3.5\n"),
+        "user.toml:2:8: record.toil: unknown rule \"weekends\": expected \"overtime\", \"out_of_hours\" or \"off\"\n\
+         user.toml:3:13: record.toil_rate: 3.5 is out of range: expected 0.5 to 3.0"
+    );
+    assert_eq!(
+        errors("[record]\ntoil_rate = 0.25\n"),
+        "user.toml:2:13: record.toil_rate: 0.25 is out of range: expected 0.5 to 3.0"
+    );
+    assert_eq!(
+        errors("[record]\ntoil_rate = \"1.5\"\n"),
+        "user.toml:2:13: record.toil_rate: expected a number from 0.5 to 3.0, e.g. 1.5"
+    );
+    assert_eq!(
+        errors("[record]\ntoil_rat = 1.5\n"),
+        "user.toml:2:1: unknown field `toil_rat`, expected `toil` or `toil_rate`"
+    );
+}
+
+#[test]
+fn toil_defaults_to_overtime_at_one_and_takes_floats_or_integers() {
+    use clockoff::core::record::toil::Rule;
+    let default = from_text("user.toml", "").unwrap();
+    assert_eq!((default.toil, default.toil_rate), (Rule::Overtime, 1.0));
+    let c = from_text(
+        "user.toml",
+        "[record]\ntoil = \"out_of_hours\"\ntoil_rate = 2\n",
+    )
+    .unwrap();
+    assert_eq!((c.toil, c.toil_rate), (Rule::OutOfHours, 2.0));
+    let c = from_text("user.toml", "[record]\ntoil = \"off\"\ntoil_rate = 1.5\n").unwrap();
+    assert_eq!((c.toil, c.toil_rate), (Rule::Off, 1.5));
+    // The bounds are included.
+    assert!(from_text("user.toml", "[record]\ntoil_rate = 0.5\n").is_ok());
+    assert!(from_text("user.toml", "[record]\ntoil_rate = 3\n").is_ok());
+}
+
+#[test]
+fn policy_can_lock_the_toil_rule() {
+    let dir = TempDir::new("locks_toil");
+    // `lock = [` is 8 characters: the locked key is at 1:9 of the policy.
+    let policy = dir.write(
+        "policy.toml",
+        "lock = [\"record.toil\"]\n[record]\ntoil = \"off\"\n",
+    );
+    // `toil = ` is 7 characters: the user's value is at 2:8.
+    let user = dir.write(
+        "user.toml",
+        "[record]\ntoil = \"overtime\"\ntoil_rate = 1.5\n",
+    );
+    assert_eq!(
+        load_errors(&paths(&policy, &user)),
+        format!(
+            "{}:2:8: `record.toil` is locked by the organisation policy ({}:1:9); remove it from this file or ask IT to change the policy",
+            user.display(),
+            policy.display()
+        )
+    );
+    // Locking the table locks the rate as well.
+    let policy = dir.write("policy.toml", "lock = [\"record\"]\n");
+    let user = dir.write("user.toml", "[record]\ntoil_rate = 1.5\n");
+    assert!(
+        load_errors(&paths(&policy, &user))
+            .contains("`record.toil_rate` is locked by the organisation policy"),
+    );
+    // With only the rule locked, the rate is the user's own.
+    let policy = dir.write("policy.toml", "lock = [\"record.toil\"]\n");
+    let (config, _) = load(&paths(&policy, &user)).expect("valid layers");
+    assert_eq!(config.toil_rate, 1.5);
 }
 
 #[test]

@@ -76,7 +76,21 @@ async fn the_json_schema_is_stable() {
             "schema",
             "timezone",
             "to",
+            "toil",
             "totals",
+            "weeks"
+        ]
+    );
+    // Added without a schema bump: a new key, nothing existing changed.
+    assert_eq!(
+        keys(&json["toil"]),
+        [
+            "accrued_minutes",
+            "balance_minutes",
+            "rule",
+            "rule_text",
+            "taken",
+            "taken_minutes",
             "weeks"
         ]
     );

@@ -94,6 +94,24 @@ impl AgentInterface {
         .await
     }
 
+    /// Record time off in lieu taken on `date` (a local day, YYYY-MM-DD): `minutes` from 1 to
+    /// 1440, with an optional note. Returns the entry's id.
+    async fn take_toil(&self, date: &str, minutes: u64, note: &str) -> fdo::Result<String> {
+        let date = date
+            .parse::<chrono::NaiveDate>()
+            .map_err(|_| fdo::Error::InvalidArgs(format!("date: \"{date}\" is not YYYY-MM-DD")))?;
+        // Out-of-range values are refused by the loop with the ledger's own message.
+        let minutes = i64::try_from(minutes).unwrap_or(i64::MAX);
+        let note = note.trim().to_owned();
+        self.ask(|reply| Request::TakeToil {
+            date,
+            minutes,
+            note,
+            reply,
+        })
+        .await
+    }
+
     /// Re-read the config; a broken one is refused with its errors and the old one kept.
     async fn reload(&self) -> fdo::Result<String> {
         self.ask(Request::Reload).await
@@ -171,6 +189,7 @@ pub trait Agent {
     fn override_until_stop(&self, reason: &str) -> zbus::Result<String>;
     fn end_override(&self) -> zbus::Result<String>;
     fn log_manual(&self, start: &str, end: &str, note: &str) -> zbus::Result<String>;
+    fn take_toil(&self, date: &str, minutes: u64, note: &str) -> zbus::Result<String>;
     fn reload(&self) -> zbus::Result<String>;
     #[zbus(property)]
     fn state(&self) -> zbus::Result<String>;

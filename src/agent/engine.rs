@@ -237,6 +237,14 @@ impl Engine {
             } => {
                 let _ = reply.send(self.log_manual(now, start, end, &note).await);
             }
+            Request::TakeToil {
+                date,
+                minutes,
+                note,
+                reply,
+            } => {
+                let _ = reply.send(self.take_toil(now, date, minutes, &note).await);
+            }
             Request::Reload(reply) => {
                 let _ = reply.send(self.reload().await);
             }
@@ -561,6 +569,24 @@ impl Engine {
             ));
         }
         let id = self.ledger.add_manual(start, end, note, now).await?;
+        Ok(id.to_string())
+    }
+
+    /// The agent holds the ledger, so `clockoff toil take` comes here while it runs. Nothing
+    /// in the schedule changes: TOIL is part of the record, not of the hours.
+    async fn take_toil(
+        &mut self,
+        now: DateTime<Utc>,
+        date: chrono::NaiveDate,
+        minutes: i64,
+        note: &str,
+    ) -> Result<String, Refusal> {
+        if !(1..=crate::store::MAX_TOIL_MINUTES).contains(&minutes) {
+            return Err(Refusal::InvalidArgs(
+                crate::store::StoreError::BadToil(minutes).to_string(),
+            ));
+        }
+        let id = self.ledger.take_toil(date, minutes, note, now).await?;
         Ok(id.to_string())
     }
 

@@ -69,5 +69,12 @@ pub enum Request {
         note: String,
         reply: Reply,
     },
+    /// Time off in lieu taken on a local day; the reply is the new row's id.
+    TakeToil {
+        date: chrono::NaiveDate,
+        minutes: i64,
+        note: String,
+        reply: Reply,
+    },
     Reload(Reply),
 }

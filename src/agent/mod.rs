@@ -328,7 +328,7 @@ impl Sources {
 }
 
 /// Holds an exclusive lock beside the ledger for as long as the agent runs.
-fn lock_ledger(ledger: &Path) -> Result<std::fs::File, AgentError> {
+pub(crate) fn lock_ledger(ledger: &Path) -> Result<std::fs::File, AgentError> {
     use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
     let path = ledger.with_extension("lock");
     let failed = |e: std::io::Error| AgentError::Lock(path.clone(), e);

@@ -159,7 +159,7 @@ async fn session() -> Result<zbus::Connection, Failure> {
 }
 
 /// Makes one call to the running agent, turning "nobody there" into a clear message.
-fn call<F, Fut>(f: F) -> Result<String, Failure>
+pub(super) fn call<F, Fut>(f: F) -> Result<String, Failure>
 where
     F: FnOnce(AgentProxy<'static>) -> Fut,
     Fut: Future<Output = zbus::Result<String>>,

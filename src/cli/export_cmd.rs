@@ -74,6 +74,8 @@ pub fn export(req: Request, paths: &ConfigPaths, clock: &dyn Clock) -> Result<()
         ),
         None => (Vec::new(), Vec::new(), None, None),
     };
+    let toil_to_end =
+        super::toil_cmd::balance_through(&config.toil_policy(), tz, to.iso_week(), Some(to))?;
     let schedule = config.schedule();
     let report = export::build(Inputs {
         tz,
@@ -86,6 +88,7 @@ pub fn export(req: Request, paths: &ConfigPaths, clock: &dyn Clock) -> Result<()
         recorded_since: since,
         generated_at: clock.now(),
         chain,
+        toil_to_end,
     });
     let text = match format {
         Format::Csv => export::csv::csv(&report),

@@ -5,6 +5,7 @@ mod config_cmd;
 mod export_cmd;
 mod schedule_cmd;
 mod timefmt;
+mod toil_cmd;
 mod verify_cmd;
 mod week_cmd;
 
@@ -126,6 +127,20 @@ clockoff schedule transitions --from 2026-11-23T00:00:00Z --to 2026-11-30T00:00:
         #[arg(long)]
         json: bool,
     },
+    /// Time off in lieu: what you have earned, taken and have left; `take` records time taken.
+    #[command(
+        after_help = "Read from your own ledger; the agent need not be running. What earns TOIL is \
+set in your config's [record] table (toil, toil_rate).\n\n\
+Examples:\n  clockoff toil\n  clockoff toil --json\n  clockoff toil take 2h --note \"Friday afternoon\"\n  \
+clockoff toil take 1h30m --date 2026-11-27"
+    )]
+    Toil {
+        #[command(subcommand)]
+        action: Option<toil_cmd::ToilCommand>,
+        /// Print JSON
+        #[arg(long)]
+        json: bool,
+    },
     /// Check that your ledger has not been edited since it was written (its hash chain).
     #[command(
         after_help = "Read-only; the agent need not be running. Exits 0 when the ledger is intact, \
@@ -190,6 +205,7 @@ pub fn run(cli: Cli, clock: Arc<dyn Clock>) -> ExitCode {
         Some(Command::Week { week, json }) => {
             week_cmd::week(week.as_deref(), json, &paths, clock_ref)
         }
+        Some(Command::Toil { action, json }) => toil_cmd::run(action, json, &paths, clock_ref),
         Some(Command::Verify { json }) => verify_cmd::verify(json),
         Some(Command::Schedule(cmd)) => schedule_cmd::run(cmd, &paths, clock_ref),
         Some(Command::Config(cmd)) => config_cmd::run(cmd, &paths),

@@ -4,12 +4,13 @@
 
 use chrono::{Datelike, TimeDelta};
 
-use super::{Failure, load_config};
+use super::{Failure, load_config, toil_cmd};
 use crate::config::ConfigPaths;
 use crate::core::civil::local_date;
 use crate::core::clock::Clock;
 use crate::core::duration::hours_minutes;
 use crate::core::record::day::{LATE_FROM, LATE_UNTIL, Minutes};
+use crate::core::record::toil::signed;
 use crate::core::record::week::{self, WeekReport};
 use crate::store::{self, Reader};
 
@@ -43,14 +44,39 @@ pub fn week(
         None => (Vec::new(), None),
     };
     let report = week::report(tz, week, config.contracted, &work, since);
+    // The balance at the week's end: every week since the record began, and TOIL taken on
+    // days up to its Sunday.
+    let policy = config.toil_policy();
+    let sunday = week::monday(week) + TimeDelta::days(6);
+    let balance = toil_cmd::balance_through(&policy, tz, week, Some(sunday))?;
+    let toil = WeekToil {
+        rule: policy.rule.name(),
+        rule_text: balance.rule_text,
+        week_minutes: policy.accrual(&report.totals),
+        balance_minutes: balance.balance_minutes,
+    };
     if json {
-        let text = serde_json::to_string(&report)
+        let mut value = serde_json::to_value(&report)
             .map_err(|e| Failure::Runtime(format!("writing JSON: {e}")))?;
-        println!("{text}");
+        if let (Some(object), Ok(toil)) = (value.as_object_mut(), serde_json::to_value(&toil)) {
+            object.insert("toil".into(), toil);
+        }
+        println!("{value}");
     } else {
-        print!("{}", describe(&report));
+        print!("{}", describe(&report, Some(&toil)));
     }
     Ok(())
+}
+
+/// The week's line of time off in lieu.
+#[derive(Debug, serde::Serialize)]
+pub struct WeekToil {
+    pub rule: &'static str,
+    pub rule_text: String,
+    /// Earned by this week's work.
+    pub week_minutes: i64,
+    /// Everything earned to the week's end less everything taken on days up to it.
+    pub balance_minutes: i64,
 }
 
 fn hm(minutes: i64) -> String {
@@ -80,7 +106,7 @@ fn bar(m: &Minutes) -> String {
     out
 }
 
-pub fn describe(r: &WeekReport) -> String {
+pub fn describe(r: &WeekReport, toil: Option<&WeekToil>) -> String {
     let first = r.days[0].date;
     let last = first + TimeDelta::days(6);
     let mut out = format!(
@@ -128,6 +154,14 @@ pub fn describe(r: &WeekReport) -> String {
         );
     } else {
         out += "Contract  not set (`contracted` in your config), so no overtime is counted\n";
+    }
+    if let Some(t) = toil.filter(|t| t.rule != "off") {
+        out += &format!(
+            "TOIL      {} earned this week ({}); balance {} at the week's end\n",
+            hm(t.week_minutes),
+            t.rule_text,
+            signed(t.balance_minutes)
+        );
     }
     out += &format!(
         "Weekend   {}; late ({LATE_FROM:02}:00-{LATE_UNTIL:02}:00) {}\n",

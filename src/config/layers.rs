@@ -52,7 +52,7 @@ impl Layer {
 
 /// The parser's message in the user's terms: our internal type names never show.
 fn plain_message(message: &str, at: &str) -> String {
-    const SHAPES: [(&str, &str); 7] = [
+    const SHAPES: [(&str, &str); 8] = [
         (
             "struct RawHours",
             "an [hours] table of weekdays, e.g. monday = [\"09:00-17:00\"]",
@@ -70,6 +70,7 @@ fn plain_message(message: &str, at: &str) -> String {
             "struct RawTray",
             "a [tray] table with enabled = true or false",
         ),
+        ("struct RawRecord", "a [record] table with toil, toil_rate"),
         (
             "struct RawSync",
             "a [[sync]] table with `kind` and the keys for that kind",
@@ -126,10 +127,12 @@ pub struct Merged<'a> {
     pub quiet_server: Option<Sourced<'a, Spanned<String>>>,
     pub sync: Option<Sourced<'a, Syncs>>,
     pub tray_enabled: Option<Sourced<'a, Spanned<bool>>>,
+    pub record_toil: Option<Sourced<'a, Spanned<String>>>,
+    pub record_toil_rate: Option<Sourced<'a, Spanned<toml::Value>>>,
 }
 
 /// Keys a policy may lock. Locking a table (`holidays`) locks every key in it.
-pub const LOCKABLE: [&str; 19] = [
+pub const LOCKABLE: [&str; 22] = [
     "timezone",
     "contracted",
     "hours",
@@ -149,6 +152,9 @@ pub const LOCKABLE: [&str; 19] = [
     "sync",
     "tray",
     "tray.enabled",
+    "record",
+    "record.toil",
+    "record.toil_rate",
 ];
 
 struct Lock<'a> {
@@ -230,6 +236,10 @@ pub fn merge(layers: &[Layer]) -> (Merged<'_>, Vec<ConfigError>) {
         if let Some(tray) = &raw.tray {
             replace(&mut merged.tray_enabled, layer, &tray.enabled);
         }
+        if let Some(record) = &raw.record {
+            replace(&mut merged.record_toil, layer, &record.toil);
+            replace(&mut merged.record_toil_rate, layer, &record.toil_rate);
+        }
     }
     (merged, errors)
 }
@@ -275,6 +285,10 @@ fn keys_set(raw: &RawConfig) -> Vec<(&'static str, Range<usize>)> {
     add("sync", raw.sync.as_ref().map(Spanned::span));
     if let Some(t) = &raw.tray {
         add("tray.enabled", t.enabled.as_ref().map(Spanned::span));
+    }
+    if let Some(r) = &raw.record {
+        add("record.toil", r.toil.as_ref().map(Spanned::span));
+        add("record.toil_rate", r.toil_rate.as_ref().map(Spanned::span));
     }
     keys
 }

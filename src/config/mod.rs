@@ -7,6 +7,7 @@ mod layers;
 pub mod quiet;
 mod quiet_checks;
 mod raw;
+mod record_checks;
 mod source;
 mod validate;
 
@@ -47,6 +48,21 @@ pub struct Config {
     pub quiet: QuietSettings,
     /// Show the tray icon (`clockoff run --no-tray` turns it off whatever this says).
     pub tray: bool,
+    /// What earns time off in lieu (`[record] toil`).
+    pub toil: crate::core::record::toil::Rule,
+    /// Minutes of TOIL per qualifying minute (`[record] toil_rate`), 0.5 to 3.0.
+    pub toil_rate: f64,
+}
+
+impl Config {
+    /// The TOIL rule with the numbers it needs from the rest of the config.
+    pub fn toil_policy(&self) -> crate::core::record::toil::Policy {
+        crate::core::record::toil::Policy {
+            rule: self.toil,
+            rate: self.toil_rate,
+            contracted_minutes: (self.contracted.as_secs() / 60) as i64,
+        }
+    }
 }
 
 /// How the agent tells whether the person is at the laptop.

@@ -15,6 +15,7 @@ pub struct RawConfig {
     pub activity: Option<RawActivity>,
     pub quiet: Option<RawQuiet>,
     pub tray: Option<RawTray>,
+    pub record: Option<RawRecord>,
     pub sync: Option<Spanned<Vec<Spanned<RawSync>>>>,
     /// Only in the organisation policy: keys the user may not set.
     pub lock: Option<Spanned<Vec<Spanned<String>>>>,
@@ -76,6 +77,15 @@ pub struct RawQuiet {
 #[serde(deny_unknown_fields)]
 pub struct RawTray {
     pub enabled: Option<Spanned<bool>>,
+}
+
+/// `[record]`: how the worker's own record is kept (time off in lieu).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRecord {
+    pub toil: Option<Spanned<String>>,
+    /// A float or an integer (`toil_rate = 2` is as natural as `2.0`), checked in validate.
+    pub toil_rate: Option<Spanned<toml::Value>>,
 }
 
 /// A `[[sync]]` block: `kind` says which of the other keys apply.

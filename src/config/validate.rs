@@ -145,6 +145,7 @@ pub fn validate(
         .unwrap_or_default();
 
     let quiet = super::quiet_checks::quiet(merged, errors);
+    let (toil, toil_rate) = super::record_checks::toil(merged, errors);
 
     (errors.len() == before).then(|| Config {
         timezone,
@@ -164,6 +165,8 @@ pub fn validate(
         },
         quiet,
         tray: merged.tray_enabled.is_none_or(|t| *t.value.get_ref()),
+        toil,
+        toil_rate,
     })
 }
 

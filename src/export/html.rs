@@ -10,6 +10,7 @@ use chrono_tz::Tz;
 use super::{Export, ExportDay};
 use crate::core::duration::hours_minutes;
 use crate::core::record::day::{LATE_FROM, LATE_UNTIL};
+use crate::core::record::toil::signed;
 
 /// Text made safe for HTML content and attribute values.
 pub fn escape(text: &str) -> String {
@@ -98,6 +99,7 @@ pub fn html(e: &Export) -> String {
     weeks(&mut out, e);
     findings(&mut out, e);
     logged(&mut out, e, tz);
+    toil_taken(&mut out, e);
     method(&mut out, e, tz);
     out.push_str("</main>\n</body>\n</html>\n");
     out
@@ -105,6 +107,16 @@ pub fn html(e: &Export) -> String {
 
 fn glance(out: &mut String, e: &Export) {
     let t = &e.totals;
+    let late = format!("Late ({LATE_FROM:02}:00 to {LATE_UNTIL:02}:00)");
+    let toil = &e.toil;
+    // The rule in words is text from the config: escaped like any other text.
+    let toil_value = escape(&format!(
+        "{} earned in these weeks, {} taken; balance {} at the end ({})",
+        hm(toil.accrued_minutes),
+        hm(toil.taken_minutes),
+        signed(toil.balance_minutes),
+        toil.rule_text
+    ));
     let rows = [
         ("Worked in all", hm(t.total())),
         ("In working hours", hm(t.in_hours)),
@@ -115,10 +127,8 @@ fn glance(out: &mut String, e: &Export) {
         ("On call", hm(t.on_call)),
         ("Logged by me", hm(t.manual)),
         ("At weekends", hm(t.weekend)),
-        (
-            &format!("Late ({LATE_FROM:02}:00 to {LATE_UNTIL:02}:00)"),
-            hm(t.late),
-        ),
+        (late.as_str(), hm(t.late)),
+        ("Time off in lieu (TOIL)", toil_value),
     ];
     out.push_str("<section>\n<h2>At a glance</h2>\n<table>\n");
     for (what, value) in rows {
@@ -317,6 +327,28 @@ fn logged(out: &mut String, e: &Export, tz: Tz) {
             hm((l.end - l.start).num_minutes()),
             escape(&l.note),
             local(tz, l.recorded_at, "%a %-d %b %H:%M")
+        );
+    }
+    out.push_str("</tbody>\n</table></div>\n</section>\n");
+}
+
+fn toil_taken(out: &mut String, e: &Export) {
+    out.push_str("<section>\n<h2>Time off in lieu I took</h2>\n");
+    if e.toil.taken.is_empty() {
+        out.push_str("<p class=\"muted\">None in this period.</p>\n</section>\n");
+        return;
+    }
+    out.push_str(
+        "<div class=\"scroll\"><table>\n<thead><tr><th scope=\"col\">Day</th>\
+         <th class=\"n\" scope=\"col\">Time</th><th scope=\"col\">Note</th></tr></thead>\n<tbody>\n",
+    );
+    for t in &e.toil.taken {
+        let _ = writeln!(
+            out,
+            "<tr><td>{}</td><td class=\"n\">{}</td><td>{}</td></tr>",
+            t.date.format("%a %-d %b %Y"),
+            hm(t.minutes),
+            escape(&t.note)
         );
     }
     out.push_str("</tbody>\n</table></div>\n</section>\n");

@@ -13,6 +13,7 @@ use chrono_tz::Tz;
 use serde::Serialize;
 
 use crate::core::record::day::{self, Day, Hour, Minutes};
+use crate::core::record::toil::{self, Taken, WeekAccrual};
 use crate::core::record::week::{self, WeekReport};
 use crate::core::record::{Logged, Work, merged};
 use crate::core::schedule::{Schedule, State};
@@ -56,9 +57,58 @@ pub struct Export {
     /// Each ISO week the range touches, whole (overtime and the checks are weekly).
     pub weeks: Vec<WeekReport>,
     pub logged: Vec<Logged>,
+    /// Time off in lieu over the range's weeks.
+    pub toil: ExportToil,
     /// The ledger's hash chain head when the export was made (`clockoff verify` checks the
     /// record against it later); `None` for a ledger with no chain yet.
     pub chain: Option<ChainHead>,
+}
+
+/// Time off in lieu for an export: what the range's weeks earned, what was taken on the
+/// range's days, and the running balance (since the record began) at the range's end.
+#[derive(Debug, Clone, Serialize)]
+pub struct ExportToil {
+    pub rule: &'static str,
+    pub rule_text: String,
+    /// The range's weeks that earned something.
+    pub weeks: Vec<WeekAccrual>,
+    pub accrued_minutes: i64,
+    /// Taken on days from `from` to `to`.
+    pub taken: Vec<Taken>,
+    pub taken_minutes: i64,
+    /// Everything earned to the end of the range's last week less everything taken on days up
+    /// to `to`; negative when more was taken than earned.
+    pub balance_minutes: i64,
+}
+
+impl ExportToil {
+    /// From the running balance at the range's end (`to_end`), keeping the range's part.
+    pub fn of_range(
+        to_end: toil::Balance,
+        weeks: &[String],
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> ExportToil {
+        let weeks: Vec<WeekAccrual> = to_end
+            .weeks
+            .into_iter()
+            .filter(|w| weeks.contains(&w.week))
+            .collect();
+        let taken: Vec<Taken> = to_end
+            .taken
+            .into_iter()
+            .filter(|t| (from..=to).contains(&t.date))
+            .collect();
+        ExportToil {
+            rule: to_end.rule,
+            rule_text: to_end.rule_text,
+            accrued_minutes: weeks.iter().map(|w| w.minutes).sum(),
+            weeks,
+            taken_minutes: taken.iter().map(|t| t.minutes).sum(),
+            taken,
+            balance_minutes: to_end.balance_minutes,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -95,6 +145,9 @@ pub struct Inputs<'a> {
     pub recorded_since: Option<DateTime<Utc>>,
     pub generated_at: DateTime<Utc>,
     pub chain: Option<ChainHead>,
+    /// The running TOIL balance at the end of the range's last week, with TOIL taken on days
+    /// up to `to` (see [`ExportToil::of_range`]).
+    pub toil_to_end: toil::Balance,
 }
 
 pub fn build(i: Inputs<'_>) -> Export {
@@ -128,6 +181,8 @@ pub fn build(i: Inputs<'_>) -> Export {
         ));
         monday += TimeDelta::weeks(1);
     }
+    let names: Vec<String> = weeks.iter().map(|w| w.week.clone()).collect();
+    let toil = ExportToil::of_range(i.toil_to_end, &names, i.from, i.to);
     Export {
         schema: SCHEMA,
         from: i.from,
@@ -139,6 +194,7 @@ pub fn build(i: Inputs<'_>) -> Export {
         days,
         weeks,
         logged: i.logged,
+        toil,
         chain: i.chain,
     }
 }

@@ -56,6 +56,8 @@ pub enum StoreError {
     },
     /// A manual entry without a note.
     EmptyNote,
+    /// TOIL taken must be a positive number of minutes, at most a day.
+    BadToil(i64),
 }
 
 impl fmt::Display for StoreError {
@@ -123,6 +125,10 @@ impl fmt::Display for StoreError {
             }
             StoreError::EmptyNote => f.write_str(
                 "a manual entry needs a note saying what the time was for, e.g. \"late visit\"",
+            ),
+            StoreError::BadToil(minutes) => write!(
+                f,
+                "time off in lieu is taken 1 minute to 24 hours at a time, not {minutes} minutes"
             ),
         }
     }

@@ -20,19 +20,22 @@ mod tests;
 use std::ffi::OsString;
 use std::path::PathBuf;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use tokio::sync::{mpsc, oneshot};
 
 pub use error::StoreError;
 pub use quiet::{APP_NAME_LIMIT, QuietPeriod, SavedHold, clean_app_name};
 pub use reader::{ChainHead, Reader};
-pub use records::{IntervalId, ManualId, OverrideId, OverrideRecord, Recovery, Totals};
+pub use records::{IntervalId, ManualId, OverrideId, OverrideRecord, Recovery, ToilId, Totals};
 
 use crate::core::activity::Class;
 use crate::core::schedule::State;
 use quiet::QuietCommand;
 use records::{check_note, check_range};
 use writer::{Command, Reply};
+
+/// The most TOIL taken in one entry: a day; a longer absence is entered day by day.
+pub const MAX_TOIL_MINUTES: i64 = 24 * 60;
 
 /// Commands waiting for the writer; senders wait (asynchronously) beyond this.
 const QUEUE: usize = 64;
@@ -171,6 +174,29 @@ impl Ledger {
         self.call(|reply| Command::AddManual {
             start,
             end,
+            note,
+            recorded_at,
+            reply,
+        })
+        .await
+    }
+
+    /// Records time off in lieu taken on the local day `date`: 1 minute to 24 hours, with an
+    /// optional note (stored trimmed; empty when none).
+    pub async fn take_toil(
+        &self,
+        date: NaiveDate,
+        minutes: i64,
+        note: &str,
+        recorded_at: DateTime<Utc>,
+    ) -> Result<ToilId, StoreError> {
+        if !(1..=MAX_TOIL_MINUTES).contains(&minutes) {
+            return Err(StoreError::BadToil(minutes));
+        }
+        let note = note.trim().to_owned();
+        self.call(|reply| Command::TakeToil {
+            date,
+            minutes,
             note,
             recorded_at,
             reply,

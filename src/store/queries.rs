@@ -1,12 +1,12 @@
 //! The SQL. Each function runs inside whatever transaction the writer gives it; none commits.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::chain::{Kind, sql as chain};
 use super::error::StoreError;
 use super::records::{
-    IntervalId, ManualId, OverrideId, OverrideRecord, Totals, duration_ms, from_ms, to_ms,
+    IntervalId, ManualId, OverrideId, OverrideRecord, ToilId, Totals, duration_ms, from_ms, to_ms,
 };
 use crate::core::activity::Class;
 use crate::core::schedule::State;
@@ -219,6 +219,22 @@ pub(super) fn add_manual(
     let id = conn.last_insert_rowid();
     chain::append(conn, Kind::ManualAdded, id)?;
     Ok(ManualId(id))
+}
+
+pub(super) fn take_toil(
+    conn: &Connection,
+    date: NaiveDate,
+    minutes: i64,
+    note: &str,
+    recorded_at: DateTime<Utc>,
+) -> Result<ToilId, StoreError> {
+    conn.execute(
+        "INSERT INTO toil_taken (date, minutes, note, recorded_ms) VALUES (?1, ?2, ?3, ?4)",
+        params![date.to_string(), minutes, note, to_ms(recorded_at)],
+    )?;
+    let id = conn.last_insert_rowid();
+    chain::append(conn, Kind::ToilTaken, id)?;
+    Ok(ToilId(id))
 }
 
 /// Time in [from, to), each record clipped to the range. Open intervals count up to their last

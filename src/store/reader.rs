@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{Connection, OpenFlags, params};
 
 use super::chain::sql as chain;
@@ -14,6 +14,7 @@ use super::error::StoreError;
 use super::records::{from_ms, to_ms};
 use super::schema::{self, MIGRATIONS};
 use crate::core::activity::Class;
+use crate::core::record::toil::Taken;
 use crate::core::record::{Logged, Source, Work};
 use crate::core::spans::Span;
 
@@ -102,6 +103,34 @@ impl Reader {
         Ok(out)
     }
 
+    /// TOIL taken on days up to `up_to` (all of it with `None`), earliest first. A file not
+    /// yet migrated to hold TOIL has none.
+    pub fn toil_taken(&self, up_to: Option<NaiveDate>) -> Result<Vec<Taken>, StoreError> {
+        if !chain::has_table(&self.conn, "toil_taken")? {
+            return Ok(Vec::new());
+        }
+        // Dates are stored as YYYY-MM-DD, so text order is date order.
+        let up_to = up_to.map_or_else(|| "9999-12-31".to_owned(), |d| d.to_string());
+        let mut stmt = self.conn.prepare(
+            "SELECT date, minutes, note, recorded_ms FROM toil_taken
+             WHERE date <= ?1 ORDER BY date, id",
+        )?;
+        let mut rows = stmt.query(params![up_to])?;
+        let mut out = Vec::new();
+        while let Some(row) = rows.next()? {
+            let date: String = row.get(0)?;
+            out.push(Taken {
+                date: date.parse().map_err(|_| {
+                    StoreError::Corrupt(format!("toil_taken has a date that is not one: {date:?}"))
+                })?,
+                minutes: row.get(1)?,
+                note: row.get(2)?,
+                recorded_at: from_ms(row.get(3)?)?,
+            });
+        }
+        Ok(out)
+    }
+
     /// When the record begins: its earliest interval or manual entry.
     pub fn first_record(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
         let first: Option<i64> = self.conn.query_row(
@@ -147,6 +176,7 @@ impl Reader {
                 manual_entries: i64::MAX,
                 overrides: i64::MAX,
                 transitions: i64::MAX,
+                toil_taken: i64::MAX,
             };
             verify::verify(&[], &chain::records(&tx)?, before_all)
         };

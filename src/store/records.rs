@@ -34,6 +34,10 @@ row_id!(
     /// A manual entry's row.
     ManualId
 );
+row_id!(
+    /// A row of TOIL taken.
+    ToilId
+);
 
 /// An override as stored: out of hours, by the worker's own choice, from `start` to `end`.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -126,7 +126,23 @@ CREATE TRIGGER chain_start_no_delete BEFORE DELETE ON chain_start
 BEGIN SELECT RAISE(ABORT, 'the ledger chain began once: its start cannot be deleted'); END;
 ";
 
-pub(super) const MIGRATIONS: &[&str] = &[V1, V2, V3, V4];
+/// Time off in lieu the worker took: a local date (YYYY-MM-DD, the day they were off) and
+/// minutes, chained as `toil_taken` like a manual entry. The table is new and empty here, so
+/// the chain's start mark for it is 0: every row is written after the chain began and must be
+/// chained. (ALTER TABLE does not fire chain_start's triggers; it is the one change allowed.)
+const V5: &str = "
+CREATE TABLE toil_taken (
+    id          INTEGER PRIMARY KEY,
+    date        TEXT    NOT NULL,
+    minutes     INTEGER NOT NULL CHECK (minutes > 0),
+    note        TEXT    NOT NULL,
+    recorded_ms INTEGER NOT NULL
+) STRICT;
+CREATE INDEX toil_taken_by_date ON toil_taken (date);
+ALTER TABLE chain_start ADD COLUMN toil_taken INTEGER NOT NULL DEFAULT 0;
+";
+
+pub(super) const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5];
 
 /// What [`migrate`] found wrong.
 #[derive(Debug)]
@@ -234,6 +250,7 @@ mod tests {
                 "manual_entries",
                 "overrides",
                 "quiet_periods",
+                "toil_taken",
                 "transitions",
                 "unrelated"
             ]

@@ -69,3 +69,68 @@ async fn unknown_ids_are_clear_errors() {
     );
     ledger.close().await.unwrap();
 }
+
+/// A V4 file (chained, but from before TOIL) read by this clockoff before its agent has
+/// migrated it: `verify` and the TOIL list must read it as it is, not fail on the new table.
+#[test]
+fn a_v4_file_reads_as_intact_with_no_toil_before_it_is_migrated() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("ledger.sqlite3");
+    {
+        let mut conn = rusqlite::Connection::open(&path).unwrap();
+        schema::migrate(&mut conn, &schema::MIGRATIONS[..4]).unwrap();
+        conn.execute(
+            "INSERT INTO transitions (at_ms, state) VALUES (0, 'off')",
+            [],
+        )
+        .unwrap();
+        chain::sql::append(&conn, chain::Kind::Transition, 1).unwrap();
+    }
+    let reader = Reader::open(&path).unwrap().unwrap();
+    let report = reader.verify().unwrap();
+    assert!(report.intact(), "{report:?}");
+    assert_eq!(report.entries, 1);
+    assert_eq!(reader.toil_taken(None).unwrap(), []);
+}
+
+#[tokio::test]
+async fn toil_taken_is_stored_chained_and_read_back_by_date() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("ledger.sqlite3");
+    let (ledger, _) = Ledger::open(&path).await.unwrap();
+    let at = DateTime::from_timestamp(1_800_000_000, 0).unwrap();
+    let date = |s: &str| s.parse::<chrono::NaiveDate>().unwrap();
+    for bad in [0, -5, MAX_TOIL_MINUTES + 1] {
+        assert!(matches!(
+            ledger.take_toil(date("2026-11-27"), bad, "", at).await,
+            Err(StoreError::BadToil(m)) if m == bad
+        ));
+    }
+    ledger
+        .take_toil(date("2026-12-04"), 60, "  dentist ", at)
+        .await
+        .unwrap();
+    ledger
+        .take_toil(date("2026-11-27"), 120, "", at)
+        .await
+        .unwrap();
+    ledger.close().await.unwrap();
+    let reader = Reader::open(&path).unwrap().unwrap();
+    let all = reader.toil_taken(None).unwrap();
+    assert_eq!(
+        all.iter()
+            .map(|t| (t.date.to_string(), t.minutes, t.note.as_str()))
+            .collect::<Vec<_>>(),
+        [
+            ("2026-11-27".to_string(), 120, ""),
+            ("2026-12-04".to_string(), 60, "dentist")
+        ]
+    );
+    assert_eq!(
+        reader.toil_taken(Some(date("2026-11-30"))).unwrap().len(),
+        1
+    );
+    let report = reader.verify().unwrap();
+    assert!(report.intact(), "{report:?}");
+    assert_eq!(report.entries, 2);
+}

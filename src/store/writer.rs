@@ -9,14 +9,14 @@ use std::path::{Path, PathBuf};
 use std::thread;
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{Connection, TransactionBehavior};
 use tokio::sync::{mpsc, oneshot};
 
 use super::error::StoreError;
 use super::queries;
 use super::quiet::{self, QuietCommand};
-use super::records::{IntervalId, ManualId, OverrideId, OverrideRecord, Recovery, Totals};
+use super::records::{IntervalId, ManualId, OverrideId, OverrideRecord, Recovery, ToilId, Totals};
 use super::schema::{self, MIGRATIONS, MigrateError};
 use crate::core::activity::Class;
 use crate::core::schedule::State;
@@ -69,6 +69,13 @@ pub(super) enum Command {
         note: String,
         recorded_at: DateTime<Utc>,
         reply: Reply<ManualId>,
+    },
+    TakeToil {
+        date: NaiveDate,
+        minutes: i64,
+        note: String,
+        recorded_at: DateTime<Utc>,
+        reply: Reply<ToilId>,
     },
     Totals {
         from: DateTime<Utc>,
@@ -244,6 +251,18 @@ fn handle(conn: &mut Connection, command: Command) {
             reply,
             write(conn, |tx| {
                 queries::add_manual(tx, start, end, &note, recorded_at)
+            }),
+        ),
+        Command::TakeToil {
+            date,
+            minutes,
+            note,
+            recorded_at,
+            reply,
+        } => answer(
+            reply,
+            write(conn, |tx| {
+                queries::take_toil(tx, date, minutes, &note, recorded_at)
             }),
         ),
         Command::Totals { from, to, reply } => answer(reply, queries::totals(conn, from, to)),

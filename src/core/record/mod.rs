@@ -1,8 +1,9 @@
 //! The worker's own record, computed from what the ledger holds: time per day and per ISO
-//! week ([`day`], [`week`]) and the Working Time Regulations checks ([`wtr`]). Pure: the
+//! week ([`day`], [`week`]), time off in lieu ([`toil`]) and the Working Time Regulations checks ([`wtr`]). Pure: the
 //! ledger's rows come in, figures go out, so every rule is tested with hand-made weeks.
 
 pub mod day;
+pub mod toil;
 pub mod week;
 pub mod wtr;
 

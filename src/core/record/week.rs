@@ -48,7 +48,8 @@ pub fn parse(text: &str) -> Result<IsoWeek, String> {
         .ok_or_else(bad)
 }
 
-fn monday(week: IsoWeek) -> NaiveDate {
+/// The Monday a week begins.
+pub fn monday(week: IsoWeek) -> NaiveDate {
     NaiveDate::from_isoywd_opt(week.year(), week.week(), Weekday::Mon)
         .expect("an IsoWeek has a Monday")
 }

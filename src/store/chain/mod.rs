@@ -37,6 +37,8 @@ pub enum Kind {
     OverrideEnded,
     /// The schedule entered a state.
     Transition,
+    /// The worker took time off in lieu.
+    ToilTaken,
 }
 
 /// A table whose rows the chain covers.
@@ -46,14 +48,16 @@ pub enum Table {
     ManualEntries,
     Overrides,
     Transitions,
+    ToilTaken,
 }
 
 impl Table {
-    pub const ALL: [Table; 4] = [
+    pub const ALL: [Table; 5] = [
         Table::Intervals,
         Table::ManualEntries,
         Table::Overrides,
         Table::Transitions,
+        Table::ToilTaken,
     ];
 
     /// The SQL table's name, as a worker would find it in the file.
@@ -63,17 +67,19 @@ impl Table {
             Table::ManualEntries => "manual_entries",
             Table::Overrides => "overrides",
             Table::Transitions => "transitions",
+            Table::ToilTaken => "toil_taken",
         }
     }
 }
 
 impl Kind {
-    pub const ALL: [Kind; 5] = [
+    pub const ALL: [Kind; 6] = [
         Kind::IntervalClosed,
         Kind::ManualAdded,
         Kind::OverrideAdded,
         Kind::OverrideEnded,
         Kind::Transition,
+        Kind::ToilTaken,
     ];
 
     pub fn name(self) -> &'static str {
@@ -83,6 +89,7 @@ impl Kind {
             Kind::OverrideAdded => "override_added",
             Kind::OverrideEnded => "override_ended",
             Kind::Transition => "transition",
+            Kind::ToilTaken => "toil_taken",
         }
     }
 
@@ -96,11 +103,13 @@ impl Kind {
             Kind::ManualAdded => Table::ManualEntries,
             Kind::OverrideAdded | Kind::OverrideEnded => Table::Overrides,
             Kind::Transition => Table::Transitions,
+            Kind::ToilTaken => Table::ToilTaken,
         }
     }
 
     /// The time an entry of this kind is about, read from its payload: a close or an end at
-    /// the record's end, an addition at its start, a transition at its instant. `Err` says why
+    /// the record's end, an addition at its start, a transition at its instant, TOIL taken when
+    /// it was recorded (its date is a local day, not an instant). `Err` says why
     /// the payload is not one this kind writes.
     pub fn at_ms(self, payload: &str) -> Result<i64, String> {
         let bad =
@@ -121,6 +130,9 @@ impl Kind {
             Kind::Transition => Ok(serde_json::from_str::<TransitionPayload>(payload)
                 .map_err(bad)?
                 .at_ms),
+            Kind::ToilTaken => Ok(serde_json::from_str::<ToilPayload>(payload)
+                .map_err(bad)?
+                .recorded_ms),
         }
     }
 }
@@ -163,6 +175,15 @@ pub(super) struct OverridePayload {
 pub(super) struct TransitionPayload {
     pub at_ms: i64,
     pub state: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct ToilPayload {
+    pub date: String,
+    pub minutes: i64,
+    pub note: String,
+    pub recorded_ms: i64,
 }
 
 /// A payload's canonical text. Serializing these plain structs cannot fail, but a failure is

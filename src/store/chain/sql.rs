@@ -8,8 +8,8 @@ use serde::Serialize;
 
 use super::verify::{ChainRow, Record, Start};
 use super::{
-    GENESIS, IntervalPayload, Kind, ManualPayload, OverridePayload, Table, TransitionPayload,
-    canonical, link_hash,
+    GENESIS, IntervalPayload, Kind, ManualPayload, OverridePayload, Table, ToilPayload,
+    TransitionPayload, canonical, link_hash,
 };
 use crate::store::error::StoreError;
 
@@ -25,6 +25,7 @@ pub(in crate::store) fn append(
         Table::ManualEntries => payload(conn, kind, ref_id, MANUAL, manual_payload)?,
         Table::Overrides => payload(conn, kind, ref_id, OVERRIDE, override_payload)?,
         Table::Transitions => payload(conn, kind, ref_id, TRANSITION, transition_payload)?,
+        Table::ToilTaken => payload(conn, kind, ref_id, TOIL, toil_payload)?,
     };
     let at_ms = kind.at_ms(&payload).map_err(StoreError::Corrupt)?;
     let prev: Option<String> = conn
@@ -50,6 +51,7 @@ const INTERVAL: &str = "SELECT id, start_ms, end_ms, class, state, source, open 
 const MANUAL: &str = "SELECT id, start_ms, end_ms, note, recorded_ms FROM manual_entries";
 const OVERRIDE: &str = "SELECT id, start_ms, end_ms, reason, until_away FROM overrides";
 const TRANSITION: &str = "SELECT id, at_ms, state FROM transitions";
+const TOIL: &str = "SELECT id, date, minutes, note, recorded_ms FROM toil_taken";
 
 /// A row's payload and whether it is final.
 type Built<P> = rusqlite::Result<(P, bool)>;
@@ -94,6 +96,16 @@ fn transition_payload(row: &Row<'_>) -> Built<TransitionPayload> {
     Ok((payload, true))
 }
 
+fn toil_payload(row: &Row<'_>) -> Built<ToilPayload> {
+    let payload = ToilPayload {
+        date: row.get(1)?,
+        minutes: row.get(2)?,
+        note: row.get(3)?,
+        recorded_ms: row.get(4)?,
+    };
+    Ok((payload, true))
+}
+
 /// One row's canonical payload, for appending an entry about it.
 fn payload<P: Serialize>(
     conn: &Connection,
@@ -124,6 +136,12 @@ pub(in crate::store) fn records(conn: &Connection) -> Result<Vec<Record>, StoreE
             Table::ManualEntries => all(conn, table, MANUAL, manual_payload, &mut records)?,
             Table::Overrides => all(conn, table, OVERRIDE, override_payload, &mut records)?,
             Table::Transitions => all(conn, table, TRANSITION, transition_payload, &mut records)?,
+            // A file a newer clockoff has not yet migrated (read by `clockoff verify`) has
+            // no such table, so no such rows.
+            Table::ToilTaken if has_table(conn, "toil_taken")? => {
+                all(conn, table, TOIL, toil_payload, &mut records)?
+            }
+            Table::ToilTaken => {}
         }
     }
     Ok(records)
@@ -177,8 +195,16 @@ pub(in crate::store) fn entries(conn: &Connection) -> Result<Vec<ChainRow>, Stor
 /// The highest row ids when the chain began. Its one row is written by the V4 migration and
 /// guarded by triggers; without it nothing can be said about unchained rows.
 pub(in crate::store) fn start(conn: &Connection) -> Result<Start, StoreError> {
+    // Before V5 there is no toil_taken column (and no table, so no rows for it to vouch for).
+    let toil = if has_table(conn, "toil_taken")? {
+        "toil_taken"
+    } else {
+        "0"
+    };
     conn.query_row(
-        "SELECT intervals, manual_entries, overrides, transitions FROM chain_start",
+        &format!(
+            "SELECT intervals, manual_entries, overrides, transitions, {toil} FROM chain_start"
+        ),
         [],
         |row| {
             Ok(Start {
@@ -186,6 +212,7 @@ pub(in crate::store) fn start(conn: &Connection) -> Result<Start, StoreError> {
                 manual_entries: row.get(1)?,
                 overrides: row.get(2)?,
                 transitions: row.get(3)?,
+                toil_taken: row.get(4)?,
             })
         },
     )
@@ -202,4 +229,13 @@ pub(in crate::store) fn head(conn: &Connection) -> Result<Option<(i64, String, i
             |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
         )
         .optional()?)
+}
+
+/// Whether the file has a table (a reader may meet a file older than this clockoff).
+pub(in crate::store) fn has_table(conn: &Connection, name: &str) -> Result<bool, StoreError> {
+    Ok(conn.query_row(
+        "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = ?1",
+        [name],
+        |row| row.get::<_, i64>(0),
+    )? > 0)
 }

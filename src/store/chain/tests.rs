@@ -248,4 +248,59 @@ fn every_kind_names_its_table_and_reads_its_time() {
     assert_eq!(Kind::OverrideEnded.table(), Table::Overrides);
     assert!(Kind::ManualAdded.at_ms(&ov).is_err());
     assert!(Kind::Transition.at_ms("not json").is_err());
+    // TOIL taken is about a local day, so its entry's time is when it was recorded.
+    let toil = toil_payload(120);
+    assert_eq!(
+        toil,
+        r#"{"date":"2026-11-27","minutes":120,"note":"Friday afternoon","recorded_ms":30}"#
+    );
+    assert_eq!(Kind::ToilTaken.at_ms(&toil), Ok(30));
+    assert_eq!(Kind::ToilTaken.table(), Table::ToilTaken);
+    assert_eq!(Kind::ToilTaken.name(), "toil_taken");
+    assert!(Kind::ToilTaken.at_ms(&ov).is_err());
+}
+
+fn toil_payload(minutes: i64) -> String {
+    canonical(&ToilPayload {
+        date: "2026-11-27".into(),
+        minutes,
+        note: "Friday afternoon".into(),
+        recorded_ms: 30,
+    })
+    .unwrap()
+}
+
+#[test]
+fn toil_taken_is_checked_like_a_manual_entry() {
+    let rows = chain(&[(Kind::ToilTaken, 1, toil_payload(120))]);
+    let row = |id, minutes| record(Table::ToilTaken, id, &toil_payload(minutes));
+    assert!(verify(&rows, &[row(1, 120)], Start::default()).intact());
+    let problems = |records: &[Record]| -> Vec<(Table, i64, EditProblem)> {
+        verify(&rows, records, Start::default())
+            .edited
+            .into_iter()
+            .map(|e| (e.table, e.id, e.problem))
+            .collect()
+    };
+    // 2h taken, then edited down to 1h behind the chain's back.
+    assert_eq!(
+        problems(&[row(1, 60)]),
+        [(Table::ToilTaken, 1, EditProblem::Changed)]
+    );
+    // A row slipped in without an entry, and the chained one deleted.
+    assert_eq!(
+        problems(&[row(2, 30)]),
+        [
+            (Table::ToilTaken, 1, EditProblem::Deleted),
+            (Table::ToilTaken, 2, EditProblem::NotChained)
+        ]
+    );
+    // Rows from before the chain began are counted, not failed, as for the other tables.
+    let start = Start {
+        toil_taken: 2,
+        ..Start::default()
+    };
+    let report = verify(&rows, &[row(1, 120), row(2, 30)], start);
+    assert!(report.intact());
+    assert_eq!(report.unchained, 1);
 }

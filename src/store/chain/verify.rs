@@ -34,6 +34,7 @@ pub struct Start {
     pub manual_entries: i64,
     pub overrides: i64,
     pub transitions: i64,
+    pub toil_taken: i64,
 }
 
 impl Start {
@@ -43,6 +44,7 @@ impl Start {
             Table::ManualEntries => self.manual_entries,
             Table::Overrides => self.overrides,
             Table::Transitions => self.transitions,
+            Table::ToilTaken => self.toil_taken,
         }
     }
 }

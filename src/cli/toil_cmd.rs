@@ -1,0 +1,282 @@
+//! `clockoff toil`: time off in lieu earned, taken and left; `clockoff toil take` records
+//! time taken. Taking writes the ledger, which only one process may do: while the agent
+//! runs (it holds the ledger's lock) the entry goes to it over D-Bus; otherwise this
+//! process takes the same lock and writes the ledger itself.
+
+use chrono::{Datelike, IsoWeek, NaiveDate};
+use chrono_tz::Tz;
+use clap::Subcommand;
+use serde::Serialize;
+
+use super::{Failure, agent_cmd, load_config};
+use crate::agent::{AgentError, lock_ledger};
+use crate::config::ConfigPaths;
+use crate::core::civil::local_date;
+use crate::core::clock::Clock;
+use crate::core::duration::{hours_minutes, parse_duration};
+use crate::core::record::toil::{self, Balance, Policy, WeekMinutes};
+use crate::core::record::week;
+use crate::store::{self, Ledger, MAX_TOIL_MINUTES, Reader, StoreError};
+
+#[derive(Debug, Subcommand)]
+pub enum ToilCommand {
+    /// Record time off in lieu you took (or will take) on a day.
+    #[command(
+        after_help = "Examples:\n  clockoff toil take 2h --note \"Friday afternoon\"\n  clockoff toil take 1h30m --date 2026-11-27"
+    )]
+    Take {
+        /// How long, e.g. 30m, 2h, 1h30m (1 minute to 24h)
+        duration: String,
+        /// The day you took it (default: today)
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        date: Option<NaiveDate>,
+        /// What it was, for your own record
+        #[arg(long, default_value = "")]
+        note: String,
+    },
+}
+
+fn read_failed(e: StoreError) -> Failure {
+    Failure::Runtime(format!("reading the ledger: {e}"))
+}
+
+fn ledger_path() -> Result<std::path::PathBuf, Failure> {
+    store::default_path()
+        .ok_or_else(|| Failure::Runtime("cannot find the ledger: set XDG_DATA_HOME or HOME".into()))
+}
+
+/// Each week's figures from the first recorded week through `last`: TOIL is a running
+/// balance, so every week since the record began counts.
+pub(super) fn weeks_through(
+    reader: &Reader,
+    tz: Tz,
+    last: IsoWeek,
+) -> Result<Vec<WeekMinutes>, StoreError> {
+    let Some(first) = reader.first_record()? else {
+        return Ok(Vec::new());
+    };
+    let first = local_date(tz, first).iso_week();
+    let (from, to) = (week::span(tz, first).start, week::span(tz, last).end);
+    if to <= from {
+        return Ok(Vec::new());
+    }
+    let work = reader.work(from, to)?;
+    Ok(toil::weeks(tz, first, last, &work))
+}
+
+/// The balance at the end of `last`, with TOIL taken on days up to `taken_up_to` (all of it
+/// with `None`).
+pub(super) fn balance_through(
+    policy: &Policy,
+    tz: Tz,
+    last: IsoWeek,
+    taken_up_to: Option<NaiveDate>,
+) -> Result<Balance, Failure> {
+    let path = ledger_path()?;
+    let (weeks, taken) = match Reader::open(&path).map_err(read_failed)? {
+        Some(reader) => (
+            weeks_through(&reader, tz, last).map_err(read_failed)?,
+            reader.toil_taken(taken_up_to).map_err(read_failed)?,
+        ),
+        None => (Vec::new(), Vec::new()),
+    };
+    Ok(toil::balance(policy, &weeks, taken))
+}
+
+#[derive(Serialize)]
+struct Shown {
+    /// Accrued through this day's week.
+    as_of: NaiveDate,
+    #[serde(flatten)]
+    balance: Balance,
+}
+
+pub fn run(
+    command: Option<ToilCommand>,
+    json: bool,
+    paths: &ConfigPaths,
+    clock: &dyn Clock,
+) -> Result<(), Failure> {
+    match command {
+        None => show(json, paths, clock),
+        Some(ToilCommand::Take {
+            duration,
+            date,
+            note,
+        }) => take(&duration, date, &note, paths, clock),
+    }
+}
+
+/// Accrued through this week; every entry taken counts, including days booked ahead, since
+/// that time is already spoken for.
+fn show(json: bool, paths: &ConfigPaths, clock: &dyn Clock) -> Result<(), Failure> {
+    let config = load_config(paths)?;
+    let today = local_date(config.timezone, clock.now());
+    let balance = balance_through(
+        &config.toil_policy(),
+        config.timezone,
+        today.iso_week(),
+        None,
+    )?;
+    if json {
+        let shown = Shown {
+            as_of: today,
+            balance,
+        };
+        let text = serde_json::to_string(&shown)
+            .map_err(|e| Failure::Runtime(format!("writing JSON: {e}")))?;
+        println!("{text}");
+    } else {
+        print!("{}", describe(&balance, today));
+    }
+    Ok(())
+}
+
+fn describe(b: &Balance, today: NaiveDate) -> String {
+    let mut out = format!(
+        "Time off in lieu, as of {}\n\nRule      {}\n",
+        today.format("%a %-d %b %Y"),
+        b.rule_text
+    );
+    let weeks: Vec<String> = b
+        .weeks
+        .iter()
+        .map(|w| format!("{} {}", w.week, hours_minutes(w.minutes as u64)))
+        .collect();
+    out += &format!(
+        "Accrued   {}{}\n",
+        hours_minutes(b.accrued_minutes.max(0) as u64),
+        if weeks.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", weeks.join(", "))
+        }
+    );
+    out += &format!(
+        "Taken     {}\n",
+        hours_minutes(b.taken_minutes.max(0) as u64)
+    );
+    for t in &b.taken {
+        let ahead = if t.date > today {
+            " (booked ahead)"
+        } else {
+            ""
+        };
+        let line = format!(
+            "  {}  {:>7}  {}{ahead}",
+            t.date.format("%a %-d %b %Y"),
+            hours_minutes(t.minutes as u64),
+            t.note
+        );
+        out += line.trim_end();
+        out.push('\n');
+    }
+    out += &format!("Balance   {}", toil::signed(b.balance_minutes));
+    if b.balance_minutes < 0 {
+        out += " (more taken than earned so far)";
+    }
+    out.push('\n');
+    out
+}
+
+/// "2h", "1h30m" to whole minutes, 1 minute to 24 hours.
+fn minutes(text: &str) -> Result<i64, Failure> {
+    let d = parse_duration(text).map_err(|e| Failure::Usage(format!("clockoff toil take: {e}")))?;
+    let secs = d.as_secs();
+    if secs % 60 != 0 || d.subsec_nanos() != 0 {
+        return Err(Failure::Usage(format!(
+            "clockoff toil take: \"{text}\" is not whole minutes; TOIL is taken in minutes, e.g. 1h30m"
+        )));
+    }
+    let minutes = i64::try_from(secs / 60).unwrap_or(i64::MAX);
+    if !(1..=MAX_TOIL_MINUTES).contains(&minutes) {
+        return Err(Failure::Usage(format!(
+            "clockoff toil take: \"{text}\" is out of range: take 1 minute to 24h at a time (a longer absence day by day)"
+        )));
+    }
+    Ok(minutes)
+}
+
+fn take(
+    duration: &str,
+    date: Option<NaiveDate>,
+    note: &str,
+    paths: &ConfigPaths,
+    clock: &dyn Clock,
+) -> Result<(), Failure> {
+    let minutes = minutes(duration)?;
+    let config = load_config(paths)?;
+    let date = date.unwrap_or_else(|| local_date(config.timezone, clock.now()));
+    let path = ledger_path()?;
+    let how = match lock_ledger(&path) {
+        Ok(lock) => {
+            write_directly(&path, date, minutes, note, clock)?;
+            drop(lock);
+            "written to your ledger"
+        }
+        // The agent holds the ledger: it writes the entry, chained like its own.
+        Err(AgentError::LedgerInUse(_)) => {
+            let (d, n) = (date.to_string(), note.to_owned());
+            agent_cmd::call(|agent| async move {
+                agent.take_toil(&d, minutes.unsigned_abs(), &n).await
+            })
+            .map_err(|failure| match failure {
+                // The lock is held but no agent answers here: it runs in another session (or
+                // this one's bus is unreachable). Say so; writing beside it would corrupt.
+                Failure::Runtime(why) => Failure::Runtime(format!(
+                    "a clockoff agent is keeping the ledger at {}, but it could not be reached \
+                     from here, so nothing was recorded: {why}",
+                    path.display()
+                )),
+                usage => usage,
+            })?;
+            "recorded by the running agent"
+        }
+        Err(e) => return Err(Failure::Runtime(e.to_string())),
+    };
+    println!(
+        "Took {} of time off in lieu on {} ({how}). See your balance with `clockoff toil`.",
+        hours_minutes(minutes.unsigned_abs()),
+        date.format("%a %-d %b %Y"),
+    );
+    Ok(())
+}
+
+/// No agent runs and this process holds the lock: open the ledger as the agent would.
+fn write_directly(
+    path: &std::path::Path,
+    date: NaiveDate,
+    minutes: i64,
+    note: &str,
+    clock: &dyn Clock,
+) -> Result<(), Failure> {
+    let failed = |e: StoreError| Failure::Runtime(format!("writing the ledger: {e}"));
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::Runtime(format!("cannot start the runtime: {e}")))?;
+    runtime.block_on(async {
+        let (ledger, _) = Ledger::open(path).await.map_err(failed)?;
+        let result = ledger.take_toil(date, minutes, note, clock.now()).await;
+        ledger.close().await.map_err(failed)?;
+        result.map(drop).map_err(failed)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_are_whole_minutes_from_one_minute_to_a_day() {
+        assert_eq!(minutes("2h").unwrap(), 120);
+        assert_eq!(minutes("1h30m").unwrap(), 90);
+        assert_eq!(minutes("24h").unwrap(), 1440);
+        for bad in ["0m", "25h", "90s", "2 hours", ""] {
+            assert!(
+                matches!(minutes(bad), Err(Failure::Usage(_))),
+                "{bad} accepted"
+            );
+        }
+    }
+}
