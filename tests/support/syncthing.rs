@@ -52,16 +52,42 @@ impl Syncthing {
         Ok(st)
     }
 
-    /// Two instances on loopback, paired both ways and connected.
+    /// Two instances on loopback, paired both ways and connected. The listen ports are
+    /// picked free and then released, so a parallel test can take one in between; a pair
+    /// that never connects is set up afresh once (this is the rig, not what is tested) and
+    /// fails with both logs the second time.
     pub fn connected_pair() -> Result<(Self, Self), Missing> {
-        let mut a = Self::start("a")?;
-        let mut b = Self::start("b")?;
-        a.wait_ready();
-        b.wait_ready();
-        a.add_device(&b);
-        b.add_device(&a);
-        a.wait_connected(b.device_id(), true);
-        Ok((a, b))
+        let mut tries = 0;
+        loop {
+            let mut a = Self::start("a")?;
+            let mut b = Self::start("b")?;
+            a.wait_ready();
+            b.wait_ready();
+            a.add_device(&b);
+            b.add_device(&a);
+            if a.connected_within(b.device_id(), true, DEADLINE) {
+                return Ok((a, b));
+            }
+            tries += 1;
+            if tries == 2 {
+                let log = std::fs::read_to_string(b.dir.path().join("syncthing.log"));
+                eprintln!("syncthing b's log:\n{}", log.unwrap_or_default());
+                a.wait_connected(b.device_id(), true);
+            }
+            eprintln!("the Syncthing pair did not connect; setting up a new pair");
+        }
+    }
+
+    /// Whether the connection to `id` reaches `connected` within `limit`.
+    fn connected_within(&self, id: &str, connected: bool, limit: Duration) -> bool {
+        let start = Instant::now();
+        while start.elapsed() < limit {
+            if self.connection(id)["connected"].as_bool() == Some(connected) {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        false
     }
 
     /// Generates a device ID that no running instance has: a peer that is configured but
