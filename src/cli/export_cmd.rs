@@ -6,12 +6,12 @@ use std::path::{Path, PathBuf};
 
 use chrono::{Datelike, NaiveDate, TimeDelta};
 
-use super::{Failure, load_config};
+use super::{Failure, ledger_path, load_config, read_failed};
 use crate::config::ConfigPaths;
 use crate::core::civil::local_date;
 use crate::core::clock::Clock;
 use crate::export::{self, Format, Inputs};
-use crate::store::{self, Reader};
+use crate::store::Reader;
 
 /// A report longer than this is refused: the record's retention is 2 years.
 const LONGEST: i64 = 800;
@@ -55,12 +55,11 @@ pub fn export(req: Request, paths: &ConfigPaths, clock: &dyn Clock) -> Result<()
         )));
     }
 
-    let path = store::default_path().ok_or_else(|| {
-        Failure::Runtime("cannot find the ledger: set XDG_DATA_HOME or HOME".into())
-    })?;
-    let failed = |e: store::StoreError| Failure::Runtime(format!("reading the ledger: {e}"));
+    let failed = read_failed;
+    let path = ledger_path()?;
     let needed = export::needed(tz, from, to);
-    let (work, logged, since, chain) = match Reader::open(&path).map_err(failed)? {
+    let reader = Reader::open(&path).map_err(read_failed)?;
+    let (work, logged, since, chain) = match &reader {
         Some(reader) => (
             reader.work(needed.start, needed.end).map_err(failed)?,
             reader
@@ -74,8 +73,13 @@ pub fn export(req: Request, paths: &ConfigPaths, clock: &dyn Clock) -> Result<()
         ),
         None => (Vec::new(), Vec::new(), None, None),
     };
-    let toil_to_end =
-        super::toil_cmd::balance_through(&config.toil_policy(), tz, to.iso_week(), Some(to))?;
+    let toil_to_end = super::toil_cmd::balance_through(
+        reader.as_ref(),
+        &config.toil_policy(),
+        tz,
+        to.iso_week(),
+        Some(to),
+    )?;
     let schedule = config.schedule();
     let report = export::build(Inputs {
         tz,

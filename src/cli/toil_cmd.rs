@@ -8,7 +8,7 @@ use chrono_tz::Tz;
 use clap::Subcommand;
 use serde::Serialize;
 
-use super::{Failure, agent_cmd, load_config};
+use super::{Failure, agent_cmd, ledger_path, load_config, open_ledger, read_failed};
 use crate::agent::{AgentError, lock_ledger};
 use crate::config::ConfigPaths;
 use crate::core::civil::local_date;
@@ -16,7 +16,7 @@ use crate::core::clock::Clock;
 use crate::core::duration::{hours_minutes, parse_duration};
 use crate::core::record::toil::{self, Balance, Policy, WeekMinutes};
 use crate::core::record::week;
-use crate::store::{self, Ledger, MAX_TOIL_MINUTES, Reader, StoreError};
+use crate::store::{Ledger, MAX_TOIL_MINUTES, Reader, StoreError};
 
 #[derive(Debug, Subcommand)]
 pub enum ToilCommand {
@@ -34,15 +34,6 @@ pub enum ToilCommand {
         #[arg(long, default_value = "")]
         note: String,
     },
-}
-
-fn read_failed(e: StoreError) -> Failure {
-    Failure::Runtime(format!("reading the ledger: {e}"))
-}
-
-fn ledger_path() -> Result<std::path::PathBuf, Failure> {
-    store::default_path()
-        .ok_or_else(|| Failure::Runtime("cannot find the ledger: set XDG_DATA_HOME or HOME".into()))
 }
 
 /// Each week's figures from the first recorded week through `last`: TOIL is a running
@@ -65,17 +56,17 @@ pub(super) fn weeks_through(
 }
 
 /// The balance at the end of `last`, with TOIL taken on days up to `taken_up_to` (all of it
-/// with `None`).
+/// with `None`), from the ledger the caller opened (`None`: there is none yet).
 pub(super) fn balance_through(
+    reader: Option<&Reader>,
     policy: &Policy,
     tz: Tz,
     last: IsoWeek,
     taken_up_to: Option<NaiveDate>,
 ) -> Result<Balance, Failure> {
-    let path = ledger_path()?;
-    let (weeks, taken) = match Reader::open(&path).map_err(read_failed)? {
+    let (weeks, taken) = match reader {
         Some(reader) => (
-            weeks_through(&reader, tz, last).map_err(read_failed)?,
+            weeks_through(reader, tz, last).map_err(read_failed)?,
             reader.toil_taken(taken_up_to).map_err(read_failed)?,
         ),
         None => (Vec::new(), Vec::new()),
@@ -113,6 +104,7 @@ fn show(json: bool, paths: &ConfigPaths, clock: &dyn Clock) -> Result<(), Failur
     let config = load_config(paths)?;
     let today = local_date(config.timezone, clock.now());
     let balance = balance_through(
+        open_ledger()?.as_ref(),
         &config.toil_policy(),
         config.timezone,
         today.iso_week(),

@@ -13,9 +13,7 @@ use crate::store::{self, Reader};
 const HEAD_SHOWN: usize = 16;
 
 pub fn verify(json: bool) -> Result<(), Failure> {
-    let path = store::default_path().ok_or_else(|| {
-        Failure::Runtime("cannot find the ledger: set XDG_DATA_HOME or HOME".into())
-    })?;
+    let path = super::ledger_path()?;
     let failed = |e: store::StoreError| Failure::Runtime(format!("verifying the ledger: {e}"));
     let Some(reader) = Reader::open(&path).map_err(failed)? else {
         if json {

@@ -4,7 +4,7 @@
 
 use chrono::{Datelike, TimeDelta};
 
-use super::{Failure, load_config, toil_cmd};
+use super::{Failure, load_config, open_ledger, read_failed, toil_cmd};
 use crate::config::ConfigPaths;
 use crate::core::civil::local_date;
 use crate::core::clock::Clock;
@@ -12,7 +12,6 @@ use crate::core::duration::hours_minutes;
 use crate::core::record::day::{LATE_FROM, LATE_UNTIL, Minutes};
 use crate::core::record::toil::signed;
 use crate::core::record::week::{self, WeekReport};
-use crate::store::{self, Reader};
 
 /// One character of a day's bar is this many minutes.
 const BAR_MINUTES: i64 = 30;
@@ -31,15 +30,12 @@ pub fn week(
         Some(text) => week::parse(text).map_err(Failure::Usage)?,
         None => local_date(tz, clock.now()).iso_week(),
     };
-    let path = store::default_path().ok_or_else(|| {
-        Failure::Runtime("cannot find the ledger: set XDG_DATA_HOME or HOME".into())
-    })?;
-    let failed = |e: store::StoreError| Failure::Runtime(format!("reading the ledger: {e}"));
-    let (work, since) = match Reader::open(&path).map_err(failed)? {
+    let reader = open_ledger()?;
+    let (work, since) = match &reader {
         Some(reader) => {
             let needed = week::needed(tz, week);
-            let work = reader.work(needed.start, needed.end).map_err(failed)?;
-            (work, reader.first_record().map_err(failed)?)
+            let work = reader.work(needed.start, needed.end).map_err(read_failed)?;
+            (work, reader.first_record().map_err(read_failed)?)
         }
         None => (Vec::new(), None),
     };
@@ -48,7 +44,7 @@ pub fn week(
     // days up to its Sunday.
     let policy = config.toil_policy();
     let sunday = week::monday(week) + TimeDelta::days(6);
-    let balance = toil_cmd::balance_through(&policy, tz, week, Some(sunday))?;
+    let balance = toil_cmd::balance_through(reader.as_ref(), &policy, tz, week, Some(sunday))?;
     let toil = WeekToil {
         rule: policy.rule.name(),
         rule_text: balance.rule_text,
