@@ -58,56 +58,37 @@ pub struct Export {
     pub weeks: Vec<WeekReport>,
     pub logged: Vec<Logged>,
     /// Time off in lieu over the range's weeks.
-    pub toil: ExportToil,
+    pub toil: toil::Balance,
     /// The ledger's hash chain head when the export was made (`clockoff verify` checks the
     /// record against it later); `None` for a ledger with no chain yet.
     pub chain: Option<ChainHead>,
 }
 
-/// Time off in lieu for an export: what the range's weeks earned, what was taken on the
-/// range's days, and the running balance (since the record began) at the range's end.
-#[derive(Debug, Clone, Serialize)]
-pub struct ExportToil {
-    pub rule: &'static str,
-    pub rule_text: String,
-    /// The range's weeks that earned something.
-    pub weeks: Vec<WeekAccrual>,
-    pub accrued_minutes: i64,
-    /// Taken on days from `from` to `to`.
-    pub taken: Vec<Taken>,
-    pub taken_minutes: i64,
-    /// Everything earned to the end of the range's last week less everything taken on days up
-    /// to `to`; negative when more was taken than earned.
-    pub balance_minutes: i64,
-}
-
-impl ExportToil {
-    /// From the running balance at the range's end (`to_end`), keeping the range's part.
-    pub fn of_range(
-        to_end: toil::Balance,
-        weeks: &[String],
-        from: NaiveDate,
-        to: NaiveDate,
-    ) -> ExportToil {
-        let weeks: Vec<WeekAccrual> = to_end
-            .weeks
-            .into_iter()
-            .filter(|w| weeks.contains(&w.week))
-            .collect();
-        let taken: Vec<Taken> = to_end
-            .taken
-            .into_iter()
-            .filter(|t| (from..=to).contains(&t.date))
-            .collect();
-        ExportToil {
-            rule: to_end.rule,
-            rule_text: to_end.rule_text,
-            accrued_minutes: weeks.iter().map(|w| w.minutes).sum(),
-            weeks,
-            taken_minutes: taken.iter().map(|t| t.minutes).sum(),
-            taken,
-            balance_minutes: to_end.balance_minutes,
-        }
+/// Time off in lieu for an export, in the same shape as `clockoff toil` shows it: what the
+/// range's weeks earned, what was taken on the range's days, and the running balance (since
+/// the record began) at the range's end (`to_end`).
+fn toil_of_range(
+    to_end: toil::Balance,
+    weeks: &[String],
+    from: NaiveDate,
+    to: NaiveDate,
+) -> toil::Balance {
+    let weeks: Vec<WeekAccrual> = to_end
+        .weeks
+        .into_iter()
+        .filter(|w| weeks.contains(&w.week))
+        .collect();
+    let taken: Vec<Taken> = to_end
+        .taken
+        .into_iter()
+        .filter(|t| (from..=to).contains(&t.date))
+        .collect();
+    toil::Balance {
+        accrued_minutes: weeks.iter().map(|w| w.minutes).sum(),
+        weeks,
+        taken_minutes: taken.iter().map(|t| t.minutes).sum(),
+        taken,
+        ..to_end
     }
 }
 
@@ -146,7 +127,7 @@ pub struct Inputs<'a> {
     pub generated_at: DateTime<Utc>,
     pub chain: Option<ChainHead>,
     /// The running TOIL balance at the end of the range's last week, with TOIL taken on days
-    /// up to `to` (see [`ExportToil::of_range`]).
+    /// up to `to` (see [`toil_of_range`]).
     pub toil_to_end: toil::Balance,
 }
 
@@ -182,7 +163,7 @@ pub fn build(i: Inputs<'_>) -> Export {
         monday += TimeDelta::weeks(1);
     }
     let names: Vec<String> = weeks.iter().map(|w| w.week.clone()).collect();
-    let toil = ExportToil::of_range(i.toil_to_end, &names, i.from, i.to);
+    let toil = toil_of_range(i.toil_to_end, &names, i.from, i.to);
     Export {
         schema: SCHEMA,
         from: i.from,
