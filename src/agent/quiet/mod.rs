@@ -541,7 +541,15 @@ impl Quiet {
             clocked_off: self.clocked_off,
             holders: self.slots.values().map(|s| s.status.clone()).collect(),
         };
-        self.status.send_replace(next);
+        // Published after every look, but only a change wakes those watching (the tray asks
+        // the engine for its status each time it wakes).
+        self.status.send_if_modified(|current| {
+            let changed = !current.same_as(&next);
+            if changed {
+                *current = next;
+            }
+            changed
+        });
     }
 
     /// The agent is stopping: nothing may stay held with no agent to release it, so every

@@ -20,6 +20,20 @@ pub struct QuietStatus {
 }
 
 impl QuietStatus {
+    /// The same quiet period, times and holders (each holder's own status is watched
+    /// through its receiver, so the channel, not its current value, is what matters here).
+    pub fn same_as(&self, other: &QuietStatus) -> bool {
+        self.quiet_since == other.quiet_since
+            && self.quiet_at == other.quiet_at
+            && self.clocked_off == other.clocked_off
+            && self.holders.len() == other.holders.len()
+            && self
+                .holders
+                .iter()
+                .zip(&other.holders)
+                .all(|(a, b)| a.same_channel(b))
+    }
+
     /// `held` is the number of notifications held so far in this quiet period.
     pub fn to_json(&self, tz: Tz, held: u64) -> Value {
         let time = |t: Option<DateTime<Utc>>| t.map(|t| rfc3339_in(tz, t));
@@ -46,5 +60,52 @@ impl QuietStatus {
             "held_notifications": held,
             "holders": holders,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn slot() -> watch::Receiver<SlotStatus> {
+        watch::channel(SlotStatus {
+            key: "notifications".into(),
+            holder: None,
+            held: false,
+            held_by_worker: false,
+            error: None,
+            retry_at: None,
+        })
+        .1
+    }
+
+    #[test]
+    fn the_same_period_times_and_holder_channels_are_the_same_status() {
+        let at = DateTime::parse_from_rfc3339("2026-11-23T17:10:00Z")
+            .unwrap()
+            .to_utc();
+        let notifications = slot();
+        let status = QuietStatus {
+            quiet_since: Some(at),
+            holders: vec![notifications.clone()],
+            ..QuietStatus::default()
+        };
+        let again = QuietStatus {
+            quiet_since: Some(at),
+            holders: vec![notifications],
+            ..QuietStatus::default()
+        };
+        assert!(status.same_as(&again));
+        let other_slot = slot();
+        let replaced = QuietStatus {
+            holders: vec![other_slot],
+            ..again.clone()
+        };
+        assert!(!status.same_as(&replaced), "a new slot is a change");
+        let later = QuietStatus {
+            quiet_at: Some(at),
+            ..again
+        };
+        assert!(!status.same_as(&later));
     }
 }
