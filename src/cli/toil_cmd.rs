@@ -13,7 +13,7 @@ use crate::agent::{AgentError, lock_ledger};
 use crate::config::ConfigPaths;
 use crate::core::civil::local_date;
 use crate::core::clock::Clock;
-use crate::core::duration::{hours_minutes, parse_duration};
+use crate::core::duration::{hours_minutes, minutes_text, parse_duration};
 use crate::core::record::toil::{self, Balance, Policy, WeekMinutes};
 use crate::core::record::week;
 use crate::store::{Ledger, MAX_TOIL_MINUTES, Reader, StoreError};
@@ -133,21 +133,18 @@ fn describe(b: &Balance, today: NaiveDate) -> String {
     let weeks: Vec<String> = b
         .weeks
         .iter()
-        .map(|w| format!("{} {}", w.week, hours_minutes(w.minutes as u64)))
+        .map(|w| format!("{} {}", w.week, minutes_text(w.minutes)))
         .collect();
     out += &format!(
         "Accrued   {}{}\n",
-        hours_minutes(b.accrued_minutes.max(0) as u64),
+        minutes_text(b.accrued_minutes),
         if weeks.is_empty() {
             String::new()
         } else {
             format!(" ({})", weeks.join(", "))
         }
     );
-    out += &format!(
-        "Taken     {}\n",
-        hours_minutes(b.taken_minutes.max(0) as u64)
-    );
+    out += &format!("Taken     {}\n", minutes_text(b.taken_minutes));
     for t in &b.taken {
         let ahead = if t.date > today {
             " (booked ahead)"
@@ -157,13 +154,13 @@ fn describe(b: &Balance, today: NaiveDate) -> String {
         let line = format!(
             "  {}  {:>7}  {}{ahead}",
             t.date.format("%a %-d %b %Y"),
-            hours_minutes(t.minutes as u64),
+            minutes_text(t.minutes),
             t.note
         );
         out += line.trim_end();
         out.push('\n');
     }
-    out += &format!("Balance   {}", toil::signed(b.balance_minutes));
+    out += &format!("Balance   {}", minutes_text(b.balance_minutes));
     if b.balance_minutes < 0 {
         out += " (more taken than earned so far)";
     }

@@ -8,9 +8,8 @@ use super::{Failure, load_config, open_ledger, read_failed, toil_cmd};
 use crate::config::ConfigPaths;
 use crate::core::civil::local_date;
 use crate::core::clock::Clock;
-use crate::core::duration::hours_minutes;
+use crate::core::duration::minutes_text;
 use crate::core::record::day::{LATE_FROM, LATE_UNTIL, Minutes};
-use crate::core::record::toil::signed;
 use crate::core::record::week::{self, WeekReport};
 
 /// One character of a day's bar is this many minutes.
@@ -75,10 +74,6 @@ pub struct WeekToil {
     pub balance_minutes: i64,
 }
 
-fn hm(minutes: i64) -> String {
-    hours_minutes(minutes.max(0) as u64)
-}
-
 /// A day's bar: in hours, then out of hours and on call, then logged by hand.
 fn bar(m: &Minutes) -> String {
     let cells = |minutes: i64| (minutes + BAR_MINUTES / 2) / BAR_MINUTES;
@@ -116,16 +111,19 @@ pub fn describe(r: &WeekReport, toil: Option<&WeekToil>) -> String {
         let m = &day.minutes;
         let mut note = Vec::new();
         if m.out_of_hours + m.on_call > 0 {
-            note.push(format!("{} out of hours", hm(m.out_of_hours + m.on_call)));
+            note.push(format!(
+                "{} out of hours",
+                minutes_text(m.out_of_hours + m.on_call)
+            ));
         }
         if m.manual > 0 {
-            note.push(format!("{} logged", hm(m.manual)));
+            note.push(format!("{} logged", minutes_text(m.manual)));
         }
         let line = format!(
             "{}  {:<33} {:>7}  {}",
             day.date.format("%a %d"),
             bar(m),
-            hm(m.total()),
+            minutes_text(m.total()),
             note.join(", ")
         );
         out += line.trim_end();
@@ -135,18 +133,18 @@ pub fn describe(r: &WeekReport, toil: Option<&WeekToil>) -> String {
     let t = &r.totals;
     out += &format!(
         "Worked    {}: {} in hours, {} out of hours ({} by choice), {} on call, {} logged by you\n",
-        hm(t.total()),
-        hm(t.in_hours),
-        hm(t.out_of_hours),
-        hm(t.chosen),
-        hm(t.on_call),
-        hm(t.manual)
+        minutes_text(t.total()),
+        minutes_text(t.in_hours),
+        minutes_text(t.out_of_hours),
+        minutes_text(t.chosen),
+        minutes_text(t.on_call),
+        minutes_text(t.manual)
     );
     if r.contracted_minutes > 0 {
         out += &format!(
             "Contract  {} a week: {} over\n",
-            hm(r.contracted_minutes),
-            hm(r.overtime_minutes)
+            minutes_text(r.contracted_minutes),
+            minutes_text(r.overtime_minutes)
         );
     } else {
         out += "Contract  not set (`contracted` in your config), so no overtime is counted\n";
@@ -154,21 +152,21 @@ pub fn describe(r: &WeekReport, toil: Option<&WeekToil>) -> String {
     if let Some(t) = toil.filter(|t| t.rule != "off") {
         out += &format!(
             "TOIL      {} earned this week ({}); balance {} at the week's end\n",
-            hm(t.week_minutes),
+            minutes_text(t.week_minutes),
             t.rule_text,
-            signed(t.balance_minutes)
+            minutes_text(t.balance_minutes)
         );
     }
     out += &format!(
         "Weekend   {}; late ({LATE_FROM:02}:00-{LATE_UNTIL:02}:00) {}\n",
-        hm(t.weekend),
-        hm(t.late)
+        minutes_text(t.weekend),
+        minutes_text(t.late)
     );
     if let Some(average) = r.average_minutes {
         let plural = if r.average_weeks == 1 { "" } else { "s" };
         out += &format!(
             "Average   {} a week over the {} week{plural} recorded of the last 17\n",
-            hm(average),
+            minutes_text(average),
             r.average_weeks
         );
     }

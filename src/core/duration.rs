@@ -41,6 +41,13 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
     Ok(Duration::from_secs(total))
 }
 
+/// Signed minutes for people: "6h 40m", or "-45m" for a balance overdrawn. The record's
+/// figures are whole minutes as `i64`; only a TOIL balance can be negative.
+pub fn minutes_text(minutes: i64) -> String {
+    let sign = if minutes < 0 { "-" } else { "" };
+    format!("{sign}{}", hours_minutes(minutes.unsigned_abs()))
+}
+
 /// Minutes for people: "45m", "2h", "6h 40m".
 pub fn hours_minutes(minutes: u64) -> String {
     match (minutes / 60, minutes % 60) {

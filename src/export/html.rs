@@ -8,9 +8,8 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
 use super::{Export, ExportDay};
-use crate::core::duration::hours_minutes;
+use crate::core::duration::minutes_text;
 use crate::core::record::day::{LATE_FROM, LATE_UNTIL};
-use crate::core::record::toil::signed;
 
 /// Text made safe for HTML content and attribute values.
 pub fn escape(text: &str) -> String {
@@ -26,10 +25,6 @@ pub fn escape(text: &str) -> String {
         }
     }
     out
-}
-
-fn hm(minutes: i64) -> String {
-    hours_minutes(minutes.max(0) as u64)
 }
 
 fn local(tz: Tz, t: DateTime<Utc>, format: &str) -> String {
@@ -112,22 +107,26 @@ fn glance(out: &mut String, e: &Export) {
     // The rule in words is text from the config: escaped like any other text.
     let toil_value = escape(&format!(
         "{} earned in these weeks, {} taken; balance {} at the end ({})",
-        hm(toil.accrued_minutes),
-        hm(toil.taken_minutes),
-        signed(toil.balance_minutes),
+        minutes_text(toil.accrued_minutes),
+        minutes_text(toil.taken_minutes),
+        minutes_text(toil.balance_minutes),
         toil.rule_text
     ));
     let rows = [
-        ("Worked in all", hm(t.total())),
-        ("In working hours", hm(t.in_hours)),
+        ("Worked in all", minutes_text(t.total())),
+        ("In working hours", minutes_text(t.in_hours)),
         (
             "Out of hours (measured)",
-            format!("{} ({} of it chosen)", hm(t.out_of_hours), hm(t.chosen)),
+            format!(
+                "{} ({} of it chosen)",
+                minutes_text(t.out_of_hours),
+                minutes_text(t.chosen)
+            ),
         ),
-        ("On call", hm(t.on_call)),
-        ("Logged by me", hm(t.manual)),
-        ("At weekends", hm(t.weekend)),
-        (late.as_str(), hm(t.late)),
+        ("On call", minutes_text(t.on_call)),
+        ("Logged by me", minutes_text(t.manual)),
+        ("At weekends", minutes_text(t.weekend)),
+        (late.as_str(), minutes_text(t.late)),
         ("Time off in lieu (TOIL)", toil_value),
     ];
     out.push_str("<section>\n<h2>At a glance</h2>\n<table>\n");
@@ -226,7 +225,7 @@ fn strip_row(out: &mut String, day: &ExportDay, tz: Tz, left: i64, y: i64, cell:
             w - 1,
             row - 3,
             cell_colour(h.hour.minutes, h.working),
-            hm(h.hour.minutes),
+            minutes_text(h.hour.minutes),
             if h.working { ", in working hours" } else { "" }
         );
     }
@@ -245,11 +244,11 @@ fn day_table(out: &mut String, e: &Export) {
             out,
             "<tr><th scope=\"row\">{}</th><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n logged\">{}</td><td class=\"n\">{}</td></tr>",
             d.day.date.format("%a %-d %b"),
-            hm(m.in_hours),
-            hm(m.out_of_hours),
-            hm(m.on_call),
-            hm(m.manual),
-            hm(m.total())
+            minutes_text(m.in_hours),
+            minutes_text(m.out_of_hours),
+            minutes_text(m.on_call),
+            minutes_text(m.manual),
+            minutes_text(m.total())
         );
     }
     out.push_str("</tbody>\n</table></div>\n");
@@ -272,12 +271,12 @@ fn weeks(out: &mut String, e: &Export) {
             out,
             "<tr><th scope=\"row\">{}</th><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
             escape(&w.week),
-            hm(w.totals.total()),
-            hm(w.contracted_minutes),
-            hm(w.overtime_minutes),
+            minutes_text(w.totals.total()),
+            minutes_text(w.contracted_minutes),
+            minutes_text(w.overtime_minutes),
             w.average_minutes.map_or("-".into(), |m| format!(
                 "{} over {} week{}",
-                hm(m),
+                minutes_text(m),
                 w.average_weeks,
                 if w.average_weeks == 1 { "" } else { "s" }
             ))
@@ -324,7 +323,7 @@ fn logged(out: &mut String, e: &Export, tz: Tz) {
             "<tr class=\"logged\"><td>{} to {}</td><td class=\"n\">{}</td><td>{}</td><td>{}</td></tr>",
             local(tz, l.start, "%a %-d %b %H:%M"),
             local(tz, l.end, "%H:%M"),
-            hm((l.end - l.start).num_minutes()),
+            minutes_text((l.end - l.start).num_minutes()),
             escape(&l.note),
             local(tz, l.recorded_at, "%a %-d %b %H:%M")
         );
@@ -347,7 +346,7 @@ fn toil_taken(out: &mut String, e: &Export) {
             out,
             "<tr><td>{}</td><td class=\"n\">{}</td><td>{}</td></tr>",
             t.date.format("%a %-d %b %Y"),
-            hm(t.minutes),
+            minutes_text(t.minutes),
             escape(&t.note)
         );
     }

@@ -10,7 +10,7 @@ use serde::Serialize;
 use super::Work;
 use super::day::{Minutes, days};
 use super::week::{monday, name};
-use crate::core::duration::hours_minutes;
+use crate::core::duration::minutes_text;
 
 /// What earns TOIL.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -93,7 +93,7 @@ impl Policy {
         match self.rule {
             Rule::Overtime if self.contracted_minutes > 0 => format!(
                 "each week's time beyond your {} contract{rate}",
-                hours_minutes(self.contracted_minutes as u64)
+                minutes_text(self.contracted_minutes)
             ),
             Rule::Overtime => {
                 "overtime, but no contract is set (`contracted` in your config), so nothing accrues"
@@ -191,12 +191,6 @@ pub fn weeks(tz: Tz, first: IsoWeek, last: IsoWeek, work: &[Work]) -> Vec<WeekMi
             }
         })
         .collect()
-}
-
-/// "+2h 15m" or "-45m": a balance with its sign.
-pub fn signed(minutes: i64) -> String {
-    let sign = if minutes < 0 { "-" } else { "" };
-    format!("{sign}{}", hours_minutes(minutes.unsigned_abs()))
 }
 
 #[cfg(test)]
@@ -326,7 +320,7 @@ mod tests {
         );
         assert_eq!((b.accrued_minutes, b.taken_minutes), (255, 300));
         assert_eq!(b.balance_minutes, -45);
-        assert_eq!(signed(b.balance_minutes), "-45m");
+        assert_eq!(minutes_text(b.balance_minutes), "-45m");
         assert_eq!(b.taken[0].date.to_string(), "2026-11-27", "earliest first");
     }
 

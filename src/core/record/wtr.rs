@@ -14,7 +14,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use chrono_tz::Tz;
 use serde::Serialize;
 
-use crate::core::duration::hours_minutes;
+use crate::core::duration::{hours_minutes, minutes_text};
 use crate::core::spans::Span;
 
 pub const DAILY_REST: TimeDelta = TimeDelta::hours(11);
@@ -198,7 +198,7 @@ pub fn average_finding(
         to,
         text: format!(
             "an average of {} a week over the {n} week{} {first} to {last}; the regulations' limit is 48 hours averaged over 17 weeks",
-            hours_minutes(average as u64),
+            minutes_text(average),
             if n == 1 { "" } else { "s" }
         ),
     })
