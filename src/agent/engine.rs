@@ -704,6 +704,12 @@ mod tests {
             tokio::time::advance(by.to_std().unwrap()).await;
         }
 
+        /// No input since `last_input`, as a source reports it.
+        async fn idle_since(&mut self, last_input: &str) {
+            let last_input = utc(last_input);
+            self.engine.activity(Signal::Idle { last_input }).await;
+        }
+
         /// The wall clock alone moves, as when it is set or the machine slept unannounced.
         fn jump_to(&self, t: &str) {
             self.clock.set(utc(t));
@@ -734,6 +740,19 @@ mod tests {
         }
     }
 
+    /// Monday 19:00, at the laptop, working on by choice for `length`; with the end the
+    /// engine gave the override.
+    async fn working_on(length: Length) -> (Rig, String) {
+        let mut r = rig("2026-11-23T19:00:00Z").await;
+        r.active_since("2026-11-23T19:00:00Z").await;
+        let until = r
+            .engine
+            .start_override(utc("2026-11-23T19:00:00Z"), length, None)
+            .await
+            .unwrap();
+        (r, until)
+    }
+
     async fn day_totals(ledger: &Ledger) -> Totals {
         ledger
             .totals(utc("2026-11-23T00:00:00Z"), utc("2026-11-24T00:00:00Z"))
@@ -755,11 +774,7 @@ mod tests {
         r.engine.wake().await;
         assert_eq!(r.snapshot.borrow().state, State::Off);
         r.at("2026-11-23T17:25:00Z").await;
-        r.engine
-            .activity(Signal::Idle {
-                last_input: utc("2026-11-23T17:20:00Z"),
-            })
-            .await;
+        r.idle_since("2026-11-23T17:20:00Z").await;
         let day = day_totals(&r.ledger).await;
         assert_eq!(minutes(&day, Class::Working), 30);
         assert_eq!(minutes(&day, Class::OutOfHours), 20);
@@ -773,11 +788,7 @@ mod tests {
         let mut r = rig("2026-11-23T16:00:00Z").await;
         r.active_since("2026-11-23T16:00:00Z").await;
         r.at("2026-11-23T17:03:00Z").await;
-        r.engine
-            .activity(Signal::Idle {
-                last_input: utc("2026-11-23T16:58:00Z"),
-            })
-            .await;
+        r.idle_since("2026-11-23T16:58:00Z").await;
         let day = day_totals(&r.ledger).await;
         assert_eq!(minutes(&day, Class::Working), 58);
         assert_eq!(minutes(&day, Class::OutOfHours), 0);
@@ -958,22 +969,12 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn an_override_until_i_stop_ends_at_the_last_input_before_going_away() {
-        let mut r = rig("2026-11-23T19:00:00Z").await;
-        r.active_since("2026-11-23T19:00:00Z").await;
-        let until = r
-            .engine
-            .start_override(utc("2026-11-23T19:00:00Z"), Length::UntilAway, None)
-            .await
-            .unwrap();
+        let (mut r, until) = working_on(Length::UntilAway).await;
         assert_eq!(until, "2026-11-24T07:00:00+00:00", "12 hours at most");
         assert_eq!(r.snapshot.borrow().state, State::Override);
         // Away from 20:10 (seen at 20:15): the override ends at 20:10, and it is off again.
         r.at("2026-11-23T20:15:00Z").await;
-        r.engine
-            .activity(Signal::Idle {
-                last_input: utc("2026-11-23T20:10:00Z"),
-            })
-            .await;
+        r.idle_since("2026-11-23T20:10:00Z").await;
         assert_eq!(r.snapshot.borrow().state, State::Off);
         // Back at 20:30: out of hours again, not an override.
         r.at("2026-11-23T20:30:00Z").await;
@@ -995,33 +996,15 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn an_override_for_a_set_time_carries_on_while_the_worker_is_away() {
-        let mut r = rig("2026-11-23T19:00:00Z").await;
-        r.active_since("2026-11-23T19:00:00Z").await;
-        r.engine
-            .start_override(
-                utc("2026-11-23T19:00:00Z"),
-                Length::For(Duration::from_secs(3600)),
-                None,
-            )
-            .await
-            .unwrap();
+        let (mut r, _) = working_on(Length::For(Duration::from_secs(3600))).await;
         r.at("2026-11-23T19:20:00Z").await;
-        r.engine
-            .activity(Signal::Idle {
-                last_input: utc("2026-11-23T19:15:00Z"),
-            })
-            .await;
+        r.idle_since("2026-11-23T19:15:00Z").await;
         assert_eq!(r.snapshot.borrow().state, State::Override);
     }
 
     #[tokio::test(start_paused = true)]
     async fn an_override_until_i_stop_ends_with_the_run_that_watched_for_the_stop() {
-        let mut r = rig("2026-11-23T19:00:00Z").await;
-        r.active_since("2026-11-23T19:00:00Z").await;
-        r.engine
-            .start_override(utc("2026-11-23T19:00:00Z"), Length::UntilAway, None)
-            .await
-            .unwrap();
+        let (r, _) = working_on(Length::UntilAway).await;
         r.at("2026-11-23T19:30:00Z").await;
         // The agent stops (a shutdown): the override ends then, not at 07:00 tomorrow.
         let r = r.restart().await;
@@ -1037,20 +1020,11 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn an_override_until_i_stop_ends_when_the_first_word_from_new_sources_is_idle() {
-        let mut r = rig("2026-11-23T19:00:00Z").await;
-        r.active_since("2026-11-23T19:00:00Z").await;
-        r.engine
-            .start_override(utc("2026-11-23T19:00:00Z"), Length::UntilAway, None)
-            .await
-            .unwrap();
+        let (mut r, _) = working_on(Length::UntilAway).await;
         // A reload restarts the sources: presence is unknown again, then "idle".
         r.engine.activity_sources_stopped().await;
         r.at("2026-11-23T19:10:00Z").await;
-        r.engine
-            .activity(Signal::Idle {
-                last_input: utc("2026-11-23T19:08:00Z"),
-            })
-            .await;
+        r.idle_since("2026-11-23T19:08:00Z").await;
         assert_eq!(r.snapshot.borrow().state, State::Off);
     }
 
