@@ -9,19 +9,9 @@ use std::path::Path;
 use rusqlite::Connection;
 use serde_json::Value;
 use support::agent::{Clockoff, text};
-use support::record::{CONFIG, clockoff, write_week};
+use support::record::{CONFIG, clockoff, json, write_week};
 use support::tmp::temp_dir;
 use support::{DbusDaemon, or_skip};
-
-fn json(out: &std::process::Output) -> Value {
-    assert!(
-        out.status.success(),
-        "{}{}",
-        text(&out.stdout),
-        text(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("JSON")
-}
 
 fn toil_kinds(ledger: &Path) -> i64 {
     let conn = Connection::open(ledger).unwrap();

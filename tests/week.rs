@@ -3,8 +3,7 @@
 
 mod support;
 
-use serde_json::Value;
-use support::record::{CONFIG, clockoff, write_week};
+use support::record::{CONFIG, clockoff, json, write_week};
 use support::tmp::temp_dir;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -13,13 +12,10 @@ async fn the_week_adds_up_and_names_the_short_rest() {
     std::fs::write(dir.path().join("config.toml"), CONFIG).unwrap();
     write_week(&dir.path().join("data/clockoff/ledger.sqlite3")).await;
 
-    let out = clockoff(dir.path(), &["week", "--week", "2026-W48", "--json"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let r = json(&clockoff(
+        dir.path(),
+        &["week", "--week", "2026-W48", "--json"],
+    ));
     assert_eq!(r["week"], "2026-W48");
     let t = &r["totals"];
     // By hand: 5 x 7h30m in hours; 1h15m + 1h out of hours (1h chosen); 1h30m logged.
@@ -62,13 +58,10 @@ async fn the_week_adds_up_and_names_the_short_rest() {
 fn with_no_ledger_yet_the_week_is_empty_and_a_bad_week_is_a_usage_error() {
     let dir = temp_dir("week-empty");
     std::fs::write(dir.path().join("config.toml"), CONFIG).unwrap();
-    let out = clockoff(dir.path(), &["week", "--week", "2026-W48", "--json"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let r = json(&clockoff(
+        dir.path(),
+        &["week", "--week", "2026-W48", "--json"],
+    ));
     assert_eq!(r["totals"]["in_hours"], 0);
     assert_eq!(r["average_weeks"], 0);
     assert!(
