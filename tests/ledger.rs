@@ -1,6 +1,8 @@
 //! The ledger through its public API, against real files: round trips, totals, recovery after
 //! a crash (simulated, and a real SIGKILL of a child process), migrations and refusals.
 
+mod support;
+
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -111,40 +113,33 @@ async fn open_checkpoint_close_round_trip() {
 async fn totals_are_clipped_to_the_range_per_class_across_midnight() {
     let (_dir, path) = scratch();
     let (ledger, _) = open(&path).await;
-    let interval = |start: &str, end: &str, class: Class, state: State| {
-        let ledger = ledger.clone();
-        let (start, end) = (utc(start), utc(end));
-        async move {
-            let id = ledger
-                .open_interval(start, class, state, "x11")
-                .await
-                .unwrap();
-            ledger.close_interval(id, end).await.unwrap();
-        }
-    };
     // Late working on Monday night, into Tuesday.
-    interval(
+    support::record::closed_interval(
+        &ledger,
         "2026-05-04T22:30:00Z",
         "2026-05-05T00:45:00Z",
         Class::OutOfHours,
         State::Off,
     )
     .await;
-    interval(
+    support::record::closed_interval(
+        &ledger,
         "2026-05-05T09:00:00Z",
         "2026-05-05T10:00:00Z",
         Class::Working,
         State::Working,
     )
     .await;
-    interval(
+    support::record::closed_interval(
+        &ledger,
         "2026-05-05T23:50:00Z",
         "2026-05-06T00:20:00Z",
         Class::OnCall,
         State::OnCall,
     )
     .await;
-    interval(
+    support::record::closed_interval(
+        &ledger,
         "2026-05-05T19:00:00Z",
         "2026-05-05T19:05:00Z",
         Class::Override,

@@ -40,32 +40,32 @@ pub fn clockoff(dir: &Path, args: &[&str]) -> Output {
         .expect("run clockoff")
 }
 
+/// An active interval from `start` to `end` (RFC 3339), opened and closed as the agent does.
+pub async fn closed_interval(ledger: &Ledger, start: &str, end: &str, class: Class, state: State) {
+    let id = ledger
+        .open_interval(utc(start), class, state, "x11")
+        .await
+        .unwrap();
+    ledger.close_interval(id, utc(end)).await.unwrap();
+}
+
 /// Week 48 of 2026 (Mon 23 to Sun 29 November; London is on UTC): a full week in hours
 /// with a lunch break, a late case note on Monday night, an override on Thursday and a
 /// Saturday visit logged by hand.
 pub async fn write_week(ledger_path: &Path) {
     let (ledger, _) = Ledger::open(ledger_path).await.unwrap();
-    let interval = |start: &str, end: &str, class: Class, state: State| {
-        let ledger = ledger.clone();
-        let (start, end) = (utc(start), utc(end));
-        async move {
-            let id = ledger
-                .open_interval(start, class, state, "x11")
-                .await
-                .unwrap();
-            ledger.close_interval(id, end).await.unwrap();
-        }
-    };
     for d in 23..=27 {
         let day = format!("2026-11-{d}");
-        interval(
+        closed_interval(
+            &ledger,
             &format!("{day}T09:00:00Z"),
             &format!("{day}T12:30:00Z"),
             Class::Working,
             State::Working,
         )
         .await;
-        interval(
+        closed_interval(
+            &ledger,
             &format!("{day}T13:00:00Z"),
             &format!("{day}T17:00:00Z"),
             Class::Working,
@@ -74,14 +74,16 @@ pub async fn write_week(ledger_path: &Path) {
         .await;
     }
     // Monday 22:30-23:45: a case note after the children are in bed.
-    interval(
+    closed_interval(
+        &ledger,
         "2026-11-23T22:30:00Z",
         "2026-11-23T23:45:00Z",
         Class::OutOfHours,
         State::Off,
     )
     .await;
-    interval(
+    closed_interval(
+        &ledger,
         "2026-11-26T17:00:00Z",
         "2026-11-26T18:00:00Z",
         Class::Override,
