@@ -472,7 +472,7 @@ fn policy_locking_an_unknown_key() {
     assert_eq!(
         load_errors(&paths(&policy, &user)),
         format!(
-            "{}:1:18: cannot lock unknown key \"weekends\": expected one of timezone, contracted, hours, holidays, holidays.region, holidays.extra, holidays.removed, leave, on_call, activity, activity.idle_after, activity.source, quiet, quiet.notifications, quiet.grace, quiet.server, sync, tray, tray.enabled, record, record.toil, record.toil_rate",
+            "{}:1:18: cannot lock unknown key \"weekends\": expected one of timezone, contracted, hours, holidays, holidays.region, holidays.extra, holidays.removed, leave, on_call, activity, activity.idle_after, activity.source, quiet, quiet.notifications, quiet.grace, quiet.server, sync, tray, tray.enabled, record, record.toil, record.toil_rate, record.keep",
             policy.display()
         )
     );
@@ -761,8 +761,24 @@ fn the_toil_rule_and_rate_are_checked_at_their_place() {
     );
     assert_eq!(
         errors("[record]\ntoil_rat = 1.5\n"),
-        "user.toml:2:1: unknown field `toil_rat`, expected `toil` or `toil_rate`"
+        "user.toml:2:1: unknown field `toil_rat`, expected one of `toil`, `toil_rate`, `keep`"
     );
+}
+
+#[test]
+fn how_long_records_are_kept_is_checked_at_its_place() {
+    use clockoff::core::record::retention::{DEFAULT, Keep};
+    assert_eq!(from_text("user.toml", "").unwrap().keep, DEFAULT);
+    let c = from_text("user.toml", "[record]\nkeep = \"26 weeks\"\n").unwrap();
+    assert_eq!(c.keep, Keep::Weeks(26));
+    // `keep = ` is 7 characters.
+    assert_eq!(
+        errors("[record]\nkeep = \"2y\"\n"),
+        "user.toml:2:8: record.keep: \"2y\" is not a period: e.g. \"2 years\", \"18 months\", \"26 weeks\" or \"forever\""
+    );
+    assert!(errors("[record]\nkeep = \"4 weeks\"\n").starts_with(
+        "user.toml:2:8: record.keep: \"4 weeks\" is too short: keep at least 18 weeks"
+    ),);
 }
 
 #[test]

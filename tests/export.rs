@@ -70,6 +70,7 @@ async fn the_json_schema_is_stable() {
             "chain",
             "contracted_minutes",
             "days",
+            "forgotten",
             "from",
             "generated_at",
             "logged",
@@ -87,6 +88,7 @@ async fn the_json_schema_is_stable() {
         [
             "accrued_minutes",
             "balance_minutes",
+            "carried_minutes",
             "rule",
             "rule_text",
             "taken",

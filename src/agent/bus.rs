@@ -112,6 +112,19 @@ impl AgentInterface {
         .await
     }
 
+    /// Forget every record from before the week `before` (YYYY-MM-DD) falls in, keeping the
+    /// chain verifiable and the TOIL balance. `clockoff forget` confirms with the worker first.
+    async fn forget(&self, before: &str) -> fdo::Result<String> {
+        let before = before.parse::<chrono::NaiveDate>().map_err(|_| {
+            fdo::Error::InvalidArgs(format!("before: \"{before}\" is not YYYY-MM-DD"))
+        })?;
+        self.ask(|reply| Request::Forget {
+            before: Some(before),
+            reply,
+        })
+        .await
+    }
+
     /// Re-read the config; a broken one is refused with its errors and the old one kept.
     async fn reload(&self) -> fdo::Result<String> {
         self.ask(Request::Reload).await
@@ -190,6 +203,7 @@ pub trait Agent {
     fn end_override(&self) -> zbus::Result<String>;
     fn log_manual(&self, start: &str, end: &str, note: &str) -> zbus::Result<String>;
     fn take_toil(&self, date: &str, minutes: u64, note: &str) -> zbus::Result<String>;
+    fn forget(&self, before: &str) -> zbus::Result<String>;
     fn reload(&self) -> zbus::Result<String>;
     #[zbus(property)]
     fn state(&self) -> zbus::Result<String>;

@@ -23,6 +23,7 @@ use crate::core::recorder::{Key, Op, Recorder};
 use crate::core::schedule::State;
 use crate::core::spans::Span;
 use crate::core::timeline::Timeline;
+use crate::record;
 use crate::store::{IntervalId, Ledger, OverrideRecord};
 use crate::tray::TrayStatus;
 
@@ -244,6 +245,21 @@ impl Engine {
                 reply,
             } => {
                 let _ = reply.send(self.take_toil(now, date, minutes, &note).await);
+            }
+            Request::Forget { before, reply } => {
+                let result = self.forget(now, before).await;
+                if before.is_none() {
+                    // Retention runs unasked: its outcome goes to the log, once, when it did
+                    // something or could not.
+                    match &result {
+                        Ok(text) if text.starts_with("Forgot") => {
+                            eprintln!("clockoff: [record] keep: {text}");
+                        }
+                        Ok(_) => {}
+                        Err(why) => eprintln!("clockoff: [record] keep: nothing forgotten: {why}"),
+                    }
+                }
+                let _ = reply.send(result);
             }
             Request::Reload(reply) => {
                 let _ = reply.send(self.reload().await);
@@ -588,6 +604,39 @@ impl Engine {
         }
         let id = self.ledger.take_toil(date, minutes, note, now).await?;
         Ok(id.to_string())
+    }
+
+    /// Forgets records before the week `before` falls in, or (with `None`) those older than
+    /// `[record] keep`, which the agent does by itself at start and daily, saying so in its
+    /// log. The agent holds the ledger, so `clockoff forget` comes here while it runs.
+    async fn forget(
+        &mut self,
+        now: DateTime<Utc>,
+        before: Option<chrono::NaiveDate>,
+    ) -> Result<String, Refusal> {
+        let tz = self.config.timezone;
+        let today = crate::core::civil::local_date(tz, now);
+        let before = match before {
+            Some(date) if date > today => {
+                return Err(Refusal::InvalidArgs(format!(
+                    "{date} has not come yet: only records from the past can be forgotten"
+                )));
+            }
+            Some(date) => date,
+            None => match self.config.keep.cutoff(today) {
+                Some(date) => date,
+                None => return Ok("records are kept forever ([record] keep)".into()),
+            },
+        };
+        let reader = crate::store::Reader::open(&self.ledger_path)?
+            .ok_or_else(|| Refusal::Failed("the ledger is not there".into()))?;
+        let plan = record::forgetting(&reader, &self.config.toil_policy(), tz, before)?;
+        drop(reader);
+        let forgot = self
+            .ledger
+            .forget(plan.cut, plan.toil_carried_minutes, now)
+            .await?;
+        Ok(record::describe_forgot(forgot.as_ref(), plan.cut.date))
     }
 
     /// New schedule or overrides: rebuild both timelines and re-read the position.

@@ -76,5 +76,11 @@ pub enum Request {
         note: String,
         reply: Reply,
     },
+    /// Forget records before the week `before` falls in; `None`: those older than
+    /// `[record] keep` (the agent's own retention, which logs instead of replying).
+    Forget {
+        before: Option<chrono::NaiveDate>,
+        reply: Reply,
+    },
     Reload(Reply),
 }

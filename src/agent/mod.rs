@@ -9,6 +9,7 @@ mod config_watch;
 mod engine;
 pub mod event;
 pub mod quiet;
+mod retention;
 pub mod snapshot;
 mod status;
 mod wallclock;
@@ -197,6 +198,7 @@ pub async fn run(deps: Deps, shutdown: impl Future<Output = ()>) -> Result<(), A
             "the wall-clock watcher",
             wallclock::watch(events_tx.clone()),
         )),
+        tokio::spawn(retention::keep(events_tx.clone())),
         tokio::spawn(report_exit(
             "the config watcher",
             config_watch::watch(watched, events_tx.clone()),

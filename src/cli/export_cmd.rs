@@ -59,7 +59,7 @@ pub fn export(req: Request, paths: &ConfigPaths, clock: &dyn Clock) -> Result<()
     let path = ledger_path()?;
     let needed = export::needed(tz, from, to);
     let reader = Reader::open(&path).map_err(read_failed)?;
-    let (work, logged, since, chain) = match &reader {
+    let (work, logged, since, chain, forgotten) = match &reader {
         Some(reader) => (
             reader.work(needed.start, needed.end).map_err(failed)?,
             reader
@@ -70,8 +70,9 @@ pub fn export(req: Request, paths: &ConfigPaths, clock: &dyn Clock) -> Result<()
                 .map_err(failed)?,
             reader.first_record().map_err(failed)?,
             reader.chain_head().map_err(failed)?,
+            reader.forgotten().map_err(failed)?,
         ),
-        None => (Vec::new(), Vec::new(), None, None),
+        None => (Vec::new(), Vec::new(), None, None, None),
     };
     let toil_to_end = super::toil_cmd::balance_through(
         reader.as_ref(),
@@ -92,6 +93,7 @@ pub fn export(req: Request, paths: &ConfigPaths, clock: &dyn Clock) -> Result<()
         recorded_since: since,
         generated_at: clock.now(),
         chain,
+        forgotten,
         toil_to_end,
     });
     let text = match format {

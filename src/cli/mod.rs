@@ -3,6 +3,8 @@
 mod agent_cmd;
 mod config_cmd;
 mod export_cmd;
+mod forget_cmd;
+mod ledger_write;
 mod schedule_cmd;
 mod timefmt;
 mod toil_cmd;
@@ -152,6 +154,20 @@ Examples:\n  clockoff verify\n  clockoff verify --json"
         #[arg(long)]
         json: bool,
     },
+    /// Delete your record from before a date, for good (after saying what goes, and asking).
+    #[command(
+        after_help = "Records go whole weeks at a time: from before the Monday of DATE's week. \
+The agent does this by itself for records older than `[record] keep` (2 years by default).\n\n\
+Examples:\n  clockoff forget --before 2025-01-01\n  clockoff forget --before 2025-01-01 --yes"
+    )]
+    Forget {
+        /// Forget what was recorded before the week this day falls in
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        before: chrono::NaiveDate,
+        /// Do not ask (for scripts)
+        #[arg(long)]
+        yes: bool,
+    },
 }
 
 /// How a command failed; decides the exit status.
@@ -207,6 +223,7 @@ pub fn run(cli: Cli, clock: Arc<dyn Clock>) -> ExitCode {
         }
         Some(Command::Toil { action, json }) => toil_cmd::run(action, json, &paths, clock_ref),
         Some(Command::Verify { json }) => verify_cmd::verify(json),
+        Some(Command::Forget { before, yes }) => forget_cmd::forget(before, yes, &paths, clock_ref),
         Some(Command::Schedule(cmd)) => schedule_cmd::run(cmd, &paths, clock_ref),
         Some(Command::Config(cmd)) => config_cmd::run(cmd, &paths),
     };

@@ -8,15 +8,14 @@ use chrono_tz::Tz;
 use clap::Subcommand;
 use serde::Serialize;
 
-use super::{Failure, agent_cmd, ledger_path, load_config, open_ledger, read_failed};
-use crate::agent::{AgentError, lock_ledger};
+use super::ledger_write::{self, Written};
+use super::{Failure, ledger_path, load_config, open_ledger, read_failed};
 use crate::config::ConfigPaths;
 use crate::core::civil::local_date;
 use crate::core::clock::Clock;
 use crate::core::duration::{hours_minutes, minutes_text, parse_duration};
-use crate::core::record::toil::{self, Balance, Policy, WeekMinutes};
-use crate::core::record::week;
-use crate::store::{Ledger, MAX_TOIL_MINUTES, Reader, StoreError};
+use crate::core::record::toil::{Balance, Policy};
+use crate::store::{MAX_TOIL_MINUTES, Reader};
 
 #[derive(Debug, Subcommand)]
 pub enum ToilCommand {
@@ -36,25 +35,6 @@ pub enum ToilCommand {
     },
 }
 
-/// Each week's figures from the first recorded week through `last`: TOIL is a running
-/// balance, so every week since the record began counts.
-pub(super) fn weeks_through(
-    reader: &Reader,
-    tz: Tz,
-    last: IsoWeek,
-) -> Result<Vec<WeekMinutes>, StoreError> {
-    let Some(first) = reader.first_record()? else {
-        return Ok(Vec::new());
-    };
-    let first = local_date(tz, first).iso_week();
-    let (from, to) = (week::span(tz, first).start, week::span(tz, last).end);
-    if to <= from {
-        return Ok(Vec::new());
-    }
-    let work = reader.work(from, to)?;
-    Ok(toil::weeks(tz, first, last, &work))
-}
-
 /// The balance at the end of `last`, with TOIL taken on days up to `taken_up_to` (all of it
 /// with `None`), from the ledger the caller opened (`None`: there is none yet).
 pub(super) fn balance_through(
@@ -64,14 +44,7 @@ pub(super) fn balance_through(
     last: IsoWeek,
     taken_up_to: Option<NaiveDate>,
 ) -> Result<Balance, Failure> {
-    let (weeks, taken) = match reader {
-        Some(reader) => (
-            weeks_through(reader, tz, last).map_err(read_failed)?,
-            reader.toil_taken(taken_up_to).map_err(read_failed)?,
-        ),
-        None => (Vec::new(), Vec::new()),
-    };
-    Ok(toil::balance(policy, &weeks, taken))
+    crate::record::toil_balance(reader, policy, tz, last, taken_up_to).map_err(read_failed)
 }
 
 #[derive(Serialize)]
@@ -144,6 +117,12 @@ fn describe(b: &Balance, today: NaiveDate) -> String {
             format!(" ({})", weeks.join(", "))
         }
     );
+    if b.carried_minutes != 0 {
+        out += &format!(
+            "Carried   {} (the balance left by records you have since forgotten)\n",
+            minutes_text(b.carried_minutes)
+        );
+    }
     out += &format!("Taken     {}\n", minutes_text(b.taken_minutes));
     for t in &b.taken {
         let ahead = if t.date > today {
@@ -197,31 +176,14 @@ fn take(
     let config = load_config(paths)?;
     let date = date.unwrap_or_else(|| local_date(config.timezone, clock.now()));
     let path = ledger_path()?;
-    let how = match lock_ledger(&path) {
-        Ok(lock) => {
-            write_directly(&path, date, minutes, note, clock)?;
-            drop(lock);
-            "written to your ledger"
-        }
-        // The agent holds the ledger: it writes the entry, chained like its own.
-        Err(AgentError::LedgerInUse(_)) => {
-            let (d, n) = (date.to_string(), note.to_owned());
-            agent_cmd::call(|agent| async move {
-                agent.take_toil(&d, minutes.unsigned_abs(), &n).await
-            })
-            .map_err(|failure| match failure {
-                // The lock is held but no agent answers here: it runs in another session (or
-                // this one's bus is unreachable). Say so; writing beside it would corrupt.
-                Failure::Runtime(why) => Failure::Runtime(format!(
-                    "a clockoff agent is keeping the ledger at {}, but it could not be reached \
-                     from here, so nothing was recorded: {why}",
-                    path.display()
-                )),
-                usage => usage,
-            })?;
-            "recorded by the running agent"
-        }
-        Err(e) => return Err(Failure::Runtime(e.to_string())),
+    let (d, n) = (date.to_string(), note.to_owned());
+    let how = match ledger_write::write(
+        &path,
+        async |ledger| ledger.take_toil(date, minutes, note, clock.now()).await,
+        |agent| async move { agent.take_toil(&d, minutes.unsigned_abs(), &n).await },
+    )? {
+        Written::Directly(_) => "written to your ledger",
+        Written::ByAgent(_) => "recorded by the running agent",
     };
     println!(
         "Took {} of time off in lieu on {} ({how}). See your balance with `clockoff toil`.",
@@ -229,27 +191,6 @@ fn take(
         date.format("%a %-d %b %Y"),
     );
     Ok(())
-}
-
-/// No agent runs and this process holds the lock: open the ledger as the agent would.
-fn write_directly(
-    path: &std::path::Path,
-    date: NaiveDate,
-    minutes: i64,
-    note: &str,
-    clock: &dyn Clock,
-) -> Result<(), Failure> {
-    let failed = |e: StoreError| Failure::Runtime(format!("writing the ledger: {e}"));
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Failure::Runtime(format!("cannot start the runtime: {e}")))?;
-    runtime.block_on(async {
-        let (ledger, _) = Ledger::open(path).await.map_err(failed)?;
-        let result = ledger.take_toil(date, minutes, note, clock.now()).await;
-        ledger.close().await.map_err(failed)?;
-        result.map(drop).map_err(failed)
-    })
 }
 
 #[cfg(test)]

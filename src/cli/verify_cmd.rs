@@ -48,6 +48,8 @@ fn empty() -> Report {
         broken: None,
         edited: Vec::new(),
         unchained: 0,
+        forgotten: None,
+        forgotten_records: 0,
     }
 }
 
@@ -68,6 +70,15 @@ struct Json {
     broken: Option<JsonBroken>,
     edited: Vec<JsonEdited>,
     unchained: usize,
+    forgotten: Option<JsonForgotten>,
+}
+
+/// The latest forgetting, so a reader knows why the record starts where it does.
+#[derive(Serialize)]
+struct JsonForgotten {
+    before: String,
+    at: String,
+    records: usize,
 }
 
 #[derive(Serialize)]
@@ -111,6 +122,11 @@ impl From<&Report> for Json {
                 })
                 .collect(),
             unchained: r.unchained,
+            forgotten: r.forgotten.as_ref().map(|f| JsonForgotten {
+                before: f.before_date.clone(),
+                at: instant(f.recorded_ms),
+                records: r.forgotten_records,
+            }),
         }
     }
 }
@@ -198,6 +214,14 @@ pub fn describe(r: &Report) -> String {
             e.table.name(),
             e.id,
             edit_problem(&e.problem)
+        );
+    }
+    if let Some(f) = &r.forgotten {
+        out += &format!(
+            "Records before {} were forgotten on {} (retention or `clockoff forget`); the chain \
+             starts from that point\n",
+            f.before_date,
+            date(f.recorded_ms)
         );
     }
     if r.unchained > 0 {

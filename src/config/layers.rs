@@ -70,7 +70,10 @@ fn plain_message(message: &str, at: &str) -> String {
             "struct RawTray",
             "a [tray] table with enabled = true or false",
         ),
-        ("struct RawRecord", "a [record] table with toil, toil_rate"),
+        (
+            "struct RawRecord",
+            "a [record] table with toil, toil_rate, keep",
+        ),
         (
             "struct RawSync",
             "a [[sync]] table with `kind` and the keys for that kind",
@@ -129,10 +132,11 @@ pub struct Merged<'a> {
     pub tray_enabled: Option<Sourced<'a, Spanned<bool>>>,
     pub record_toil: Option<Sourced<'a, Spanned<String>>>,
     pub record_toil_rate: Option<Sourced<'a, Spanned<toml::Value>>>,
+    pub record_keep: Option<Sourced<'a, Spanned<String>>>,
 }
 
 /// Keys a policy may lock. Locking a table (`holidays`) locks every key in it.
-pub const LOCKABLE: [&str; 22] = [
+pub const LOCKABLE: [&str; 23] = [
     "timezone",
     "contracted",
     "hours",
@@ -155,6 +159,7 @@ pub const LOCKABLE: [&str; 22] = [
     "record",
     "record.toil",
     "record.toil_rate",
+    "record.keep",
 ];
 
 struct Lock<'a> {
@@ -239,6 +244,7 @@ pub fn merge(layers: &[Layer]) -> (Merged<'_>, Vec<ConfigError>) {
         if let Some(record) = &raw.record {
             replace(&mut merged.record_toil, layer, &record.toil);
             replace(&mut merged.record_toil_rate, layer, &record.toil_rate);
+            replace(&mut merged.record_keep, layer, &record.keep);
         }
     }
     (merged, errors)
@@ -289,6 +295,7 @@ fn keys_set(raw: &RawConfig) -> Vec<(&'static str, Range<usize>)> {
     if let Some(r) = &raw.record {
         add("record.toil", r.toil.as_ref().map(Spanned::span));
         add("record.toil_rate", r.toil_rate.as_ref().map(Spanned::span));
+        add("record.keep", r.keep.as_ref().map(Spanned::span));
     }
     keys
 }

@@ -52,6 +52,8 @@ pub struct Config {
     pub toil: crate::core::record::toil::Rule,
     /// Minutes of TOIL per qualifying minute (`[record] toil_rate`), 0.5 to 3.0.
     pub toil_rate: f64,
+    /// How long records are kept (`[record] keep`); older ones are forgotten by the agent.
+    pub keep: crate::core::record::retention::Keep,
 }
 
 impl Config {

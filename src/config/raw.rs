@@ -86,6 +86,7 @@ pub struct RawRecord {
     pub toil: Option<Spanned<String>>,
     /// A float or an integer (`toil_rate = 2` is as natural as `2.0`), checked in validate.
     pub toil_rate: Option<Spanned<toml::Value>>,
+    pub keep: Option<Spanned<String>>,
 }
 
 /// A `[[sync]]` block: `kind` says which of the other keys apply.

@@ -1,7 +1,9 @@
-//! `[record]` checked: the TOIL rule and its rate, each problem at its place.
+//! `[record]` checked: the TOIL rule and its rate, how long records are kept, each problem
+//! at its place.
 
 use super::error::ConfigError;
 use super::layers::Merged;
+use crate::core::record::retention::{self, Keep};
 use crate::core::record::toil::Rule;
 
 /// The rate's bounds: below half, TOIL is not "in lieu" of anything; above triple, it is
@@ -51,4 +53,20 @@ pub fn toil(merged: &Merged, errors: &mut Vec<ConfigError>) -> (Rule, f64) {
         })
         .unwrap_or(1.0);
     (rule, rate)
+}
+
+pub fn keep(merged: &Merged, errors: &mut Vec<ConfigError>) -> Keep {
+    merged
+        .record_keep
+        .and_then(|k| match Keep::parse(k.value.get_ref()) {
+            Ok(keep) => Some(keep),
+            Err(message) => {
+                errors.push(
+                    k.layer
+                        .error_at(&k.value.span(), format!("record.keep: {message}")),
+                );
+                None
+            }
+        })
+        .unwrap_or(retention::DEFAULT)
 }

@@ -388,6 +388,15 @@ fn method(out: &mut String, e: &Export, tz: Tz) {
              checked against it later.</p>\n",
         ),
     }
+    if let Some(f) = &e.forgotten {
+        let _ = writeln!(
+            out,
+            "<p>I keep my record for a limited time: everything from before {} was deleted on \
+             {}. Time off in lieu those weeks left is carried in the balance.</p>",
+            f.date.format("%-d %b %Y"),
+            local(tz, f.at, "%-d %b %Y")
+        );
+    }
     out.push_str("</section>\n");
 }
 

@@ -17,7 +17,7 @@ use crate::core::record::toil::{self, Taken, WeekAccrual};
 use crate::core::record::week::{self, WeekReport};
 use crate::core::record::{Logged, Work, merged};
 use crate::core::schedule::{Schedule, State};
-use crate::store::ChainHead;
+use crate::store::{ChainHead, Forgotten};
 
 /// The JSON export's format; bumped only by a change a reader would notice.
 pub const SCHEMA: &str = "clockoff.export/1";
@@ -62,6 +62,8 @@ pub struct Export {
     /// The ledger's hash chain head when the export was made (`clockoff verify` checks the
     /// record against it later); `None` for a ledger with no chain yet.
     pub chain: Option<ChainHead>,
+    /// Records before this were deleted by the worker's retention (`clockoff forget`).
+    pub forgotten: Option<Forgotten>,
 }
 
 /// Time off in lieu for an export, in the same shape as `clockoff toil` shows it: what the
@@ -126,6 +128,7 @@ pub struct Inputs<'a> {
     pub recorded_since: Option<DateTime<Utc>>,
     pub generated_at: DateTime<Utc>,
     pub chain: Option<ChainHead>,
+    pub forgotten: Option<Forgotten>,
     /// The running TOIL balance at the end of the range's last week, with TOIL taken on days
     /// up to `to` (see [`toil_of_range`]).
     pub toil_to_end: toil::Balance,
@@ -177,5 +180,6 @@ pub fn build(i: Inputs<'_>) -> Export {
         logged: i.logged,
         toil,
         chain: i.chain,
+        forgotten: i.forgotten,
     }
 }

@@ -58,6 +58,10 @@ pub enum StoreError {
     EmptyNote,
     /// TOIL taken must be a positive number of minutes, at most a day.
     BadToil(i64),
+    /// Only records from the past can be forgotten.
+    ForgetFuture(chrono::NaiveDate),
+    /// The chain does not verify; forgetting would cut away where it breaks.
+    ForgetBroken,
 }
 
 impl fmt::Display for StoreError {
@@ -129,6 +133,14 @@ impl fmt::Display for StoreError {
             StoreError::BadToil(minutes) => write!(
                 f,
                 "time off in lieu is taken 1 minute to 24 hours at a time, not {minutes} minutes"
+            ),
+            StoreError::ForgetFuture(date) => write!(
+                f,
+                "cannot forget records before {date}: that day has not started yet"
+            ),
+            StoreError::ForgetBroken => f.write_str(
+                "the ledger does not verify (see `clockoff verify`), so nothing was forgotten: \
+                 forgetting would cut away where it was changed",
             ),
         }
     }

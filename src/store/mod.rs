@@ -11,6 +11,7 @@ mod queries;
 mod quiet;
 mod reader;
 mod records;
+mod retention;
 mod schema;
 mod writer;
 
@@ -25,14 +26,20 @@ use tokio::sync::{mpsc, oneshot};
 
 pub use error::StoreError;
 pub use quiet::{APP_NAME_LIMIT, QuietPeriod, SavedHold, clean_app_name};
-pub use reader::{ChainHead, Reader};
+pub use reader::{ChainHead, Forgotten, Reader};
 pub use records::{IntervalId, ManualId, OverrideId, OverrideRecord, Recovery, ToilId, Totals};
+pub use retention::{Cutoff, Forgot};
 
 use crate::core::activity::Class;
 use crate::core::schedule::State;
 use quiet::QuietCommand;
 use records::{check_note, check_range};
 use writer::{Command, Reply};
+
+/// The ledger schema version this clockoff writes (`PRAGMA user_version`).
+pub fn schema_version() -> i64 {
+    i64::try_from(schema::MIGRATIONS.len()).unwrap_or(i64::MAX)
+}
 
 /// The most TOIL taken in one entry: a day; a longer absence is entered day by day.
 pub const MAX_TOIL_MINUTES: i64 = 24 * 60;
@@ -199,6 +206,24 @@ impl Ledger {
             minutes,
             note,
             recorded_at,
+            reply,
+        })
+        .await
+    }
+
+    /// Forgets every record before `cut` (see [`retention`]), carrying `toil_carried_minutes`
+    /// of TOIL balance from the weeks that go. `None` when an earlier forgetting already cut
+    /// there or later.
+    pub async fn forget(
+        &self,
+        cut: Cutoff,
+        toil_carried_minutes: i64,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Forgot>, StoreError> {
+        self.call(|reply| Command::Forget {
+            cut,
+            toil_carried_minutes,
+            now,
             reply,
         })
         .await

@@ -6,12 +6,13 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use rusqlite::{Connection, OpenFlags, params};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 
 use super::chain::sql as chain;
-use super::chain::verify::{self, Report, Start};
+use super::chain::verify::Report;
 use super::error::StoreError;
 use super::records::{from_ms, to_ms};
+use super::retention::{self, Cutoff, Forgot};
 use super::schema::{self, MIGRATIONS};
 use crate::core::activity::Class;
 use crate::core::record::toil::Taken;
@@ -29,6 +30,16 @@ pub struct ChainHead {
     /// 64 lowercase hex digits.
     pub hash: String,
     /// The time the entry is about.
+    pub at: DateTime<Utc>,
+}
+
+/// Records before `before` (the start of the local day `date`) were forgotten at `at`; the
+/// TOIL balance they left is carried.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Forgotten {
+    pub before: DateTime<Utc>,
+    pub date: NaiveDate,
+    pub toil_carried_minutes: i64,
     pub at: DateTime<Utc>,
 }
 
@@ -163,25 +174,52 @@ impl Reader {
     /// one transaction, so a writer appending meanwhile cannot make chain and tables disagree.
     pub fn verify(&self) -> Result<Report, StoreError> {
         let tx = self.conn.unchecked_transaction()?;
-        let report = if self.has_chain()? {
-            verify::verify(
-                &chain::entries(&tx)?,
-                &chain::records(&tx)?,
-                chain::start(&tx)?,
-            )
-        } else {
-            // Not yet migrated by a clockoff that chains: everything predates the chain.
-            let before_all = Start {
-                intervals: i64::MAX,
-                manual_entries: i64::MAX,
-                overrides: i64::MAX,
-                transitions: i64::MAX,
-                toil_taken: i64::MAX,
-            };
-            verify::verify(&[], &chain::records(&tx)?, before_all)
-        };
+        let report = chain::report(&tx)?;
         tx.finish()?;
         Ok(report)
+    }
+
+    /// What forgetting records before `cut` would remove (see `clockoff forget`).
+    pub fn forget_plan(&self, cut: Cutoff) -> Result<Forgot, StoreError> {
+        if !chain::has_table(&self.conn, "forgotten")? {
+            // Not migrated yet: nothing has been forgotten, and the plan reads the same tables.
+            return Ok(Forgot::default());
+        }
+        retention::plan(&self.conn, cut)
+    }
+
+    /// The latest forgetting, if records were ever forgotten.
+    pub fn forgotten(&self) -> Result<Option<Forgotten>, StoreError> {
+        if !chain::has_table(&self.conn, "forgotten")? {
+            return Ok(None);
+        }
+        let row = self
+            .conn
+            .query_row(
+                "SELECT before_ms, before_date, toil_carried_minutes, recorded_ms
+                 FROM forgotten ORDER BY id DESC LIMIT 1",
+                [],
+                |row| {
+                    Ok((
+                        row.get::<_, i64>(0)?,
+                        row.get::<_, String>(1)?,
+                        row.get::<_, i64>(2)?,
+                        row.get::<_, i64>(3)?,
+                    ))
+                },
+            )
+            .optional()?;
+        row.map(|(before, date, carried, at)| {
+            Ok(Forgotten {
+                before: from_ms(before)?,
+                date: date.parse().map_err(|_| {
+                    StoreError::Corrupt(format!("forgotten has a date that is not one: {date:?}"))
+                })?,
+                toil_carried_minutes: carried,
+                at: from_ms(at)?,
+            })
+        })
+        .transpose()
     }
 
     fn has_chain(&self) -> Result<bool, StoreError> {

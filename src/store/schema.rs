@@ -142,7 +142,22 @@ CREATE INDEX toil_taken_by_date ON toil_taken (date);
 ALTER TABLE chain_start ADD COLUMN toil_taken INTEGER NOT NULL DEFAULT 0;
 ";
 
-pub(super) const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5];
+/// Retention (see `store::retention`): one row per forgetting, chained as `forgotten`. The
+/// latest says where the record and its chain now start, and the TOIL balance carried from
+/// the weeks that went. Forgetting deletes, so SQLite is asked to overwrite what it deletes.
+const V6: &str = "
+CREATE TABLE forgotten (
+    id                   INTEGER PRIMARY KEY,
+    before_ms            INTEGER NOT NULL,
+    before_date          TEXT    NOT NULL,
+    through_seq          INTEGER NOT NULL,
+    through_hash         TEXT    NOT NULL,
+    toil_carried_minutes INTEGER NOT NULL,
+    recorded_ms          INTEGER NOT NULL
+) STRICT;
+";
+
+pub(super) const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6];
 
 /// What [`migrate`] found wrong.
 #[derive(Debug)]
@@ -244,6 +259,7 @@ mod tests {
             [
                 "chain",
                 "chain_start",
+                "forgotten",
                 "held_notifications",
                 "holds",
                 "intervals",

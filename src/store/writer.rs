@@ -17,6 +17,7 @@ use super::error::StoreError;
 use super::queries;
 use super::quiet::{self, QuietCommand};
 use super::records::{IntervalId, ManualId, OverrideId, OverrideRecord, Recovery, ToilId, Totals};
+use super::retention;
 use super::schema::{self, MIGRATIONS, MigrateError};
 use crate::core::activity::Class;
 use crate::core::schedule::State;
@@ -76,6 +77,12 @@ pub(super) enum Command {
         note: String,
         recorded_at: DateTime<Utc>,
         reply: Reply<ToilId>,
+    },
+    Forget {
+        cut: super::Cutoff,
+        toil_carried_minutes: i64,
+        now: DateTime<Utc>,
+        reply: Reply<Option<super::Forgot>>,
     },
     Totals {
         from: DateTime<Utc>,
@@ -145,6 +152,11 @@ fn open(path: &Path) -> Result<(Connection, Recovery), StoreError> {
         });
     }
     conn.pragma_update(None, "synchronous", "FULL")
+        .map_err(at)?;
+    // Forgetting (retention) must really remove what it deletes: SQLite overwrites deleted
+    // content with zeros instead of leaving it in free pages. Deletes are rare; this costs
+    // nothing otherwise.
+    conn.pragma_update(None, "secure_delete", "ON")
         .map_err(at)?;
     schema::migrate(&mut conn, MIGRATIONS).map_err(migrate_error)?;
 
@@ -265,6 +277,23 @@ fn handle(conn: &mut Connection, command: Command) {
                 queries::take_toil(tx, date, minutes, &note, recorded_at)
             }),
         ),
+        Command::Forget {
+            cut,
+            toil_carried_minutes,
+            now,
+            reply,
+        } => {
+            let forgot = write(conn, |tx| {
+                retention::forget(tx, cut, toil_carried_minutes, now)
+            });
+            if matches!(forgot, Ok(Some(_))) {
+                // What was overwritten in the database may still sit in the log: fold the log
+                // in and empty it. A reader holding an old snapshot can stop it emptying; the
+                // next checkpoint then finishes the job.
+                let _ = conn.pragma_update(None, "wal_checkpoint", "TRUNCATE");
+            }
+            answer(reply, forgot);
+        }
         Command::Totals { from, to, reply } => answer(reply, queries::totals(conn, from, to)),
         Command::Quiet(command) => quiet::handle(conn, command),
         #[cfg(test)]

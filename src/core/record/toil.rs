@@ -144,8 +144,21 @@ pub struct Balance {
     pub accrued_minutes: i64,
     pub taken: Vec<Taken>,
     pub taken_minutes: i64,
-    /// Accrued less taken: negative when more was taken than earned.
+    /// The balance left by records since forgotten (retention), carried forward.
+    pub carried_minutes: i64,
+    /// Carried plus accrued less taken: negative when more was taken than earned.
     pub balance_minutes: i64,
+}
+
+impl Balance {
+    /// The same balance with `minutes` carried from forgotten records added to it.
+    pub fn carrying(self, minutes: i64) -> Balance {
+        Balance {
+            carried_minutes: self.carried_minutes + minutes,
+            balance_minutes: self.balance_minutes + minutes,
+            ..self
+        }
+    }
 }
 
 /// The balance over `weeks` with `taken` spent from it (the caller chooses both ranges).
@@ -168,6 +181,7 @@ pub fn balance(policy: &Policy, weeks: &[WeekMinutes], mut taken: Vec<Taken>) ->
         accrued_minutes,
         taken,
         taken_minutes,
+        carried_minutes: 0,
         balance_minutes: accrued_minutes - taken_minutes,
     }
 }

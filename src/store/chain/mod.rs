@@ -13,6 +13,10 @@
 //!   (the field order of the payload structs below);
 //! - `at_ms` is the time the entry is about ([`Kind::at_ms`]); it is not hashed, but it must
 //!   agree with the payload, which is.
+//! - after a forgetting (retention), the entries up to the latest `forgotten` entry's
+//!   `through_seq` are gone: the first entry left must be `through_seq + 1`, its `prev` the
+//!   `through_hash`; records the chain still names that are gone must be ones that anchor's
+//!   cut-off covers.
 
 pub(super) mod sql;
 pub mod verify;
@@ -39,6 +43,9 @@ pub enum Kind {
     Transition,
     /// The worker took time off in lieu.
     ToilTaken,
+    /// Records before a date were forgotten (retention, or `clockoff forget`), and the chain
+    /// before them cut off: the anchor verification starts from.
+    Forgotten,
 }
 
 /// A table whose rows the chain covers.
@@ -49,15 +56,17 @@ pub enum Table {
     Overrides,
     Transitions,
     ToilTaken,
+    Forgotten,
 }
 
 impl Table {
-    pub const ALL: [Table; 5] = [
+    pub const ALL: [Table; 6] = [
         Table::Intervals,
         Table::ManualEntries,
         Table::Overrides,
         Table::Transitions,
         Table::ToilTaken,
+        Table::Forgotten,
     ];
 
     /// The SQL table's name, as a worker would find it in the file.
@@ -68,18 +77,20 @@ impl Table {
             Table::Overrides => "overrides",
             Table::Transitions => "transitions",
             Table::ToilTaken => "toil_taken",
+            Table::Forgotten => "forgotten",
         }
     }
 }
 
 impl Kind {
-    pub const ALL: [Kind; 6] = [
+    pub const ALL: [Kind; 7] = [
         Kind::IntervalClosed,
         Kind::ManualAdded,
         Kind::OverrideAdded,
         Kind::OverrideEnded,
         Kind::Transition,
         Kind::ToilTaken,
+        Kind::Forgotten,
     ];
 
     pub fn name(self) -> &'static str {
@@ -90,6 +101,7 @@ impl Kind {
             Kind::OverrideEnded => "override_ended",
             Kind::Transition => "transition",
             Kind::ToilTaken => "toil_taken",
+            Kind::Forgotten => "forgotten",
         }
     }
 
@@ -104,12 +116,14 @@ impl Kind {
             Kind::OverrideAdded | Kind::OverrideEnded => Table::Overrides,
             Kind::Transition => Table::Transitions,
             Kind::ToilTaken => Table::ToilTaken,
+            Kind::Forgotten => Table::Forgotten,
         }
     }
 
     /// The time an entry of this kind is about, read from its payload: a close or an end at
     /// the record's end, an addition at its start, a transition at its instant, TOIL taken when
-    /// it was recorded (its date is a local day, not an instant). `Err` says why
+    /// it was recorded (its date is a local day, not an instant), a forgetting when it was done.
+    /// `Err` says why
     /// the payload is not one this kind writes.
     pub fn at_ms(self, payload: &str) -> Result<i64, String> {
         let bad =
@@ -133,7 +147,39 @@ impl Kind {
             Kind::ToilTaken => Ok(serde_json::from_str::<ToilPayload>(payload)
                 .map_err(bad)?
                 .recorded_ms),
+            Kind::Forgotten => Ok(serde_json::from_str::<ForgottenPayload>(payload)
+                .map_err(bad)?
+                .recorded_ms),
         }
+    }
+
+    /// Whether a record whose latest entry is of this kind, with this payload, is one that
+    /// `anchor` forgot: everything about time before its cut-off (TOIL by the day it was
+    /// taken), and the anchors it replaced. `anchor_seq` is the anchor's own entry.
+    pub fn forgotten_by(
+        self,
+        payload: &str,
+        seq: i64,
+        anchor: &ForgottenPayload,
+        anchor_seq: i64,
+    ) -> bool {
+        fn end<P: serde::de::DeserializeOwned>(payload: &str, end: fn(P) -> i64) -> Option<i64> {
+            serde_json::from_str::<P>(payload).ok().map(end)
+        }
+        let ended = match self {
+            Kind::IntervalClosed => end(payload, |p: IntervalPayload| p.end_ms),
+            Kind::ManualAdded => end(payload, |p: ManualPayload| p.end_ms),
+            Kind::OverrideAdded | Kind::OverrideEnded => {
+                end(payload, |p: OverridePayload| p.end_ms)
+            }
+            Kind::Transition => end(payload, |p: TransitionPayload| p.at_ms),
+            Kind::ToilTaken => {
+                return serde_json::from_str::<ToilPayload>(payload)
+                    .is_ok_and(|p| p.date < anchor.before_date);
+            }
+            Kind::Forgotten => return seq < anchor_seq,
+        };
+        ended.is_some_and(|ms| ms < anchor.before_ms)
     }
 }
 
@@ -183,6 +229,20 @@ pub(super) struct ToilPayload {
     pub date: String,
     pub minutes: i64,
     pub note: String,
+    pub recorded_ms: i64,
+}
+
+/// Records before `before_ms` (local midnight starting `before_date`, a Monday) are gone, and
+/// so are the chain's entries up to `through_seq`; the next entry's `prev` is `through_hash`.
+/// The TOIL balance those weeks left is carried, so forgetting never changes it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ForgottenPayload {
+    pub before_ms: i64,
+    pub before_date: String,
+    pub through_seq: i64,
+    pub through_hash: String,
+    pub toil_carried_minutes: i64,
     pub recorded_ms: i64,
 }
 

@@ -6,10 +6,10 @@
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde::Serialize;
 
-use super::verify::{ChainRow, Record, Start};
+use super::verify::{self, ChainRow, Record, Report, Start};
 use super::{
-    GENESIS, IntervalPayload, Kind, ManualPayload, OverridePayload, Table, ToilPayload,
-    TransitionPayload, canonical, link_hash,
+    ForgottenPayload, GENESIS, IntervalPayload, Kind, ManualPayload, OverridePayload, Table,
+    ToilPayload, TransitionPayload, canonical, link_hash,
 };
 use crate::store::error::StoreError;
 
@@ -26,6 +26,7 @@ pub(in crate::store) fn append(
         Table::Overrides => payload(conn, kind, ref_id, OVERRIDE, override_payload)?,
         Table::Transitions => payload(conn, kind, ref_id, TRANSITION, transition_payload)?,
         Table::ToilTaken => payload(conn, kind, ref_id, TOIL, toil_payload)?,
+        Table::Forgotten => payload(conn, kind, ref_id, FORGOTTEN, forgotten_payload)?,
     };
     let at_ms = kind.at_ms(&payload).map_err(StoreError::Corrupt)?;
     let prev: Option<String> = conn
@@ -52,6 +53,8 @@ const MANUAL: &str = "SELECT id, start_ms, end_ms, note, recorded_ms FROM manual
 const OVERRIDE: &str = "SELECT id, start_ms, end_ms, reason, until_away FROM overrides";
 const TRANSITION: &str = "SELECT id, at_ms, state FROM transitions";
 const TOIL: &str = "SELECT id, date, minutes, note, recorded_ms FROM toil_taken";
+const FORGOTTEN: &str = "SELECT id, before_ms, before_date, through_seq, through_hash, \
+     toil_carried_minutes, recorded_ms FROM forgotten";
 
 /// A row's payload and whether it is final.
 type Built<P> = rusqlite::Result<(P, bool)>;
@@ -106,6 +109,18 @@ fn toil_payload(row: &Row<'_>) -> Built<ToilPayload> {
     Ok((payload, true))
 }
 
+fn forgotten_payload(row: &Row<'_>) -> Built<ForgottenPayload> {
+    let payload = ForgottenPayload {
+        before_ms: row.get(1)?,
+        before_date: row.get(2)?,
+        through_seq: row.get(3)?,
+        through_hash: row.get(4)?,
+        toil_carried_minutes: row.get(5)?,
+        recorded_ms: row.get(6)?,
+    };
+    Ok((payload, true))
+}
+
 /// One row's canonical payload, for appending an entry about it.
 fn payload<P: Serialize>(
     conn: &Connection,
@@ -142,6 +157,10 @@ pub(in crate::store) fn records(conn: &Connection) -> Result<Vec<Record>, StoreE
                 all(conn, table, TOIL, toil_payload, &mut records)?
             }
             Table::ToilTaken => {}
+            Table::Forgotten if has_table(conn, "forgotten")? => {
+                all(conn, table, FORGOTTEN, forgotten_payload, &mut records)?
+            }
+            Table::Forgotten => {}
         }
     }
     Ok(records)
@@ -238,4 +257,26 @@ pub(in crate::store) fn has_table(conn: &Connection, name: &str) -> Result<bool,
         [name],
         |row| row.get::<_, i64>(0),
     )? > 0)
+}
+
+/// Checks the chain link by link and every record against it. The caller reads in one
+/// transaction, so a writer appending meanwhile cannot make chain and tables disagree.
+pub(in crate::store) fn report(conn: &Connection) -> Result<Report, StoreError> {
+    if has_table(conn, "chain")? {
+        Ok(verify::verify(
+            &entries(conn)?,
+            &records(conn)?,
+            start(conn)?,
+        ))
+    } else {
+        // Not yet migrated by a clockoff that chains: everything predates the chain.
+        let before_all = Start {
+            intervals: i64::MAX,
+            manual_entries: i64::MAX,
+            overrides: i64::MAX,
+            transitions: i64::MAX,
+            toil_taken: i64::MAX,
+        };
+        Ok(verify::verify(&[], &records(conn)?, before_all))
+    }
 }

@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use super::{GENESIS, Kind, Table, link_hash};
+use super::{ForgottenPayload, GENESIS, Kind, Table, link_hash};
 
 /// A `chain` row as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,6 +45,8 @@ impl Start {
             Table::Overrides => self.overrides,
             Table::Transitions => self.transitions,
             Table::ToilTaken => self.toil_taken,
+            // The table came after the chain: every row of it is chained.
+            Table::Forgotten => 0,
         }
     }
 }
@@ -106,6 +108,10 @@ pub struct Report {
     pub edited: Vec<Edited>,
     /// Final rows recorded before the chain began, which it cannot vouch for.
     pub unchained: usize,
+    /// The latest forgetting: records before its cut-off are gone by the worker's choice.
+    pub forgotten: Option<ForgottenPayload>,
+    /// Records the chain names that are gone because they were forgotten.
+    pub forgotten_records: usize,
 }
 
 impl Report {
@@ -117,23 +123,42 @@ impl Report {
 /// Checks `chain` (in `seq` order) link by link, then every record against its latest entry.
 pub fn verify(chain: &[ChainRow], records: &[Record], start: Start) -> Report {
     let at = chain.iter().map(|e| e.at_ms);
-    let (edited, unchained) = edited(chain, records, start);
+    let anchor = anchor(chain);
+    let checked = edited(chain, records, start, anchor.as_ref());
     Report {
         entries: chain.len(),
         head: chain.last().map(|e| (e.seq, e.hash.clone(), e.at_ms)),
         first_at_ms: at.clone().min(),
         last_at_ms: at.max(),
         broken: first_break(chain),
-        edited,
-        unchained,
+        edited: checked.edited,
+        unchained: checked.unchained,
+        forgotten: anchor.map(|(_, payload)| payload),
+        forgotten_records: checked.forgotten,
     }
 }
 
-/// Recomputes each link in order; the first that fails is where the chain breaks.
+/// The latest forgetting's entry and what it says. An earlier one was replaced by it.
+fn anchor(chain: &[ChainRow]) -> Option<(i64, ForgottenPayload)> {
+    chain.iter().rev().find_map(|e| {
+        (e.kind == Kind::Forgotten.name())
+            .then(|| serde_json::from_str(&e.payload).ok())
+            .flatten()
+            .map(|payload| (e.seq, payload))
+    })
+}
+
+/// Recomputes each link in order; the first that fails is where the chain breaks. After a
+/// forgetting, the chain starts where its anchor says it was cut: the first entry left must
+/// follow the last one removed, so removing more than was forgotten is a broken link.
 pub fn first_break(chain: &[ChainRow]) -> Option<Broken> {
-    let mut prev = GENESIS;
+    let anchor = anchor(chain);
+    let mut prev = anchor
+        .as_ref()
+        .map_or(GENESIS, |(_, a)| a.through_hash.as_str());
+    let mut expected_seq = anchor.as_ref().map(|(_, a)| a.through_seq + 1);
     for e in chain {
-        let problem = if e.prev != prev {
+        let problem = if e.prev != prev || expected_seq.is_some_and(|seq| seq != e.seq) {
             Some(LinkProblem::PrevMismatch)
         } else if link_hash(&e.prev, &e.kind, e.ref_id, &e.payload) != e.hash {
             Some(LinkProblem::HashMismatch)
@@ -146,7 +171,7 @@ pub fn first_break(chain: &[ChainRow]) -> Option<Broken> {
                         "its time ({} ms) is not the time its payload records ({at} ms)",
                         e.at_ms
                     ))),
-                    Ok(_) => None,
+                    Ok(_) => forgetting_problem(kind, e),
                 },
             }
         };
@@ -160,19 +185,51 @@ pub fn first_break(chain: &[ChainRow]) -> Option<Broken> {
             });
         }
         prev = &e.hash;
+        expected_seq = None;
     }
     None
 }
 
-/// Records that disagree with the chain (in table and id order), and how many final records
-/// predate it.
-fn edited(chain: &[ChainRow], records: &[Record], start: Start) -> (Vec<Edited>, usize) {
+/// A forgetting may only forget the past, and only cut the chain before itself.
+fn forgetting_problem(kind: Kind, e: &ChainRow) -> Option<LinkProblem> {
+    if kind != Kind::Forgotten {
+        return None;
+    }
+    let a: ForgottenPayload = serde_json::from_str(&e.payload).ok()?;
+    if a.before_ms > a.recorded_ms {
+        Some(LinkProblem::BadPayload(
+            "it forgets records from after it was made".into(),
+        ))
+    } else if a.through_seq >= e.seq {
+        Some(LinkProblem::BadPayload(
+            "it cuts the chain at or after itself".into(),
+        ))
+    } else {
+        None
+    }
+}
+
+/// What checking the records found.
+struct Checked {
+    edited: Vec<Edited>,
+    unchained: usize,
+    forgotten: usize,
+}
+
+/// Records that disagree with the chain (in table and id order), how many final records
+/// predate it, and how many it names that were forgotten.
+fn edited(
+    chain: &[ChainRow],
+    records: &[Record],
+    start: Start,
+    anchor: Option<&(i64, ForgottenPayload)>,
+) -> Checked {
     // The latest entry per record is authoritative (an interval trimmed back, an override
     // ended early). Entries of unknown kinds are already reported as a broken link.
-    let mut latest: BTreeMap<(Table, i64), &str> = BTreeMap::new();
+    let mut latest: BTreeMap<(Table, i64), (Kind, i64, &str)> = BTreeMap::new();
     for e in chain {
         if let Some(kind) = Kind::parse(&e.kind) {
-            latest.insert((kind.table(), e.ref_id), &e.payload);
+            latest.insert((kind.table(), e.ref_id), (kind, e.seq, &e.payload));
         }
     }
     let rows: HashMap<(Table, i64), &Record> =
@@ -182,7 +239,7 @@ fn edited(chain: &[ChainRow], records: &[Record], start: Start) -> (Vec<Edited>,
     for r in records {
         let problem = match latest.get(&(r.table, r.id)) {
             Some(_) if !r.is_final => Some(EditProblem::Reopened),
-            Some(payload) if *payload != r.payload => Some(EditProblem::Changed),
+            Some((_, _, payload)) if *payload != r.payload => Some(EditProblem::Changed),
             Some(_) => None,
             None if !r.is_final => None,
             None if r.id <= start.of(r.table) => {
@@ -199,8 +256,14 @@ fn edited(chain: &[ChainRow], records: &[Record], start: Start) -> (Vec<Edited>,
             });
         }
     }
-    for &(table, id) in latest.keys() {
-        if !rows.contains_key(&(table, id)) {
+    let mut forgotten = 0;
+    for (&(table, id), &(kind, seq, payload)) in &latest {
+        if rows.contains_key(&(table, id)) {
+            continue;
+        }
+        if anchor.is_some_and(|(at, a)| kind.forgotten_by(payload, seq, a, *at)) {
+            forgotten += 1;
+        } else {
             found.push(Edited {
                 table,
                 id,
@@ -209,5 +272,9 @@ fn edited(chain: &[ChainRow], records: &[Record], start: Start) -> (Vec<Edited>,
         }
     }
     found.sort_by_key(|e| (e.table, e.id));
-    (found, unchained)
+    Checked {
+        edited: found,
+        unchained,
+        forgotten,
+    }
 }

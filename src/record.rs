@@ -1,0 +1,132 @@
+//! The worker's record as the ledger and the rules make it together: the running TOIL
+//! balance (every week since the record began, plus what forgotten weeks left), and where a
+//! forgetting cuts. Shared by the commands that read the ledger and the agent that keeps it.
+
+use chrono::{Datelike, IsoWeek, NaiveDate, TimeDelta};
+use chrono_tz::Tz;
+
+use crate::core::civil::{local_date, midnight};
+use crate::core::record::retention::week_start;
+use crate::core::record::toil::{self, Balance, Policy, WeekMinutes};
+use crate::core::record::week;
+use crate::store::{Cutoff, Forgot, Reader, StoreError};
+
+/// Each week's figures from the first recorded week through `last`: TOIL is a running
+/// balance, so every week since the record began counts. After a forgetting the record
+/// begins at its cut-off, whatever straddles it: the weeks before are in the carried balance.
+pub fn weeks_through(
+    reader: &Reader,
+    tz: Tz,
+    last: IsoWeek,
+) -> Result<Vec<WeekMinutes>, StoreError> {
+    let Some(first) = reader.first_record()? else {
+        return Ok(Vec::new());
+    };
+    let mut first = local_date(tz, first).iso_week();
+    if let Some(forgotten) = reader.forgotten()? {
+        first = first.max(forgotten.date.iso_week());
+    }
+    let (from, to) = (week::span(tz, first).start, week::span(tz, last).end);
+    if to <= from {
+        return Ok(Vec::new());
+    }
+    let work = reader.work(from, to)?;
+    Ok(toil::weeks(tz, first, last, &work))
+}
+
+/// The balance at the end of `last`, with TOIL taken on days up to `taken_up_to` (all of it
+/// with `None`), from the ledger (`None`: there is none yet).
+pub fn toil_balance(
+    reader: Option<&Reader>,
+    policy: &Policy,
+    tz: Tz,
+    last: IsoWeek,
+    taken_up_to: Option<NaiveDate>,
+) -> Result<Balance, StoreError> {
+    let Some(reader) = reader else {
+        return Ok(toil::balance(policy, &[], Vec::new()));
+    };
+    let carried = reader.forgotten()?.map_or(0, |f| f.toil_carried_minutes);
+    let weeks = weeks_through(reader, tz, last)?;
+    let taken = reader.toil_taken(taken_up_to)?;
+    Ok(toil::balance(policy, &weeks, taken).carrying(carried))
+}
+
+/// A forgetting worked out: where it cuts, the TOIL balance it carries, and what it removes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Forgetting {
+    pub cut: Cutoff,
+    pub toil_carried_minutes: i64,
+    pub removes: Forgot,
+}
+
+/// Forgetting records before the week `before` falls in (cut-offs are Mondays, so no week
+/// is half forgotten). The balance carried is the one at the end of the week before, with
+/// TOIL taken on the days before the cut.
+pub fn forgetting(
+    reader: &Reader,
+    policy: &Policy,
+    tz: Tz,
+    before: NaiveDate,
+) -> Result<Forgetting, StoreError> {
+    let date = week_start(before);
+    let cut = Cutoff {
+        before: midnight(tz, date),
+        date,
+    };
+    let day_before = date - TimeDelta::days(1);
+    let carried = toil_balance(
+        Some(reader),
+        policy,
+        tz,
+        day_before.iso_week(),
+        Some(day_before),
+    )?;
+    Ok(Forgetting {
+        cut,
+        toil_carried_minutes: carried.balance_minutes,
+        removes: reader.forget_plan(cut)?,
+    })
+}
+
+/// What a forgetting did, in words.
+pub fn describe_forgot(forgot: Option<&Forgot>, date: NaiveDate) -> String {
+    let day = date.format("%a %-d %b %Y");
+    match forgot.filter(|f| f.records() + f.chain_entries > 0) {
+        Some(f) => format!("Forgot everything recorded before {day}: {}.", contents(f)),
+        None => format!("Nothing from before {day} was left to forget."),
+    }
+}
+
+/// What a forgetting removes, as a list a worker can read.
+pub fn contents(f: &Forgot) -> String {
+    let parts: Vec<String> = [
+        (
+            f.intervals,
+            "stretch at the laptop",
+            "stretches at the laptop",
+        ),
+        (f.manual_entries, "entry you logged", "entries you logged"),
+        (f.overrides, "override", "overrides"),
+        (f.toil_taken, "day of TOIL taken", "days of TOIL taken"),
+        (
+            f.transitions + f.quiet_periods,
+            "change of state",
+            "changes of state",
+        ),
+        (
+            f.held_notifications,
+            "held notification",
+            "held notifications",
+        ),
+    ]
+    .into_iter()
+    .filter(|(n, _, _)| *n > 0)
+    .map(|(n, one, many)| format!("{n} {}", if n == 1 { one } else { many }))
+    .collect();
+    if parts.is_empty() {
+        "only chain entries".to_owned()
+    } else {
+        parts.join(", ")
+    }
+}

@@ -1,0 +1,205 @@
+//! Retention: forgetting every record about time before a cut-off, and the chain entries
+//! that only vouched for them, without breaking `clockoff verify`.
+//!
+//! The chain is append-only, so forgetting cannot simply delete a prefix of it: the entry
+//! after the cut must still link to something. A `forgotten` record (chained like any other)
+//! keeps the hash of the last entry removed, and verification starts from it. Only entries
+//! that vouch for nothing kept are removed: the cut stops at the first entry that is the
+//! latest word on a record still there. Entries after the cut that name a forgotten record
+//! stay, and verification accepts the missing record because the anchor's cut-off covers it.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, NaiveDate, Utc};
+use rusqlite::{Connection, params};
+
+use super::chain::sql as chain;
+use super::chain::{GENESIS, Kind, Table};
+use super::error::StoreError;
+use super::records::to_ms;
+
+/// Where a forgetting cuts: records about time before `before` go. `date` is the local day
+/// that starts at `before` (TOIL is kept by the day it was taken, not by an instant).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cutoff {
+    pub before: DateTime<Utc>,
+    pub date: NaiveDate,
+}
+
+/// What a forgetting removed (or, planned, would remove).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Forgot {
+    pub intervals: usize,
+    pub manual_entries: usize,
+    pub overrides: usize,
+    pub transitions: usize,
+    pub toil_taken: usize,
+    pub held_notifications: usize,
+    pub quiet_periods: usize,
+    pub chain_entries: usize,
+}
+
+impl Forgot {
+    /// Records the worker would count: time, entries, overrides, TOIL, held notifications.
+    pub fn records(&self) -> usize {
+        self.intervals
+            + self.manual_entries
+            + self.overrides
+            + self.transitions
+            + self.toil_taken
+            + self.held_notifications
+            + self.quiet_periods
+    }
+}
+
+/// The statements that pick each table's forgotten rows: a record goes when it ended before
+/// the cut-off (an interval across it stays whole), TOIL when the day it was taken did. Open
+/// intervals and quiet periods are never forgotten. `?1` is the cut-off: in ms, or for TOIL
+/// its date.
+const FORGETTABLE: [(&str, &str); 7] = [
+    ("intervals", "open = 0 AND end_ms < ?1"),
+    ("manual_entries", "end_ms < ?1"),
+    ("overrides", "end_ms < ?1"),
+    ("transitions", "at_ms < ?1"),
+    ("toil_taken", "date < ?1"),
+    ("held_notifications", "at_ms < ?1"),
+    ("quiet_periods", "end_ms IS NOT NULL AND end_ms < ?1"),
+];
+
+/// The value `?1` stands for in a table's [`FORGETTABLE`] condition.
+fn cut_value(table: &str, cut: Cutoff) -> rusqlite::types::Value {
+    if table == "toil_taken" {
+        cut.date.to_string().into()
+    } else {
+        to_ms(cut.before).into()
+    }
+}
+
+/// The same trigger the V4 migration made: lifted only inside a forgetting's transaction.
+const CHAIN_NO_DELETE: &str = "CREATE TRIGGER chain_no_delete BEFORE DELETE ON chain
+BEGIN SELECT RAISE(ABORT, 'the ledger chain is append-only: its entries cannot be deleted'); END;";
+
+/// Counts what [`forget`] would remove, without changing anything.
+pub(super) fn plan(conn: &Connection, cut: Cutoff) -> Result<Forgot, StoreError> {
+    let mut counts = [0usize; 7];
+    for (count, (table, which)) in counts.iter_mut().zip(FORGETTABLE) {
+        let n: i64 = conn.query_row(
+            &format!("SELECT count(*) FROM {table} WHERE {which}"),
+            [cut_value(table, cut)],
+            |row| row.get(0),
+        )?;
+        *count = usize::try_from(n).unwrap_or(0);
+    }
+    Ok(Forgot {
+        intervals: counts[0],
+        manual_entries: counts[1],
+        overrides: counts[2],
+        transitions: counts[3],
+        toil_taken: counts[4],
+        held_notifications: counts[5],
+        quiet_periods: counts[6],
+        chain_entries: 0,
+    })
+}
+
+/// Forgets every record before `cut` in the caller's transaction, and records the forgetting
+/// with the TOIL balance those weeks left (`toil_carried_minutes`, worked out by the caller
+/// with the worker's policy). Refuses a chain that does not verify: cutting it would hide
+/// where it was broken. A cut-off no later than the last forgetting's changes nothing.
+pub(super) fn forget(
+    conn: &Connection,
+    cut: Cutoff,
+    toil_carried_minutes: i64,
+    now: DateTime<Utc>,
+) -> Result<Option<Forgot>, StoreError> {
+    if cut.before > now {
+        return Err(StoreError::ForgetFuture(cut.date));
+    }
+    let report = chain::report(conn)?;
+    if !report.intact() {
+        return Err(StoreError::ForgetBroken);
+    }
+    if report
+        .forgotten
+        .as_ref()
+        .is_some_and(|f| f.before_ms >= to_ms(cut.before))
+    {
+        return Ok(None);
+    }
+    let mut forgot = plan(conn, cut)?;
+    for (table, which) in FORGETTABLE {
+        conn.execute(
+            &format!("DELETE FROM {table} WHERE {which}"),
+            [cut_value(table, cut)],
+        )?;
+    }
+    // The anchor this one replaces goes too; its entry is cut below or stays, vouched for.
+    conn.execute("DELETE FROM forgotten", [])?;
+
+    let (through_seq, through_hash) = cut_point(conn)?;
+    conn.execute_batch("DROP TRIGGER chain_no_delete;")?;
+    forgot.chain_entries = conn.execute("DELETE FROM chain WHERE seq <= ?1", [through_seq])?;
+    conn.execute_batch(CHAIN_NO_DELETE)?;
+
+    conn.execute(
+        "INSERT INTO forgotten (before_ms, before_date, through_seq, through_hash,
+                                toil_carried_minutes, recorded_ms)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![
+            to_ms(cut.before),
+            cut.date.to_string(),
+            through_seq,
+            through_hash,
+            toil_carried_minutes,
+            to_ms(now)
+        ],
+    )?;
+    chain::append(conn, Kind::Forgotten, conn.last_insert_rowid())?;
+    Ok(Some(forgot))
+}
+
+/// The last entry that can go, and its hash: every entry before the first one that is the
+/// latest word on a record still in the file. Any record kept has its latest entry at or
+/// after that point, so nothing kept loses what vouches for it.
+fn cut_point(conn: &Connection) -> Result<(i64, String), StoreError> {
+    let entries = chain::entries(conn)?;
+    let mut latest: HashMap<(Table, i64), i64> = HashMap::new();
+    for e in &entries {
+        if let Some(kind) = Kind::parse(&e.kind) {
+            latest.insert((kind.table(), e.ref_id), e.seq);
+        }
+    }
+    let kept = kept_rows(conn)?;
+    let first_needed = entries.iter().position(|e| {
+        Kind::parse(&e.kind).is_some_and(|kind| {
+            let key = (kind.table(), e.ref_id);
+            latest.get(&key) == Some(&e.seq) && kept.contains(&key)
+        })
+    });
+    // The last entry always stays, even when it vouches only for something forgotten: the
+    // next entry links to it, and SQLite would hand its `seq` out again if it went.
+    let keep_from = first_needed.unwrap_or(entries.len().saturating_sub(1));
+    match keep_from.checked_sub(1).map(|i| &entries[i]) {
+        Some(last_cut) => Ok((last_cut.seq, last_cut.hash.clone())),
+        // Nothing new to cut: the chain starts where it did.
+        None => Ok(entries
+            .first()
+            .map(|e| (e.seq - 1, e.prev.clone()))
+            .unwrap_or((0, GENESIS.to_owned()))),
+    }
+}
+
+/// Every row of every chained table still in the file.
+fn kept_rows(conn: &Connection) -> Result<HashSet<(Table, i64)>, StoreError> {
+    let mut kept = HashSet::new();
+    for table in Table::ALL {
+        let mut stmt = conn.prepare(&format!("SELECT id FROM {}", table.name()))?;
+        for id in stmt.query_map([], |row| row.get::<_, i64>(0))? {
+            kept.insert((table, id?));
+        }
+    }
+    Ok(kept)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,235 @@
+//! Forgetting on a real (in-memory) ledger, written through the writer's own queries.
+
+use chrono::{TimeDelta, TimeZone};
+
+use super::*;
+use crate::core::activity::Class;
+use crate::core::schedule::State;
+use crate::store::chain::verify::{EditProblem, LinkProblem};
+use crate::store::queries;
+use crate::store::schema::{MIGRATIONS, migrate};
+
+fn day(n: i64) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).unwrap() + TimeDelta::days(n)
+}
+
+fn cut_at(n: i64) -> Cutoff {
+    Cutoff {
+        before: day(n),
+        date: day(n).date_naive(),
+    }
+}
+
+/// Ten days, each with a closed interval 09:00-17:00, a transition, a manual entry
+/// 19:00-20:00 and TOIL taken that day.
+fn ledger() -> Connection {
+    let mut conn = Connection::open_in_memory().unwrap();
+    migrate(&mut conn, MIGRATIONS).unwrap();
+    for n in 0..10 {
+        let at = |h| day(n) + TimeDelta::hours(h);
+        let id =
+            queries::open_interval(&conn, at(9), Class::Working, State::Working, "x11").unwrap();
+        queries::close_interval(&conn, id, at(17)).unwrap();
+        queries::record_transition(&conn, at(9), State::Working).unwrap();
+        queries::add_manual(&conn, at(19), at(20), &format!("visit {n}"), at(21)).unwrap();
+        queries::take_toil(&conn, day(n).date_naive(), 30, "", at(21)).unwrap();
+    }
+    conn
+}
+
+fn count(conn: &Connection, table: &str) -> i64 {
+    conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
+        .unwrap()
+}
+
+#[test]
+fn forgetting_removes_what_ended_before_the_cut_and_still_verifies() {
+    let conn = ledger();
+    let entries_before = count(&conn, "chain");
+    assert_eq!(entries_before, 40);
+    let planned = plan(&conn, cut_at(4)).unwrap();
+    let forgot = forget(&conn, cut_at(4), 90, day(20)).unwrap().unwrap();
+    assert_eq!(
+        (
+            forgot.intervals,
+            forgot.manual_entries,
+            forgot.toil_taken,
+            forgot.transitions
+        ),
+        (4, 4, 4, 4)
+    );
+    assert_eq!(forgot.records(), planned.records());
+    // Each day's four entries vouch only for that day's records: the first 16 go.
+    assert_eq!(forgot.chain_entries, 16);
+    assert_eq!(count(&conn, "intervals"), 6);
+    assert_eq!(count(&conn, "manual_entries"), 6);
+    assert_eq!(count(&conn, "chain"), 40 - 16 + 1);
+
+    let report = chain::report(&conn).unwrap();
+    assert!(report.intact(), "{report:?}");
+    let anchor = report.forgotten.unwrap();
+    assert_eq!(anchor.before_date, "2024-01-05");
+    assert_eq!(anchor.through_seq, 16);
+    assert_eq!(anchor.toil_carried_minutes, 90);
+    assert_eq!(report.forgotten_records, 0);
+}
+
+#[test]
+fn a_record_before_the_cut_whose_entry_must_stay_is_gone_and_accounted_for() {
+    let conn = ledger();
+    // Day 1's interval is trimmed back on day 8, after later records were chained: its
+    // latest entry sits among entries that must stay.
+    let id = queries::open_interval(&conn, day(1), Class::Working, State::Working, "x11").unwrap();
+    queries::close_interval(&conn, id, day(1) + TimeDelta::hours(1)).unwrap();
+    queries::add_manual(&conn, day(8), day(8) + TimeDelta::hours(1), "kept", day(8)).unwrap();
+    let forgot = forget(&conn, cut_at(4), 0, day(20)).unwrap().unwrap();
+    assert_eq!(forgot.intervals, 5);
+    let report = chain::report(&conn).unwrap();
+    assert!(report.intact(), "{report:?}");
+    // Its entry stays (kept records' entries come before and after it), naming a record the
+    // anchor accounts for.
+    assert_eq!(report.forgotten_records, 1, "{report:?}");
+
+    // Deleting a record the forgetting kept is still seen.
+    conn.execute("DELETE FROM manual_entries WHERE note = 'kept'", [])
+        .unwrap();
+    let report = chain::report(&conn).unwrap();
+    assert_eq!(report.edited.len(), 1, "{report:?}");
+    assert_eq!(report.edited[0].problem, EditProblem::Deleted);
+}
+
+#[test]
+fn the_entry_after_the_cut_must_follow_it() {
+    let conn = ledger();
+    forget(&conn, cut_at(4), 0, day(20)).unwrap().unwrap();
+    conn.execute_batch(
+        "DROP TRIGGER chain_no_delete; DELETE FROM chain WHERE seq = (SELECT min(seq) FROM chain);",
+    )
+    .unwrap();
+    let report = chain::report(&conn).unwrap();
+    let broken = report
+        .broken
+        .expect("cutting one more entry is a broken link");
+    assert_eq!(broken.problem, LinkProblem::PrevMismatch);
+    assert_eq!(broken.seq, 18);
+}
+
+#[test]
+fn a_second_forgetting_cuts_further_and_replaces_the_first() {
+    let conn = ledger();
+    forget(&conn, cut_at(3), 10, day(20)).unwrap().unwrap();
+    // The same cut-off, or an earlier one, changes nothing.
+    assert_eq!(forget(&conn, cut_at(3), 99, day(21)).unwrap(), None);
+    assert_eq!(forget(&conn, cut_at(2), 99, day(21)).unwrap(), None);
+    let forgot = forget(&conn, cut_at(6), 20, day(21)).unwrap().unwrap();
+    assert_eq!(forgot.manual_entries, 3);
+    assert_eq!(count(&conn, "forgotten"), 1);
+    let report = chain::report(&conn).unwrap();
+    assert!(report.intact(), "{report:?}");
+    let anchor = report.forgotten.unwrap();
+    assert_eq!(
+        (anchor.before_date.as_str(), anchor.toil_carried_minutes),
+        ("2024-01-07", 20)
+    );
+}
+
+#[test]
+fn forgetting_everything_keeps_the_last_entry_to_link_to() {
+    let conn = ledger();
+    let forgot = forget(&conn, cut_at(30), 0, day(30)).unwrap().unwrap();
+    assert_eq!(forgot.intervals, 10);
+    assert_eq!(forgot.chain_entries, 39);
+    assert_eq!(count(&conn, "chain"), 2);
+    let report = chain::report(&conn).unwrap();
+    assert!(report.intact(), "{report:?}");
+    assert_eq!(report.forgotten_records, 1);
+    // And the ledger goes on: a new record chains after the anchor.
+    queries::add_manual(
+        &conn,
+        day(31),
+        day(31) + TimeDelta::hours(1),
+        "new",
+        day(31),
+    )
+    .unwrap();
+    assert!(chain::report(&conn).unwrap().intact());
+}
+
+#[test]
+fn an_interval_across_the_cut_and_an_open_one_stay() {
+    let conn = ledger();
+    let across = queries::open_interval(
+        &conn,
+        day(4) - TimeDelta::hours(1),
+        Class::OutOfHours,
+        State::Off,
+        "x11",
+    )
+    .unwrap();
+    queries::close_interval(&conn, across, day(4) + TimeDelta::hours(1)).unwrap();
+    let open = queries::open_interval(&conn, day(1), Class::OutOfHours, State::Off, "x11").unwrap();
+    let forgot = forget(&conn, cut_at(4), 0, day(20)).unwrap().unwrap();
+    assert_eq!(forgot.intervals, 4);
+    let ids: Vec<i64> = conn
+        .prepare("SELECT id FROM intervals ORDER BY id")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert!(ids.contains(&across.0) && ids.contains(&open.0), "{ids:?}");
+    assert!(chain::report(&conn).unwrap().intact());
+}
+
+#[test]
+fn a_broken_chain_or_a_future_cut_is_refused_untouched() {
+    let conn = ledger();
+    conn.execute("UPDATE manual_entries SET note = 'edited' WHERE id = 1", [])
+        .unwrap();
+    let err = forget(&conn, cut_at(4), 0, day(20)).unwrap_err();
+    assert!(matches!(err, StoreError::ForgetBroken), "{err:?}");
+    assert_eq!(count(&conn, "intervals"), 10);
+
+    let conn = ledger();
+    let err = forget(&conn, cut_at(21), 0, day(20)).unwrap_err();
+    assert!(matches!(err, StoreError::ForgetFuture(_)), "{err:?}");
+    assert_eq!(count(&conn, "chain"), 40);
+}
+
+#[test]
+fn an_anchor_that_forgets_the_future_breaks_the_chain() {
+    let conn = ledger();
+    forget(&conn, cut_at(4), 0, day(20)).unwrap().unwrap();
+    // Rewriting the anchor to cover recent records (and re-hashing it) is caught: it would
+    // forget records from after it was made.
+    let (seq, prev): (i64, String) = conn
+        .query_row(
+            "SELECT seq, prev FROM chain WHERE kind = 'forgotten'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    let payload: String = conn
+        .query_row("SELECT payload FROM chain WHERE seq = ?1", [seq], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    let later = payload.replace(
+        &format!("\"before_ms\":{}", to_ms(day(4))),
+        &format!("\"before_ms\":{}", to_ms(day(25))),
+    );
+    assert_ne!(later, payload);
+    let hash = super::super::chain::link_hash(&prev, "forgotten", 1, &later);
+    conn.execute_batch("DROP TRIGGER chain_no_update").unwrap();
+    conn.execute(
+        "UPDATE chain SET payload = ?1, hash = ?2 WHERE seq = ?3",
+        params![later, hash, seq],
+    )
+    .unwrap();
+    let broken = chain::report(&conn).unwrap().broken.unwrap();
+    assert_eq!(broken.seq, seq);
+    assert!(
+        matches!(broken.problem, LinkProblem::BadPayload(_)),
+        "{broken:?}"
+    );
+}
