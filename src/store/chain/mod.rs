@@ -13,6 +13,12 @@
 //!   (the field order of the payload structs below);
 //! - `at_ms` is the time the entry is about ([`Kind::at_ms`]); it is not hashed, but it must
 //!   agree with the payload, which is.
+//!
+//! Kinds, in the order they were added: `interval_closed`, `manual_added`, `override_added`,
+//! `override_ended`, `transition` (V4); `toil_taken` (V5); `manual_correction` (V6: a row of
+//! `manual_corrections`, payload `{"corrects":12,"replacement":13,"reason":"…","recorded_ms":…}`,
+//! `replacement` null when entry 12 is withdrawn; the replacement itself is a `manual_added`
+//! entry of its own, written just before in the same transaction).
 
 pub(super) mod sql;
 pub mod verify;
@@ -39,6 +45,8 @@ pub enum Kind {
     Transition,
     /// The worker took time off in lieu.
     ToilTaken,
+    /// A manual entry was corrected (by a newer one) or withdrawn; the old row is untouched.
+    ManualCorrection,
 }
 
 /// A table whose rows the chain covers.
@@ -49,15 +57,17 @@ pub enum Table {
     Overrides,
     Transitions,
     ToilTaken,
+    ManualCorrections,
 }
 
 impl Table {
-    pub const ALL: [Table; 5] = [
+    pub const ALL: [Table; 6] = [
         Table::Intervals,
         Table::ManualEntries,
         Table::Overrides,
         Table::Transitions,
         Table::ToilTaken,
+        Table::ManualCorrections,
     ];
 
     /// The SQL table's name, as a worker would find it in the file.
@@ -68,18 +78,20 @@ impl Table {
             Table::Overrides => "overrides",
             Table::Transitions => "transitions",
             Table::ToilTaken => "toil_taken",
+            Table::ManualCorrections => "manual_corrections",
         }
     }
 }
 
 impl Kind {
-    pub const ALL: [Kind; 6] = [
+    pub const ALL: [Kind; 7] = [
         Kind::IntervalClosed,
         Kind::ManualAdded,
         Kind::OverrideAdded,
         Kind::OverrideEnded,
         Kind::Transition,
         Kind::ToilTaken,
+        Kind::ManualCorrection,
     ];
 
     pub fn name(self) -> &'static str {
@@ -90,6 +102,7 @@ impl Kind {
             Kind::OverrideEnded => "override_ended",
             Kind::Transition => "transition",
             Kind::ToilTaken => "toil_taken",
+            Kind::ManualCorrection => "manual_correction",
         }
     }
 
@@ -104,12 +117,14 @@ impl Kind {
             Kind::OverrideAdded | Kind::OverrideEnded => Table::Overrides,
             Kind::Transition => Table::Transitions,
             Kind::ToilTaken => Table::ToilTaken,
+            Kind::ManualCorrection => Table::ManualCorrections,
         }
     }
 
     /// The time an entry of this kind is about, read from its payload: a close or an end at
-    /// the record's end, an addition at its start, a transition at its instant, TOIL taken when
-    /// it was recorded (its date is a local day, not an instant). `Err` says why
+    /// the record's end, an addition at its start, a transition at its instant, TOIL taken and
+    /// a correction when they were recorded (TOIL's date is a local day, not an instant; a
+    /// correction is about the moment the worker changed their mind). `Err` says why
     /// the payload is not one this kind writes.
     pub fn at_ms(self, payload: &str) -> Result<i64, String> {
         let bad =
@@ -131,6 +146,9 @@ impl Kind {
                 .map_err(bad)?
                 .at_ms),
             Kind::ToilTaken => Ok(serde_json::from_str::<ToilPayload>(payload)
+                .map_err(bad)?
+                .recorded_ms),
+            Kind::ManualCorrection => Ok(serde_json::from_str::<CorrectionPayload>(payload)
                 .map_err(bad)?
                 .recorded_ms),
         }
@@ -183,6 +201,15 @@ pub(super) struct ToilPayload {
     pub date: String,
     pub minutes: i64,
     pub note: String,
+    pub recorded_ms: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct CorrectionPayload {
+    pub corrects: i64,
+    pub replacement: Option<i64>,
+    pub reason: String,
     pub recorded_ms: i64,
 }
 
