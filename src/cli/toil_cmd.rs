@@ -1,22 +1,19 @@
 //! `clockoff toil`: time off in lieu earned, taken and left; `clockoff toil take` records
-//! time taken. Taking writes the ledger, which only one process may do: while the agent
-//! runs (it holds the ledger's lock) the entry goes to it over D-Bus; otherwise this
-//! process takes the same lock and writes the ledger itself.
+//! time taken, through the agent while it runs, else directly (see [`super::ledger_write`]).
 
 use chrono::{Datelike, IsoWeek, NaiveDate};
 use chrono_tz::Tz;
 use clap::Subcommand;
 use serde::Serialize;
 
-use super::{Failure, agent_cmd, ledger_path, load_config, open_ledger, read_failed};
-use crate::agent::{AgentError, lock_ledger};
+use super::{Failure, ledger_write, load_config, open_ledger, read_failed};
 use crate::config::ConfigPaths;
 use crate::core::civil::local_date;
 use crate::core::clock::Clock;
 use crate::core::duration::{hours_minutes, minutes_text, parse_duration};
 use crate::core::record::toil::{self, Balance, Policy, WeekMinutes};
 use crate::core::record::week;
-use crate::store::{Ledger, MAX_TOIL_MINUTES, Reader, StoreError};
+use crate::store::{MAX_TOIL_MINUTES, Reader, StoreError};
 
 #[derive(Debug, Subcommand)]
 pub enum ToilCommand {
@@ -196,60 +193,21 @@ fn take(
     let minutes = minutes(duration)?;
     let config = load_config(paths)?;
     let date = date.unwrap_or_else(|| local_date(config.timezone, clock.now()));
-    let path = ledger_path()?;
-    let how = match lock_ledger(&path) {
-        Ok(lock) => {
-            write_directly(&path, date, minutes, note, clock)?;
-            drop(lock);
-            "written to your ledger"
-        }
-        // The agent holds the ledger: it writes the entry, chained like its own.
-        Err(AgentError::LedgerInUse(_)) => {
-            let (d, n) = (date.to_string(), note.to_owned());
-            agent_cmd::call(|agent| async move {
-                agent.take_toil(&d, minutes.unsigned_abs(), &n).await
-            })
-            .map_err(|failure| match failure {
-                // The lock is held but no agent answers here: it runs in another session (or
-                // this one's bus is unreachable). Say so; writing beside it would corrupt.
-                Failure::Runtime(why) => Failure::Runtime(format!(
-                    "a clockoff agent is keeping the ledger at {}, but it could not be reached \
-                     from here, so nothing was recorded: {why}",
-                    path.display()
-                )),
-                usage => usage,
-            })?;
-            "recorded by the running agent"
-        }
-        Err(e) => return Err(Failure::Runtime(e.to_string())),
-    };
+    let (d, n) = (date.to_string(), note.to_owned());
+    let (_, route) = ledger_write::write(
+        |ledger| async move {
+            let id = ledger.take_toil(date, minutes, note, clock.now()).await?;
+            Ok(id.to_string())
+        },
+        |agent| async move { agent.take_toil(&d, minutes.unsigned_abs(), &n).await },
+    )?;
     println!(
-        "Took {} of time off in lieu on {} ({how}). See your balance with `clockoff toil`.",
+        "Took {} of time off in lieu on {} ({}). See your balance with `clockoff toil`.",
         hours_minutes(minutes.unsigned_abs()),
         date.format("%a %-d %b %Y"),
+        route.words(),
     );
     Ok(())
-}
-
-/// No agent runs and this process holds the lock: open the ledger as the agent would.
-fn write_directly(
-    path: &std::path::Path,
-    date: NaiveDate,
-    minutes: i64,
-    note: &str,
-    clock: &dyn Clock,
-) -> Result<(), Failure> {
-    let failed = |e: StoreError| Failure::Runtime(format!("writing the ledger: {e}"));
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Failure::Runtime(format!("cannot start the runtime: {e}")))?;
-    runtime.block_on(async {
-        let (ledger, _) = Ledger::open(path).await.map_err(failed)?;
-        let result = ledger.take_toil(date, minutes, note, clock.now()).await;
-        ledger.close().await.map_err(failed)?;
-        result.map(drop).map_err(failed)
-    })
 }
 
 #[cfg(test)]
