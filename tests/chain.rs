@@ -499,3 +499,115 @@ async fn a_v3_file_migrates_and_its_old_rows_are_unchained_not_broken() {
     assert_eq!(r["edited"][0]["table"], "intervals");
     assert_eq!(r["edited"][0]["id"], 5);
 }
+
+/// The week, with its manual entry (#1) corrected by #2 and #2 then withdrawn.
+async fn corrected_week(label: &str) -> TempDir {
+    let dir = written_week(label).await;
+    let (ledger, _) = Ledger::open(ledger_path(dir.path())).await.unwrap();
+    let old = clockoff::store::ManualId::new(1);
+    let new = ledger
+        .correct_manual(
+            old,
+            utc("2026-11-24T18:30:00Z"),
+            utc("2026-11-24T19:30:00Z"),
+            "late visit (times fixed)",
+            "",
+            utc("2026-11-25T09:00:00Z"),
+        )
+        .await
+        .unwrap();
+    ledger
+        .withdraw_manual(new, "it was a phone call", utc("2026-11-25T10:00:00Z"))
+        .await
+        .unwrap();
+    ledger.close().await.unwrap();
+    dir
+}
+
+#[tokio::test]
+async fn corrections_are_chained_and_an_edited_correction_is_named() {
+    let dir = corrected_week("chain-corrections").await;
+    let (code, r) = verify_json(dir.path());
+    assert_eq!(code, Some(0), "{r}");
+    // The new entry, its link, and the withdrawal: three entries after the week's nine.
+    assert_eq!(r["entries"], WEEK_ENTRIES + 3);
+    let conn = Connection::open(ledger_path(dir.path())).unwrap();
+    let last: Vec<(String, i64, String)> = conn
+        .prepare("SELECT kind, ref_id, payload FROM chain WHERE seq > 9 ORDER BY seq")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(last[0].0, "manual_added");
+    assert_eq!(last[0].1, 2);
+    assert_eq!(
+        (last[1].0.as_str(), last[1].1, last[1].2.clone()),
+        (
+            "manual_correction",
+            1,
+            format!(
+                r#"{{"corrects":1,"replacement":2,"reason":"","recorded_ms":{}}}"#,
+                ms("2026-11-25T09:00:00Z")
+            )
+        )
+    );
+    assert_eq!(last[2].0, "manual_correction");
+    // The old entry is still there, as it was written.
+    let note: String = conn
+        .query_row("SELECT note FROM manual_entries WHERE id = 1", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert_eq!(note, "late visit");
+
+    // Rewriting why the entry was withdrawn.
+    conn.execute(
+        "UPDATE manual_corrections SET reason = 'logged twice' WHERE id = 2",
+        [],
+    )
+    .unwrap();
+    drop(conn);
+    let (code, r) = verify_json(dir.path());
+    assert_eq!(code, Some(1));
+    assert_eq!(r["broken"], Value::Null, "the chain itself is whole");
+    assert_eq!(
+        r["edited"],
+        serde_json::json!([{"table": "manual_corrections", "id": 2, "problem": "differs from what the chain recorded"}])
+    );
+}
+
+#[tokio::test]
+async fn a_deleted_correction_or_one_slipped_in_is_named() {
+    let dir = corrected_week("chain-correction-deleted").await;
+    // Deleting the withdrawal would make #2 count again: the chain remembers it.
+    Connection::open(ledger_path(dir.path()))
+        .unwrap()
+        .execute("DELETE FROM manual_corrections WHERE id = 2", [])
+        .unwrap();
+    let (code, r) = verify_json(dir.path());
+    assert_eq!(code, Some(1));
+    assert_eq!(
+        r["edited"],
+        serde_json::json!([{"table": "manual_corrections", "id": 2, "problem": "was deleted after the chain recorded it"}])
+    );
+
+    // A withdrawal written behind the chain's back (to hide an entry) is not chained.
+    let dir = written_week("chain-correction-slipped").await;
+    Connection::open(ledger_path(dir.path()))
+        .unwrap()
+        .execute(
+            "INSERT INTO manual_corrections (corrects, replacement, reason, recorded_ms)
+             VALUES (1, NULL, 'never happened', 0)",
+            [],
+        )
+        .unwrap();
+    let (code, r) = verify_json(dir.path());
+    assert_eq!(code, Some(1));
+    assert_eq!(r["edited"][0]["table"], "manual_corrections", "{r}");
+    assert_eq!(r["edited"][0]["id"], 1);
+    assert_eq!(
+        r["edited"][0]["problem"],
+        "was written after the chain began but is not in it"
+    );
+}

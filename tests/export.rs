@@ -44,12 +44,13 @@ async fn csv_columns_are_a_contract_and_add_up() {
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(
         lines[0],
-        "date,weekday,in_hours_minutes,out_of_hours_minutes,chosen_minutes,on_call_minutes,logged_minutes,weekend_minutes,late_minutes,total_minutes"
+        "date,weekday,in_hours_minutes,out_of_hours_minutes,chosen_minutes,on_call_minutes,logged_minutes,weekend_minutes,late_minutes,total_minutes,logged_ids,corrects_ids,withdrawn_ids"
     );
     assert_eq!(lines.len(), 8, "a header and seven days");
-    assert_eq!(lines[1], "2026-11-23,Mon,450,75,0,0,0,0,75,525");
-    assert_eq!(lines[4], "2026-11-26,Thu,450,60,60,0,0,0,0,510");
-    assert_eq!(lines[6], "2026-11-28,Sat,0,0,0,0,90,90,0,90");
+    assert_eq!(lines[1], "2026-11-23,Mon,450,75,0,0,0,0,75,525,,,");
+    assert_eq!(lines[4], "2026-11-26,Thu,450,60,60,0,0,0,0,510,,,");
+    // The logged visit is entry 1 (tests/corrections.rs has the corrected columns).
+    assert_eq!(lines[6], "2026-11-28,Sat,0,0,0,0,90,90,0,90,1,,");
 }
 
 /// The keys of a JSON object, sorted.
@@ -75,6 +76,7 @@ async fn the_json_schema_is_stable() {
             "generated_at",
             "logged",
             "schema",
+            "superseded",
             "timezone",
             "to",
             "toil",
@@ -134,11 +136,15 @@ async fn the_json_schema_is_stable() {
         keys(&json["weeks"][0]["findings"][0]),
         ["from", "rule", "text", "to"]
     );
+    // Entry ids and what a correction corrects were added without a schema bump.
     assert_eq!(
         keys(&json["logged"][0]),
-        ["end", "note", "recorded_at", "start"]
+        ["corrects", "end", "id", "note", "recorded_at", "start"]
     );
     assert_eq!(json["logged"][0]["note"], "home visit");
+    assert_eq!(json["logged"][0]["id"], 1);
+    assert_eq!(json["logged"][0]["corrects"], Value::Null);
+    assert_eq!(json["superseded"], serde_json::json!([]));
     // The chain head is cited, and is what `clockoff verify` reports as the head.
     assert_eq!(keys(&json["chain"]), ["at", "hash", "seq"]);
     let hash = json["chain"]["hash"].as_str().unwrap();

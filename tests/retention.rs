@@ -218,7 +218,7 @@ async fn the_agent_forgets_what_is_older_than_keep_and_forgets_more_when_asked()
     let out = desk.clockoff(&["forget", "--before", "2026-01-01", "--yes"]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(
-        text(&out.stdout).contains("(by the running agent)"),
+        text(&out.stdout).contains("by the running agent)"),
         "{}",
         text(&out.stdout)
     );

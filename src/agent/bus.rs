@@ -94,6 +94,42 @@ impl AgentInterface {
         .await
     }
 
+    /// Correct logged entry `corrects` (its number, as `clockoff logged` shows it): a new entry
+    /// from `start` to `end` (RFC 3339) with `note` takes its place; the old one is kept but no
+    /// longer counts. `reason` may be empty. Returns the new entry's id.
+    async fn correct_manual(
+        &self,
+        corrects: i64,
+        start: &str,
+        end: &str,
+        note: &str,
+        reason: &str,
+    ) -> fdo::Result<String> {
+        let (start, end) = (instant("start", start)?, instant("end", end)?);
+        let (note, reason) = (note.trim().to_owned(), reason.trim().to_owned());
+        self.ask(|reply| Request::CorrectManual {
+            old: crate::store::ManualId::new(corrects),
+            start,
+            end,
+            note,
+            reason,
+            reply,
+        })
+        .await
+    }
+
+    /// Withdraw logged entry `id`: it is kept but no longer counts. `reason` is required.
+    /// Returns the withdrawal's id.
+    async fn withdraw_manual(&self, id: i64, reason: &str) -> fdo::Result<String> {
+        let reason = reason.trim().to_owned();
+        self.ask(|reply| Request::WithdrawManual {
+            old: crate::store::ManualId::new(id),
+            reason,
+            reply,
+        })
+        .await
+    }
+
     /// Record time off in lieu taken on `date` (a local day, YYYY-MM-DD): `minutes` from 1 to
     /// 1440, with an optional note. Returns the entry's id.
     async fn take_toil(&self, date: &str, minutes: u64, note: &str) -> fdo::Result<String> {
@@ -202,6 +238,15 @@ pub trait Agent {
     fn override_until_stop(&self, reason: &str) -> zbus::Result<String>;
     fn end_override(&self) -> zbus::Result<String>;
     fn log_manual(&self, start: &str, end: &str, note: &str) -> zbus::Result<String>;
+    fn correct_manual(
+        &self,
+        corrects: i64,
+        start: &str,
+        end: &str,
+        note: &str,
+        reason: &str,
+    ) -> zbus::Result<String>;
+    fn withdraw_manual(&self, id: i64, reason: &str) -> zbus::Result<String>;
     fn take_toil(&self, date: &str, minutes: u64, note: &str) -> zbus::Result<String>;
     fn forget(&self, before: &str) -> zbus::Result<String>;
     fn reload(&self) -> zbus::Result<String>;

@@ -19,12 +19,13 @@ use crate::core::activity::Class;
 use crate::core::clock::Clock;
 use crate::core::presence::{Edge, Presence, Signal};
 use crate::core::quiet::next_release;
+use crate::core::record::manual;
 use crate::core::recorder::{Key, Op, Recorder};
 use crate::core::schedule::State;
 use crate::core::spans::Span;
 use crate::core::timeline::Timeline;
 use crate::record;
-use crate::store::{IntervalId, Ledger, OverrideRecord};
+use crate::store::{IntervalId, Ledger, ManualId, OverrideRecord};
 use crate::tray::TrayStatus;
 
 /// An open interval's end is written at least this often, so a crash loses at most this much.
@@ -36,8 +37,6 @@ const JUMP_TOLERANCE: TimeDelta = TimeDelta::seconds(2);
 const MAX_CATCH_UP: usize = 256;
 /// The longest override one request can start.
 const MAX_OVERRIDE: Duration = Duration::from_secs(24 * 3600);
-/// The longest manual entry: a day.
-const MAX_MANUAL: TimeDelta = TimeDelta::hours(24);
 
 /// The schedule's answer for an instant, with both timelines folded in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -237,6 +236,20 @@ impl Engine {
                 reply,
             } => {
                 let _ = reply.send(self.log_manual(now, start, end, &note).await);
+            }
+            Request::CorrectManual {
+                old,
+                start,
+                end,
+                note,
+                reason,
+                reply,
+            } => {
+                let new = (start, end, note.as_str());
+                let _ = reply.send(self.correct_manual(now, old, new, &reason).await);
+            }
+            Request::WithdrawManual { old, reason, reply } => {
+                let _ = reply.send(self.withdraw_manual(now, old, &reason).await);
             }
             Request::TakeToil {
                 date,
@@ -564,27 +577,36 @@ impl Engine {
         end: DateTime<Utc>,
         note: &str,
     ) -> Result<String, Refusal> {
-        if end <= start {
-            return Err(Refusal::InvalidArgs(
-                "a manual entry must end after it starts".into(),
-            ));
-        }
-        if end - start > MAX_MANUAL {
-            return Err(Refusal::InvalidArgs(
-                "a manual entry can be at most 24 hours; log each day separately".into(),
-            ));
-        }
-        if start > now {
-            return Err(Refusal::InvalidArgs(
-                "that starts in the future; log work once it has begun".into(),
-            ));
-        }
-        if note.trim().is_empty() {
-            return Err(Refusal::InvalidArgs(
-                "say what the time was for, e.g. \"late visit\"".into(),
-            ));
-        }
+        manual::check_new(start, end, note, now).map_err(Refusal::InvalidArgs)?;
         let id = self.ledger.add_manual(start, end, note, now).await?;
+        Ok(id.to_string())
+    }
+
+    /// `clockoff log … --corrects 12` while the agent holds the ledger: a new entry that
+    /// stands in for `old`. Returns the new entry's id.
+    async fn correct_manual(
+        &mut self,
+        now: DateTime<Utc>,
+        old: ManualId,
+        (start, end, note): (DateTime<Utc>, DateTime<Utc>, &str),
+        reason: &str,
+    ) -> Result<String, Refusal> {
+        manual::check_new(start, end, note, now).map_err(Refusal::InvalidArgs)?;
+        let id = self
+            .ledger
+            .correct_manual(old, start, end, note, reason, now)
+            .await?;
+        Ok(id.to_string())
+    }
+
+    /// `clockoff log --withdraw 12 --reason …` while the agent holds the ledger.
+    async fn withdraw_manual(
+        &mut self,
+        now: DateTime<Utc>,
+        old: ManualId,
+        reason: &str,
+    ) -> Result<String, Refusal> {
+        let id = self.ledger.withdraw_manual(old, reason, now).await?;
         Ok(id.to_string())
     }
 

@@ -36,10 +36,15 @@ impl std::fmt::Display for Refusal {
     }
 }
 
-/// A ledger error is the agent's failure, not the caller's.
+/// A ledger error is the agent's failure, not the caller's, unless the ledger refused what
+/// the caller asked (an entry that does not exist, or was already corrected).
 impl From<crate::store::StoreError> for Refusal {
     fn from(e: crate::store::StoreError) -> Self {
-        Refusal::Failed(e.to_string())
+        if e.is_refusal() {
+            Refusal::InvalidArgs(e.to_string())
+        } else {
+            Refusal::Failed(e.to_string())
+        }
     }
 }
 
@@ -67,6 +72,21 @@ pub enum Request {
         start: DateTime<Utc>,
         end: DateTime<Utc>,
         note: String,
+        reply: Reply,
+    },
+    /// A new manual entry standing in for `old`; the reply is the new entry's id.
+    CorrectManual {
+        old: crate::store::ManualId,
+        start: DateTime<Utc>,
+        end: DateTime<Utc>,
+        note: String,
+        reason: String,
+        reply: Reply,
+    },
+    /// Manual entry `old` no longer counts, for `reason`; the reply is the correction's id.
+    WithdrawManual {
+        old: crate::store::ManualId,
+        reason: String,
         reply: Reply,
     },
     /// Time off in lieu taken on a local day; the reply is the new row's id.

@@ -1,20 +1,18 @@
-//! `clockoff run` starts the agent; `status`, `override`, `log` and `reload` talk to it over
-//! the session bus.
+//! `clockoff run` starts the agent; `status`, `override` and `reload` talk to it over the
+//! session bus (`log` and `toil take` too, while it runs: see `ledger_write`).
 
 use std::sync::Arc;
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use serde_json::Value;
 
 use super::schedule_cmd::label;
 use super::timefmt::human;
-use super::{Failure, load_config, load_config_and_sources};
+use super::{Failure, load_config_and_sources};
 use crate::agent::{self, AgentError, Deps, bus::AgentProxy};
 use crate::config::ConfigPaths;
-use crate::core::civil::{local_date, rfc3339_in};
 use crate::core::clock::Clock;
 use crate::core::duration::{hours_minutes, parse_duration};
-use crate::core::hours::DailyRange;
 use crate::core::schedule::State;
 use crate::store;
 
@@ -109,31 +107,6 @@ pub fn override_cmd(what: &str, reason: Option<String>) -> Result<(), Failure> {
     let until =
         call(|agent| async move { agent.start_override(duration.as_secs(), &reason).await })?;
     println!("Working by choice until {until}; this time is recorded as out of hours.");
-    Ok(())
-}
-
-/// `clockoff log 18:00-19:30 "late visit" [--date 2026-11-23]`.
-pub fn log(
-    range: &str,
-    note: &str,
-    date: Option<NaiveDate>,
-    paths: &ConfigPaths,
-    clock: &dyn Clock,
-) -> Result<(), Failure> {
-    let range = DailyRange::parse(range).map_err(|e| Failure::Usage(e.0))?;
-    if note.trim().is_empty() {
-        return Err(Failure::Usage(
-            "say what the time was for, e.g. clockoff log 18:00-19:30 \"late visit\"".into(),
-        ));
-    }
-    let tz = load_config(paths)?.timezone;
-    let date = date.unwrap_or_else(|| local_date(tz, clock.now()));
-    let (start, end) = range.instants_on(tz, date);
-    let (start_text, end_text) = (rfc3339_in(tz, start), rfc3339_in(tz, end));
-    let note = note.to_owned();
-    let (s, e) = (start_text.clone(), end_text.clone());
-    call(|agent| async move { agent.log_manual(&s, &e, &note).await })?;
-    println!("Logged {range} on {date} ({start_text} to {end_text}), marked as self-reported.");
     Ok(())
 }
 

@@ -59,20 +59,20 @@ pub fn export(req: Request, paths: &ConfigPaths, clock: &dyn Clock) -> Result<()
     let path = ledger_path()?;
     let needed = export::needed(tz, from, to);
     let reader = Reader::open(&path).map_err(read_failed)?;
-    let (work, logged, since, chain, forgotten) = match &reader {
+    let (day_from, day_to) = (
+        crate::core::civil::midnight(tz, from),
+        crate::core::civil::midnight(tz, to + TimeDelta::days(1)),
+    );
+    let (work, logged, superseded, since, chain, forgotten) = match &reader {
         Some(reader) => (
             reader.work(needed.start, needed.end).map_err(failed)?,
-            reader
-                .logged(
-                    crate::core::civil::midnight(tz, from),
-                    crate::core::civil::midnight(tz, to + TimeDelta::days(1)),
-                )
-                .map_err(failed)?,
+            reader.logged(day_from, day_to).map_err(failed)?,
+            reader.superseded(day_from, day_to).map_err(failed)?,
             reader.first_record().map_err(failed)?,
             reader.chain_head().map_err(failed)?,
             reader.forgotten().map_err(failed)?,
         ),
-        None => (Vec::new(), Vec::new(), None, None, None),
+        None => (Vec::new(), Vec::new(), Vec::new(), None, None, None),
     };
     let toil_to_end = super::toil_cmd::balance_through(
         reader.as_ref(),
@@ -90,6 +90,7 @@ pub fn export(req: Request, paths: &ConfigPaths, clock: &dyn Clock) -> Result<()
         to,
         work: &work,
         logged,
+        superseded,
         recorded_since: since,
         generated_at: clock.now(),
         chain,

@@ -6,8 +6,7 @@ use std::io::{BufRead, IsTerminal, Write};
 
 use chrono::{NaiveDate, TimeDelta};
 
-use super::ledger_write::{self, Written};
-use super::{Failure, ledger_path, load_config, read_failed};
+use super::{Failure, ledger_path, ledger_write, load_config, read_failed};
 use crate::config::ConfigPaths;
 use crate::core::civil::local_date;
 use crate::core::clock::Clock;
@@ -48,24 +47,16 @@ pub fn forget(
         return Ok(());
     }
     let date = plan.cut.date.to_string();
-    let written = ledger_write::write(
-        &path,
-        async |ledger| {
-            ledger
+    let (text, route) = ledger_write::write(
+        |ledger| async move {
+            let forgot = ledger
                 .forget(plan.cut, plan.toil_carried_minutes, clock.now())
-                .await
+                .await?;
+            Ok(record::describe_forgot(forgot.as_ref(), plan.cut.date))
         },
         |agent| async move { agent.forget(&date).await },
     )?;
-    match written {
-        Written::Directly(forgot) => {
-            println!(
-                "{}",
-                record::describe_forgot(forgot.as_ref(), plan.cut.date)
-            );
-        }
-        Written::ByAgent(text) => println!("{text} (by the running agent)"),
-    }
+    println!("{text} ({})", route.words());
     Ok(())
 }
 

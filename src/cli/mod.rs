@@ -5,6 +5,7 @@ mod config_cmd;
 mod export_cmd;
 mod forget_cmd;
 mod ledger_write;
+mod log_cmd;
 mod schedule_cmd;
 mod timefmt;
 mod toil_cmd;
@@ -26,7 +27,7 @@ use crate::core::clock::Clock;
     version,
     about = "Keeps your laptop quiet outside your working hours, and keeps your own record of the time you work anyway.",
     after_help = "With no command, runs the agent (`clockoff run`).\n\n\
-Examples:\n  clockoff status\n  clockoff override 45m --reason \"court report\"\n  clockoff log 18:00-19:30 \"late visit\"\n  clockoff schedule week\n  clockoff config check"
+Examples:\n  clockoff status\n  clockoff override 45m --reason \"court report\"\n  clockoff log 18:00-19:30 \"late visit\"\n  clockoff logged\n  clockoff schedule week\n  clockoff config check"
 )]
 pub struct Cli {
     /// Use this file instead of ~/.config/clockoff/config.toml
@@ -81,18 +82,31 @@ clockoff schedule transitions --from 2026-11-23T00:00:00Z --to 2026-11-30T00:00:
         #[arg(long)]
         reason: Option<String>,
     },
-    /// Record work done away from the laptop (self-reported, marked as such).
+    /// Record work done away from the laptop (self-reported, marked as such), or correct it.
     #[command(
-        after_help = "A range whose end is not after its start crosses midnight.\n\nExamples:\n  clockoff log 18:00-19:30 \"late visit\"\n  clockoff log 22:30-01:00 \"police protection call\" --date 2026-11-20"
+        after_help = "A range whose end is not after its start crosses midnight. A correction never \
+rewrites history: --corrects adds a new entry that replaces the old one, --withdraw marks one as \
+no longer counting; the old entry stays in your record and the reports show both. See the entries' \
+numbers with `clockoff logged`. Written through the agent while it runs, else to your ledger \
+directly.\n\n\
+Examples:\n  clockoff log 18:00-19:30 \"late visit\"\n  clockoff log 22:30-01:00 \"police protection call\" --date 2026-11-20\n  \
+clockoff log 18:30-19:30 \"late visit (times fixed)\" --corrects 12\n  \
+clockoff log --withdraw 12 --reason \"logged twice\""
     )]
-    Log {
-        /// Local times, HH:MM-HH:MM
-        range: String,
-        /// What it was for
-        note: String,
-        /// The day it started (default: today)
-        #[arg(long, value_name = "YYYY-MM-DD")]
-        date: Option<chrono::NaiveDate>,
+    Log(log_cmd::LogArgs),
+    /// The time you logged yourself, with each entry's number and whether it was corrected.
+    #[command(
+        after_help = "Read from your own ledger; the agent need not be running. Corrected and \
+withdrawn entries are listed with what became of them; only current ones count.\n\n\
+Examples:\n  clockoff logged\n  clockoff logged --week 2026-W47\n  clockoff logged --json"
+    )]
+    Logged {
+        /// An ISO week such as 2026-W47 (default: this week)
+        #[arg(long, value_name = "YYYY-Www")]
+        week: Option<String>,
+        /// Print JSON
+        #[arg(long)]
+        json: bool,
     },
     /// Make the running agent re-read its configuration.
     Reload,
@@ -197,8 +211,9 @@ pub fn run(cli: Cli, clock: Arc<dyn Clock>) -> ExitCode {
         Some(Command::Run { no_tray }) => agent_cmd::run_agent(paths, clock, no_tray),
         Some(Command::Status { json }) => agent_cmd::status(json, clock_ref),
         Some(Command::Override { what, reason }) => agent_cmd::override_cmd(&what, reason),
-        Some(Command::Log { range, note, date }) => {
-            agent_cmd::log(&range, &note, date, &paths, clock_ref)
+        Some(Command::Log(args)) => log_cmd::log(args, &paths, clock_ref),
+        Some(Command::Logged { week, json }) => {
+            log_cmd::logged(week.as_deref(), json, &paths, clock_ref)
         }
         Some(Command::Reload) => agent_cmd::reload(),
         Some(Command::Export {

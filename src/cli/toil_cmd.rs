@@ -1,15 +1,12 @@
 //! `clockoff toil`: time off in lieu earned, taken and left; `clockoff toil take` records
-//! time taken. Taking writes the ledger, which only one process may do: while the agent
-//! runs (it holds the ledger's lock) the entry goes to it over D-Bus; otherwise this
-//! process takes the same lock and writes the ledger itself.
+//! time taken, through the agent while it runs, else directly (see [`super::ledger_write`]).
 
 use chrono::{Datelike, IsoWeek, NaiveDate};
 use chrono_tz::Tz;
 use clap::Subcommand;
 use serde::Serialize;
 
-use super::ledger_write::{self, Written};
-use super::{Failure, ledger_path, load_config, open_ledger, read_failed};
+use super::{Failure, ledger_write, load_config, open_ledger, read_failed};
 use crate::config::ConfigPaths;
 use crate::core::civil::local_date;
 use crate::core::clock::Clock;
@@ -175,20 +172,19 @@ fn take(
     let minutes = minutes(duration)?;
     let config = load_config(paths)?;
     let date = date.unwrap_or_else(|| local_date(config.timezone, clock.now()));
-    let path = ledger_path()?;
     let (d, n) = (date.to_string(), note.to_owned());
-    let how = match ledger_write::write(
-        &path,
-        async |ledger| ledger.take_toil(date, minutes, note, clock.now()).await,
+    let (_, route) = ledger_write::write(
+        |ledger| async move {
+            let id = ledger.take_toil(date, minutes, note, clock.now()).await?;
+            Ok(id.to_string())
+        },
         |agent| async move { agent.take_toil(&d, minutes.unsigned_abs(), &n).await },
-    )? {
-        Written::Directly(_) => "written to your ledger",
-        Written::ByAgent(_) => "recorded by the running agent",
-    };
+    )?;
     println!(
-        "Took {} of time off in lieu on {} ({how}). See your balance with `clockoff toil`.",
+        "Took {} of time off in lieu on {} ({}). See your balance with `clockoff toil`.",
         hours_minutes(minutes.unsigned_abs()),
         date.format("%a %-d %b %Y"),
+        route.words(),
     );
     Ok(())
 }

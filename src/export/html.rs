@@ -58,6 +58,9 @@ svg { width: 100%; height: auto; min-width: 36rem; }
 ul.findings li { margin: 0.3rem 0; }
 .ok { color: #23682b; }
 .logged { font-style: italic; }
+h3 { font-size: 1rem; margin: 1rem 0 0.25rem; }
+tr.superseded td { color: var(--muted); }
+tr.superseded td.n { text-decoration: line-through; }
 code { font-size: 0.9em; }
 @media print {
   body { font-size: 11pt; }
@@ -307,20 +310,26 @@ fn findings(out: &mut String, e: &Export) {
 
 fn logged(out: &mut String, e: &Export, tz: Tz) {
     out.push_str("<section>\n<h2>Time I logged myself</h2>\n");
-    if e.logged.is_empty() {
+    if e.logged.is_empty() && e.superseded.is_empty() {
         out.push_str("<p class=\"muted\">None in this period.</p>\n</section>\n");
         return;
     }
     out.push_str(
         "<p class=\"muted\">Work away from the laptop (visits, calls), entered by me; it is \
-         not measured, and each entry shows when I made it.</p>\n<div class=\"scroll\"><table>\n<thead><tr>\
+         not measured, and each entry shows when I made it. A correction is a new entry that \
+         names the one it replaces; the old one is kept below, not counted.</p>\n\
+         <div class=\"scroll\"><table>\n<thead><tr><th scope=\"col\">No.</th>\
          <th scope=\"col\">When</th><th class=\"n\" scope=\"col\">Time</th><th scope=\"col\">What for</th>\
          <th scope=\"col\">Logged on</th></tr></thead>\n<tbody>\n",
     );
     for l in &e.logged {
+        let corrects = l.corrects.map_or(String::new(), |old| {
+            format!(" <span class=\"muted\">(corrects #{old})</span>")
+        });
         let _ = writeln!(
             out,
-            "<tr class=\"logged\"><td>{} to {}</td><td class=\"n\">{}</td><td>{}</td><td>{}</td></tr>",
+            "<tr class=\"logged\"><td>#{}</td><td>{} to {}</td><td class=\"n\">{}</td><td>{}{corrects}</td><td>{}</td></tr>",
+            l.id,
             local(tz, l.start, "%a %-d %b %H:%M"),
             local(tz, l.end, "%H:%M"),
             minutes_text((l.end - l.start).num_minutes()),
@@ -328,7 +337,47 @@ fn logged(out: &mut String, e: &Export, tz: Tz) {
             local(tz, l.recorded_at, "%a %-d %b %H:%M")
         );
     }
-    out.push_str("</tbody>\n</table></div>\n</section>\n");
+    out.push_str("</tbody>\n</table></div>\n");
+    superseded(out, e, tz);
+    out.push_str("</section>\n");
+}
+
+/// Entries corrected or withdrawn: the record keeps them, so the report shows them, apart
+/// from what counts.
+fn superseded(out: &mut String, e: &Export, tz: Tz) {
+    if e.superseded.is_empty() {
+        return;
+    }
+    out.push_str(
+        "<h3>Corrected or withdrawn (not counted)</h3>\n<div class=\"scroll\"><table>\n<thead><tr>\
+         <th scope=\"col\">No.</th><th scope=\"col\">When</th><th class=\"n\" scope=\"col\">Time</th>\
+         <th scope=\"col\">What for</th><th scope=\"col\">Logged on</th><th scope=\"col\">Since</th>\
+         </tr></thead>\n<tbody>\n",
+    );
+    for s in &e.superseded {
+        let l = &s.entry;
+        let when = local(tz, s.superseded_at, "%a %-d %b %H:%M");
+        let reason = if s.reason.is_empty() {
+            String::new()
+        } else {
+            format!(": {}", escape(&s.reason))
+        };
+        let fate = match s.replaced_by {
+            Some(new) => format!("corrected by #{new} on {when}{reason}"),
+            None => format!("withdrawn on {when}{reason}"),
+        };
+        let _ = writeln!(
+            out,
+            "<tr class=\"superseded\"><td>#{}</td><td>{} to {}</td><td class=\"n\">{}</td><td>{}</td><td>{}</td><td>{fate}</td></tr>",
+            l.id,
+            local(tz, l.start, "%a %-d %b %H:%M"),
+            local(tz, l.end, "%H:%M"),
+            minutes_text((l.end - l.start).num_minutes()),
+            escape(&l.note),
+            local(tz, l.recorded_at, "%a %-d %b %H:%M")
+        );
+    }
+    out.push_str("</tbody>\n</table></div>\n");
 }
 
 fn toil_taken(out: &mut String, e: &Export) {

@@ -15,7 +15,7 @@ use serde::Serialize;
 use crate::core::record::day::{self, Day, Hour, Minutes};
 use crate::core::record::toil::{self, Taken, WeekAccrual};
 use crate::core::record::week::{self, WeekReport};
-use crate::core::record::{Logged, Work, merged};
+use crate::core::record::{Logged, Superseded, Work, merged};
 use crate::core::schedule::{Schedule, State};
 use crate::store::{ChainHead, Forgotten};
 
@@ -56,7 +56,11 @@ pub struct Export {
     pub days: Vec<ExportDay>,
     /// Each ISO week the range touches, whole (overtime and the checks are weekly).
     pub weeks: Vec<WeekReport>,
+    /// The entries the worker logged that count, each with its id and, for a correction, the
+    /// entry it corrects.
     pub logged: Vec<Logged>,
+    /// Entries in the range that were corrected or withdrawn: kept and shown, never counted.
+    pub superseded: Vec<Superseded>,
     /// Time off in lieu over the range's weeks.
     pub toil: toil::Balance,
     /// The ledger's hash chain head when the export was made (`clockoff verify` checks the
@@ -125,6 +129,7 @@ pub struct Inputs<'a> {
     pub to: NaiveDate,
     pub work: &'a [Work],
     pub logged: Vec<Logged>,
+    pub superseded: Vec<Superseded>,
     pub recorded_since: Option<DateTime<Utc>>,
     pub generated_at: DateTime<Utc>,
     pub chain: Option<ChainHead>,
@@ -178,6 +183,7 @@ pub fn build(i: Inputs<'_>) -> Export {
         days,
         weeks,
         logged: i.logged,
+        superseded: i.superseded,
         toil,
         chain: i.chain,
         forgotten: i.forgotten,

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use chrono::{DateTime, Utc};
 
-use super::records::{IntervalId, OverrideId};
+use super::records::{IntervalId, ManualId, OverrideId};
 
 #[derive(Debug)]
 pub enum StoreError {
@@ -62,6 +62,18 @@ pub enum StoreError {
     ForgetFuture(chrono::NaiveDate),
     /// The chain does not verify; forgetting would cut away where it breaks.
     ForgetBroken,
+    /// No manual entry has this id.
+    NoSuchManual(ManualId),
+    /// The entry was already corrected or withdrawn. `latest` is its newest version when it
+    /// was corrected (perhaps more than once), `withdrawn` whether that version (or the entry
+    /// itself) was withdrawn.
+    Superseded {
+        id: ManualId,
+        latest: Option<ManualId>,
+        withdrawn: bool,
+    },
+    /// A withdrawal must say why.
+    NoReason,
 }
 
 impl fmt::Display for StoreError {
@@ -142,7 +154,53 @@ impl fmt::Display for StoreError {
                 "the ledger does not verify (see `clockoff verify`), so nothing was forgotten: \
                  forgetting would cut away where it was changed",
             ),
+            StoreError::NoSuchManual(id) => write!(f, "there is no logged entry {id}"),
+            StoreError::Superseded {
+                id, latest: None, ..
+            } => write!(
+                f,
+                "logged entry {id} was already withdrawn and no longer counts; log the time \
+                 again if it should"
+            ),
+            StoreError::Superseded {
+                id,
+                latest: Some(latest),
+                withdrawn: false,
+            } => write!(
+                f,
+                "logged entry {id} was already corrected: its current version is {latest}, \
+                 so correct or withdraw {latest} instead"
+            ),
+            StoreError::Superseded {
+                id,
+                latest: Some(latest),
+                withdrawn: true,
+            } => write!(
+                f,
+                "logged entry {id} was already corrected by {latest}, which was withdrawn; \
+                 log the time again if it should count"
+            ),
+            StoreError::NoReason => f.write_str(
+                "withdrawing a logged entry needs a reason, e.g. --reason \"logged twice\"",
+            ),
         }
+    }
+}
+
+impl StoreError {
+    /// The caller asked for something the record does not allow (a bad argument, not a
+    /// failure of the ledger): the command line exits 2 and the bus answers InvalidArgs.
+    pub fn is_refusal(&self) -> bool {
+        matches!(
+            self,
+            StoreError::BadRange { .. }
+                | StoreError::EmptyNote
+                | StoreError::BadToil(_)
+                | StoreError::NoSuchManual(_)
+                | StoreError::Superseded { .. }
+                | StoreError::ForgetFuture(_)
+                | StoreError::NoReason
+        )
     }
 }
 

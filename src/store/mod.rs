@@ -27,7 +27,9 @@ use tokio::sync::{mpsc, oneshot};
 pub use error::StoreError;
 pub use quiet::{APP_NAME_LIMIT, QuietPeriod, SavedHold, clean_app_name};
 pub use reader::{ChainHead, Forgotten, Reader};
-pub use records::{IntervalId, ManualId, OverrideId, OverrideRecord, Recovery, ToilId, Totals};
+pub use records::{
+    CorrectionId, IntervalId, ManualId, OverrideId, OverrideRecord, Recovery, ToilId, Totals,
+};
 pub use retention::{Cutoff, Forgot};
 
 use crate::core::activity::Class;
@@ -182,6 +184,55 @@ impl Ledger {
             start,
             end,
             note,
+            recorded_at,
+            reply,
+        })
+        .await
+    }
+
+    /// Corrects manual entry `old`: adds `start`..`end` with `note` as a new entry that takes
+    /// its place, and records the link (with an optional `reason`). The old row is never
+    /// changed; it stops counting. Refused, with nothing written, when `old` does not exist
+    /// or was already corrected or withdrawn.
+    pub async fn correct_manual(
+        &self,
+        old: ManualId,
+        start: DateTime<Utc>,
+        end: DateTime<Utc>,
+        note: &str,
+        reason: &str,
+        recorded_at: DateTime<Utc>,
+    ) -> Result<ManualId, StoreError> {
+        check_range("a manual entry", start, end, false)?;
+        let note = check_note(note)?;
+        let reason = reason.trim().to_owned();
+        self.call(|reply| Command::CorrectManual {
+            old,
+            start,
+            end,
+            note,
+            reason,
+            recorded_at,
+            reply,
+        })
+        .await
+    }
+
+    /// Withdraws manual entry `old`: it stays in the record but no longer counts. The reason
+    /// is required. Refused like [`Ledger::correct_manual`].
+    pub async fn withdraw_manual(
+        &self,
+        old: ManualId,
+        reason: &str,
+        recorded_at: DateTime<Utc>,
+    ) -> Result<CorrectionId, StoreError> {
+        let reason = reason.trim().to_owned();
+        if reason.is_empty() {
+            return Err(StoreError::NoReason);
+        }
+        self.call(|reply| Command::WithdrawManual {
+            old,
+            reason,
             recorded_at,
             reply,
         })

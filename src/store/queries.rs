@@ -6,7 +6,8 @@ use rusqlite::{Connection, OptionalExtension, params};
 use super::chain::{Kind, sql as chain};
 use super::error::StoreError;
 use super::records::{
-    IntervalId, ManualId, OverrideId, OverrideRecord, ToilId, Totals, duration_ms, from_ms, to_ms,
+    CorrectionId, IntervalId, ManualId, OverrideId, OverrideRecord, ToilId, Totals, duration_ms,
+    from_ms, to_ms,
 };
 use crate::core::activity::Class;
 use crate::core::schedule::State;
@@ -221,6 +222,102 @@ pub(super) fn add_manual(
     Ok(ManualId(id))
 }
 
+/// Adds `start`..`end` as a new entry that stands in for `old`, and records the link. `old` is
+/// left as it was: the chain keeps both, and every total reads only the current version.
+pub(super) fn correct_manual(
+    conn: &Connection,
+    old: ManualId,
+    new: (DateTime<Utc>, DateTime<Utc>, &str),
+    reason: &str,
+    recorded_at: DateTime<Utc>,
+) -> Result<ManualId, StoreError> {
+    check_current(conn, old)?;
+    let (start, end, note) = new;
+    let id = add_manual(conn, start, end, note, recorded_at)?;
+    supersede(conn, old, Some(id), reason, recorded_at)?;
+    Ok(id)
+}
+
+/// Records that `old` no longer counts, and why; the entry itself stays.
+pub(super) fn withdraw_manual(
+    conn: &Connection,
+    old: ManualId,
+    reason: &str,
+    recorded_at: DateTime<Utc>,
+) -> Result<CorrectionId, StoreError> {
+    check_current(conn, old)?;
+    supersede(conn, old, None, reason, recorded_at)
+}
+
+fn supersede(
+    conn: &Connection,
+    old: ManualId,
+    replacement: Option<ManualId>,
+    reason: &str,
+    recorded_at: DateTime<Utc>,
+) -> Result<CorrectionId, StoreError> {
+    conn.execute(
+        "INSERT INTO manual_corrections (corrects, replacement, reason, recorded_ms)
+         VALUES (?1, ?2, ?3, ?4)",
+        params![old.0, replacement.map(|r| r.0), reason, to_ms(recorded_at)],
+    )?;
+    let id = conn.last_insert_rowid();
+    chain::append(conn, Kind::ManualCorrection, id)?;
+    Ok(CorrectionId(id))
+}
+
+/// Refuses an entry that does not exist or no longer counts, naming its current version.
+fn check_current(conn: &Connection, id: ManualId) -> Result<(), StoreError> {
+    let exists: bool = conn.query_row(
+        "SELECT count(*) > 0 FROM manual_entries WHERE id = ?1",
+        [id.0],
+        |row| row.get(0),
+    )?;
+    if !exists {
+        return Err(StoreError::NoSuchManual(id));
+    }
+    let mut at = id;
+    let mut latest = None;
+    loop {
+        let next: Option<Option<i64>> = conn
+            .query_row(
+                "SELECT replacement FROM manual_corrections WHERE corrects = ?1",
+                [at.0],
+                |row| row.get(0),
+            )
+            .optional()?;
+        match next {
+            None if latest.is_none() => return Ok(()),
+            None => {
+                return Err(StoreError::Superseded {
+                    id,
+                    latest,
+                    withdrawn: false,
+                });
+            }
+            Some(None) => {
+                return Err(StoreError::Superseded {
+                    id,
+                    latest,
+                    withdrawn: true,
+                });
+            }
+            // A replacement is always written after what it replaces, so ids only grow; a file
+            // where they do not (edited by hand) would otherwise loop here.
+            Some(Some(newer)) if newer > at.0 => {
+                at = ManualId(newer);
+                latest = Some(at);
+            }
+            Some(Some(newer)) => {
+                return Err(StoreError::Corrupt(format!(
+                    "manual entry #{} is corrected by an older entry, #{newer}",
+                    at.0
+                )));
+            }
+        }
+    }
+}
+
 pub(super) fn take_toil(
     conn: &Connection,
     date: NaiveDate,
@@ -260,9 +357,11 @@ pub(super) fn totals(
         let class = name.parse::<Class>().map_err(StoreError::Corrupt)?;
         totals.add_active(class, duration_ms(row.get(1)?)?);
     }
+    // Only the current version of each entry counts: one corrected or withdrawn does not.
     let manual: Option<i64> = conn.query_row(
         "SELECT sum(min(end_ms, ?2) - max(start_ms, ?1)) FROM manual_entries
-         WHERE start_ms < ?2 AND end_ms > ?1",
+         WHERE start_ms < ?2 AND end_ms > ?1
+           AND id NOT IN (SELECT corrects FROM manual_corrections)",
         params![from, to],
         |row| row.get(0),
     )?;

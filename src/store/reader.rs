@@ -16,7 +16,7 @@ use super::retention::{self, Cutoff, Forgot};
 use super::schema::{self, MIGRATIONS};
 use crate::core::activity::Class;
 use crate::core::record::toil::Taken;
-use crate::core::record::{Logged, Source, Work};
+use crate::core::record::{Logged, Source, Superseded, Work};
 use crate::core::spans::Span;
 
 pub struct Reader {
@@ -41,6 +41,19 @@ pub struct Forgotten {
     pub date: NaiveDate,
     pub toil_carried_minutes: i64,
     pub at: DateTime<Utc>,
+}
+
+/// A manual entry's columns as the queries above select them: id, start, end, note, recorded,
+/// and the entry it corrects.
+fn logged_row(row: &rusqlite::Row<'_>) -> Result<Logged, StoreError> {
+    Ok(Logged {
+        id: row.get(0)?,
+        start: from_ms(row.get(1)?)?,
+        end: from_ms(row.get(2)?)?,
+        note: row.get(3)?,
+        recorded_at: from_ms(row.get(4)?)?,
+        corrects: row.get(5)?,
+    })
 }
 
 impl Reader {
@@ -77,10 +90,14 @@ impl Reader {
                 source: Source::Measured(class),
             });
         }
-        let mut stmt = self.conn.prepare(
+        // Only the current version of each entry counts.
+        let mut stmt = self.conn.prepare(&format!(
             "SELECT start_ms, end_ms FROM manual_entries
-             WHERE start_ms < ?2 AND end_ms > ?1 ORDER BY start_ms",
-        )?;
+             WHERE start_ms < ?2 AND end_ms > ?1
+               AND id NOT IN (SELECT corrects FROM {})
+             ORDER BY start_ms",
+            self.corrections()?
+        ))?;
         let mut rows = stmt.query(params![to_ms(from), to_ms(to)])?;
         while let Some(row) = rows.next()? {
             work.push(Work {
@@ -91,27 +108,68 @@ impl Reader {
         Ok(work)
     }
 
-    /// The worker's own entries with time in `[from, to)`, with their notes, earliest first.
+    /// The worker's own entries that count, with time in `[from, to)` and their notes,
+    /// earliest first; a correction says which entry it corrects.
     pub fn logged(
         &self,
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> Result<Vec<Logged>, StoreError> {
-        let mut stmt = self.conn.prepare(
-            "SELECT start_ms, end_ms, note, recorded_ms FROM manual_entries
-             WHERE start_ms < ?2 AND end_ms > ?1 ORDER BY start_ms, id",
-        )?;
+        let corrections = self.corrections()?;
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT m.id, m.start_ms, m.end_ms, m.note, m.recorded_ms, c.corrects
+             FROM manual_entries m LEFT JOIN {corrections} c ON c.replacement = m.id
+             WHERE m.start_ms < ?2 AND m.end_ms > ?1
+               AND m.id NOT IN (SELECT corrects FROM {corrections})
+             ORDER BY m.start_ms, m.id"
+        ))?;
         let mut rows = stmt.query(params![to_ms(from), to_ms(to)])?;
         let mut out = Vec::new();
         while let Some(row) = rows.next()? {
-            out.push(Logged {
-                start: from_ms(row.get(0)?)?,
-                end: from_ms(row.get(1)?)?,
-                note: row.get(2)?,
-                recorded_at: from_ms(row.get(3)?)?,
+            out.push(logged_row(row)?);
+        }
+        Ok(out)
+    }
+
+    /// Entries with time in `[from, to)` that no longer count (corrected or withdrawn), with
+    /// what became of each, earliest first.
+    pub fn superseded(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<Superseded>, StoreError> {
+        let corrections = self.corrections()?;
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT m.id, m.start_ms, m.end_ms, m.note, m.recorded_ms, c.corrects,
+                    s.replacement, s.reason, s.recorded_ms
+             FROM manual_entries m
+             JOIN {corrections} s ON s.corrects = m.id
+             LEFT JOIN {corrections} c ON c.replacement = m.id
+             WHERE m.start_ms < ?2 AND m.end_ms > ?1
+             ORDER BY m.start_ms, m.id"
+        ))?;
+        let mut rows = stmt.query(params![to_ms(from), to_ms(to)])?;
+        let mut out = Vec::new();
+        while let Some(row) = rows.next()? {
+            out.push(Superseded {
+                entry: logged_row(row)?,
+                replaced_by: row.get(6)?,
+                reason: row.get(7)?,
+                superseded_at: from_ms(row.get(8)?)?,
             });
         }
         Ok(out)
+    }
+
+    /// The corrections table, or, in a file not yet migrated to hold it, an empty stand-in
+    /// with its columns, so one query serves both.
+    fn corrections(&self) -> Result<&'static str, StoreError> {
+        Ok(if chain::has_table(&self.conn, "manual_corrections")? {
+            "manual_corrections"
+        } else {
+            "(SELECT NULL AS corrects, NULL AS replacement, '' AS reason, 0 AS recorded_ms \
+             WHERE 0)"
+        })
     }
 
     /// TOIL taken on days up to `up_to` (all of it with `None`), earliest first. A file not
@@ -142,11 +200,15 @@ impl Reader {
         Ok(out)
     }
 
-    /// When the record begins: its earliest interval or manual entry.
+    /// When the record begins: its earliest interval or manual entry that counts.
     pub fn first_record(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
         let first: Option<i64> = self.conn.query_row(
-            "SELECT min(m) FROM (SELECT min(start_ms) AS m FROM intervals
-                                 UNION ALL SELECT min(start_ms) FROM manual_entries)",
+            &format!(
+                "SELECT min(m) FROM (SELECT min(start_ms) AS m FROM intervals
+                                     UNION ALL SELECT min(start_ms) FROM manual_entries
+                                     WHERE id NOT IN (SELECT corrects FROM {}))",
+                self.corrections()?
+            ),
             [],
             |row| row.get(0),
         )?;

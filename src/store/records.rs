@@ -38,6 +38,40 @@ row_id!(
     /// A row of TOIL taken.
     ToilId
 );
+row_id!(
+    /// A correction or withdrawal of a manual entry.
+    CorrectionId
+);
+
+impl ManualId {
+    /// The id a worker reads in `clockoff logged` and types after `--corrects`.
+    pub fn new(id: i64) -> Self {
+        ManualId(id)
+    }
+
+    pub fn get(self) -> i64 {
+        self.0
+    }
+}
+
+/// "12" or "#12", as `clockoff logged` shows it.
+impl std::str::FromStr for ManualId {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        let digits = s.trim().trim_start_matches('#');
+        digits
+            .parse::<i64>()
+            .ok()
+            .filter(|id| *id > 0)
+            .map(ManualId)
+            .ok_or_else(|| {
+                format!(
+                    "\"{s}\" is not an entry's id: use the number `clockoff logged` shows, e.g. 12"
+                )
+            })
+    }
+}
 
 /// An override as stored: out of hours, by the worker's own choice, from `start` to `end`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -191,6 +225,16 @@ mod tests {
         );
         assert_eq!(totals.active_total(), Duration::from_secs(3719));
         assert_eq!(totals.manual_minutes(), 90);
+    }
+
+    #[test]
+    fn entry_ids_read_with_or_without_a_hash() {
+        assert_eq!("12".parse::<ManualId>(), Ok(ManualId(12)));
+        assert_eq!(" #7".parse::<ManualId>(), Ok(ManualId(7)));
+        assert_eq!(ManualId(12).to_string(), "#12");
+        for bad in ["", "0", "-3", "twelve", "#", "1.5"] {
+            assert!(bad.parse::<ManualId>().is_err(), "{bad} accepted");
+        }
     }
 
     #[test]

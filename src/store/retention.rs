@@ -31,6 +31,8 @@ pub struct Cutoff {
 pub struct Forgot {
     pub intervals: usize,
     pub manual_entries: usize,
+    /// Corrections and withdrawals of logged entries, gone with the entries.
+    pub manual_corrections: usize,
     pub overrides: usize,
     pub transitions: usize,
     pub toil_taken: usize,
@@ -40,10 +42,24 @@ pub struct Forgot {
 }
 
 impl Forgot {
+    fn count_of(&mut self, table: &str) -> &mut usize {
+        match table {
+            "intervals" => &mut self.intervals,
+            "manual_entries" => &mut self.manual_entries,
+            "manual_corrections" => &mut self.manual_corrections,
+            "overrides" => &mut self.overrides,
+            "transitions" => &mut self.transitions,
+            "toil_taken" => &mut self.toil_taken,
+            "held_notifications" => &mut self.held_notifications,
+            _ => &mut self.quiet_periods,
+        }
+    }
+
     /// Records the worker would count: time, entries, overrides, TOIL, held notifications.
     pub fn records(&self) -> usize {
         self.intervals
             + self.manual_entries
+            + self.manual_corrections
             + self.overrides
             + self.transitions
             + self.toil_taken
@@ -52,21 +68,45 @@ impl Forgot {
     }
 }
 
-/// The statements that pick each table's forgotten rows: a record goes when it ended before
-/// the cut-off (an interval across it stays whole), TOIL when the day it was taken did. Open
-/// intervals and quiet periods are never forgotten. `?1` is the cut-off: in ms, or for TOIL
-/// its date.
-const FORGETTABLE: [(&str, &str); 7] = [
-    ("intervals", "open = 0 AND end_ms < ?1"),
-    ("manual_entries", "end_ms < ?1"),
-    ("overrides", "end_ms < ?1"),
-    ("transitions", "at_ms < ?1"),
-    ("toil_taken", "date < ?1"),
-    ("held_notifications", "at_ms < ?1"),
-    ("quiet_periods", "end_ms IS NOT NULL AND end_ms < ?1"),
-];
+/// The conditions that pick each table's forgotten rows, in the order they are deleted: a
+/// record goes when it ended before the cut-off (an interval across it stays whole), TOIL
+/// when the day it was taken did. Open intervals and quiet periods are never forgotten. A
+/// correction goes only with both entries it links, and an entry stays while a correction
+/// naming it does, so the record never loses half of one (SQLite's foreign keys insist too).
+/// `?1` is the cut-off: in ms, or for TOIL its date.
+fn forgettable(conn: &Connection) -> Result<Vec<(&'static str, &'static str)>, StoreError> {
+    const CORRECTION: &str = "recorded_ms < ?1
+        AND corrects IN (SELECT id FROM manual_entries WHERE end_ms < ?1)
+        AND (replacement IS NULL OR replacement IN (SELECT id FROM manual_entries WHERE end_ms < ?1))";
+    const MANUAL: &str = "end_ms < ?1 AND NOT EXISTS (
+        SELECT 1 FROM manual_corrections c
+        WHERE (c.corrects = manual_entries.id OR c.replacement = manual_entries.id)
+          AND NOT (c.recorded_ms < ?1
+            AND c.corrects IN (SELECT id FROM manual_entries WHERE end_ms < ?1)
+            AND (c.replacement IS NULL
+                 OR c.replacement IN (SELECT id FROM manual_entries WHERE end_ms < ?1))))";
+    // A file from before corrections (read by a newer `clockoff forget`) has none to keep.
+    let corrections = chain::has_table(conn, "manual_corrections")?;
+    let mut tables = Vec::new();
+    if corrections {
+        tables.push(("manual_corrections", CORRECTION));
+    }
+    tables.extend([
+        ("intervals", "open = 0 AND end_ms < ?1"),
+        (
+            "manual_entries",
+            if corrections { MANUAL } else { "end_ms < ?1" },
+        ),
+        ("overrides", "end_ms < ?1"),
+        ("transitions", "at_ms < ?1"),
+        ("toil_taken", "date < ?1"),
+        ("held_notifications", "at_ms < ?1"),
+        ("quiet_periods", "end_ms IS NOT NULL AND end_ms < ?1"),
+    ]);
+    Ok(tables)
+}
 
-/// The value `?1` stands for in a table's [`FORGETTABLE`] condition.
+/// The value `?1` stands for in a table's [`forgettable`] condition.
 fn cut_value(table: &str, cut: Cutoff) -> rusqlite::types::Value {
     if table == "toil_taken" {
         cut.date.to_string().into()
@@ -81,25 +121,16 @@ BEGIN SELECT RAISE(ABORT, 'the ledger chain is append-only: its entries cannot b
 
 /// Counts what [`forget`] would remove, without changing anything.
 pub(super) fn plan(conn: &Connection, cut: Cutoff) -> Result<Forgot, StoreError> {
-    let mut counts = [0usize; 7];
-    for (count, (table, which)) in counts.iter_mut().zip(FORGETTABLE) {
+    let mut forgot = Forgot::default();
+    for (table, which) in forgettable(conn)? {
         let n: i64 = conn.query_row(
             &format!("SELECT count(*) FROM {table} WHERE {which}"),
             [cut_value(table, cut)],
             |row| row.get(0),
         )?;
-        *count = usize::try_from(n).unwrap_or(0);
+        *forgot.count_of(table) = usize::try_from(n).unwrap_or(0);
     }
-    Ok(Forgot {
-        intervals: counts[0],
-        manual_entries: counts[1],
-        overrides: counts[2],
-        transitions: counts[3],
-        toil_taken: counts[4],
-        held_notifications: counts[5],
-        quiet_periods: counts[6],
-        chain_entries: 0,
-    })
+    Ok(forgot)
 }
 
 /// Forgets every record before `cut` in the caller's transaction, and records the forgetting
@@ -126,9 +157,9 @@ pub(super) fn forget(
     {
         return Ok(None);
     }
-    let mut forgot = plan(conn, cut)?;
-    for (table, which) in FORGETTABLE {
-        conn.execute(
+    let mut forgot = Forgot::default();
+    for (table, which) in forgettable(conn)? {
+        *forgot.count_of(table) = conn.execute(
             &format!("DELETE FROM {table} WHERE {which}"),
             [cut_value(table, cut)],
         )?;

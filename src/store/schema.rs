@@ -157,7 +157,26 @@ CREATE TABLE forgotten (
 ) STRICT;
 ";
 
-pub(super) const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6];
+/// Corrections never rewrite history: a manual entry is corrected by a new entry, or
+/// withdrawn, and the old row stays as it was. Each row here says that entry `corrects` no
+/// longer counts: `replacement` (a newer manual entry) stands in its place, or, when it is
+/// NULL, the entry is withdrawn and `reason` must say why. An entry is superseded at most once
+/// (UNIQUE), and a replacement replaces one entry. Chained as `manual_correction`; the table
+/// is new and empty, so, as for `toil_taken` in V5, the chain's start mark for it is 0.
+const V7: &str = "
+CREATE TABLE manual_corrections (
+    id          INTEGER PRIMARY KEY,
+    corrects    INTEGER NOT NULL UNIQUE REFERENCES manual_entries (id),
+    replacement INTEGER UNIQUE REFERENCES manual_entries (id),
+    reason      TEXT    NOT NULL,
+    recorded_ms INTEGER NOT NULL,
+    CHECK (replacement IS NULL OR replacement <> corrects),
+    CHECK (replacement IS NOT NULL OR reason <> '')
+) STRICT;
+ALTER TABLE chain_start ADD COLUMN manual_corrections INTEGER NOT NULL DEFAULT 0;
+";
+
+pub(super) const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, V7];
 
 /// What [`migrate`] found wrong.
 #[derive(Debug)]
@@ -263,6 +282,7 @@ mod tests {
                 "held_notifications",
                 "holds",
                 "intervals",
+                "manual_corrections",
                 "manual_entries",
                 "overrides",
                 "quiet_periods",

@@ -134,3 +134,209 @@ async fn toil_taken_is_stored_chained_and_read_back_by_date() {
     assert!(report.intact(), "{report:?}");
     assert_eq!(report.entries, 2);
 }
+
+/// A V5 file (before corrections) read before its agent migrates it: entries all count and
+/// none is superseded; verify reads it as it is.
+#[test]
+fn a_v5_file_reads_its_entries_as_current_before_it_is_migrated() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("ledger.sqlite3");
+    {
+        let mut conn = rusqlite::Connection::open(&path).unwrap();
+        schema::migrate(&mut conn, &schema::MIGRATIONS[..5]).unwrap();
+        conn.execute(
+            "INSERT INTO manual_entries (start_ms, end_ms, note, recorded_ms)
+             VALUES (0, 3600000, 'visit', 3600000)",
+            [],
+        )
+        .unwrap();
+        chain::sql::append(&conn, chain::Kind::ManualAdded, 1).unwrap();
+    }
+    let reader = Reader::open(&path).unwrap().unwrap();
+    let (from, to) = (ms(0), ms(86_400_000));
+    let logged = reader.logged(from, to).unwrap();
+    assert_eq!(logged.len(), 1);
+    assert_eq!((logged[0].id, logged[0].corrects), (1, None));
+    assert_eq!(reader.superseded(from, to).unwrap(), []);
+    assert_eq!(reader.work(from, to).unwrap().len(), 1);
+    assert_eq!(reader.first_record().unwrap(), Some(from));
+    assert!(reader.verify().unwrap().intact());
+}
+
+fn ms(ms: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp_millis(ms).unwrap()
+}
+
+/// Hour `h` of Monday 23 November 2026, UTC.
+fn h(hours: i64) -> DateTime<Utc> {
+    ms(1_795_392_000_000 + hours * 3_600_000)
+}
+
+#[tokio::test]
+async fn a_correction_adds_an_entry_and_only_the_current_version_counts() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("ledger.sqlite3");
+    let (ledger, _) = Ledger::open(&path).await.unwrap();
+    let visit = ledger
+        .add_manual(h(18), h(20), "late visit", h(21))
+        .await
+        .unwrap();
+    let call = ledger
+        .add_manual(h(22), h(23), "police call", h(23))
+        .await
+        .unwrap();
+    let fixed = ledger
+        .correct_manual(visit, h(18), h(19), "late visit (times fixed)", "", h(30))
+        .await
+        .unwrap();
+    assert_eq!(fixed, ManualId(3));
+    ledger
+        .withdraw_manual(call, " logged twice ", h(31))
+        .await
+        .unwrap();
+    // 2h + 1h logged, then the visit cut to 1h and the call withdrawn: 1h counts.
+    let day = ledger.totals(h(0), h(24)).await.unwrap();
+    assert_eq!(day.manual_minutes(), 60);
+    ledger.close().await.unwrap();
+
+    let reader = Reader::open(&path).unwrap().unwrap();
+    let logged = reader.logged(h(0), h(24)).unwrap();
+    assert_eq!(
+        logged
+            .iter()
+            .map(|l| (l.id, l.note.as_str(), l.corrects))
+            .collect::<Vec<_>>(),
+        [(3, "late visit (times fixed)", Some(1))]
+    );
+    let work = reader.work(h(0), h(24)).unwrap();
+    assert_eq!(work.len(), 1);
+    assert_eq!((work[0].span.start, work[0].span.end), (h(18), h(19)));
+    let gone = reader.superseded(h(0), h(24)).unwrap();
+    assert_eq!(
+        gone.iter()
+            .map(|s| (
+                s.entry.id,
+                s.replaced_by,
+                s.reason.as_str(),
+                s.superseded_at
+            ))
+            .collect::<Vec<_>>(),
+        [(1, Some(3), "", h(30)), (2, None, "logged twice", h(31))]
+    );
+    // The old rows are as they were written.
+    assert_eq!(gone[0].entry.note, "late visit");
+    assert_eq!((gone[0].entry.start, gone[0].entry.end), (h(18), h(20)));
+    let report = reader.verify().unwrap();
+    assert!(report.intact(), "{report:?}");
+    assert_eq!(report.entries, 5, "three entries and two corrections");
+}
+
+#[tokio::test]
+async fn refused_corrections_write_nothing_and_name_the_newer_entry() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("ledger.sqlite3");
+    let (ledger, _) = Ledger::open(&path).await.unwrap();
+    let first = ledger
+        .add_manual(h(18), h(20), "visit", h(21))
+        .await
+        .unwrap();
+    let second = ledger
+        .correct_manual(first, h(18), h(19), "visit", "", h(22))
+        .await
+        .unwrap();
+    let third = ledger
+        .correct_manual(second, h(17), h(19), "visit", "started earlier", h(23))
+        .await
+        .unwrap();
+    let other = ledger.add_manual(h(8), h(9), "call", h(9)).await.unwrap();
+    ledger
+        .withdraw_manual(other, "not work", h(10))
+        .await
+        .unwrap();
+    let head = || {
+        Reader::open(&path)
+            .unwrap()
+            .unwrap()
+            .chain_head()
+            .unwrap()
+            .unwrap()
+            .seq
+    };
+    let before = head();
+
+    let err = ledger
+        .correct_manual(ManualId(99), h(1), h(2), "x", "", h(24))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, StoreError::NoSuchManual(ManualId(99))),
+        "{err}"
+    );
+    assert_eq!(err.to_string(), "there is no logged entry #99");
+    let err = ledger
+        .correct_manual(first, h(18), h(19), "visit", "", h(24))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "logged entry #1 was already corrected: its current version is #3, so correct or \
+         withdraw #3 instead"
+    );
+    let err = ledger
+        .withdraw_manual(second, "oops", h(24))
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("current version is #3"), "{err}");
+    let err = ledger
+        .withdraw_manual(other, "again", h(24))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            StoreError::Superseded {
+                latest: None,
+                withdrawn: true,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert!(err.to_string().contains("already withdrawn"), "{err}");
+    let err = ledger
+        .correct_manual(other, h(8), h(9), "call", "", h(24))
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("already withdrawn"), "{err}");
+    assert!(err.is_refusal());
+    ledger
+        .withdraw_manual(third, "not work", h(24))
+        .await
+        .unwrap();
+    let err = ledger.withdraw_manual(first, "x", h(25)).await.unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "logged entry #1 was already corrected by #3, which was withdrawn; log the time again \
+         if it should count"
+    );
+    // A withdrawal must say why; a correction's new version is checked like any entry.
+    assert!(matches!(
+        ledger.withdraw_manual(ManualId(99), "  ", h(25)).await,
+        Err(StoreError::NoReason)
+    ));
+    assert!(matches!(
+        ledger
+            .correct_manual(ManualId(99), h(2), h(1), "x", "", h(25))
+            .await,
+        Err(StoreError::BadRange { .. })
+    ));
+    ledger.close().await.unwrap();
+    assert_eq!(
+        head(),
+        before + 1,
+        "only the one withdrawal of #3 was written"
+    );
+    let reader = Reader::open(&path).unwrap().unwrap();
+    assert_eq!(reader.logged(h(0), h(48)).unwrap(), []);
+    assert!(reader.verify().unwrap().intact());
+}

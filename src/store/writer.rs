@@ -16,7 +16,9 @@ use tokio::sync::{mpsc, oneshot};
 use super::error::StoreError;
 use super::queries;
 use super::quiet::{self, QuietCommand};
-use super::records::{IntervalId, ManualId, OverrideId, OverrideRecord, Recovery, ToilId, Totals};
+use super::records::{
+    CorrectionId, IntervalId, ManualId, OverrideId, OverrideRecord, Recovery, ToilId, Totals,
+};
 use super::retention;
 use super::schema::{self, MIGRATIONS, MigrateError};
 use crate::core::activity::Class;
@@ -70,6 +72,21 @@ pub(super) enum Command {
         note: String,
         recorded_at: DateTime<Utc>,
         reply: Reply<ManualId>,
+    },
+    CorrectManual {
+        old: ManualId,
+        start: DateTime<Utc>,
+        end: DateTime<Utc>,
+        note: String,
+        reason: String,
+        recorded_at: DateTime<Utc>,
+        reply: Reply<ManualId>,
+    },
+    WithdrawManual {
+        old: ManualId,
+        reason: String,
+        recorded_at: DateTime<Utc>,
+        reply: Reply<CorrectionId>,
     },
     TakeToil {
         date: NaiveDate,
@@ -263,6 +280,31 @@ fn handle(conn: &mut Connection, command: Command) {
             reply,
             write(conn, |tx| {
                 queries::add_manual(tx, start, end, &note, recorded_at)
+            }),
+        ),
+        Command::CorrectManual {
+            old,
+            start,
+            end,
+            note,
+            reason,
+            recorded_at,
+            reply,
+        } => answer(
+            reply,
+            write(conn, |tx| {
+                queries::correct_manual(tx, old, (start, end, &note), &reason, recorded_at)
+            }),
+        ),
+        Command::WithdrawManual {
+            old,
+            reason,
+            recorded_at,
+            reply,
+        } => answer(
+            reply,
+            write(conn, |tx| {
+                queries::withdraw_manual(tx, old, &reason, recorded_at)
             }),
         ),
         Command::TakeToil {

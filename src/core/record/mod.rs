@@ -3,6 +3,7 @@
 //! ledger's rows come in, figures go out, so every rule is tested with hand-made weeks.
 
 pub mod day;
+pub mod manual;
 pub mod retention;
 pub mod toil;
 pub mod week;
@@ -27,15 +28,7 @@ pub struct Work {
     pub source: Source,
 }
 
-/// A stretch the worker logged themselves, with what it was for.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct Logged {
-    pub start: chrono::DateTime<chrono::Utc>,
-    pub end: chrono::DateTime<chrono::Utc>,
-    pub note: String,
-    /// When it was logged: an entry made long after the fact reads differently.
-    pub recorded_at: chrono::DateTime<chrono::Utc>,
-}
+pub use manual::{Logged, Superseded};
 
 /// All recorded work as one sorted list of disjoint spans (overlaps and touching spans
 /// merged): working time for the regulations, whatever its source.

@@ -17,6 +17,13 @@
 //!   `through_seq` are gone: the first entry left must be `through_seq + 1`, its `prev` the
 //!   `through_hash`; records the chain still names that are gone must be ones that anchor's
 //!   cut-off covers.
+//!
+//! Kinds, in the order they were added: `interval_closed`, `manual_added`, `override_added`,
+//! `override_ended`, `transition` (V4); `toil_taken` (V5); `forgotten` (V6, above);
+//! `manual_correction` (V7: a row of
+//! `manual_corrections`, payload `{"corrects":12,"replacement":13,"reason":"…","recorded_ms":…}`,
+//! `replacement` null when entry 12 is withdrawn; the replacement itself is a `manual_added`
+//! entry of its own, written just before in the same transaction).
 
 pub(super) mod sql;
 pub mod verify;
@@ -46,6 +53,8 @@ pub enum Kind {
     /// Records before a date were forgotten (retention, or `clockoff forget`), and the chain
     /// before them cut off: the anchor verification starts from.
     Forgotten,
+    /// A manual entry was corrected (by a newer one) or withdrawn; the old row is untouched.
+    ManualCorrection,
 }
 
 /// A table whose rows the chain covers.
@@ -57,16 +66,18 @@ pub enum Table {
     Transitions,
     ToilTaken,
     Forgotten,
+    ManualCorrections,
 }
 
 impl Table {
-    pub const ALL: [Table; 6] = [
+    pub const ALL: [Table; 7] = [
         Table::Intervals,
         Table::ManualEntries,
         Table::Overrides,
         Table::Transitions,
         Table::ToilTaken,
         Table::Forgotten,
+        Table::ManualCorrections,
     ];
 
     /// The SQL table's name, as a worker would find it in the file.
@@ -78,12 +89,13 @@ impl Table {
             Table::Transitions => "transitions",
             Table::ToilTaken => "toil_taken",
             Table::Forgotten => "forgotten",
+            Table::ManualCorrections => "manual_corrections",
         }
     }
 }
 
 impl Kind {
-    pub const ALL: [Kind; 7] = [
+    pub const ALL: [Kind; 8] = [
         Kind::IntervalClosed,
         Kind::ManualAdded,
         Kind::OverrideAdded,
@@ -91,6 +103,7 @@ impl Kind {
         Kind::Transition,
         Kind::ToilTaken,
         Kind::Forgotten,
+        Kind::ManualCorrection,
     ];
 
     pub fn name(self) -> &'static str {
@@ -102,6 +115,7 @@ impl Kind {
             Kind::Transition => "transition",
             Kind::ToilTaken => "toil_taken",
             Kind::Forgotten => "forgotten",
+            Kind::ManualCorrection => "manual_correction",
         }
     }
 
@@ -117,13 +131,14 @@ impl Kind {
             Kind::Transition => Table::Transitions,
             Kind::ToilTaken => Table::ToilTaken,
             Kind::Forgotten => Table::Forgotten,
+            Kind::ManualCorrection => Table::ManualCorrections,
         }
     }
 
     /// The time an entry of this kind is about, read from its payload: a close or an end at
-    /// the record's end, an addition at its start, a transition at its instant, TOIL taken when
-    /// it was recorded (its date is a local day, not an instant), a forgetting when it was done.
-    /// `Err` says why
+    /// the record's end, an addition at its start, a transition at its instant, TOIL taken and
+    /// a correction when they were recorded (TOIL's date is a local day, not an instant; a
+    /// correction is about the moment the worker changed their mind). `Err` says why
     /// the payload is not one this kind writes.
     pub fn at_ms(self, payload: &str) -> Result<i64, String> {
         let bad =
@@ -150,6 +165,9 @@ impl Kind {
             Kind::Forgotten => Ok(serde_json::from_str::<ForgottenPayload>(payload)
                 .map_err(bad)?
                 .recorded_ms),
+            Kind::ManualCorrection => Ok(serde_json::from_str::<CorrectionPayload>(payload)
+                .map_err(bad)?
+                .recorded_ms),
         }
     }
 
@@ -173,6 +191,8 @@ impl Kind {
                 end(payload, |p: OverridePayload| p.end_ms)
             }
             Kind::Transition => end(payload, |p: TransitionPayload| p.at_ms),
+            // Kept while either entry it links is kept (see `store::retention`).
+            Kind::ManualCorrection => end(payload, |p: CorrectionPayload| p.recorded_ms),
             Kind::ToilTaken => {
                 return serde_json::from_str::<ToilPayload>(payload)
                     .is_ok_and(|p| p.date < anchor.before_date);
@@ -229,6 +249,15 @@ pub(super) struct ToilPayload {
     pub date: String,
     pub minutes: i64,
     pub note: String,
+    pub recorded_ms: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct CorrectionPayload {
+    pub corrects: i64,
+    pub replacement: Option<i64>,
+    pub reason: String,
     pub recorded_ms: i64,
 }
 

@@ -8,8 +8,8 @@ use serde::Serialize;
 
 use super::verify::{self, ChainRow, Record, Report, Start};
 use super::{
-    ForgottenPayload, GENESIS, IntervalPayload, Kind, ManualPayload, OverridePayload, Table,
-    ToilPayload, TransitionPayload, canonical, link_hash,
+    CorrectionPayload, ForgottenPayload, GENESIS, IntervalPayload, Kind, ManualPayload,
+    OverridePayload, Table, ToilPayload, TransitionPayload, canonical, link_hash,
 };
 use crate::store::error::StoreError;
 
@@ -27,6 +27,7 @@ pub(in crate::store) fn append(
         Table::Transitions => payload(conn, kind, ref_id, TRANSITION, transition_payload)?,
         Table::ToilTaken => payload(conn, kind, ref_id, TOIL, toil_payload)?,
         Table::Forgotten => payload(conn, kind, ref_id, FORGOTTEN, forgotten_payload)?,
+        Table::ManualCorrections => payload(conn, kind, ref_id, CORRECTION, correction_payload)?,
     };
     let at_ms = kind.at_ms(&payload).map_err(StoreError::Corrupt)?;
     let prev: Option<String> = conn
@@ -55,6 +56,8 @@ const TRANSITION: &str = "SELECT id, at_ms, state FROM transitions";
 const TOIL: &str = "SELECT id, date, minutes, note, recorded_ms FROM toil_taken";
 const FORGOTTEN: &str = "SELECT id, before_ms, before_date, through_seq, through_hash, \
      toil_carried_minutes, recorded_ms FROM forgotten";
+const CORRECTION: &str =
+    "SELECT id, corrects, replacement, reason, recorded_ms FROM manual_corrections";
 
 /// A row's payload and whether it is final.
 type Built<P> = rusqlite::Result<(P, bool)>;
@@ -104,6 +107,16 @@ fn toil_payload(row: &Row<'_>) -> Built<ToilPayload> {
         date: row.get(1)?,
         minutes: row.get(2)?,
         note: row.get(3)?,
+        recorded_ms: row.get(4)?,
+    };
+    Ok((payload, true))
+}
+
+fn correction_payload(row: &Row<'_>) -> Built<CorrectionPayload> {
+    let payload = CorrectionPayload {
+        corrects: row.get(1)?,
+        replacement: row.get(2)?,
+        reason: row.get(3)?,
         recorded_ms: row.get(4)?,
     };
     Ok((payload, true))
@@ -161,6 +174,10 @@ pub(in crate::store) fn records(conn: &Connection) -> Result<Vec<Record>, StoreE
                 all(conn, table, FORGOTTEN, forgotten_payload, &mut records)?
             }
             Table::Forgotten => {}
+            Table::ManualCorrections if has_table(conn, "manual_corrections")? => {
+                all(conn, table, CORRECTION, correction_payload, &mut records)?
+            }
+            Table::ManualCorrections => {}
         }
     }
     Ok(records)
@@ -214,15 +231,16 @@ pub(in crate::store) fn entries(conn: &Connection) -> Result<Vec<ChainRow>, Stor
 /// The highest row ids when the chain began. Its one row is written by the V4 migration and
 /// guarded by triggers; without it nothing can be said about unchained rows.
 pub(in crate::store) fn start(conn: &Connection) -> Result<Start, StoreError> {
-    // Before V5 there is no toil_taken column (and no table, so no rows for it to vouch for).
-    let toil = if has_table(conn, "toil_taken")? {
-        "toil_taken"
-    } else {
-        "0"
+    // Before V5 there is no toil_taken column (and no table, so no rows for it to vouch for);
+    // likewise manual_corrections before V6.
+    let mark = |table: &'static str| -> Result<&'static str, StoreError> {
+        Ok(if has_table(conn, table)? { table } else { "0" })
     };
+    let (toil, corrections) = (mark("toil_taken")?, mark("manual_corrections")?);
     conn.query_row(
         &format!(
-            "SELECT intervals, manual_entries, overrides, transitions, {toil} FROM chain_start"
+            "SELECT intervals, manual_entries, overrides, transitions, {toil}, {corrections}
+             FROM chain_start"
         ),
         [],
         |row| {
@@ -232,6 +250,7 @@ pub(in crate::store) fn start(conn: &Connection) -> Result<Start, StoreError> {
                 overrides: row.get(2)?,
                 transitions: row.get(3)?,
                 toil_taken: row.get(4)?,
+                manual_corrections: row.get(5)?,
             })
         },
     )
@@ -276,6 +295,7 @@ pub(in crate::store) fn report(conn: &Connection) -> Result<Report, StoreError> 
             overrides: i64::MAX,
             transitions: i64::MAX,
             toil_taken: i64::MAX,
+            manual_corrections: i64::MAX,
         };
         Ok(verify::verify(&[], &records(conn)?, before_all))
     }

@@ -304,3 +304,51 @@ fn toil_taken_is_checked_like_a_manual_entry() {
     assert!(report.intact());
     assert_eq!(report.unchained, 1);
 }
+
+fn correction_payload(corrects: i64, replacement: Option<i64>, reason: &str) -> String {
+    canonical(&CorrectionPayload {
+        corrects,
+        replacement,
+        reason: reason.into(),
+        recorded_ms: 40,
+    })
+    .unwrap()
+}
+
+#[test]
+fn a_correction_is_its_own_kind_and_its_row_is_checked() {
+    // The format the chain comment documents, pinned.
+    let withdrawn = correction_payload(12, None, "logged twice");
+    assert_eq!(
+        withdrawn,
+        r#"{"corrects":12,"replacement":null,"reason":"logged twice","recorded_ms":40}"#
+    );
+    assert_eq!(Kind::ManualCorrection.name(), "manual_correction");
+    assert_eq!(Kind::ManualCorrection.table(), Table::ManualCorrections);
+    assert_eq!(Table::ManualCorrections.name(), "manual_corrections");
+    assert_eq!(Kind::ManualCorrection.at_ms(&withdrawn), Ok(40));
+    assert!(Kind::ManualCorrection.at_ms(&toil_payload(10)).is_err());
+
+    let corrected = correction_payload(12, Some(13), "");
+    let rows = chain(&[(Kind::ManualCorrection, 1, corrected.clone())]);
+    let row = |payload: &str| record(Table::ManualCorrections, 1, payload);
+    assert!(verify(&rows, &[row(&corrected)], Start::default()).intact());
+    // Pointing the correction at another entry, or turning it into a withdrawal, shows.
+    for edited in [
+        correction_payload(11, Some(13), ""),
+        correction_payload(12, None, ""),
+    ] {
+        let report = verify(&rows, &[row(&edited)], Start::default());
+        assert_eq!(
+            report
+                .edited
+                .iter()
+                .map(|e| (e.table, e.id, e.problem.clone()))
+                .collect::<Vec<_>>(),
+            [(Table::ManualCorrections, 1, EditProblem::Changed)]
+        );
+    }
+    // Deleting the correction (to make the old entry count again) shows too.
+    let report = verify(&rows, &[], Start::default());
+    assert_eq!(report.edited[0].problem, EditProblem::Deleted);
+}

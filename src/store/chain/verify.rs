@@ -35,6 +35,7 @@ pub struct Start {
     pub overrides: i64,
     pub transitions: i64,
     pub toil_taken: i64,
+    pub manual_corrections: i64,
 }
 
 impl Start {
@@ -45,6 +46,7 @@ impl Start {
             Table::Overrides => self.overrides,
             Table::Transitions => self.transitions,
             Table::ToilTaken => self.toil_taken,
+            Table::ManualCorrections => self.manual_corrections,
             // The table came after the chain: every row of it is chained.
             Table::Forgotten => 0,
         }

@@ -233,3 +233,55 @@ fn an_anchor_that_forgets_the_future_breaks_the_chain() {
         "{broken:?}"
     );
 }
+
+#[test]
+fn a_correction_goes_only_with_both_entries_it_links() {
+    let conn = ledger();
+    let entry = |n: i64| -> crate::store::ManualId {
+        let id: i64 = conn
+            .query_row(
+                "SELECT id FROM manual_entries WHERE note = ?1",
+                [format!("visit {n}")],
+                |r| r.get(0),
+            )
+            .unwrap();
+        crate::store::ManualId(id)
+    };
+    let hour = |n: i64, h: i64| day(n) + TimeDelta::hours(h);
+    // Day 1's visit corrected on day 2 (both before the cut): both go with the correction.
+    queries::correct_manual(
+        &conn,
+        entry(1),
+        (hour(1, 18), hour(1, 20), "visit 1, fixed"),
+        "times",
+        hour(2, 9),
+    )
+    .unwrap();
+    // Day 2's visit withdrawn on day 8, after the cut: the entry stays with its withdrawal.
+    queries::withdraw_manual(&conn, entry(2), "logged twice", hour(8, 9)).unwrap();
+    // Day 3's visit corrected by an entry on day 6: the old one stays beside its replacement.
+    queries::correct_manual(
+        &conn,
+        entry(3),
+        (hour(6, 18), hour(6, 19), "moved"),
+        "wrong day",
+        hour(6, 20),
+    )
+    .unwrap();
+
+    let planned = plan(&conn, cut_at(4)).unwrap();
+    let forgot = forget(&conn, cut_at(4), 0, day(20)).unwrap().unwrap();
+    assert_eq!((forgot.manual_entries, forgot.manual_corrections), (3, 1));
+    assert_eq!(planned.records(), forgot.records());
+    let notes: Vec<String> = conn
+        .prepare("SELECT note FROM manual_entries WHERE end_ms < ?1 ORDER BY id")
+        .unwrap()
+        .query_map([to_ms(day(4))], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(notes, ["visit 2", "visit 3"]);
+    assert_eq!(count(&conn, "manual_corrections"), 2);
+    let report = chain::report(&conn).unwrap();
+    assert!(report.intact(), "{report:?}");
+}
