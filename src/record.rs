@@ -107,6 +107,11 @@ pub fn contents(f: &Forgot) -> String {
             "stretches at the laptop",
         ),
         (f.manual_entries, "entry you logged", "entries you logged"),
+        (
+            f.manual_corrections,
+            "correction of one",
+            "corrections of them",
+        ),
         (f.overrides, "override", "overrides"),
         (f.toil_taken, "day of TOIL taken", "days of TOIL taken"),
         (

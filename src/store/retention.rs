@@ -75,14 +75,12 @@ impl Forgot {
 /// naming it does, so the record never loses half of one (SQLite's foreign keys insist too).
 /// `?1` is the cut-off: in ms, or for TOIL its date.
 fn forgettable(conn: &Connection) -> Result<Vec<(&'static str, &'static str)>, StoreError> {
-    const CORRECTION: &str = "recorded_ms < ?1
-        AND corrects IN (SELECT id FROM manual_entries WHERE end_ms < ?1)
+    const CORRECTION: &str = "corrects IN (SELECT id FROM manual_entries WHERE end_ms < ?1)
         AND (replacement IS NULL OR replacement IN (SELECT id FROM manual_entries WHERE end_ms < ?1))";
     const MANUAL: &str = "end_ms < ?1 AND NOT EXISTS (
         SELECT 1 FROM manual_corrections c
         WHERE (c.corrects = manual_entries.id OR c.replacement = manual_entries.id)
-          AND NOT (c.recorded_ms < ?1
-            AND c.corrects IN (SELECT id FROM manual_entries WHERE end_ms < ?1)
+          AND NOT (c.corrects IN (SELECT id FROM manual_entries WHERE end_ms < ?1)
             AND (c.replacement IS NULL
                  OR c.replacement IN (SELECT id FROM manual_entries WHERE end_ms < ?1))))";
     // A file from before corrections (read by a newer `clockoff forget`) has none to keep.

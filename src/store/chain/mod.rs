@@ -191,8 +191,9 @@ impl Kind {
                 end(payload, |p: OverridePayload| p.end_ms)
             }
             Kind::Transition => end(payload, |p: TransitionPayload| p.at_ms),
-            // Kept while either entry it links is kept (see `store::retention`).
-            Kind::ManualCorrection => end(payload, |p: CorrectionPayload| p.recorded_ms),
+            // It goes with the entries it links, whatever its own time: decided by them (see
+            // `verify`), not here.
+            Kind::ManualCorrection => return false,
             Kind::ToilTaken => {
                 return serde_json::from_str::<ToilPayload>(payload)
                     .is_ok_and(|p| p.date < anchor.before_date);

@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use super::{ForgottenPayload, GENESIS, Kind, Table, link_hash};
+use super::{CorrectionPayload, ForgottenPayload, GENESIS, Kind, Table, link_hash};
 
 /// A `chain` row as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -263,7 +263,21 @@ fn edited(
         if rows.contains_key(&(table, id)) {
             continue;
         }
-        if anchor.is_some_and(|(at, a)| kind.forgotten_by(payload, seq, a, *at)) {
+        let gone_by_choice = match kind {
+            // A correction is forgotten with both entries it links; whether they may be
+            // gone is checked on their own entries.
+            Kind::ManualCorrection => {
+                anchor.is_some()
+                    && serde_json::from_str::<CorrectionPayload>(payload).is_ok_and(|c| {
+                        [Some(c.corrects), c.replacement]
+                            .into_iter()
+                            .flatten()
+                            .all(|id| !rows.contains_key(&(Table::ManualEntries, id)))
+                    })
+            }
+            _ => anchor.is_some_and(|(at, a)| kind.forgotten_by(payload, seq, a, *at)),
+        };
+        if gone_by_choice {
             forgotten += 1;
         } else {
             found.push(Edited {

@@ -257,7 +257,7 @@ fn a_correction_goes_only_with_both_entries_it_links() {
         hour(2, 9),
     )
     .unwrap();
-    // Day 2's visit withdrawn on day 8, after the cut: the entry stays with its withdrawal.
+    // Day 2's visit withdrawn on day 8, after the cut: it is about day 2, so both go.
     queries::withdraw_manual(&conn, entry(2), "logged twice", hour(8, 9)).unwrap();
     // Day 3's visit corrected by an entry on day 6: the old one stays beside its replacement.
     queries::correct_manual(
@@ -271,7 +271,7 @@ fn a_correction_goes_only_with_both_entries_it_links() {
 
     let planned = plan(&conn, cut_at(4)).unwrap();
     let forgot = forget(&conn, cut_at(4), 0, day(20)).unwrap().unwrap();
-    assert_eq!((forgot.manual_entries, forgot.manual_corrections), (3, 1));
+    assert_eq!((forgot.manual_entries, forgot.manual_corrections), (4, 2));
     assert_eq!(planned.records(), forgot.records());
     let notes: Vec<String> = conn
         .prepare("SELECT note FROM manual_entries WHERE end_ms < ?1 ORDER BY id")
@@ -280,8 +280,19 @@ fn a_correction_goes_only_with_both_entries_it_links() {
         .unwrap()
         .collect::<Result<_, _>>()
         .unwrap();
-    assert_eq!(notes, ["visit 2", "visit 3"]);
-    assert_eq!(count(&conn, "manual_corrections"), 2);
+    assert_eq!(notes, ["visit 3"]);
+    assert_eq!(count(&conn, "manual_corrections"), 1);
     let report = chain::report(&conn).unwrap();
     assert!(report.intact(), "{report:?}");
+    // Day 3's kept entry holds the cut back, and the withdrawal's entry came after it: the
+    // chain still names records it forgot, and accounts for them.
+    assert!(report.forgotten_records >= 2, "{report:?}");
+
+    // Deleting the kept correction (and the old entry it keeps) is still seen.
+    conn.execute_batch(
+        "DELETE FROM manual_corrections; DELETE FROM manual_entries WHERE note = 'visit 3';",
+    )
+    .unwrap();
+    let report = chain::report(&conn).unwrap();
+    assert!(!report.intact(), "{report:?}");
 }
