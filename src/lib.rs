@@ -5,6 +5,7 @@ pub mod agent;
 pub mod cli;
 pub mod config;
 pub mod core;
+pub mod dashboard;
 pub mod desktop;
 pub mod export;
 pub mod hold;
