@@ -8,6 +8,7 @@ pub mod core;
 pub mod desktop;
 pub mod export;
 pub mod hold;
+pub mod report;
 pub mod store;
 pub mod sync;
 pub mod tray;

@@ -8,6 +8,7 @@ pub mod quiet;
 mod quiet_checks;
 mod raw;
 mod record_checks;
+mod report_checks;
 mod source;
 mod validate;
 
@@ -52,6 +53,16 @@ pub struct Config {
     pub toil: crate::core::record::toil::Rule,
     /// Minutes of TOIL per qualifying minute (`[record] toil_rate`), 0.5 to 3.0.
     pub toil_rate: f64,
+    /// Weekly reporting to the team dashboard (`[report]`).
+    pub report: ReportSettings,
+}
+
+/// `[report]`: off unless the worker (or the organisation's policy) turns it on.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReportSettings {
+    pub enabled: bool,
+    /// The dashboard's address: https, or http to this machine. Required when enabled.
+    pub dashboard: Option<String>,
 }
 
 impl Config {

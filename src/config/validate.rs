@@ -146,6 +146,7 @@ pub fn validate(
 
     let quiet = super::quiet_checks::quiet(merged, errors);
     let (toil, toil_rate) = super::record_checks::toil(merged, errors);
+    let report = super::report_checks::report(merged, errors);
 
     (errors.len() == before).then(|| Config {
         timezone,
@@ -167,6 +168,7 @@ pub fn validate(
         tray: merged.tray_enabled.is_none_or(|t| *t.value.get_ref()),
         toil,
         toil_rate,
+        report,
     })
 }
 

@@ -11,6 +11,7 @@ mod queries;
 mod quiet;
 mod reader;
 mod records;
+mod report;
 mod schema;
 mod writer;
 
@@ -27,11 +28,14 @@ pub use error::StoreError;
 pub use quiet::{APP_NAME_LIMIT, QuietPeriod, SavedHold, clean_app_name};
 pub use reader::{ChainHead, Reader};
 pub use records::{IntervalId, ManualId, OverrideId, OverrideRecord, Recovery, ToilId, Totals};
+pub use report::ReportWeek;
 
 use crate::core::activity::Class;
 use crate::core::schedule::State;
+use crate::core::summary::ReportId;
 use quiet::QuietCommand;
 use records::{check_note, check_range};
+use report::ReportCommand;
 use writer::{Command, Reply};
 
 /// The most TOIL taken in one entry: a day; a longer absence is entered day by day.
@@ -262,6 +266,44 @@ impl Ledger {
     ) -> Result<Vec<(String, u64)>, StoreError> {
         self.quiet(|reply| QuietCommand::HeldCounts { from, to, reply })
             .await
+    }
+
+    /// Pauses (`true`) or resumes reporting `week`; returns the week as it now stands.
+    pub async fn set_report_paused(
+        &self,
+        week: chrono::IsoWeek,
+        paused: bool,
+        at: DateTime<Utc>,
+    ) -> Result<ReportWeek, StoreError> {
+        self.call(|reply| {
+            Command::Report(ReportCommand::SetPaused {
+                week,
+                paused,
+                at,
+                reply,
+            })
+        })
+        .await
+    }
+
+    /// The id `week` is reported under: the one it already has, else `fresh` (drawn at random
+    /// by the caller), kept from now on. A paused week gets none (`report_id` stays `None`):
+    /// the upload queue calls this once, when it queues the week, and resends under that id.
+    pub async fn assign_report_id(
+        &self,
+        week: chrono::IsoWeek,
+        fresh: ReportId,
+        at: DateTime<Utc>,
+    ) -> Result<ReportWeek, StoreError> {
+        self.call(|reply| {
+            Command::Report(ReportCommand::AssignId {
+                week,
+                fresh,
+                at,
+                reply,
+            })
+        })
+        .await
     }
 
     async fn quiet<T>(
