@@ -76,5 +76,12 @@ pub enum Request {
         note: String,
         reply: Reply,
     },
+    /// Pause (or resume) reporting an ISO week; the reply is [`crate::store::ReportWeek`]
+    /// as JSON (`paused`, `queued`).
+    PauseReport {
+        week: chrono::IsoWeek,
+        paused: bool,
+        reply: Reply,
+    },
     Reload(Reply),
 }

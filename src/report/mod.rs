@@ -15,7 +15,7 @@ use crate::config::Config;
 use crate::core::civil::local_date;
 use crate::core::record::week;
 use crate::core::summary::{self, Pseudonym, Recorded, ReportId, WeeklySummary};
-use crate::store::{Reader, StoreError};
+use crate::store::{Reader, ReportWeek, StoreError};
 
 #[derive(Debug)]
 pub enum ReportError {
@@ -63,6 +63,16 @@ pub fn random_report_id() -> Result<ReportId, ReportError> {
 /// The last ISO week that has ended by `now` in `tz`: the one a report is due for.
 pub fn last_completed_week(tz: Tz, now: chrono::DateTime<chrono::Utc>) -> IsoWeek {
     (week::monday(local_date(tz, now).iso_week()) - TimeDelta::days(7)).iso_week()
+}
+
+/// What a pause or resume answers over D-Bus, and what `clockoff report pause` reads back.
+pub fn pause_reply(w: &ReportWeek) -> String {
+    serde_json::json!({
+        "week": week::name(w.week),
+        "paused": w.paused,
+        "queued": w.report_id.is_some(),
+    })
+    .to_string()
 }
 
 /// `week`'s summary from the ledger (`None`: there is none yet, so a week of nothing), with
