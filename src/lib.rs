@@ -10,6 +10,7 @@ pub mod desktop;
 pub mod export;
 pub mod hold;
 pub mod record;
+pub mod report;
 pub mod store;
 pub mod sync;
 pub mod tray;

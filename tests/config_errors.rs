@@ -26,7 +26,7 @@ fn unknown_top_level_key() {
     // Line 2 column 1 is the `w` of `weekends`.
     assert_eq!(
         errors("timezone = \"Europe/London\"\nweekends = false\n"),
-        "user.toml:2:1: unknown field `weekends`, expected one of `timezone`, `contracted`, `hours`, `holidays`, `leave`, `on_call`, `activity`, `quiet`, `tray`, `record`, `sync`, `lock`"
+        "user.toml:2:1: unknown field `weekends`, expected one of `timezone`, `contracted`, `hours`, `holidays`, `leave`, `on_call`, `activity`, `quiet`, `tray`, `record`, `report`, `sync`, `lock`"
     );
 }
 
@@ -472,7 +472,7 @@ fn policy_locking_an_unknown_key() {
     assert_eq!(
         load_errors(&paths(&policy, &user)),
         format!(
-            "{}:1:18: cannot lock unknown key \"weekends\": expected one of timezone, contracted, hours, holidays, holidays.region, holidays.extra, holidays.removed, leave, on_call, activity, activity.idle_after, activity.source, quiet, quiet.notifications, quiet.grace, quiet.server, sync, tray, tray.enabled, record, record.toil, record.toil_rate, record.keep",
+            "{}:1:18: cannot lock unknown key \"weekends\": expected one of timezone, contracted, hours, holidays, holidays.region, holidays.extra, holidays.removed, leave, on_call, activity, activity.idle_after, activity.source, quiet, quiet.notifications, quiet.grace, quiet.server, sync, tray, tray.enabled, record, record.toil, record.toil_rate, record.keep, report, report.enabled, report.dashboard",
             policy.display()
         )
     );
@@ -831,6 +831,82 @@ fn policy_can_lock_the_toil_rule() {
     let policy = dir.write("policy.toml", "lock = [\"record.toil\"]\n");
     let (config, _) = load(&paths(&policy, &user)).expect("valid layers");
     assert_eq!(config.toil_rate, 1.5);
+}
+
+// ---------------------------------------------------------------- [report]
+
+#[test]
+fn reporting_is_off_by_default_and_needs_an_https_dashboard() {
+    let default = from_text("user.toml", "").unwrap();
+    assert_eq!(
+        (default.report.enabled, default.report.dashboard),
+        (false, None)
+    );
+    let on = from_text(
+        "user.toml",
+        "[report]\nenabled = true\ndashboard = \"https://dash.example.org/team\"\n",
+    )
+    .unwrap();
+    assert!(on.report.enabled);
+    assert_eq!(
+        on.report.dashboard.as_deref(),
+        Some("https://dash.example.org/team")
+    );
+    // Plain http only to this machine.
+    for local in [
+        "http://localhost:8080",
+        "http://127.0.0.1:9",
+        "http://[::1]/",
+    ] {
+        let text = format!("[report]\ndashboard = \"{local}\"\n");
+        assert!(from_text("user.toml", &text).is_ok(), "{local}");
+    }
+    // `enabled = ` is 10 characters, `dashboard = ` 12.
+    assert_eq!(
+        errors("[report]\nenabled = true\n"),
+        "user.toml:2:11: report.enabled: reporting needs `report.dashboard`, the address of your team's dashboard"
+    );
+    assert_eq!(
+        errors("[report]\ndashboard = \"http://dash.example.org\"\n"),
+        "user.toml:2:13: report.dashboard: \"http://dash.example.org\" is not https: summaries are sent only over https (http only to localhost)"
+    );
+    assert_eq!(
+        errors("[report]\ndashboard = \"dash.example.org\"\n"),
+        "user.toml:2:13: report.dashboard: \"dash.example.org\" is not an address (relative URL without a base): expected e.g. \"https://dashboard.example.org\""
+    );
+    assert_eq!(
+        errors("[report]\nenabled = \"yes\"\n"),
+        "user.toml:2:11: invalid type: string \"yes\", expected a boolean"
+    );
+    assert_eq!(
+        errors("[report]\nunit = \"north\"\n"),
+        "user.toml:2:1: unknown field `unit`, expected `enabled` or `dashboard`"
+    );
+}
+
+#[test]
+fn policy_can_turn_reporting_on_for_everyone() {
+    let dir = TempDir::new("locks_report");
+    let policy = dir.write(
+        "policy.toml",
+        "lock = [\"report.enabled\"]\n[report]\nenabled = true\ndashboard = \"https://dash.example.org\"\n",
+    );
+    let user = dir.write("user.toml", "[report]\nenabled = false\n");
+    assert_eq!(
+        load_errors(&paths(&policy, &user)),
+        format!(
+            "{}:2:11: `report.enabled` is locked by the organisation policy ({}:1:9); remove it from this file or ask IT to change the policy",
+            user.display(),
+            policy.display()
+        )
+    );
+    let user = dir.write("user.toml", "");
+    let (config, _) = load(&paths(&policy, &user)).expect("valid layers");
+    assert!(config.report.enabled);
+    assert_eq!(
+        config.report.dashboard.as_deref(),
+        Some("https://dash.example.org")
+    );
 }
 
 #[test]

@@ -161,6 +161,18 @@ impl AgentInterface {
         .await
     }
 
+    /// Pause (`true`) or resume reporting an ISO week ("2026-W47"). Returns JSON:
+    /// `{"week":…,"paused":…,"queued":…}`.
+    async fn pause_report(&self, week: &str, paused: bool) -> fdo::Result<String> {
+        let week = crate::core::record::week::parse(week).map_err(fdo::Error::InvalidArgs)?;
+        self.ask(|reply| Request::PauseReport {
+            week,
+            paused,
+            reply,
+        })
+        .await
+    }
+
     /// Re-read the config; a broken one is refused with its errors and the old one kept.
     async fn reload(&self) -> fdo::Result<String> {
         self.ask(Request::Reload).await
@@ -249,6 +261,7 @@ pub trait Agent {
     fn withdraw_manual(&self, id: i64, reason: &str) -> zbus::Result<String>;
     fn take_toil(&self, date: &str, minutes: u64, note: &str) -> zbus::Result<String>;
     fn forget(&self, before: &str) -> zbus::Result<String>;
+    fn pause_report(&self, week: &str, paused: bool) -> zbus::Result<String>;
     fn reload(&self) -> zbus::Result<String>;
     #[zbus(property)]
     fn state(&self) -> zbus::Result<String>;

@@ -274,6 +274,18 @@ impl Engine {
                 }
                 let _ = reply.send(result);
             }
+            Request::PauseReport {
+                week,
+                paused,
+                reply,
+            } => {
+                let result = self.ledger.set_report_paused(week, paused, now).await;
+                let _ = reply.send(
+                    result
+                        .map(|w| crate::report::pause_reply(&w))
+                        .map_err(Refusal::from),
+                );
+            }
             Request::Reload(reply) => {
                 let _ = reply.send(self.reload().await);
             }

@@ -102,5 +102,12 @@ pub enum Request {
         before: Option<chrono::NaiveDate>,
         reply: Reply,
     },
+    /// Pause (or resume) reporting an ISO week; the reply is [`crate::store::ReportWeek`]
+    /// as JSON (`paused`, `queued`).
+    PauseReport {
+        week: chrono::IsoWeek,
+        paused: bool,
+        reply: Reply,
+    },
     Reload(Reply),
 }

@@ -6,6 +6,7 @@ mod export_cmd;
 mod forget_cmd;
 mod ledger_write;
 mod log_cmd;
+mod report_cmd;
 mod schedule_cmd;
 mod timefmt;
 mod toil_cmd;
@@ -157,6 +158,13 @@ clockoff toil take 1h30m --date 2026-11-27"
         #[arg(long)]
         json: bool,
     },
+    /// The weekly summary for your team's dashboard: see what would be sent, or keep a week back.
+    #[command(
+        subcommand,
+        after_help = "Only the summary `preview` shows ever leaves the laptop, and only when [report] enabled = true.\n\n\
+Examples:\n  clockoff report preview\n  clockoff report preview --week 2026-W47\n  clockoff report pause --week 2026-W47\n  clockoff report resume --week 2026-W47"
+    )]
+    Report(report_cmd::ReportCommand),
     /// Check that your ledger has not been edited since it was written (its hash chain).
     #[command(
         after_help = "Read-only; the agent need not be running. Exits 0 when the ledger is intact, \
@@ -239,6 +247,7 @@ pub fn run(cli: Cli, clock: Arc<dyn Clock>) -> ExitCode {
         Some(Command::Toil { action, json }) => toil_cmd::run(action, json, &paths, clock_ref),
         Some(Command::Verify { json }) => verify_cmd::verify(json),
         Some(Command::Forget { before, yes }) => forget_cmd::forget(before, yes, &paths, clock_ref),
+        Some(Command::Report(cmd)) => report_cmd::run(cmd, &paths, clock_ref),
         Some(Command::Schedule(cmd)) => schedule_cmd::run(cmd, &paths, clock_ref),
         Some(Command::Config(cmd)) => config_cmd::run(cmd, &paths),
     };

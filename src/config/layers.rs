@@ -52,7 +52,7 @@ impl Layer {
 
 /// The parser's message in the user's terms: our internal type names never show.
 fn plain_message(message: &str, at: &str) -> String {
-    const SHAPES: [(&str, &str); 8] = [
+    const SHAPES: [(&str, &str); 9] = [
         (
             "struct RawHours",
             "an [hours] table of weekdays, e.g. monday = [\"09:00-17:00\"]",
@@ -73,6 +73,10 @@ fn plain_message(message: &str, at: &str) -> String {
         (
             "struct RawRecord",
             "a [record] table with toil, toil_rate, keep",
+        ),
+        (
+            "struct RawReport",
+            "a [report] table with enabled, dashboard",
         ),
         (
             "struct RawSync",
@@ -133,10 +137,12 @@ pub struct Merged<'a> {
     pub record_toil: Option<Sourced<'a, Spanned<String>>>,
     pub record_toil_rate: Option<Sourced<'a, Spanned<toml::Value>>>,
     pub record_keep: Option<Sourced<'a, Spanned<String>>>,
+    pub report_enabled: Option<Sourced<'a, Spanned<bool>>>,
+    pub report_dashboard: Option<Sourced<'a, Spanned<String>>>,
 }
 
 /// Keys a policy may lock. Locking a table (`holidays`) locks every key in it.
-pub const LOCKABLE: [&str; 23] = [
+pub const LOCKABLE: [&str; 26] = [
     "timezone",
     "contracted",
     "hours",
@@ -160,6 +166,9 @@ pub const LOCKABLE: [&str; 23] = [
     "record.toil",
     "record.toil_rate",
     "record.keep",
+    "report",
+    "report.enabled",
+    "report.dashboard",
 ];
 
 struct Lock<'a> {
@@ -246,6 +255,10 @@ pub fn merge(layers: &[Layer]) -> (Merged<'_>, Vec<ConfigError>) {
             replace(&mut merged.record_toil_rate, layer, &record.toil_rate);
             replace(&mut merged.record_keep, layer, &record.keep);
         }
+        if let Some(report) = &raw.report {
+            replace(&mut merged.report_enabled, layer, &report.enabled);
+            replace(&mut merged.report_dashboard, layer, &report.dashboard);
+        }
     }
     (merged, errors)
 }
@@ -296,6 +309,10 @@ fn keys_set(raw: &RawConfig) -> Vec<(&'static str, Range<usize>)> {
         add("record.toil", r.toil.as_ref().map(Spanned::span));
         add("record.toil_rate", r.toil_rate.as_ref().map(Spanned::span));
         add("record.keep", r.keep.as_ref().map(Spanned::span));
+    }
+    if let Some(r) = &raw.report {
+        add("report.enabled", r.enabled.as_ref().map(Spanned::span));
+        add("report.dashboard", r.dashboard.as_ref().map(Spanned::span));
     }
     keys
 }

@@ -8,6 +8,7 @@ pub mod quiet;
 mod quiet_checks;
 mod raw;
 mod record_checks;
+mod report_checks;
 mod source;
 mod validate;
 
@@ -54,6 +55,16 @@ pub struct Config {
     pub toil_rate: f64,
     /// How long records are kept (`[record] keep`); older ones are forgotten by the agent.
     pub keep: crate::core::record::retention::Keep,
+    /// Weekly reporting to the team dashboard (`[report]`).
+    pub report: ReportSettings,
+}
+
+/// `[report]`: off unless the worker (or the organisation's policy) turns it on.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReportSettings {
+    pub enabled: bool,
+    /// The dashboard's address: https, or http to this machine. Required when enabled.
+    pub dashboard: Option<String>,
 }
 
 impl Config {

@@ -16,6 +16,7 @@ pub struct RawConfig {
     pub quiet: Option<RawQuiet>,
     pub tray: Option<RawTray>,
     pub record: Option<RawRecord>,
+    pub report: Option<RawReport>,
     pub sync: Option<Spanned<Vec<Spanned<RawSync>>>>,
     /// Only in the organisation policy: keys the user may not set.
     pub lock: Option<Spanned<Vec<Spanned<String>>>>,
@@ -87,6 +88,14 @@ pub struct RawRecord {
     /// A float or an integer (`toil_rate = 2` is as natural as `2.0`), checked in validate.
     pub toil_rate: Option<Spanned<toml::Value>>,
     pub keep: Option<Spanned<String>>,
+}
+
+/// `[report]`: weekly reporting to the team dashboard.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawReport {
+    pub enabled: Option<Spanned<bool>>,
+    pub dashboard: Option<Spanned<String>>,
 }
 
 /// A `[[sync]]` block: `kind` says which of the other keys apply.

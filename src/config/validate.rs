@@ -147,6 +147,7 @@ pub fn validate(
     let quiet = super::quiet_checks::quiet(merged, errors);
     let (toil, toil_rate) = super::record_checks::toil(merged, errors);
     let keep = super::record_checks::keep(merged, errors);
+    let report = super::report_checks::report(merged, errors);
 
     (errors.len() == before).then(|| Config {
         timezone,
@@ -169,6 +170,7 @@ pub fn validate(
         toil,
         toil_rate,
         keep,
+        report,
     })
 }
 

@@ -13,4 +13,5 @@ pub mod record;
 pub mod recorder;
 pub mod schedule;
 pub mod spans;
+pub mod summary;
 pub mod timeline;

@@ -11,6 +11,7 @@ mod queries;
 mod quiet;
 mod reader;
 mod records;
+mod report;
 mod retention;
 mod schema;
 mod writer;
@@ -30,12 +31,15 @@ pub use reader::{ChainHead, Forgotten, Reader};
 pub use records::{
     CorrectionId, IntervalId, ManualId, OverrideId, OverrideRecord, Recovery, ToilId, Totals,
 };
+pub use report::ReportWeek;
 pub use retention::{Cutoff, Forgot};
 
 use crate::core::activity::Class;
 use crate::core::schedule::State;
+use crate::core::summary::ReportId;
 use quiet::QuietCommand;
 use records::{check_note, check_range};
+use report::ReportCommand;
 use writer::{Command, Reply};
 
 /// The ledger schema version this clockoff writes (`PRAGMA user_version`).
@@ -338,6 +342,44 @@ impl Ledger {
     ) -> Result<Vec<(String, u64)>, StoreError> {
         self.quiet(|reply| QuietCommand::HeldCounts { from, to, reply })
             .await
+    }
+
+    /// Pauses (`true`) or resumes reporting `week`; returns the week as it now stands.
+    pub async fn set_report_paused(
+        &self,
+        week: chrono::IsoWeek,
+        paused: bool,
+        at: DateTime<Utc>,
+    ) -> Result<ReportWeek, StoreError> {
+        self.call(|reply| {
+            Command::Report(ReportCommand::SetPaused {
+                week,
+                paused,
+                at,
+                reply,
+            })
+        })
+        .await
+    }
+
+    /// The id `week` is reported under: the one it already has, else `fresh` (drawn at random
+    /// by the caller), kept from now on. A paused week gets none (`report_id` stays `None`):
+    /// the upload queue calls this once, when it queues the week, and resends under that id.
+    pub async fn assign_report_id(
+        &self,
+        week: chrono::IsoWeek,
+        fresh: ReportId,
+        at: DateTime<Utc>,
+    ) -> Result<ReportWeek, StoreError> {
+        self.call(|reply| {
+            Command::Report(ReportCommand::AssignId {
+                week,
+                fresh,
+                at,
+                reply,
+            })
+        })
+        .await
     }
 
     async fn quiet<T>(

@@ -5,13 +5,14 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, IsoWeek, NaiveDate, Utc};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 
 use super::chain::sql as chain;
 use super::chain::verify::Report;
 use super::error::StoreError;
 use super::records::{from_ms, to_ms};
+use super::report::ReportWeek;
 use super::retention::{self, Cutoff, Forgot};
 use super::schema::{self, MIGRATIONS};
 use crate::core::activity::Class;
@@ -198,6 +199,26 @@ impl Reader {
             });
         }
         Ok(out)
+    }
+
+    /// How many notifications were held (while quiet) in `[from, to)`.
+    pub fn held_notifications(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<u64, StoreError> {
+        let n: i64 = self.conn.query_row(
+            "SELECT count(*) FROM held_notifications WHERE at_ms >= ?1 AND at_ms < ?2",
+            params![to_ms(from), to_ms(to)],
+            |row| row.get(0),
+        )?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
+    /// Whether `week` is paused and the id it is queued under; a week the ledger has nothing
+    /// about (or a file from before reporting) is neither.
+    pub fn report_week(&self, week: IsoWeek) -> Result<ReportWeek, StoreError> {
+        Ok(super::report::stored(&self.conn, week)?.unwrap_or(ReportWeek::new(week)))
     }
 
     /// When the record begins: its earliest interval or manual entry that counts.

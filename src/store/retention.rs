@@ -10,7 +10,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use rusqlite::{Connection, params};
 
 use super::chain::sql as chain;
@@ -38,6 +38,8 @@ pub struct Forgot {
     pub toil_taken: usize,
     pub held_notifications: usize,
     pub quiet_periods: usize,
+    /// Weeks paused or queued for reporting.
+    pub report_weeks: usize,
     pub chain_entries: usize,
 }
 
@@ -51,6 +53,8 @@ impl Forgot {
             "transitions" => &mut self.transitions,
             "toil_taken" => &mut self.toil_taken,
             "held_notifications" => &mut self.held_notifications,
+            "report_weeks" => &mut self.report_weeks,
+            // The one left of `forgettable`'s tables.
             _ => &mut self.quiet_periods,
         }
     }
@@ -65,6 +69,7 @@ impl Forgot {
             + self.toil_taken
             + self.held_notifications
             + self.quiet_periods
+            + self.report_weeks
     }
 }
 
@@ -101,15 +106,19 @@ fn forgettable(conn: &Connection) -> Result<Vec<(&'static str, &'static str)>, S
         ("held_notifications", "at_ms < ?1"),
         ("quiet_periods", "end_ms IS NOT NULL AND end_ms < ?1"),
     ]);
+    // What the worker paused or queued for reporting, by ISO week ("2024-W23" sorts as text).
+    if chain::has_table(conn, "report_weeks")? {
+        tables.push(("report_weeks", "week < ?1"));
+    }
     Ok(tables)
 }
 
 /// The value `?1` stands for in a table's [`forgettable`] condition.
 fn cut_value(table: &str, cut: Cutoff) -> rusqlite::types::Value {
-    if table == "toil_taken" {
-        cut.date.to_string().into()
-    } else {
-        to_ms(cut.before).into()
+    match table {
+        "toil_taken" => cut.date.to_string().into(),
+        "report_weeks" => crate::core::record::week::name(cut.date.iso_week()).into(),
+        _ => to_ms(cut.before).into(),
     }
 }
 

@@ -176,7 +176,19 @@ CREATE TABLE manual_corrections (
 ALTER TABLE chain_start ADD COLUMN manual_corrections INTEGER NOT NULL DEFAULT 0;
 ";
 
-pub(super) const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, V7];
+/// Weekly reporting (see `store::report`), one row per ISO week ("2026-W47") at most: a week
+/// the worker paused is never reported, and a queued week keeps the random report id it was
+/// first given, so a retry is the same report.
+const V8: &str = "
+CREATE TABLE report_weeks (
+    week       TEXT    PRIMARY KEY CHECK (week GLOB '[0-9][0-9][0-9][0-9]-W[0-9][0-9]'),
+    paused     INTEGER NOT NULL DEFAULT 0 CHECK (paused IN (0, 1)),
+    report_id  TEXT    CHECK (report_id IS NULL OR (length(report_id) = 32 AND report_id NOT GLOB '*[^0-9a-f]*')),
+    changed_ms INTEGER NOT NULL
+) STRICT;
+";
+
+pub(super) const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, V7, V8];
 
 /// What [`migrate`] found wrong.
 #[derive(Debug)]
@@ -286,6 +298,7 @@ mod tests {
                 "manual_entries",
                 "overrides",
                 "quiet_periods",
+                "report_weeks",
                 "toil_taken",
                 "transitions",
                 "unrelated"

@@ -19,6 +19,7 @@ use super::quiet::{self, QuietCommand};
 use super::records::{
     CorrectionId, IntervalId, ManualId, OverrideId, OverrideRecord, Recovery, ToilId, Totals,
 };
+use super::report::{self, ReportCommand};
 use super::retention;
 use super::schema::{self, MIGRATIONS, MigrateError};
 use crate::core::activity::Class;
@@ -107,6 +108,7 @@ pub(super) enum Command {
         reply: Reply<Totals>,
     },
     Quiet(QuietCommand),
+    Report(ReportCommand),
     /// The connection's journal_mode and synchronous settings, for tests.
     #[cfg(test)]
     Pragmas {
@@ -338,6 +340,7 @@ fn handle(conn: &mut Connection, command: Command) {
         }
         Command::Totals { from, to, reply } => answer(reply, queries::totals(conn, from, to)),
         Command::Quiet(command) => quiet::handle(conn, command),
+        Command::Report(command) => report::handle(conn, command),
         #[cfg(test)]
         Command::Pragmas { reply } => answer(reply, pragmas(conn)),
         // Handled by `serve`, which owns the connection.

@@ -1,0 +1,53 @@
+//! `[report]` checked: the dashboard's address, and that reporting has somewhere to go.
+
+use super::ReportSettings;
+use super::error::ConfigError;
+use super::layers::Merged;
+
+pub fn report(merged: &Merged, errors: &mut Vec<ConfigError>) -> ReportSettings {
+    let dashboard = merged.report_dashboard.and_then(|d| {
+        let text = d.value.get_ref();
+        match dashboard_url(text) {
+            Ok(()) => Some(text.clone()),
+            Err(why) => {
+                errors.push(d.layer.error_at(
+                    &d.value.span(),
+                    format!("report.dashboard: \"{text}\" {why}"),
+                ));
+                None
+            }
+        }
+    });
+    let enabled = merged.report_enabled.is_some_and(|e| *e.value.get_ref());
+    if let Some(e) = merged.report_enabled.filter(|_| enabled)
+        && merged.report_dashboard.is_none()
+    {
+        errors.push(e.layer.error_at(
+            &e.value.span(),
+            "report.enabled: reporting needs `report.dashboard`, the address of your team's dashboard",
+        ));
+    }
+    ReportSettings { enabled, dashboard }
+}
+
+/// Summaries travel over TLS; plain http only to this machine (a local relay, tests).
+fn dashboard_url(text: &str) -> Result<(), String> {
+    let url = reqwest::Url::parse(text).map_err(|e| {
+        format!("is not an address ({e}): expected e.g. \"https://dashboard.example.org\"")
+    })?;
+    let host = url.host_str().unwrap_or_default();
+    let loopback = host == "localhost"
+        || host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    match url.scheme() {
+        "https" if !host.is_empty() => Ok(()),
+        "http" if loopback => Ok(()),
+        "http" => {
+            Err("is not https: summaries are sent only over https (http only to localhost)".into())
+        }
+        _ => Err("is not an https address, e.g. \"https://dashboard.example.org\"".into()),
+    }
+}

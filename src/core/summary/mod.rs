@@ -1,0 +1,143 @@
+//! The weekly summary: the only thing about a worker that ever leaves the laptop (DESIGN.md,
+//! "Reporting protocol"). [`WeeklySummary`] is the wire contract between the agent and the
+//! dashboard: the agent builds it ([`figures::summarise`]), the dashboard reads it back with
+//! the same type, which refuses any field it does not know and [`WeeklySummary::check`]s
+//! the values. Adding a field is a change of `schema`, on purpose: a golden test fails.
+
+pub mod figures;
+pub mod ids;
+
+use chrono::IsoWeek;
+use serde::{Deserialize, Serialize};
+
+pub use figures::{BUCKET_MINUTES, Recorded, summarise, working_time};
+pub use ids::{DeviceSecret, Pseudonym, ReportId};
+
+use super::record::week;
+
+/// The wire format's name and version.
+pub const SCHEMA: &str = "clockoff.summary/1";
+
+/// The longest local week in minutes the dashboard accepts: seven days plus two hours, for
+/// a week whose clocks go back by two (one hour is the usual case: 10,140).
+pub const MAX_WEEK_MINUTES: u32 = 7 * 24 * 60 + 120;
+
+/// One worker's week, as sent. Minutes are whole 15-minute buckets clamped to the week;
+/// nothing names the worker, the device, a day, a time of day or an app.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WeeklySummary {
+    /// Always [`SCHEMA`].
+    pub schema: Schema,
+    /// The ISO week, "2026-W47".
+    #[serde(with = "week_text")]
+    pub week: IsoWeek,
+    /// Drawn at random once per week and kept, so a retry is recognised as the same report.
+    pub report_id: ReportId,
+    /// A keyed hash of the device secret and the week: one summary per worker per week on
+    /// the server, without linking one week to another.
+    pub pseudonym: Pseudonym,
+    /// Measured at the laptop outside contracted hours (overrides included; on call apart).
+    pub out_of_hours_minutes: u32,
+    /// Logged by the worker (`clockoff log`), the part outside contracted hours.
+    pub self_reported_out_of_hours_minutes: u32,
+    /// Any recorded work on Saturday or Sunday.
+    pub weekend_minutes: u32,
+    /// Any recorded work from 20:00 to 06:00.
+    pub late_evening_minutes: u32,
+    /// Local days (0 to 7) with any out-of-hours, on-call or self-reported out-of-hours work.
+    pub days_with_out_of_hours_work: u32,
+    /// Notifications held while the laptop was quiet.
+    pub notifications_held_out_of_hours: u32,
+    /// Measured at the laptop while on call.
+    pub on_call_callout_minutes: u32,
+}
+
+impl WeeklySummary {
+    /// The body as sent: compact JSON. Preview shows the same value indented.
+    pub fn to_wire(&self) -> String {
+        // Only strings and integers: serialising cannot fail.
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
+    /// What a receiver checks beyond the shape: every minute figure a whole bucket within
+    /// the longest week, and at most 7 days.
+    pub fn check(&self) -> Result<(), String> {
+        for (name, minutes) in self.minutes() {
+            if minutes % BUCKET_MINUTES != 0 {
+                return Err(format!(
+                    "{name}: {minutes} is not a multiple of {BUCKET_MINUTES}"
+                ));
+            }
+            if minutes > MAX_WEEK_MINUTES {
+                return Err(format!(
+                    "{name}: {minutes} is longer than a week ({MAX_WEEK_MINUTES} at most)"
+                ));
+            }
+        }
+        if self.days_with_out_of_hours_work > 7 {
+            return Err(format!(
+                "days_with_out_of_hours_work: {} is more than 7",
+                self.days_with_out_of_hours_work
+            ));
+        }
+        Ok(())
+    }
+
+    /// The minute figures by their wire names.
+    pub fn minutes(&self) -> [(&'static str, u32); 5] {
+        [
+            ("out_of_hours_minutes", self.out_of_hours_minutes),
+            (
+                "self_reported_out_of_hours_minutes",
+                self.self_reported_out_of_hours_minutes,
+            ),
+            ("weekend_minutes", self.weekend_minutes),
+            ("late_evening_minutes", self.late_evening_minutes),
+            ("on_call_callout_minutes", self.on_call_callout_minutes),
+        ]
+    }
+}
+
+/// The `schema` field: reads and writes only [`SCHEMA`], so a report of another version is
+/// refused by its shape.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Schema;
+
+impl Serialize for Schema {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(SCHEMA)
+    }
+}
+
+impl<'de> Deserialize<'de> for Schema {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        if text == SCHEMA {
+            Ok(Schema)
+        } else {
+            Err(serde::de::Error::custom(format!(
+                "unknown schema \"{text}\": expected \"{SCHEMA}\""
+            )))
+        }
+    }
+}
+
+/// An ISO week as "2026-W47" on the wire.
+mod week_text {
+    use super::week;
+    use chrono::IsoWeek;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(w: &IsoWeek, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&week::name(*w))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<IsoWeek, D::Error> {
+        let text = String::deserialize(d)?;
+        week::parse(&text).map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests;
