@@ -342,6 +342,23 @@ async fn every_refusal_has_its_status_and_stores_nothing() {
             s.report(&viewer, &good).await,
             403,
         ),
+        (
+            "the last week chrono knows",
+            s.report(&reporter, &report(6, 6, "262142-W52")).await,
+            422,
+        ),
+        (
+            "a Basic header",
+            s.send(
+                s.http
+                    .post(format!("{}/api/v1/reports", s.base))
+                    .header("authorization", "Basic dXNlcjpwYXNz")
+                    .header("content-type", "application/json")
+                    .body(good.to_string()),
+            )
+            .await,
+            401,
+        ),
     ];
     for (what, reply, status) in &cases {
         assert_eq!(reply.status, *status, "{what}: {:?}", reply.body);

@@ -19,8 +19,6 @@ pub struct Principal {
 
 #[derive(Debug)]
 pub enum AuthError {
-    /// No credentials given.
-    Missing,
     /// Credentials given but not a token we issued (or its unit is no longer configured).
     Invalid,
     Store(StoreError),
@@ -40,6 +38,7 @@ pub fn bearer(headers: &HeaderMap) -> Option<&str> {
 pub async fn resolve<S: Store>(store: &S, org: &Org, token: &str) -> Result<Principal, AuthError> {
     // Malformed text cannot be a token of ours: refuse it without touching the database.
     let claimed = claimed_role(token).ok_or(AuthError::Invalid)?;
+    // Found by its hash: a lookup's timing can tell only about hashes, which give no token.
     let record = store
         .token(TokenHash::of(token))
         .await

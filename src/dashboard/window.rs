@@ -7,7 +7,7 @@
 //! in any zone is never refused for being early; a report for a week still in progress
 //! everywhere, or a later one, is refused.
 
-use chrono::{DateTime, IsoWeek, NaiveTime, TimeDelta, Utc};
+use chrono::{DateTime, Days, IsoWeek, NaiveDate, NaiveTime, TimeDelta, Utc};
 
 use crate::core::record::week;
 
@@ -33,22 +33,27 @@ impl Refusal {
     }
 }
 
-/// The instant the week ends in UTC: the following Monday 00:00.
+/// The instant the week ends in UTC: the following Monday 00:00 (the last representable
+/// day for the last week chrono knows, rather than a panic on a hostile year).
 pub fn end_utc(w: IsoWeek) -> DateTime<Utc> {
-    (week::monday(w) + TimeDelta::days(7))
+    week::monday(w)
+        .checked_add_days(Days::new(7))
+        .unwrap_or(NaiveDate::MAX)
         .and_time(NaiveTime::MIN)
         .and_utc()
 }
 
 pub fn accepts(w: IsoWeek, now: DateTime<Utc>, weeks_accepted: u32) -> Result<(), Refusal> {
     let end = end_utc(w);
-    if now < end - EARLIEST_OFFSET {
+    // Checked: a week near the ends of chrono's calendar must refuse, not panic.
+    let ended = end.checked_sub_signed(EARLIEST_OFFSET).unwrap_or(end);
+    if now < ended {
         return Err(Refusal::NotEnded);
     }
-    if now >= end + TimeDelta::weeks(i64::from(weeks_accepted)) {
-        return Err(Refusal::TooOld);
+    match end.checked_add_signed(TimeDelta::weeks(i64::from(weeks_accepted))) {
+        Some(last) if now < last => Ok(()),
+        _ => Err(Refusal::TooOld),
     }
-    Ok(())
 }
 
 #[cfg(test)]
@@ -77,5 +82,13 @@ mod tests {
             accepts(w49, at("2026-11-30T08:00:00Z"), 8),
             Err(Refusal::NotEnded)
         );
+        // The ends of the calendar are refused without a panic.
+        for extreme in ["262142-W52", "-262143-W02"] {
+            let w = week::parse(extreme).unwrap();
+            assert!(
+                accepts(w, at("2026-11-30T08:00:00Z"), 8).is_err(),
+                "{extreme}"
+            );
+        }
     }
 }

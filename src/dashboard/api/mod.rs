@@ -49,7 +49,7 @@ impl<S: Store> AppState<S> {
         let who = auth::resolve(&self.store, &self.service.org, token)
             .await
             .map_err(|e| match e {
-                AuthError::Missing | AuthError::Invalid => {
+                AuthError::Invalid => {
                     ApiError::new(StatusCode::UNAUTHORIZED, "the token is not valid")
                 }
                 AuthError::Store(e) => self.failed(&e),

@@ -75,8 +75,14 @@ fn range(
         }
     }
     let to = to.unwrap_or_else(|| (now.date_naive() - TimeDelta::days(7)).iso_week());
-    let from =
-        from.unwrap_or_else(|| (week::monday(to) - TimeDelta::weeks(DEFAULT_WEEKS - 1)).iso_week());
+    // Checked: a hostile `to` near the start of chrono's calendar must not panic.
+    let from = match from {
+        Some(from) => from,
+        None => week::monday(to)
+            .checked_sub_signed(TimeDelta::weeks(DEFAULT_WEEKS - 1))
+            .ok_or_else(|| ApiError::bad_request("to: too early"))?
+            .iso_week(),
+    };
     let weeks = (week::monday(to) - week::monday(from)).num_weeks() + 1;
     if weeks < 1 {
         return Err(ApiError::bad_request("from is after to"));
@@ -136,7 +142,11 @@ fn answer(
             "ends": window::end_utc(w).to_rfc3339(),
             "units": units,
         }));
-        monday += TimeDelta::weeks(1);
+        // None only past chrono's last day: the range has ended anyway.
+        match monday.checked_add_signed(TimeDelta::weeks(1)) {
+            Some(next) => monday = next,
+            None => break,
+        }
     }
     json!({
         "unit": tree.id(unit),
@@ -218,6 +228,7 @@ mod tests {
             "from=x",
             "colour=red",
             "from",
+            "to=-262143-W02",
         ] {
             assert_eq!(
                 names(Some(bad)).map_err(|e| e.status),
