@@ -67,6 +67,7 @@
 //! - The reason a unit is suppressed tells whether it has fewer than k reporters.
 
 pub mod figures;
+pub mod pages;
 pub mod release;
 pub mod units;
 pub mod week;
