@@ -198,7 +198,7 @@ pub fn line_chart(c: &LineChart) -> String {
     let every = n.div_ceil(X_LABELS).max(1);
     for (i, label) in c.x_labels.iter().enumerate() {
         // Counted back from the latest week, so the latest is always labelled.
-        if (n - 1 - i) % every != 0 {
+        if !(n - 1 - i).is_multiple_of(every) {
             continue;
         }
         let x = x_at(i, n);
@@ -280,8 +280,8 @@ pub struct Bar {
     pub value: String,
 }
 
-const BAR_WIDTH: f64 = 640.0;
-const BAR_LABEL: f64 = 120.0;
+const BAR_WIDTH: f64 = 660.0;
+const BAR_LABEL: f64 = 150.0;
 const BAR_TEXT: f64 = 150.0;
 const BAR_ROW: f64 = 34.0;
 

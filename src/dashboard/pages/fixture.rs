@@ -37,9 +37,9 @@ pub fn people(n: u32, seed: u32) -> Figures {
         .map(|i| {
             let m = (i * 37 + seed * 11) % 420;
             Contribution {
-                out_of_hours_minutes: if i % 4 == 0 { 0 } else { m },
-                weekend_minutes: if i % 5 == 0 { 30 } else { 0 },
-                late_evening_minutes: if i % 3 == 0 { m / 2 } else { 0 },
+                out_of_hours_minutes: if i.is_multiple_of(4) { 0 } else { m },
+                weekend_minutes: if i.is_multiple_of(5) { 30 } else { 0 },
+                late_evening_minutes: if i.is_multiple_of(3) { m / 2 } else { 0 },
                 notifications_held_out_of_hours: i % 7,
                 ..Contribution::default()
             }

@@ -29,7 +29,8 @@ header.site { border-bottom: 1px solid var(--line); }
 header.site p, main, footer { max-width: 62rem; margin: 0 auto; padding: 0.5rem 1rem; }
 header.site p { font-weight: 600; }
 main { padding-bottom: 2rem; }
-footer { color: var(--muted); border-top: 1px solid var(--line); font-size: 0.9rem; }
+footer { color: var(--muted); font-size: 0.9rem; }
+footer p { border-top: 1px solid var(--line); padding-top: 0.5rem; max-width: none; }
 h1 { font-size: 1.5rem; line-height: 1.25; margin: 0.75rem 0 0.5rem; }
 h2 { font-size: 1.2rem; line-height: 1.3; margin: 2rem 0 0.5rem; padding-bottom: 0.2rem;
      border-bottom: 1px solid var(--line); }
@@ -45,16 +46,21 @@ nav.views a[aria-current] { color: var(--ink); font-weight: 700; text-decoration
 figure { margin: 0.75rem 0; }
 .scroll { overflow-x: auto; }
 svg.chart { display: block; width: 100%; height: auto; min-width: 36rem; }
-svg.chart.bars { min-width: 30rem; }
+svg.chart.bars { min-width: 30rem; max-width: 44rem; }
+.hint { display: none; font-size: 0.9rem; }
 ul.legend { list-style: none; padding: 0; margin: 0.25rem 0 0; display: flex; flex-wrap: wrap;
             gap: 0.25rem 1.5rem; font-size: 0.95rem; }
 ul.legend svg.sample { width: 2.5rem; height: 0.75rem; vertical-align: middle;
                        margin-right: 0.35rem; }
 table { border-collapse: collapse; width: 100%; margin: 0.5rem 0 1rem; }
-caption { text-align: left; font-weight: 600; padding: 0.25rem 0; }
+caption { text-align: left; font-weight: 600; padding: 0.25rem 0;
+          max-width: calc(100vw - 2rem); }
 th, td { text-align: left; padding: 0.3rem 0.5rem; border-bottom: 1px solid var(--line);
          vertical-align: top; }
 thead th { border-bottom: 2px solid var(--ink); vertical-align: bottom; }
+thead th.n { white-space: normal; }
+/* In a table wider than the screen, the row headers (the week, the unit) stay in view. */
+.scroll th:first-child { position: sticky; left: 0; background: #fff; }
 tbody th { font-weight: normal; white-space: nowrap; }
 .n { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 td.hidden { color: var(--muted); font-style: italic; }
@@ -70,6 +76,7 @@ button { font: inherit; margin-top: 1rem; padding: 0.5rem 1.25rem; color: #fff;
 @media (max-width: 40rem) {
   body { font-size: 15px; }
   th, td { padding: 0.25rem 0.3rem; }
+  .hint { display: block; }
 }
 @media print {
   body { font-size: 10.5pt; }
@@ -77,7 +84,9 @@ button { font: inherit; margin-top: 1rem; padding: 0.5rem 1.25rem; color: #fff;
   main, footer { max-width: none; padding: 0; }
   svg.chart, svg.chart.bars { min-width: 0; }
   .scroll { overflow: visible; }
-  h2 { break-after: avoid; }
+  .scroll th:first-child { position: static; }
+  .hint { display: none; }
+  h2, h2 + p { break-after: avoid; }
   figure, tr { break-inside: avoid; }
   a { color: inherit; text-decoration: none; }
   * { -webkit-print-color-adjust: exact; print-color-adjust: exact; }

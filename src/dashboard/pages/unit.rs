@@ -225,8 +225,7 @@ fn hours(out: &mut String, view: &UnitView) {
          mean is the total shared out equally, so a few very long weeks pull it up.</p>\n",
     );
     figure(out, &chart, view);
-    // The table.
-    let _ = write!(out, "\n");
+    out.push('\n');
     scroll_open(out, "hours-caption");
     out.push_str(
         "<table>\n<caption id=\"hours-caption\">Out-of-hours time per person, week by week \
@@ -294,7 +293,10 @@ fn figure(out: &mut String, chart: &LineChart, view: &UnitView) {
     out.push_str("<figure>");
     scroll_open(out, &format!("{}-title", chart.id));
     out.push_str(&chart::line_chart(chart));
-    out.push_str("</div><figcaption>");
+    out.push_str(
+        "</div><p class=\"hint\">The chart scrolls sideways; the table \
+         after it has every figure.</p><figcaption>",
+    );
     out.push_str(&chart::legend(
         &chart.lines,
         has_hidden
@@ -576,10 +578,10 @@ fn children(out: &mut String, view: &UnitView) {
         "<table>\n<caption id=\"children-caption\">Units in {name}{when}</caption>\n<thead><tr>\
          <th scope=\"col\">Unit</th><th scope=\"col\" class=\"n\">People</th>\
          <th scope=\"col\" class=\"n\">Worked out of hours</th>\
-         <th scope=\"col\" class=\"n\">Median out-of-hours time</th>\
+         <th scope=\"col\" class=\"n\">Median out of hours</th>\
          <th scope=\"col\" class=\"n\">Worked at the weekend</th>\
          <th scope=\"col\" class=\"n\">Worked late ({LATE_FROM:02}:00-{LATE_UNTIL:02}:00)</th>\
-         <th scope=\"col\" class=\"n\">Notifications held out of hours, per person</th>\
+         <th scope=\"col\" class=\"n\">Notifications held, per person</th>\
          </tr></thead>\n<tbody>\n"
     );
     for c in &view.children {

@@ -102,9 +102,9 @@ fn a_shown_weeks_numbers_are_its_figures() {
     // Week 0: ten people, median 150 min, mean 243 min, 8 with out-of-hours work.
     let row = week_row(&page, "hours-caption", &view, 0);
     assert!(
-        row.starts_with(&format!(
+        row.starts_with(
             "<th scope=\"row\">w/c 1 Jun 2026</th><td class=\"n\">10</td><td class=\"n\">2h 30m</td><td class=\"n\">4h 3m</td>"
-        )),
+        ),
         "{row}"
     );
     let Outcome::Released(org) = &view.weeks[0].org else {
