@@ -78,6 +78,7 @@ pub mod cli;
 pub mod config;
 pub mod figures;
 pub mod org;
+pub mod pages;
 pub mod release;
 pub mod server;
 pub mod store;
