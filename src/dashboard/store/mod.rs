@@ -6,6 +6,7 @@
 //! new report id) replaces the earlier summary; a retry of a report id already seen, the
 //! current one or one since replaced, is acknowledged and changes nothing.
 
+mod group_commit;
 pub mod sqlite;
 
 use std::fmt;

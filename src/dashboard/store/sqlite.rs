@@ -2,6 +2,7 @@
 //! blocking pool, so a slow disk never stalls the async runtime. One connection serialises
 //! writes, which SQLite does anyway; the dashboard's load is a few thousand reports a week.
 
+use std::collections::HashMap;
 use std::fs::{DirBuilder, OpenOptions};
 use std::io;
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
@@ -12,6 +13,7 @@ use std::time::Duration;
 use chrono::{DateTime, IsoWeek, Utc};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
+use super::group_commit::Writer;
 use super::{Put, Store, StoreError, StoredContribution, TokenRecord, week_from_key, week_key};
 use crate::core::summary::WeeklySummary;
 use crate::dashboard::figures::Contribution;
@@ -56,7 +58,13 @@ CREATE TABLE replaced_reports (
 
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
+    /// Reads and tokens.
     conn: Arc<Mutex<Connection>>,
+    /// Reports, committed in groups (see `group_commit`).
+    writer: Writer,
+    /// Tokens already looked up. Tokens are never changed or revoked today; revoking one
+    /// must clear it from here too.
+    known: Arc<Mutex<HashMap<String, TokenRecord>>>,
 }
 
 impl SqliteStore {
@@ -64,16 +72,22 @@ impl SqliteStore {
     /// Blocking: call it before serving, or from the blocking pool.
     pub fn open(path: &Path) -> Result<SqliteStore, StoreError> {
         create_private(path)?;
-        let mut conn = Connection::open(path)?;
-        // `clockoff-dashboard token create` writes from another process while serving.
-        conn.busy_timeout(Duration::from_secs(5))?;
-        // An acknowledged report must survive a crash or power cut: WAL makes a commit one
-        // append, synchronous=FULL fsyncs it before we answer 201.
-        conn.pragma_update_and_check(None, "journal_mode", "WAL", |_| Ok(()))?;
-        conn.pragma_update(None, "synchronous", "FULL")?;
+        let open = || -> Result<Connection, StoreError> {
+            let conn = Connection::open(path)?;
+            // `clockoff-dashboard token create` writes from another process while serving.
+            conn.busy_timeout(Duration::from_secs(5))?;
+            // An acknowledged report must survive a crash or power cut: WAL makes a commit
+            // one append, synchronous=FULL fsyncs it before we answer 201.
+            conn.pragma_update_and_check(None, "journal_mode", "WAL", |_| Ok(()))?;
+            conn.pragma_update(None, "synchronous", "FULL")?;
+            Ok(conn)
+        };
+        let mut conn = open()?;
         migrate(&mut conn)?;
         Ok(SqliteStore {
             conn: Arc::new(Mutex::new(conn)),
+            writer: Writer::start(open()?, put_report)?,
+            known: Arc::default(),
         })
     }
 
@@ -153,28 +167,46 @@ impl Store for SqliteStore {
     }
 
     async fn token(&self, hash: TokenHash) -> Result<Option<TokenRecord>, StoreError> {
-        self.call(move |conn| {
-            let row = conn
-                .query_row(
-                    "SELECT unit, role, created_ms FROM tokens WHERE hash = ?1",
-                    [hash.as_str()],
-                    |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get(2)?)),
-                )
-                .optional()?;
-            let Some((unit, role, created_ms)) = row else {
-                return Ok(None);
-            };
-            let role = Role::from_name(&role)
-                .ok_or_else(|| StoreError::Corrupt(format!("token role \"{role}\"")))?;
-            let created = DateTime::from_timestamp_millis(created_ms)
-                .ok_or_else(|| StoreError::Corrupt(format!("token time {created_ms}")))?;
-            Ok(Some(TokenRecord {
-                unit,
-                role,
-                created,
-            }))
-        })
-        .await
+        let known = |map: &Mutex<HashMap<String, TokenRecord>>| {
+            map.lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .get(hash.as_str())
+                .cloned()
+        };
+        if let Some(record) = known(&self.known) {
+            return Ok(Some(record));
+        }
+        let key = hash.as_str().to_owned();
+        let found = self
+            .call(move |conn| {
+                let row = conn
+                    .query_row(
+                        "SELECT unit, role, created_ms FROM tokens WHERE hash = ?1",
+                        [hash.as_str()],
+                        |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get(2)?)),
+                    )
+                    .optional()?;
+                let Some((unit, role, created_ms)) = row else {
+                    return Ok(None);
+                };
+                let role = Role::from_name(&role)
+                    .ok_or_else(|| StoreError::Corrupt(format!("token role \"{role}\"")))?;
+                let created = DateTime::from_timestamp_millis(created_ms)
+                    .ok_or_else(|| StoreError::Corrupt(format!("token time {created_ms}")))?;
+                Ok(Some(TokenRecord {
+                    unit,
+                    role,
+                    created,
+                }))
+            })
+            .await?;
+        if let Some(record) = &found {
+            self.known
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .insert(key, record.clone());
+        }
+        Ok(found)
     }
 
     async fn put_report(
@@ -183,13 +215,7 @@ impl Store for SqliteStore {
         report: WeeklySummary,
         received: DateTime<Utc>,
     ) -> Result<Put, StoreError> {
-        self.call(move |conn| {
-            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let put = put_report(&tx, &unit, &report, received)?;
-            tx.commit()?;
-            Ok(put)
-        })
-        .await
+        self.writer.put(unit, report, received).await
     }
 
     async fn contributions(
@@ -237,7 +263,7 @@ impl Store for SqliteStore {
 }
 
 fn put_report(
-    tx: &rusqlite::Transaction,
+    tx: &Connection,
     unit: &str,
     r: &WeeklySummary,
     received: DateTime<Utc>,
@@ -325,6 +351,36 @@ mod tests {
             notifications_held_out_of_hours: 3,
             on_call_callout_minutes: 0,
         }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn reports_sent_at_once_share_commits_and_each_gets_its_own_answer() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("db.sqlite3")).unwrap();
+        let now = DateTime::from_timestamp_millis(1_780_000_000_000).unwrap();
+        // 200 at once: distinct reports, plus, in the same groups, replays and conflicts.
+        let mut sent = Vec::new();
+        for who in 0..200u8 {
+            let store = store.clone();
+            sent.push(tokio::spawn(async move {
+                let first = summary(who, who, "2026-W40", 15);
+                let put = store.put_report("team".into(), first.clone(), now).await;
+                let again = store.put_report("team".into(), first, now).await;
+                // The same id for another week is refused; the rest of its group stands.
+                let clash = store
+                    .put_report("team".into(), summary(who, who, "2026-W41", 15), now)
+                    .await;
+                (put.unwrap(), again.unwrap(), clash.unwrap())
+            }));
+        }
+        for task in sent {
+            assert_eq!(task.await.unwrap(), (Put::Stored, Put::Replay, Put::Conflict));
+        }
+        let stored = store.contributions(
+            crate::core::record::week::parse("2026-W01").unwrap(),
+            crate::core::record::week::parse("2026-W52").unwrap(),
+        );
+        assert_eq!(stored.await.unwrap().len(), 200);
     }
 
     #[tokio::test]
