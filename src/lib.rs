@@ -14,3 +14,4 @@ pub mod report;
 pub mod store;
 pub mod sync;
 pub mod tray;
+pub mod upload;

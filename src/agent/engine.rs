@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, DurationRound, TimeDelta, Utc};
-use tokio::sync::watch;
+use tokio::sync::{Notify, watch};
 use tokio::time::Instant;
 
 use super::event::{Length, Refusal, Request, UNTIL_AWAY_AT_MOST};
@@ -27,6 +27,7 @@ use crate::core::timeline::Timeline;
 use crate::record;
 use crate::store::{IntervalId, Ledger, ManualId, OverrideRecord};
 use crate::tray::TrayStatus;
+use crate::upload::UploadStatus;
 
 /// An open interval's end is written at least this often, so a crash loses at most this much.
 pub const CHECKPOINT_EVERY: TimeDelta = TimeDelta::seconds(60);
@@ -70,6 +71,9 @@ pub struct Engine {
     snapshot: watch::Sender<Snapshot>,
     quiet: watch::Receiver<QuietStatus>,
     tray: watch::Receiver<TrayStatus>,
+    upload: watch::Receiver<UploadStatus>,
+    /// Told when a week is paused or resumed, so sending looks at the queue again.
+    report_changed: Arc<Notify>,
     /// The last time the loop looked, on both clocks, to tell a jump from time passing.
     seen: (DateTime<Utc>, Instant),
     /// Input reported from before this start was recorded (or not) by the previous run.
@@ -87,6 +91,9 @@ pub struct EngineParts {
     /// What quiet hours and the tray are doing, for status.
     pub quiet: watch::Receiver<QuietStatus>,
     pub tray: watch::Receiver<TrayStatus>,
+    /// What sending the weekly summaries is doing, for status.
+    pub upload: watch::Receiver<UploadStatus>,
+    pub report_changed: Arc<Notify>,
 }
 
 impl Engine {
@@ -136,6 +143,8 @@ impl Engine {
             snapshot,
             quiet: parts.quiet,
             tray: parts.tray,
+            upload: parts.upload,
+            report_changed: parts.report_changed,
             seen: (now, Instant::now()),
             started_at: now,
         };
@@ -143,6 +152,11 @@ impl Engine {
         engine.note_transition(now, position.state).await;
         engine.publish();
         engine
+    }
+
+    /// The config in force (the one last loaded that passed its checks).
+    pub fn config(&self) -> &Config {
+        &self.config
     }
 
     pub fn activity_settings(&self) -> config::ActivitySettings {
@@ -280,6 +294,7 @@ impl Engine {
                 reply,
             } => {
                 let result = self.ledger.set_report_paused(week, paused, now).await;
+                self.report_changed.notify_one();
                 let _ = reply.send(
                     result
                         .map(|w| crate::report::pause_reply(&w))
@@ -495,6 +510,7 @@ impl Engine {
             config_sources: &self.config_sources,
             quiet: quiet.to_json(tz, held),
             tray: self.tray.borrow().to_json(),
+            report: self.upload.borrow().to_json(tz),
         }
         .to_json())
     }
@@ -760,6 +776,8 @@ mod tests {
                 activity_source: "test".into(),
                 quiet: watch::channel(QuietStatus::default()).1,
                 tray: watch::channel(TrayStatus::Off(crate::tray::TrayOff::Flag)).1,
+                upload: watch::channel(UploadStatus::default()).1,
+                report_changed: Arc::new(Notify::new()),
             },
             tx,
         )
