@@ -74,6 +74,9 @@ pub struct Engine {
     upload: watch::Receiver<UploadStatus>,
     /// Told when a week is paused or resumed, so sending looks at the queue again.
     report_changed: Arc<Notify>,
+    /// Successful reloads so far: a reload counts even when nothing in the config changed
+    /// (the worker may have fixed a file the config only names, such as the token file).
+    reloads: u64,
     /// The last time the loop looked, on both clocks, to tell a jump from time passing.
     seen: (DateTime<Utc>, Instant),
     /// Input reported from before this start was recorded (or not) by the previous run.
@@ -145,6 +148,7 @@ impl Engine {
             tray: parts.tray,
             upload: parts.upload,
             report_changed: parts.report_changed,
+            reloads: 0,
             seen: (now, Instant::now()),
             started_at: now,
         };
@@ -157,6 +161,11 @@ impl Engine {
     /// The config in force (the one last loaded that passed its checks).
     pub fn config(&self) -> &Config {
         &self.config
+    }
+
+    /// How many reloads have succeeded since the start.
+    pub fn reloads(&self) -> u64 {
+        self.reloads
     }
 
     pub fn activity_settings(&self) -> config::ActivitySettings {
@@ -317,6 +326,7 @@ impl Engine {
         })?;
         self.config = config;
         self.config_sources = sources;
+        self.reloads += 1;
         self.rebuild(now).await;
         Ok(format!("reloaded: {}", self.config_sources.join(", ")))
     }

@@ -232,6 +232,7 @@ pub async fn run(deps: Deps, shutdown: impl Future<Output = ()>) -> Result<(), A
     drop(events_tx);
 
     let clock = deps.clock;
+    let mut reloads_seen = engine.reloads();
     let mut shutdown = pin!(shutdown);
     // Ends when the session bus goes away (the session ended), or yields if our name is taken
     // from us: either way nobody can reach this agent, and it must not linger after logout.
@@ -276,13 +277,11 @@ pub async fn run(deps: Deps, shutdown: impl Future<Output = ()>) -> Result<(), A
             }
             () = sleep_for(wait) => engine.wake().await,
         }
-        config_out.send_if_modified(|sent| {
-            let changed = sent != engine.config();
-            if changed {
-                *sent = engine.config().clone();
-            }
-            changed
-        });
+        // Every reload reaches sending (it retries what failed), changed config or not.
+        if engine.reloads() != reloads_seen {
+            reloads_seen = engine.reloads();
+            config_out.send_replace(engine.config().clone());
+        }
         // A reload that changed how activity is read restarts the sources.
         if engine.activity_settings() != sources.settings {
             sources.settings = engine.activity_settings();

@@ -524,7 +524,10 @@ mod tests {
             (q.next_attempt, q.attempts, q.last_error.as_deref()),
             (None, 1, None)
         );
-        assert_eq!(crate::upload::status::next_due(&[q.clone()]), None);
+        assert_eq!(
+            crate::upload::status::next_due(std::slice::from_ref(q)),
+            None
+        );
         // Nor can queueing it again.
         ledger
             .queue_reports(candidates("2026-W47", 1), now)
