@@ -173,6 +173,11 @@ async fn summaries_are_sent_once_retried_under_one_id_and_never_when_paused() {
     assert!(preview.status.success(), "{}", text(&preview.stderr));
     let compact: String = text(&preview.stdout).split_whitespace().collect();
     assert_eq!(requests[0].body, compact);
+    assert!(
+        text(&preview.stderr).contains("It was delivered on"),
+        "{}",
+        text(&preview.stderr)
+    );
     assert_eq!(
         sent["out_of_hours_minutes"], 165,
         "1h40m and 1h, to the quarter hour"

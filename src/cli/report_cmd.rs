@@ -98,7 +98,23 @@ fn preview(config: &Config, week: IsoWeek, clock: &dyn Clock) -> Result<(), Fail
     let json = serde_json::to_string_pretty(&summary)
         .map_err(|e| Failure::Runtime(format!("writing JSON: {e}")))?;
     println!("{json}");
+    let delivered = match &reader {
+        Some(r) => r
+            .queued_reports()
+            .map_err(read_failed)?
+            .into_iter()
+            .find(|q| q.week == week)
+            .and_then(|q| q.delivered),
+        None => None,
+    };
     eprint!("{}", explain(config, &summary, &stored, clock));
+    if let Some(at) = delivered {
+        eprintln!(
+            "It was delivered on {}: it is not sent again.",
+            at.with_timezone(&config.timezone)
+                .format("%a %-d %b %Y %H:%M")
+        );
+    }
     Ok(())
 }
 
@@ -172,7 +188,7 @@ fn explain(config: &Config, s: &WeeklySummary, stored: &ReportWeek, clock: &dyn 
         "Reporting is off ([report] enabled = false in your config): nothing is sent.\n".into()
     } else {
         format!(
-            "Reporting is on: this is sent to {} once the week has ended.\n",
+            "Reporting is on: this is sent to {} once the week has ended (from Monday midday).\n",
             config
                 .report
                 .dashboard
