@@ -9,6 +9,7 @@ pub mod dashboard;
 pub mod desktop;
 pub mod export;
 pub mod hold;
+pub mod html;
 pub mod record;
 pub mod report;
 pub mod store;

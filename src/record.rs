@@ -2,14 +2,16 @@
 //! balance (every week since the record began, plus what forgotten weeks left), and where a
 //! forgetting cuts. Shared by the commands that read the ledger and the agent that keeps it.
 
-use chrono::{Datelike, IsoWeek, NaiveDate, TimeDelta};
+use std::path::Path;
+
+use chrono::{DateTime, Datelike, IsoWeek, NaiveDate, TimeDelta, Utc};
 use chrono_tz::Tz;
 
 use crate::core::civil::{local_date, midnight};
 use crate::core::record::retention::week_start;
 use crate::core::record::toil::{self, Balance, Policy, WeekMinutes};
 use crate::core::record::week;
-use crate::store::{Cutoff, Forgot, Reader, StoreError};
+use crate::store::{Cutoff, Forgot, Ledger, Reader, StoreError};
 
 /// Each week's figures from the first recorded week through `last`: TOIL is a running
 /// balance, so every week since the record began counts. After a forgetting the record
@@ -22,10 +24,8 @@ pub fn weeks_through(
     let Some(first) = reader.first_record()? else {
         return Ok(Vec::new());
     };
-    let mut first = local_date(tz, first).iso_week();
-    if let Some(forgotten) = reader.forgotten()? {
-        first = first.max(forgotten.date.iso_week());
-    }
+    // After a forgetting this is its cut-off (see `Reader::first_record`).
+    let first = local_date(tz, first).iso_week();
     let (from, to) = (week::span(tz, first).start, week::span(tz, last).end);
     if to <= from {
         return Ok(Vec::new());
@@ -87,6 +87,27 @@ pub fn forgetting(
         toil_carried_minutes: carried.balance_minutes,
         removes: reader.forget_plan(cut)?,
     })
+}
+
+/// Forgets records before the week `before` falls in, through `ledger` (the one writer),
+/// working the plan out from the ledger as it is now, so the TOIL carried includes
+/// everything written up to this moment. Returns what was done, in words.
+pub async fn forget_now(
+    ledger: &Ledger,
+    ledger_path: &Path,
+    policy: &Policy,
+    tz: Tz,
+    before: NaiveDate,
+    now: DateTime<Utc>,
+) -> Result<String, StoreError> {
+    let plan = match Reader::open(ledger_path)? {
+        Some(reader) => forgetting(&reader, policy, tz, before)?,
+        None => return Ok(describe_forgot(None, week_start(before))),
+    };
+    let forgot = ledger
+        .forget(plan.cut, plan.toil_carried_minutes, now)
+        .await?;
+    Ok(describe_forgot(forgot.as_ref(), plan.cut.date))
 }
 
 /// What a forgetting did, in words.

@@ -688,15 +688,8 @@ impl Engine {
                 None => return Ok("records are kept forever ([record] keep)".into()),
             },
         };
-        let reader = crate::store::Reader::open(&self.ledger_path)?
-            .ok_or_else(|| Refusal::Failed("the ledger is not there".into()))?;
-        let plan = record::forgetting(&reader, &self.config.toil_policy(), tz, before)?;
-        drop(reader);
-        let forgot = self
-            .ledger
-            .forget(plan.cut, plan.toil_carried_minutes, now)
-            .await?;
-        Ok(record::describe_forgot(forgot.as_ref(), plan.cut.date))
+        let policy = self.config.toil_policy();
+        Ok(record::forget_now(&self.ledger, &self.ledger_path, &policy, tz, before, now).await?)
     }
 
     /// New schedule or overrides: rebuild both timelines and re-read the position.

@@ -46,13 +46,21 @@ pub fn forget(
         println!("Nothing was forgotten.");
         return Ok(());
     }
+    // Worked out again once the ledger is ours: anything written while the worker read the
+    // question above is in the balance carried.
     let date = plan.cut.date.to_string();
+    let policy = config.toil_policy();
     let (text, route) = ledger_write::write(
         |ledger| async move {
-            let forgot = ledger
-                .forget(plan.cut, plan.toil_carried_minutes, clock.now())
-                .await?;
-            Ok(record::describe_forgot(forgot.as_ref(), plan.cut.date))
+            record::forget_now(
+                &ledger,
+                &path,
+                &policy,
+                config.timezone,
+                before,
+                clock.now(),
+            )
+            .await
         },
         |agent| async move { agent.forget(&date).await },
     )?;

@@ -163,6 +163,7 @@ fn edit_problem(p: &EditProblem) -> &'static str {
         EditProblem::Deleted => "was deleted after the chain recorded it",
         EditProblem::Reopened => "was closed, and has been marked open again",
         EditProblem::NotChained => "was written after the chain began but is not in it",
+        EditProblem::Dangling => "names a logged entry that has been deleted",
     }
 }
 

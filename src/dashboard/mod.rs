@@ -1,10 +1,15 @@
-//! The dashboard's release rule: which unit-weeks a manager may see, and their figures.
-//! Pure: no I/O, no clock. The service (ingest, storage, pages) builds on it.
+//! The team dashboard (`clockoff-dashboard`): the release rule, and the service built on it.
 //!
+//! The release rule (pure: no I/O, no clock), which unit-weeks a manager may see:
 //! - [`units`]: the organisation as a checked tree (one root, known parents, no cycles).
 //! - [`release`]: the rule, on reporter counts alone, O(units) per week.
 //! - [`figures`]: the statistics of a released unit-week.
 //! - [`week`]: one week's contributions in, every unit's [`Outcome`] out.
+//!
+//! The service: [`config`] (the TOML file), [`org`] (units with names), [`token`] and
+//! [`auth`] (who is asking), [`window`] (which weeks are accepted), [`store`] (storage behind
+//! a trait), [`api`] (handlers), [`server`] (routes and the serve loop), [`access_log`], and
+//! [`cli`] (the binary's commands).
 //!
 //! A unit's population is everyone who reported directly in it or in any unit below it: a
 //! team below k is "rolled into" its parent simply by not being shown on its own.
@@ -66,10 +71,21 @@
 //! - A band count or share of 1 says that one of the group is in that band, not which one.
 //! - The reason a unit is suppressed tells whether it has fewer than k reporters.
 
+pub mod access_log;
+pub mod api;
+pub mod auth;
+pub mod cli;
+pub mod config;
 pub mod figures;
+pub mod org;
+pub mod pages;
 pub mod release;
+pub mod server;
+pub mod store;
+pub mod token;
 pub mod units;
 pub mod week;
+pub mod window;
 
 #[cfg(test)]
 mod proptests;

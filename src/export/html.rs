@@ -10,22 +10,7 @@ use chrono_tz::Tz;
 use super::{Export, ExportDay};
 use crate::core::duration::minutes_text;
 use crate::core::record::day::{LATE_FROM, LATE_UNTIL};
-
-/// Text made safe for HTML content and attribute values.
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+use crate::html::escape;
 
 fn local(tz: Tz, t: DateTime<Utc>, format: &str) -> String {
     t.with_timezone(&tz).format(format).to_string()
@@ -452,14 +437,6 @@ fn method(out: &mut String, e: &Export, tz: Tz) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn text_is_escaped_for_content_and_attributes() {
-        assert_eq!(
-            escape("<b>\"Tom & Jerry's\"</b>"),
-            "&lt;b&gt;&quot;Tom &amp; Jerry&#39;s&quot;&lt;/b&gt;"
-        );
-    }
 
     #[test]
     fn cells_are_blue_in_hours_orange_outside_and_empty_hours_stay_light() {

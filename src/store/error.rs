@@ -62,6 +62,8 @@ pub enum StoreError {
     ForgetFuture(chrono::NaiveDate),
     /// The chain does not verify; forgetting would cut away where it breaks.
     ForgetBroken,
+    /// Records before this day were forgotten: nothing can be added there.
+    BeforeForgotten(chrono::NaiveDate),
     /// No manual entry has this id.
     NoSuchManual(ManualId),
     /// The entry was already corrected or withdrawn. `latest` is its newest version when it
@@ -150,6 +152,11 @@ impl fmt::Display for StoreError {
                 f,
                 "cannot forget records before {date}: that day has not started yet"
             ),
+            StoreError::BeforeForgotten(date) => write!(
+                f,
+                "your records from before {date} were forgotten (`[record] keep` or `clockoff forget`), \
+                 so nothing can be added before then"
+            ),
             StoreError::ForgetBroken => f.write_str(
                 "the ledger does not verify (see `clockoff verify`), so nothing was forgotten: \
                  forgetting would cut away where it was changed",
@@ -199,6 +206,7 @@ impl StoreError {
                 | StoreError::NoSuchManual(_)
                 | StoreError::Superseded { .. }
                 | StoreError::ForgetFuture(_)
+                | StoreError::BeforeForgotten(_)
                 | StoreError::NoReason
         )
     }

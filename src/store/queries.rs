@@ -12,6 +12,24 @@ use super::records::{
 use crate::core::activity::Class;
 use crate::core::schedule::State;
 
+/// Where the latest forgetting cut, if records were ever forgotten: nothing may be added
+/// before it, since it would be gone at once, or worse, could be deleted later unnoticed.
+fn forgotten_before(conn: &Connection) -> Result<Option<(i64, NaiveDate)>, StoreError> {
+    let row: Option<(i64, String)> = conn
+        .query_row(
+            "SELECT before_ms, before_date FROM forgotten ORDER BY id DESC LIMIT 1",
+            [],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )
+        .optional()?;
+    row.map(|(ms, date)| {
+        date.parse().map(|d| (ms, d)).map_err(|_| {
+            StoreError::Corrupt(format!("forgotten has a date that is not one: {date:?}"))
+        })
+    })
+    .transpose()
+}
+
 /// Closes every interval a crash left open, at its stored end: its last checkpoint. Each close
 /// is chained like any other: it is when the interval became final.
 pub(super) fn close_open_intervals(conn: &Connection) -> Result<usize, StoreError> {
@@ -212,6 +230,11 @@ pub(super) fn add_manual(
     note: &str,
     recorded_at: DateTime<Utc>,
 ) -> Result<ManualId, StoreError> {
+    if let Some((before_ms, date)) = forgotten_before(conn)?
+        && to_ms(end) < before_ms
+    {
+        return Err(StoreError::BeforeForgotten(date));
+    }
     conn.execute(
         "INSERT INTO manual_entries (start_ms, end_ms, note, recorded_ms)
          VALUES (?1, ?2, ?3, ?4)",
@@ -325,6 +348,11 @@ pub(super) fn take_toil(
     note: &str,
     recorded_at: DateTime<Utc>,
 ) -> Result<ToilId, StoreError> {
+    if let Some((_, before)) = forgotten_before(conn)?
+        && date < before
+    {
+        return Err(StoreError::BeforeForgotten(before));
+    }
     conn.execute(
         "INSERT INTO toil_taken (date, minutes, note, recorded_ms) VALUES (?1, ?2, ?3, ?4)",
         params![date.to_string(), minutes, note, to_ms(recorded_at)],

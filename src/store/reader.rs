@@ -226,7 +226,9 @@ impl Reader {
         super::report::queued(&self.conn)
     }
 
-    /// When the record begins: its earliest interval or manual entry that counts.
+    /// When the record begins: its earliest interval or manual entry that counts, or where the
+    /// last forgetting cut (a record across the cut is kept whole, but the weeks before it
+    /// are gone and must not count as weeks without work).
     pub fn first_record(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
         let first: Option<i64> = self.conn.query_row(
             &format!(
@@ -238,7 +240,9 @@ impl Reader {
             [],
             |row| row.get(0),
         )?;
-        first.map(from_ms).transpose()
+        let first = first.map(from_ms).transpose()?;
+        let cut = self.forgotten()?.map(|f| f.before);
+        Ok(first.map(|t| cut.map_or(t, |cut| t.max(cut))))
     }
 
     /// The chain's last entry; `None` while it is empty, or in a file the agent has not yet

@@ -2,7 +2,7 @@
 //! the week (it is never reported), and the report id it is sent under once queued. The id
 //! is assigned once and never replaced, so every retry of a week carries the same one.
 //!
-//! The upload queue lives here too (migration V9): when a week was queued, how its tries
+//! The upload queue lives here too (migration V10): when a week was queued, how its tries
 //! went, when the next is due and whether it was delivered, plus the cursor that says which
 //! week is queued next.
 

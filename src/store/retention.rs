@@ -47,8 +47,6 @@ impl Forgot {
     fn count_of(&mut self, table: &str) -> &mut usize {
         match table {
             "intervals" => &mut self.intervals,
-            "manual_entries" => &mut self.manual_entries,
-            "manual_corrections" => &mut self.manual_corrections,
             "overrides" => &mut self.overrides,
             "transitions" => &mut self.transitions,
             "toil_taken" => &mut self.toil_taken,
@@ -73,44 +71,91 @@ impl Forgot {
     }
 }
 
-/// The conditions that pick each table's forgotten rows, in the order they are deleted: a
-/// record goes when it ended before the cut-off (an interval across it stays whole), TOIL
-/// when the day it was taken did. Open intervals and quiet periods are never forgotten. A
-/// correction goes only with both entries it links, and an entry stays while a correction
-/// naming it does, so the record never loses half of one (SQLite's foreign keys insist too).
-/// `?1` is the cut-off: in ms, or for TOIL its date.
+/// The conditions that pick each table's forgotten rows: a record goes when it ended before
+/// the cut-off (an interval across it stays whole), TOIL when the day it was taken did. Open
+/// intervals and quiet periods are never forgotten. Logged entries and their corrections are
+/// picked by [`logged_to_forget`]. `?1` is the cut-off: in ms, or for TOIL its date.
 fn forgettable(conn: &Connection) -> Result<Vec<(&'static str, &'static str)>, StoreError> {
-    const CORRECTION: &str = "corrects IN (SELECT id FROM manual_entries WHERE end_ms < ?1)
-        AND (replacement IS NULL OR replacement IN (SELECT id FROM manual_entries WHERE end_ms < ?1))";
-    const MANUAL: &str = "end_ms < ?1 AND NOT EXISTS (
-        SELECT 1 FROM manual_corrections c
-        WHERE (c.corrects = manual_entries.id OR c.replacement = manual_entries.id)
-          AND NOT (c.corrects IN (SELECT id FROM manual_entries WHERE end_ms < ?1)
-            AND (c.replacement IS NULL
-                 OR c.replacement IN (SELECT id FROM manual_entries WHERE end_ms < ?1))))";
-    // A file from before corrections (read by a newer `clockoff forget`) has none to keep.
-    let corrections = chain::has_table(conn, "manual_corrections")?;
-    let mut tables = Vec::new();
-    if corrections {
-        tables.push(("manual_corrections", CORRECTION));
-    }
-    tables.extend([
+    let mut tables = vec![
         ("intervals", "open = 0 AND end_ms < ?1"),
-        (
-            "manual_entries",
-            if corrections { MANUAL } else { "end_ms < ?1" },
-        ),
         ("overrides", "end_ms < ?1"),
         ("transitions", "at_ms < ?1"),
         ("toil_taken", "date < ?1"),
         ("held_notifications", "at_ms < ?1"),
         ("quiet_periods", "end_ms IS NOT NULL AND end_ms < ?1"),
-    ]);
+    ];
     // What the worker paused or queued for reporting, by ISO week ("2024-W23" sorts as text).
     if chain::has_table(conn, "report_weeks")? {
         tables.push(("report_weeks", "week < ?1"));
     }
     Ok(tables)
+}
+
+/// The logged entries and corrections that go: entries linked by corrections (an entry, its
+/// replacement, that one's replacement...) go together or not at all, and only when every
+/// one of them ended before the cut, so the record never keeps half a correction.
+fn logged_to_forget(conn: &Connection, cut: Cutoff) -> Result<(Vec<i64>, Vec<i64>), StoreError> {
+    let before = to_ms(cut.before);
+    let mut ended = HashMap::new();
+    let mut stmt = conn.prepare("SELECT id, end_ms FROM manual_entries")?;
+    for row in stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)))? {
+        let (id, end) = row?;
+        ended.insert(id, end < before);
+    }
+    // A file from before corrections (read by a newer `clockoff forget`) has none.
+    let mut links = Vec::new();
+    if chain::has_table(conn, "manual_corrections")? {
+        let mut stmt = conn.prepare("SELECT id, corrects, replacement FROM manual_corrections")?;
+        for row in stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))? {
+            links.push(row?);
+        }
+    }
+    let mut groups = Groups::default();
+    for &(_, corrects, replacement) in &links {
+        if let Some(replacement) = replacement {
+            groups.join(corrects, replacement);
+        }
+    }
+    // A group goes only if all of it ended before the cut.
+    let mut whole: HashMap<i64, bool> = HashMap::new();
+    for (&id, &done) in &ended {
+        *whole.entry(groups.root(id)).or_insert(true) &= done;
+    }
+    let goes = |id: i64, groups: &mut Groups| whole.get(&groups.root(id)).copied().unwrap_or(false);
+    let mut entries: Vec<i64> = ended.keys().copied().collect();
+    entries.retain(|&id| goes(id, &mut groups));
+    entries.sort_unstable();
+    let corrections = links
+        .iter()
+        .filter(|&&(_, corrects, _)| goes(corrects, &mut groups))
+        .map(|&(id, _, _)| id)
+        .collect();
+    Ok((entries, corrections))
+}
+
+/// Entries joined by corrections (union-find with path halving).
+#[derive(Default)]
+struct Groups(HashMap<i64, i64>);
+
+impl Groups {
+    fn root(&mut self, mut id: i64) -> i64 {
+        while let Some(&parent) = self.0.get(&id) {
+            if parent == id {
+                break;
+            }
+            let grand = self.0.get(&parent).copied().unwrap_or(parent);
+            self.0.insert(id, grand);
+            id = parent;
+        }
+        id
+    }
+
+    fn join(&mut self, a: i64, b: i64) {
+        let (ra, rb) = (self.root(a), self.root(b));
+        if ra != rb {
+            self.0.insert(ra, rb);
+        }
+    }
 }
 
 /// The value `?1` stands for in a table's [`forgettable`] condition.
@@ -128,7 +173,12 @@ BEGIN SELECT RAISE(ABORT, 'the ledger chain is append-only: its entries cannot b
 
 /// Counts what [`forget`] would remove, without changing anything.
 pub(super) fn plan(conn: &Connection, cut: Cutoff) -> Result<Forgot, StoreError> {
-    let mut forgot = Forgot::default();
+    let (entries, corrections) = logged_to_forget(conn, cut)?;
+    let mut forgot = Forgot {
+        manual_entries: entries.len(),
+        manual_corrections: corrections.len(),
+        ..Forgot::default()
+    };
     for (table, which) in forgettable(conn)? {
         let n: i64 = conn.query_row(
             &format!("SELECT count(*) FROM {table} WHERE {which}"),
@@ -164,7 +214,22 @@ pub(super) fn forget(
     {
         return Ok(None);
     }
-    let mut forgot = Forgot::default();
+    let (entries, corrections) = logged_to_forget(conn, cut)?;
+    let mut forgot = Forgot {
+        manual_entries: entries.len(),
+        manual_corrections: corrections.len(),
+        ..Forgot::default()
+    };
+    // Corrections first: they refer to the entries.
+    for (table, ids) in [
+        ("manual_corrections", &corrections),
+        ("manual_entries", &entries),
+    ] {
+        let mut delete = conn.prepare(&format!("DELETE FROM {table} WHERE id = ?1"))?;
+        for id in ids {
+            delete.execute([id])?;
+        }
+    }
     for (table, which) in forgettable(conn)? {
         *forgot.count_of(table) = conn.execute(
             &format!("DELETE FROM {table} WHERE {which}"),
@@ -214,9 +279,9 @@ fn cut_point(conn: &Connection) -> Result<(i64, String), StoreError> {
             latest.get(&key) == Some(&e.seq) && kept.contains(&key)
         })
     });
-    // The last entry always stays, even when it vouches only for something forgotten: the
-    // next entry links to it, and SQLite would hand its `seq` out again if it went.
-    let keep_from = first_needed.unwrap_or(entries.len().saturating_sub(1));
+    // With nothing left to vouch for, the whole chain goes: the anchor appended next takes
+    // the `seq` after the last one cut and links to it (see `chain::sql::next_link`).
+    let keep_from = first_needed.unwrap_or(entries.len());
     match keep_from.checked_sub(1).map(|i| &entries[i]) {
         Some(last_cut) => Ok((last_cut.seq, last_cut.hash.clone())),
         // Nothing new to cut: the chain starts where it did.

@@ -142,10 +142,80 @@ CREATE INDEX toil_taken_by_date ON toil_taken (date);
 ALTER TABLE chain_start ADD COLUMN toil_taken INTEGER NOT NULL DEFAULT 0;
 ";
 
+/// Ids are never reused: a row id names a record in the chain, in exports and on the command
+/// line (`--corrects 12`), so once retention forgets the newest rows of a table, a new row
+/// must not take a forgotten one's id. Only AUTOINCREMENT promises that, and SQLite adds it
+/// by rebuilding the table: each chained table is copied, ids and all, into its new form.
+const V6: &str = "
+CREATE TABLE intervals_v6 (
+    id       INTEGER PRIMARY KEY AUTOINCREMENT,
+    start_ms INTEGER NOT NULL,
+    end_ms   INTEGER NOT NULL,
+    class    TEXT    NOT NULL,
+    state    TEXT    NOT NULL,
+    source   TEXT    NOT NULL,
+    open     INTEGER NOT NULL DEFAULT 1 CHECK (open IN (0, 1)),
+    CHECK (end_ms >= start_ms)
+) STRICT;
+INSERT INTO intervals_v6 SELECT id, start_ms, end_ms, class, state, source, open FROM intervals;
+DROP TABLE intervals;
+ALTER TABLE intervals_v6 RENAME TO intervals;
+CREATE INDEX intervals_by_end ON intervals (end_ms);
+CREATE INDEX intervals_open ON intervals (id) WHERE open = 1;
+
+CREATE TABLE transitions_v6 (
+    id    INTEGER PRIMARY KEY AUTOINCREMENT,
+    at_ms INTEGER NOT NULL,
+    state TEXT    NOT NULL
+) STRICT;
+INSERT INTO transitions_v6 SELECT id, at_ms, state FROM transitions;
+DROP TABLE transitions;
+ALTER TABLE transitions_v6 RENAME TO transitions;
+CREATE INDEX transitions_by_time ON transitions (at_ms);
+
+CREATE TABLE overrides_v6 (
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,
+    start_ms   INTEGER NOT NULL,
+    end_ms     INTEGER NOT NULL,
+    reason     TEXT,
+    until_away INTEGER NOT NULL DEFAULT 0 CHECK (until_away IN (0, 1)),
+    CHECK (end_ms >= start_ms)
+) STRICT;
+INSERT INTO overrides_v6 SELECT id, start_ms, end_ms, reason, until_away FROM overrides;
+DROP TABLE overrides;
+ALTER TABLE overrides_v6 RENAME TO overrides;
+CREATE INDEX overrides_by_end ON overrides (end_ms);
+
+CREATE TABLE manual_entries_v6 (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    start_ms    INTEGER NOT NULL,
+    end_ms      INTEGER NOT NULL,
+    note        TEXT    NOT NULL CHECK (note <> ''),
+    recorded_ms INTEGER NOT NULL,
+    CHECK (end_ms > start_ms)
+) STRICT;
+INSERT INTO manual_entries_v6 SELECT id, start_ms, end_ms, note, recorded_ms FROM manual_entries;
+DROP TABLE manual_entries;
+ALTER TABLE manual_entries_v6 RENAME TO manual_entries;
+CREATE INDEX manual_entries_by_end ON manual_entries (end_ms);
+
+CREATE TABLE toil_taken_v6 (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    date        TEXT    NOT NULL,
+    minutes     INTEGER NOT NULL CHECK (minutes > 0),
+    note        TEXT    NOT NULL,
+    recorded_ms INTEGER NOT NULL
+) STRICT;
+INSERT INTO toil_taken_v6 SELECT id, date, minutes, note, recorded_ms FROM toil_taken;
+DROP TABLE toil_taken;
+ALTER TABLE toil_taken_v6 RENAME TO toil_taken;
+CREATE INDEX toil_taken_by_date ON toil_taken (date);
+";
+
 /// Retention (see `store::retention`): one row per forgetting, chained as `forgotten`. The
 /// latest says where the record and its chain now start, and the TOIL balance carried from
 /// the weeks that went. Forgetting deletes, so SQLite is asked to overwrite what it deletes.
-const V6: &str = "
+const V7: &str = "
 CREATE TABLE forgotten (
     id                   INTEGER PRIMARY KEY,
     before_ms            INTEGER NOT NULL,
@@ -162,10 +232,11 @@ CREATE TABLE forgotten (
 /// longer counts: `replacement` (a newer manual entry) stands in its place, or, when it is
 /// NULL, the entry is withdrawn and `reason` must say why. An entry is superseded at most once
 /// (UNIQUE), and a replacement replaces one entry. Chained as `manual_correction`; the table
-/// is new and empty, so, as for `toil_taken` in V5, the chain's start mark for it is 0.
-const V7: &str = "
+/// is new and empty, so, as for `toil_taken` in V5, the chain's start mark for it is 0. Ids are
+/// never reused (see V6).
+const V8: &str = "
 CREATE TABLE manual_corrections (
-    id          INTEGER PRIMARY KEY,
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
     corrects    INTEGER NOT NULL UNIQUE REFERENCES manual_entries (id),
     replacement INTEGER UNIQUE REFERENCES manual_entries (id),
     reason      TEXT    NOT NULL,
@@ -179,7 +250,7 @@ ALTER TABLE chain_start ADD COLUMN manual_corrections INTEGER NOT NULL DEFAULT 0
 /// Weekly reporting (see `store::report`), one row per ISO week ("2026-W47") at most: a week
 /// the worker paused is never reported, and a queued week keeps the random report id it was
 /// first given, so a retry is the same report.
-const V8: &str = "
+const V9: &str = "
 CREATE TABLE report_weeks (
     week       TEXT    PRIMARY KEY CHECK (week GLOB '[0-9][0-9][0-9][0-9]-W[0-9][0-9]'),
     paused     INTEGER NOT NULL DEFAULT 0 CHECK (paused IN (0, 1)),
@@ -197,7 +268,7 @@ CREATE TABLE report_weeks (
 /// week is queued once even across restarts, and a first enable queues only the last week
 /// that has ended. It is deleted when reporting is found off, so turning it on again does
 /// not backfill the weeks it was off.
-const V9: &str = "
+const V10: &str = "
 ALTER TABLE report_weeks ADD COLUMN queued_ms INTEGER;
 ALTER TABLE report_weeks ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0);
 ALTER TABLE report_weeks ADD COLUMN next_attempt_ms INTEGER;
@@ -211,7 +282,7 @@ CREATE TABLE report_queue (
 ) STRICT;
 ";
 
-pub(super) const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, V7, V8, V9];
+pub(super) const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, V7, V8, V9, V10];
 
 /// What [`migrate`] found wrong.
 #[derive(Debug)]
@@ -323,6 +394,7 @@ mod tests {
                 "quiet_periods",
                 "report_queue",
                 "report_weeks",
+                "sqlite_sequence",
                 "toil_taken",
                 "transitions",
                 "unrelated"
@@ -331,6 +403,32 @@ mod tests {
         // Migrating again is a no-op.
         migrate(&mut conn, MIGRATIONS).unwrap();
         assert_eq!(user_version(&conn).unwrap(), latest());
+    }
+
+    #[test]
+    fn ids_are_not_reused_after_the_newest_rows_are_deleted() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        migrate(&mut conn, &MIGRATIONS[..5]).unwrap();
+        conn.execute_batch(
+            "INSERT INTO manual_entries (id, start_ms, end_ms, note, recorded_ms)
+             VALUES (7, 0, 60000, 'visit', 0);",
+        )
+        .unwrap();
+        migrate(&mut conn, MIGRATIONS).unwrap();
+        // The row survives the rebuild with its id; after it goes, its id is not handed out.
+        let kept: i64 = conn
+            .query_row("SELECT id FROM manual_entries", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(kept, 7);
+        conn.execute_batch(
+            "DELETE FROM manual_entries;
+             INSERT INTO manual_entries (start_ms, end_ms, note, recorded_ms) VALUES (0, 1, 'x', 0);",
+        )
+        .unwrap();
+        let next: i64 = conn
+            .query_row("SELECT id FROM manual_entries", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(next, 8);
     }
 
     #[test]

@@ -10,6 +10,7 @@
 
 pub mod agent;
 pub mod bus;
+pub mod chromium;
 pub mod dbusmock;
 pub mod dconf;
 pub mod dunst;

@@ -25,7 +25,8 @@ impl Keep {
     /// "2 years", "18 months", "26 weeks" or "forever".
     pub fn parse(text: &str) -> Result<Keep, String> {
         let example = "e.g. \"2 years\", \"18 months\", \"26 weeks\" or \"forever\"";
-        let text = text.trim();
+        let text = text.trim().to_ascii_lowercase();
+        let text = text.as_str();
         if text == "forever" {
             return Ok(Keep::Forever);
         }

@@ -30,21 +30,40 @@ pub(in crate::store) fn append(
         Table::ManualCorrections => payload(conn, kind, ref_id, CORRECTION, correction_payload)?,
     };
     let at_ms = kind.at_ms(&payload).map_err(StoreError::Corrupt)?;
-    let prev: Option<String> = conn
-        .query_row(
-            "SELECT hash FROM chain ORDER BY seq DESC LIMIT 1",
-            [],
-            |row| row.get(0),
-        )
-        .optional()?;
-    let prev = prev.unwrap_or_else(|| GENESIS.to_owned());
+    let (seq, prev) = next_link(conn)?;
     let hash = link_hash(&prev, kind.name(), ref_id, &payload);
     conn.execute(
-        "INSERT INTO chain (at_ms, kind, ref_id, payload, prev, hash)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![at_ms, kind.name(), ref_id, payload, prev, hash],
+        "INSERT INTO chain (seq, at_ms, kind, ref_id, payload, prev, hash)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![seq, at_ms, kind.name(), ref_id, payload, prev, hash],
     )?;
     Ok(())
+}
+
+/// The next entry's `seq` and `prev`: after the last entry; in a chain a forgetting emptied,
+/// after the last entry it cut (its anchor says which); else the first.
+fn next_link(conn: &Connection) -> Result<(i64, String), StoreError> {
+    let last: Option<(i64, String)> = conn
+        .query_row(
+            "SELECT seq, hash FROM chain ORDER BY seq DESC LIMIT 1",
+            [],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )
+        .optional()?;
+    let cut: Option<(i64, String)> = if last.is_none() && has_table(conn, "forgotten")? {
+        conn.query_row(
+            "SELECT through_seq, through_hash FROM forgotten ORDER BY id DESC LIMIT 1",
+            [],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )
+        .optional()?
+    } else {
+        None
+    };
+    Ok(match last.or(cut) {
+        Some((seq, hash)) => (seq + 1, hash),
+        None => (1, GENESIS.to_owned()),
+    })
 }
 
 // Each chained table's columns, in its payload's order, after `id` (and, for intervals, the

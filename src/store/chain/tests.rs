@@ -331,14 +331,24 @@ fn a_correction_is_its_own_kind_and_its_row_is_checked() {
 
     let corrected = correction_payload(12, Some(13), "");
     let rows = chain(&[(Kind::ManualCorrection, 1, corrected.clone())]);
-    let row = |payload: &str| record(Table::ManualCorrections, 1, payload);
-    assert!(verify(&rows, &[row(&corrected)], Start::default()).intact());
+    // The entries it names, from before the chain (so not chained themselves).
+    let start = Start {
+        manual_entries: 13,
+        ..Start::default()
+    };
+    let entries = [11, 12, 13].map(|id| record(Table::ManualEntries, id, "{}"));
+    let with = |payload: &str| {
+        let mut records = entries.to_vec();
+        records.push(record(Table::ManualCorrections, 1, payload));
+        records
+    };
+    assert!(verify(&rows, &with(&corrected), start).intact());
     // Pointing the correction at another entry, or turning it into a withdrawal, shows.
     for edited in [
         correction_payload(11, Some(13), ""),
         correction_payload(12, None, ""),
     ] {
-        let report = verify(&rows, &[row(&edited)], Start::default());
+        let report = verify(&rows, &with(&edited), start);
         assert_eq!(
             report
                 .edited
@@ -349,6 +359,11 @@ fn a_correction_is_its_own_kind_and_its_row_is_checked() {
         );
     }
     // Deleting the correction (to make the old entry count again) shows too.
-    let report = verify(&rows, &[], Start::default());
+    let report = verify(&rows, &entries, start);
     assert_eq!(report.edited[0].problem, EditProblem::Deleted);
+    // And so does deleting an entry it names.
+    let mut records = with(&corrected);
+    records.retain(|r| !(r.table == Table::ManualEntries && r.id == 13));
+    let report = verify(&rows, &records, start);
+    assert_eq!(report.edited[0].problem, EditProblem::Dangling);
 }

@@ -89,6 +89,8 @@ pub enum EditProblem {
     /// A final row written after the chain began with no entry: written behind the chain's
     /// back, or its entry was cut off the end of the chain.
     NotChained,
+    /// A correction names a logged entry that is gone.
+    Dangling,
 }
 
 /// A record edited behind the chain's back.
@@ -211,6 +213,20 @@ fn forgetting_problem(kind: Kind, e: &ChainRow) -> Option<LinkProblem> {
     }
 }
 
+/// A correction naming a logged entry that is not there: the entry was deleted behind the
+/// chain's back (retention keeps an entry while a correction names it).
+fn dangling(r: &Record, rows: &HashMap<(Table, i64), &Record>) -> Option<EditProblem> {
+    if r.table != Table::ManualCorrections {
+        return None;
+    }
+    let c: CorrectionPayload = serde_json::from_str(&r.payload).ok()?;
+    [Some(c.corrects), c.replacement]
+        .into_iter()
+        .flatten()
+        .any(|id| !rows.contains_key(&(Table::ManualEntries, id)))
+        .then_some(EditProblem::Dangling)
+}
+
 /// What checking the records found.
 struct Checked {
     edited: Vec<Edited>,
@@ -250,6 +266,7 @@ fn edited(
             }
             None => Some(EditProblem::NotChained),
         };
+        let problem = problem.or_else(|| dangling(r, &rows));
         if let Some(problem) = problem {
             found.push(Edited {
                 table: r.table,
@@ -263,20 +280,22 @@ fn edited(
         if rows.contains_key(&(table, id)) {
             continue;
         }
-        let gone_by_choice = match kind {
-            // A correction is forgotten with both entries it links; whether they may be
-            // gone is checked on their own entries.
-            Kind::ManualCorrection => {
-                anchor.is_some()
-                    && serde_json::from_str::<CorrectionPayload>(payload).is_ok_and(|c| {
+        // Only a record the chain last spoke of before the forgetting can have gone with it:
+        // one written (or changed) since is still owed to the record.
+        let before_anchor = anchor.is_some_and(|(at, _)| seq < *at);
+        let gone_by_choice = before_anchor
+            && match kind {
+                // A correction is forgotten with both entries it links; whether they may be
+                // gone is checked on their own entries.
+                Kind::ManualCorrection => serde_json::from_str::<CorrectionPayload>(payload)
+                    .is_ok_and(|c| {
                         [Some(c.corrects), c.replacement]
                             .into_iter()
                             .flatten()
                             .all(|id| !rows.contains_key(&(Table::ManualEntries, id)))
-                    })
-            }
-            _ => anchor.is_some_and(|(at, a)| kind.forgotten_by(payload, seq, a, *at)),
-        };
+                    }),
+                _ => anchor.is_some_and(|(at, a)| kind.forgotten_by(payload, seq, a, *at)),
+            };
         if gone_by_choice {
             forgotten += 1;
         } else {
@@ -288,6 +307,7 @@ fn edited(
         }
     }
     found.sort_by_key(|e| (e.table, e.id));
+    found.dedup();
     Checked {
         edited: found,
         unchained,

@@ -134,15 +134,25 @@ fn a_second_forgetting_cuts_further_and_replaces_the_first() {
 }
 
 #[test]
-fn forgetting_everything_keeps_the_last_entry_to_link_to() {
+fn forgetting_everything_leaves_the_anchor_linked_to_the_last_entry_cut() {
     let conn = ledger();
     let forgot = forget(&conn, cut_at(30), 0, day(30)).unwrap().unwrap();
     assert_eq!(forgot.intervals, 10);
-    assert_eq!(forgot.chain_entries, 39);
-    assert_eq!(count(&conn, "chain"), 2);
+    assert_eq!(forgot.chain_entries, 40);
+    assert_eq!(count(&conn, "chain"), 1);
+    let (seq, prev): (i64, String) = conn
+        .query_row("SELECT seq, prev FROM chain", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .unwrap();
+    assert_eq!(
+        seq, 41,
+        "the seq after the last one cut, never one handed out before"
+    );
+    assert_ne!(prev, GENESIS);
     let report = chain::report(&conn).unwrap();
     assert!(report.intact(), "{report:?}");
-    assert_eq!(report.forgotten_records, 1);
+    assert_eq!(report.forgotten_records, 0);
     // And the ledger goes on: a new record chains after the anchor.
     queries::add_manual(
         &conn,
@@ -295,4 +305,98 @@ fn a_correction_goes_only_with_both_entries_it_links() {
     .unwrap();
     let report = chain::report(&conn).unwrap();
     assert!(!report.intact(), "{report:?}");
+}
+
+#[test]
+fn nothing_is_added_before_the_cut_and_a_record_written_after_it_is_owed() {
+    let conn = ledger();
+    forget(&conn, cut_at(4), 0, day(20)).unwrap().unwrap();
+    let err = queries::add_manual(&conn, day(2), day(2) + TimeDelta::hours(1), "late", day(20))
+        .unwrap_err();
+    assert!(matches!(err, StoreError::BeforeForgotten(_)), "{err:?}");
+    let err = queries::take_toil(&conn, day(1).date_naive(), 60, "", day(20)).unwrap_err();
+    assert!(matches!(err, StoreError::BeforeForgotten(_)), "{err:?}");
+
+    // Written behind the check (by hand, chained), then deleted: its entry came after the
+    // forgetting, so its absence is an edit, not a forgetting.
+    conn.execute(
+        "INSERT INTO toil_taken (date, minutes, note, recorded_ms) VALUES ('2024-01-02', 60, '', 0)",
+        [],
+    )
+    .unwrap();
+    chain::append(&conn, Kind::ToilTaken, conn.last_insert_rowid()).unwrap();
+    assert!(chain::report(&conn).unwrap().intact());
+    conn.execute("DELETE FROM toil_taken WHERE date = '2024-01-02'", [])
+        .unwrap();
+    let report = chain::report(&conn).unwrap();
+    assert_eq!(report.edited.len(), 1, "{report:?}");
+    assert_eq!(report.edited[0].problem, EditProblem::Deleted);
+}
+
+#[test]
+fn entries_linked_by_corrections_across_the_cut_all_stay_and_still_verify() {
+    let conn = ledger();
+    let hour = |n: i64, h: i64| day(n) + TimeDelta::hours(h);
+    let first = queries::add_manual(&conn, hour(1, 18), hour(1, 19), "call", hour(1, 20)).unwrap();
+    let second = queries::correct_manual(
+        &conn,
+        first,
+        (hour(1, 18), hour(1, 20), "call"),
+        "longer",
+        hour(2, 9),
+    )
+    .unwrap();
+    // Corrected again: it ran past the cut.
+    queries::correct_manual(
+        &conn,
+        second,
+        (hour(3, 22), hour(4, 1), "call"),
+        "it was late",
+        hour(5, 9),
+    )
+    .unwrap();
+    forget(&conn, cut_at(4), 0, day(20)).unwrap().unwrap();
+    let linked: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM manual_entries WHERE note = 'call'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(linked, 3);
+    assert_eq!(count(&conn, "manual_corrections"), 2);
+    let report = chain::report(&conn).unwrap();
+    assert!(report.intact(), "{report:?}");
+    // And it can be forgotten again later, whole.
+    forget(&conn, cut_at(6), 0, day(21)).unwrap().unwrap();
+    assert_eq!(count(&conn, "manual_corrections"), 0);
+    assert!(chain::report(&conn).unwrap().intact());
+}
+
+#[test]
+fn an_entry_kept_for_its_correction_cannot_go_alone_unnoticed() {
+    let conn = ledger();
+    let hour = |n: i64, h: i64| day(n) + TimeDelta::hours(h);
+    let old = queries::add_manual(&conn, hour(1, 18), hour(1, 19), "moved", hour(1, 20)).unwrap();
+    queries::correct_manual(
+        &conn,
+        old,
+        (hour(6, 18), hour(6, 19), "moved"),
+        "wrong day",
+        hour(6, 20),
+    )
+    .unwrap();
+    forget(&conn, cut_at(4), 0, day(20)).unwrap().unwrap();
+    assert!(chain::report(&conn).unwrap().intact());
+    conn.execute_batch("PRAGMA foreign_keys = OFF;").unwrap();
+    conn.execute("DELETE FROM manual_entries WHERE id = ?1", [old.0])
+        .unwrap();
+    let report = chain::report(&conn).unwrap();
+    assert!(
+        report
+            .edited
+            .iter()
+            .any(|e| e.problem == EditProblem::Dangling),
+        "{report:?}"
+    );
 }

@@ -1,0 +1,124 @@
+//! `POST /api/v1/reports`: an agent sends one weekly summary with its team's reporter token.
+//!
+//! Checked in this order, and nothing is stored unless every check passes:
+//! token (401 none or unknown, 403 not a reporter token), `Content-Type: application/json`
+//! (415), size (413 over [`MAX_BODY`]), shape (400: not JSON, an unknown or missing field, a
+//! malformed id or week), values (400: [`WeeklySummary::check`]), week (422: not ended, or
+//! ended more than `weeks_accepted` weeks ago). Then: 201 stored (or replacing the same
+//! pseudonym's earlier summary for the week), 200 a retry of a report already received, 409
+//! a report id already used for another pseudonym or week.
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{FromRequest, Request, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use serde_json::{Value, json};
+
+use super::error::ApiError;
+use super::{AppState, Service};
+use crate::core::record::week;
+use crate::core::summary::WeeklySummary;
+use crate::dashboard::store::{Put, Store};
+use crate::dashboard::token::Role;
+use crate::dashboard::window;
+
+/// A summary is about 400 bytes; 4 KiB leaves room and refuses anything else early.
+pub const MAX_BODY: usize = 4096;
+
+pub async fn post_report<S: Store>(
+    State(app): State<AppState<S>>,
+    req: Request,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let who = app.require(req.headers(), Role::Reporter).await?;
+    if !is_json(req.headers()) {
+        return Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "expected Content-Type: application/json",
+        ));
+    }
+    // The route's DefaultBodyLimit caps this read at MAX_BODY.
+    let body = Bytes::from_request(req, &()).await.map_err(|e| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!("a report is at most {MAX_BODY} bytes"),
+            )
+        } else {
+            ApiError::bad_request("the body could not be read")
+        }
+    })?;
+    let summary = read_summary(&app.service, &body, app.clock.now())?;
+    let unit = app.service.org.tree().id(who.unit).to_string();
+    let put = app
+        .store
+        .put_report(unit, summary.clone(), app.clock.now())
+        .await
+        .map_err(|e| app.failed(&e))?;
+    let answer = |status, stored: &str| {
+        (
+            status,
+            Json(json!({ "stored": stored, "week": week::name(summary.week) })),
+        )
+    };
+    match put {
+        Put::Stored => Ok(answer(StatusCode::CREATED, "new")),
+        Put::Replaced => Ok(answer(StatusCode::CREATED, "replaced")),
+        Put::Replay => Ok(answer(StatusCode::OK, "already")),
+        Put::Conflict => Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "this report_id was already used for another week or pseudonym",
+        )),
+    }
+}
+
+/// `application/json`, with or without parameters (`; charset=utf-8`).
+fn is_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|mime| mime.trim().eq_ignore_ascii_case("application/json"))
+}
+
+/// The body as a summary the dashboard accepts: strict shape, checked values, a week within
+/// the window.
+fn read_summary(
+    service: &Service,
+    body: &[u8],
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<WeeklySummary, ApiError> {
+    let summary: WeeklySummary = serde_json::from_slice(body)
+        .map_err(|e| ApiError::bad_request(format!("not a weekly summary: {e}")))?;
+    summary.check().map_err(ApiError::bad_request)?;
+    window::accepts(summary.week, now, service.weeks_accepted).map_err(|refusal| {
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            format!(
+                "{}: {}",
+                week::name(summary.week),
+                refusal.message(service.weeks_accepted)
+            ),
+        )
+    })?;
+    Ok(summary)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_content_types() {
+        let with = |v: &str| {
+            let mut h = HeaderMap::new();
+            h.insert(header::CONTENT_TYPE, v.parse().unwrap());
+            is_json(&h)
+        };
+        assert!(with("application/json"));
+        assert!(with("application/json; charset=utf-8"));
+        assert!(with("Application/JSON"));
+        assert!(!with("text/plain"));
+        assert!(!with("application/jsonx"));
+        assert!(!is_json(&HeaderMap::new()));
+    }
+}

@@ -1,0 +1,212 @@
+//! The `clockoff-dashboard` commands: `serve`, `token create`, `default-config`. The binary
+//! parses arguments and calls [`run`]; everything else is here or below.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use super::access_log;
+use super::api::{AppState, Service};
+use super::config::{self, DashboardConfig, Database};
+use super::server;
+use super::store::{SqliteStore, Store};
+use super::token::{self, Role};
+use crate::core::clock::Clock;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "clockoff-dashboard",
+    version,
+    about = "The clockoff team dashboard: receives weekly summaries, shows groups of at least k"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the service (with no --config: the built-in example organisation).
+    Serve {
+        /// The dashboard's configuration file (see `default-config`).
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Listen here instead of the configured `listen`.
+        #[arg(long)]
+        listen: Option<SocketAddr>,
+    },
+    /// Manage access tokens.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+    /// Print the built-in example configuration, with comments.
+    DefaultConfig,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Make a token for a unit and print it, once: only its hash is kept.
+    Create {
+        /// The unit's id, as in the configuration.
+        #[arg(long)]
+        unit: String,
+        /// reporter: a team's agents send with it; viewer: a manager reads the unit and below.
+        #[arg(long, value_enum)]
+        role: RoleArg,
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum RoleArg {
+    Reporter,
+    Viewer,
+}
+
+impl From<RoleArg> for Role {
+    fn from(r: RoleArg) -> Role {
+        match r {
+            RoleArg::Reporter => Role::Reporter,
+            RoleArg::Viewer => Role::Viewer,
+        }
+    }
+}
+
+/// A failure and its exit status: 2 for what the user must fix (configuration, arguments),
+/// 1 for what went wrong at run time.
+#[derive(Debug)]
+pub enum Failure {
+    Usage(String),
+    Runtime(String),
+}
+
+pub fn run(cli: Cli, clock: Arc<dyn Clock>) -> ExitCode {
+    let result = match cli.command {
+        Command::Serve { config, listen } => serve(config.as_deref(), listen, clock),
+        Command::Token {
+            command: TokenCommand::Create { unit, role, config },
+        } => create_token(config.as_deref(), &unit, role.into(), clock),
+        Command::DefaultConfig => {
+            print!("{}", config::DEFAULT_CONFIG);
+            Ok(())
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::Usage(message)) => {
+            eprintln!("clockoff-dashboard: {message}");
+            ExitCode::from(2)
+        }
+        Err(Failure::Runtime(message)) => {
+            eprintln!("clockoff-dashboard: {message}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn load(path: Option<&Path>) -> Result<DashboardConfig, Failure> {
+    config::load(path).map_err(|errors| Failure::Usage(errors.to_string()))
+}
+
+/// The configured database, or the default place.
+fn open_store(config: &DashboardConfig) -> Result<(SqliteStore, PathBuf), Failure> {
+    let path = match &config.database {
+        Some(Database::Sqlite(path)) => path.clone(),
+        None => config::default_sqlite_path(),
+    };
+    let store = SqliteStore::open(&path)
+        .map_err(|e| Failure::Runtime(format!("the database {}: {e}", path.display())))?;
+    Ok((store, path))
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
+    // One thread is plenty: SQLite works in the blocking pool, requests are small.
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::Runtime(format!("cannot start the runtime: {e}")))
+}
+
+fn serve(
+    config_path: Option<&Path>,
+    listen: Option<SocketAddr>,
+    clock: Arc<dyn Clock>,
+) -> Result<(), Failure> {
+    let config = load(config_path)?;
+    let (store, db_path) = open_store(&config)?;
+    let listen = listen.unwrap_or(config.listen);
+    let state = AppState {
+        store,
+        service: Arc::new(Service {
+            org: config.org,
+            k: config.k,
+            weeks_accepted: config.weeks_accepted,
+        }),
+        clock,
+        log: access_log::stderr(),
+    };
+    runtime()?.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(listen)
+            .await
+            .map_err(|e| Failure::Runtime(format!("cannot listen on {listen}: {e}")))?;
+        let bound = listener.local_addr().map_or(listen, |a| a);
+        eprintln!(
+            "clockoff-dashboard: listening on http://{bound} (database {}, k = {})",
+            db_path.display(),
+            state.service.k.get()
+        );
+        server::run(listener, state, shutdown_signal())
+            .await
+            .map_err(|e| Failure::Runtime(format!("serving: {e}")))?;
+        eprintln!("clockoff-dashboard: stopped");
+        Ok(())
+    })
+}
+
+/// SIGINT or SIGTERM (systemd's stop).
+async fn shutdown_signal() {
+    use tokio::signal::unix::{SignalKind, signal};
+    match signal(SignalKind::terminate()) {
+        Ok(mut term) => {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+        }
+        Err(_) => {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+    }
+}
+
+fn create_token(
+    config_path: Option<&Path>,
+    unit: &str,
+    role: Role,
+    clock: Arc<dyn Clock>,
+) -> Result<(), Failure> {
+    let config = load(config_path)?;
+    if config.org.tree().index(unit).is_none() {
+        let file = config_path.map_or(config::DEFAULT_NAME.to_string(), |p| {
+            p.display().to_string()
+        });
+        return Err(Failure::Usage(format!("no unit \"{unit}\" in {file}")));
+    }
+    let (store, _) = open_store(&config)?;
+    let new = token::generate(role)
+        .map_err(|e| Failure::Runtime(format!("the system's random source failed: {e}")))?;
+    runtime()?
+        .block_on(store.add_token(new.hash.clone(), unit.to_string(), role, clock.now()))
+        .map_err(|e| Failure::Runtime(format!("storing the token: {e}")))?;
+    println!("{}", new.text);
+    eprintln!(
+        "A {role} token for \"{unit}\". It is shown only now: keep it somewhere safe; \
+         the dashboard keeps only its hash."
+    );
+    Ok(())
+}

@@ -1,0 +1,43 @@
+//! The HTTP service: routes, layers and the serve loop. `run` takes a bound listener and a
+//! shutdown future, so `main` passes SIGTERM/SIGINT and tests a oneshot on 127.0.0.1:0.
+
+use std::future::Future;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::StatusCode;
+use axum::middleware;
+use axum::routing::{get, post};
+use tokio::net::TcpListener;
+
+use super::access_log;
+use super::api::error::ApiError;
+use super::api::{AppState, ingest, read};
+use super::store::Store;
+
+/// Every route, with the access log around them all.
+pub fn router<S: Store>(state: AppState<S>) -> Router {
+    let log = state.log.clone();
+    Router::new()
+        .route(
+            "/api/v1/reports",
+            post(ingest::post_report::<S>).layer(DefaultBodyLimit::max(ingest::MAX_BODY)),
+        )
+        .route("/api/v1/units/{unit}/weeks", get(read::get_weeks::<S>))
+        .route("/healthz", get(|| async { "ok\n" }))
+        .route_layer(middleware::from_fn(access_log::mark_route))
+        .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "no such resource") })
+        .with_state(state)
+        .layer(middleware::from_fn_with_state(log, access_log::log))
+}
+
+/// Serves until `shutdown` completes, then lets requests in flight finish.
+pub async fn run<S: Store>(
+    listener: TcpListener,
+    state: AppState<S>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown)
+        .await
+}

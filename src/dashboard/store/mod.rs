@@ -1,0 +1,166 @@
+//! The dashboard's storage, behind one trait so the service is written once and the backend is
+//! chosen at startup. Handlers are generic over [`Store`].
+//!
+//! What is kept: tokens (only their SHA-256), and one weekly summary per (pseudonym, week)
+//! filed under the unit of the token that sent it. A resubmission (same pseudonym and week,
+//! new report id) replaces the earlier summary; a retry of a report id already seen, the
+//! current one or one since replaced, is acknowledged and changes nothing.
+
+pub mod sqlite;
+
+use std::fmt;
+use std::future::Future;
+use std::path::PathBuf;
+
+use chrono::{DateTime, Datelike, IsoWeek, NaiveDate, Utc, Weekday};
+
+use super::figures::Contribution;
+use super::token::{Role, TokenHash};
+use crate::core::summary::WeeklySummary;
+
+pub use sqlite::SqliteStore;
+
+/// A stored token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenRecord {
+    pub unit: String,
+    pub role: Role,
+    pub created: DateTime<Utc>,
+}
+
+/// What storing a report did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Put {
+    /// The first summary for its pseudonym and week.
+    Stored,
+    /// It replaced an earlier summary (another report id) for its pseudonym and week.
+    Replaced,
+    /// This report id was seen before for the same pseudonym and week: nothing changed.
+    Replay,
+    /// This report id was seen before for another pseudonym or week: refused, nothing changed.
+    Conflict,
+}
+
+/// One stored summary as the release rule reads it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredContribution {
+    pub week: IsoWeek,
+    pub unit: String,
+    pub contribution: Contribution,
+}
+
+pub trait Store: Clone + Send + Sync + 'static {
+    fn add_token(
+        &self,
+        hash: TokenHash,
+        unit: String,
+        role: Role,
+        created: DateTime<Utc>,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    fn token(
+        &self,
+        hash: TokenHash,
+    ) -> impl Future<Output = Result<Option<TokenRecord>, StoreError>> + Send;
+
+    /// Stores `report` (already checked) under `unit`, in one transaction.
+    fn put_report(
+        &self,
+        unit: String,
+        report: WeeklySummary,
+        received: DateTime<Utc>,
+    ) -> impl Future<Output = Result<Put, StoreError>> + Send;
+
+    /// Every stored summary of the weeks `from` to `to` inclusive, whatever its unit.
+    fn contributions(
+        &self,
+        from: IsoWeek,
+        to: IsoWeek,
+    ) -> impl Future<Output = Result<Vec<StoredContribution>, StoreError>> + Send;
+}
+
+/// A week as stored: `year * 100 + week` (202648), so ranges are plain integer comparisons.
+pub fn week_key(w: IsoWeek) -> i64 {
+    i64::from(w.year()) * 100 + i64::from(w.week())
+}
+
+pub fn week_from_key(key: i64) -> Option<IsoWeek> {
+    let year = i32::try_from(key.div_euclid(100)).ok()?;
+    let week = u32::try_from(key.rem_euclid(100)).ok()?;
+    NaiveDate::from_isoywd_opt(year, week, Weekday::Mon).map(|d| d.iso_week())
+}
+
+pub fn contribution(s: &WeeklySummary) -> Contribution {
+    Contribution {
+        out_of_hours_minutes: s.out_of_hours_minutes,
+        self_reported_out_of_hours_minutes: s.self_reported_out_of_hours_minutes,
+        weekend_minutes: s.weekend_minutes,
+        late_evening_minutes: s.late_evening_minutes,
+        days_with_out_of_hours_work: s.days_with_out_of_hours_work,
+        notifications_held_out_of_hours: s.notifications_held_out_of_hours,
+        on_call_callout_minutes: s.on_call_callout_minutes,
+    }
+}
+
+#[derive(Debug)]
+pub enum StoreError {
+    /// The database's directory or file could not be created.
+    Create {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// The database was made by a newer clockoff-dashboard; it was left untouched.
+    UnsupportedVersion {
+        found: i64,
+        supported: i64,
+    },
+    /// The blocking worker went away (a bug or shutdown).
+    Stopped,
+    /// A stored value this version cannot read.
+    Corrupt(String),
+    Sqlite(rusqlite::Error),
+}
+
+impl fmt::Display for StoreError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StoreError::Create { path, source } => {
+                write!(f, "cannot create {}: {source}", path.display())
+            }
+            StoreError::UnsupportedVersion { found, supported } => write!(
+                f,
+                "the database is schema version {found}, newer than this clockoff-dashboard \
+                 ({supported}); it was left untouched"
+            ),
+            StoreError::Stopped => f.write_str("the database worker stopped"),
+            StoreError::Corrupt(what) => write!(f, "unreadable stored value: {what}"),
+            StoreError::Sqlite(e) => write!(f, "SQLite: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for StoreError {}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        StoreError::Sqlite(e)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::record::week;
+
+    #[test]
+    fn week_keys_order_weeks_and_read_back() {
+        for name in ["2026-W01", "2026-W48", "2026-W53", "2027-W01"] {
+            let w = week::parse(name).unwrap();
+            assert_eq!(week_from_key(week_key(w)), Some(w));
+        }
+        assert!(
+            week_key(week::parse("2026-W53").unwrap()) < week_key(week::parse("2027-W01").unwrap())
+        );
+        assert_eq!(week_from_key(202554), None);
+    }
+}

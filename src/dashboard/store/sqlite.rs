@@ -1,0 +1,435 @@
+//! The SQLite backend (the default): one connection behind a mutex, used only from tokio's
+//! blocking pool, so a slow disk never stalls the async runtime. One connection serialises
+//! writes, which SQLite does anyway; the dashboard's load is a few thousand reports a week.
+
+use std::fs::{DirBuilder, OpenOptions};
+use std::io;
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use chrono::{DateTime, IsoWeek, Utc};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+
+use super::{Put, Store, StoreError, StoredContribution, TokenRecord, week_from_key, week_key};
+use crate::core::summary::WeeklySummary;
+use crate::dashboard::figures::Contribution;
+use crate::dashboard::token::{Role, TokenHash};
+
+/// Migration `i` takes the file from `user_version` `i` to `i + 1`. Append; never edit a
+/// shipped entry. Times are UTC unix milliseconds; weeks are [`week_key`]s.
+const MIGRATIONS: &[&str] = &["
+CREATE TABLE tokens (
+    hash       TEXT    PRIMARY KEY,
+    unit       TEXT    NOT NULL,
+    role       TEXT    NOT NULL CHECK (role IN ('reporter', 'viewer')),
+    created_ms INTEGER NOT NULL
+) STRICT;
+
+-- One summary per pseudonym and week.
+CREATE TABLE reports (
+    pseudonym                          TEXT    NOT NULL,
+    week                               INTEGER NOT NULL,
+    report_id                          TEXT    NOT NULL UNIQUE,
+    unit                               TEXT    NOT NULL,
+    out_of_hours_minutes               INTEGER NOT NULL,
+    self_reported_out_of_hours_minutes INTEGER NOT NULL,
+    weekend_minutes                    INTEGER NOT NULL,
+    late_evening_minutes               INTEGER NOT NULL,
+    days_with_out_of_hours_work        INTEGER NOT NULL,
+    notifications_held_out_of_hours    INTEGER NOT NULL,
+    on_call_callout_minutes            INTEGER NOT NULL,
+    received_ms                        INTEGER NOT NULL,
+    PRIMARY KEY (pseudonym, week)
+) STRICT;
+CREATE INDEX reports_by_week ON reports (week);
+
+-- Report ids a resubmission replaced: a late retry of one is acknowledged, never stored
+-- over the newer summary.
+CREATE TABLE replaced_reports (
+    report_id TEXT    PRIMARY KEY,
+    pseudonym TEXT    NOT NULL,
+    week      INTEGER NOT NULL
+) STRICT;
+"];
+
+#[derive(Debug, Clone)]
+pub struct SqliteStore {
+    conn: Arc<Mutex<Connection>>,
+}
+
+impl SqliteStore {
+    /// Opens (creating it, in a 0700 directory, if need be) and migrates the database.
+    /// Blocking: call it before serving, or from the blocking pool.
+    pub fn open(path: &Path) -> Result<SqliteStore, StoreError> {
+        create_private(path)?;
+        let mut conn = Connection::open(path)?;
+        // `clockoff-dashboard token create` writes from another process while serving.
+        conn.busy_timeout(Duration::from_secs(5))?;
+        // An acknowledged report must survive a crash or power cut: WAL makes a commit one
+        // append, synchronous=FULL fsyncs it before we answer 201.
+        conn.pragma_update_and_check(None, "journal_mode", "WAL", |_| Ok(()))?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        migrate(&mut conn)?;
+        Ok(SqliteStore {
+            conn: Arc::new(Mutex::new(conn)),
+        })
+    }
+
+    /// Runs `f` on the connection in the blocking pool.
+    async fn call<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
+    {
+        let conn = Arc::clone(&self.conn);
+        tokio::task::spawn_blocking(move || {
+            // A panic while holding the lock leaves SQLite consistent (transactions roll
+            // back on drop), so a poisoned lock is safe to keep using.
+            let mut conn = conn.lock().unwrap_or_else(|e| e.into_inner());
+            f(&mut conn)
+        })
+        .await
+        .map_err(|_| StoreError::Stopped)?
+    }
+}
+
+fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
+    let supported = i64::try_from(MIGRATIONS.len()).unwrap_or(i64::MAX);
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let found: i64 = tx.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    if found > supported {
+        return Err(StoreError::UnsupportedVersion { found, supported });
+    }
+    for (version, sql) in MIGRATIONS.iter().enumerate().skip(found.max(0) as usize) {
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", version as i64 + 1)?;
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+/// Reports are pseudonymous but still about people: the directory is 0700, the file 0600.
+fn create_private(path: &Path) -> Result<(), StoreError> {
+    let failed = |p: &Path| {
+        let path = p.to_owned();
+        move |source| StoreError::Create { path, source }
+    };
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)
+            .map_err(failed(dir))?;
+    }
+    match OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+    {
+        Err(e) if e.kind() != io::ErrorKind::AlreadyExists => Err(failed(path)(e)),
+        _ => Ok(()),
+    }
+}
+
+impl Store for SqliteStore {
+    async fn add_token(
+        &self,
+        hash: TokenHash,
+        unit: String,
+        role: Role,
+        created: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.call(move |conn| {
+            conn.execute(
+                "INSERT INTO tokens (hash, unit, role, created_ms) VALUES (?1, ?2, ?3, ?4)",
+                params![hash.as_str(), unit, role.name(), created.timestamp_millis()],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn token(&self, hash: TokenHash) -> Result<Option<TokenRecord>, StoreError> {
+        self.call(move |conn| {
+            let row = conn
+                .query_row(
+                    "SELECT unit, role, created_ms FROM tokens WHERE hash = ?1",
+                    [hash.as_str()],
+                    |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get(2)?)),
+                )
+                .optional()?;
+            let Some((unit, role, created_ms)) = row else {
+                return Ok(None);
+            };
+            let role = Role::from_name(&role)
+                .ok_or_else(|| StoreError::Corrupt(format!("token role \"{role}\"")))?;
+            let created = DateTime::from_timestamp_millis(created_ms)
+                .ok_or_else(|| StoreError::Corrupt(format!("token time {created_ms}")))?;
+            Ok(Some(TokenRecord {
+                unit,
+                role,
+                created,
+            }))
+        })
+        .await
+    }
+
+    async fn put_report(
+        &self,
+        unit: String,
+        report: WeeklySummary,
+        received: DateTime<Utc>,
+    ) -> Result<Put, StoreError> {
+        self.call(move |conn| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let put = put_report(&tx, &unit, &report, received)?;
+            tx.commit()?;
+            Ok(put)
+        })
+        .await
+    }
+
+    async fn contributions(
+        &self,
+        from: IsoWeek,
+        to: IsoWeek,
+    ) -> Result<Vec<StoredContribution>, StoreError> {
+        self.call(move |conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT week, unit, out_of_hours_minutes, self_reported_out_of_hours_minutes,
+                        weekend_minutes, late_evening_minutes, days_with_out_of_hours_work,
+                        notifications_held_out_of_hours, on_call_callout_minutes
+                 FROM reports WHERE week BETWEEN ?1 AND ?2 ORDER BY week",
+            )?;
+            let rows = stmt.query_map([week_key(from), week_key(to)], |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, String>(1)?,
+                    Contribution {
+                        out_of_hours_minutes: r.get(2)?,
+                        self_reported_out_of_hours_minutes: r.get(3)?,
+                        weekend_minutes: r.get(4)?,
+                        late_evening_minutes: r.get(5)?,
+                        days_with_out_of_hours_work: r.get(6)?,
+                        notifications_held_out_of_hours: r.get(7)?,
+                        on_call_callout_minutes: r.get(8)?,
+                    },
+                ))
+            })?;
+            let mut out = Vec::new();
+            for row in rows {
+                let (key, unit, contribution) = row?;
+                let week =
+                    week_from_key(key).ok_or_else(|| StoreError::Corrupt(format!("week {key}")))?;
+                out.push(StoredContribution {
+                    week,
+                    unit,
+                    contribution,
+                });
+            }
+            Ok(out)
+        })
+        .await
+    }
+}
+
+fn put_report(
+    tx: &rusqlite::Transaction,
+    unit: &str,
+    r: &WeeklySummary,
+    received: DateTime<Utc>,
+) -> Result<Put, StoreError> {
+    let (id, pseudonym, week) = (
+        r.report_id.to_string(),
+        r.pseudonym.to_string(),
+        week_key(r.week),
+    );
+    let seen: Option<(String, i64)> = tx
+        .query_row(
+            "SELECT pseudonym, week FROM reports WHERE report_id = ?1
+             UNION ALL
+             SELECT pseudonym, week FROM replaced_reports WHERE report_id = ?1",
+            [&id],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )
+        .optional()?;
+    if let Some(seen) = seen {
+        return Ok(if seen == (pseudonym, week) {
+            Put::Replay
+        } else {
+            Put::Conflict
+        });
+    }
+    let earlier: Option<String> = tx
+        .query_row(
+            "SELECT report_id FROM reports WHERE pseudonym = ?1 AND week = ?2",
+            params![pseudonym, week],
+            |row| row.get(0),
+        )
+        .optional()?;
+    if let Some(earlier) = &earlier {
+        tx.execute(
+            "INSERT INTO replaced_reports (report_id, pseudonym, week) VALUES (?1, ?2, ?3)",
+            params![earlier, pseudonym, week],
+        )?;
+        tx.execute("DELETE FROM reports WHERE report_id = ?1", [earlier])?;
+    }
+    tx.execute(
+        "INSERT INTO reports (pseudonym, week, report_id, unit, out_of_hours_minutes,
+             self_reported_out_of_hours_minutes, weekend_minutes, late_evening_minutes,
+             days_with_out_of_hours_work, notifications_held_out_of_hours,
+             on_call_callout_minutes, received_ms)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+        params![
+            pseudonym,
+            week,
+            id,
+            unit,
+            r.out_of_hours_minutes,
+            r.self_reported_out_of_hours_minutes,
+            r.weekend_minutes,
+            r.late_evening_minutes,
+            r.days_with_out_of_hours_work,
+            r.notifications_held_out_of_hours,
+            r.on_call_callout_minutes,
+            received.timestamp_millis(),
+        ],
+    )?;
+    Ok(if earlier.is_some() {
+        Put::Replaced
+    } else {
+        Put::Stored
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::summary::{Pseudonym, ReportId, Schema};
+    use crate::dashboard::store::contribution;
+
+    fn summary(id: u8, who: u8, week: &str, minutes: u32) -> WeeklySummary {
+        WeeklySummary {
+            schema: Schema,
+            week: crate::core::record::week::parse(week).unwrap(),
+            report_id: ReportId::from_bytes([id; 16]),
+            pseudonym: format!("{:064x}", who).parse::<Pseudonym>().unwrap(),
+            out_of_hours_minutes: minutes,
+            self_reported_out_of_hours_minutes: 0,
+            weekend_minutes: 15,
+            late_evening_minutes: 0,
+            days_with_out_of_hours_work: 1,
+            notifications_held_out_of_hours: 3,
+            on_call_callout_minutes: 0,
+        }
+    }
+
+    #[tokio::test]
+    async fn one_summary_per_pseudonym_and_week_replays_change_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("d/db.sqlite3")).unwrap();
+        let now = DateTime::from_timestamp_millis(1_780_000_000_000).unwrap();
+        let put = |s: WeeklySummary| store.put_report("team".into(), s, now);
+        assert_eq!(
+            put(summary(1, 1, "2026-W48", 30)).await.unwrap(),
+            Put::Stored
+        );
+        assert_eq!(
+            put(summary(1, 1, "2026-W48", 30)).await.unwrap(),
+            Put::Replay
+        );
+        assert_eq!(
+            put(summary(2, 1, "2026-W48", 60)).await.unwrap(),
+            Put::Replaced
+        );
+        // A late retry of the replaced report is acknowledged, not stored over the newer one.
+        assert_eq!(
+            put(summary(1, 1, "2026-W48", 30)).await.unwrap(),
+            Put::Replay
+        );
+        assert_eq!(
+            put(summary(2, 9, "2026-W48", 0)).await.unwrap(),
+            Put::Conflict
+        );
+        assert_eq!(
+            put(summary(3, 1, "2026-W47", 45)).await.unwrap(),
+            Put::Stored
+        );
+        let w = |s| crate::core::record::week::parse(s).unwrap();
+        let got = store
+            .contributions(w("2026-W01"), w("2026-W53"))
+            .await
+            .unwrap();
+        let minutes: Vec<(String, u32)> = got
+            .iter()
+            .map(|c| {
+                (
+                    crate::core::record::week::name(c.week),
+                    c.contribution.out_of_hours_minutes,
+                )
+            })
+            .collect();
+        assert_eq!(minutes, [("2026-W47".into(), 45), ("2026-W48".into(), 60)]);
+        assert_eq!(
+            got[1].contribution,
+            contribution(&summary(2, 1, "2026-W48", 60))
+        );
+        assert!(
+            store
+                .contributions(w("2026-W49"), w("2026-W52"))
+                .await
+                .unwrap()
+                .is_empty()
+        );
+    }
+
+    #[tokio::test]
+    async fn tokens_are_found_by_hash_and_a_reopened_file_keeps_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("db.sqlite3");
+        let now = DateTime::from_timestamp_millis(1_780_000_000_000).unwrap();
+        {
+            let store = SqliteStore::open(&path).unwrap();
+            store
+                .add_token(TokenHash::of("t"), "team".into(), Role::Viewer, now)
+                .await
+                .unwrap();
+            assert!(
+                store
+                    .add_token(TokenHash::of("t"), "x".into(), Role::Reporter, now)
+                    .await
+                    .is_err()
+            );
+        }
+        let store = SqliteStore::open(&path).unwrap();
+        assert_eq!(
+            store.token(TokenHash::of("t")).await.unwrap(),
+            Some(TokenRecord {
+                unit: "team".into(),
+                role: Role::Viewer,
+                created: now
+            })
+        );
+        assert_eq!(store.token(TokenHash::of("u")).await.unwrap(), None);
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+
+    #[test]
+    fn a_newer_schema_is_refused_untouched() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("db.sqlite3");
+        Connection::open(&path)
+            .unwrap()
+            .pragma_update(None, "user_version", 99)
+            .unwrap();
+        assert!(matches!(
+            SqliteStore::open(&path),
+            Err(StoreError::UnsupportedVersion { found: 99, .. })
+        ));
+    }
+}

@@ -1,0 +1,94 @@
+//! Which weeks a report is accepted for: weeks that have ended, up to `weeks_accepted` weeks
+//! after their end. Pure: "now" comes in.
+//!
+//! Workers' weeks are local ISO weeks and the server does not know their zones, so a week
+//! counts as ended once it has ended anywhere on Earth: Monday 00:00 at UTC+14, which is
+//! Sunday 10:00 UTC. An agent sends the week just ended (`last_completed_week`), so an agent
+//! in any zone is never refused for being early; a report for a week still in progress
+//! everywhere, or a later one, is refused.
+
+use chrono::{DateTime, Days, IsoWeek, NaiveDate, NaiveTime, TimeDelta, Utc};
+
+use crate::core::record::week;
+
+/// The earliest zone's offset from UTC.
+const EARLIEST_OFFSET: TimeDelta = TimeDelta::hours(14);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// The week has not ended yet.
+    NotEnded,
+    /// The week ended more than `weeks_accepted` weeks ago.
+    TooOld,
+}
+
+impl Refusal {
+    pub fn message(self, weeks_accepted: u32) -> String {
+        match self {
+            Refusal::NotEnded => "the week has not ended yet".into(),
+            Refusal::TooOld => {
+                format!("the week ended more than {weeks_accepted} weeks ago")
+            }
+        }
+    }
+}
+
+/// The instant the week ends in UTC: the following Monday 00:00 (the last representable
+/// day for the last week chrono knows, rather than a panic on a hostile year).
+pub fn end_utc(w: IsoWeek) -> DateTime<Utc> {
+    week::monday(w)
+        .checked_add_days(Days::new(7))
+        .unwrap_or(NaiveDate::MAX)
+        .and_time(NaiveTime::MIN)
+        .and_utc()
+}
+
+pub fn accepts(w: IsoWeek, now: DateTime<Utc>, weeks_accepted: u32) -> Result<(), Refusal> {
+    let end = end_utc(w);
+    // Checked: a week near the ends of chrono's calendar must refuse, not panic.
+    let ended = end.checked_sub_signed(EARLIEST_OFFSET).unwrap_or(end);
+    if now < ended {
+        return Err(Refusal::NotEnded);
+    }
+    match end.checked_add_signed(TimeDelta::weeks(i64::from(weeks_accepted))) {
+        Some(last) if now < last => Ok(()),
+        _ => Err(Refusal::TooOld),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().to_utc()
+    }
+
+    #[test]
+    fn a_week_is_accepted_from_its_end_anywhere_for_weeks_accepted_weeks() {
+        let w48 = week::parse("2026-W48").unwrap(); // Mon 23 Nov - Sun 29 Nov 2026
+        assert_eq!(end_utc(w48), at("2026-11-30T00:00:00Z"));
+        let check = |now: &str| accepts(w48, at(now), 8);
+        assert_eq!(check("2026-11-25T12:00:00Z"), Err(Refusal::NotEnded));
+        assert_eq!(check("2026-11-29T09:59:59Z"), Err(Refusal::NotEnded));
+        // Kiribati's Monday has begun.
+        assert_eq!(check("2026-11-29T10:00:00Z"), Ok(()));
+        assert_eq!(check("2026-11-30T08:00:00Z"), Ok(()));
+        assert_eq!(check("2027-01-24T23:59:59Z"), Ok(()));
+        assert_eq!(check("2027-01-25T00:00:00Z"), Err(Refusal::TooOld));
+        // A later week is never accepted early.
+        let w49 = week::parse("2026-W49").unwrap();
+        assert_eq!(
+            accepts(w49, at("2026-11-30T08:00:00Z"), 8),
+            Err(Refusal::NotEnded)
+        );
+        // The ends of the calendar are refused without a panic.
+        for extreme in ["262142-W52", "-262143-W02"] {
+            let w = week::parse(extreme).unwrap();
+            assert!(
+                accepts(w, at("2026-11-30T08:00:00Z"), 8).is_err(),
+                "{extreme}"
+            );
+        }
+    }
+}

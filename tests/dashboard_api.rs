@@ -1,0 +1,812 @@
+//! The dashboard's HTTP API against the real server on 127.0.0.1:0 with a temporary SQLite
+//! database: ingest (stored, replay, replacement, every refusal), token scope, the release
+//! rule as the read API shows it, and an access log that names nobody. One test runs the
+//! real binary (config errors, `token create`, `serve` and its stderr log).
+
+use std::io::{BufRead, BufReader, Read};
+use std::process::{Command, Stdio};
+use std::sync::{Arc, Mutex};
+
+use chrono::DateTime;
+use clockoff::core::clock::{Clock, FakeClock, SystemClock};
+use clockoff::dashboard::access_log::LogSink;
+use clockoff::dashboard::api::{AppState, Service};
+use clockoff::dashboard::org::Org;
+use clockoff::dashboard::store::{SqliteStore, Store};
+use clockoff::dashboard::token::{self, Role};
+use clockoff::dashboard::{Threshold, UnitTree, server};
+use serde_json::{Value, json};
+use tokio::sync::oneshot;
+
+/// Monday of 2026-W49, 08:00 UTC: 2026-W48 has just ended.
+const NOW: &str = "2026-11-30T08:00:00Z";
+
+struct Server {
+    base: String,
+    http: reqwest::Client,
+    store: SqliteStore,
+    log: Arc<Mutex<Vec<String>>>,
+    tokens: Vec<String>,
+    stop: Option<oneshot::Sender<()>>,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+struct Reply {
+    status: u16,
+    body: Value,
+    headers: reqwest::header::HeaderMap,
+}
+
+impl Server {
+    /// org > svc > {team-a, team-b, team-c}; org > other > team-d. k = 5.
+    async fn start() -> Server {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("dashboard.sqlite3")).unwrap();
+        let units = [
+            ("org", None),
+            ("svc", Some("org")),
+            ("team-a", Some("svc")),
+            ("team-b", Some("svc")),
+            ("team-c", Some("svc")),
+            ("other", Some("org")),
+            ("team-d", Some("other")),
+        ];
+        let tree = UnitTree::new(units).unwrap();
+        let names = units
+            .iter()
+            .map(|(id, _)| (id.to_string(), format!("Unit {id}")));
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let sink_log = Arc::clone(&log);
+        let sink: LogSink = Arc::new(move |line: &str| sink_log.lock().unwrap().push(line.into()));
+        let now = DateTime::parse_from_rfc3339(NOW).unwrap().to_utc();
+        let state = AppState {
+            store: store.clone(),
+            service: Arc::new(Service {
+                org: Org::new(tree, names),
+                k: Threshold::new(5).unwrap(),
+                weeks_accepted: 8,
+            }),
+            clock: Arc::new(FakeClock::new(now)) as Arc<dyn Clock>,
+            log: sink,
+        };
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (stop, stopped) = oneshot::channel();
+        tokio::spawn(server::run(listener, state, async {
+            let _ = stopped.await;
+        }));
+        Server {
+            base: format!("http://{addr}"),
+            http: reqwest::Client::new(),
+            store,
+            log,
+            tokens: Vec::new(),
+            stop: Some(stop),
+            _dir: dir,
+        }
+    }
+
+    /// A token made the way `token create` makes one.
+    async fn token(&mut self, unit: &str, role: Role) -> String {
+        let new = token::generate(role).unwrap();
+        let now = DateTime::parse_from_rfc3339(NOW).unwrap().to_utc();
+        self.store
+            .add_token(new.hash.clone(), unit.into(), role, now)
+            .await
+            .unwrap();
+        self.tokens.push(new.text.clone());
+        new.text
+    }
+
+    async fn send(&self, request: reqwest::RequestBuilder) -> Reply {
+        let response = request.send().await.unwrap();
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let text = response.text().await.unwrap();
+        let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        Reply {
+            status,
+            body,
+            headers,
+        }
+    }
+
+    async fn post(&self, token: Option<&str>, content_type: Option<&str>, body: String) -> Reply {
+        let mut request = self
+            .http
+            .post(format!("{}/api/v1/reports", self.base))
+            .body(body);
+        if let Some(t) = token {
+            request = request.bearer_auth(t);
+        }
+        if let Some(c) = content_type {
+            request = request.header("content-type", c);
+        }
+        self.send(request).await
+    }
+
+    async fn report(&self, token: &str, report: &Value) -> Reply {
+        self.post(Some(token), Some("application/json"), report.to_string())
+            .await
+    }
+
+    async fn weeks(&self, token: &str, unit: &str, query: &str) -> Reply {
+        let request = self
+            .http
+            .get(format!("{}/api/v1/units/{unit}/weeks?{query}", self.base))
+            .bearer_auth(token);
+        self.send(request).await
+    }
+
+    async fn stored(&self) -> usize {
+        let w = |s| clockoff::core::record::week::parse(s).unwrap();
+        self.store
+            .contributions(w("2026-W01"), w("2026-W53"))
+            .await
+            .unwrap()
+            .len()
+    }
+}
+
+/// A valid report: person `who` (distinct pseudonyms), report id `id`, in `week`.
+fn report(id: u32, who: u32, week: &str) -> Value {
+    json!({
+        "schema": "clockoff.summary/1",
+        "week": week,
+        "report_id": format!("{id:032x}"),
+        "pseudonym": format!("{who:064x}"),
+        "out_of_hours_minutes": 0,
+        "self_reported_out_of_hours_minutes": 0,
+        "weekend_minutes": 0,
+        "late_evening_minutes": 0,
+        "days_with_out_of_hours_work": 0,
+        "notifications_held_out_of_hours": 0,
+        "on_call_callout_minutes": 0,
+    })
+}
+
+fn with(mut r: Value, field: &str, value: Value) -> Value {
+    r[field] = value;
+    r
+}
+
+fn error_of(reply: &Reply) -> &str {
+    reply.body["error"].as_str().unwrap_or("")
+}
+
+#[tokio::test]
+async fn reports_are_stored_once_replays_are_acknowledged_and_resubmissions_replace() {
+    let mut s = Server::start().await;
+    let reporter = s.token("team-a", Role::Reporter).await;
+
+    let first = with(report(1, 1, "2026-W48"), "out_of_hours_minutes", json!(30));
+    let r = s.report(&reporter, &first).await;
+    assert_eq!(
+        (r.status, &r.body["stored"]),
+        (201, &json!("new")),
+        "{:?}",
+        r.body
+    );
+
+    let r = s.report(&reporter, &first).await;
+    assert_eq!((r.status, &r.body["stored"]), (200, &json!("already")));
+
+    let second = with(report(2, 1, "2026-W48"), "out_of_hours_minutes", json!(90));
+    let r = s.report(&reporter, &second).await;
+    assert_eq!((r.status, &r.body["stored"]), (201, &json!("replaced")));
+    // A late retry of the replaced report changes nothing.
+    let r = s.report(&reporter, &first).await;
+    assert_eq!(r.status, 200);
+
+    // The golden fixture, as the agent sends it, is accepted byte for byte.
+    let golden = std::fs::read_to_string("tests/fixtures/summary-2026-W48.json").unwrap();
+    let r = s
+        .post(
+            Some(&reporter),
+            Some("application/json; charset=utf-8"),
+            golden,
+        )
+        .await;
+    assert_eq!(r.status, 201, "{:?}", r.body);
+
+    // The same report id for another person or week is refused.
+    let r = s.report(&reporter, &report(2, 7, "2026-W48")).await;
+    assert_eq!(r.status, 409, "{:?}", r.body);
+
+    let w = |n| clockoff::core::record::week::parse(n).unwrap();
+    let stored = s
+        .store
+        .contributions(w("2026-W48"), w("2026-W48"))
+        .await
+        .unwrap();
+    let mut minutes: Vec<u32> = stored
+        .iter()
+        .map(|c| c.contribution.out_of_hours_minutes)
+        .collect();
+    minutes.sort();
+    assert_eq!(minutes, [90, 225]);
+    assert!(stored.iter().all(|c| c.unit == "team-a"));
+}
+
+#[tokio::test]
+async fn every_refusal_has_its_status_and_stores_nothing() {
+    let mut s = Server::start().await;
+    let reporter = s.token("team-a", Role::Reporter).await;
+    let viewer = s.token("team-a", Role::Viewer).await;
+    let good = report(1, 1, "2026-W48");
+    let json_type = Some("application/json");
+
+    let mut unknown = good.clone();
+    unknown["colour"] = json!("red");
+    let mut missing = good.clone();
+    missing.as_object_mut().unwrap().remove("weekend_minutes");
+    let cases: Vec<(&str, Reply, u16)> = vec![
+        (
+            "malformed JSON",
+            s.post(Some(&reporter), json_type, "{\"schema\":".into())
+                .await,
+            400,
+        ),
+        ("unknown field", s.report(&reporter, &unknown).await, 400),
+        ("missing field", s.report(&reporter, &missing).await, 400),
+        (
+            "not a multiple of 15",
+            s.report(
+                &reporter,
+                &with(good.clone(), "out_of_hours_minutes", json!(20)),
+            )
+            .await,
+            400,
+        ),
+        (
+            "longer than a week",
+            s.report(
+                &reporter,
+                &with(good.clone(), "weekend_minutes", json!(20_000)),
+            )
+            .await,
+            400,
+        ),
+        (
+            "other schema",
+            s.report(
+                &reporter,
+                &with(good.clone(), "schema", json!("clockoff.summary/2")),
+            )
+            .await,
+            400,
+        ),
+        (
+            "malformed pseudonym",
+            s.report(&reporter, &with(good.clone(), "pseudonym", json!("abc")))
+                .await,
+            400,
+        ),
+        (
+            "oversized body",
+            s.post(
+                Some(&reporter),
+                json_type,
+                format!("{{\"schema\": \"{}\"}}", "x".repeat(5000)),
+            )
+            .await,
+            413,
+        ),
+        (
+            "text/plain",
+            s.post(Some(&reporter), Some("text/plain"), good.to_string())
+                .await,
+            415,
+        ),
+        (
+            "no content type",
+            s.post(Some(&reporter), None, good.to_string()).await,
+            415,
+        ),
+        (
+            "this week, not ended",
+            s.report(&reporter, &report(2, 2, "2026-W49")).await,
+            422,
+        ),
+        (
+            "a future week",
+            s.report(&reporter, &report(3, 3, "2027-W10")).await,
+            422,
+        ),
+        (
+            "ended more than 8 weeks ago",
+            s.report(&reporter, &report(4, 4, "2026-W40")).await,
+            422,
+        ),
+        (
+            "no token",
+            s.post(None, json_type, good.to_string()).await,
+            401,
+        ),
+        ("malformed token", s.report("not-a-token", &good).await, 401),
+        (
+            "well-formed unknown token",
+            s.report(&format!("cod_r_{}", "0".repeat(64)), &good).await,
+            401,
+        ),
+        (
+            "a viewer token cannot send",
+            s.report(&viewer, &good).await,
+            403,
+        ),
+        (
+            "the last week chrono knows",
+            s.report(&reporter, &report(6, 6, "262142-W52")).await,
+            422,
+        ),
+        (
+            "a Basic header",
+            s.send(
+                s.http
+                    .post(format!("{}/api/v1/reports", s.base))
+                    .header("authorization", "Basic dXNlcjpwYXNz")
+                    .header("content-type", "application/json")
+                    .body(good.to_string()),
+            )
+            .await,
+            401,
+        ),
+    ];
+    for (what, reply, status) in &cases {
+        assert_eq!(reply.status, *status, "{what}: {:?}", reply.body);
+        assert!(!error_of(reply).is_empty(), "{what}: {:?}", reply.body);
+    }
+    let www = |r: &Reply| {
+        r.headers
+            .get("www-authenticate")
+            .map(|v| v.to_str().unwrap().to_string())
+    };
+    assert_eq!(www(&cases[13].1).as_deref(), Some("Bearer"));
+    assert!(error_of(&cases[3].1).contains("multiple of 15"));
+    assert!(error_of(&cases[1].1).contains("colour"));
+    assert!(error_of(&cases[12].1).contains("more than 8 weeks"));
+    assert_eq!(s.stored().await, 0, "nothing is stored on error");
+
+    // A week just inside the window is accepted: the refusals were for the reasons given.
+    let r = s.report(&reporter, &report(5, 5, "2026-W41")).await;
+    assert_eq!(r.status, 201, "{:?}", r.body);
+
+    // And on the read side.
+    let r = s.weeks(&reporter, "team-a", "").await;
+    assert_eq!(r.status, 403, "a reporter token cannot read");
+    let r = s.weeks("cod_v_nope", "team-a", "").await;
+    assert_eq!(r.status, 401);
+    for bad in [
+        "from=2026-W48&to=2026-W40",
+        "from=2020-W01&to=2026-W48",
+        "from=soon",
+        "unit=x",
+    ] {
+        let r = s.weeks(&viewer, "team-a", bad).await;
+        assert_eq!(r.status, 400, "{bad}: {:?}", r.body);
+    }
+    let r = s
+        .send(s.http.get(format!("{}/api/v1/nothing", s.base)))
+        .await;
+    assert_eq!(r.status, 404);
+}
+
+#[tokio::test]
+async fn a_viewer_reads_its_unit_and_below_and_nothing_else() {
+    let mut s = Server::start().await;
+    let team_a = s.token("team-a", Role::Viewer).await;
+    let svc = s.token("svc", Role::Viewer).await;
+    let q = "from=2026-W48&to=2026-W48";
+
+    for unit in ["team-b", "svc", "org", "other", "no-such-unit"] {
+        let r = s.weeks(&team_a, unit, q).await;
+        assert_eq!(r.status, 403, "team-a's viewer reading {unit}");
+        // The same answer whether or not the unit exists.
+        assert_eq!(error_of(&r), "this token may not read that unit");
+    }
+    for unit in ["team-a", "team-b", "team-c", "svc"] {
+        let r = s.weeks(&svc, unit, q).await;
+        assert_eq!(r.status, 200, "svc's viewer reading {unit}: {:?}", r.body);
+    }
+    assert_eq!(s.weeks(&svc, "team-d", q).await.status, 403);
+    assert_eq!(s.weeks(&svc, "org", q).await.status, 403);
+
+    // A team's page shows the team, its children (none) and the organisation's line.
+    let r = s.weeks(&team_a, "team-a", q).await;
+    let units: Vec<(&str, &str)> = r.body["units"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| (u["id"].as_str().unwrap(), u["relation"].as_str().unwrap()))
+        .collect();
+    assert_eq!(units, [("team-a", "unit"), ("org", "org")]);
+    let r = s.weeks(&svc, "svc", q).await;
+    let ids: Vec<&str> = r.body["units"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["svc", "team-a", "team-b", "team-c", "org"]);
+    assert_eq!(r.body["units"][1]["name"], "Unit team-a");
+}
+
+#[tokio::test]
+async fn figures_are_released_for_k_or_more_and_equal_a_hand_computation() {
+    let mut s = Server::start().await;
+    let viewer = s.token("svc", Role::Viewer).await;
+    let (a, b, c) = (
+        s.token("team-a", Role::Reporter).await,
+        s.token("team-b", Role::Reporter).await,
+        s.token("team-c", Role::Reporter).await,
+    );
+    // team-a: six people, by hand below.
+    let team_a = [
+        // out of hours, weekend, late, self-reported, days, held, on call
+        [0, 0, 0, 0, 0, 0, 0],
+        [30, 0, 15, 0, 1, 1, 0],
+        [60, 15, 0, 0, 1, 2, 0],
+        [120, 0, 0, 15, 2, 3, 0],
+        [300, 60, 0, 0, 3, 4, 0],
+        [600, 0, 30, 0, 5, 5, 45],
+    ];
+    let fields = [
+        "out_of_hours_minutes",
+        "weekend_minutes",
+        "late_evening_minutes",
+        "self_reported_out_of_hours_minutes",
+        "days_with_out_of_hours_work",
+        "notifications_held_out_of_hours",
+        "on_call_callout_minutes",
+    ];
+    let mut id = 0;
+    for (who, values) in team_a.iter().enumerate() {
+        let mut r = report(100 + who as u32, 100 + who as u32, "2026-W48");
+        for (f, v) in fields.iter().zip(values) {
+            r[*f] = json!(v);
+        }
+        assert_eq!(s.report(&a, &r).await.status, 201);
+        id += 1;
+    }
+    // team-b: five people; team-c: two, below k.
+    for who in 0..5 {
+        let r = with(
+            report(200 + who, 200 + who, "2026-W48"),
+            "out_of_hours_minutes",
+            json!(45),
+        );
+        assert_eq!(s.report(&b, &r).await.status, 201);
+    }
+    for who in 0..2 {
+        let r = with(
+            report(300 + who, 300 + who, "2026-W48"),
+            "out_of_hours_minutes",
+            json!(900),
+        );
+        assert_eq!(s.report(&c, &r).await.status, 201);
+    }
+    // A resubmission in team-a does not count twice.
+    let again = with(
+        report(999, 100, "2026-W48"),
+        "out_of_hours_minutes",
+        json!(0),
+    );
+    assert_eq!(s.report(&a, &again).await.status, 201);
+    assert_eq!(id, 6);
+
+    let r = s.weeks(&viewer, "svc", "from=2026-W47&to=2026-W48").await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    assert_eq!(r.body["k"], 5);
+    let weeks = r.body["weeks"].as_array().unwrap();
+    assert_eq!(weeks.len(), 2);
+    assert_eq!(weeks[0]["week"], "2026-W47");
+    // Nobody reported in W47: nothing is released.
+    assert!(
+        weeks[0]["units"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|u| u["status"] == "suppressed" && u["reason"] == "fewer_than_k")
+    );
+
+    let w48 = &weeks[1];
+    assert_eq!(w48["week"], "2026-W48");
+    let unit = |id: &str| {
+        w48["units"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|u| u["unit"] == id)
+            .unwrap()
+            .clone()
+    };
+    // team-c has 2 < k; showing team-b (5) beside svc would give team-c by subtraction, so
+    // the rule hides the smallest sibling that covers it; team-a and svc stay on show.
+    assert_eq!(unit("team-c")["status"], "suppressed");
+    assert_eq!(unit("team-c")["reason"], "fewer_than_k");
+    assert_eq!(unit("team-b")["status"], "suppressed");
+    assert_eq!(unit("team-b")["reason"], "protects_small_group");
+
+    let f = &unit("team-a")["figures"];
+    assert_eq!(unit("team-a")["status"], "released");
+    assert_eq!(f["reporters"], 6);
+    assert_eq!(f["with_out_of_hours"], 5);
+    assert_eq!(f["with_weekend"], 2);
+    assert_eq!(f["with_late_evening"], 2);
+    let bands: Vec<(&str, u64)> = f["bands"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| {
+            (
+                b["band"].as_str().unwrap(),
+                b["reporters"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        bands,
+        [
+            ("0", 1),
+            ("<1 h", 1),
+            ("1-3 h", 2),
+            ("3-5 h", 0),
+            ("5-10 h", 1),
+            (">10 h", 1)
+        ]
+    );
+    assert_eq!(
+        f["totals"],
+        json!({
+            "out_of_hours_minutes": 1110,
+            "self_reported_out_of_hours_minutes": 15,
+            "weekend_minutes": 75,
+            "late_evening_minutes": 45,
+            "days_with_out_of_hours_work": 12,
+            "notifications_held_out_of_hours": 15,
+            "on_call_callout_minutes": 45,
+        })
+    );
+    // Sorted 0 30 60 120 300 600: the middle two are 60 and 120.
+    assert_eq!(f["median_out_of_hours_minutes"], 90.0);
+    assert_eq!(f["mean_out_of_hours_minutes"], 185.0);
+
+    let svc = &unit("svc")["figures"];
+    assert_eq!(unit("svc")["status"], "released");
+    assert_eq!(svc["reporters"], 13);
+    assert_eq!(
+        svc["totals"]["out_of_hours_minutes"],
+        1110 + 5 * 45 + 2 * 900
+    );
+    // The organisation is svc (team-d's service has nobody): the same figures.
+    assert_eq!(unit("org")["figures"], unit("svc")["figures"]);
+}
+
+/// The access log of a whole session of requests, good and bad, names no token, pseudonym,
+/// report id, unit from a URL or client address.
+#[tokio::test]
+async fn the_log_names_no_token_pseudonym_or_address() {
+    let mut s = Server::start().await;
+    let reporter = s.token("team-a", Role::Reporter).await;
+    let viewer = s.token("team-a", Role::Viewer).await;
+    let r = report(0xabcdef, 0x5eed, "2026-W48");
+    assert_eq!(s.report(&reporter, &r).await.status, 201);
+    assert_eq!(s.report(&reporter, &r).await.status, 200);
+    assert_eq!(s.report(&viewer, &r).await.status, 403);
+    assert_eq!(s.report(&format!("{reporter}x"), &r).await.status, 401);
+    assert_eq!(
+        s.weeks(&viewer, "team-a", "from=2026-W48&to=2026-W48")
+            .await
+            .status,
+        200
+    );
+    assert_eq!(s.weeks(&viewer, "team-b", "").await.status, 403);
+    let log = s.log.lock().unwrap().join("\n");
+    assert_eq!(log.lines().count(), 6, "one line a request:\n{log}");
+    assert!(
+        log.contains("method=POST route=/api/v1/reports status=201"),
+        "{log}"
+    );
+    assert!(
+        log.contains("route=/api/v1/units/{unit}/weeks status=403"),
+        "{log}"
+    );
+    let secrets = [
+        r["pseudonym"].as_str().unwrap(),
+        r["report_id"].as_str().unwrap(),
+        "team-a",
+        "team-b",
+        "127.0.0.1",
+        "2026-W48",
+    ];
+    for secret in secrets
+        .iter()
+        .copied()
+        .chain(s.tokens.iter().map(String::as_str))
+    {
+        assert!(!log.contains(secret), "the log contains {secret}:\n{log}");
+    }
+    // Token texts in part: a prefix of a token's random digits never shows either.
+    for t in &s.tokens {
+        assert!(!log.contains(&t[6..20]), "{log}");
+    }
+}
+
+/// The real binary: config errors exit 2 naming file:line:col, `token create` prints a token
+/// once, `serve` works with an example config and its stderr log names nobody.
+#[test]
+fn the_binary_creates_tokens_serves_and_logs_nothing_personal() {
+    let bin = env!("CARGO_BIN_EXE_clockoff-dashboard");
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        Command::new(bin)
+            .args(args)
+            .env("XDG_DATA_HOME", dir.path().join("data"))
+            .env_remove("HOME")
+            .output()
+            .unwrap()
+    };
+
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(
+        &bad,
+        "k = 10\nweeks_accepted = 0\n[[units]]\nid = \"org\"\nname = \"O\"\n",
+    )
+    .unwrap();
+    let out = run(&["serve", "--config", bad.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&format!("{}:2:18: weeks_accepted", bad.display())),
+        "{stderr}"
+    );
+
+    let out = run(&["token", "create", "--unit", "nowhere", "--role", "viewer"]);
+    assert_eq!(out.status.code(), Some(2));
+
+    let out = run(&[
+        "token",
+        "create",
+        "--unit",
+        "team-north",
+        "--role",
+        "reporter",
+    ]);
+    assert!(out.status.success(), "{out:?}");
+    let reporter = String::from_utf8(out.stdout).unwrap().trim().to_string();
+    assert!(
+        reporter.starts_with("cod_r_") && reporter.len() == 70,
+        "{reporter}"
+    );
+    let out = run(&[
+        "token",
+        "create",
+        "--unit",
+        "safeguarding",
+        "--role",
+        "viewer",
+    ]);
+    let viewer = String::from_utf8(out.stdout).unwrap().trim().to_string();
+    assert!(viewer.starts_with("cod_v_"), "{viewer}");
+
+    // The database keeps hashes only.
+    let db = dir.path().join("data/clockoff-dashboard/dashboard.sqlite3");
+    let raw = std::fs::read(&db).unwrap();
+    let raw = String::from_utf8_lossy(&raw);
+    assert!(!raw.contains(&reporter[6..]) && !raw.contains(&viewer[6..]));
+
+    let mut child = Running(
+        Command::new(bin)
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .env("XDG_DATA_HOME", dir.path().join("data"))
+            .env_remove("HOME")
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let mut stderr = BufReader::new(child.0.stderr.take().unwrap());
+    let mut first = String::new();
+    stderr.read_line(&mut first).unwrap();
+    let addr = first
+        .split("http://")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap_or_else(|| panic!("no address in {first:?}"))
+        .to_string();
+
+    // This week, by the real clock: the last week ended in UTC.
+    let week = clockoff::report::last_completed_week(chrono_tz::UTC, SystemClock.now());
+    let week = clockoff::core::record::week::name(week);
+    let body = report(0x1234, 0x777, &week);
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let (posted, read) = rt.block_on(async {
+        let http = reqwest::Client::new();
+        let posted = http
+            .post(format!("http://{addr}/api/v1/reports"))
+            .bearer_auth(&reporter)
+            .header("content-type", "application/json")
+            .body(body.to_string())
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16();
+        let read = http
+            .get(format!("http://{addr}/api/v1/units/team-north/weeks"))
+            .bearer_auth(&viewer)
+            .send()
+            .await
+            .unwrap();
+        let status = read.status().as_u16();
+        let body: Value = read.json_or_text().await;
+        (posted, (status, body))
+    });
+    assert_eq!(posted, 201);
+    assert_eq!(read.0, 200, "{:?}", read.1);
+    let last = read.1["weeks"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(last["week"], week.as_str());
+    assert_eq!(
+        last["units"][0]["status"], "suppressed",
+        "one reporter is below k"
+    );
+
+    rustix::process::kill_process(
+        rustix::process::Pid::from_child(&child.0),
+        rustix::process::Signal::TERM,
+    )
+    .unwrap();
+    let status = child.0.wait().unwrap();
+    assert!(status.success(), "{status:?}");
+    let mut rest = String::new();
+    stderr.read_to_string(&mut rest).unwrap();
+    assert!(rest.contains("route=/api/v1/reports status=201"), "{rest}");
+    assert!(
+        rest.contains("route=/api/v1/units/{unit}/weeks status=200"),
+        "{rest}"
+    );
+    assert!(rest.ends_with("clockoff-dashboard: stopped\n"), "{rest}");
+    for secret in [
+        reporter.as_str(),
+        viewer.as_str(),
+        body["pseudonym"].as_str().unwrap(),
+        body["report_id"].as_str().unwrap(),
+        "team-north",
+        "127.0.0.1:",
+    ] {
+        assert!(!rest.contains(secret), "the log contains {secret}:\n{rest}");
+    }
+}
+
+/// A child process killed if a test fails before stopping it.
+struct Running(std::process::Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if let Ok(None) = self.0.try_wait() {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+}
+
+trait JsonOrText {
+    async fn json_or_text(self) -> Value;
+}
+
+impl JsonOrText for reqwest::Response {
+    async fn json_or_text(self) -> Value {
+        let text = self.text().await.unwrap_or_default();
+        serde_json::from_str(&text).unwrap_or(Value::String(text))
+    }
+}
