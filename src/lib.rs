@@ -15,3 +15,4 @@ pub mod report;
 pub mod store;
 pub mod sync;
 pub mod tray;
+pub mod upload;

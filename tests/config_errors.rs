@@ -472,7 +472,7 @@ fn policy_locking_an_unknown_key() {
     assert_eq!(
         load_errors(&paths(&policy, &user)),
         format!(
-            "{}:1:18: cannot lock unknown key \"weekends\": expected one of timezone, contracted, hours, holidays, holidays.region, holidays.extra, holidays.removed, leave, on_call, activity, activity.idle_after, activity.source, quiet, quiet.notifications, quiet.grace, quiet.server, sync, tray, tray.enabled, record, record.toil, record.toil_rate, record.keep, report, report.enabled, report.dashboard",
+            "{}:1:18: cannot lock unknown key \"weekends\": expected one of timezone, contracted, hours, holidays, holidays.region, holidays.extra, holidays.removed, leave, on_call, activity, activity.idle_after, activity.source, quiet, quiet.notifications, quiet.grace, quiet.server, sync, tray, tray.enabled, record, record.toil, record.toil_rate, record.keep, report, report.enabled, report.dashboard, report.token_file",
             policy.display()
         )
     );
@@ -880,8 +880,36 @@ fn reporting_is_off_by_default_and_needs_an_https_dashboard() {
     );
     assert_eq!(
         errors("[report]\nunit = \"north\"\n"),
-        "user.toml:2:1: unknown field `unit`, expected `enabled` or `dashboard`"
+        "user.toml:2:1: unknown field `unit`, expected one of `enabled`, `dashboard`, `token_file`, `token`"
     );
+}
+
+#[test]
+fn the_reporter_token_lives_in_a_file_named_by_a_full_path() {
+    let on = "[report]\nenabled = true\ndashboard = \"https://dash.example.org\"\n";
+    for path in ["/etc/clockoff/team-token", "~/.config/clockoff/team-token"] {
+        let config = from_text("user.toml", &format!("{on}token_file = \"{path}\"\n")).unwrap();
+        assert_eq!(config.report.token_file.as_deref(), Some(path));
+    }
+    // Not set: the config stands (a policy may turn reporting on before the token is
+    // handed out); `clockoff report status` says nothing can be sent yet.
+    assert_eq!(from_text("user.toml", on).unwrap().report.token_file, None);
+    // `token_file = ` is 13 characters, `token = ` 8.
+    assert_eq!(
+        errors(&format!("{on}token_file = \"team-token\"\n")),
+        "user.toml:4:14: report.token_file: \"team-token\" is not a full path: write it from / or ~/, e.g. \"~/.config/clockoff/team-token\""
+    );
+    assert_eq!(
+        errors(&format!("{on}token_file = \"~/\"\n")),
+        "user.toml:4:14: report.token_file: \"~/\" is not a full path: write it from / or ~/, e.g. \"~/.config/clockoff/team-token\""
+    );
+    // The token itself is refused, and not repeated back.
+    let refused = errors(&format!("{on}token = \"tok-3f9a\"\n"));
+    assert_eq!(
+        refused,
+        "user.toml:4:9: report.token: the reporter token does not belong in a config file (they get shared and pasted); put it in a file only you can read and name that file with `report.token_file`"
+    );
+    assert!(!refused.contains("tok-3f9a"));
 }
 
 #[test]

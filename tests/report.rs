@@ -245,7 +245,7 @@ fn with_no_ledger_preview_is_a_week_of_nothing_and_a_bad_week_is_a_usage_error()
     let (_, stderr) = preview(dir.path());
     assert!(
         stderr.contains(
-            "Reporting is on: this is sent to https://dash.example.org once the week has ended."
+            "Reporting is on: this is sent to https://dash.example.org once the week has ended (from Monday midday)."
         ),
         "{stderr}"
     );

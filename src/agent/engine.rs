@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, DurationRound, TimeDelta, Utc};
-use tokio::sync::watch;
+use tokio::sync::{Notify, watch};
 use tokio::time::Instant;
 
 use super::event::{Length, Refusal, Request, UNTIL_AWAY_AT_MOST};
@@ -27,6 +27,7 @@ use crate::core::timeline::Timeline;
 use crate::record;
 use crate::store::{IntervalId, Ledger, ManualId, OverrideRecord};
 use crate::tray::TrayStatus;
+use crate::upload::UploadStatus;
 
 /// An open interval's end is written at least this often, so a crash loses at most this much.
 pub const CHECKPOINT_EVERY: TimeDelta = TimeDelta::seconds(60);
@@ -70,6 +71,12 @@ pub struct Engine {
     snapshot: watch::Sender<Snapshot>,
     quiet: watch::Receiver<QuietStatus>,
     tray: watch::Receiver<TrayStatus>,
+    upload: watch::Receiver<UploadStatus>,
+    /// Told when a week is paused or resumed, so sending looks at the queue again.
+    report_changed: Arc<Notify>,
+    /// Successful reloads so far: a reload counts even when nothing in the config changed
+    /// (the worker may have fixed a file the config only names, such as the token file).
+    reloads: u64,
     /// The last time the loop looked, on both clocks, to tell a jump from time passing.
     seen: (DateTime<Utc>, Instant),
     /// Input reported from before this start was recorded (or not) by the previous run.
@@ -87,6 +94,9 @@ pub struct EngineParts {
     /// What quiet hours and the tray are doing, for status.
     pub quiet: watch::Receiver<QuietStatus>,
     pub tray: watch::Receiver<TrayStatus>,
+    /// What sending the weekly summaries is doing, for status.
+    pub upload: watch::Receiver<UploadStatus>,
+    pub report_changed: Arc<Notify>,
 }
 
 impl Engine {
@@ -136,6 +146,9 @@ impl Engine {
             snapshot,
             quiet: parts.quiet,
             tray: parts.tray,
+            upload: parts.upload,
+            report_changed: parts.report_changed,
+            reloads: 0,
             seen: (now, Instant::now()),
             started_at: now,
         };
@@ -143,6 +156,16 @@ impl Engine {
         engine.note_transition(now, position.state).await;
         engine.publish();
         engine
+    }
+
+    /// The config in force (the one last loaded that passed its checks).
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// How many reloads have succeeded since the start.
+    pub fn reloads(&self) -> u64 {
+        self.reloads
     }
 
     pub fn activity_settings(&self) -> config::ActivitySettings {
@@ -280,6 +303,7 @@ impl Engine {
                 reply,
             } => {
                 let result = self.ledger.set_report_paused(week, paused, now).await;
+                self.report_changed.notify_one();
                 let _ = reply.send(
                     result
                         .map(|w| crate::report::pause_reply(&w))
@@ -302,6 +326,7 @@ impl Engine {
         })?;
         self.config = config;
         self.config_sources = sources;
+        self.reloads += 1;
         self.rebuild(now).await;
         Ok(format!("reloaded: {}", self.config_sources.join(", ")))
     }
@@ -495,6 +520,7 @@ impl Engine {
             config_sources: &self.config_sources,
             quiet: quiet.to_json(tz, held),
             tray: self.tray.borrow().to_json(),
+            report: self.upload.borrow().to_json(tz),
         }
         .to_json())
     }
@@ -753,6 +779,8 @@ mod tests {
                 activity_source: "test".into(),
                 quiet: watch::channel(QuietStatus::default()).1,
                 tray: watch::channel(TrayStatus::Off(crate::tray::TrayOff::Flag)).1,
+                upload: watch::channel(UploadStatus::default()).1,
+                report_changed: Arc::new(Notify::new()),
             },
             tx,
         )

@@ -21,7 +21,7 @@ use std::pin::pin;
 use std::sync::Arc;
 
 use futures_util::StreamExt;
-use tokio::sync::{mpsc, oneshot, watch};
+use tokio::sync::{Notify, mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
 use zbus::fdo::{RequestNameFlags, RequestNameReply};
 
@@ -30,6 +30,7 @@ use crate::core::clock::Clock;
 use crate::core::presence::Signal;
 use crate::store::{Ledger, StoreError};
 use crate::tray::{self, TrayOff, TrayStatus};
+use crate::upload::{self, UploadStatus};
 use bus::{AgentInterface, BUS_NAME, OBJECT_PATH};
 use engine::{Engine, EngineParts};
 use event::Event;
@@ -46,7 +47,13 @@ pub struct Deps {
     pub session: zbus::Connection,
     /// `--no-tray`: no tray icon, whatever the config says.
     pub no_tray: bool,
+    /// The retry schedule's minute: 60 s, except in tests (see [`upload::Timing`]).
+    pub upload_timing: upload::Timing,
 }
+
+/// How long the upload task may take to stop before it is cut off: a send it cuts short is
+/// tried again after the next start, under the same report id.
+const UPLOAD_STOP: std::time::Duration = std::time::Duration::from_secs(2);
 
 #[derive(Debug)]
 pub enum AgentError {
@@ -142,6 +149,20 @@ pub async fn run(deps: Deps, shutdown: impl Future<Output = ()>) -> Result<(), A
         .chain(deps.paths.user_path().map(PathBuf::from))
         .collect();
     let ledger_shown = deps.ledger_path.display().to_string();
+    // Sending the weekly summaries follows the engine's config, reloads included.
+    let config_out = watch::Sender::new(deps.config.clone());
+    let upload_status = watch::Sender::new(UploadStatus::default());
+    let report_changed = Arc::new(Notify::new());
+    let upload_parts = upload::UploadParts {
+        clock: deps.clock.clone(),
+        ledger: ledger.clone(),
+        ledger_path: deps.ledger_path.clone(),
+        config: config_out.subscribe(),
+        wake: report_changed.clone(),
+        status: upload_status.clone(),
+        timing: deps.upload_timing,
+        jitter: Box::new(upload::OsJitter),
+    };
     let mut engine = Engine::start(
         EngineParts {
             clock: deps.clock.clone(),
@@ -153,6 +174,8 @@ pub async fn run(deps: Deps, shutdown: impl Future<Output = ()>) -> Result<(), A
             activity_source: "starting".into(),
             quiet: quiet_status.subscribe(),
             tray: tray_status.subscribe(),
+            upload: upload_status.subscribe(),
+            report_changed: report_changed.clone(),
         },
         snapshot_tx,
     )
@@ -175,6 +198,8 @@ pub async fn run(deps: Deps, shutdown: impl Future<Output = ()>) -> Result<(), A
         commands,
         stop: quiet_stop,
     }));
+    let (stop_upload, upload_stop) = oneshot::channel();
+    let upload_task = tokio::spawn(upload::run(upload_parts, upload_stop));
     let (quit_tx, mut quit) = mpsc::unbounded_channel();
     let (stop_tray, tray_stop) = oneshot::channel();
     let tray_task = tokio::spawn(tray::run(
@@ -207,6 +232,7 @@ pub async fn run(deps: Deps, shutdown: impl Future<Output = ()>) -> Result<(), A
     drop(events_tx);
 
     let clock = deps.clock;
+    let mut reloads_seen = engine.reloads();
     let mut shutdown = pin!(shutdown);
     // Ends when the session bus goes away (the session ended), or yields if our name is taken
     // from us: either way nobody can reach this agent, and it must not linger after logout.
@@ -231,7 +257,11 @@ pub async fn run(deps: Deps, shutdown: impl Future<Output = ()>) -> Result<(), A
                 break;
             }
             Some(event) = events.recv() => match event {
-                Event::WallClockChanged => engine.wall_clock_changed().await,
+                Event::WallClockChanged => {
+                    engine.wall_clock_changed().await;
+                    // Its timer is monotonic too: a week may have ended while asleep.
+                    report_changed.notify_one();
+                }
                 Event::ConfigChanged => {
                     match engine.reload().await {
                         Ok(message) => eprintln!("clockoff: config changed on disk; {message}"),
@@ -247,6 +277,11 @@ pub async fn run(deps: Deps, shutdown: impl Future<Output = ()>) -> Result<(), A
             }
             () = sleep_for(wait) => engine.wake().await,
         }
+        // Every reload reaches sending (it retries what failed), changed config or not.
+        if engine.reloads() != reloads_seen {
+            reloads_seen = engine.reloads();
+            config_out.send_replace(engine.config().clone());
+        }
         // A reload that changed how activity is read restarts the sources.
         if engine.activity_settings() != sources.settings {
             sources.settings = engine.activity_settings();
@@ -260,6 +295,15 @@ pub async fn run(deps: Deps, shutdown: impl Future<Output = ()>) -> Result<(), A
     let _ = tray_task.await;
     let _ = stop_quiet.send(());
     let _ = quiet_task.await;
+    // Sending stops before the ledger closes.
+    let _ = stop_upload.send(());
+    let abort = upload_task.abort_handle();
+    if tokio::time::timeout(UPLOAD_STOP, upload_task)
+        .await
+        .is_err()
+    {
+        abort.abort();
+    }
     engine.stop().await;
     sources.stop();
     for task in background {

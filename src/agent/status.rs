@@ -59,6 +59,8 @@ pub struct Status<'a> {
     pub config_sources: &'a [String],
     pub quiet: Value,
     pub tray: Value,
+    /// Sending the weekly summaries (`crate::upload::UploadStatus`).
+    pub report: Value,
 }
 
 impl Status<'_> {
@@ -84,6 +86,7 @@ impl Status<'_> {
             "config_sources": self.config_sources,
             "quiet": self.quiet,
             "tray": self.tray,
+            "report": self.report,
         });
         value.to_string()
     }

@@ -19,6 +19,17 @@ use crate::store;
 /// Runs the agent in the foreground until SIGTERM or Ctrl-C.
 pub fn run_agent(paths: ConfigPaths, clock: Arc<dyn Clock>, no_tray: bool) -> Result<(), Failure> {
     let (config, config_sources) = load_config_and_sources(&paths)?;
+    let upload_timing = match std::env::var(crate::upload::Timing::ENV) {
+        Ok(value) => {
+            let timing = crate::upload::Timing::from_env_value(&value).map_err(Failure::Usage)?;
+            eprintln!(
+                "clockoff: {}={value}: report retries are timed in {value} ms minutes (a setting for tests)",
+                crate::upload::Timing::ENV
+            );
+            timing
+        }
+        Err(_) => crate::upload::Timing::default(),
+    };
     let ledger_path = store::default_path().ok_or_else(|| {
         Failure::Runtime("cannot find where to keep the ledger: set XDG_DATA_HOME or HOME".into())
     })?;
@@ -34,6 +45,7 @@ pub fn run_agent(paths: ConfigPaths, clock: Arc<dyn Clock>, no_tray: bool) -> Re
             ledger_path,
             session,
             no_tray,
+            upload_timing,
         };
         agent::run(deps, shutdown)
             .await
@@ -229,6 +241,36 @@ fn describe_status(status: &Value, now: DateTime<Utc>) -> String {
     if let Some(tray) = status["tray"]["detail"].as_str() {
         out += &format!("Tray:      {tray}\n");
     }
+    out += &describe_report(&status["report"], at);
+    out
+}
+
+/// Weekly reporting in a line, when it is on or something is still queued.
+fn describe_report(report: &Value, at: impl Fn(&Value) -> Option<String>) -> String {
+    let count = |key: &str| report[key].as_u64().unwrap_or(0);
+    let enabled = report["enabled"] == true;
+    if !enabled && count("waiting") == 0 {
+        return String::new();
+    }
+    let mut out = String::from("Reporting: ");
+    out += if enabled { "on" } else { "off" };
+    if let Some(week) = report["last_delivered"].as_str() {
+        out += &format!("; {week} delivered");
+    }
+    match count("waiting") {
+        0 => {}
+        1 => out += "; 1 week waiting",
+        n => out += &format!("; {n} weeks waiting"),
+    }
+    let failing = &report["failing"];
+    if let Some(error) = failing["error"].as_str() {
+        let week = failing["week"].as_str().unwrap_or("a week");
+        out += &format!("; {week} failed: {error}");
+    }
+    if let Some(next) = at(&report["next_attempt"]).filter(|_| enabled) {
+        out += &format!("; next try {next}");
+    }
+    out += " (clockoff report status)\n";
     out
 }
 

@@ -7,6 +7,7 @@ mod forget_cmd;
 mod ledger_write;
 mod log_cmd;
 mod report_cmd;
+mod report_status;
 mod schedule_cmd;
 mod timefmt;
 mod toil_cmd;

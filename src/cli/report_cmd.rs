@@ -1,12 +1,14 @@
-//! `clockoff report`: see exactly what would leave the laptop for a week (`preview`), and
-//! keep a week back (`pause`, undone by `resume`). Preview reads the ledger like
+//! `clockoff report`: see exactly what would leave the laptop for a week (`preview`), keep
+//! a week back (`pause`, undone by `resume`), and see what was sent (`status`). Preview reads the ledger like
 //! `clockoff week`; pausing writes it, through the agent while it runs (it holds the
 //! ledger), otherwise directly under the same lock, as `clockoff toil take` does.
 
 use chrono::{IsoWeek, TimeDelta};
 use clap::Subcommand;
 
-use super::{Failure, agent_cmd, ledger_path, load_config, open_ledger, read_failed};
+use super::{
+    Failure, agent_cmd, ledger_path, load_config, open_ledger, read_failed, report_status,
+};
 use crate::agent::{AgentError, lock_ledger};
 use crate::config::{Config, ConfigPaths};
 use crate::core::clock::Clock;
@@ -44,6 +46,15 @@ Examples:\n  clockoff report preview\n  clockoff report preview --week 2026-W47"
         #[arg(long, value_name = "YYYY-Www")]
         week: Option<String>,
     },
+    /// Which weeks are queued, delivered, paused or failing, read from your ledger.
+    #[command(
+        after_help = "Works whether the agent runs or not.\n\nExamples:\n  clockoff report status\n  clockoff report status --json"
+    )]
+    Status {
+        /// Print JSON instead of text
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 pub fn run(command: ReportCommand, paths: &ConfigPaths, clock: &dyn Clock) -> Result<(), Failure> {
@@ -52,6 +63,7 @@ pub fn run(command: ReportCommand, paths: &ConfigPaths, clock: &dyn Clock) -> Re
         ReportCommand::Preview { week } => (week, None),
         ReportCommand::Pause { week } => (week, Some(true)),
         ReportCommand::Resume { week } => (week, Some(false)),
+        ReportCommand::Status { json } => return report_status::run(&config, *json, clock),
     };
     let week = match which {
         Some(text) => week::parse(text).map_err(Failure::Usage)?,
@@ -86,7 +98,23 @@ fn preview(config: &Config, week: IsoWeek, clock: &dyn Clock) -> Result<(), Fail
     let json = serde_json::to_string_pretty(&summary)
         .map_err(|e| Failure::Runtime(format!("writing JSON: {e}")))?;
     println!("{json}");
+    let delivered = match &reader {
+        Some(r) => r
+            .queued_reports()
+            .map_err(read_failed)?
+            .into_iter()
+            .find(|q| q.week == week)
+            .and_then(|q| q.delivered),
+        None => None,
+    };
     eprint!("{}", explain(config, &summary, &stored, clock));
+    if let Some(at) = delivered {
+        eprintln!(
+            "It was delivered on {}: it is not sent again.",
+            at.with_timezone(&config.timezone)
+                .format("%a %-d %b %Y %H:%M")
+        );
+    }
     Ok(())
 }
 
@@ -160,7 +188,7 @@ fn explain(config: &Config, s: &WeeklySummary, stored: &ReportWeek, clock: &dyn 
         "Reporting is off ([report] enabled = false in your config): nothing is sent.\n".into()
     } else {
         format!(
-            "Reporting is on: this is sent to {} once the week has ended.\n",
+            "Reporting is on: this is sent to {} once the week has ended (from Monday midday).\n",
             config
                 .report
                 .dashboard

@@ -76,7 +76,7 @@ fn plain_message(message: &str, at: &str) -> String {
         ),
         (
             "struct RawReport",
-            "a [report] table with enabled, dashboard",
+            "a [report] table with enabled, dashboard, token_file",
         ),
         (
             "struct RawSync",
@@ -139,10 +139,13 @@ pub struct Merged<'a> {
     pub record_keep: Option<Sourced<'a, Spanned<String>>>,
     pub report_enabled: Option<Sourced<'a, Spanned<bool>>>,
     pub report_dashboard: Option<Sourced<'a, Spanned<String>>>,
+    pub report_token_file: Option<Sourced<'a, Spanned<String>>>,
+    /// Refused wherever it appears; kept to point at it.
+    pub report_token: Option<Sourced<'a, Spanned<toml::Value>>>,
 }
 
 /// Keys a policy may lock. Locking a table (`holidays`) locks every key in it.
-pub const LOCKABLE: [&str; 26] = [
+pub const LOCKABLE: [&str; 27] = [
     "timezone",
     "contracted",
     "hours",
@@ -169,6 +172,7 @@ pub const LOCKABLE: [&str; 26] = [
     "report",
     "report.enabled",
     "report.dashboard",
+    "report.token_file",
 ];
 
 struct Lock<'a> {
@@ -258,6 +262,8 @@ pub fn merge(layers: &[Layer]) -> (Merged<'_>, Vec<ConfigError>) {
         if let Some(report) = &raw.report {
             replace(&mut merged.report_enabled, layer, &report.enabled);
             replace(&mut merged.report_dashboard, layer, &report.dashboard);
+            replace(&mut merged.report_token_file, layer, &report.token_file);
+            replace(&mut merged.report_token, layer, &report.token);
         }
     }
     (merged, errors)
@@ -313,6 +319,10 @@ fn keys_set(raw: &RawConfig) -> Vec<(&'static str, Range<usize>)> {
     if let Some(r) = &raw.report {
         add("report.enabled", r.enabled.as_ref().map(Spanned::span));
         add("report.dashboard", r.dashboard.as_ref().map(Spanned::span));
+        add(
+            "report.token_file",
+            r.token_file.as_ref().map(Spanned::span),
+        );
     }
     keys
 }

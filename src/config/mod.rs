@@ -65,6 +65,9 @@ pub struct ReportSettings {
     pub enabled: bool,
     /// The dashboard's address: https, or http to this machine. Required when enabled.
     pub dashboard: Option<String>,
+    /// The file holding the team's reporter token (absolute, or `~/...`), read at each send
+    /// so the token itself is never in a config file, a log or a status.
+    pub token_file: Option<String>,
 }
 
 impl Config {

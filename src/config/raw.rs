@@ -96,6 +96,9 @@ pub struct RawRecord {
 pub struct RawReport {
     pub enabled: Option<Spanned<bool>>,
     pub dashboard: Option<Spanned<String>>,
+    pub token_file: Option<Spanned<String>>,
+    /// Never accepted: read only to say where the token belongs instead.
+    pub token: Option<Spanned<toml::Value>>,
 }
 
 /// A `[[sync]]` block: `kind` says which of the other keys apply.

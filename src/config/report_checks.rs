@@ -1,4 +1,5 @@
-//! `[report]` checked: the dashboard's address, and that reporting has somewhere to go.
+//! `[report]` checked: the dashboard's address, that reporting has somewhere to go, and
+//! where the reporter token is kept (a file, never the config itself).
 
 use super::ReportSettings;
 use super::error::ConfigError;
@@ -27,7 +28,43 @@ pub fn report(merged: &Merged, errors: &mut Vec<ConfigError>) -> ReportSettings 
             "report.enabled: reporting needs `report.dashboard`, the address of your team's dashboard",
         ));
     }
-    ReportSettings { enabled, dashboard }
+    // Config files get pasted into tickets and shared between colleagues: the token is
+    // refused here, without repeating it, wherever it was written.
+    if let Some(t) = merged.report_token {
+        errors.push(t.layer.error_at(
+            &t.value.span(),
+            "report.token: the reporter token does not belong in a config file (they get shared and pasted); \
+             put it in a file only you can read and name that file with `report.token_file`",
+        ));
+    }
+    let token_file = merged.report_token_file.and_then(|t| {
+        let text = t.value.get_ref();
+        match token_path(text) {
+            Ok(()) => Some(text.clone()),
+            Err(why) => {
+                errors.push(t.layer.error_at(
+                    &t.value.span(),
+                    format!("report.token_file: \"{text}\" {why}"),
+                ));
+                None
+            }
+        }
+    });
+    ReportSettings {
+        enabled,
+        dashboard,
+        token_file,
+    }
+}
+
+/// The file is read by the agent wherever it was started from: a path that does not depend
+/// on the working directory.
+fn token_path(text: &str) -> Result<(), &'static str> {
+    if text.starts_with('/') || text.strip_prefix("~/").is_some_and(|rest| !rest.is_empty()) {
+        Ok(())
+    } else {
+        Err("is not a full path: write it from / or ~/, e.g. \"~/.config/clockoff/team-token\"")
+    }
 }
 
 /// Summaries travel over TLS; plain http only to this machine (a local relay, tests).

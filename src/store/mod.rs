@@ -31,7 +31,7 @@ pub use reader::{ChainHead, Forgotten, Reader};
 pub use records::{
     CorrectionId, IntervalId, ManualId, OverrideId, OverrideRecord, Recovery, ToilId, Totals,
 };
-pub use report::ReportWeek;
+pub use report::{Attempt, ERROR_LIMIT, QueuedWeek, ReportWeek, ToQueue};
 pub use retention::{Cutoff, Forgot};
 
 use crate::core::activity::Class;
@@ -380,6 +380,62 @@ impl Ledger {
             })
         })
         .await
+    }
+
+    /// Queues weeks for reporting: of `candidates` (consecutive weeks, oldest first, ending
+    /// with the last that has ended), those from the queue's cursor on, or only the last when
+    /// reporting has just been turned on. Returns the weeks queued by this call or before.
+    pub async fn queue_reports(
+        &self,
+        candidates: Vec<ToQueue>,
+        at: DateTime<Utc>,
+    ) -> Result<Vec<chrono::IsoWeek>, StoreError> {
+        self.call(|reply| {
+            Command::Report(ReportCommand::Queue {
+                candidates,
+                at,
+                reply,
+            })
+        })
+        .await
+    }
+
+    /// Reporting is off: forget the cursor, so turning it on again queues only the last week
+    /// that has ended by then. Weeks already queued stay queued. `true` if there was one.
+    pub async fn stop_queueing_reports(&self) -> Result<bool, StoreError> {
+        self.call(|reply| Command::Report(ReportCommand::StopQueueing { reply }))
+            .await
+    }
+
+    /// Every queued week, oldest first, delivered or not.
+    pub async fn queued_reports(&self) -> Result<Vec<QueuedWeek>, StoreError> {
+        self.call(|reply| Command::Report(ReportCommand::List { reply }))
+            .await
+    }
+
+    /// Records how a try to send `week` ended. A delivered week is never changed again.
+    pub async fn record_report_attempt(
+        &self,
+        week: chrono::IsoWeek,
+        attempt: Attempt,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.call(|reply| {
+            Command::Report(ReportCommand::Record {
+                week,
+                attempt,
+                at,
+                reply,
+            })
+        })
+        .await
+    }
+
+    /// Weeks whose last try failed are due again at `at` (the config changed: perhaps the
+    /// token or the address was fixed). Returns how many.
+    pub async fn retry_failed_reports(&self, at: DateTime<Utc>) -> Result<usize, StoreError> {
+        self.call(|reply| Command::Report(ReportCommand::RetryFailed { at, reply }))
+            .await
     }
 
     async fn quiet<T>(

@@ -221,6 +221,11 @@ impl Reader {
         Ok(super::report::stored(&self.conn, week)?.unwrap_or(ReportWeek::new(week)))
     }
 
+    /// Every week queued for reporting, oldest first (none in a file from before the queue).
+    pub fn queued_reports(&self) -> Result<Vec<super::QueuedWeek>, StoreError> {
+        super::report::queued(&self.conn)
+    }
+
     /// When the record begins: its earliest interval or manual entry that counts, or where the
     /// last forgetting cut (a record across the cut is kept whole, but the weeks before it
     /// are gone and must not count as weeks without work).

@@ -259,7 +259,30 @@ CREATE TABLE report_weeks (
 ) STRICT;
 ";
 
-pub(super) const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, V7, V8, V9];
+/// The upload queue (see `store::report` and `upload`). A week is queued once (`queued_ms`)
+/// and is then tried at `next_attempt_ms` until `delivered_ms` is set, which is final: a
+/// delivered week is never sent again. `attempts` counts the tries that failed (the backoff
+/// grows with it); `last_error` is the last failure in a few words, never a secret;
+/// `refused` says the dashboard refused it (a 4xx), retried daily or on a config change
+/// rather than backed off. `report_queue` is the cursor: the next week to queue, so each
+/// week is queued once even across restarts, and a first enable queues only the last week
+/// that has ended. It is deleted when reporting is found off, so turning it on again does
+/// not backfill the weeks it was off.
+const V10: &str = "
+ALTER TABLE report_weeks ADD COLUMN queued_ms INTEGER;
+ALTER TABLE report_weeks ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0);
+ALTER TABLE report_weeks ADD COLUMN next_attempt_ms INTEGER;
+ALTER TABLE report_weeks ADD COLUMN delivered_ms INTEGER;
+ALTER TABLE report_weeks ADD COLUMN last_error TEXT CHECK (last_error IS NULL OR length(last_error) <= 300);
+ALTER TABLE report_weeks ADD COLUMN refused INTEGER NOT NULL DEFAULT 0 CHECK (refused IN (0, 1));
+CREATE TABLE report_queue (
+    id        INTEGER PRIMARY KEY CHECK (id = 1),
+    next_week TEXT    NOT NULL CHECK (next_week GLOB '[0-9][0-9][0-9][0-9]-W[0-9][0-9]'),
+    since_ms  INTEGER NOT NULL
+) STRICT;
+";
+
+pub(super) const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, V7, V8, V9, V10];
 
 /// What [`migrate`] found wrong.
 #[derive(Debug)]
@@ -369,6 +392,7 @@ mod tests {
                 "manual_entries",
                 "overrides",
                 "quiet_periods",
+                "report_queue",
                 "report_weeks",
                 "sqlite_sequence",
                 "toil_taken",

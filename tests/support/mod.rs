@@ -15,6 +15,7 @@ pub mod dbusmock;
 pub mod dconf;
 pub mod dunst;
 pub mod fake_kde;
+pub mod http_server;
 pub mod logind;
 pub mod makoctl;
 pub mod mutter;

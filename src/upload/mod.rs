@@ -1,0 +1,305 @@
+//! Sending the weekly summaries: a durable queue in the ledger, and one task in the agent
+//! that works through it.
+//!
+//! - **What is queued.** While `[report] enabled` is on, each ISO week is queued once, when
+//!   it has ended (in the config's zone). Turning reporting on queues the last week that has
+//!   ended and those after it, never the history before. While it is off nothing is queued
+//!   or sent, and turning it on again starts afresh from the last week ended then. A laptop
+//!   that was off for weeks queues the [`MAX_CATCH_UP`] latest.
+//! - **When it is sent.** A week is first tried [`GRACE`] after it ends (Monday midday), then
+//!   retried with capped exponential backoff and jitter ([`backoff`]); every time is kept in
+//!   the ledger, so a restart neither starts the schedule over nor sends early.
+//! - **What is sent** is built from the ledger at each try, exactly as
+//!   `clockoff report preview` shows it: a manual entry or correction made before the
+//!   week is delivered counts. The report id is fixed when the week is queued and every
+//!   try carries it, so the dashboard stores a week once however often it arrives.
+//! - **Never twice, never paused.** The pause is checked right before each send; a delivered
+//!   week is final.
+
+pub mod backoff;
+pub mod client;
+pub mod status;
+pub mod token;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Datelike, IsoWeek, TimeDelta, Utc};
+use tokio::sync::{Notify, oneshot, watch};
+
+use crate::config::Config;
+use crate::core::clock::Clock;
+use crate::core::record::week;
+use crate::core::summary::ReportId;
+use crate::report::{self, secret};
+use crate::store::{Attempt, Ledger, Reader, ToQueue};
+pub use backoff::{GRACE, Jitter, MAX_CATCH_UP, OsJitter, Timing};
+use client::{Dashboard, Sent};
+pub use status::UploadStatus;
+
+pub struct UploadParts {
+    pub clock: Arc<dyn Clock>,
+    pub ledger: Ledger,
+    /// Read afresh for each summary; the device secret lies beside it.
+    pub ledger_path: PathBuf,
+    /// The agent's config, replaced on each reload.
+    pub config: watch::Receiver<Config>,
+    /// Look again now: the wall clock jumped, or a week was paused or resumed.
+    pub wake: Arc<Notify>,
+    pub status: watch::Sender<UploadStatus>,
+    pub timing: Timing,
+    pub jitter: Box<dyn Jitter>,
+}
+
+/// Runs until `stop` fires (or the agent's config channel closes). A send cut short by the
+/// stop is simply tried again after the next start, under the same report id.
+pub async fn run(mut parts: UploadParts, mut stop: oneshot::Receiver<()>) {
+    let dashboard = match Dashboard::new() {
+        Ok(d) => Some(d),
+        Err(e) => {
+            eprintln!("clockoff: reporting: {e}");
+            None
+        }
+    };
+    let mut config = parts.config.borrow_and_update().clone();
+    loop {
+        let wait = tokio::select! {
+            _ = &mut stop => return,
+            wait = parts.step(&config, dashboard.as_ref()) => wait,
+        };
+        tokio::select! {
+            _ = &mut stop => return,
+            changed = parts.config.changed() => {
+                if changed.is_err() {
+                    return;
+                }
+                config = parts.config.borrow_and_update().clone();
+                // Perhaps the token file or the address was fixed: what failed is tried now
+                // (once each: a config change is rare).
+                if let Err(e) = parts.ledger.retry_failed_reports(parts.clock.now()).await {
+                    eprintln!("clockoff: reporting: {e}");
+                }
+            }
+            () = parts.wake.notified() => {}
+            () = crate::agent::sleep_for(wait) => {}
+        }
+    }
+}
+
+impl UploadParts {
+    /// One pass: queue what has ended, send what is due, and say how long to sleep (`None`:
+    /// until something changes).
+    async fn step(&mut self, config: &Config, dashboard: Option<&Dashboard>) -> Option<Duration> {
+        if !config.report.enabled {
+            if let Err(e) = self.ledger.stop_queueing_reports().await {
+                eprintln!("clockoff: reporting: {e}");
+            }
+            let queue = self.ledger.queued_reports().await.unwrap_or_default();
+            self.status
+                .send_replace(UploadStatus::of(&config.report, &queue));
+            return None;
+        }
+        match self.pass(config, dashboard).await {
+            Ok(wait) => Some(wait),
+            Err(e) => {
+                // The ledger or the random source failed: nothing was lost; look again soon.
+                eprintln!("clockoff: reporting: {e}");
+                Some(self.timing.minute)
+            }
+        }
+    }
+
+    async fn pass(
+        &mut self,
+        config: &Config,
+        dashboard: Option<&Dashboard>,
+    ) -> Result<Duration, String> {
+        let tz = config.timezone;
+        let now = self.clock.now();
+        let last = report::last_completed_week(tz, now);
+        self.ledger
+            .queue_reports(candidates(tz, last)?, now)
+            .await
+            .map_err(|e| e.to_string())?;
+        loop {
+            let queue = self
+                .ledger
+                .queued_reports()
+                .await
+                .map_err(|e| e.to_string())?;
+            self.status
+                .send_replace(UploadStatus::of(&config.report, &queue));
+            let now = self.clock.now();
+            let due =
+                status::next_due(&queue).and_then(|q| Some((q.week, q.attempts, q.next_attempt?)));
+            match due {
+                Some((week, failures, at)) if at <= now => {
+                    self.attempt(config, dashboard, week, failures).await?;
+                }
+                due => {
+                    // Also wake when this week ends, to queue it.
+                    let week_ends = week::span(tz, next_week(last)).end;
+                    let wake = due.map_or(week_ends, |(_, _, at)| at.min(week_ends));
+                    return Ok((wake - now).to_std().unwrap_or_default());
+                }
+            }
+        }
+    }
+
+    /// Tries to send `week` once and records how it went.
+    async fn attempt(
+        &mut self,
+        config: &Config,
+        dashboard: Option<&Dashboard>,
+        week: IsoWeek,
+        failures: u32,
+    ) -> Result<(), String> {
+        let now = self.clock.now();
+        // Right before sending: a week paused meanwhile is not sent, and the id is the one
+        // it was queued under (one is drawn only for a week paused when queued, then resumed).
+        let fresh = report::random_report_id().map_err(|e| e.to_string())?;
+        let stored = self
+            .ledger
+            .assign_report_id(week, fresh, now)
+            .await
+            .map_err(|e| e.to_string())?;
+        let name = week::name(week);
+        let sent = match stored.report_id.filter(|_| !stored.paused) {
+            None => return Ok(()),
+            Some(id) => self.send(config, dashboard, week, id).await,
+        };
+        let at = self.clock.now();
+        let attempt = match sent {
+            Sent::Delivered(status) => {
+                eprintln!("clockoff: reported {name} to the dashboard (HTTP {status})");
+                Attempt::Delivered
+            }
+            Sent::Retry(error) => {
+                let delay = backoff::retry_delay(
+                    failures.saturating_add(1),
+                    self.timing,
+                    self.jitter.as_mut(),
+                );
+                let next = at + TimeDelta::from_std(delay).unwrap_or(TimeDelta::hours(6));
+                eprintln!(
+                    "clockoff: reporting {name} failed ({error}); trying again in {}",
+                    wait_text(delay)
+                );
+                Attempt::Failed {
+                    error,
+                    next,
+                    refused: false,
+                }
+            }
+            Sent::Refused(error) => {
+                let delay = backoff::refused_delay(self.timing);
+                let next = at + TimeDelta::from_std(delay).unwrap_or(TimeDelta::days(1));
+                eprintln!(
+                    "clockoff: the dashboard refused {name} ({error}); trying again in {}, or when the config changes",
+                    wait_text(delay)
+                );
+                Attempt::Failed {
+                    error,
+                    next,
+                    refused: true,
+                }
+            }
+        };
+        self.ledger
+            .record_report_attempt(week, attempt, at)
+            .await
+            .map_err(|e| e.to_string())
+    }
+
+    /// Builds the week's summary from the ledger and posts it. Anything missing on this side
+    /// (no token file, an unreadable ledger) is a failure to retry, like a network error.
+    async fn send(
+        &self,
+        config: &Config,
+        dashboard: Option<&Dashboard>,
+        week: IsoWeek,
+        id: ReportId,
+    ) -> Sent {
+        let Some(url) = config.report.dashboard.as_deref().map(client::reports_url) else {
+            return Sent::Retry("no report.dashboard is set".into());
+        };
+        let Some(token_file) = config.report.token_file.as_deref() else {
+            return Sent::Retry(
+                "no report.token_file is set: ask your team for its reporter token".into(),
+            );
+        };
+        let token = match token::read(token_file) {
+            Ok(t) => t,
+            Err(why) => return Sent::Retry(why),
+        };
+        let Some(dashboard) = dashboard else {
+            return Sent::Retry("no HTTPS client could be made (see the agent's log)".into());
+        };
+        let (path, config) = (self.ledger_path.clone(), config.clone());
+        let body = tokio::task::spawn_blocking(move || wire(&path, &config, week, id)).await;
+        match body {
+            Ok(Ok(body)) => dashboard.post(&url, &token, body).await,
+            Ok(Err(why)) => Sent::Retry(why),
+            Err(e) => Sent::Retry(format!("building the summary: {e}")),
+        }
+    }
+}
+
+/// The week's summary as sent: what `clockoff report preview` prints, compact.
+fn wire(
+    ledger_path: &std::path::Path,
+    config: &Config,
+    week: IsoWeek,
+    id: ReportId,
+) -> Result<String, String> {
+    let reader = Reader::open(ledger_path).map_err(|e| format!("reading the ledger: {e}"))?;
+    let secret =
+        secret::load_or_create(&secret::path_beside(ledger_path)).map_err(|e| e.to_string())?;
+    let summary = report::summary(reader.as_ref(), config, week, id, secret.pseudonym(week))
+        .map_err(|e| format!("reading the ledger: {e}"))?;
+    summary
+        .check()
+        .map_err(|e| format!("the summary failed its own check: {e}"))?;
+    Ok(summary.to_wire())
+}
+
+/// The [`MAX_CATCH_UP`] weeks up to `last`, oldest first, each first tried [`GRACE`] after
+/// it ends, with an id drawn in case it has none yet.
+fn candidates(tz: chrono_tz::Tz, last: IsoWeek) -> Result<Vec<ToQueue>, String> {
+    let mut weeks = vec![last];
+    while weeks.len() < MAX_CATCH_UP {
+        let before = weeks[weeks.len() - 1];
+        weeks.push((week::monday(before) - TimeDelta::days(7)).iso_week());
+    }
+    weeks
+        .into_iter()
+        .rev()
+        .map(|w| {
+            Ok(ToQueue {
+                week: w,
+                first_try: first_try(tz, w),
+                fresh: report::random_report_id().map_err(|e| e.to_string())?,
+            })
+        })
+        .collect()
+}
+
+fn next_week(w: IsoWeek) -> IsoWeek {
+    (week::monday(w) + TimeDelta::days(7)).iso_week()
+}
+
+/// "3m", "2h5m", "45 s", "450 ms" (tests).
+fn wait_text(d: Duration) -> String {
+    let secs = d.as_secs();
+    match secs {
+        0 => format!("{} ms", d.as_millis()),
+        1..=59 => format!("{secs} s"),
+        _ => crate::core::duration::hours_minutes(secs / 60),
+    }
+}
+
+/// When a week is first tried: [`GRACE`] after it ends.
+pub fn first_try(tz: chrono_tz::Tz, w: IsoWeek) -> DateTime<Utc> {
+    week::span(tz, w).end + GRACE
+}

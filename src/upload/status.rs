@@ -1,0 +1,151 @@
+//! Where sending stands, for `clockoff status` (the agent's `report` field) and the tray:
+//! worked out from the queue, with no I/O.
+
+use chrono::{DateTime, IsoWeek, Utc};
+use chrono_tz::Tz;
+use serde_json::{Value, json};
+
+use crate::config::ReportSettings;
+use crate::core::civil::rfc3339_in;
+use crate::core::record::week;
+use crate::store::QueuedWeek;
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UploadStatus {
+    pub enabled: bool,
+    pub dashboard: Option<String>,
+    /// Queued, not delivered, not paused.
+    pub waiting: usize,
+    /// Queued, not delivered, paused by the worker.
+    pub paused: usize,
+    pub delivered: usize,
+    pub last_delivered: Option<IsoWeek>,
+    pub next_attempt: Option<DateTime<Utc>>,
+    /// The oldest waiting week whose last try failed.
+    pub failing: Option<Failing>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failing {
+    pub week: IsoWeek,
+    pub error: String,
+    pub attempts: u32,
+    pub refused: bool,
+}
+
+/// The week to try next: the earliest due of those waiting.
+pub fn next_due(queue: &[QueuedWeek]) -> Option<&QueuedWeek> {
+    queue
+        .iter()
+        .filter(|q| q.delivered.is_none() && !q.paused)
+        .filter_map(|q| q.next_attempt.map(|t| (t, q)))
+        .min_by_key(|(t, q)| (*t, q.week))
+        .map(|(_, q)| q)
+}
+
+impl UploadStatus {
+    pub fn of(settings: &ReportSettings, queue: &[QueuedWeek]) -> Self {
+        let waiting = |q: &&QueuedWeek| q.delivered.is_none();
+        Self {
+            enabled: settings.enabled,
+            dashboard: settings.dashboard.clone(),
+            waiting: queue.iter().filter(waiting).filter(|q| !q.paused).count(),
+            paused: queue.iter().filter(waiting).filter(|q| q.paused).count(),
+            delivered: queue.iter().filter(|q| q.delivered.is_some()).count(),
+            last_delivered: queue
+                .iter()
+                .filter(|q| q.delivered.is_some())
+                .map(|q| q.week)
+                .max(),
+            next_attempt: next_due(queue).and_then(|q| q.next_attempt),
+            failing: queue
+                .iter()
+                .filter(waiting)
+                .filter(|q| !q.paused)
+                .find_map(|q| {
+                    Some(Failing {
+                        week: q.week,
+                        error: q.last_error.clone()?,
+                        attempts: q.attempts,
+                        refused: q.refused,
+                    })
+                }),
+        }
+    }
+
+    pub fn to_json(&self, tz: Tz) -> Value {
+        json!({
+            "enabled": self.enabled,
+            "dashboard": self.dashboard,
+            "waiting": self.waiting,
+            "paused": self.paused,
+            "delivered": self.delivered,
+            "last_delivered": self.last_delivered.map(week::name),
+            "next_attempt": self.next_attempt.map(|t| rfc3339_in(tz, t)),
+            "failing": self.failing.as_ref().map(|f| json!({
+                "week": week::name(f.week),
+                "error": f.error,
+                "attempts": f.attempts,
+                "refused": f.refused,
+            })),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::summary::ReportId;
+
+    fn utc(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().to_utc()
+    }
+
+    fn queued(name: &str, next: Option<&str>) -> QueuedWeek {
+        QueuedWeek {
+            week: week::parse(name).unwrap(),
+            paused: false,
+            report_id: Some(ReportId::from_bytes([1; 16])),
+            queued: utc("2026-11-23T00:00:00Z"),
+            attempts: 0,
+            next_attempt: next.map(utc),
+            delivered: None,
+            last_error: None,
+            refused: false,
+        }
+    }
+
+    #[test]
+    fn the_next_due_is_the_earliest_waiting_never_paused_or_delivered() {
+        let mut a = queued("2026-W45", Some("2026-11-23T12:00:00Z"));
+        let b = queued("2026-W46", Some("2026-11-23T10:00:00Z"));
+        let mut c = queued("2026-W47", Some("2026-11-23T09:00:00Z"));
+        c.paused = true;
+        let mut d = queued("2026-W44", None);
+        d.delivered = Some(utc("2026-11-09T12:00:00Z"));
+        let queue = vec![d, a.clone(), b.clone(), c];
+        assert_eq!(next_due(&queue).map(|q| q.week), Some(b.week));
+        a.attempts = 3;
+        a.last_error = Some("HTTP 503".into());
+        let status = UploadStatus::of(
+            &ReportSettings {
+                enabled: true,
+                dashboard: Some("https://d".into()),
+                token_file: None,
+            },
+            &[queue[0].clone(), a, b, queue[3].clone()],
+        );
+        assert_eq!((status.waiting, status.paused, status.delivered), (2, 1, 1));
+        assert_eq!(
+            status.last_delivered.map(week::name).as_deref(),
+            Some("2026-W44")
+        );
+        assert_eq!(status.next_attempt, Some(utc("2026-11-23T10:00:00Z")));
+        let failing = status.failing.unwrap();
+        assert_eq!(
+            (week::name(failing.week), failing.attempts),
+            ("2026-W45".into(), 3)
+        );
+        assert_eq!(next_due(&[]), None);
+    }
+}
