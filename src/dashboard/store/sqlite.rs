@@ -374,7 +374,10 @@ mod tests {
             }));
         }
         for task in sent {
-            assert_eq!(task.await.unwrap(), (Put::Stored, Put::Replay, Put::Conflict));
+            assert_eq!(
+                task.await.unwrap(),
+                (Put::Stored, Put::Replay, Put::Conflict)
+            );
         }
         let stored = store.contributions(
             crate::core::record::week::parse("2026-W01").unwrap(),
