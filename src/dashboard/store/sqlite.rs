@@ -273,14 +273,14 @@ fn put_report(
         r.pseudonym.to_string(),
         week_key(r.week),
     );
+    // Cached statements: preparing each one anew cost more than running it.
     let seen: Option<(String, i64)> = tx
-        .query_row(
+        .prepare_cached(
             "SELECT pseudonym, week FROM reports WHERE report_id = ?1
              UNION ALL
              SELECT pseudonym, week FROM replaced_reports WHERE report_id = ?1",
-            [&id],
-            |row| Ok((row.get(0)?, row.get(1)?)),
-        )
+        )?
+        .query_row([&id], |row| Ok((row.get(0)?, row.get(1)?)))
         .optional()?;
     if let Some(seen) = seen {
         return Ok(if seen == (pseudonym, week) {
@@ -290,11 +290,8 @@ fn put_report(
         });
     }
     let earlier: Option<String> = tx
-        .query_row(
-            "SELECT report_id FROM reports WHERE pseudonym = ?1 AND week = ?2",
-            params![pseudonym, week],
-            |row| row.get(0),
-        )
+        .prepare_cached("SELECT report_id FROM reports WHERE pseudonym = ?1 AND week = ?2")?
+        .query_row(params![pseudonym, week], |row| row.get(0))
         .optional()?;
     if let Some(earlier) = &earlier {
         tx.execute(
@@ -303,27 +300,27 @@ fn put_report(
         )?;
         tx.execute("DELETE FROM reports WHERE report_id = ?1", [earlier])?;
     }
-    tx.execute(
+    tx.prepare_cached(
         "INSERT INTO reports (pseudonym, week, report_id, unit, out_of_hours_minutes,
              self_reported_out_of_hours_minutes, weekend_minutes, late_evening_minutes,
              days_with_out_of_hours_work, notifications_held_out_of_hours,
              on_call_callout_minutes, received_ms)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-        params![
-            pseudonym,
-            week,
-            id,
-            unit,
-            r.out_of_hours_minutes,
-            r.self_reported_out_of_hours_minutes,
-            r.weekend_minutes,
-            r.late_evening_minutes,
-            r.days_with_out_of_hours_work,
-            r.notifications_held_out_of_hours,
-            r.on_call_callout_minutes,
-            received.timestamp_millis(),
-        ],
-    )?;
+    )?
+    .execute(params![
+        pseudonym,
+        week,
+        id,
+        unit,
+        r.out_of_hours_minutes,
+        r.self_reported_out_of_hours_minutes,
+        r.weekend_minutes,
+        r.late_evening_minutes,
+        r.days_with_out_of_hours_work,
+        r.notifications_held_out_of_hours,
+        r.on_call_callout_minutes,
+        received.timestamp_millis(),
+    ])?;
     Ok(if earlier.is_some() {
         Put::Replaced
     } else {
