@@ -11,6 +11,7 @@
 pub mod agent;
 pub mod bus;
 pub mod chromium;
+pub mod dashboard;
 pub mod dbusmock;
 pub mod dconf;
 pub mod dunst;
