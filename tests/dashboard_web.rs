@@ -486,3 +486,211 @@ async fn every_page_response_carries_the_security_headers_and_the_log_names_no_s
         assert!(!line.contains("team-a"), "no unit from a URL: {line}");
     }
 }
+
+/// A year of a small organisation delivered through the real ingest API, then a service
+/// manager signing in and reading it in headless Chromium, driven over the DevTools
+/// Protocol. Screenshots: target/tmp/artefacts/dashboard-e2e-*.png.
+mod e2e {
+    use super::*;
+    use support::cdp::Browser;
+    use support::chromium::artefacts;
+    use support::or_skip;
+    use support::process::find_program;
+    use support::tmp::temp_dir;
+
+    /// k = 10. Team Big (12 people) is shown; Team Small (4) is below k; Team Steady (10)
+    /// is hidden to protect Team Small: with both hidden, the service minus Team Big is 14
+    /// people, not 4.
+    const UNITS: [(&str, Option<&str>, &str); 5] = [
+        ("org", None, "Example Children's Services"),
+        ("svc", Some("org"), "Assessment & Intervention"),
+        ("team-big", Some("svc"), "Team Big: Duty & Assessment"),
+        ("team-small", Some("svc"), "Team Small: Leaving Care"),
+        ("team-steady", Some("svc"), "Team Steady: Child in Need"),
+    ];
+    const TEAMS: [(&str, u32); 3] = [("team-big", 12), ("team-small", 4), ("team-steady", 10)];
+
+    /// Team Big's last week (2026-W48), in minutes. Sorted, the middle two are 60 and 90, so
+    /// the median is 75 minutes, "1h 15m"; 9 of 12 worked out of hours, "75%".
+    const BIG_LAST_WEEK: [u32; 12] = [0, 0, 0, 15, 30, 60, 90, 120, 150, 180, 240, 300];
+
+    /// Minutes for person `p` of team `t` in week `i` of 52 (multiples of 15, as agents send).
+    fn minutes(t: usize, p: u32, i: usize) -> u32 {
+        if t == 0 && i == 51 {
+            return BIG_LAST_WEEK[p as usize];
+        }
+        15 * ((p * 7 + i as u32 * 3 + t as u32) % 13)
+    }
+
+    /// The text in a children-table row's cells, by the unit's link.
+    fn row_cells(browser: &mut Browser, unit: &str) -> Vec<String> {
+        let cells = browser.eval(&format!(
+            "[...document.querySelector('a[href=\"/units/{unit}\"]').closest('tr')\
+             .querySelectorAll('td')].map(td => td.innerText.trim())"
+        ));
+        serde_json::from_value(cells).unwrap()
+    }
+
+    /// The unit's own figure cells (every `td` but the whole organisation's columns), with
+    /// the words for hidden figures taken out: for a unit with nothing to show, no digit
+    /// may be left.
+    fn leftover_digits(browser: &mut Browser) -> Vec<String> {
+        let cells: Vec<String> = serde_json::from_value(browser.eval(
+            "[...document.querySelectorAll('main table')].flatMap(table => {\
+               const heads = [...table.querySelectorAll('thead th')].map(th => th.innerText);\
+               return [...table.querySelectorAll('tbody tr')].flatMap(tr => {\
+                 let column = 0;\
+                 return [...tr.children].filter(cell => {\
+                   const head = heads[column] || '';\
+                   column += cell.colSpan;\
+                   return cell.tagName === 'TD' && !head.startsWith('Whole organisation');\
+                 }).map(td => td.innerText);\
+               });\
+             })",
+        ))
+        .unwrap();
+        assert!(cells.len() > 52, "the tables were found: {cells:?}");
+        cells
+            .into_iter()
+            .map(|c| {
+                c.replace("hidden to protect a group of fewer than 10 people", "")
+                    .replace("fewer than 10 people", "")
+            })
+            .filter(|c| c.bytes().any(|b| b.is_ascii_digit()))
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn a_service_manager_signs_in_and_sees_only_what_the_release_rule_allows() {
+        let Some(chrome) = or_skip(find_program("chromium")) else {
+            return;
+        };
+        let last_monday = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+        let week = |i: usize| (last_monday - TimeDelta::weeks(51 - i as i64)).iso_week();
+        let d = Dashboard::start(&UNITS, 10, 8, now()).await;
+        let http = reqwest::Client::new();
+        let mut reporters = Vec::new();
+        for (team, _) in TEAMS {
+            reporters.push(d.token(team, Role::Reporter).await);
+        }
+        // Each week is delivered the Monday after it ends, as agents send it.
+        for i in 0..52 {
+            let monday = clockoff::core::record::week::monday(week(i));
+            let sent = monday.and_hms_opt(8, 0, 0).unwrap().and_utc() + TimeDelta::weeks(1);
+            d.clock.set(sent);
+            for (t, (_, size)) in TEAMS.iter().enumerate() {
+                for p in 0..*size {
+                    let who = (t as u32 + 1) * 1000 + p;
+                    let s = summary(week(i), who, minutes(t, p, i));
+                    deliver(&http, &d.base, &reporters[t], &s).await;
+                }
+            }
+        }
+        assert_eq!(clockoff::core::clock::Clock::now(&*d.clock), now());
+        let viewer = d.token("svc", Role::Viewer).await;
+        let base = d.base.clone();
+
+        tokio::task::spawn_blocking(move || {
+            let dir = temp_dir("dashboard-e2e");
+            let shots = artefacts();
+            let mut b = Browser::launch(&chrome, dir.path(), 1280, 900);
+
+            // Sign in as a person would: the form, the token pasted, the button.
+            b.navigate(&format!("{base}/"));
+            assert_eq!(b.eval("location.pathname"), "/sign-in");
+            b.screenshot(&shots.join("dashboard-e2e-sign-in.png"));
+            b.eval_and_wait(
+                "document.getElementById('token').value = 'cod_v_wrong'; \
+                 document.querySelector('form.sign-in button').click()",
+            );
+            assert!(
+                b.eval("document.querySelector('[role=alert]').innerText")
+                    .as_str()
+                    .is_some_and(|t| t.starts_with("That token was not accepted"))
+            );
+            b.eval_and_wait(&format!(
+                "document.getElementById('token').value = '{viewer}'; \
+                 document.querySelector('form.sign-in button').click()"
+            ));
+            assert_eq!(b.eval("location.pathname"), "/units/svc");
+            assert_eq!(
+                b.eval("document.cookie"),
+                "",
+                "the session cookie is HttpOnly"
+            );
+            assert_eq!(
+                b.eval("document.querySelector('h1').innerText"),
+                "Assessment & Intervention: out-of-hours work, the last 26 weeks"
+            );
+            b.screenshot(&shots.join("dashboard-e2e-service.png"));
+
+            // The units below, latest week: numbers for Team Big only.
+            let big = row_cells(&mut b, "team-big");
+            assert_eq!(big[..3], ["12", "75%", "1h 15m"], "{big:?}");
+            let small = row_cells(&mut b, "team-small");
+            assert!(
+                small.iter().all(|c| c == "fewer than 10 people"),
+                "{small:?}"
+            );
+            let steady = row_cells(&mut b, "team-steady");
+            assert!(
+                steady
+                    .iter()
+                    .all(|c| c == "hidden to protect a group of fewer than 10 people"),
+                "{steady:?}"
+            );
+
+            // Team Big's own page, reached by its link.
+            b.eval_and_wait("document.querySelector('a[href=\"/units/team-big\"]').click()");
+            assert_eq!(b.eval("location.pathname"), "/units/team-big");
+            let newest: String = serde_json::from_value(
+                b.eval("document.querySelector('main table tbody tr').innerText"),
+            )
+            .unwrap();
+            assert!(
+                newest.contains("w/c 23 Nov 2026") && newest.contains("1h 15m"),
+                "{newest}"
+            );
+            b.screenshot(&shots.join("dashboard-e2e-team-big.png"));
+
+            // The small team and the one hidden to protect it: words, never a number.
+            for (unit, shot) in [("team-small", "small"), ("team-steady", "steady")] {
+                b.navigate(&format!("{base}/units/{unit}?weeks=52"));
+                assert_eq!(
+                    b.eval("location.pathname"),
+                    format!("/units/{unit}").as_str()
+                );
+                let text: String =
+                    serde_json::from_value(b.eval("document.body.innerText")).unwrap();
+                assert!(!text.contains("1h 15m"), "{unit}");
+                assert_eq!(leftover_digits(&mut b), Vec::<String>::new(), "{unit}");
+                b.screenshot(&shots.join(format!("dashboard-e2e-{shot}.png")));
+            }
+
+            // Out of scope: the organisation's page is refused.
+            b.navigate(&format!("{base}/units/org"));
+            assert_eq!(
+                b.eval("document.querySelector('h1').innerText"),
+                "Not available"
+            );
+
+            // Sign out from the page's button; the pages are then closed.
+            b.navigate(&format!("{base}/units/svc"));
+            b.eval_and_wait("document.querySelector('form.sign-out button').click()");
+            assert_eq!(b.eval("location.pathname"), "/sign-in");
+            b.navigate(&format!("{base}/units/svc"));
+            assert_eq!(b.eval("location.pathname"), "/sign-in");
+
+            // Nothing was asked of anyone but the dashboard.
+            let elsewhere: Vec<&String> = b
+                .requests
+                .iter()
+                .filter(|u| !u.starts_with(&format!("{base}/")) && !u.starts_with("data:"))
+                .collect();
+            assert!(elsewhere.is_empty(), "{elsewhere:?}");
+            assert!(b.requests.len() >= 10, "{:?}", b.requests);
+        })
+        .await
+        .unwrap();
+    }
+}

@@ -10,6 +10,7 @@
 
 pub mod agent;
 pub mod bus;
+pub mod cdp;
 pub mod chromium;
 pub mod dashboard;
 pub mod dbusmock;

@@ -31,10 +31,10 @@ pub async fn page_headers(mut response: Response) -> Response {
 
 /// Whether a form post came from a page of this origin (see the module's comment).
 pub fn same_origin(headers: &HeaderMap) -> bool {
-    if let Some(site) = headers.get("sec-fetch-site") {
-        if !matches!(site.as_bytes(), b"same-origin" | b"none") {
-            return false;
-        }
+    if let Some(site) = headers.get("sec-fetch-site")
+        && !matches!(site.as_bytes(), b"same-origin" | b"none")
+    {
+        return false;
     }
     match headers.get(ORIGIN).map(HeaderValue::as_bytes) {
         None | Some(b"null") => true,
