@@ -76,6 +76,7 @@ impl Server {
             }),
             clock: Arc::new(FakeClock::new(now)) as Arc<dyn Clock>,
             log: sink,
+            sessions: Default::default(),
         };
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();

@@ -149,6 +149,7 @@ fn serve(
         }),
         clock,
         log: access_log::stderr(),
+        sessions: Default::default(),
     };
     runtime()?.block_on(async move {
         let listener = tokio::net::TcpListener::bind(listen)

@@ -8,8 +8,9 @@
 //!
 //! The service: [`config`] (the TOML file), [`org`] (units with names), [`token`] and
 //! [`auth`] (who is asking), [`window`] (which weeks are accepted), [`store`] (storage behind
-//! a trait), [`api`] (handlers), [`server`] (routes and the serve loop), [`access_log`], and
-//! [`cli`] (the binary's commands).
+//! a trait), [`history`] (stored reports to weekly outcomes, for the API and the pages),
+//! [`api`] (the JSON handlers), [`web`] (the pages, with sign-in sessions), [`server`]
+//! (routes and the serve loop), [`access_log`], and [`cli`] (the binary's commands).
 //!
 //! A unit's population is everyone who reported directly in it or in any unit below it: a
 //! team below k is "rolled into" its parent simply by not being shown on its own.
@@ -77,6 +78,7 @@ pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod figures;
+pub mod history;
 pub mod org;
 pub mod pages;
 pub mod release;
@@ -84,6 +86,7 @@ pub mod server;
 pub mod store;
 pub mod token;
 pub mod units;
+pub mod web;
 pub mod week;
 pub mod window;
 

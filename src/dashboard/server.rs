@@ -14,6 +14,7 @@ use super::access_log;
 use super::api::error::ApiError;
 use super::api::{AppState, ingest, read};
 use super::store::Store;
+use super::web;
 
 /// Every route, with the access log around them all.
 pub fn router<S: Store>(state: AppState<S>) -> Router {
@@ -25,6 +26,7 @@ pub fn router<S: Store>(state: AppState<S>) -> Router {
         )
         .route("/api/v1/units/{unit}/weeks", get(read::get_weeks::<S>))
         .route("/healthz", get(|| async { "ok\n" }))
+        .merge(web::routes::<S>())
         .route_layer(middleware::from_fn(access_log::mark_route))
         .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "no such resource") })
         .with_state(state)

@@ -10,7 +10,9 @@
 
 pub mod agent;
 pub mod bus;
+pub mod cdp;
 pub mod chromium;
+pub mod dashboard;
 pub mod dbusmock;
 pub mod dconf;
 pub mod dunst;

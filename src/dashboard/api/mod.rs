@@ -15,6 +15,7 @@ use super::org::Org;
 use super::release::Threshold;
 use super::store::Store;
 use super::token::Role;
+use super::web::session::Sessions;
 use crate::core::clock::Clock;
 use error::ApiError;
 
@@ -34,6 +35,8 @@ pub struct AppState<S> {
     /// The only source of "now" (the week window, received times).
     pub clock: Arc<dyn Clock>,
     pub log: LogSink,
+    /// Sign-in sessions of the pages (in memory: a restart signs everyone out).
+    pub sessions: Sessions,
 }
 
 impl<S: Store> AppState<S> {

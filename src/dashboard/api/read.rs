@@ -7,8 +7,6 @@
 //! 400 a malformed or too long range, 401 no or unknown token, 403 a reporter token, or a
 //! unit the token may not read (or that does not exist: the same answer).
 
-use std::collections::BTreeMap;
-
 use axum::Json;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, RawQuery, State};
@@ -20,11 +18,12 @@ use super::error::ApiError;
 use super::{AppState, Service};
 use crate::core::record::week;
 use crate::dashboard::figures::{Band, Figures};
+use crate::dashboard::history;
 use crate::dashboard::release::Reason;
 use crate::dashboard::store::{Store, StoredContribution};
 use crate::dashboard::token::Role;
 use crate::dashboard::units::UnitIndex;
-use crate::dashboard::week::{Outcome, Week};
+use crate::dashboard::week::Outcome;
 use crate::dashboard::window;
 
 /// The longest range one request may ask for: two years.
@@ -74,7 +73,12 @@ fn range(
             }
         }
     }
-    let to = to.unwrap_or_else(|| (now.date_naive() - TimeDelta::days(7)).iso_week());
+    let to = match to {
+        Some(to) => to,
+        None => {
+            history::latest_complete_week(now).ok_or_else(|| ApiError::bad_request("too late"))?
+        }
+    };
     // Checked: a hostile `to` near the start of chrono's calendar must not panic.
     let from = match from {
         Some(from) => from,
@@ -114,40 +118,21 @@ fn answer(
     stored: Vec<StoredContribution>,
 ) -> Value {
     let tree = service.org.tree();
-    let mut by_week: BTreeMap<(i32, u32), Week> = BTreeMap::new();
-    for s in stored {
-        let w = by_week
-            .entry((s.week.year(), s.week.week()))
-            .or_insert_with(|| Week::new(tree));
-        // A report filed under a unit since removed from the configuration is left out.
-        let _ = w.add(&s.unit, s.contribution);
-    }
     let shown = shown(service, unit);
-    let empty = Week::new(tree);
-    let mut weeks = Vec::new();
-    let mut monday = week::monday(from);
-    while monday <= week::monday(to) {
-        let w = monday.iso_week();
-        let release = by_week
-            .get(&(w.year(), w.week()))
-            .unwrap_or(&empty)
-            .release(service.k);
-        let outcomes = &release.outcomes();
-        let units: Vec<Value> = shown
-            .iter()
-            .map(|&(u, _)| outcome(tree.id(u), &outcomes[u]))
-            .collect();
-        weeks.push(json!({
-            "week": week::name(w),
-            "ends": window::end_utc(w).to_rfc3339(),
-            "units": units,
-        }));
-        // None only past chrono's last day: the range has ended anyway.
-        match monday.checked_add_signed(TimeDelta::weeks(1)) {
-            Some(next) => monday = next,
-            None => break,
-        }
-    }
+    let weeks: Vec<Value> = history::weekly(tree, service.k, from, to, stored)
+        .into_iter()
+        .map(|w| {
+            let units: Vec<Value> = shown
+                .iter()
+                .map(|&(u, _)| outcome(tree.id(u), &w.outcomes[u]))
+                .collect();
+            json!({
+                "week": week::name(w.week),
+                "ends": window::end_utc(w.week).to_rfc3339(),
+                "units": units,
+            })
+        })
+        .collect();
     json!({
         "unit": tree.id(unit),
         "k": service.k.get(),

@@ -6,7 +6,8 @@
 //! What the server calls:
 //! - [`sign_in`]: the sign-in form (it posts `token` to the page's own URL);
 //! - [`unit_page`]: a unit's trends over a [`Period`], from a [`UnitView`];
-//! - [`csv`]: the same weeks as CSV ([`CSV_HEADER`] is a contract).
+//! - [`csv`]: the same weeks as CSV ([`CSV_HEADER`] is a contract);
+//! - [`notice`]: a one-message page (a unit out of reach, a failure).
 //!
 //! URLs the pages link to, so the server knows what to route: a unit's page is
 //! [`unit_path`]`(id)` (`/units/{id}`); on it `?weeks=26|52` picks the [`Period`]
@@ -19,6 +20,7 @@
 
 mod chart;
 mod csv;
+mod notice;
 mod sign_in;
 mod style;
 mod text;
@@ -29,6 +31,7 @@ use chrono::IsoWeek;
 use super::{Outcome, Threshold};
 
 pub use csv::{HEADER as CSV_HEADER, csv};
+pub use notice::notice;
 pub use sign_in::sign_in;
 pub use unit::unit_page;
 
@@ -93,6 +96,9 @@ pub struct UnitView {
     /// last week in `weeks`.
     pub children: Vec<ChildView>,
 }
+
+/// Where a unit page's sign-out button posts.
+pub const SIGN_OUT_PATH: &str = "/sign-out";
 
 /// The path of a unit's page: `/units/` and the id, percent-encoded as one path segment.
 pub fn unit_path(id: &str) -> String {

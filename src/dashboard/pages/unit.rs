@@ -10,7 +10,7 @@ use std::fmt::Write;
 use super::chart::{self, Bar, Line, LineChart, Scale, Stroke};
 use super::style::{ORG, UNIT, UNIT_2, document};
 use super::text::{duration, hidden, people, percent, shown, week_commencing, week_short};
-use super::{ChildView, Period, UnitView, unit_path};
+use super::{ChildView, Period, SIGN_OUT_PATH, UnitView, unit_path};
 use crate::core::record::day::{LATE_FROM, LATE_UNTIL};
 use crate::dashboard::{Band, Figures};
 use crate::html::escape;
@@ -63,6 +63,11 @@ pub fn unit_page(view: &UnitView) -> String {
     }
     children(&mut main, view);
     about(&mut main, view);
+    let _ = writeln!(
+        main,
+        "<form class=\"sign-out\" method=\"post\" action=\"{SIGN_OUT_PATH}\">\
+         <button type=\"submit\">Sign out</button></form>"
+    );
     document(&format!("{}: the last {weeks} weeks", view.name), &main)
 }
 

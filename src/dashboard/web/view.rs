@@ -1,0 +1,72 @@
+//! From stored reports to a [`UnitView`]: the weeks of the period, each released by the same
+//! code path as the read API ([`crate::dashboard::history::weekly`]).
+
+use chrono::{DateTime, Datelike, IsoWeek, TimeDelta, Utc};
+
+use crate::core::record::week;
+use crate::dashboard::api::Service;
+use crate::dashboard::history::{self, WeekOutcomes};
+use crate::dashboard::pages::{ChildView, Period, UnitView, WeekView};
+use crate::dashboard::release::Reason;
+use crate::dashboard::store::StoredContribution;
+use crate::dashboard::units::UnitIndex;
+use crate::dashboard::week::Outcome;
+
+/// The weeks a page over `period` shows at `now`: ending with the latest complete week.
+/// `None` only near the ends of chrono's calendar.
+pub fn range(period: Period, now: DateTime<Utc>) -> Option<(IsoWeek, IsoWeek)> {
+    let to = history::latest_complete_week(now)?;
+    let back = TimeDelta::weeks(i64::try_from(period.weeks()).ok()? - 1);
+    let from = week::monday(to).checked_sub_signed(back)?.iso_week();
+    Some((from, to))
+}
+
+/// The view of `unit` over `from..=to`, from every report stored for those weeks.
+pub fn unit_view(
+    service: &Service,
+    unit: UnitIndex,
+    period: Period,
+    (from, to): (IsoWeek, IsoWeek),
+    stored: Vec<StoredContribution>,
+) -> UnitView {
+    let org = &service.org;
+    let tree = org.tree();
+    let root = tree.root();
+    let weeks = history::weekly(tree, service.k, from, to, stored);
+    let hidden = Outcome::Suppressed {
+        reason: Reason::FewerThanK,
+    };
+    let latest = |u: UnitIndex| {
+        weeks
+            .last()
+            .and_then(|w: &WeekOutcomes| w.outcomes.get(u))
+            .unwrap_or(&hidden)
+            .clone()
+    };
+    let children = tree
+        .children(unit)
+        .iter()
+        .map(|&c| ChildView {
+            id: tree.id(c).to_string(),
+            name: org.name_of(c).to_string(),
+            latest: latest(c),
+        })
+        .collect();
+    let weeks = weeks
+        .iter()
+        .map(|w| WeekView {
+            week: w.week,
+            unit: w.outcomes.get(unit).unwrap_or(&hidden).clone(),
+            org: w.outcomes.get(root).unwrap_or(&hidden).clone(),
+        })
+        .collect();
+    UnitView {
+        id: tree.id(unit).to_string(),
+        name: org.name_of(unit).to_string(),
+        org_name: (unit != root).then(|| org.name_of(root).to_string()),
+        k: service.k,
+        period,
+        weeks,
+        children,
+    }
+}
