@@ -394,13 +394,18 @@ async fn on_call_and_leave_have_their_own_icon_words_and_menu() {
     let on_call_icon = item.pixmaps().await;
 
     // The config changes (leave booked for today): the item follows at once.
+    // Listened to from before the change, and read all along, so no signal waits unread
+    // behind the title polling.
     let mut changes = item.changes().await;
+    let signals = tokio::spawn(async move {
+        heard(&mut changes, &["NewIcon", "NewTitle", "NewToolTip"]).await;
+    });
     let today = london(now()).format("%Y-%m-%d");
     panel.write_config(&format!(
         "{ALWAYS_OFF}[[leave]]\nfrom = \"{today}\"\nto = \"{today}\"\n"
     ));
     title_becomes(&item, "on leave", |t| t.starts_with("On leave since 00:00")).await;
-    heard(&mut changes, &["NewIcon", "NewTitle", "NewToolTip"]).await;
+    signals.await.expect("the signals were heard");
     let leave_icon = item.pixmaps().await;
     assert_ne!(leave_icon, on_call_icon);
     assert!(
