@@ -27,12 +27,12 @@ use tokio::sync::{mpsc, oneshot};
 
 pub use error::StoreError;
 pub use quiet::{APP_NAME_LIMIT, QuietPeriod, SavedHold, clean_app_name};
-pub use reader::{ChainHead, Forgotten, Reader};
+pub use reader::{ChainHead, Reader};
 pub use records::{
     CorrectionId, IntervalId, ManualId, OverrideId, OverrideRecord, Recovery, ToilId, Totals,
 };
 pub use report::{Attempt, ERROR_LIMIT, QueuedWeek, ReportWeek, ToQueue};
-pub use retention::{Cutoff, Forgot};
+pub use retention::{Cutoff, Forgot, Forgotten};
 
 use crate::core::activity::Class;
 use crate::core::schedule::State;

@@ -9,26 +9,9 @@ use super::records::{
     CorrectionId, IntervalId, ManualId, OverrideId, OverrideRecord, ToilId, Totals, duration_ms,
     from_ms, to_ms,
 };
+use super::retention;
 use crate::core::activity::Class;
 use crate::core::schedule::State;
-
-/// Where the latest forgetting cut, if records were ever forgotten: nothing may be added
-/// before it, since it would be gone at once, or worse, could be deleted later unnoticed.
-fn forgotten_before(conn: &Connection) -> Result<Option<(i64, NaiveDate)>, StoreError> {
-    let row: Option<(i64, String)> = conn
-        .query_row(
-            "SELECT before_ms, before_date FROM forgotten ORDER BY id DESC LIMIT 1",
-            [],
-            |row| Ok((row.get(0)?, row.get(1)?)),
-        )
-        .optional()?;
-    row.map(|(ms, date)| {
-        date.parse().map(|d| (ms, d)).map_err(|_| {
-            StoreError::Corrupt(format!("forgotten has a date that is not one: {date:?}"))
-        })
-    })
-    .transpose()
-}
 
 /// Closes every interval a crash left open, at its stored end: its last checkpoint. Each close
 /// is chained like any other: it is when the interval became final.
@@ -230,10 +213,12 @@ pub(super) fn add_manual(
     note: &str,
     recorded_at: DateTime<Utc>,
 ) -> Result<ManualId, StoreError> {
-    if let Some((before_ms, date)) = forgotten_before(conn)?
-        && to_ms(end) < before_ms
+    // Nothing may be added before the last cut: it would be gone at once, or worse, could be
+    // deleted later unnoticed.
+    if let Some(cut) = retention::latest(conn)?
+        && end < cut.before
     {
-        return Err(StoreError::BeforeForgotten(date));
+        return Err(StoreError::BeforeForgotten(cut.date));
     }
     conn.execute(
         "INSERT INTO manual_entries (start_ms, end_ms, note, recorded_ms)
@@ -348,10 +333,10 @@ pub(super) fn take_toil(
     note: &str,
     recorded_at: DateTime<Utc>,
 ) -> Result<ToilId, StoreError> {
-    if let Some((_, before)) = forgotten_before(conn)?
-        && date < before
+    if let Some(cut) = retention::latest(conn)?
+        && date < cut.date
     {
-        return Err(StoreError::BeforeForgotten(before));
+        return Err(StoreError::BeforeForgotten(cut.date));
     }
     conn.execute(
         "INSERT INTO toil_taken (date, minutes, note, recorded_ms) VALUES (?1, ?2, ?3, ?4)",

@@ -6,14 +6,14 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use chrono::{DateTime, IsoWeek, NaiveDate, Utc};
-use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
+use rusqlite::{Connection, OpenFlags, params};
 
 use super::chain::sql as chain;
 use super::chain::verify::Report;
 use super::error::StoreError;
 use super::records::{from_ms, to_ms};
 use super::report::ReportWeek;
-use super::retention::{self, Cutoff, Forgot};
+use super::retention::{self, Cutoff, Forgot, Forgotten};
 use super::schema::{self, MIGRATIONS};
 use crate::core::activity::Class;
 use crate::core::record::toil::Taken;
@@ -31,16 +31,6 @@ pub struct ChainHead {
     /// 64 lowercase hex digits.
     pub hash: String,
     /// The time the entry is about.
-    pub at: DateTime<Utc>,
-}
-
-/// Records before `before` (the start of the local day `date`) were forgotten at `at`; the
-/// TOIL balance they left is carried.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct Forgotten {
-    pub before: DateTime<Utc>,
-    pub date: NaiveDate,
-    pub toil_carried_minutes: i64,
     pub at: DateTime<Utc>,
 }
 
@@ -282,36 +272,7 @@ impl Reader {
 
     /// The latest forgetting, if records were ever forgotten.
     pub fn forgotten(&self) -> Result<Option<Forgotten>, StoreError> {
-        if !chain::has_table(&self.conn, "forgotten")? {
-            return Ok(None);
-        }
-        let row = self
-            .conn
-            .query_row(
-                "SELECT before_ms, before_date, toil_carried_minutes, recorded_ms
-                 FROM forgotten ORDER BY id DESC LIMIT 1",
-                [],
-                |row| {
-                    Ok((
-                        row.get::<_, i64>(0)?,
-                        row.get::<_, String>(1)?,
-                        row.get::<_, i64>(2)?,
-                        row.get::<_, i64>(3)?,
-                    ))
-                },
-            )
-            .optional()?;
-        row.map(|(before, date, carried, at)| {
-            Ok(Forgotten {
-                before: from_ms(before)?,
-                date: date.parse().map_err(|_| {
-                    StoreError::Corrupt(format!("forgotten has a date that is not one: {date:?}"))
-                })?,
-                toil_carried_minutes: carried,
-                at: from_ms(at)?,
-            })
-        })
-        .transpose()
+        retention::latest(&self.conn)
     }
 
     fn has_chain(&self) -> Result<bool, StoreError> {

@@ -11,12 +11,12 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
-use rusqlite::{Connection, params};
+use rusqlite::{Connection, OptionalExtension, params};
 
 use super::chain::sql as chain;
 use super::chain::{GENESIS, Kind, Table};
 use super::error::StoreError;
-use super::records::to_ms;
+use super::records::{from_ms, to_ms};
 
 /// Where a forgetting cuts: records about time before `before` go. `date` is the local day
 /// that starts at `before` (TOIL is kept by the day it was taken, not by an instant).
@@ -24,6 +24,43 @@ use super::records::to_ms;
 pub struct Cutoff {
     pub before: DateTime<Utc>,
     pub date: NaiveDate,
+}
+
+/// Records before `before` (the start of the local day `date`) were forgotten at `at`; the
+/// TOIL balance they left is carried.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Forgotten {
+    pub before: DateTime<Utc>,
+    pub date: NaiveDate,
+    pub toil_carried_minutes: i64,
+    pub at: DateTime<Utc>,
+}
+
+/// The latest forgetting, if records were ever forgotten (a file from before retention has
+/// no `forgotten` table, and so none).
+pub(super) fn latest(conn: &Connection) -> Result<Option<Forgotten>, StoreError> {
+    if !chain::has_table(conn, "forgotten")? {
+        return Ok(None);
+    }
+    let row: Option<(i64, String, i64, i64)> = conn
+        .query_row(
+            "SELECT before_ms, before_date, toil_carried_minutes, recorded_ms
+             FROM forgotten ORDER BY id DESC LIMIT 1",
+            [],
+            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
+        )
+        .optional()?;
+    row.map(|(before, date, carried, at)| {
+        Ok(Forgotten {
+            before: from_ms(before)?,
+            date: date.parse().map_err(|_| {
+                StoreError::Corrupt(format!("forgotten has a date that is not one: {date:?}"))
+            })?,
+            toil_carried_minutes: carried,
+            at: from_ms(at)?,
+        })
+    })
+    .transpose()
 }
 
 /// What a forgetting removed (or, planned, would remove).
@@ -203,16 +240,13 @@ pub(super) fn forget(
     if cut.before > now {
         return Err(StoreError::ForgetFuture(cut.date));
     }
-    let report = chain::report(conn)?;
-    if !report.intact() {
-        return Err(StoreError::ForgetBroken);
-    }
-    if report
-        .forgotten
-        .as_ref()
-        .is_some_and(|f| f.before_ms >= to_ms(cut.before))
-    {
+    // Checked before verifying, which reads every record: the agent asks daily, and the cut
+    // moves only once a week.
+    if latest(conn)?.is_some_and(|f| f.before >= cut.before) {
         return Ok(None);
+    }
+    if !chain::report(conn)?.intact() {
+        return Err(StoreError::ForgetBroken);
     }
     let (entries, corrections) = logged_to_forget(conn, cut)?;
     let mut forgot = Forgot {
