@@ -89,9 +89,28 @@ pub fn forgetting(
     })
 }
 
+/// What a forgetting did: the day it cut before, and what it removed (`None`: nothing, as
+/// an earlier forgetting had already cut there or later).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ForgetOutcome {
+    pub date: NaiveDate,
+    pub removed: Option<Forgot>,
+}
+
+impl ForgetOutcome {
+    pub fn did_anything(&self) -> bool {
+        self.removed
+            .is_some_and(|f| f.records() + f.chain_entries > 0)
+    }
+
+    pub fn describe(&self) -> String {
+        describe_forgot(self.removed.as_ref(), self.date)
+    }
+}
+
 /// Forgets records before the week `before` falls in, through `ledger` (the one writer),
 /// working the plan out from the ledger as it is now, so the TOIL carried includes
-/// everything written up to this moment. Returns what was done, in words.
+/// everything written up to this moment.
 pub async fn forget_now(
     ledger: &Ledger,
     ledger_path: &Path,
@@ -99,19 +118,30 @@ pub async fn forget_now(
     tz: Tz,
     before: NaiveDate,
     now: DateTime<Utc>,
-) -> Result<String, StoreError> {
-    let plan = match Reader::open(ledger_path)? {
-        Some(reader) => forgetting(&reader, policy, tz, before)?,
-        None => return Ok(describe_forgot(None, week_start(before))),
+) -> Result<ForgetOutcome, StoreError> {
+    let date = week_start(before);
+    let nothing = ForgetOutcome {
+        date,
+        removed: None,
     };
-    let forgot = ledger
+    let Some(reader) = Reader::open(ledger_path)? else {
+        return Ok(nothing);
+    };
+    // Already cut there or later (the agent asks daily; the cut moves weekly): the TOIL
+    // balance, every week since the record began, need not be worked out to learn that.
+    if reader.forgotten()?.is_some_and(|f| f.date >= date) {
+        return Ok(nothing);
+    }
+    let plan = forgetting(&reader, policy, tz, before)?;
+    drop(reader);
+    let removed = ledger
         .forget(plan.cut, plan.toil_carried_minutes, now)
         .await?;
-    Ok(describe_forgot(forgot.as_ref(), plan.cut.date))
+    Ok(ForgetOutcome { date, removed })
 }
 
 /// What a forgetting did, in words.
-pub fn describe_forgot(forgot: Option<&Forgot>, date: NaiveDate) -> String {
+fn describe_forgot(forgot: Option<&Forgot>, date: NaiveDate) -> String {
     let day = date.format("%a %-d %b %Y");
     match forgot.filter(|f| f.records() + f.chain_entries > 0) {
         Some(f) => format!("Forgot everything recorded before {day}: {}.", contents(f)),

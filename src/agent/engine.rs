@@ -284,16 +284,10 @@ impl Engine {
             }
             Request::Forget { before, reply } => {
                 let result = self.forget(now, before).await;
-                if before.is_none() {
-                    // Retention runs unasked: its outcome goes to the log, once, when it did
-                    // something or could not.
-                    match &result {
-                        Ok(text) if text.starts_with("Forgot") => {
-                            eprintln!("clockoff: [record] keep: {text}");
-                        }
-                        Ok(_) => {}
-                        Err(why) => eprintln!("clockoff: [record] keep: nothing forgotten: {why}"),
-                    }
+                // Retention runs unasked: what it did goes to the log (from `forget`), and so
+                // does a failure.
+                if let (None, Err(why)) = (before, &result) {
+                    eprintln!("clockoff: [record] keep: nothing forgotten: {why}");
                 }
                 let _ = reply.send(result);
             }
@@ -676,6 +670,7 @@ impl Engine {
     ) -> Result<String, Refusal> {
         let tz = self.config.timezone;
         let today = crate::core::civil::local_date(tz, now);
+        let unasked = before.is_none();
         let before = match before {
             Some(date) if date > today => {
                 return Err(Refusal::InvalidArgs(format!(
@@ -689,7 +684,12 @@ impl Engine {
             },
         };
         let policy = self.config.toil_policy();
-        Ok(record::forget_now(&self.ledger, &self.ledger_path, &policy, tz, before, now).await?)
+        let outcome =
+            record::forget_now(&self.ledger, &self.ledger_path, &policy, tz, before, now).await?;
+        if unasked && outcome.did_anything() {
+            eprintln!("clockoff: [record] keep: {}", outcome.describe());
+        }
+        Ok(outcome.describe())
     }
 
     /// New schedule or overrides: rebuild both timelines and re-read the position.

@@ -38,7 +38,11 @@ pub fn forget(
         .map_err(read_failed)?;
     drop(reader);
     if plan.removes.records() == 0 {
-        println!("{}", record::describe_forgot(None, plan.cut.date));
+        let nothing = record::ForgetOutcome {
+            date: plan.cut.date,
+            removed: None,
+        };
+        println!("{}", nothing.describe());
         return Ok(());
     }
     print!("{}", consequences(&plan, today));
@@ -61,6 +65,7 @@ pub fn forget(
                 clock.now(),
             )
             .await
+            .map(|outcome| outcome.describe())
         },
         |agent| async move { agent.forget(&date).await },
     )?;
