@@ -9,6 +9,7 @@ use chrono_tz::Tz;
 
 use super::{Export, ExportDay};
 use crate::core::duration::minutes_text;
+use crate::core::record::Logged;
 use crate::core::record::day::{LATE_FROM, LATE_UNTIL};
 use crate::html::escape;
 
@@ -313,18 +314,26 @@ fn logged(out: &mut String, e: &Export, tz: Tz) {
         });
         let _ = writeln!(
             out,
-            "<tr class=\"logged\"><td>#{}</td><td>{} to {}</td><td class=\"n\">{}</td><td>{}{corrects}</td><td>{}</td></tr>",
-            l.id,
-            local(tz, l.start, "%a %-d %b %H:%M"),
-            local(tz, l.end, "%H:%M"),
-            minutes_text((l.end - l.start).num_minutes()),
-            escape(&l.note),
-            local(tz, l.recorded_at, "%a %-d %b %H:%M")
+            "<tr class=\"logged\">{}</tr>",
+            logged_cells(l, tz, &corrects)
         );
     }
     out.push_str("</tbody>\n</table></div>\n");
     superseded(out, e, tz);
     out.push_str("</section>\n");
+}
+
+/// A logged entry's cells: number, when, how long, what for (then `after_note`), logged on.
+fn logged_cells(l: &Logged, tz: Tz, after_note: &str) -> String {
+    format!(
+        "<td>#{}</td><td>{} to {}</td><td class=\"n\">{}</td><td>{}{after_note}</td><td>{}</td>",
+        l.id,
+        local(tz, l.start, "%a %-d %b %H:%M"),
+        local(tz, l.end, "%H:%M"),
+        minutes_text((l.end - l.start).num_minutes()),
+        escape(&l.note),
+        local(tz, l.recorded_at, "%a %-d %b %H:%M")
+    )
 }
 
 /// Entries corrected or withdrawn: the record keeps them, so the report shows them, apart
@@ -353,13 +362,8 @@ fn superseded(out: &mut String, e: &Export, tz: Tz) {
         };
         let _ = writeln!(
             out,
-            "<tr class=\"superseded\"><td>#{}</td><td>{} to {}</td><td class=\"n\">{}</td><td>{}</td><td>{}</td><td>{fate}</td></tr>",
-            l.id,
-            local(tz, l.start, "%a %-d %b %H:%M"),
-            local(tz, l.end, "%H:%M"),
-            minutes_text((l.end - l.start).num_minutes()),
-            escape(&l.note),
-            local(tz, l.recorded_at, "%a %-d %b %H:%M")
+            "<tr class=\"superseded\">{}<td>{fate}</td></tr>",
+            logged_cells(l, tz, "")
         );
     }
     out.push_str("</tbody>\n</table></div>\n");
