@@ -3,40 +3,29 @@
 //! rule as the read API shows it, and an access log that names nobody. One test runs the
 //! real binary (config errors, `token create`, `serve` and its stderr log).
 
+mod support;
+
 use std::io::{BufRead, BufReader, Read};
 use std::process::{Command, Stdio};
-use std::sync::{Arc, Mutex};
 
 use chrono::DateTime;
-use clockoff::core::clock::{Clock, FakeClock, SystemClock};
-use clockoff::dashboard::access_log::LogSink;
-use clockoff::dashboard::api::{AppState, Service};
-use clockoff::dashboard::org::Org;
+use clockoff::core::clock::{Clock, SystemClock};
 use clockoff::dashboard::store::{SqliteStore, Store};
-use clockoff::dashboard::token::{self, Role};
-use clockoff::dashboard::{Threshold, UnitTree, server};
+use clockoff::dashboard::token::Role;
 use serde_json::{Value, json};
-use tokio::sync::oneshot;
+use support::dashboard::Dashboard;
 
 /// Monday of 2026-W49, 08:00 UTC: 2026-W48 has just ended.
 const NOW: &str = "2026-11-30T08:00:00Z";
 
+/// The real server (tests/support/dashboard.rs), and every token handed out, so the log
+/// test can look for each.
 struct Server {
+    dash: Dashboard,
     base: String,
     http: reqwest::Client,
     store: SqliteStore,
-    log: Arc<Mutex<Vec<String>>>,
     tokens: Vec<String>,
-    stop: Option<oneshot::Sender<()>>,
-    _dir: tempfile::TempDir,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-    }
 }
 
 struct Reply {
@@ -48,63 +37,31 @@ struct Reply {
 impl Server {
     /// org > svc > {team-a, team-b, team-c}; org > other > team-d. k = 5.
     async fn start() -> Server {
-        let dir = tempfile::tempdir().unwrap();
-        let store = SqliteStore::open(&dir.path().join("dashboard.sqlite3")).unwrap();
         let units = [
-            ("org", None),
-            ("svc", Some("org")),
-            ("team-a", Some("svc")),
-            ("team-b", Some("svc")),
-            ("team-c", Some("svc")),
-            ("other", Some("org")),
-            ("team-d", Some("other")),
+            ("org", None, "Unit org"),
+            ("svc", Some("org"), "Unit svc"),
+            ("team-a", Some("svc"), "Unit team-a"),
+            ("team-b", Some("svc"), "Unit team-b"),
+            ("team-c", Some("svc"), "Unit team-c"),
+            ("other", Some("org"), "Unit other"),
+            ("team-d", Some("other"), "Unit team-d"),
         ];
-        let tree = UnitTree::new(units).unwrap();
-        let names = units
-            .iter()
-            .map(|(id, _)| (id.to_string(), format!("Unit {id}")));
-        let log = Arc::new(Mutex::new(Vec::new()));
-        let sink_log = Arc::clone(&log);
-        let sink: LogSink = Arc::new(move |line: &str| sink_log.lock().unwrap().push(line.into()));
         let now = DateTime::parse_from_rfc3339(NOW).unwrap().to_utc();
-        let state = AppState {
-            store: store.clone(),
-            service: Arc::new(Service {
-                org: Org::new(tree, names),
-                k: Threshold::new(5).unwrap(),
-                weeks_accepted: 8,
-            }),
-            clock: Arc::new(FakeClock::new(now)) as Arc<dyn Clock>,
-            log: sink,
-            sessions: Default::default(),
-        };
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let (stop, stopped) = oneshot::channel();
-        tokio::spawn(server::run(listener, state, async {
-            let _ = stopped.await;
-        }));
+        let dash = Dashboard::start(&units, 5, 8, now).await;
         Server {
-            base: format!("http://{addr}"),
+            base: dash.base.clone(),
             http: reqwest::Client::new(),
-            store,
-            log,
+            store: dash.store.clone(),
             tokens: Vec::new(),
-            stop: Some(stop),
-            _dir: dir,
+            dash,
         }
     }
 
     /// A token made the way `token create` makes one.
     async fn token(&mut self, unit: &str, role: Role) -> String {
-        let new = token::generate(role).unwrap();
-        let now = DateTime::parse_from_rfc3339(NOW).unwrap().to_utc();
-        self.store
-            .add_token(new.hash.clone(), unit.into(), role, now)
-            .await
-            .unwrap();
-        self.tokens.push(new.text.clone());
-        new.text
+        let text = self.dash.token(unit, role).await;
+        self.tokens.push(text.clone());
+        text
     }
 
     async fn send(&self, request: reqwest::RequestBuilder) -> Reply {
@@ -610,7 +567,7 @@ async fn the_log_names_no_token_pseudonym_or_address() {
         200
     );
     assert_eq!(s.weeks(&viewer, "team-b", "").await.status, 403);
-    let log = s.log.lock().unwrap().join("\n");
+    let log = s.dash.log_lines().join("\n");
     assert_eq!(log.lines().count(), 6, "one line a request:\n{log}");
     assert!(
         log.contains("method=POST route=/api/v1/reports status=201"),
