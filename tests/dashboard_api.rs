@@ -1,7 +1,8 @@
-//! The dashboard's HTTP API against the real server on 127.0.0.1:0 with a temporary SQLite
-//! database: ingest (stored, replay, replacement, every refusal), token scope, the release
-//! rule as the read API shows it, and an access log that names nobody. One test runs the
-//! real binary (config errors, `token create`, `serve` and its stderr log).
+//! The dashboard's HTTP API against the real server on 127.0.0.1:0, each test twice: with a
+//! temporary SQLite database and with a private PostgreSQL server. Ingest (stored, replay,
+//! replacement, every refusal), token scope, the release rule as the read API shows it, and
+//! an access log that names nobody. Two tests run the real binary, one per backend (config
+//! errors, `token create`, `serve` and its stderr log).
 
 mod support;
 
@@ -10,10 +11,11 @@ use std::process::{Command, Stdio};
 
 use chrono::DateTime;
 use clockoff::core::clock::{Clock, SystemClock};
-use clockoff::dashboard::store::{SqliteStore, Store};
+use clockoff::dashboard::store::{AnyStore, Store};
 use clockoff::dashboard::token::Role;
 use serde_json::{Value, json};
-use support::dashboard::Dashboard;
+use support::dashboard::{Backend, Dashboard};
+use support::postgres::Postgres;
 
 /// Monday of 2026-W49, 08:00 UTC: 2026-W48 has just ended.
 const NOW: &str = "2026-11-30T08:00:00Z";
@@ -24,7 +26,7 @@ struct Server {
     dash: Dashboard,
     base: String,
     http: reqwest::Client,
-    store: SqliteStore,
+    store: AnyStore,
     tokens: Vec<String>,
 }
 
@@ -35,8 +37,9 @@ struct Reply {
 }
 
 impl Server {
-    /// org > svc > {team-a, team-b, team-c}; org > other > team-d. k = 5.
-    async fn start() -> Server {
+    /// org > svc > {team-a, team-b, team-c}; org > other > team-d. k = 5. `None` (the test
+    /// skipped, saying why) when the backend is PostgreSQL and it is not installed.
+    async fn start(backend: Backend) -> Option<Server> {
         let units = [
             ("org", None, "Unit org"),
             ("svc", Some("org"), "Unit svc"),
@@ -47,14 +50,14 @@ impl Server {
             ("team-d", Some("other"), "Unit team-d"),
         ];
         let now = DateTime::parse_from_rfc3339(NOW).unwrap().to_utc();
-        let dash = Dashboard::start(&units, 5, 8, now).await;
-        Server {
+        let dash = support::or_skip(Dashboard::start_on(backend, &units, 5, 8, now).await)?;
+        Some(Server {
             base: dash.base.clone(),
             http: reqwest::Client::new(),
             store: dash.store.clone(),
             tokens: Vec::new(),
             dash,
-        }
+        })
     }
 
     /// A token made the way `token create` makes one.
@@ -140,9 +143,38 @@ fn error_of(reply: &Reply) -> &str {
     reply.body["error"].as_str().unwrap_or("")
 }
 
-#[tokio::test]
-async fn reports_are_stored_once_replays_are_acknowledged_and_resubmissions_replace() {
-    let mut s = Server::start().await;
+/// Each test below, once per backend: `sqlite::name` and `postgres::name`.
+macro_rules! on_each_backend {
+    ($($test:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[tokio::test]
+            async fn $test() {
+                super::$test(super::Backend::Sqlite).await
+            })*
+        }
+        mod postgres {
+            $(#[tokio::test]
+            async fn $test() {
+                super::$test(super::Backend::Postgres).await
+            })*
+        }
+    };
+}
+
+on_each_backend!(
+    reports_are_stored_once_replays_are_acknowledged_and_resubmissions_replace,
+    every_refusal_has_its_status_and_stores_nothing,
+    a_viewer_reads_its_unit_and_below_and_nothing_else,
+    figures_are_released_for_k_or_more_and_equal_a_hand_computation,
+    the_log_names_no_token_pseudonym_or_address,
+);
+
+async fn reports_are_stored_once_replays_are_acknowledged_and_resubmissions_replace(
+    backend: Backend,
+) {
+    let Some(mut s) = Server::start(backend).await else {
+        return;
+    };
     let reporter = s.token("team-a", Role::Reporter).await;
 
     let first = with(report(1, 1, "2026-W48"), "out_of_hours_minutes", json!(30));
@@ -194,9 +226,10 @@ async fn reports_are_stored_once_replays_are_acknowledged_and_resubmissions_repl
     assert!(stored.iter().all(|c| c.unit == "team-a"));
 }
 
-#[tokio::test]
-async fn every_refusal_has_its_status_and_stores_nothing() {
-    let mut s = Server::start().await;
+async fn every_refusal_has_its_status_and_stores_nothing(backend: Backend) {
+    let Some(mut s) = Server::start(backend).await else {
+        return;
+    };
     let reporter = s.token("team-a", Role::Reporter).await;
     let viewer = s.token("team-a", Role::Viewer).await;
     let good = report(1, 1, "2026-W48");
@@ -357,9 +390,10 @@ async fn every_refusal_has_its_status_and_stores_nothing() {
     assert_eq!(r.status, 404);
 }
 
-#[tokio::test]
-async fn a_viewer_reads_its_unit_and_below_and_nothing_else() {
-    let mut s = Server::start().await;
+async fn a_viewer_reads_its_unit_and_below_and_nothing_else(backend: Backend) {
+    let Some(mut s) = Server::start(backend).await else {
+        return;
+    };
     let team_a = s.token("team-a", Role::Viewer).await;
     let svc = s.token("svc", Role::Viewer).await;
     let q = "from=2026-W48&to=2026-W48";
@@ -397,9 +431,10 @@ async fn a_viewer_reads_its_unit_and_below_and_nothing_else() {
     assert_eq!(r.body["units"][1]["name"], "Unit team-a");
 }
 
-#[tokio::test]
-async fn figures_are_released_for_k_or_more_and_equal_a_hand_computation() {
-    let mut s = Server::start().await;
+async fn figures_are_released_for_k_or_more_and_equal_a_hand_computation(backend: Backend) {
+    let Some(mut s) = Server::start(backend).await else {
+        return;
+    };
     let viewer = s.token("svc", Role::Viewer).await;
     let (a, b, c) = (
         s.token("team-a", Role::Reporter).await,
@@ -550,9 +585,10 @@ async fn figures_are_released_for_k_or_more_and_equal_a_hand_computation() {
 
 /// The access log of a whole session of requests, good and bad, names no token, pseudonym,
 /// report id, unit from a URL or client address.
-#[tokio::test]
-async fn the_log_names_no_token_pseudonym_or_address() {
-    let mut s = Server::start().await;
+async fn the_log_names_no_token_pseudonym_or_address(backend: Backend) {
+    let Some(mut s) = Server::start(backend).await else {
+        return;
+    };
     let reporter = s.token("team-a", Role::Reporter).await;
     let viewer = s.token("team-a", Role::Viewer).await;
     let r = report(0xabcdef, 0x5eed, "2026-W48");
@@ -599,14 +635,38 @@ async fn the_log_names_no_token_pseudonym_or_address() {
 }
 
 /// The real binary: config errors exit 2 naming file:line:col, `token create` prints a token
-/// once, `serve` works with an example config and its stderr log names nobody.
+/// once, `serve` works with the example config and its stderr log names nobody.
 #[test]
 fn the_binary_creates_tokens_serves_and_logs_nothing_personal() {
+    binary_round_trip(None);
+}
+
+/// The same with the example organisation's config pointed at a PostgreSQL server.
+#[test]
+fn the_binary_does_the_same_on_postgres() {
+    let Some(server) = support::or_skip(Postgres::start()) else {
+        return;
+    };
+    binary_round_trip(Some(&server));
+}
+
+fn binary_round_trip(postgres: Option<&Postgres>) {
     let bin = env!("CARGO_BIN_EXE_clockoff-dashboard");
     let dir = tempfile::tempdir().unwrap();
+    // No --config: the built-in example. With PostgreSQL: the example plus its address.
+    let config: Vec<String> = match postgres {
+        None => Vec::new(),
+        Some(pg) => {
+            let path = dir.path().join("dashboard.toml");
+            let example = clockoff::dashboard::config::DEFAULT_CONFIG;
+            std::fs::write(&path, format!("database = \"{}\"\n{example}", pg.url)).unwrap();
+            vec!["--config".into(), path.display().to_string()]
+        }
+    };
     let run = |args: &[&str]| {
         Command::new(bin)
             .args(args)
+            .args(&config)
             .env("XDG_DATA_HOME", dir.path().join("data"))
             .env_remove("HOME")
             .output()
@@ -619,7 +679,10 @@ fn the_binary_creates_tokens_serves_and_logs_nothing_personal() {
         "k = 10\nweeks_accepted = 0\n[[units]]\nid = \"org\"\nname = \"O\"\n",
     )
     .unwrap();
-    let out = run(&["serve", "--config", bad.to_str().unwrap()]);
+    let out = Command::new(bin)
+        .args(["serve", "--config", bad.to_str().unwrap()])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
@@ -656,14 +719,20 @@ fn the_binary_creates_tokens_serves_and_logs_nothing_personal() {
     assert!(viewer.starts_with("cod_v_"), "{viewer}");
 
     // The database keeps hashes only.
-    let db = dir.path().join("data/clockoff-dashboard/dashboard.sqlite3");
-    let raw = std::fs::read(&db).unwrap();
-    let raw = String::from_utf8_lossy(&raw);
+    let raw = match postgres {
+        None => {
+            let db = dir.path().join("data/clockoff-dashboard/dashboard.sqlite3");
+            String::from_utf8_lossy(&std::fs::read(&db).unwrap()).into_owned()
+        }
+        Some(pg) => stored_tokens(&pg.url),
+    };
+    assert!(raw.contains("team-north"), "{raw}");
     assert!(!raw.contains(&reporter[6..]) && !raw.contains(&viewer[6..]));
 
     let mut child = Running(
         Command::new(bin)
             .args(["serve", "--listen", "127.0.0.1:0"])
+            .args(&config)
             .env("XDG_DATA_HOME", dir.path().join("data"))
             .env_remove("HOME")
             .stderr(Stdio::piped())
@@ -744,6 +813,23 @@ fn the_binary_creates_tokens_serves_and_logs_nothing_personal() {
     ] {
         assert!(!rest.contains(secret), "the log contains {secret}:\n{rest}");
     }
+}
+
+/// Every stored token row, as text.
+fn stored_tokens(url: &str) -> String {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let pool = sqlx::PgPool::connect(url).await.unwrap();
+        let rows: Vec<(String, String, String)> =
+            sqlx::query_as("SELECT hash, unit, role FROM tokens")
+                .fetch_all(&pool)
+                .await
+                .unwrap();
+        format!("{rows:?}")
+    })
 }
 
 /// A child process killed if a test fails before stopping it.

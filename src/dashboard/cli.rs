@@ -12,7 +12,7 @@ use super::access_log;
 use super::api::{AppState, Service};
 use super::config::{self, DashboardConfig, Database};
 use super::server;
-use super::store::{SqliteStore, Store};
+use super::store::{AnyStore, PostgresStore, SqliteStore, Store, postgres};
 use super::token::{self, Role};
 use crate::core::clock::Clock;
 
@@ -113,19 +113,36 @@ fn load(path: Option<&Path>) -> Result<DashboardConfig, Failure> {
     config::load(path).map_err(|errors| Failure::Usage(errors.to_string()))
 }
 
-/// The configured database, or the default place.
-fn open_store(config: &DashboardConfig) -> Result<(SqliteStore, PathBuf), Failure> {
-    let path = match &config.database {
-        Some(Database::Sqlite(path)) => path.clone(),
-        None => config::default_sqlite_path(),
-    };
-    let store = SqliteStore::open(&path)
-        .map_err(|e| Failure::Runtime(format!("the database {}: {e}", path.display())))?;
-    Ok((store, path))
+/// The configured database (the default SQLite file without one) and how to name it in
+/// messages (a PostgreSQL address without its password).
+async fn open_store(config: &DashboardConfig) -> Result<(AnyStore, String), Failure> {
+    match &config.database {
+        Some(Database::Postgres(url)) => {
+            let name = postgres::describe(url);
+            let store = PostgresStore::connect(url)
+                .await
+                .map_err(|e| Failure::Runtime(format!("the database {name}: {e}")))?;
+            Ok((AnyStore::Postgres(store), name))
+        }
+        sqlite => {
+            let path = match sqlite {
+                Some(Database::Sqlite(path)) => path.clone(),
+                _ => config::default_sqlite_path(),
+            };
+            let name = path.display().to_string();
+            // Opening migrates: blocking file work, kept off the runtime's thread.
+            let store = tokio::task::spawn_blocking(move || SqliteStore::open(&path))
+                .await
+                .map_err(|e| Failure::Runtime(format!("opening the database: {e}")))?
+                .map_err(|e| Failure::Runtime(format!("the database {name}: {e}")))?;
+            Ok((AnyStore::Sqlite(store), name))
+        }
+    }
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
-    // One thread is plenty: SQLite works in the blocking pool, requests are small.
+    // One thread is plenty: SQLite works in the blocking pool, PostgreSQL in its server,
+    // requests are small.
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -138,27 +155,27 @@ fn serve(
     clock: Arc<dyn Clock>,
 ) -> Result<(), Failure> {
     let config = load(config_path)?;
-    let (store, db_path) = open_store(&config)?;
     let listen = listen.unwrap_or(config.listen);
-    let state = AppState {
-        store,
-        service: Arc::new(Service {
-            org: config.org,
-            k: config.k,
-            weeks_accepted: config.weeks_accepted,
-        }),
-        clock,
-        log: access_log::stderr(),
-        sessions: Default::default(),
-    };
     runtime()?.block_on(async move {
+        let (store, db_name) = open_store(&config).await?;
+        let state = AppState {
+            store,
+            service: Arc::new(Service {
+                org: config.org,
+                k: config.k,
+                weeks_accepted: config.weeks_accepted,
+            }),
+            clock,
+            log: access_log::stderr(),
+            sessions: Default::default(),
+        };
         let listener = tokio::net::TcpListener::bind(listen)
             .await
             .map_err(|e| Failure::Runtime(format!("cannot listen on {listen}: {e}")))?;
         let bound = listener.local_addr().map_or(listen, |a| a);
         eprintln!(
             "clockoff-dashboard: listening on http://{bound} (database {}, k = {})",
-            db_path.display(),
+            db_name,
             state.service.k.get()
         );
         server::run(listener, state, shutdown_signal())
@@ -198,12 +215,15 @@ fn create_token(
         });
         return Err(Failure::Usage(format!("no unit \"{unit}\" in {file}")));
     }
-    let (store, _) = open_store(&config)?;
     let new = token::generate(role)
         .map_err(|e| Failure::Runtime(format!("the system's random source failed: {e}")))?;
-    runtime()?
-        .block_on(store.add_token(new.hash.clone(), unit.to_string(), role, clock.now()))
-        .map_err(|e| Failure::Runtime(format!("storing the token: {e}")))?;
+    runtime()?.block_on(async {
+        let (store, _) = open_store(&config).await?;
+        store
+            .add_token(new.hash.clone(), unit.to_string(), role, clock.now())
+            .await
+            .map_err(|e| Failure::Runtime(format!("storing the token: {e}")))
+    })?;
     println!("{}", new.text);
     eprintln!(
         "A {role} token for \"{unit}\". It is shown only now: keep it somewhere safe; \

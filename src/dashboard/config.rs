@@ -36,6 +36,8 @@ pub struct DashboardConfig {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Database {
     Sqlite(PathBuf),
+    /// A `postgres://` address, checked to parse; connecting is left to the server.
+    Postgres(String),
 }
 
 #[derive(Debug, Deserialize)]
@@ -176,6 +178,7 @@ pub fn parse(source: &Source) -> Result<DashboardConfig, ConfigErrors> {
 }
 
 /// `sqlite://PATH`: `sqlite:///var/lib/x.sqlite3` is absolute, `sqlite://x.sqlite3` relative.
+/// `postgres://` (or `postgresql://`): libpq's URL form.
 fn database(url: &str) -> Result<Database, String> {
     if let Some(path) = url.strip_prefix("sqlite://") {
         if path.is_empty() {
@@ -184,9 +187,13 @@ fn database(url: &str) -> Result<Database, String> {
         return Ok(Database::Sqlite(PathBuf::from(path)));
     }
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        return Err("PostgreSQL is not supported yet; use sqlite:///path".into());
+        return crate::dashboard::store::postgres::check_url(url)
+            .map(|()| Database::Postgres(url.to_string()));
     }
-    Err("expected \"sqlite:///path/to/dashboard.sqlite3\"".into())
+    Err(
+        "expected \"sqlite:///path/to/dashboard.sqlite3\" or \"postgres://user@host/database\""
+            .into(),
+    )
 }
 
 /// The `[[units]]` as a checked tree, errors placed at the unit they concern.
@@ -325,6 +332,9 @@ mod tests {
         assert_eq!(c.weeks_accepted, 2);
         assert_eq!(c.listen.port(), 9000);
         assert_eq!(c.database, Some(Database::Sqlite("/tmp/x.db".into())));
+        let url = "postgresql://clockoff@db.internal:5433/dashboard?sslmode=verify-full";
+        let c = parse_text(&format!("database = \"{url}\"\n{ORG}")).unwrap();
+        assert_eq!(c.database, Some(Database::Postgres(url.into())));
     }
 
     #[test]
@@ -351,8 +361,8 @@ mod tests {
                 "d.toml:1:12: database:",
             ),
             (
-                format!("database = \"postgres://x\"\n{ORG}"),
-                "d.toml:1:12: database: PostgreSQL is not supported yet",
+                format!("database = \"postgres://x:port/db\"\n{ORG}"),
+                "d.toml:1:12: database: ",
             ),
             (
                 format!("colour = 1\n{ORG}"),

@@ -1,6 +1,7 @@
-//! The dashboard server in-process on 127.0.0.1:0, with a temporary SQLite store, a fake
-//! clock the test moves, an access log kept in memory, and tokens made as `token create`
-//! makes them. Stopped (and its directory removed) when dropped.
+//! The dashboard server in-process on 127.0.0.1:0, with a temporary SQLite store (or a
+//! private PostgreSQL server's), a fake clock the test moves, an access log kept in memory,
+//! and tokens made as `token create` makes them. Stopped (and its database removed) when
+//! dropped.
 
 use std::sync::{Arc, Mutex};
 
@@ -9,19 +10,31 @@ use clockoff::core::clock::{Clock, FakeClock};
 use clockoff::dashboard::access_log::LogSink;
 use clockoff::dashboard::api::{AppState, Service};
 use clockoff::dashboard::org::Org;
-use clockoff::dashboard::store::{SqliteStore, Store};
+use clockoff::dashboard::store::{AnyStore, PostgresStore, SqliteStore, Store};
 use clockoff::dashboard::token::{self, Role};
 use clockoff::dashboard::{Threshold, UnitTree, server};
 use tokio::sync::oneshot;
 
+use super::Missing;
+use super::postgres::Postgres;
+
+/// Where the dashboard keeps its reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
 pub struct Dashboard {
     /// `http://127.0.0.1:port`
     pub base: String,
-    pub store: SqliteStore,
+    pub store: AnyStore,
     pub clock: Arc<FakeClock>,
     pub log: Arc<Mutex<Vec<String>>>,
     stop: Option<oneshot::Sender<()>>,
     _dir: tempfile::TempDir,
+    /// Declared after `stop`: the server stops before its database.
+    _postgres: Option<Postgres>,
 }
 
 impl Drop for Dashboard {
@@ -33,15 +46,38 @@ impl Drop for Dashboard {
 }
 
 impl Dashboard {
-    /// Units as (id, parent, name); the first is the root.
+    /// Units as (id, parent, name); the first is the root. SQLite.
     pub async fn start(
         units: &[(&str, Option<&str>, &str)],
         k: u32,
         weeks_accepted: u32,
         now: DateTime<Utc>,
     ) -> Dashboard {
+        let started = Dashboard::start_on(Backend::Sqlite, units, k, weeks_accepted, now);
+        started.await.expect("SQLite is built in")
+    }
+
+    /// As [`Dashboard::start`], on `backend`; [`Missing`] when it is PostgreSQL and that is
+    /// not installed.
+    pub async fn start_on(
+        backend: Backend,
+        units: &[(&str, Option<&str>, &str)],
+        k: u32,
+        weeks_accepted: u32,
+        now: DateTime<Utc>,
+    ) -> Result<Dashboard, Missing> {
         let dir = tempfile::tempdir().unwrap();
-        let store = SqliteStore::open(&dir.path().join("dashboard.sqlite3")).unwrap();
+        let (store, postgres) = match backend {
+            Backend::Sqlite => {
+                let path = dir.path().join("dashboard.sqlite3");
+                (AnyStore::Sqlite(SqliteStore::open(&path).unwrap()), None)
+            }
+            Backend::Postgres => {
+                let server = Postgres::start()?;
+                let store = PostgresStore::connect(&server.url).await.unwrap();
+                (AnyStore::Postgres(store), Some(server))
+            }
+        };
         let tree = UnitTree::new(units.iter().map(|&(id, parent, _)| (id, parent))).unwrap();
         let names = units
             .iter()
@@ -67,14 +103,15 @@ impl Dashboard {
         tokio::spawn(server::run(listener, state, async {
             let _ = stopped.await;
         }));
-        Dashboard {
+        Ok(Dashboard {
             base: format!("http://{addr}"),
             store,
             clock,
             log,
             stop: Some(stop),
             _dir: dir,
-        }
+            _postgres: postgres,
+        })
     }
 
     /// A token for `unit`, made the way `token create` makes one.

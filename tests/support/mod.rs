@@ -22,6 +22,7 @@ pub mod logind;
 pub mod makoctl;
 pub mod mutter;
 pub mod named_server;
+pub mod postgres;
 pub mod process;
 pub mod record;
 pub mod screensaver;

@@ -117,6 +117,11 @@ impl Peer {
         let _ = self.child.wait();
     }
 
+    /// Whether the peer has exited (reaping it if so).
+    pub fn has_exited(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(Some(_)))
+    }
+
     /// Panics, naming the peer and showing its log, if it has exited.
     pub fn check_running(&mut self) {
         if let Ok(Some(status)) = self.child.try_wait() {

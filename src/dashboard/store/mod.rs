@@ -7,11 +7,14 @@
 //! current one or one since replaced, is acknowledged and changes nothing.
 
 mod group_commit;
+pub mod postgres;
 pub mod sqlite;
 
+use std::collections::HashMap;
 use std::fmt;
 use std::future::Future;
 use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Datelike, IsoWeek, NaiveDate, Utc, Weekday};
 
@@ -19,6 +22,7 @@ use super::figures::Contribution;
 use super::token::{Role, TokenHash};
 use crate::core::summary::WeeklySummary;
 
+pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 
 /// A stored token.
@@ -91,6 +95,67 @@ pub fn week_from_key(key: i64) -> Option<IsoWeek> {
     NaiveDate::from_isoywd_opt(year, week, Weekday::Mon).map(|d| d.iso_week())
 }
 
+/// Tokens already looked up. Tokens are never changed or revoked today; revoking one must
+/// clear it from here too.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct TokenCache(Arc<Mutex<HashMap<String, TokenRecord>>>);
+
+impl TokenCache {
+    fn get(&self, hash: &TokenHash) -> Option<TokenRecord> {
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(hash.as_str())
+            .cloned()
+    }
+
+    fn insert(&self, hash: &TokenHash, record: &TokenRecord) {
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(hash.as_str().to_owned(), record.clone());
+    }
+}
+
+/// A token row as either backend stores it.
+fn token_record(unit: String, role: &str, created_ms: i64) -> Result<TokenRecord, StoreError> {
+    let role = Role::from_name(role)
+        .ok_or_else(|| StoreError::Corrupt(format!("token role \"{role}\"")))?;
+    let created = DateTime::from_timestamp_millis(created_ms)
+        .ok_or_else(|| StoreError::Corrupt(format!("token time {created_ms}")))?;
+    Ok(TokenRecord {
+        unit,
+        role,
+        created,
+    })
+}
+
+/// A report row as either backend stores it: the week key, the unit, and the seven figures
+/// in [`Contribution`]'s order.
+fn stored_contribution(
+    week: i64,
+    unit: String,
+    figures: [i64; 7],
+) -> Result<StoredContribution, StoreError> {
+    let week = week_from_key(week).ok_or_else(|| StoreError::Corrupt(format!("week {week}")))?;
+    let f =
+        figures.map(|v| u32::try_from(v).map_err(|_| StoreError::Corrupt(format!("figure {v}"))));
+    let [a, b, c, d, e, g, h] = f;
+    Ok(StoredContribution {
+        week,
+        unit,
+        contribution: Contribution {
+            out_of_hours_minutes: a?,
+            self_reported_out_of_hours_minutes: b?,
+            weekend_minutes: c?,
+            late_evening_minutes: d?,
+            days_with_out_of_hours_work: e?,
+            notifications_held_out_of_hours: g?,
+            on_call_callout_minutes: h?,
+        },
+    })
+}
+
 pub fn contribution(s: &WeeklySummary) -> Contribution {
     Contribution {
         out_of_hours_minutes: s.out_of_hours_minutes,
@@ -120,6 +185,7 @@ pub enum StoreError {
     /// A stored value this version cannot read.
     Corrupt(String),
     Sqlite(rusqlite::Error),
+    Postgres(sqlx::Error),
 }
 
 impl fmt::Display for StoreError {
@@ -136,6 +202,7 @@ impl fmt::Display for StoreError {
             StoreError::Stopped => f.write_str("the database worker stopped"),
             StoreError::Corrupt(what) => write!(f, "unreadable stored value: {what}"),
             StoreError::Sqlite(e) => write!(f, "SQLite: {e}"),
+            StoreError::Postgres(e) => write!(f, "PostgreSQL: {e}"),
         }
     }
 }
@@ -145,6 +212,65 @@ impl std::error::Error for StoreError {}
 impl From<rusqlite::Error> for StoreError {
     fn from(e: rusqlite::Error) -> Self {
         StoreError::Sqlite(e)
+    }
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        StoreError::Postgres(e)
+    }
+}
+
+/// The backend the configuration chose. The service is generic over [`Store`]; this is the
+/// one type the binary runs it with.
+#[derive(Debug, Clone)]
+pub enum AnyStore {
+    Sqlite(SqliteStore),
+    Postgres(PostgresStore),
+}
+
+impl Store for AnyStore {
+    async fn add_token(
+        &self,
+        hash: TokenHash,
+        unit: String,
+        role: Role,
+        created: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        match self {
+            AnyStore::Sqlite(s) => s.add_token(hash, unit, role, created).await,
+            AnyStore::Postgres(s) => s.add_token(hash, unit, role, created).await,
+        }
+    }
+
+    async fn token(&self, hash: TokenHash) -> Result<Option<TokenRecord>, StoreError> {
+        match self {
+            AnyStore::Sqlite(s) => s.token(hash).await,
+            AnyStore::Postgres(s) => s.token(hash).await,
+        }
+    }
+
+    async fn put_report(
+        &self,
+        unit: String,
+        report: WeeklySummary,
+        received: DateTime<Utc>,
+    ) -> Result<Put, StoreError> {
+        match self {
+            AnyStore::Sqlite(s) => s.put_report(unit, report, received).await,
+            AnyStore::Postgres(s) => s.put_report(unit, report, received).await,
+        }
+    }
+
+    async fn contributions(
+        &self,
+        from: IsoWeek,
+        to: IsoWeek,
+    ) -> Result<Vec<StoredContribution>, StoreError> {
+        match self {
+            AnyStore::Sqlite(s) => s.contributions(from, to).await,
+            AnyStore::Postgres(s) => s.contributions(from, to).await,
+        }
     }
 }
 

@@ -2,7 +2,6 @@
 //! blocking pool, so a slow disk never stalls the async runtime. One connection serialises
 //! writes, which SQLite does anyway; the dashboard's load is a few thousand reports a week.
 
-use std::collections::HashMap;
 use std::fs::{DirBuilder, OpenOptions};
 use std::io;
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
@@ -14,9 +13,11 @@ use chrono::{DateTime, IsoWeek, Utc};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 use super::group_commit::Writer;
-use super::{Put, Store, StoreError, StoredContribution, TokenRecord, week_from_key, week_key};
+use super::{
+    Put, Store, StoreError, StoredContribution, TokenCache, TokenRecord, stored_contribution,
+    token_record, week_key,
+};
 use crate::core::summary::WeeklySummary;
-use crate::dashboard::figures::Contribution;
 use crate::dashboard::token::{Role, TokenHash};
 
 /// Migration `i` takes the file from `user_version` `i` to `i + 1`. Append; never edit a
@@ -62,9 +63,8 @@ pub struct SqliteStore {
     conn: Arc<Mutex<Connection>>,
     /// Reports, committed in groups (see `group_commit`).
     writer: Writer,
-    /// Tokens already looked up. Tokens are never changed or revoked today; revoking one
-    /// must clear it from here too.
-    known: Arc<Mutex<HashMap<String, TokenRecord>>>,
+    /// Tokens already looked up.
+    known: TokenCache,
 }
 
 impl SqliteStore {
@@ -87,7 +87,7 @@ impl SqliteStore {
         Ok(SqliteStore {
             conn: Arc::new(Mutex::new(conn)),
             writer: Writer::start(open()?, put_report)?,
-            known: Arc::default(),
+            known: TokenCache::default(),
         })
     }
 
@@ -167,44 +167,24 @@ impl Store for SqliteStore {
     }
 
     async fn token(&self, hash: TokenHash) -> Result<Option<TokenRecord>, StoreError> {
-        let known = |map: &Mutex<HashMap<String, TokenRecord>>| {
-            map.lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .get(hash.as_str())
-                .cloned()
-        };
-        if let Some(record) = known(&self.known) {
+        if let Some(record) = self.known.get(&hash) {
             return Ok(Some(record));
         }
-        let key = hash.as_str().to_owned();
+        let key = hash.clone();
         let found = self
             .call(move |conn| {
-                let row = conn
-                    .query_row(
-                        "SELECT unit, role, created_ms FROM tokens WHERE hash = ?1",
-                        [hash.as_str()],
-                        |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get(2)?)),
-                    )
-                    .optional()?;
-                let Some((unit, role, created_ms)) = row else {
-                    return Ok(None);
-                };
-                let role = Role::from_name(&role)
-                    .ok_or_else(|| StoreError::Corrupt(format!("token role \"{role}\"")))?;
-                let created = DateTime::from_timestamp_millis(created_ms)
-                    .ok_or_else(|| StoreError::Corrupt(format!("token time {created_ms}")))?;
-                Ok(Some(TokenRecord {
-                    unit,
-                    role,
-                    created,
-                }))
+                conn.query_row(
+                    "SELECT unit, role, created_ms FROM tokens WHERE hash = ?1",
+                    [key.as_str()],
+                    |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get(2)?)),
+                )
+                .optional()?
+                .map(|(unit, role, created_ms)| token_record(unit, &role, created_ms))
+                .transpose()
             })
             .await?;
         if let Some(record) = &found {
-            self.known
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .insert(key, record.clone());
+            self.known.insert(&hash, record);
         }
         Ok(found)
     }
@@ -231,32 +211,17 @@ impl Store for SqliteStore {
                  FROM reports WHERE week BETWEEN ?1 AND ?2 ORDER BY week",
             )?;
             let rows = stmt.query_map([week_key(from), week_key(to)], |r| {
-                Ok((
-                    r.get::<_, i64>(0)?,
-                    r.get::<_, String>(1)?,
-                    Contribution {
-                        out_of_hours_minutes: r.get(2)?,
-                        self_reported_out_of_hours_minutes: r.get(3)?,
-                        weekend_minutes: r.get(4)?,
-                        late_evening_minutes: r.get(5)?,
-                        days_with_out_of_hours_work: r.get(6)?,
-                        notifications_held_out_of_hours: r.get(7)?,
-                        on_call_callout_minutes: r.get(8)?,
-                    },
-                ))
+                let mut figures = [0i64; 7];
+                for (i, figure) in figures.iter_mut().enumerate() {
+                    *figure = r.get(i + 2)?;
+                }
+                Ok((r.get(0)?, r.get(1)?, figures))
             })?;
-            let mut out = Vec::new();
-            for row in rows {
-                let (key, unit, contribution) = row?;
-                let week =
-                    week_from_key(key).ok_or_else(|| StoreError::Corrupt(format!("week {key}")))?;
-                out.push(StoredContribution {
-                    week,
-                    unit,
-                    contribution,
-                });
-            }
-            Ok(out)
+            rows.map(|row| {
+                let (week, unit, figures) = row?;
+                stored_contribution(week, unit, figures)
+            })
+            .collect()
         })
         .await
     }
@@ -331,135 +296,17 @@ fn put_report(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::summary::{Pseudonym, ReportId, Schema};
-    use crate::dashboard::store::contribution;
-
-    fn summary(id: u8, who: u8, week: &str, minutes: u32) -> WeeklySummary {
-        WeeklySummary {
-            schema: Schema,
-            week: crate::core::record::week::parse(week).unwrap(),
-            report_id: ReportId::from_bytes([id; 16]),
-            pseudonym: format!("{:064x}", who).parse::<Pseudonym>().unwrap(),
-            out_of_hours_minutes: minutes,
-            self_reported_out_of_hours_minutes: 0,
-            weekend_minutes: 15,
-            late_evening_minutes: 0,
-            days_with_out_of_hours_work: 1,
-            notifications_held_out_of_hours: 3,
-            on_call_callout_minutes: 0,
-        }
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-    async fn reports_sent_at_once_share_commits_and_each_gets_its_own_answer() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = SqliteStore::open(&dir.path().join("db.sqlite3")).unwrap();
-        let now = DateTime::from_timestamp_millis(1_780_000_000_000).unwrap();
-        // 200 at once: distinct reports, plus, in the same groups, replays and conflicts.
-        let mut sent = Vec::new();
-        for who in 0..200u8 {
-            let store = store.clone();
-            sent.push(tokio::spawn(async move {
-                let first = summary(who, who, "2026-W40", 15);
-                let put = store.put_report("team".into(), first.clone(), now).await;
-                let again = store.put_report("team".into(), first, now).await;
-                // The same id for another week is refused; the rest of its group stands.
-                let clash = store
-                    .put_report("team".into(), summary(who, who, "2026-W41", 15), now)
-                    .await;
-                (put.unwrap(), again.unwrap(), clash.unwrap())
-            }));
-        }
-        for task in sent {
-            assert_eq!(
-                task.await.unwrap(),
-                (Put::Stored, Put::Replay, Put::Conflict)
-            );
-        }
-        let stored = store.contributions(
-            crate::core::record::week::parse("2026-W01").unwrap(),
-            crate::core::record::week::parse("2026-W52").unwrap(),
-        );
-        assert_eq!(stored.await.unwrap().len(), 200);
-    }
 
     #[tokio::test]
-    async fn one_summary_per_pseudonym_and_week_replays_change_nothing() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = SqliteStore::open(&dir.path().join("d/db.sqlite3")).unwrap();
-        let now = DateTime::from_timestamp_millis(1_780_000_000_000).unwrap();
-        let put = |s: WeeklySummary| store.put_report("team".into(), s, now);
-        assert_eq!(
-            put(summary(1, 1, "2026-W48", 30)).await.unwrap(),
-            Put::Stored
-        );
-        assert_eq!(
-            put(summary(1, 1, "2026-W48", 30)).await.unwrap(),
-            Put::Replay
-        );
-        assert_eq!(
-            put(summary(2, 1, "2026-W48", 60)).await.unwrap(),
-            Put::Replaced
-        );
-        // A late retry of the replaced report is acknowledged, not stored over the newer one.
-        assert_eq!(
-            put(summary(1, 1, "2026-W48", 30)).await.unwrap(),
-            Put::Replay
-        );
-        assert_eq!(
-            put(summary(2, 9, "2026-W48", 0)).await.unwrap(),
-            Put::Conflict
-        );
-        assert_eq!(
-            put(summary(3, 1, "2026-W47", 45)).await.unwrap(),
-            Put::Stored
-        );
-        let w = |s| crate::core::record::week::parse(s).unwrap();
-        let got = store
-            .contributions(w("2026-W01"), w("2026-W53"))
-            .await
-            .unwrap();
-        let minutes: Vec<(String, u32)> = got
-            .iter()
-            .map(|c| {
-                (
-                    crate::core::record::week::name(c.week),
-                    c.contribution.out_of_hours_minutes,
-                )
-            })
-            .collect();
-        assert_eq!(minutes, [("2026-W47".into(), 45), ("2026-W48".into(), 60)]);
-        assert_eq!(
-            got[1].contribution,
-            contribution(&summary(2, 1, "2026-W48", 60))
-        );
-        assert!(
-            store
-                .contributions(w("2026-W49"), w("2026-W52"))
-                .await
-                .unwrap()
-                .is_empty()
-        );
-    }
-
-    #[tokio::test]
-    async fn tokens_are_found_by_hash_and_a_reopened_file_keeps_them() {
+    async fn a_reopened_file_keeps_its_tokens_and_only_its_owner_reads_it() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("db.sqlite3");
         let now = DateTime::from_timestamp_millis(1_780_000_000_000).unwrap();
-        {
-            let store = SqliteStore::open(&path).unwrap();
-            store
-                .add_token(TokenHash::of("t"), "team".into(), Role::Viewer, now)
-                .await
-                .unwrap();
-            assert!(
-                store
-                    .add_token(TokenHash::of("t"), "x".into(), Role::Reporter, now)
-                    .await
-                    .is_err()
-            );
-        }
+        SqliteStore::open(&path)
+            .unwrap()
+            .add_token(TokenHash::of("t"), "team".into(), Role::Viewer, now)
+            .await
+            .unwrap();
         let store = SqliteStore::open(&path).unwrap();
         assert_eq!(
             store.token(TokenHash::of("t")).await.unwrap(),

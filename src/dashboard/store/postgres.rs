@@ -1,0 +1,346 @@
+//! The PostgreSQL backend, for organisations that run more than one dashboard or already
+//! run PostgreSQL: a pool of connections, every report in its own transaction.
+//!
+//! The rules are the SQLite backend's, tested against both (tests/dashboard_store.rs). What
+//! differs is concurrency: several connections, and several dashboards, write at once, at
+//! read committed. A report's transaction first takes a lock on its pseudonym and week, so
+//! writers for the same worker's week queue while everyone else's proceed. Two reports that
+//! share only a report id (a conflict) meet at its unique key: the loser fails, is tried
+//! again, and is answered from what the winner stored. Serializable isolation was tried
+//! first: with a hundred concurrent reports its predicate locks failed most of them, again
+//! and again.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use chrono::{DateTime, IsoWeek, Utc};
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::{Executor, PgConnection, Row};
+
+use super::{
+    Put, Store, StoreError, StoredContribution, TokenCache, TokenRecord, stored_contribution,
+    token_record, week_key,
+};
+use crate::core::summary::WeeklySummary;
+use crate::dashboard::token::{Role, TokenHash};
+
+/// Migration `i` takes the database from version `i` to `i + 1` (kept in
+/// `clockoff_schema`). Append; never edit a shipped entry. Times are UTC unix milliseconds;
+/// weeks are [`week_key`]s; every figure is checked and small, but stored as BIGINT so a
+/// u32 always fits.
+const MIGRATIONS: &[&str] = &["
+CREATE TABLE tokens (
+    hash       TEXT   PRIMARY KEY,
+    unit       TEXT   NOT NULL,
+    role       TEXT   NOT NULL CHECK (role IN ('reporter', 'viewer')),
+    created_ms BIGINT NOT NULL
+);
+
+-- One summary per pseudonym and week.
+CREATE TABLE reports (
+    pseudonym                          TEXT   NOT NULL,
+    week                               BIGINT NOT NULL,
+    report_id                          TEXT   NOT NULL UNIQUE,
+    unit                               TEXT   NOT NULL,
+    out_of_hours_minutes               BIGINT NOT NULL,
+    self_reported_out_of_hours_minutes BIGINT NOT NULL,
+    weekend_minutes                    BIGINT NOT NULL,
+    late_evening_minutes               BIGINT NOT NULL,
+    days_with_out_of_hours_work        BIGINT NOT NULL,
+    notifications_held_out_of_hours    BIGINT NOT NULL,
+    on_call_callout_minutes            BIGINT NOT NULL,
+    received_ms                        BIGINT NOT NULL,
+    PRIMARY KEY (pseudonym, week)
+);
+CREATE INDEX reports_by_week ON reports (week);
+
+-- Report ids a resubmission replaced: a late retry of one is acknowledged, never stored
+-- over the newer summary.
+CREATE TABLE replaced_reports (
+    report_id TEXT   PRIMARY KEY,
+    pseudonym TEXT   NOT NULL,
+    week      BIGINT NOT NULL
+);
+"];
+
+/// Taken for the migration's transaction, so two dashboards starting together migrate once.
+const MIGRATION_LOCK: i64 = 0x636c_6f63_6b6f_6666; // "clockoff"
+
+/// How often a report's transaction is tried when it conflicts with another writer's.
+const ATTEMPTS: u32 = 10;
+
+#[derive(Debug, Clone)]
+pub struct PostgresStore {
+    pool: PgPool,
+    known: TokenCache,
+}
+
+/// `url` with any password left out, to say which database is in use.
+pub fn describe(url: &str) -> String {
+    match PgConnectOptions::from_str(url) {
+        Ok(o) => {
+            let place = o.get_socket().map_or_else(
+                || format!("{}:{}", o.get_host(), o.get_port()),
+                |s| s.display().to_string(),
+            );
+            format!(
+                "postgres://{}@{place}/{}",
+                o.get_username(),
+                o.get_database().unwrap_or(o.get_username())
+            )
+        }
+        Err(_) => "postgres://(unreadable address)".into(),
+    }
+}
+
+/// Checks `url` is a PostgreSQL address sqlx can use, without connecting.
+pub fn check_url(url: &str) -> Result<(), String> {
+    PgConnectOptions::from_str(url)
+        .map(|_| ())
+        .map_err(|e| e.to_string())
+}
+
+impl PostgresStore {
+    /// Connects and migrates. Fails at once (after 10 s at most) if the server cannot be
+    /// reached, so a wrong address is reported at start rather than at the first report.
+    pub async fn connect(url: &str) -> Result<PostgresStore, StoreError> {
+        let options = PgConnectOptions::from_str(url)?;
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(options)
+            .await?;
+        migrate(&pool).await?;
+        Ok(PostgresStore {
+            pool,
+            known: TokenCache::default(),
+        })
+    }
+}
+
+async fn migrate(pool: &PgPool) -> Result<(), StoreError> {
+    let supported = i64::try_from(MIGRATIONS.len()).unwrap_or(i64::MAX);
+    let mut tx = pool.begin().await?;
+    sqlx::query("SELECT pg_advisory_xact_lock($1)")
+        .bind(MIGRATION_LOCK)
+        .execute(&mut *tx)
+        .await?;
+    tx.execute("CREATE TABLE IF NOT EXISTS clockoff_schema (version BIGINT NOT NULL)")
+        .await?;
+    let found: Option<i64> = sqlx::query_scalar("SELECT version FROM clockoff_schema")
+        .fetch_optional(&mut *tx)
+        .await?;
+    let found = found.unwrap_or(0);
+    if found > supported {
+        return Err(StoreError::UnsupportedVersion { found, supported });
+    }
+    for sql in MIGRATIONS.iter().skip(found.max(0) as usize) {
+        sqlx::raw_sql(*sql).execute(&mut *tx).await?;
+    }
+    tx.execute("DELETE FROM clockoff_schema").await?;
+    sqlx::query("INSERT INTO clockoff_schema (version) VALUES ($1)")
+        .bind(supported.max(found))
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+impl Store for PostgresStore {
+    async fn add_token(
+        &self,
+        hash: TokenHash,
+        unit: String,
+        role: Role,
+        created: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        sqlx::query("INSERT INTO tokens (hash, unit, role, created_ms) VALUES ($1, $2, $3, $4)")
+            .bind(hash.as_str())
+            .bind(unit)
+            .bind(role.name())
+            .bind(created.timestamp_millis())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn token(&self, hash: TokenHash) -> Result<Option<TokenRecord>, StoreError> {
+        if let Some(record) = self.known.get(&hash) {
+            return Ok(Some(record));
+        }
+        let row: Option<(String, String, i64)> =
+            sqlx::query_as("SELECT unit, role, created_ms FROM tokens WHERE hash = $1")
+                .bind(hash.as_str())
+                .fetch_optional(&self.pool)
+                .await?;
+        let Some((unit, role, created_ms)) = row else {
+            return Ok(None);
+        };
+        let record = token_record(unit, &role, created_ms)?;
+        self.known.insert(&hash, &record);
+        Ok(Some(record))
+    }
+
+    async fn put_report(
+        &self,
+        unit: String,
+        report: WeeklySummary,
+        received: DateTime<Utc>,
+    ) -> Result<Put, StoreError> {
+        let mut attempt = 1;
+        loop {
+            let mut tx = self.pool.begin().await?;
+            let result = match put_report(&mut tx, &unit, &report, received).await {
+                Ok(put) => tx.commit().await.map(|()| put),
+                Err(e) => Err(e),
+            };
+            match result {
+                Err(e) if attempt < ATTEMPTS && conflicts_with_another_writer(&e) => attempt += 1,
+                other => return Ok(other?),
+            }
+        }
+    }
+
+    async fn contributions(
+        &self,
+        from: IsoWeek,
+        to: IsoWeek,
+    ) -> Result<Vec<StoredContribution>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT week, unit, out_of_hours_minutes, self_reported_out_of_hours_minutes,
+                    weekend_minutes, late_evening_minutes, days_with_out_of_hours_work,
+                    notifications_held_out_of_hours, on_call_callout_minutes
+             FROM reports WHERE week BETWEEN $1 AND $2 ORDER BY week",
+        )
+        .bind(week_key(from))
+        .bind(week_key(to))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let mut figures = [0i64; 7];
+                for (i, figure) in figures.iter_mut().enumerate() {
+                    *figure = r.try_get(i + 2)?;
+                }
+                stored_contribution(r.try_get(0)?, r.try_get(1)?, figures)
+            })
+            .collect()
+    }
+}
+
+/// A unique key another transaction took first (or a deadlock, or a serialization failure
+/// should the server default to serializable): trying again sees what the other wrote and
+/// answers from it.
+fn conflicts_with_another_writer(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Database(db) => {
+            matches!(db.code().as_deref(), Some("40001" | "40P01" | "23505"))
+        }
+        _ => false,
+    }
+}
+
+async fn put_report(
+    tx: &mut PgConnection,
+    unit: &str,
+    r: &WeeklySummary,
+    received: DateTime<Utc>,
+) -> Result<Put, sqlx::Error> {
+    let (id, pseudonym, week) = (
+        r.report_id.to_string(),
+        r.pseudonym.to_string(),
+        week_key(r.week),
+    );
+    // Writers for one worker's week queue here. Without it, at read committed, a retry racing
+    // its own first attempt could miss it in the first query, see it in the second, and
+    // "replace" the report with itself (tests/dashboard_store.rs caught exactly that).
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
+        .bind(format!("{pseudonym}/{week}"))
+        .execute(&mut *tx)
+        .await?;
+    let seen: Option<(String, i64)> = sqlx::query_as(
+        "SELECT pseudonym, week FROM reports WHERE report_id = $1
+         UNION ALL
+         SELECT pseudonym, week FROM replaced_reports WHERE report_id = $1",
+    )
+    .bind(&id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    if let Some(seen) = seen {
+        return Ok(if seen == (pseudonym, week) {
+            Put::Replay
+        } else {
+            Put::Conflict
+        });
+    }
+    let earlier: Option<String> =
+        sqlx::query_scalar("SELECT report_id FROM reports WHERE pseudonym = $1 AND week = $2")
+            .bind(&pseudonym)
+            .bind(week)
+            .fetch_optional(&mut *tx)
+            .await?;
+    if let Some(earlier) = &earlier {
+        sqlx::query(
+            "INSERT INTO replaced_reports (report_id, pseudonym, week) VALUES ($1, $2, $3)",
+        )
+        .bind(earlier)
+        .bind(&pseudonym)
+        .bind(week)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("DELETE FROM reports WHERE report_id = $1")
+            .bind(earlier)
+            .execute(&mut *tx)
+            .await?;
+    }
+    sqlx::query(
+        "INSERT INTO reports (pseudonym, week, report_id, unit, out_of_hours_minutes,
+             self_reported_out_of_hours_minutes, weekend_minutes, late_evening_minutes,
+             days_with_out_of_hours_work, notifications_held_out_of_hours,
+             on_call_callout_minutes, received_ms)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+    )
+    .bind(&pseudonym)
+    .bind(week)
+    .bind(&id)
+    .bind(unit)
+    .bind(i64::from(r.out_of_hours_minutes))
+    .bind(i64::from(r.self_reported_out_of_hours_minutes))
+    .bind(i64::from(r.weekend_minutes))
+    .bind(i64::from(r.late_evening_minutes))
+    .bind(i64::from(r.days_with_out_of_hours_work))
+    .bind(i64::from(r.notifications_held_out_of_hours))
+    .bind(i64::from(r.on_call_callout_minutes))
+    .bind(received.timestamp_millis())
+    .execute(&mut *tx)
+    .await?;
+    Ok(if earlier.is_some() {
+        Put::Replaced
+    } else {
+        Put::Stored
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_database_is_named_without_its_password() {
+        let url = "postgres://dash:s3cret-pw@db.internal:5433/clockoff?sslmode=require";
+        let named = describe(url);
+        assert_eq!(named, "postgres://dash@db.internal:5433/clockoff");
+        assert!(!named.contains("s3cret"));
+        assert_eq!(
+            describe("postgres://clockoff@localhost/postgres?host=/run/pg"),
+            "postgres://clockoff@/run/pg/postgres"
+        );
+    }
+
+    #[test]
+    fn addresses_are_checked_without_connecting() {
+        assert!(check_url("postgresql://u@h/db").is_ok());
+        assert!(check_url("postgres://u@h:port/db").is_err());
+        assert!(check_url("postgres://u@h/db?sslmode=sometimes").is_err());
+    }
+}
