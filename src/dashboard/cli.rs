@@ -168,6 +168,7 @@ fn serve(
             clock,
             log: access_log::stderr(),
             sessions: Default::default(),
+            closed_weeks: Default::default(),
         };
         let listener = tokio::net::TcpListener::bind(listen)
             .await

@@ -9,11 +9,14 @@ use std::sync::Arc;
 
 use axum::http::{HeaderMap, StatusCode};
 
+use chrono::IsoWeek;
+
 use super::access_log::LogSink;
 use super::auth::{self, AuthError, Principal};
+use super::history::{self, ClosedWeeks, WeekOutcomes};
 use super::org::Org;
 use super::release::Threshold;
-use super::store::Store;
+use super::store::{Store, StoreError};
 use super::token::Role;
 use super::web::session::Sessions;
 use crate::core::clock::Clock;
@@ -37,9 +40,20 @@ pub struct AppState<S> {
     pub log: LogSink,
     /// Sign-in sessions of the pages (in memory: a restart signs everyone out).
     pub sessions: Sessions,
+    /// Weeks released once and kept, as no report can change them any more.
+    pub closed_weeks: ClosedWeeks,
 }
 
 impl<S: Store> AppState<S> {
+    /// Every unit's outcome for each week of `range` ([`history::released`]).
+    pub async fn released(
+        &self,
+        range: (IsoWeek, IsoWeek),
+    ) -> Result<Vec<Arc<WeekOutcomes>>, StoreError> {
+        let now = self.clock.now();
+        history::released(&self.store, &self.service, &self.closed_weeks, range, now).await
+    }
+
     /// The caller's token, which must be of `role`: 401 without a valid token, 403 with one
     /// of the other role.
     pub async fn require(&self, headers: &HeaderMap, role: Role) -> Result<Principal, ApiError> {

@@ -18,9 +18,11 @@ use super::error::ApiError;
 use super::{AppState, Service};
 use crate::core::record::week;
 use crate::dashboard::figures::{Band, Figures};
-use crate::dashboard::history;
+use std::sync::Arc;
+
+use crate::dashboard::history::{self, WeekOutcomes};
 use crate::dashboard::release::Reason;
-use crate::dashboard::store::{Store, StoredContribution};
+use crate::dashboard::store::Store;
 use crate::dashboard::token::Role;
 use crate::dashboard::units::UnitIndex;
 use crate::dashboard::week::Outcome;
@@ -45,12 +47,8 @@ pub async fn get_weeks<S: Store>(
     let unit = crate::dashboard::auth::may_read(&service.org, who, &unit)
         .ok_or_else(ApiError::not_yours)?;
     let (from, to) = range(query.as_deref(), app.clock.now())?;
-    let stored = app
-        .store
-        .contributions(from, to)
-        .await
-        .map_err(|e| app.failed(&e))?;
-    Ok(Json(answer(service, unit, from, to, stored)))
+    let weeks = app.released((from, to)).await.map_err(|e| app.failed(&e))?;
+    Ok(Json(answer(service, unit, from, to, &weeks)))
 }
 
 /// `from` and `to` from the query string; `to` defaults to the last week ended in UTC.
@@ -115,12 +113,12 @@ fn answer(
     unit: UnitIndex,
     from: IsoWeek,
     to: IsoWeek,
-    stored: Vec<StoredContribution>,
+    weeks: &[Arc<WeekOutcomes>],
 ) -> Value {
     let tree = service.org.tree();
     let shown = shown(service, unit);
-    let weeks: Vec<Value> = history::weekly(tree, service.k, from, to, stored)
-        .into_iter()
+    let weeks: Vec<Value> = weeks
+        .iter()
         .map(|w| {
             let units: Vec<Value> = shown
                 .iter()

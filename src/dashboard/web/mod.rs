@@ -219,11 +219,11 @@ async fn unit<S: Store>(
     let Some(range) = view::range(period, app.clock.now()) else {
         return failed(&app, &"the clock is outside the calendar");
     };
-    let stored = match app.store.contributions(range.0, range.1).await {
-        Ok(stored) => stored,
+    let weeks = match app.released(range).await {
+        Ok(weeks) => weeks,
         Err(e) => return failed(&app, &e),
     };
-    let view = view::unit_view(service, unit, period, range, stored);
+    let view = view::unit_view(service, unit, period, &weeks);
     if query_value(&query, "format") == Some("csv") {
         csv(&view, range.1)
     } else {

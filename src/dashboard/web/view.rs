@@ -1,5 +1,7 @@
-//! From stored reports to a [`UnitView`]: the weeks of the period, each released by the same
-//! code path as the read API ([`crate::dashboard::history::weekly`]).
+//! From released weeks to a [`UnitView`]: the weeks of the period, each released by the same
+//! code path as the read API ([`crate::dashboard::history::released`]).
+
+use std::sync::Arc;
 
 use chrono::{DateTime, Datelike, IsoWeek, TimeDelta, Utc};
 
@@ -8,7 +10,6 @@ use crate::dashboard::api::Service;
 use crate::dashboard::history::{self, WeekOutcomes};
 use crate::dashboard::pages::{ChildView, Period, UnitView, WeekView};
 use crate::dashboard::release::Reason;
-use crate::dashboard::store::StoredContribution;
 use crate::dashboard::units::UnitIndex;
 use crate::dashboard::week::Outcome;
 
@@ -21,25 +22,23 @@ pub fn range(period: Period, now: DateTime<Utc>) -> Option<(IsoWeek, IsoWeek)> {
     Some((from, to))
 }
 
-/// The view of `unit` over `from..=to`, from every report stored for those weeks.
+/// The view of `unit` over the period's `weeks` (oldest first, every unit's outcome each).
 pub fn unit_view(
     service: &Service,
     unit: UnitIndex,
     period: Period,
-    (from, to): (IsoWeek, IsoWeek),
-    stored: Vec<StoredContribution>,
+    weeks: &[Arc<WeekOutcomes>],
 ) -> UnitView {
     let org = &service.org;
     let tree = org.tree();
     let root = tree.root();
-    let weeks = history::weekly(tree, service.k, from, to, stored);
     let hidden = Outcome::Suppressed {
         reason: Reason::FewerThanK,
     };
     let latest = |u: UnitIndex| {
         weeks
             .last()
-            .and_then(|w: &WeekOutcomes| w.outcomes.get(u))
+            .and_then(|w| w.outcomes.get(u))
             .unwrap_or(&hidden)
             .clone()
     };
