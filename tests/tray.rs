@@ -477,3 +477,114 @@ async fn hold_now_finishes_early_and_dunst_holds_at_once() {
     .await;
     agent.terminate();
 }
+
+/// Reporting on or off; on, to a dashboard that is never reached (no token file is set, so
+/// sending fails before connecting and the week stays unsent).
+fn reporting(enabled: bool) -> String {
+    format!("{ALWAYS_OFF}[report]\nenabled = {enabled}\ndashboard = \"http://127.0.0.1:9\"\n")
+}
+
+/// The reporting item's label, if the menu has one.
+async fn report_label(item: &Item) -> Option<String> {
+    item.layout()
+        .await
+        .outline()
+        .into_iter()
+        .find(|l| l.starts_with("Don't report week") || l.starts_with("Report week"))
+}
+
+async fn report_label_becomes(item: &Item, what: &str, done: impl Fn(&str) -> bool) -> String {
+    eventually(what, async || report_label(item).await.filter(|l| done(l))).await
+}
+
+/// The week's state as `clockoff report status --json` reads it from the ledger.
+fn queued_state(panel: &Panel, week: &str) -> Option<String> {
+    let out = panel.clockoff(&["report", "status", "--json"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let status: Value = serde_json::from_slice(&out.stdout).expect("report status is JSON");
+    status["weeks"]
+        .as_array()?
+        .iter()
+        .find(|w| w["week"] == week)
+        .map(|w| w["state"].as_str().unwrap_or_default().to_owned())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_last_week_can_be_kept_out_of_the_weekly_report_and_put_back() {
+    let Some(bus) = or_skip(DbusDaemon::start()) else {
+        return;
+    };
+    let panel = Panel::start(&reporting(true), vec![], bus);
+    let watcher = Watcher::start(&panel.bus).await;
+    let agent = panel.agent(&panel.bus, "agent.log").await;
+    let item = watcher.item().await;
+    // "This week" is the week `clockoff report pause` pauses when none is named: the last
+    // one that has ended, whose summary is first sent at Monday midday after it.
+    let last = clockoff::report::last_completed_week(chrono_tz::Europe::London, now());
+    let name = clockoff::core::record::week::name(last);
+    let pause = format!("Don't report week {} (", last.week());
+    let resume = format!("Report week {} (", last.week());
+    let label = report_label_becomes(&item, "the item offering to pause", |l| {
+        l.starts_with(&pause)
+    })
+    .await;
+    let outline = item.layout().await.outline();
+    let at = outline.iter().position(|l| *l == label).unwrap();
+    assert_eq!(
+        outline[at + 1],
+        "Open my week (a report in your browser)",
+        "{outline:?}"
+    );
+    let status = panel.status();
+    assert_eq!(status["report"]["last_week"]["week"], name, "{status}");
+    assert_eq!(status["report"]["last_week"]["paused"], false, "{status}");
+
+    // Clicked: the agent records the pause in the ledger, and the item offers the undoing.
+    item.click(&label).await;
+    panel.wait_status("paused", |s| s["report"]["last_week"]["paused"] == true);
+    eventually("the ledger says paused", async || {
+        (queued_state(&panel, &name).as_deref() == Some("paused")).then_some(())
+    })
+    .await;
+    let label = report_label_becomes(&item, "the item offering to resume", |l| {
+        l.starts_with(&resume) && l.ends_with(") after all")
+    })
+    .await;
+
+    // And back.
+    item.click(&label).await;
+    panel.wait_status("resumed", |s| s["report"]["last_week"]["paused"] == false);
+    assert_ne!(queued_state(&panel, &name).as_deref(), Some("paused"));
+    report_label_becomes(&item, "the item offering to pause again", |l| {
+        l.starts_with(&pause)
+    })
+    .await;
+
+    // Paused from the command line with no week named: the same week, and the item follows
+    // without being clicked.
+    let out = panel.clockoff(&["report", "pause"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).starts_with(&name),
+        "{}",
+        text(&out.stdout)
+    );
+    report_label_becomes(&item, "the item following the command line", |l| {
+        l.starts_with(&resume)
+    })
+    .await;
+
+    // Reporting turned off: the item goes.
+    panel.write_config(&reporting(false));
+    panel.wait_status("reporting off", |s| s["report"]["enabled"] == false);
+    eventually("the item gone", async || {
+        report_label(&item).await.is_none().then_some(())
+    })
+    .await;
+    let outline = item.layout().await.outline();
+    assert!(
+        outline.contains(&"Open my week (a report in your browser)".to_string()),
+        "{outline:?}"
+    );
+    agent.terminate();
+}

@@ -502,6 +502,7 @@ impl Engine {
             None => Vec::new(),
         };
         let held = held.iter().map(|(_, n)| n).sum();
+        let last_week = self.last_week(now).await?;
         Ok(status::Status {
             snapshot: &self.snapshot.borrow(),
             running_override: running,
@@ -515,8 +516,27 @@ impl Engine {
             quiet: quiet.to_json(tz, held),
             tray: self.tray.borrow().to_json(),
             report: self.upload.borrow().to_json(tz),
+            last_week,
         }
         .to_json())
+    }
+
+    /// Where the last week that has ended stands, read from the ledger (not from the upload
+    /// task's status, which catches up with a pause only after this request is answered).
+    async fn last_week(&self, now: DateTime<Utc>) -> Result<status::LastWeek, Refusal> {
+        let week = crate::report::last_completed_week(self.config.timezone, now);
+        let stored = self.ledger.report_week(week).await?;
+        let delivered = self
+            .ledger
+            .queued_reports()
+            .await?
+            .iter()
+            .any(|q| q.week == week && q.delivered.is_some());
+        Ok(status::LastWeek {
+            week,
+            paused: stored.paused,
+            delivered,
+        })
     }
 
     fn running_override(&self, now: DateTime<Utc>) -> Option<&OverrideRecord> {

@@ -209,6 +209,7 @@ pub async fn run(deps: Deps, shutdown: impl Future<Output = ()>) -> Result<(), A
             quiet: quiet_commands,
             snapshot: snapshot_rx.clone(),
             quiet_status: quiet_watch,
+            report: upload_status.subscribe(),
             status: tray_status,
             quit: quit_tx,
             turned_off: deps.no_tray,

@@ -3,13 +3,14 @@
 
 use std::path::Path;
 
-use chrono::{DateTime, Datelike, NaiveDate, TimeDelta, Utc};
+use chrono::{DateTime, Datelike, IsoWeek, NaiveDate, TimeDelta, Utc};
 use chrono_tz::Tz;
 use serde_json::{Value, json};
 
 use super::snapshot::Snapshot;
 use crate::core::activity::Class;
 use crate::core::civil::{local_date, midnight, rfc3339_in};
+use crate::core::record::week;
 use crate::store::{OverrideRecord, Totals};
 
 /// A local period the totals cover, with its name (a date, or an ISO week).
@@ -61,12 +62,29 @@ pub struct Status<'a> {
     pub tray: Value,
     /// Sending the weekly summaries (`crate::upload::UploadStatus`).
     pub report: Value,
+    /// Shown as `report.last_week`.
+    pub last_week: LastWeek,
+}
+
+/// The last week that has ended ([`crate::report::last_completed_week`]): the week
+/// `clockoff report pause` keeps back when none is named, and the one the tray offers to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LastWeek {
+    pub week: IsoWeek,
+    pub paused: bool,
+    pub delivered: bool,
 }
 
 impl Status<'_> {
     pub fn to_json(&self) -> String {
         let s = self.snapshot;
         let time = |t: Option<DateTime<Utc>>| t.map(|t| rfc3339_in(s.timezone, t));
+        let mut report = self.report.clone();
+        report["last_week"] = json!({
+            "week": week::name(self.last_week.week),
+            "paused": self.last_week.paused,
+            "delivered": self.last_week.delivered,
+        });
         let value = json!({
             "state": s.state,
             "since": time(s.since),
@@ -86,7 +104,7 @@ impl Status<'_> {
             "config_sources": self.config_sources,
             "quiet": self.quiet,
             "tray": self.tray,
-            "report": self.report,
+            "report": report,
         });
         value.to_string()
     }

@@ -362,6 +362,12 @@ impl Ledger {
         .await
     }
 
+    /// What the ledger holds about reporting `week` (not paused, not queued if nothing).
+    pub async fn report_week(&self, week: chrono::IsoWeek) -> Result<ReportWeek, StoreError> {
+        self.call(|reply| Command::Report(ReportCommand::Stored { week, reply }))
+            .await
+    }
+
     /// The id `week` is reported under: the one it already has, else `fresh` (drawn at random
     /// by the caller), kept from now on. A paused week gets none (`report_id` stays `None`):
     /// the upload queue calls this once, when it queues the week, and resends under that id.

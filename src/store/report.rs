@@ -100,6 +100,10 @@ pub(super) enum ReportCommand {
     StopQueueing {
         reply: Reply<bool>,
     },
+    Stored {
+        week: IsoWeek,
+        reply: Reply<ReportWeek>,
+    },
     List {
         reply: Reply<Vec<QueuedWeek>>,
     },
@@ -164,6 +168,10 @@ pub(super) fn handle(conn: &mut Connection, command: ReportCommand) {
             write(conn, |tx| {
                 Ok(tx.execute("DELETE FROM report_queue", [])? > 0)
             }),
+        ),
+        ReportCommand::Stored { week, reply } => answer(
+            reply,
+            stored(conn, week).map(|w| w.unwrap_or(ReportWeek::new(week))),
         ),
         ReportCommand::List { reply } => answer(reply, queued(conn)),
         ReportCommand::Record {
@@ -441,6 +449,13 @@ mod tests {
             .set_report_paused(w("2026-W49"), true, monday)
             .await
             .unwrap();
+        // Read back before it is queued (the agent's status does), and a week never touched.
+        let stored = ledger.report_week(w("2026-W49")).await.unwrap();
+        assert_eq!((stored.paused, stored.report_id), (true, None));
+        assert_eq!(
+            ledger.report_week(w("2026-W48")).await.unwrap(),
+            ReportWeek::new(w("2026-W48"))
+        );
         let later = utc("2026-12-15T08:00:00Z");
         let queued = ledger
             .queue_reports(candidates("2026-W50", 8), later)

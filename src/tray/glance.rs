@@ -22,6 +22,22 @@ pub struct Glance {
     pub week: PeriodGlance,
     timezone: String,
     pub quiet: QuietGlance,
+    pub report: ReportGlance,
+}
+
+/// Weekly reporting: whether it is on, and where the last week that has ended stands.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct ReportGlance {
+    pub enabled: bool,
+    pub last_week: LastWeekGlance,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct LastWeekGlance {
+    /// "2026-W48".
+    pub week: String,
+    pub paused: bool,
+    pub delivered: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]

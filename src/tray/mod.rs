@@ -1,8 +1,9 @@
 //! The tray icon: state at a glance, today's and this week's time, and the worker's choices
-//! (work now, end an override, hold now, quit) one click away. A task beside the engine reads
-//! the agent's status ([`glance`]), turns it into a [`view::View`] and hands it to the item's
-//! own thread ([`host`]); clicks come back as [`menu::Action`]s and become the same requests
-//! the D-Bus interface and the end-of-hours notice make.
+//! (work now, end an override, hold now, keep last week from being reported, quit) one click
+//! away. A task beside the engine reads the agent's status ([`glance`]), turns it into a
+//! [`view::View`] and hands it to the item's own thread ([`host`]); clicks come back as
+//! [`menu::Action`]s and become the same requests the D-Bus interface, the command line and
+//! the end-of-hours notice make.
 
 pub mod glance;
 mod host;
@@ -23,6 +24,7 @@ use crate::agent::quiet::{self, QuietStatus};
 use crate::agent::snapshot::Snapshot;
 use crate::core::clock::Clock;
 use crate::core::schedule::State;
+use crate::upload::UploadStatus;
 use glance::Glance;
 use host::Host;
 use menu::Action;
@@ -34,6 +36,10 @@ pub struct TrayParts {
     pub quiet: mpsc::UnboundedSender<quiet::Command>,
     pub snapshot: watch::Receiver<Snapshot>,
     pub quiet_status: watch::Receiver<QuietStatus>,
+    /// Sending the weekly summaries: it changes when reporting is turned on or off, a week
+    /// is paused or resumed (from the command line too) or delivered, and the reporting
+    /// item follows.
+    pub report: watch::Receiver<UploadStatus>,
     pub status: watch::Sender<TrayStatus>,
     /// "Quit": the agent stops as it does on SIGTERM.
     pub quit: mpsc::UnboundedSender<()>,
@@ -153,6 +159,7 @@ async fn follow(parts: &mut TrayParts, shown: &mut Shown) {
         };
         // What is seen now: a change from here on wakes the loop, none before it does.
         parts.quiet_status.mark_unchanged();
+        parts.report.mark_unchanged();
         let mut holders = parts.quiet_status.borrow().holders.clone();
         for holder in &mut holders {
             holder.mark_unchanged();
@@ -176,6 +183,8 @@ async fn follow(parts: &mut TrayParts, shown: &mut Shown) {
         tokio::select! {
             changed = parts.snapshot.changed() => if changed.is_err() { return },
             _ = parts.quiet_status.changed() => {}
+            // Its sender lives as long as the agent; were it gone, nothing more would change.
+            Ok(()) = parts.report.changed() => {}
             () = any_changed(holders) => {}
             () = crate::agent::sleep_for(refresh) => {}
             Some(action) = shown.click() => act(parts, action).await,
@@ -266,9 +275,20 @@ async fn act(parts: &TrayParts, action: Action) {
             let _ = parts.quiet.send(quiet::Command::ClockOff);
         }
         Action::OpenWeek => open_week(parts.config_file.clone()),
+        // The request `clockoff report pause` and `resume` make of a running agent.
+        Action::PauseReport(week) => ask(parts, pause_report(week, true)).await,
+        Action::ResumeReport(week) => ask(parts, pause_report(week, false)).await,
         Action::Quit => {
             let _ = parts.quit.send(());
         }
+    }
+}
+
+fn pause_report(week: chrono::IsoWeek, paused: bool) -> impl FnOnce(Reply) -> Request {
+    move |reply| Request::PauseReport {
+        week,
+        paused,
+        reply,
     }
 }
 

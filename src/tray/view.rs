@@ -2,13 +2,14 @@
 //! screen readers give the item), tooltip text and which menu items are offered. Pure, so
 //! every state is tested without a panel.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, IsoWeek, Utc};
 use chrono_tz::Tz;
 
-use super::glance::{Glance, utc};
+use super::glance::{Glance, ReportGlance, utc};
 use super::icons::Glyph;
 use crate::core::civil::human;
 use crate::core::duration::hours_minutes;
+use crate::core::record::week;
 use crate::core::schedule::State;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,6 +32,17 @@ pub struct Offers {
     pub end_override: bool,
     /// "Hold now": finish early, holding at once.
     pub hold_now: bool,
+    /// Keeping the last week that has ended back from the weekly report, or reporting it
+    /// after all.
+    pub report: Option<ReportOffer>,
+}
+
+/// The week the reporting item is about: the one `clockoff report pause` pauses when no week
+/// is named (the agent's status says which), and whether it is paused already.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReportOffer {
+    pub week: IsoWeek,
+    pub paused: bool,
 }
 
 /// Shown until the agent first answers.
@@ -126,6 +138,7 @@ pub fn view(g: &Glance, now: DateTime<Utc>) -> View {
     };
     let offers = Offers {
         until_stop: offers.work_now && g.activity_source != "none",
+        report: report_offer(&g.report),
         ..offers
     };
     View {
@@ -138,6 +151,19 @@ pub fn view(g: &Glance, now: DateTime<Utc>) -> View {
         ),
         offers,
     }
+}
+
+/// Only while reporting is on, and until the week is delivered (a summary sent cannot be
+/// taken back, so offering to keep it back then would mislead).
+fn report_offer(report: &ReportGlance) -> Option<ReportOffer> {
+    let last = &report.last_week;
+    if !report.enabled || last.delivered {
+        return None;
+    }
+    Some(ReportOffer {
+        week: week::parse(&last.week).ok()?,
+        paused: last.paused,
+    })
 }
 
 fn work_only() -> Offers {
@@ -207,6 +233,10 @@ mod tests {
                       "held_notifications": 0,
                       "holders": [{"name": "notifications", "held": false, "error": null}]},
             "tray": {"state": "shown"},
+            "report": {"enabled": false, "dashboard": null, "waiting": 0, "paused": 0,
+                       "delivered": 0, "last_delivered": null, "next_attempt": null,
+                       "failing": null,
+                       "last_week": {"week": "2026-W47", "paused": false, "delivered": false}},
         });
         merge(&mut base, changes);
         Glance::parse(&base.to_string()).unwrap()
@@ -378,5 +408,38 @@ mod tests {
             json!({"until": "2026-11-23T17:00:00+00:00", "quiet": {"holders": []}}),
         );
         assert!(!view(&g, utc("2026-11-23T15:00:00Z")).offers.hold_now);
+    }
+
+    #[test]
+    fn reporting_offers_the_last_week_only_while_on_and_not_yet_sent() {
+        let offer = |report: Value| view(&status("off", json!({ "report": report })), utc(EVENING));
+        assert_eq!(offer(json!({})).offers.report, None, "reporting is off");
+        let w47 = week::parse("2026-W47").unwrap();
+        assert_eq!(
+            offer(json!({"enabled": true})).offers.report,
+            Some(ReportOffer {
+                week: w47,
+                paused: false
+            })
+        );
+        assert_eq!(
+            offer(json!({"enabled": true, "last_week": {"paused": true}}))
+                .offers
+                .report,
+            Some(ReportOffer {
+                week: w47,
+                paused: true
+            })
+        );
+        assert_eq!(
+            offer(json!({"enabled": true, "last_week": {"delivered": true}}))
+                .offers
+                .report,
+            None,
+            "a week delivered cannot be kept back"
+        );
+        // Whatever the state: on call too.
+        let on_call = status("on_call", json!({"report": {"enabled": true}}));
+        assert!(view(&on_call, utc(EVENING)).offers.report.is_some());
     }
 }
