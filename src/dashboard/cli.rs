@@ -6,11 +6,14 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
+use chrono::Datelike;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use super::access_log;
+use super::api::read::MAX_WEEKS;
 use super::api::{AppState, Service};
 use super::config::{self, DashboardConfig, Database};
+use super::history;
 use super::server;
 use super::store::{AnyStore, PostgresStore, SqliteStore, Store, postgres};
 use super::token::{self, Role};
@@ -179,12 +182,33 @@ fn serve(
             db_name,
             state.service.k.get()
         );
+        tokio::spawn(release_history(state.clone()));
         server::run(listener, state, shutdown_signal())
             .await
             .map_err(|e| Failure::Runtime(format!("serving: {e}")))?;
         eprintln!("clockoff-dashboard: stopped");
         Ok(())
     })
+}
+
+/// Releases the two years a read may ask for, so the closed weeks among them are kept
+/// before the first manager opens a page (history::released).
+async fn release_history<S: Store>(state: AppState<S>) {
+    let started = std::time::Instant::now();
+    let range = history::latest_complete_week(state.clock.now()).and_then(|to| {
+        let back = chrono::TimeDelta::weeks(MAX_WEEKS - 1);
+        let from = crate::core::record::week::monday(to).checked_sub_signed(back)?;
+        Some((from.iso_week(), to))
+    });
+    let Some(range) = range else { return };
+    match state.released(range).await {
+        Ok(weeks) => eprintln!(
+            "clockoff-dashboard: released the last {} weeks in {} ms",
+            weeks.len(),
+            started.elapsed().as_millis()
+        ),
+        Err(e) => (state.log)(&format!("error: releasing past weeks: {e}")),
+    }
 }
 
 /// SIGINT or SIGTERM (systemd's stop).

@@ -36,10 +36,10 @@ CREATE TABLE tokens (
     created_ms BIGINT NOT NULL
 );
 
--- One summary per pseudonym and week.
+-- One summary per pseudonym and week; the key, week first, also serves reads by week.
 CREATE TABLE reports (
-    pseudonym                          TEXT   NOT NULL,
     week                               BIGINT NOT NULL,
+    pseudonym                          TEXT   NOT NULL,
     report_id                          TEXT   NOT NULL UNIQUE,
     unit                               TEXT   NOT NULL,
     out_of_hours_minutes               BIGINT NOT NULL,
@@ -50,9 +50,8 @@ CREATE TABLE reports (
     notifications_held_out_of_hours    BIGINT NOT NULL,
     on_call_callout_minutes            BIGINT NOT NULL,
     received_ms                        BIGINT NOT NULL,
-    PRIMARY KEY (pseudonym, week)
+    PRIMARY KEY (week, pseudonym)
 );
-CREATE INDEX reports_by_week ON reports (week);
 
 -- Report ids a resubmission replaced: a late retry of one is acknowledged, never stored
 -- over the newer summary.
