@@ -718,6 +718,40 @@ fn binary_round_trip(postgres: Option<&Postgres>) {
     let viewer = String::from_utf8(out.stdout).unwrap().trim().to_string();
     assert!(viewer.starts_with("cod_v_"), "{viewer}");
 
+    // A third token, revoked by the first 8 digits of the id `token list` shows.
+    let out = run(&[
+        "token",
+        "create",
+        "--unit",
+        "team-south",
+        "--role",
+        "reporter",
+    ]);
+    let revoked = String::from_utf8(out.stdout).unwrap().trim().to_string();
+    let id = clockoff::dashboard::token::TokenHash::of(&revoked)
+        .id()
+        .to_string();
+    let out = run(&["token", "list"]);
+    let listed = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(listed.lines().count(), 4, "{listed}");
+    assert!(
+        listed.contains(&format!("{id}  reporter  team-south")),
+        "{listed}"
+    );
+    assert!(!listed.contains("revoked"), "{listed}");
+    let out = run(&["token", "revoke", &id[..8]]);
+    assert!(out.status.success(), "{out:?}");
+    let listed = String::from_utf8(run(&["token", "list"]).stdout).unwrap();
+    let line = listed.lines().find(|l| l.starts_with(&id)).unwrap();
+    assert!(line.contains("revoked "), "{listed}");
+    // Unknown and malformed ids are the user's to fix: exit 2.
+    assert_eq!(run(&["token", "revoke", "00000000"]).status.code(), Some(2));
+    assert_eq!(run(&["token", "revoke", "xyz"]).status.code(), Some(2));
+    // Revoking again says so and changes nothing.
+    let out = run(&["token", "revoke", &revoked]);
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("already revoked"));
+
     // The database keeps hashes only.
     let raw = match postgres {
         None => {
@@ -759,6 +793,17 @@ fn binary_round_trip(postgres: Option<&Postgres>) {
         .unwrap();
     let (posted, read) = rt.block_on(async {
         let http = reqwest::Client::new();
+        let refused = http
+            .post(format!("http://{addr}/api/v1/reports"))
+            .bearer_auth(&revoked)
+            .header("content-type", "application/json")
+            .body(body.to_string())
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16();
+        assert_eq!(refused, 401, "a revoked token sends nothing");
         let posted = http
             .post(format!("http://{addr}/api/v1/reports"))
             .bearer_auth(&reporter)
@@ -804,6 +849,7 @@ fn binary_round_trip(postgres: Option<&Postgres>) {
     );
     assert!(rest.ends_with("clockoff-dashboard: stopped\n"), "{rest}");
     for secret in [
+        revoked.as_str(),
         reporter.as_str(),
         viewer.as_str(),
         body["pseudonym"].as_str().unwrap(),

@@ -133,7 +133,7 @@ async fn one_summary_per_pseudonym_and_week(store: AnyStore) {
     );
 }
 
-async fn tokens_are_found_by_hash_and_never_twice(store: AnyStore) {
+async fn tokens_are_found_by_hash_listed_and_revoked(store: AnyStore) {
     store
         .add_token(TokenHash::of("t"), "team".into(), Role::Viewer, now())
         .await
@@ -154,6 +154,36 @@ async fn tokens_are_found_by_hash_and_never_twice(store: AnyStore) {
     // Asked again (from the cache) the answer is the same.
     assert_eq!(store.token(TokenHash::of("t")).await.unwrap(), expected);
     assert_eq!(store.token(TokenHash::of("u")).await.unwrap(), None);
+
+    let later = now() + chrono::TimeDelta::minutes(5);
+    store
+        .add_token(TokenHash::of("r"), "team".into(), Role::Reporter, later)
+        .await
+        .unwrap();
+    // Revoked: no longer found (the cache forgets it at once), still listed, and only once.
+    assert!(store.revoke_token(TokenHash::of("t"), later).await.unwrap());
+    assert_eq!(store.token(TokenHash::of("t")).await.unwrap(), None);
+    assert!(!store.revoke_token(TokenHash::of("t"), later).await.unwrap());
+    assert!(!store.revoke_token(TokenHash::of("u"), later).await.unwrap());
+    let listed: Vec<(String, Role, Option<DateTime<Utc>>)> = store
+        .tokens()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| (e.hash.as_str().to_string(), e.record.role, e.revoked))
+        .collect();
+    assert_eq!(
+        listed,
+        [
+            (
+                TokenHash::of("t").as_str().into(),
+                Role::Viewer,
+                Some(later)
+            ),
+            (TokenHash::of("r").as_str().into(), Role::Reporter, None),
+        ]
+    );
+    assert!(store.token(TokenHash::of("r")).await.unwrap().is_some());
 }
 
 /// 100 workers at once, each sending its report, a retry of it, the same id for another
@@ -219,16 +249,16 @@ async fn postgres_one_summary_per_pseudonym_and_week() {
 }
 
 #[tokio::test]
-async fn sqlite_tokens_are_found_by_hash_and_never_twice() {
-    tokens_are_found_by_hash_and_never_twice(Backend::sqlite().await.store).await;
+async fn sqlite_tokens_are_found_by_hash_listed_and_revoked() {
+    tokens_are_found_by_hash_listed_and_revoked(Backend::sqlite().await.store).await;
 }
 
 #[tokio::test]
-async fn postgres_tokens_are_found_by_hash_and_never_twice() {
+async fn postgres_tokens_are_found_by_hash_listed_and_revoked() {
     let Some(pg) = Backend::postgres().await else {
         return;
     };
-    tokens_are_found_by_hash_and_never_twice(pg.store.clone()).await;
+    tokens_are_found_by_hash_listed_and_revoked(pg.store.clone()).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

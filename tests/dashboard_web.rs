@@ -8,6 +8,7 @@ mod support;
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use clockoff::core::summary::{DeviceSecret, ReportId, WeeklySummary};
 use clockoff::dashboard::pages::CSV_HEADER;
+use clockoff::dashboard::store::Store;
 use clockoff::dashboard::token::Role;
 use reqwest::header::HeaderMap;
 use support::dashboard::Dashboard;
@@ -405,6 +406,29 @@ async fn sign_out_ends_the_session_and_clears_the_cookie() {
     assert_eq!((r.status, r.header("location")), (303, "/sign-in"));
     // Signing out without a session is harmless.
     assert_eq!(web.post("/sign-out", &[], "").await.status, 303);
+}
+
+#[tokio::test]
+async fn revoking_a_viewer_token_ends_its_sessions_and_its_bearer_use() {
+    let d = start().await;
+    let web = Web::new(&d);
+    let token = d.token("svc", Role::Viewer).await;
+    let other = d.token("svc", Role::Viewer).await;
+    let cookie = signed_in(&web, &token).await;
+    let kept = signed_in(&web, &other).await;
+    assert_eq!(web.get("/units/svc", Some(&cookie)).await.status, 200);
+
+    let hash = clockoff::dashboard::token::TokenHash::of(&token);
+    assert!(d.store.revoke_token(hash, now()).await.unwrap());
+    let r = web.get("/units/svc", Some(&cookie)).await;
+    assert_eq!((r.status, r.header("location")), (303, "/sign-in"));
+    let bearer = [("authorization", format!("Bearer {token}"))];
+    let request = web.http.get(format!("{}/units/svc", web.base));
+    let r = web.send(request.header(bearer[0].0, &bearer[0].1)).await;
+    assert_eq!(r.status, 401);
+    assert_eq!(web.sign_in(&token).await.status, 401);
+    // Another viewer's session is untouched.
+    assert_eq!(web.get("/units/svc", Some(&kept)).await.status, 200);
 }
 
 #[tokio::test]

@@ -1,4 +1,4 @@
-//! The `clockoff-dashboard` commands: `serve`, `token create`, `default-config`. The binary
+//! The `clockoff-dashboard` commands: `serve`, `token create|list|revoke`, `default-config`. The binary
 //! parses arguments and calls [`run`]; everything else is here or below.
 
 use std::net::SocketAddr;
@@ -15,8 +15,8 @@ use super::api::{AppState, Service};
 use super::config::{self, DashboardConfig, Database};
 use super::history;
 use super::server;
-use super::store::{AnyStore, PostgresStore, SqliteStore, Store, postgres};
-use super::token::{self, Role};
+use super::store::{AnyStore, PostgresStore, SqliteStore, Store, StoreError, TokenEntry, postgres};
+use super::token::{self, Role, TokenHash};
 use crate::core::clock::Clock;
 
 #[derive(Debug, Parser)]
@@ -63,6 +63,19 @@ pub enum TokenCommand {
         #[arg(long)]
         config: Option<PathBuf>,
     },
+    /// List every token made: its id, role, unit, when it was made and whether revoked.
+    List {
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+    /// Revoke a token, by its id from `token list` (or its first 8 or more digits), or by
+    /// the token itself. A running dashboard stops accepting it within a minute.
+    Revoke {
+        /// The id, or the whole token (cod_r_... / cod_v_...).
+        token: String,
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -94,6 +107,12 @@ pub fn run(cli: Cli, clock: Arc<dyn Clock>) -> ExitCode {
         Command::Token {
             command: TokenCommand::Create { unit, role, config },
         } => create_token(config.as_deref(), &unit, role.into(), clock),
+        Command::Token {
+            command: TokenCommand::List { config },
+        } => list_tokens(config.as_deref()),
+        Command::Token {
+            command: TokenCommand::Revoke { token, config },
+        } => revoke_token(config.as_deref(), &token, clock),
         Command::DefaultConfig => {
             print!("{}", config::DEFAULT_CONFIG);
             Ok(())
@@ -251,8 +270,157 @@ fn create_token(
     })?;
     println!("{}", new.text);
     eprintln!(
-        "A {role} token for \"{unit}\". It is shown only now: keep it somewhere safe; \
-         the dashboard keeps only its hash."
+        "A {role} token for \"{unit}\", id {}. It is shown only now: keep it somewhere safe; \
+         the dashboard keeps only its hash.",
+        new.hash.id()
     );
     Ok(())
+}
+
+fn list_tokens(config_path: Option<&Path>) -> Result<(), Failure> {
+    let config = load(config_path)?;
+    let entries = runtime()?.block_on(async {
+        let (store, _) = open_store(&config).await?;
+        store
+            .tokens()
+            .await
+            .map_err(|e| Failure::Runtime(format!("reading the tokens: {e}")))
+    })?;
+    print!("{}", token_table(&entries));
+    Ok(())
+}
+
+/// `token list`'s table: a header, then a token a line, oldest first.
+fn token_table(entries: &[TokenEntry]) -> String {
+    let minute = |t: chrono::DateTime<chrono::Utc>| t.format("%Y-%m-%d %H:%M UTC").to_string();
+    let mut out = format!(
+        "{:<12}  {:<8}  {:<24}  {:<20}  {}\n",
+        "ID", "ROLE", "UNIT", "CREATED", "STATUS"
+    );
+    for e in entries {
+        let status = e.revoked.map_or_else(
+            || "active".to_string(),
+            |t| format!("revoked {}", minute(t)),
+        );
+        out.push_str(&format!(
+            "{:<12}  {:<8}  {:<24}  {:<20}  {status}\n",
+            e.hash.id(),
+            e.record.role.name(),
+            e.record.unit,
+            minute(e.record.created),
+        ));
+    }
+    out
+}
+
+fn revoke_token(
+    config_path: Option<&Path>,
+    given: &str,
+    clock: Arc<dyn Clock>,
+) -> Result<(), Failure> {
+    let config = load(config_path)?;
+    runtime()?.block_on(async {
+        let (store, _) = open_store(&config).await?;
+        let read = |e: StoreError| Failure::Runtime(format!("reading the tokens: {e}"));
+        let entries = store.tokens().await.map_err(read)?;
+        let entry = pick_token(&entries, given).map_err(Failure::Usage)?;
+        let (id, unit, role) = (entry.hash.id(), &entry.record.unit, entry.record.role);
+        if let Some(at) = entry.revoked {
+            eprintln!("Token {id} ({role}, \"{unit}\") was already revoked on {at}.");
+            return Ok(());
+        }
+        store
+            .revoke_token(entry.hash.clone(), clock.now())
+            .await
+            .map_err(|e| Failure::Runtime(format!("revoking the token: {e}")))?;
+        eprintln!(
+            "Revoked token {id} ({role}, \"{unit}\"). A running dashboard refuses it within a \
+             minute, and ends the sessions signed in with it."
+        );
+        Ok(())
+    })
+}
+
+/// The token `given` names: the token itself, or the start (8 digits or more) of one id.
+fn pick_token<'a>(entries: &'a [TokenEntry], given: &str) -> Result<&'a TokenEntry, String> {
+    let given = given.trim();
+    if token::claimed_role(given).is_some() {
+        let hash = TokenHash::of(given);
+        return entries
+            .iter()
+            .find(|e| e.hash == hash)
+            .ok_or_else(|| "this token was not made by this dashboard".to_string());
+    }
+    let is_id = (8..=token::ID_LEN).contains(&given.len())
+        && given
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+    if !is_id {
+        return Err(format!(
+            "\"{given}\" is neither a token nor a token id (8 to {} hex digits, from \
+             `clockoff-dashboard token list`)",
+            token::ID_LEN
+        ));
+    }
+    let mut found = entries.iter().filter(|e| e.hash.id().starts_with(given));
+    match (found.next(), found.next()) {
+        (Some(one), None) => Ok(one),
+        (None, _) => Err(format!(
+            "no token with id {given}: see `clockoff-dashboard token list`"
+        )),
+        (Some(_), Some(_)) => Err(format!(
+            "more than one token's id starts {given}: give all 12 digits"
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dashboard::store::TokenRecord;
+
+    fn entry(hash: &str, unit: &str) -> TokenEntry {
+        TokenEntry {
+            hash: TokenHash::from_stored(hash.into()),
+            record: TokenRecord {
+                unit: unit.into(),
+                role: Role::Reporter,
+                created: chrono::DateTime::from_timestamp(1_764_000_000, 0).unwrap(),
+            },
+            revoked: None,
+        }
+    }
+
+    #[test]
+    fn a_token_is_named_by_enough_of_its_id_or_by_itself() {
+        let token = "cod_r_".to_string() + &"ab".repeat(32);
+        let own = TokenHash::of(&token).as_str().to_string();
+        let entries = [
+            entry("1234abcd0000", "a"),
+            entry("1234abcd1111", "b"),
+            entry(&own, "c"),
+        ];
+        let unit = |given: &str| pick_token(&entries, given).map(|e| e.record.unit.clone());
+        assert_eq!(unit("1234abcd1").as_deref(), Ok("b"));
+        assert_eq!(unit(&token).as_deref(), Ok("c"));
+        assert!(unit("1234abcd").unwrap_err().contains("more than one"));
+        assert!(unit("99999999").unwrap_err().contains("no token with id"));
+        assert!(unit("1234").unwrap_err().contains("neither a token"));
+        assert!(unit("1234ABCD").unwrap_err().contains("neither a token"));
+        let other = "cod_v_".to_string() + &"cd".repeat(32);
+        assert!(unit(&other).unwrap_err().contains("not made by this dashboard"));
+    }
+
+    #[test]
+    fn the_list_says_which_tokens_are_revoked() {
+        let mut revoked = entry("feedfacecafe00", "north");
+        revoked.revoked = chrono::DateTime::from_timestamp(1_764_003_600, 0);
+        let table = token_table(&[entry("0123456789ab", "south"), revoked]);
+        assert_eq!(
+            table,
+            "ID            ROLE      UNIT                      CREATED               STATUS\n\
+             0123456789ab  reporter  south                     2025-11-24 16:00 UTC  active\n\
+             feedfacecafe  reporter  north                     2025-11-24 16:00 UTC  revoked 2025-11-24 17:00 UTC\n"
+        );
+    }
 }

@@ -146,7 +146,7 @@ mod tests {
     use super::*;
     use crate::core::summary::{Pseudonym, ReportId, Schema, WeeklySummary};
     use crate::dashboard::org::Org;
-    use crate::dashboard::store::{Put, SqliteStore, TokenRecord};
+    use crate::dashboard::store::{Put, SqliteStore, TokenEntry, TokenRecord};
     use crate::dashboard::token::{Role, TokenHash};
 
     /// SQLite, remembering the ranges it was asked for.
@@ -169,6 +169,18 @@ mod tests {
 
         async fn token(&self, hash: TokenHash) -> Result<Option<TokenRecord>, StoreError> {
             self.inner.token(hash).await
+        }
+
+        async fn tokens(&self) -> Result<Vec<TokenEntry>, StoreError> {
+            self.inner.tokens().await
+        }
+
+        async fn revoke_token(
+            &self,
+            hash: TokenHash,
+            at: DateTime<Utc>,
+        ) -> Result<bool, StoreError> {
+            self.inner.revoke_token(hash, at).await
         }
 
         async fn put_report(

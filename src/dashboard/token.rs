@@ -62,7 +62,16 @@ impl TokenHash {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// How `token list` and `token revoke` name the token: the hash's first 12 hex digits.
+    /// Safe to show and to log: it gives no way back to the token.
+    pub fn id(&self) -> &str {
+        self.0.get(..ID_LEN).unwrap_or(&self.0)
+    }
 }
+
+/// Hex digits of a token's [`TokenHash::id`].
+pub const ID_LEN: usize = 12;
 
 impl fmt::Debug for TokenHash {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -15,6 +15,9 @@ use std::fmt;
 use std::future::Future;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::time::Instant;
 
 use chrono::{DateTime, Datelike, IsoWeek, NaiveDate, Utc, Weekday};
 
@@ -31,6 +34,14 @@ pub struct TokenRecord {
     pub unit: String,
     pub role: Role,
     pub created: DateTime<Utc>,
+}
+
+/// A token as `clockoff-dashboard token list` shows it: revoked ones too.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenEntry {
+    pub hash: TokenHash,
+    pub record: TokenRecord,
+    pub revoked: Option<DateTime<Utc>>,
 }
 
 /// What storing a report did.
@@ -63,10 +74,23 @@ pub trait Store: Clone + Send + Sync + 'static {
         created: DateTime<Utc>,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
+    /// The token with this hash, unless it was revoked.
     fn token(
         &self,
         hash: TokenHash,
     ) -> impl Future<Output = Result<Option<TokenRecord>, StoreError>> + Send;
+
+    /// Every token made, revoked ones too, oldest first.
+    fn tokens(&self) -> impl Future<Output = Result<Vec<TokenEntry>, StoreError>> + Send;
+
+    /// Revokes the token at `at`: `false` if there is none with this hash or it already was.
+    /// This process stops honouring it at once; another sharing the database within
+    /// [`TOKEN_CACHE_TTL`].
+    fn revoke_token(
+        &self,
+        hash: TokenHash,
+        at: DateTime<Utc>,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
 
     /// Stores `report` (already checked) under `unit`, in one transaction.
     fn put_report(
@@ -95,26 +119,58 @@ pub fn week_from_key(key: i64) -> Option<IsoWeek> {
     NaiveDate::from_isoywd_opt(year, week, Weekday::Mon).map(|d| d.iso_week())
 }
 
-/// Tokens already looked up. Tokens are never changed or revoked today; revoking one must
-/// clear it from here too.
+/// How long a token looked up is trusted without asking the database again: a token
+/// revoked by `token revoke` (another process) stops working within this.
+pub const TOKEN_CACHE_TTL: Duration = Duration::from_secs(60);
+
+/// Tokens looked up in the last [`TOKEN_CACHE_TTL`], so a burst of reports costs one lookup
+/// per token. A revocation in this process removes its token at once.
 #[derive(Debug, Clone, Default)]
-pub(crate) struct TokenCache(Arc<Mutex<HashMap<String, TokenRecord>>>);
+pub(crate) struct TokenCache(Arc<Mutex<HashMap<String, (TokenRecord, Instant)>>>);
 
 impl TokenCache {
     fn get(&self, hash: &TokenHash) -> Option<TokenRecord> {
-        self.0
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(hash.as_str())
-            .cloned()
+        let mut map = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        match map.get(hash.as_str()) {
+            Some((record, at)) if at.elapsed() < TOKEN_CACHE_TTL => Some(record.clone()),
+            Some(_) => {
+                map.remove(hash.as_str());
+                None
+            }
+            None => None,
+        }
     }
 
     fn insert(&self, hash: &TokenHash, record: &TokenRecord) {
-        self.0
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(hash.as_str().to_owned(), record.clone());
+        let mut map = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        map.insert(hash.as_str().to_owned(), (record.clone(), Instant::now()));
     }
+
+    fn remove(&self, hash: &TokenHash) {
+        let mut map = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        map.remove(hash.as_str());
+    }
+}
+
+/// A token row with its revocation, as either backend stores it.
+fn token_entry(
+    hash: String,
+    unit: String,
+    role: &str,
+    created_ms: i64,
+    revoked_ms: Option<i64>,
+) -> Result<TokenEntry, StoreError> {
+    let revoked = revoked_ms
+        .map(|ms| {
+            DateTime::from_timestamp_millis(ms)
+                .ok_or_else(|| StoreError::Corrupt(format!("revocation time {ms}")))
+        })
+        .transpose()?;
+    Ok(TokenEntry {
+        hash: TokenHash::from_stored(hash),
+        record: token_record(unit, role, created_ms)?,
+        revoked,
+    })
 }
 
 /// A token row as either backend stores it.
@@ -262,6 +318,20 @@ impl Store for AnyStore {
         }
     }
 
+    async fn tokens(&self) -> Result<Vec<TokenEntry>, StoreError> {
+        match self {
+            AnyStore::Sqlite(s) => s.tokens().await,
+            AnyStore::Postgres(s) => s.tokens().await,
+        }
+    }
+
+    async fn revoke_token(&self, hash: TokenHash, at: DateTime<Utc>) -> Result<bool, StoreError> {
+        match self {
+            AnyStore::Sqlite(s) => s.revoke_token(hash, at).await,
+            AnyStore::Postgres(s) => s.revoke_token(hash, at).await,
+        }
+    }
+
     async fn contributions(
         &self,
         from: IsoWeek,
@@ -278,6 +348,29 @@ impl Store for AnyStore {
 mod tests {
     use super::*;
     use crate::core::record::week;
+
+    #[tokio::test(start_paused = true)]
+    async fn a_cached_token_is_asked_for_again_after_a_minute() {
+        let cache = TokenCache::default();
+        let record = TokenRecord {
+            unit: "team".into(),
+            role: Role::Viewer,
+            created: DateTime::from_timestamp_millis(0).unwrap(),
+        };
+        let hash = TokenHash::of("t");
+        cache.insert(&hash, &record);
+        tokio::time::advance(TOKEN_CACHE_TTL - Duration::from_secs(1)).await;
+        assert_eq!(cache.get(&hash), Some(record.clone()));
+        tokio::time::advance(Duration::from_secs(1)).await;
+        assert_eq!(
+            cache.get(&hash),
+            None,
+            "another process may have revoked it"
+        );
+        cache.insert(&hash, &record);
+        cache.remove(&hash);
+        assert_eq!(cache.get(&hash), None);
+    }
 
     #[test]
     fn week_keys_order_weeks_and_read_back() {

@@ -18,8 +18,8 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::{Executor, PgConnection, Row};
 
 use super::{
-    Put, Store, StoreError, StoredContribution, TokenCache, TokenRecord, stored_contribution,
-    token_record, week_key,
+    Put, Store, StoreError, StoredContribution, TokenCache, TokenEntry, TokenRecord,
+    stored_contribution, token_entry, token_record, week_key,
 };
 use crate::core::summary::WeeklySummary;
 use crate::dashboard::token::{Role, TokenHash};
@@ -33,7 +33,9 @@ CREATE TABLE tokens (
     hash       TEXT   PRIMARY KEY,
     unit       TEXT   NOT NULL,
     role       TEXT   NOT NULL CHECK (role IN ('reporter', 'viewer')),
-    created_ms BIGINT NOT NULL
+    created_ms BIGINT NOT NULL,
+    -- A revoked token is kept (who had access, and until when) but grants nothing.
+    revoked_ms BIGINT
 );
 
 -- One summary per pseudonym and week; the key, week first, also serves reads by week.
@@ -167,17 +169,43 @@ impl Store for PostgresStore {
         if let Some(record) = self.known.get(&hash) {
             return Ok(Some(record));
         }
-        let row: Option<(String, String, i64)> =
-            sqlx::query_as("SELECT unit, role, created_ms FROM tokens WHERE hash = $1")
-                .bind(hash.as_str())
-                .fetch_optional(&self.pool)
-                .await?;
+        let row: Option<(String, String, i64)> = sqlx::query_as(
+            "SELECT unit, role, created_ms FROM tokens WHERE hash = $1 AND revoked_ms IS NULL",
+        )
+        .bind(hash.as_str())
+        .fetch_optional(&self.pool)
+        .await?;
         let Some((unit, role, created_ms)) = row else {
             return Ok(None);
         };
         let record = token_record(unit, &role, created_ms)?;
         self.known.insert(&hash, &record);
         Ok(Some(record))
+    }
+
+    async fn tokens(&self) -> Result<Vec<TokenEntry>, StoreError> {
+        let rows: Vec<(String, String, String, i64, Option<i64>)> = sqlx::query_as(
+            "SELECT hash, unit, role, created_ms, revoked_ms FROM tokens
+             ORDER BY created_ms, hash",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter()
+            .map(|(hash, unit, role, created, revoked)| {
+                token_entry(hash, unit, &role, created, revoked)
+            })
+            .collect()
+    }
+
+    async fn revoke_token(&self, hash: TokenHash, at: DateTime<Utc>) -> Result<bool, StoreError> {
+        let done =
+            sqlx::query("UPDATE tokens SET revoked_ms = $2 WHERE hash = $1 AND revoked_ms IS NULL")
+                .bind(hash.as_str())
+                .bind(at.timestamp_millis())
+                .execute(&self.pool)
+                .await?;
+        self.known.remove(&hash);
+        Ok(done.rows_affected() == 1)
     }
 
     async fn put_report(

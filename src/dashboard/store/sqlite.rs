@@ -14,8 +14,8 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 use super::group_commit::Writer;
 use super::{
-    Put, Store, StoreError, StoredContribution, TokenCache, TokenRecord, stored_contribution,
-    token_record, week_key,
+    Put, Store, StoreError, StoredContribution, TokenCache, TokenEntry, TokenRecord,
+    stored_contribution, token_entry, token_record, week_key,
 };
 use crate::core::summary::WeeklySummary;
 use crate::dashboard::token::{Role, TokenHash};
@@ -87,6 +87,10 @@ INSERT INTO reports_v2 (week, pseudonym, report_id, unit, out_of_hours_minutes,
     FROM reports;
 DROP TABLE reports;
 ALTER TABLE reports_v2 RENAME TO reports;
+",
+    "
+-- A revoked token is kept (who had access, and until when) but grants nothing.
+ALTER TABLE tokens ADD COLUMN revoked_ms INTEGER;
 ",
 ];
 
@@ -214,7 +218,8 @@ impl Store for SqliteStore {
         let found = self
             .call(move |conn| {
                 conn.query_row(
-                    "SELECT unit, role, created_ms FROM tokens WHERE hash = ?1",
+                    "SELECT unit, role, created_ms FROM tokens
+                     WHERE hash = ?1 AND revoked_ms IS NULL",
                     [key.as_str()],
                     |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get(2)?)),
                 )
@@ -227,6 +232,44 @@ impl Store for SqliteStore {
             self.known.insert(&hash, record);
         }
         Ok(found)
+    }
+
+    async fn tokens(&self) -> Result<Vec<TokenEntry>, StoreError> {
+        self.call(|conn| {
+            let mut stmt = conn.prepare(
+                "SELECT hash, unit, role, created_ms, revoked_ms FROM tokens
+                 ORDER BY created_ms, hash",
+            )?;
+            let rows = stmt.query_map([], |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                ))
+            })?;
+            rows.map(|row| {
+                let (hash, unit, role, created, revoked) = row?;
+                token_entry(hash, unit, &role, created, revoked)
+            })
+            .collect()
+        })
+        .await
+    }
+
+    async fn revoke_token(&self, hash: TokenHash, at: DateTime<Utc>) -> Result<bool, StoreError> {
+        let key = hash.clone();
+        let changed = self
+            .call(move |conn| {
+                Ok(conn.execute(
+                    "UPDATE tokens SET revoked_ms = ?2 WHERE hash = ?1 AND revoked_ms IS NULL",
+                    params![key.as_str(), at.timestamp_millis()],
+                )?)
+            })
+            .await?;
+        self.known.remove(&hash);
+        Ok(changed == 1)
     }
 
     async fn put_report(

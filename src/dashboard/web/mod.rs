@@ -32,7 +32,7 @@ use super::api::AppState;
 use super::auth::{self, AuthError, Principal};
 use super::pages::{self, Period};
 use super::store::Store;
-use super::token::Role;
+use super::token::{Role, TokenHash};
 
 pub const SIGN_IN_PATH: &str = "/sign-in";
 /// A sign-in form is one token: a few hundred bytes at most.
@@ -101,11 +101,20 @@ async fn viewer<S: Store>(
     headers: &HeaderMap,
 ) -> Result<Option<Principal>, Response> {
     let now = app.clock.now();
-    if let Some(unit) = session_id(headers).and_then(|id| app.sessions.find(id, now)) {
-        return Ok(Some(Principal {
-            unit,
-            role: Role::Viewer,
-        }));
+    if let Some(id) = session_id(headers)
+        && let Some((unit, token)) = app.sessions.find(id, now)
+    {
+        // The token it was started with must still stand: revoking it ends its sessions.
+        match app.store.token(token).await {
+            Ok(Some(_)) => {
+                return Ok(Some(Principal {
+                    unit,
+                    role: Role::Viewer,
+                }));
+            }
+            Ok(None) => app.sessions.end(id),
+            Err(e) => return Err(failed(app, &e)),
+        }
     }
     let Some(token) = auth::bearer(headers) else {
         return Ok(None);
@@ -165,7 +174,8 @@ async fn sign_in<S: Store>(
     if let Some(old) = session_id(&headers) {
         app.sessions.end(old);
     }
-    let id = match app.sessions.start(who.unit, app.clock.now()) {
+    let hash = TokenHash::of(token.trim());
+    let id = match app.sessions.start(who.unit, hash, app.clock.now()) {
         Ok(id) => id,
         Err(e) => return failed(&app, &e),
     };

@@ -1,5 +1,5 @@
-//! Sign-in sessions: a random id in a cookie, mapped here to the viewer's unit and an
-//! expiry. In memory only: a restart signs everyone out, which costs a viewer one paste of
+//! Sign-in sessions: a random id in a cookie, mapped here to the viewer's unit, the hash of
+//! the token they signed in with (so revoking the token ends the session) and an expiry. In memory only: a restart signs everyone out, which costs a viewer one paste of
 //! their token and keeps no session on disk. Ids are kept by their SHA-256, as tokens are,
 //! so a memory dump holds nothing a browser could replay.
 
@@ -9,6 +9,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use chrono::{DateTime, TimeDelta, Utc};
 use sha2::{Digest, Sha256};
 
+use crate::dashboard::token::TokenHash;
 use crate::dashboard::units::UnitIndex;
 
 /// The cookie's name. Not `__Host-`: that prefix needs `Secure`, which a dashboard on
@@ -22,9 +23,10 @@ pub const MAX_SESSIONS: usize = 10_000;
 /// 32 random bytes, as 64 hex digits.
 const ID_LEN: usize = 64;
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 struct Session {
     unit: UnitIndex,
+    token: TokenHash,
     expires: DateTime<Utc>,
 }
 
@@ -41,8 +43,14 @@ fn key(id: &str) -> Key {
 }
 
 impl Sessions {
-    /// A new session for a viewer of `unit`; its id, for the cookie.
-    pub fn start(&self, unit: UnitIndex, now: DateTime<Utc>) -> Result<String, getrandom::Error> {
+    /// A new session for a viewer of `unit` who signed in with `token`; its id, for the
+    /// cookie.
+    pub fn start(
+        &self,
+        unit: UnitIndex,
+        token: TokenHash,
+        now: DateTime<Utc>,
+    ) -> Result<String, getrandom::Error> {
         let mut bytes = [0u8; 32];
         getrandom::fill(&mut bytes)?;
         let id: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
@@ -60,25 +68,27 @@ impl Sessions {
             key(&id),
             Session {
                 unit,
+                token,
                 expires: now + LIFETIME,
             },
         );
         Ok(id)
     }
 
-    /// The unit of a live session; an expired one is forgotten.
-    pub fn find(&self, id: &str, now: DateTime<Utc>) -> Option<UnitIndex> {
+    /// The unit of a live session and the token it was started with; an expired one is
+    /// forgotten.
+    pub fn find(&self, id: &str, now: DateTime<Utc>) -> Option<(UnitIndex, TokenHash)> {
         if !well_formed(id) {
             return None;
         }
         let k = key(id);
         let mut table = self.table.lock().unwrap_or_else(PoisonError::into_inner);
-        let session = *table.get(&k)?;
+        let session = table.get(&k)?;
         if session.expires <= now {
             table.remove(&k);
             return None;
         }
-        Some(session.unit)
+        Some((session.unit, session.token.clone()))
     }
 
     pub fn end(&self, id: &str) {
@@ -146,13 +156,13 @@ mod tests {
     #[test]
     fn sessions_expire_end_and_are_unguessable_text() {
         let s = Sessions::default();
-        let id = s.start(3, at(0)).unwrap();
+        let id = s.start(3, TokenHash::of("t"), at(0)).unwrap();
         assert_eq!(id.len(), 64);
-        assert_ne!(id, s.start(3, at(0)).unwrap());
-        assert_eq!(s.find(&id, at(7)), Some(3));
+        assert_ne!(id, s.start(3, TokenHash::of("t"), at(0)).unwrap());
+        assert_eq!(s.find(&id, at(7)), Some((3, TokenHash::of("t"))));
         assert_eq!(s.find(&id, at(8)), None);
         assert_eq!(s.len(), 1, "the expired one is forgotten");
-        let id = s.start(4, at(0)).unwrap();
+        let id = s.start(4, TokenHash::of("t"), at(0)).unwrap();
         s.end(&id);
         assert_eq!(s.find(&id, at(0)), None);
         assert_eq!(s.find("not-an-id", at(0)), None);
@@ -162,9 +172,10 @@ mod tests {
     #[test]
     fn the_table_is_bounded() {
         let s = Sessions::default();
-        let first = s.start(0, at(0)).unwrap();
+        let first = s.start(0, TokenHash::of("t"), at(0)).unwrap();
         for i in 1..=MAX_SESSIONS {
-            s.start(1, at(0) + TimeDelta::seconds(i as i64)).unwrap();
+            s.start(1, TokenHash::of("t"), at(0) + TimeDelta::seconds(i as i64))
+                .unwrap();
         }
         assert_eq!(s.len(), MAX_SESSIONS);
         assert_eq!(s.find(&first, at(0)), None, "the oldest made room");
