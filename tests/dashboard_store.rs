@@ -235,6 +235,35 @@ async fn a_report_raced_from_two_writers_is_stored_once(writers: [AnyStore; 2]) 
     assert_eq!(stored.iter().filter(|(w, _)| w == "2026-W45").count(), 20);
 }
 
+async fn weeks_before_a_cut_are_forgotten(store: AnyStore) {
+    let put = |s: WeeklySummary| store.put_report("team".into(), s, now());
+    put(summary(1, 1, "2026-W40", 30)).await.unwrap();
+    put(summary(2, 1, "2026-W40", 45)).await.unwrap(); // replaces 1
+    put(summary(3, 2, "2026-W40", 60)).await.unwrap();
+    put(summary(4, 1, "2026-W41", 15)).await.unwrap();
+    let gone = store.forget_before(week::parse("2026-W41").unwrap()).await;
+    assert_eq!(gone.unwrap(), 2);
+    assert_eq!(minutes_by_week(&store).await, [("2026-W41".into(), 15)]);
+    // The replaced id went too: sent again, it is a new report.
+    assert_eq!(
+        put(summary(1, 1, "2026-W40", 30)).await.unwrap(),
+        Put::Stored
+    );
+}
+
+#[tokio::test]
+async fn sqlite_weeks_before_a_cut_are_forgotten() {
+    weeks_before_a_cut_are_forgotten(Backend::sqlite().await.store).await;
+}
+
+#[tokio::test]
+async fn postgres_weeks_before_a_cut_are_forgotten() {
+    let Some(pg) = Backend::postgres().await else {
+        return;
+    };
+    weeks_before_a_cut_are_forgotten(pg.store.clone()).await;
+}
+
 #[tokio::test]
 async fn sqlite_one_summary_per_pseudonym_and_week() {
     one_summary_per_pseudonym_and_week(Backend::sqlite().await.store).await;

@@ -14,6 +14,7 @@ use super::api::read::MAX_WEEKS;
 use super::api::{AppState, Service};
 use super::config::{self, DashboardConfig, Database};
 use super::history;
+use super::retention;
 use super::server;
 use super::store::{AnyStore, PostgresStore, SqliteStore, Store, StoreError, TokenEntry, postgres};
 use super::token::{self, Role, TokenHash};
@@ -178,6 +179,7 @@ fn serve(
 ) -> Result<(), Failure> {
     let config = load(config_path)?;
     let listen = listen.unwrap_or(config.listen);
+    let keep = config.keep;
     runtime()?.block_on(async move {
         let (store, db_name) = open_store(&config).await?;
         let state = AppState {
@@ -201,7 +203,13 @@ fn serve(
             db_name,
             state.service.k.get()
         );
-        tokio::spawn(release_history(state.clone()));
+        // Old reports go before the past is released, so no deleted week is kept released.
+        let background = state.clone();
+        tokio::spawn(async move {
+            retention::apply(&background, keep).await;
+            release_history(background.clone()).await;
+            retention::daily(background, keep).await;
+        });
         server::run(listener, state, shutdown_signal())
             .await
             .map_err(|e| Failure::Runtime(format!("serving: {e}")))?;
@@ -408,7 +416,11 @@ mod tests {
         assert!(unit("1234").unwrap_err().contains("neither a token"));
         assert!(unit("1234ABCD").unwrap_err().contains("neither a token"));
         let other = "cod_v_".to_string() + &"cd".repeat(32);
-        assert!(unit(&other).unwrap_err().contains("not made by this dashboard"));
+        assert!(
+            unit(&other)
+                .unwrap_err()
+                .contains("not made by this dashboard")
+        );
     }
 
     #[test]

@@ -13,6 +13,7 @@ use super::org::Org;
 use super::release::Threshold;
 use super::units::{TreeError, UnitTree};
 use crate::config::{ConfigError, ConfigErrors, Source};
+use crate::core::record::retention::Keep;
 
 /// The commented example configuration: what `serve` runs with when given no file.
 pub const DEFAULT_CONFIG: &str = include_str!("../../config/dashboard.toml");
@@ -22,6 +23,10 @@ pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 pub const DEFAULT_WEEKS_ACCEPTED: u32 = 8;
 /// Two years of weeks: an agent's queue never holds a report longer.
 pub const MAX_WEEKS_ACCEPTED: u32 = 104;
+/// Reports are kept two years by default: the longest trend a page or the API shows.
+pub const DEFAULT_KEEP: Keep = Keep::Months(24);
+/// The shortest `keep`: the 26-week page.
+pub const SHORTEST_KEEP_WEEKS: u32 = 26;
 
 #[derive(Debug, Clone)]
 pub struct DashboardConfig {
@@ -30,6 +35,8 @@ pub struct DashboardConfig {
     /// `None`: the default place ([`default_sqlite_path`]).
     pub database: Option<Database>,
     pub weeks_accepted: u32,
+    /// How long reports are kept (by their week); older ones are deleted daily.
+    pub keep: Keep,
     pub org: Org,
 }
 
@@ -47,6 +54,7 @@ struct RawConfig {
     k: Option<Spanned<i64>>,
     database: Option<Spanned<String>>,
     weeks_accepted: Option<Spanned<i64>>,
+    keep: Option<Spanned<String>>,
     units: Option<Spanned<Vec<RawUnit>>>,
 }
 
@@ -158,15 +166,44 @@ pub fn parse(source: &Source) -> Result<DashboardConfig, ConfigErrors> {
             }
         });
 
+    let keep = match &raw.keep {
+        None => Some(DEFAULT_KEEP),
+        Some(text) => {
+            let shortest = SHORTEST_KEEP_WEEKS.max(weeks_accepted.unwrap_or(0) + 2);
+            match Keep::parse_period(text.get_ref()) {
+                Ok(keep) if keep.at_least_weeks() >= shortest => Some(keep),
+                Ok(_) => {
+                    errors.push(at(
+                        &text.span(),
+                        format!(
+                            "keep: \"{}\" is too short: at least {shortest} weeks (the 26-week \
+                             page, and longer than weeks_accepted so no week still accepting \
+                             reports is deleted)",
+                            text.get_ref()
+                        ),
+                    ));
+                    None
+                }
+                Err(message) => {
+                    errors.push(at(&text.span(), format!("keep: {message}")));
+                    None
+                }
+            }
+        }
+    };
+
     let org = units(&raw, source, &mut errors);
 
-    match (listen, k, weeks_accepted, org) {
-        (Some(listen), Some(k), Some(weeks_accepted), Some(org)) if errors.is_empty() => {
+    match (listen, k, weeks_accepted, keep, org) {
+        (Some(listen), Some(k), Some(weeks_accepted), Some(keep), Some(org))
+            if errors.is_empty() =>
+        {
             Ok(DashboardConfig {
                 listen,
                 k,
                 database,
                 weeks_accepted,
+                keep,
                 org,
             })
         }
@@ -332,6 +369,9 @@ mod tests {
         assert_eq!(c.weeks_accepted, 2);
         assert_eq!(c.listen.port(), 9000);
         assert_eq!(c.database, Some(Database::Sqlite("/tmp/x.db".into())));
+        assert_eq!(c.keep, DEFAULT_KEEP);
+        let c = parse_text(&format!("keep = \"forever\"\n{ORG}")).unwrap();
+        assert_eq!(c.keep, Keep::Forever);
         let url = "postgresql://clockoff@db.internal:5433/dashboard?sslmode=verify-full";
         let c = parse_text(&format!("database = \"{url}\"\n{ORG}")).unwrap();
         assert_eq!(c.database, Some(Database::Postgres(url.into())));
@@ -367,6 +407,18 @@ mod tests {
             (
                 format!("colour = 1\n{ORG}"),
                 "d.toml:1:1: unknown field `colour`",
+            ),
+            (
+                format!("keep = \"20 weeks\"\n{ORG}"),
+                "d.toml:1:8: keep: \"20 weeks\" is too short: at least 26 weeks",
+            ),
+            (
+                format!("weeks_accepted = 30\nkeep = \"31 weeks\"\n{ORG}"),
+                "d.toml:2:8: keep: \"31 weeks\" is too short: at least 32 weeks",
+            ),
+            (
+                format!("keep = \"2 fortnights\"\n{ORG}"),
+                "d.toml:1:8: keep: unknown unit \"fortnights\"",
             ),
             ("k = 10\n".into(), "d.toml:1:1: no [[units]]"),
             (

@@ -28,6 +28,14 @@ pub struct ClosedWeeks(Arc<Mutex<ByWeek>>);
 
 type ByWeek = BTreeMap<(i32, u32), Arc<WeekOutcomes>>;
 
+impl ClosedWeeks {
+    /// Forgets the weeks before `first_kept` (their reports were deleted).
+    pub fn forget_before(&self, first_kept: IsoWeek) {
+        let mut map = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        *map = map.split_off(&(first_kept.year(), first_kept.week()));
+    }
+}
+
 /// Kept: more than the longest range one request may ask for, so paging back through two
 /// years never refetches; the oldest go first.
 const KEPT: usize = 160;
@@ -190,6 +198,10 @@ mod tests {
             received: DateTime<Utc>,
         ) -> Result<Put, StoreError> {
             self.inner.put_report(unit, report, received).await
+        }
+
+        async fn forget_before(&self, first_kept: IsoWeek) -> Result<u64, StoreError> {
+            self.inner.forget_before(first_kept).await
         }
 
         async fn contributions(

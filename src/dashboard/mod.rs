@@ -9,6 +9,7 @@
 //! The service: [`config`] (the TOML file), [`org`] (units with names), [`token`] and
 //! [`auth`] (who is asking), [`window`] (which weeks are accepted), [`store`] (storage behind
 //! a trait), [`history`] (stored reports to weekly outcomes, for the API and the pages),
+//! [`retention`] (old reports deleted),
 //! [`api`] (the JSON handlers), [`web`] (the pages, with sign-in sessions), [`server`]
 //! (routes and the serve loop), [`access_log`], and [`cli`] (the binary's commands).
 //!
@@ -82,6 +83,7 @@ pub mod history;
 pub mod org;
 pub mod pages;
 pub mod release;
+pub mod retention;
 pub mod server;
 pub mod store;
 pub mod token;

@@ -22,8 +22,23 @@ pub enum Keep {
 }
 
 impl Keep {
-    /// "2 years", "18 months", "26 weeks" or "forever".
+    /// The worker's record: "2 years", "18 months", "26 weeks" or "forever", at least 18
+    /// weeks.
     pub fn parse(text: &str) -> Result<Keep, String> {
+        let keep = Keep::parse_period(text)?;
+        if keep.at_least_weeks() < SHORTEST_WEEKS {
+            return Err(format!(
+                "\"{}\" is too short: keep at least {SHORTEST_WEEKS} weeks, so the 17-week \
+                 average can be checked (`clockoff forget` can remove more on purpose)",
+                text.trim()
+            ));
+        }
+        Ok(keep)
+    }
+
+    /// Any period: "2 years", "18 months", "26 weeks" or "forever". Each user of it sets its
+    /// own shortest.
+    pub fn parse_period(text: &str) -> Result<Keep, String> {
         let example = "e.g. \"2 years\", \"18 months\", \"26 weeks\" or \"forever\"";
         let text = text.trim().to_ascii_lowercase();
         let text = text.as_str();
@@ -43,17 +58,11 @@ impl Keep {
             "week" | "weeks" => Keep::Weeks(n),
             other => return Err(format!("unknown unit \"{other}\": {example}")),
         };
-        if keep.at_least_weeks() < SHORTEST_WEEKS {
-            return Err(format!(
-                "\"{text}\" is too short: keep at least {SHORTEST_WEEKS} weeks, so the 17-week \
-                 average can be checked (`clockoff forget` can remove more on purpose)"
-            ));
-        }
         Ok(keep)
     }
 
     /// A lower bound in whole weeks (a month is at least 4 weeks).
-    fn at_least_weeks(self) -> u32 {
+    pub fn at_least_weeks(self) -> u32 {
         match self {
             Keep::Forever => u32::MAX,
             Keep::Weeks(n) => n,

@@ -100,6 +100,13 @@ pub trait Store: Clone + Send + Sync + 'static {
         received: DateTime<Utc>,
     ) -> impl Future<Output = Result<Put, StoreError>> + Send;
 
+    /// Deletes every summary (and replaced report id) of the weeks before `first_kept`; how
+    /// many summaries went.
+    fn forget_before(
+        &self,
+        first_kept: IsoWeek,
+    ) -> impl Future<Output = Result<u64, StoreError>> + Send;
+
     /// Every stored summary of the weeks `from` to `to` inclusive, whatever its unit.
     fn contributions(
         &self,
@@ -329,6 +336,13 @@ impl Store for AnyStore {
         match self {
             AnyStore::Sqlite(s) => s.revoke_token(hash, at).await,
             AnyStore::Postgres(s) => s.revoke_token(hash, at).await,
+        }
+    }
+
+    async fn forget_before(&self, first_kept: IsoWeek) -> Result<u64, StoreError> {
+        match self {
+            AnyStore::Sqlite(s) => s.forget_before(first_kept).await,
+            AnyStore::Postgres(s) => s.forget_before(first_kept).await,
         }
     }
 

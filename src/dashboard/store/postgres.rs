@@ -228,6 +228,22 @@ impl Store for PostgresStore {
         }
     }
 
+    async fn forget_before(&self, first_kept: IsoWeek) -> Result<u64, StoreError> {
+        let week = week_key(first_kept);
+        let mut tx = self.pool.begin().await?;
+        let gone = sqlx::query("DELETE FROM reports WHERE week < $1")
+            .bind(week)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        sqlx::query("DELETE FROM replaced_reports WHERE week < $1")
+            .bind(week)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(gone)
+    }
+
     async fn contributions(
         &self,
         from: IsoWeek,

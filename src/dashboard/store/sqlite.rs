@@ -281,6 +281,18 @@ impl Store for SqliteStore {
         self.writer.put(unit, report, received).await
     }
 
+    async fn forget_before(&self, first_kept: IsoWeek) -> Result<u64, StoreError> {
+        let week = week_key(first_kept);
+        self.call(move |conn| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let gone = tx.execute("DELETE FROM reports WHERE week < ?1", [week])?;
+            tx.execute("DELETE FROM replaced_reports WHERE week < ?1", [week])?;
+            tx.commit()?;
+            Ok(gone as u64)
+        })
+        .await
+    }
+
     async fn contributions(
         &self,
         from: IsoWeek,
