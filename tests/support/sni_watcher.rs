@@ -321,20 +321,26 @@ type Node = (i32, HashMap<String, OwnedValue>, Vec<OwnedValue>);
 
 /// Waits for each of these signal members on `changes`, in any order.
 pub async fn heard(changes: &mut zbus::MessageStream, members: &[&str]) {
-    let mut missing: Vec<&str> = members.to_vec();
-    let wait = async {
-        while !missing.is_empty() {
-            let Some(Ok(message)) = changes.next().await else {
-                panic!("the item's signals ended");
-            };
-            let header = message.header();
-            if let Some(member) = header.member() {
-                missing.retain(|m| *m != member.as_str());
-            }
-        }
-    };
-    if tokio::time::timeout(super::DEADLINE, wait).await.is_err() {
+    if tokio::time::timeout(super::DEADLINE, heard_all(changes, members))
+        .await
+        .is_err()
+    {
         panic!("the item never sent {members:?}");
+    }
+}
+
+/// [`heard`] with no deadline of its own: for a listener started before a change whose
+/// deadline should run from when the change is seen.
+pub async fn heard_all(changes: &mut zbus::MessageStream, members: &[&str]) {
+    let mut missing: Vec<&str> = members.to_vec();
+    while !missing.is_empty() {
+        let Some(Ok(message)) = changes.next().await else {
+            panic!("the item's signals ended");
+        };
+        let header = message.header();
+        if let Some(member) = header.member() {
+            missing.retain(|m| *m != member.as_str());
+        }
     }
 }
 
