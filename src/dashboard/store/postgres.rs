@@ -3,19 +3,21 @@
 //!
 //! The rules are the SQLite backend's, tested against both (tests/dashboard_store.rs). What
 //! differs is concurrency: several connections, and several dashboards, write at once, at
-//! read committed. A report's transaction first takes a lock on its pseudonym and week, so
-//! writers for the same worker's week queue while everyone else's proceed. Two reports that
-//! share only a report id (a conflict) meet at its unique key: the loser fails, is tried
-//! again, and is answered from what the winner stored. Serializable isolation was tried
-//! first: with a hundred concurrent reports its predicate locks failed most of them, again
-//! and again.
+//! read committed. A report is stored by one call of a function the first migration
+//! creates (`clockoff_put_report`), so it costs one round trip and one transaction; the
+//! function first takes a lock on the pseudonym and week, so writers for the same worker's
+//! week queue while everyone else's proceed. Two reports that share only a report id (a
+//! conflict) meet at its unique key: the loser fails, is tried again, and is answered from
+//! what the winner stored. Serializable isolation was tried first: with a hundred concurrent
+//! reports its predicate locks failed most of them, again and again. The same rules as six
+//! statements from here cost about 370 µs of CPU a report (dashboard and server together).
 
 use std::str::FromStr;
 use std::time::Duration;
 
 use chrono::{DateTime, IsoWeek, Utc};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
-use sqlx::{Executor, PgConnection, Row};
+use sqlx::{Executor, Row};
 
 use super::{
     Put, Store, StoreError, StoredContribution, TokenCache, TokenEntry, TokenRecord,
@@ -62,6 +64,54 @@ CREATE TABLE replaced_reports (
     pseudonym TEXT   NOT NULL,
     week      BIGINT NOT NULL
 );
+
+-- Stores one report, in one round trip: 'stored', 'replaced', 'replay' or 'conflict'. The
+-- rules of the SQLite backend's put_report. Called on its own (its own transaction), at
+-- read committed, where each statement below sees what was committed before it began.
+CREATE FUNCTION clockoff_put_report(
+    p_week BIGINT, p_pseudonym TEXT, p_report_id TEXT, p_unit TEXT,
+    p_out_of_hours BIGINT, p_self_reported BIGINT, p_weekend BIGINT, p_late_evening BIGINT,
+    p_days BIGINT, p_held BIGINT, p_callout BIGINT, p_received_ms BIGINT
+) RETURNS TEXT LANGUAGE plpgsql AS $$
+DECLARE
+    seen_pseudonym TEXT;
+    seen_week      BIGINT;
+    earlier        TEXT;
+BEGIN
+    -- Writers for one worker's week queue here. Without it a retry racing its own first
+    -- attempt could miss it in the first query, see it in the second, and replace the
+    -- report with itself (tests/dashboard_store.rs caught exactly that).
+    PERFORM pg_advisory_xact_lock(hashtextextended(p_pseudonym || '/' || p_week, 0));
+    SELECT s.pseudonym, s.week INTO seen_pseudonym, seen_week FROM (
+        SELECT pseudonym, week FROM reports WHERE report_id = p_report_id
+        UNION ALL
+        SELECT pseudonym, week FROM replaced_reports WHERE report_id = p_report_id
+    ) s LIMIT 1;
+    IF FOUND THEN
+        IF seen_pseudonym = p_pseudonym AND seen_week = p_week THEN
+            RETURN 'replay';
+        END IF;
+        RETURN 'conflict';
+    END IF;
+    SELECT report_id INTO earlier FROM reports
+        WHERE week = p_week AND pseudonym = p_pseudonym;
+    IF earlier IS NOT NULL THEN
+        INSERT INTO replaced_reports (report_id, pseudonym, week)
+            VALUES (earlier, p_pseudonym, p_week);
+        DELETE FROM reports WHERE week = p_week AND pseudonym = p_pseudonym;
+    END IF;
+    INSERT INTO reports (week, pseudonym, report_id, unit, out_of_hours_minutes,
+            self_reported_out_of_hours_minutes, weekend_minutes, late_evening_minutes,
+            days_with_out_of_hours_work, notifications_held_out_of_hours,
+            on_call_callout_minutes, received_ms)
+        VALUES (p_week, p_pseudonym, p_report_id, p_unit, p_out_of_hours, p_self_reported,
+            p_weekend, p_late_evening, p_days, p_held, p_callout, p_received_ms);
+    IF earlier IS NULL THEN
+        RETURN 'stored';
+    END IF;
+    RETURN 'replaced';
+END
+$$;
 "];
 
 /// Taken for the migration's transaction, so two dashboards starting together migrate once.
@@ -216,14 +266,9 @@ impl Store for PostgresStore {
     ) -> Result<Put, StoreError> {
         let mut attempt = 1;
         loop {
-            let mut tx = self.pool.begin().await?;
-            let result = match put_report(&mut tx, &unit, &report, received).await {
-                Ok(put) => tx.commit().await.map(|()| put),
-                Err(e) => Err(e),
-            };
-            match result {
+            match put_report(&self.pool, &unit, &report, received).await {
                 Err(e) if attempt < ATTEMPTS && conflicts_with_another_writer(&e) => attempt += 1,
-                other => return Ok(other?),
+                other => return other,
             }
         }
     }
@@ -274,78 +319,29 @@ impl Store for PostgresStore {
 /// A unique key another transaction took first (or a deadlock, or a serialization failure
 /// should the server default to serializable): trying again sees what the other wrote and
 /// answers from it.
-fn conflicts_with_another_writer(e: &sqlx::Error) -> bool {
+fn conflicts_with_another_writer(e: &StoreError) -> bool {
     match e {
-        sqlx::Error::Database(db) => {
+        StoreError::Postgres(sqlx::Error::Database(db)) => {
             matches!(db.code().as_deref(), Some("40001" | "40P01" | "23505"))
         }
         _ => false,
     }
 }
 
+/// One call of `clockoff_put_report` (the first migration): one round trip, one
+/// transaction.
 async fn put_report(
-    tx: &mut PgConnection,
+    pool: &PgPool,
     unit: &str,
     r: &WeeklySummary,
     received: DateTime<Utc>,
-) -> Result<Put, sqlx::Error> {
-    let (id, pseudonym, week) = (
-        r.report_id.to_string(),
-        r.pseudonym.to_string(),
-        week_key(r.week),
-    );
-    // Writers for one worker's week queue here. Without it, at read committed, a retry racing
-    // its own first attempt could miss it in the first query, see it in the second, and
-    // "replace" the report with itself (tests/dashboard_store.rs caught exactly that).
-    sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
-        .bind(format!("{pseudonym}/{week}"))
-        .execute(&mut *tx)
-        .await?;
-    let seen: Option<(String, i64)> = sqlx::query_as(
-        "SELECT pseudonym, week FROM reports WHERE report_id = $1
-         UNION ALL
-         SELECT pseudonym, week FROM replaced_reports WHERE report_id = $1",
+) -> Result<Put, StoreError> {
+    let outcome: String = sqlx::query_scalar(
+        "SELECT clockoff_put_report($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
     )
-    .bind(&id)
-    .fetch_optional(&mut *tx)
-    .await?;
-    if let Some(seen) = seen {
-        return Ok(if seen == (pseudonym, week) {
-            Put::Replay
-        } else {
-            Put::Conflict
-        });
-    }
-    let earlier: Option<String> =
-        sqlx::query_scalar("SELECT report_id FROM reports WHERE pseudonym = $1 AND week = $2")
-            .bind(&pseudonym)
-            .bind(week)
-            .fetch_optional(&mut *tx)
-            .await?;
-    if let Some(earlier) = &earlier {
-        sqlx::query(
-            "INSERT INTO replaced_reports (report_id, pseudonym, week) VALUES ($1, $2, $3)",
-        )
-        .bind(earlier)
-        .bind(&pseudonym)
-        .bind(week)
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query("DELETE FROM reports WHERE report_id = $1")
-            .bind(earlier)
-            .execute(&mut *tx)
-            .await?;
-    }
-    sqlx::query(
-        "INSERT INTO reports (pseudonym, week, report_id, unit, out_of_hours_minutes,
-             self_reported_out_of_hours_minutes, weekend_minutes, late_evening_minutes,
-             days_with_out_of_hours_work, notifications_held_out_of_hours,
-             on_call_callout_minutes, received_ms)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-    )
-    .bind(&pseudonym)
-    .bind(week)
-    .bind(&id)
+    .bind(week_key(r.week))
+    .bind(r.pseudonym.to_string())
+    .bind(r.report_id.to_string())
     .bind(unit)
     .bind(i64::from(r.out_of_hours_minutes))
     .bind(i64::from(r.self_reported_out_of_hours_minutes))
@@ -355,13 +351,15 @@ async fn put_report(
     .bind(i64::from(r.notifications_held_out_of_hours))
     .bind(i64::from(r.on_call_callout_minutes))
     .bind(received.timestamp_millis())
-    .execute(&mut *tx)
+    .fetch_one(pool)
     .await?;
-    Ok(if earlier.is_some() {
-        Put::Replaced
-    } else {
-        Put::Stored
-    })
+    match outcome.as_str() {
+        "stored" => Ok(Put::Stored),
+        "replaced" => Ok(Put::Replaced),
+        "replay" => Ok(Put::Replay),
+        "conflict" => Ok(Put::Conflict),
+        other => Err(StoreError::Corrupt(format!("clockoff_put_report said {other:?}"))),
+    }
 }
 
 #[cfg(test)]
