@@ -11,7 +11,7 @@ use clockoff::dashboard::pages::CSV_HEADER;
 use clockoff::dashboard::store::Store;
 use clockoff::dashboard::token::Role;
 use reqwest::header::HeaderMap;
-use support::dashboard::Dashboard;
+use support::dashboard::{Backend, Dashboard};
 
 /// Monday of 2026-W49, 08:00 UTC: 2026-W48 has just ended.
 const NOW: &str = "2026-11-30T08:00:00Z";
@@ -409,8 +409,12 @@ async fn sign_out_ends_the_session_and_clears_the_cookie() {
 }
 
 #[tokio::test]
-async fn revoking_a_viewer_token_ends_its_sessions_and_its_bearer_use() {
-    let d = start().await;
+async fn revoking_a_viewer_token_elsewhere_ends_its_sessions_and_its_bearer_use() {
+    // The server trusts a looked-up token for 300 ms here (a minute in service).
+    let ttl = std::time::Duration::from_millis(300);
+    let d = Dashboard::start_with_token_ttl(Backend::Sqlite, &UNITS, 5, 8, now(), ttl)
+        .await
+        .unwrap();
     let web = Web::new(&d);
     let token = d.token("svc", Role::Viewer).await;
     let other = d.token("svc", Role::Viewer).await;
@@ -418,8 +422,11 @@ async fn revoking_a_viewer_token_ends_its_sessions_and_its_bearer_use() {
     let kept = signed_in(&web, &other).await;
     assert_eq!(web.get("/units/svc", Some(&cookie)).await.status, 200);
 
+    // Revoked by another process on the same database, as `token revoke` does.
     let hash = clockoff::dashboard::token::TokenHash::of(&token);
-    assert!(d.store.revoke_token(hash, now()).await.unwrap());
+    let elsewhere = d.another_store().await;
+    assert!(elsewhere.revoke_token(hash, now()).await.unwrap());
+    tokio::time::sleep(ttl + std::time::Duration::from_millis(100)).await;
     let r = web.get("/units/svc", Some(&cookie)).await;
     assert_eq!((r.status, r.header("location")), (303, "/sign-in"));
     let bearer = [("authorization", format!("Bearer {token}"))];

@@ -337,10 +337,14 @@ fn revoke_token(
             eprintln!("Token {id} ({role}, \"{unit}\") was already revoked on {at}.");
             return Ok(());
         }
-        store
+        let revoked = store
             .revoke_token(entry.hash.clone(), clock.now())
             .await
             .map_err(|e| Failure::Runtime(format!("revoking the token: {e}")))?;
+        if !revoked {
+            eprintln!("Token {id} ({role}, \"{unit}\") was revoked a moment ago, elsewhere.");
+            return Ok(());
+        }
         eprintln!(
             "Revoked token {id} ({role}, \"{unit}\"). A running dashboard refuses it within a \
              minute, and ends the sessions signed in with it."
@@ -359,6 +363,8 @@ fn pick_token<'a>(entries: &'a [TokenEntry], given: &str) -> Result<&'a TokenEnt
             .find(|e| e.hash == hash)
             .ok_or_else(|| "this token was not made by this dashboard".to_string());
     }
+    let lower = given.to_ascii_lowercase();
+    let given = lower.as_str();
     let is_id = (8..=token::ID_LEN).contains(&given.len())
         && given
             .bytes()
@@ -414,7 +420,8 @@ mod tests {
         assert!(unit("1234abcd").unwrap_err().contains("more than one"));
         assert!(unit("99999999").unwrap_err().contains("no token with id"));
         assert!(unit("1234").unwrap_err().contains("neither a token"));
-        assert!(unit("1234ABCD").unwrap_err().contains("neither a token"));
+        assert!(unit("1234ABCD").unwrap_err().contains("more than one"));
+        assert_eq!(unit("1234ABCD1").as_deref(), Ok("b"));
         let other = "cod_v_".to_string() + &"cd".repeat(32);
         assert!(
             unit(&other)

@@ -25,8 +25,9 @@ pub const DEFAULT_WEEKS_ACCEPTED: u32 = 8;
 pub const MAX_WEEKS_ACCEPTED: u32 = 104;
 /// Reports are kept two years by default: the longest trend a page or the API shows.
 pub const DEFAULT_KEEP: Keep = Keep::Months(24);
-/// The shortest `keep`: the 26-week page.
-pub const SHORTEST_KEEP_WEEKS: u32 = 26;
+/// The shortest `keep`, in days: 24 weeks, so "6 months" (at least 168 days) is allowed and
+/// the 26-week page has nearly all its weeks. The default passes for any `weeks_accepted`.
+pub const SHORTEST_KEEP_DAYS: u32 = 24 * 7;
 
 #[derive(Debug, Clone)]
 pub struct DashboardConfig {
@@ -40,11 +41,24 @@ pub struct DashboardConfig {
     pub org: Org,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub enum Database {
     Sqlite(PathBuf),
     /// A `postgres://` address, checked to parse; connecting is left to the server.
     Postgres(String),
+}
+
+/// Without the PostgreSQL address's password, should a configuration ever be printed.
+impl std::fmt::Debug for Database {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Database::Sqlite(path) => f.debug_tuple("Sqlite").field(path).finish(),
+            Database::Postgres(url) => f
+                .debug_tuple("Postgres")
+                .field(&crate::dashboard::store::postgres::describe(url))
+                .finish(),
+        }
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -166,30 +180,30 @@ pub fn parse(source: &Source) -> Result<DashboardConfig, ConfigErrors> {
             }
         });
 
+    // A week is deleted once it ended `keep` ago; by then it must no longer be accepting
+    // reports, which it does for `weeks_accepted` weeks after its end.
+    let shortest = SHORTEST_KEEP_DAYS.max(weeks_accepted.unwrap_or(0) * 7 + 1);
     let keep = match &raw.keep {
         None => Some(DEFAULT_KEEP),
-        Some(text) => {
-            let shortest = SHORTEST_KEEP_WEEKS.max(weeks_accepted.unwrap_or(0) + 2);
-            match Keep::parse_period(text.get_ref()) {
-                Ok(keep) if keep.at_least_weeks() >= shortest => Some(keep),
-                Ok(_) => {
-                    errors.push(at(
-                        &text.span(),
-                        format!(
-                            "keep: \"{}\" is too short: at least {shortest} weeks (the 26-week \
-                             page, and longer than weeks_accepted so no week still accepting \
-                             reports is deleted)",
-                            text.get_ref()
-                        ),
-                    ));
-                    None
-                }
-                Err(message) => {
-                    errors.push(at(&text.span(), format!("keep: {message}")));
-                    None
-                }
+        Some(text) => match Keep::parse_period(text.get_ref()) {
+            Ok(keep) if keep.at_least_days() >= shortest => Some(keep),
+            Ok(_) => {
+                errors.push(at(
+                    &text.span(),
+                    format!(
+                        "keep: \"{}\" is too short: at least {shortest} days (24 weeks, and \
+                         longer than weeks_accepted, so no week still accepting reports is \
+                         deleted)",
+                        text.get_ref()
+                    ),
+                ));
+                None
             }
-        }
+            Err(message) => {
+                errors.push(at(&text.span(), format!("keep: {message}")));
+                None
+            }
+        },
     };
 
     let org = units(&raw, source, &mut errors);
@@ -372,9 +386,21 @@ mod tests {
         assert_eq!(c.keep, DEFAULT_KEEP);
         let c = parse_text(&format!("keep = \"forever\"\n{ORG}")).unwrap();
         assert_eq!(c.keep, Keep::Forever);
+        // The shortest allowed, and the default with the most weeks accepted.
+        let c = parse_text(&format!("keep = \"6 months\"\n{ORG}")).unwrap();
+        assert_eq!(c.keep, Keep::Months(6));
+        let c = parse_text(&format!("weeks_accepted = 104\nkeep = \"2 years\"\n{ORG}"));
+        assert_eq!(c.unwrap().keep, DEFAULT_KEEP);
+        let c = parse_text(&format!(
+            "weeks_accepted = 104\nkeep = \"104 weeks\"\n{ORG}"
+        ));
+        assert!(c.is_err(), "104 weeks would delete a week still accepted");
         let url = "postgresql://clockoff@db.internal:5433/dashboard?sslmode=verify-full";
         let c = parse_text(&format!("database = \"{url}\"\n{ORG}")).unwrap();
         assert_eq!(c.database, Some(Database::Postgres(url.into())));
+        let secret = "postgres://dash:hunter2@db/clockoff";
+        let c = parse_text(&format!("database = \"{secret}\"\n{ORG}")).unwrap();
+        assert!(!format!("{c:?}").contains("hunter2"));
     }
 
     #[test]
@@ -410,11 +436,11 @@ mod tests {
             ),
             (
                 format!("keep = \"20 weeks\"\n{ORG}"),
-                "d.toml:1:8: keep: \"20 weeks\" is too short: at least 26 weeks",
+                "d.toml:1:8: keep: \"20 weeks\" is too short: at least 168 days",
             ),
             (
-                format!("weeks_accepted = 30\nkeep = \"31 weeks\"\n{ORG}"),
-                "d.toml:2:8: keep: \"31 weeks\" is too short: at least 32 weeks",
+                format!("weeks_accepted = 30\nkeep = \"30 weeks\"\n{ORG}"),
+                "d.toml:2:8: keep: \"30 weeks\" is too short: at least 211 days",
             ),
             (
                 format!("keep = \"2 fortnights\"\n{ORG}"),

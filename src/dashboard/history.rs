@@ -7,7 +7,8 @@
 //! kept in memory ([`ClosedWeeks`]); a read fetches only the weeks still open (at most
 //! `weeks_accepted` + 1 of them) and whatever it has not released before. That holds for
 //! several dashboards sharing one database too: none of them accepts a report for a closed
-//! week, as long as they are configured with the same `weeks_accepted`.
+//! week, as long as they are configured with the same `weeks_accepted` (and `keep`: each
+//! forgets released weeks as its own retention deletes them, daily).
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -22,17 +23,26 @@ use super::week::{Outcome, Week};
 use super::window;
 use crate::core::record::week;
 
-/// Released weeks that no report can change any more, by `(ISO year, week)`.
+/// Released weeks that no report can change any more.
 #[derive(Debug, Clone, Default)]
-pub struct ClosedWeeks(Arc<Mutex<ByWeek>>);
+pub struct ClosedWeeks(Arc<Mutex<Closed>>);
 
-type ByWeek = BTreeMap<(i32, u32), Arc<WeekOutcomes>>;
+#[derive(Debug, Default)]
+struct Closed {
+    by_week: BTreeMap<(i32, u32), Arc<WeekOutcomes>>,
+    /// Weeks before this are being or have been deleted (retention): never kept, so a read
+    /// that fetched them before the deletion cannot put them back.
+    first_kept: Option<(i32, u32)>,
+}
 
 impl ClosedWeeks {
-    /// Forgets the weeks before `first_kept` (their reports were deleted).
+    /// Forgets the weeks before `first_kept` and keeps none of them from now on. Called
+    /// before their reports are deleted.
     pub fn forget_before(&self, first_kept: IsoWeek) {
-        let mut map = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        *map = map.split_off(&(first_kept.year(), first_kept.week()));
+        let first = (first_kept.year(), first_kept.week());
+        let mut closed = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        closed.first_kept = closed.first_kept.max(Some(first));
+        closed.by_week = closed.by_week.split_off(&first);
     }
 }
 
@@ -62,9 +72,9 @@ pub async fn released<S: Store>(
 ) -> Result<Vec<Arc<WeekOutcomes>>, StoreError> {
     let key = |w: IsoWeek| (w.year(), w.week());
     let known: Vec<Option<Arc<WeekOutcomes>>> = {
-        let map = closed.0.lock().unwrap_or_else(|e| e.into_inner());
+        let closed = closed.0.lock().unwrap_or_else(|e| e.into_inner());
         weeks_between(from, to)
-            .map(|w| map.get(&key(w)).cloned())
+            .map(|w| closed.by_week.get(&key(w)).cloned())
             .collect()
     };
     // Closed weeks come first and open ones last, so what is missing is normally a tail:
@@ -77,17 +87,22 @@ pub async fn released<S: Store>(
     };
     let stored = store.contributions(first_missing, to).await?;
     let fresh = weekly(service.org.tree(), service.k, first_missing, to, stored);
-    let mut map = closed.0.lock().unwrap_or_else(|e| e.into_inner());
+    let mut closed = closed.0.lock().unwrap_or_else(|e| e.into_inner());
     let mut weeks: Vec<Arc<WeekOutcomes>> = known.into_iter().map_while(|k| k).collect();
     for w in fresh {
-        let w = Arc::new(w);
-        if is_closed(w.week, now, service.weeks_accepted) {
-            map.insert(key(w.week), Arc::clone(&w));
-        }
+        let k = key(w.week);
+        let kept = closed.first_kept.is_none_or(|first| k >= first);
+        let w = if kept && is_closed(w.week, now, service.weeks_accepted) {
+            // A week released before stays as it was released (a refetch past a gap, or
+            // another read's, must not release it a second time, differently).
+            Arc::clone(closed.by_week.entry(k).or_insert_with(|| Arc::new(w)))
+        } else {
+            Arc::new(w)
+        };
         weeks.push(w);
     }
-    while map.len() > KEPT {
-        map.pop_first();
+    while closed.by_week.len() > KEPT {
+        closed.by_week.pop_first();
     }
     Ok(weeks)
 }
@@ -320,13 +335,30 @@ mod tests {
                 ("2026-W01".into(), "2026-W10".into()),
             ]
         );
-        // Outside the cache's memory of W05, everything equals the uncached answer.
+        // W05 stays as first released; everything else equals the uncached answer.
+        assert_eq!(reporters(&got[4]), 6, "W05 is not released a second time");
         let expected = uncached(&store, &service, longer).await;
         for (got, expected) in got.iter().zip(&expected) {
             if got.week != w("2026-W05") {
                 assert_eq!(**got, *expected);
             }
         }
+
+        // Retention: weeks before W03 are forgotten and, though a read still fetches them
+        // (the reports are deleted next), never kept again.
+        closed.forget_before(w("2026-W03"));
+        store.ranges.lock().unwrap().clear();
+        released(&store, &service, &closed, longer, now)
+            .await
+            .unwrap();
+        released(&store, &service, &closed, longer, now)
+            .await
+            .unwrap();
+        let asked = store.ranges.lock().unwrap().clone();
+        assert_eq!(
+            asked,
+            vec![("2026-W01".to_string(), "2026-W10".to_string()); 2]
+        );
     }
 
     #[test]

@@ -62,6 +62,16 @@
 //! not made here. What this module does guarantee across weeks: the rule is stateless, so
 //! each week separately has the guarantee above, whatever other weeks released.
 //!
+//! # The same week, released again as late reports arrive (not guaranteed yet)
+//! A week is released from the Monday after it, and again on every read while reports for it
+//! are still accepted (`weeks_accepted`, 8 by default): a team shown with 10 reporters on
+//! Monday and 11 on Thursday has had one report added, with everyone else's unchanged, so the
+//! two releases differ by exactly that person's figures. Unlike the cross-week case this is
+//! exact, and it is fixable: fix each week's release at a publication point (say two days
+//! after it ends), add later reports only in whole batches of k by the order they arrived
+//! (so any two releases of a week differ by 0 or >= k people), and refuse replacements after
+//! publication. Not built: it changes when managers first see a week.
+//!
 //! # Other limits
 //! - A median is one reporter's value (or the mean of two), not tied to anyone; medians are
 //!   not additive, so the argument above does not cover them, and released medians of nested

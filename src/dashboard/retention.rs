@@ -27,9 +27,9 @@ pub async fn forget_old<S: Store>(
         return Ok(None);
     };
     let first_kept = cut.iso_week();
-    // The reports first: a read in between still finds the released weeks it had.
-    let gone = store.forget_before(first_kept).await?;
+    // What was released first, so no read can keep a week whose reports are going.
     closed.forget_before(first_kept);
+    let gone = store.forget_before(first_kept).await?;
     Ok(Some((first_kept, gone)))
 }
 

@@ -4,13 +4,14 @@
 //! dropped.
 
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use clockoff::core::clock::{Clock, FakeClock};
 use clockoff::dashboard::access_log::LogSink;
 use clockoff::dashboard::api::{AppState, Service};
 use clockoff::dashboard::org::Org;
-use clockoff::dashboard::store::{AnyStore, PostgresStore, SqliteStore, Store};
+use clockoff::dashboard::store::{AnyStore, PostgresStore, SqliteStore, Store, TOKEN_CACHE_TTL};
 use clockoff::dashboard::token::{self, Role};
 use clockoff::dashboard::{Threshold, UnitTree, server};
 use tokio::sync::oneshot;
@@ -66,16 +67,30 @@ impl Dashboard {
         weeks_accepted: u32,
         now: DateTime<Utc>,
     ) -> Result<Dashboard, Missing> {
+        let ttl = TOKEN_CACHE_TTL;
+        Dashboard::start_with_token_ttl(backend, units, k, weeks_accepted, now, ttl).await
+    }
+
+    /// As [`Dashboard::start_on`], the server trusting a looked-up token for `ttl`.
+    pub async fn start_with_token_ttl(
+        backend: Backend,
+        units: &[(&str, Option<&str>, &str)],
+        k: u32,
+        weeks_accepted: u32,
+        now: DateTime<Utc>,
+        ttl: Duration,
+    ) -> Result<Dashboard, Missing> {
         let dir = tempfile::tempdir().unwrap();
         let (store, postgres) = match backend {
             Backend::Sqlite => {
                 let path = dir.path().join("dashboard.sqlite3");
-                (AnyStore::Sqlite(SqliteStore::open(&path).unwrap()), None)
+                let store = SqliteStore::open(&path).unwrap().with_token_ttl(ttl);
+                (AnyStore::Sqlite(store), None)
             }
             Backend::Postgres => {
                 let server = Postgres::start()?;
                 let store = PostgresStore::connect(&server.url).await.unwrap();
-                (AnyStore::Postgres(store), Some(server))
+                (AnyStore::Postgres(store.with_token_ttl(ttl)), Some(server))
             }
         };
         let tree = UnitTree::new(units.iter().map(|&(id, parent, _)| (id, parent))).unwrap();
@@ -113,6 +128,17 @@ impl Dashboard {
             _dir: dir,
             _postgres: postgres,
         })
+    }
+
+    /// Another store on the same database, as another process (`token revoke`) opens it.
+    pub async fn another_store(&self) -> AnyStore {
+        match &self._postgres {
+            None => {
+                let path = self._dir.path().join("dashboard.sqlite3");
+                AnyStore::Sqlite(SqliteStore::open(&path).unwrap())
+            }
+            Some(server) => AnyStore::Postgres(PostgresStore::connect(&server.url).await.unwrap()),
+        }
     }
 
     /// A token for `unit`, made the way `token create` makes one.

@@ -61,6 +61,15 @@ impl Keep {
         Ok(keep)
     }
 
+    /// A lower bound in days: a year is at least 365, a month at least 28.
+    pub fn at_least_days(self) -> u32 {
+        match self {
+            Keep::Forever => u32::MAX,
+            Keep::Weeks(n) => n.saturating_mul(7),
+            Keep::Months(n) => (n / 12).saturating_mul(365) + (n % 12) * 28,
+        }
+    }
+
     /// A lower bound in whole weeks (a month is at least 4 weeks).
     pub fn at_least_weeks(self) -> u32 {
         match self {

@@ -84,8 +84,8 @@ pub trait Store: Clone + Send + Sync + 'static {
     fn tokens(&self) -> impl Future<Output = Result<Vec<TokenEntry>, StoreError>> + Send;
 
     /// Revokes the token at `at`: `false` if there is none with this hash or it already was.
-    /// This process stops honouring it at once; another sharing the database within
-    /// [`TOKEN_CACHE_TTL`].
+    /// A dashboard serving from the same database (another process: `token revoke` is one)
+    /// stops honouring it within [`TOKEN_CACHE_TTL`].
     fn revoke_token(
         &self,
         hash: TokenHash,
@@ -131,15 +131,31 @@ pub fn week_from_key(key: i64) -> Option<IsoWeek> {
 pub const TOKEN_CACHE_TTL: Duration = Duration::from_secs(60);
 
 /// Tokens looked up in the last [`TOKEN_CACHE_TTL`], so a burst of reports costs one lookup
-/// per token. A revocation in this process removes its token at once.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct TokenCache(Arc<Mutex<HashMap<String, (TokenRecord, Instant)>>>);
+/// per token. A revocation through the same store removes its token at once.
+#[derive(Debug, Clone)]
+pub(crate) struct TokenCache {
+    map: Arc<Mutex<HashMap<String, (TokenRecord, Instant)>>>,
+    ttl: Duration,
+}
+
+impl Default for TokenCache {
+    fn default() -> Self {
+        TokenCache::new(TOKEN_CACHE_TTL)
+    }
+}
 
 impl TokenCache {
+    pub(crate) fn new(ttl: Duration) -> Self {
+        TokenCache {
+            map: Arc::default(),
+            ttl,
+        }
+    }
+
     fn get(&self, hash: &TokenHash) -> Option<TokenRecord> {
-        let mut map = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let mut map = self.map.lock().unwrap_or_else(|e| e.into_inner());
         match map.get(hash.as_str()) {
-            Some((record, at)) if at.elapsed() < TOKEN_CACHE_TTL => Some(record.clone()),
+            Some((record, at)) if at.elapsed() < self.ttl => Some(record.clone()),
             Some(_) => {
                 map.remove(hash.as_str());
                 None
@@ -149,12 +165,12 @@ impl TokenCache {
     }
 
     fn insert(&self, hash: &TokenHash, record: &TokenRecord) {
-        let mut map = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let mut map = self.map.lock().unwrap_or_else(|e| e.into_inner());
         map.insert(hash.as_str().to_owned(), (record.clone(), Instant::now()));
     }
 
     fn remove(&self, hash: &TokenHash) {
-        let mut map = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let mut map = self.map.lock().unwrap_or_else(|e| e.into_inner());
         map.remove(hash.as_str());
     }
 }

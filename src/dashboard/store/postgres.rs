@@ -152,6 +152,13 @@ pub fn check_url(url: &str) -> Result<(), String> {
 }
 
 impl PostgresStore {
+    /// Trusts a looked-up token for `ttl` instead of [`super::TOKEN_CACHE_TTL`] (tests of
+    /// revocation by another process).
+    pub fn with_token_ttl(mut self, ttl: std::time::Duration) -> Self {
+        self.known = TokenCache::new(ttl);
+        self
+    }
+
     /// Connects and migrates. Fails at once (after 10 s at most) if the server cannot be
     /// reached, so a wrong address is reported at start rather than at the first report.
     pub async fn connect(url: &str) -> Result<PostgresStore, StoreError> {
@@ -358,7 +365,9 @@ async fn put_report(
         "replaced" => Ok(Put::Replaced),
         "replay" => Ok(Put::Replay),
         "conflict" => Ok(Put::Conflict),
-        other => Err(StoreError::Corrupt(format!("clockoff_put_report said {other:?}"))),
+        other => Err(StoreError::Corrupt(format!(
+            "clockoff_put_report said {other:?}"
+        ))),
     }
 }
 

@@ -105,6 +105,13 @@ pub struct SqliteStore {
 }
 
 impl SqliteStore {
+    /// Trusts a looked-up token for `ttl` instead of [`super::TOKEN_CACHE_TTL`] (tests of
+    /// revocation by another process).
+    pub fn with_token_ttl(mut self, ttl: std::time::Duration) -> Self {
+        self.known = TokenCache::new(ttl);
+        self
+    }
+
     /// Opens (creating it, in a 0700 directory, if need be) and migrates the database.
     /// Blocking: call it before serving, or from the blocking pool.
     pub fn open(path: &Path) -> Result<SqliteStore, StoreError> {
@@ -283,12 +290,23 @@ impl Store for SqliteStore {
 
     async fn forget_before(&self, first_kept: IsoWeek) -> Result<u64, StoreError> {
         let week = week_key(first_kept);
+        // A week a transaction: a first run over years of reports must not hold the write
+        // lock past the report writer's busy timeout.
         self.call(move |conn| {
-            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let gone = tx.execute("DELETE FROM reports WHERE week < ?1", [week])?;
-            tx.execute("DELETE FROM replaced_reports WHERE week < ?1", [week])?;
-            tx.commit()?;
-            Ok(gone as u64)
+            let mut gone = 0;
+            loop {
+                let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+                let oldest: Option<i64> =
+                    tx.query_row("SELECT min(week) FROM reports", [], |r| r.get(0))?;
+                let Some(oldest) = oldest.filter(|w| *w < week) else {
+                    tx.execute("DELETE FROM replaced_reports WHERE week < ?1", [week])?;
+                    tx.commit()?;
+                    return Ok(gone);
+                };
+                gone += tx.execute("DELETE FROM reports WHERE week = ?1", [oldest])? as u64;
+                tx.execute("DELETE FROM replaced_reports WHERE week = ?1", [oldest])?;
+                tx.commit()?;
+            }
         })
         .await
     }
