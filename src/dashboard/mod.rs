@@ -67,10 +67,12 @@
 //! are still accepted (`weeks_accepted`, 8 by default): a team shown with 10 reporters on
 //! Monday and 11 on Thursday has had one report added, with everyone else's unchanged, so the
 //! two releases differ by exactly that person's figures. Unlike the cross-week case this is
-//! exact, and it is fixable: fix each week's release at a publication point (say two days
-//! after it ends), add later reports only in whole batches of k by the order they arrived
-//! (so any two releases of a week differ by 0 or >= k people), and refuse replacements after
-//! publication. Not built: it changes when managers first see a week.
+//! exact. The rule above, applied to each release separately, cannot see it. Fixing it means
+//! choosing between timeliness and completeness: publish each week once, at a publication
+//! point (say two days after it ends), and keep later reports without ever showing them; or
+//! re-release a week only when, for every released unit, the people added since its last
+//! release are 0 or >= k (late reports in small teams would then wait, perhaps for ever).
+//! A project decision, not made here; the per-release guarantee above holds either way.
 //!
 //! # Other limits
 //! - A median is one reporter's value (or the mean of two), not tied to anyone; medians are
