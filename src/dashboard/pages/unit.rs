@@ -121,6 +121,58 @@ fn scroll_open(out: &mut String, label: &str) {
     );
 }
 
+/// A chart's table alternative: a row a week, newest first; the unit's columns, then (below
+/// the root) the organisation's, each group in words across its columns when hidden.
+struct WeeklyTable {
+    /// The caption's id, which labels the scrolling box.
+    id: &'static str,
+    caption: &'static str,
+    unit_columns: &'static [&'static str],
+    org_columns: &'static [&'static str],
+    unit_cells: fn(&Figures) -> Vec<String>,
+    org_cells: fn(&Figures) -> Vec<String>,
+}
+
+fn weekly_table(out: &mut String, view: &UnitView, table: &WeeklyTable) {
+    let k = view.k;
+    let with_org = view.org_name.is_some();
+    scroll_open(out, table.id);
+    let _ = write!(
+        out,
+        "<table>\n<caption id=\"{}\">{}, week by week (newest first)</caption>\n\
+         <thead><tr><th scope=\"col\">Week</th>",
+        table.id, table.caption
+    );
+    let org_columns = if with_org { table.org_columns } else { &[] };
+    for column in table.unit_columns.iter().chain(org_columns) {
+        let _ = write!(out, "<th scope=\"col\" class=\"n\">{column}</th>");
+    }
+    out.push_str("</tr></thead>\n<tbody>\n");
+    let group = |out: &mut String, outcome, cells: fn(&Figures) -> Vec<String>, span| {
+        match shown(outcome, k) {
+            Ok(f) => {
+                for cell in cells(f) {
+                    let _ = write!(out, "<td class=\"n\">{cell}</td>");
+                }
+            }
+            Err(reason) => hidden_cells(out, &hidden(reason, k), span),
+        }
+    };
+    for w in view.weeks.iter().rev() {
+        let _ = write!(
+            out,
+            "<tr><th scope=\"row\">{}</th>",
+            week_commencing(w.week)
+        );
+        group(out, &w.unit, table.unit_cells, table.unit_columns.len());
+        if with_org {
+            group(out, &w.org, table.org_cells, table.org_columns.len());
+        }
+        out.push_str("</tr>\n");
+    }
+    out.push_str("</tbody>\n</table></div>\n");
+}
+
 /// The cell(s) of a hidden figure group: words across `span` columns.
 fn hidden_cells(out: &mut String, text: &str, span: usize) {
     let _ = write!(out, "<td class=\"hidden\" colspan=\"{span}\">{text}</td>");
@@ -231,54 +283,30 @@ fn hours(out: &mut String, view: &UnitView) {
     );
     figure(out, &chart, view);
     out.push('\n');
-    scroll_open(out, "hours-caption");
-    out.push_str(
-        "<table>\n<caption id=\"hours-caption\">Out-of-hours time per person, week by week \
-         (newest first)</caption>\n<thead><tr><th scope=\"col\">Week</th>\
-         <th scope=\"col\" class=\"n\">People</th><th scope=\"col\" class=\"n\">Median</th>\
-         <th scope=\"col\" class=\"n\">Mean</th>",
-    );
-    if org.is_some() {
-        out.push_str(
-            "<th scope=\"col\" class=\"n\">Whole organisation: median</th>\
-             <th scope=\"col\" class=\"n\">Whole organisation: mean</th>",
-        );
-    }
-    out.push_str("</tr></thead>\n<tbody>\n");
-    for w in view.weeks.iter().rev() {
-        let _ = write!(
-            out,
-            "<tr><th scope=\"row\">{}</th>",
-            week_commencing(w.week)
-        );
-        match shown(&w.unit, k) {
-            Ok(f) => {
-                let _ = write!(
-                    out,
-                    "<td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td>",
-                    f.reporters,
+    weekly_table(
+        out,
+        view,
+        &WeeklyTable {
+            id: "hours-caption",
+            caption: "Out-of-hours time per person",
+            unit_columns: &["People", "Median", "Mean"],
+            org_columns: &["Whole organisation: median", "Whole organisation: mean"],
+            unit_cells: |f| {
+                vec![
+                    f.reporters.to_string(),
                     duration(f.median_out_of_hours_minutes),
-                    duration(f.mean_out_of_hours_minutes())
-                );
-            }
-            Err(reason) => hidden_cells(out, &hidden(reason, k), 3),
-        }
-        if org.is_some() {
-            match shown(&w.org, k) {
-                Ok(f) => {
-                    let _ = write!(
-                        out,
-                        "<td class=\"n\">{}</td><td class=\"n\">{}</td>",
-                        duration(f.median_out_of_hours_minutes),
-                        duration(f.mean_out_of_hours_minutes())
-                    );
-                }
-                Err(reason) => hidden_cells(out, &hidden(reason, k), 2),
-            }
-        }
-        out.push_str("</tr>\n");
-    }
-    out.push_str("</tbody>\n</table></div>\n</section>\n");
+                    duration(f.mean_out_of_hours_minutes()),
+                ]
+            },
+            org_cells: |f| {
+                vec![
+                    duration(f.median_out_of_hours_minutes),
+                    duration(f.mean_out_of_hours_minutes()),
+                ]
+            },
+        },
+    );
+    out.push_str("</section>\n");
 }
 
 /// Hours on the axis: "0 h", "0.5 h", "12 h".
@@ -392,50 +420,25 @@ fn share(out: &mut String, view: &UnitView) {
     );
     figure(out, &chart, view);
     out.push('\n');
-    scroll_open(out, "share-caption");
-    out.push_str(
-        "<table>\n<caption id=\"share-caption\">People who worked out of hours, week by week \
-         (newest first)</caption>\n<thead><tr><th scope=\"col\">Week</th>\
-         <th scope=\"col\" class=\"n\">People</th><th scope=\"col\" class=\"n\">Worked out of hours</th>\
-         <th scope=\"col\" class=\"n\">Share</th>",
+    weekly_table(
+        out,
+        view,
+        &WeeklyTable {
+            id: "share-caption",
+            caption: "People who worked out of hours",
+            unit_columns: &["People", "Worked out of hours", "Share"],
+            org_columns: &["Whole organisation: share"],
+            unit_cells: |f| {
+                vec![
+                    f.reporters.to_string(),
+                    f.with_out_of_hours.to_string(),
+                    percent(f.share_with_out_of_hours()),
+                ]
+            },
+            org_cells: |f| vec![percent(f.share_with_out_of_hours())],
+        },
     );
-    if org.is_some() {
-        out.push_str("<th scope=\"col\" class=\"n\">Whole organisation: share</th>");
-    }
-    out.push_str("</tr></thead>\n<tbody>\n");
-    for w in view.weeks.iter().rev() {
-        let _ = write!(
-            out,
-            "<tr><th scope=\"row\">{}</th>",
-            week_commencing(w.week)
-        );
-        match shown(&w.unit, k) {
-            Ok(f) => {
-                let _ = write!(
-                    out,
-                    "<td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td>",
-                    f.reporters,
-                    f.with_out_of_hours,
-                    percent(f.share_with_out_of_hours())
-                );
-            }
-            Err(reason) => hidden_cells(out, &hidden(reason, k), 3),
-        }
-        if org.is_some() {
-            match shown(&w.org, k) {
-                Ok(f) => {
-                    let _ = write!(
-                        out,
-                        "<td class=\"n\">{}</td>",
-                        percent(f.share_with_out_of_hours())
-                    );
-                }
-                Err(reason) => hidden_cells(out, &hidden(reason, k), 1),
-            }
-        }
-        out.push_str("</tr>\n");
-    }
-    out.push_str("</tbody>\n</table></div>\n</section>\n");
+    out.push_str("</section>\n");
 }
 
 /// Band names as people say them; each band includes its lower edge.
