@@ -793,27 +793,19 @@ fn binary_round_trip(postgres: Option<&Postgres>) {
         .unwrap();
     let (posted, read) = rt.block_on(async {
         let http = reqwest::Client::new();
-        let refused = http
-            .post(format!("http://{addr}/api/v1/reports"))
-            .bearer_auth(&revoked)
-            .header("content-type", "application/json")
-            .body(body.to_string())
-            .send()
-            .await
-            .unwrap()
-            .status()
-            .as_u16();
-        assert_eq!(refused, 401, "a revoked token sends nothing");
-        let posted = http
-            .post(format!("http://{addr}/api/v1/reports"))
-            .bearer_auth(&reporter)
-            .header("content-type", "application/json")
-            .body(body.to_string())
-            .send()
-            .await
-            .unwrap()
-            .status()
-            .as_u16();
+        let post = async |token: &str| {
+            http.post(format!("http://{addr}/api/v1/reports"))
+                .bearer_auth(token)
+                .header("content-type", "application/json")
+                .body(body.to_string())
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        };
+        assert_eq!(post(&revoked).await, 401, "a revoked token sends nothing");
+        let posted = post(&reporter).await;
         let read = http
             .get(format!("http://{addr}/api/v1/units/team-north/weeks"))
             .bearer_auth(&viewer)

@@ -32,18 +32,8 @@ impl Browser {
     /// window, on about:blank, with the Page and Network domains enabled.
     pub fn launch(chrome: &Path, profile: &Path, width: u32, height: u32) -> Browser {
         let mut cmd = Command::new(chrome);
-        cmd.args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--hide-scrollbars",
-            "--remote-debugging-port=0",
-        ])
+        cmd.args(super::chromium::HEADLESS)
+            .arg("--remote-debugging-port=0")
         .arg(format!("--user-data-dir={}", profile.display()))
         .arg(format!("--window-size={width},{height}"))
         .arg("about:blank");

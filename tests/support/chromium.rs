@@ -14,21 +14,25 @@ pub fn artefacts() -> PathBuf {
     dir
 }
 
+/// How every test runs Chromium: headless, quiet (no first-run, sync, component updates or
+/// background fetches, so the only requests are the page's), the same pixels everywhere.
+pub const HEADLESS: [&str; 9] = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--hide-scrollbars",
+];
+
 /// Headless Chromium as the rig runs it: no sandbox (root), no background traffic, its own
 /// profile, and a log of every request it makes.
 pub fn chromium(chrome: &Path, profile: &Path, netlog: &Path, args: &[&str], page: &Path) {
     let out = Command::new(chrome)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--hide-scrollbars",
-        ])
+        .args(HEADLESS)
         .arg(format!("--user-data-dir={}", profile.display()))
         .arg(format!("--log-net-log={}", netlog.display()))
         .args(args)
