@@ -56,9 +56,9 @@ const MARGIN: TimeDelta = TimeDelta::days(1);
 
 /// Whether no report for `w` can be accepted at or after `now`.
 fn is_closed(w: IsoWeek, now: DateTime<Utc>, weeks_accepted: u32) -> bool {
-    let last =
-        window::end_utc(w).checked_add_signed(TimeDelta::weeks(i64::from(weeks_accepted)) + MARGIN);
-    last.is_some_and(|last| last <= now)
+    window::acceptance_ends(w, weeks_accepted)
+        .and_then(|ends| ends.checked_add_signed(MARGIN))
+        .is_some_and(|closed| closed <= now)
 }
 
 /// The release of every week from `from` to `to` (oldest first), as [`weekly`] computes it

@@ -43,6 +43,12 @@ pub fn end_utc(w: IsoWeek) -> DateTime<Utc> {
         .and_utc()
 }
 
+/// The instant reports for `w` stop being accepted: `weeks_accepted` weeks after its end
+/// (`None` past chrono's calendar, where nothing is accepted).
+pub fn acceptance_ends(w: IsoWeek, weeks_accepted: u32) -> Option<DateTime<Utc>> {
+    end_utc(w).checked_add_signed(TimeDelta::weeks(i64::from(weeks_accepted)))
+}
+
 pub fn accepts(w: IsoWeek, now: DateTime<Utc>, weeks_accepted: u32) -> Result<(), Refusal> {
     let end = end_utc(w);
     // Checked: a week near the ends of chrono's calendar must refuse, not panic.
@@ -50,7 +56,7 @@ pub fn accepts(w: IsoWeek, now: DateTime<Utc>, weeks_accepted: u32) -> Result<()
     if now < ended {
         return Err(Refusal::NotEnded);
     }
-    match end.checked_add_signed(TimeDelta::weeks(i64::from(weeks_accepted))) {
+    match acceptance_ends(w, weeks_accepted) {
         Some(last) if now < last => Ok(()),
         _ => Err(Refusal::TooOld),
     }

@@ -26,7 +26,7 @@ impl Keep {
     /// weeks.
     pub fn parse(text: &str) -> Result<Keep, String> {
         let keep = Keep::parse_period(text)?;
-        if keep.at_least_weeks() < SHORTEST_WEEKS {
+        if keep.at_least_days() < SHORTEST_WEEKS * 7 {
             return Err(format!(
                 "\"{}\" is too short: keep at least {SHORTEST_WEEKS} weeks, so the 17-week \
                  average can be checked (`clockoff forget` can remove more on purpose)",
@@ -67,15 +67,6 @@ impl Keep {
             Keep::Forever => u32::MAX,
             Keep::Weeks(n) => n.saturating_mul(7),
             Keep::Months(n) => (n / 12).saturating_mul(365) + (n % 12) * 28,
-        }
-    }
-
-    /// A lower bound in whole weeks (a month is at least 4 weeks).
-    pub fn at_least_weeks(self) -> u32 {
-        match self {
-            Keep::Forever => u32::MAX,
-            Keep::Weeks(n) => n,
-            Keep::Months(n) => n.saturating_mul(4),
         }
     }
 
