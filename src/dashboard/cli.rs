@@ -6,7 +6,6 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use chrono::Datelike;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use super::access_log;
@@ -222,12 +221,10 @@ fn serve(
 /// before the first manager opens a page (history::released).
 async fn release_history<S: Store>(state: AppState<S>) {
     let started = std::time::Instant::now();
-    let range = history::latest_complete_week(state.clock.now()).and_then(|to| {
-        let back = chrono::TimeDelta::weeks(MAX_WEEKS - 1);
-        let from = crate::core::record::week::monday(to).checked_sub_signed(back)?;
-        Some((from.iso_week(), to))
-    });
-    let Some(range) = range else { return };
+    let weeks = u32::try_from(MAX_WEEKS).unwrap_or(u32::MAX);
+    let Some(range) = history::last_weeks(state.clock.now(), weeks) else {
+        return;
+    };
     match state.released(range).await {
         Ok(weeks) => eprintln!(
             "clockoff-dashboard: released the last {} weeks in {} ms",

@@ -133,6 +133,14 @@ pub fn latest_complete_week(now: DateTime<Utc>) -> Option<IsoWeek> {
     )
 }
 
+/// The `n` weeks (n >= 1) ending with the latest complete week at `now`.
+pub fn last_weeks(now: DateTime<Utc>, n: u32) -> Option<(IsoWeek, IsoWeek)> {
+    let to = latest_complete_week(now)?;
+    let back = TimeDelta::weeks(i64::from(n.checked_sub(1)?));
+    let from = week::monday(to).checked_sub_signed(back)?.iso_week();
+    Some((from, to))
+}
+
 /// The release of every week from `from` to `to` (inclusive, oldest first), each over all of
 /// that week's stored reports; a week with none is all "fewer than k".
 pub fn weekly(

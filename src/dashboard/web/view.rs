@@ -3,9 +3,8 @@
 
 use std::sync::Arc;
 
-use chrono::{DateTime, Datelike, IsoWeek, TimeDelta, Utc};
+use chrono::{DateTime, IsoWeek, Utc};
 
-use crate::core::record::week;
 use crate::dashboard::api::Service;
 use crate::dashboard::history::{self, WeekOutcomes};
 use crate::dashboard::pages::{ChildView, Period, UnitView, WeekView};
@@ -16,10 +15,7 @@ use crate::dashboard::week::Outcome;
 /// The weeks a page over `period` shows at `now`: ending with the latest complete week.
 /// `None` only near the ends of chrono's calendar.
 pub fn range(period: Period, now: DateTime<Utc>) -> Option<(IsoWeek, IsoWeek)> {
-    let to = history::latest_complete_week(now)?;
-    let back = TimeDelta::weeks(i64::try_from(period.weeks()).ok()? - 1);
-    let from = week::monday(to).checked_sub_signed(back)?.iso_week();
-    Some((from, to))
+    history::last_weeks(now, u32::try_from(period.weeks()).ok()?)
 }
 
 /// The view of `unit` over the period's `weeks` (oldest first, every unit's outcome each).
