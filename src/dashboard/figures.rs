@@ -83,6 +83,21 @@ pub struct Totals {
     pub on_call_callout_minutes: u64,
 }
 
+impl Totals {
+    /// The seven sums in the summary's field order (CSV columns, differencing checks).
+    pub fn in_order(&self) -> [u64; 7] {
+        [
+            self.out_of_hours_minutes,
+            self.self_reported_out_of_hours_minutes,
+            self.weekend_minutes,
+            self.late_evening_minutes,
+            self.days_with_out_of_hours_work,
+            self.notifications_held_out_of_hours,
+            self.on_call_callout_minutes,
+        ]
+    }
+}
+
 /// Everything additive about a population: a parent's tally is its own plus its children's,
 /// which keeps the production path O(units) for all but the median.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -216,8 +231,21 @@ pub(super) fn median(values: &mut [u32]) -> Option<f64> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
+
+    /// Ten people with figures worked out by hand (their figures are asserted below, and
+    /// the pages' tests show them).
+    pub(crate) fn hand_built_team() -> Vec<Contribution> {
+        let mut team = out_of_hours(&[0, 0, 30, 60, 120, 180, 240, 300, 600, 900]);
+        team[2].weekend_minutes = 30;
+        team[9].weekend_minutes = 240;
+        team[9].late_evening_minutes = 120;
+        team[3].notifications_held_out_of_hours = 7;
+        team[4].notifications_held_out_of_hours = 5;
+        team[5].self_reported_out_of_hours_minutes = 45;
+        team
+    }
 
     fn out_of_hours(minutes: &[u32]) -> Vec<Contribution> {
         minutes
@@ -262,14 +290,7 @@ mod tests {
 
     #[test]
     fn figures_of_a_hand_built_team() {
-        let mut team = out_of_hours(&[0, 0, 30, 60, 120, 180, 240, 300, 600, 900]);
-        team[2].weekend_minutes = 30;
-        team[9].weekend_minutes = 240;
-        team[9].late_evening_minutes = 120;
-        team[3].notifications_held_out_of_hours = 7;
-        team[4].notifications_held_out_of_hours = 5;
-        team[5].self_reported_out_of_hours_minutes = 45;
-        let f = Figures::of(&team).unwrap();
+        let f = Figures::of(&hand_built_team()).unwrap();
         assert_eq!(f.reporters, 10);
         assert_eq!(f.with_out_of_hours, 8);
         assert_eq!(f.share_with_out_of_hours(), 0.8);

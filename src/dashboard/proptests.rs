@@ -117,15 +117,7 @@ fn numbers(f: &Figures) -> [u64; FIELDS] {
         f.with_late_evening,
     ]);
     n[4..4 + BANDS].copy_from_slice(&f.bands);
-    n[4 + BANDS..].copy_from_slice(&[
-        t.out_of_hours_minutes,
-        t.self_reported_out_of_hours_minutes,
-        t.weekend_minutes,
-        t.late_evening_minutes,
-        t.days_with_out_of_hours_work,
-        t.notifications_held_out_of_hours,
-        t.on_call_callout_minutes,
-    ]);
+    n[4 + BANDS..].copy_from_slice(&t.in_order());
     n
 }
 

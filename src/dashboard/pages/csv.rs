@@ -20,10 +20,8 @@ pub const HEADER: &str = "week,week_start,reporters,with_out_of_hours,share_with
 const FIGURES: usize = 22;
 
 fn figures(f: &Figures) -> String {
-    let b = &f.bands;
-    let t = &f.totals;
-    format!(
-        "{},{},{:.4},{:.1},{:.1},{},{:.4},{},{:.4},{},{},{},{},{},{},{},{},{},{},{},{},{}",
+    let mut row = format!(
+        "{},{},{:.4},{:.1},{:.1},{},{:.4},{},{:.4}",
         f.reporters,
         f.with_out_of_hours,
         f.share_with_out_of_hours(),
@@ -33,20 +31,11 @@ fn figures(f: &Figures) -> String {
         f.share_with_weekend(),
         f.with_late_evening,
         f.share_with_late_evening(),
-        b[0],
-        b[1],
-        b[2],
-        b[3],
-        b[4],
-        b[5],
-        t.out_of_hours_minutes,
-        t.self_reported_out_of_hours_minutes,
-        t.weekend_minutes,
-        t.late_evening_minutes,
-        t.days_with_out_of_hours_work,
-        t.notifications_held_out_of_hours,
-        t.on_call_callout_minutes,
-    )
+    );
+    for n in f.bands.iter().chain(&f.totals.in_order()) {
+        let _ = write!(row, ",{n}");
+    }
+    row
 }
 
 pub fn csv(view: &UnitView) -> String {

@@ -14,21 +14,9 @@ pub const PROTECTED_WEEK: usize = 9;
 /// Everybody reported 0 minutes.
 pub const ZERO_WEEK: usize = 3;
 
+/// The figures of `figures`' hand-built team of ten.
 pub fn hand_built_team() -> Figures {
-    let mut team: Vec<Contribution> = [0, 0, 30, 60, 120, 180, 240, 300, 600, 900]
-        .into_iter()
-        .map(|m| Contribution {
-            out_of_hours_minutes: m,
-            ..Contribution::default()
-        })
-        .collect();
-    team[2].weekend_minutes = 30;
-    team[9].weekend_minutes = 240;
-    team[9].late_evening_minutes = 120;
-    team[3].notifications_held_out_of_hours = 7;
-    team[4].notifications_held_out_of_hours = 5;
-    team[5].self_reported_out_of_hours_minutes = 45;
-    Figures::of(&team).unwrap()
+    Figures::of(&crate::dashboard::figures::tests::hand_built_team()).unwrap()
 }
 
 /// `n` people whose out-of-hours minutes vary with `seed`.
