@@ -11,7 +11,7 @@ use std::path::Path;
 use chrono::{Datelike, NaiveDate, TimeDelta, Weekday};
 use clockoff::dashboard::pages::{self, ChildView, Period, UnitView, WeekView};
 use clockoff::dashboard::{Contribution, Outcome, Threshold, UnitTree, Week};
-use support::chromium::{artefacts, chromium, ink, page_requests};
+use support::chromium::{artefacts, chromium, ink, page_requests, print_to_pdf};
 use support::or_skip;
 use support::process::find_program;
 use support::tmp::temp_dir;
@@ -199,18 +199,13 @@ fn the_unit_page_renders_in_chromium_asks_for_nothing_and_prints() {
     screenshots(&chrome, dir.path(), &page, "unit", (7400, 10000));
 
     let pdf = artefacts().join("dashboard-unit.pdf");
-    chromium(
+    let printed = print_to_pdf(
         &chrome,
         &dir.path().join("profile"),
         &dir.path().join("print-netlog.json"),
-        &[
-            "--no-pdf-header-footer",
-            &format!("--print-to-pdf={}", pdf.display()),
-        ],
         &page,
+        &pdf,
     );
-    let printed = std::fs::read(&pdf).unwrap();
-    assert!(printed.starts_with(b"%PDF"), "not a PDF");
     assert!(
         printed.len() > 20_000,
         "the printed page is only {} bytes",

@@ -8,7 +8,7 @@ mod support;
 use std::path::Path;
 
 use serde_json::Value;
-use support::chromium::{artefacts, chromium, ink, page_requests};
+use support::chromium::{artefacts, chromium, ink, page_requests, print_to_pdf};
 use support::or_skip;
 use support::process::find_program;
 use support::record::{CONFIG, clockoff, write_week};
@@ -231,18 +231,7 @@ async fn the_html_report_renders_in_chromium_asks_for_nothing_and_prints() {
         "the phone page looks blank ({inked:.3} inked)"
     );
 
-    chromium(
-        &chrome,
-        &profile,
-        &netlog,
-        &[
-            "--no-pdf-header-footer",
-            &format!("--print-to-pdf={}", pdf.display()),
-        ],
-        &page,
-    );
-    let printed = std::fs::read(&pdf).unwrap();
-    assert!(printed.starts_with(b"%PDF"), "not a PDF");
+    let printed = print_to_pdf(&chrome, &profile, &netlog, &page, &pdf);
     assert!(
         printed.len() > 10_000,
         "the printed report is only {} bytes",

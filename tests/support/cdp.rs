@@ -34,9 +34,9 @@ impl Browser {
         let mut cmd = Command::new(chrome);
         cmd.args(super::chromium::HEADLESS)
             .arg("--remote-debugging-port=0")
-        .arg(format!("--user-data-dir={}", profile.display()))
-        .arg(format!("--window-size={width},{height}"))
-        .arg("about:blank");
+            .arg(format!("--user-data-dir={}", profile.display()))
+            .arg(format!("--window-size={width},{height}"))
+            .arg("about:blank");
         let peer = Peer::spawn(cmd, "chromium", &profile.join("chromium.log"), false);
         let port = active_port(profile, &peer);
         let targets = http_get(port, "/json/list");

@@ -89,3 +89,25 @@ pub fn ink(png_path: &Path) -> (u32, u32, f64) {
         inked as f64 / (pixels.len() / channels) as f64,
     )
 }
+
+/// `page` printed to `pdf` without header or footer (as a person would print it); the
+/// file's bytes, checked to be a PDF.
+pub fn print_to_pdf(
+    chrome: &Path,
+    profile: &Path,
+    netlog: &Path,
+    page: &Path,
+    pdf: &Path,
+) -> Vec<u8> {
+    let print = format!("--print-to-pdf={}", pdf.display());
+    chromium(
+        chrome,
+        profile,
+        netlog,
+        &["--no-pdf-header-footer", &print],
+        page,
+    );
+    let printed = std::fs::read(pdf).unwrap();
+    assert!(printed.starts_with(b"%PDF"), "not a PDF");
+    printed
+}

@@ -148,15 +148,15 @@ fn weekly_table(out: &mut String, view: &UnitView, table: &WeeklyTable) {
         let _ = write!(out, "<th scope=\"col\" class=\"n\">{column}</th>");
     }
     out.push_str("</tr></thead>\n<tbody>\n");
-    let group = |out: &mut String, outcome, cells: fn(&Figures) -> Vec<String>, span| {
-        match shown(outcome, k) {
-            Ok(f) => {
-                for cell in cells(f) {
-                    let _ = write!(out, "<td class=\"n\">{cell}</td>");
-                }
+    let group = |out: &mut String, outcome, cells: fn(&Figures) -> Vec<String>, span| match shown(
+        outcome, k,
+    ) {
+        Ok(f) => {
+            for cell in cells(f) {
+                let _ = write!(out, "<td class=\"n\">{cell}</td>");
             }
-            Err(reason) => hidden_cells(out, &hidden(reason, k), span),
         }
+        Err(reason) => hidden_cells(out, &hidden(reason, k), span),
     };
     for w in view.weeks.iter().rev() {
         let _ = write!(
