@@ -151,7 +151,7 @@ async fn tokens_are_found_by_hash_listed_and_revoked(store: AnyStore) {
         created: now(),
     });
     assert_eq!(store.token(TokenHash::of("t")).await.unwrap(), expected);
-    // Asked again (from the cache) the answer is the same.
+    // Asked again (the store may now answer from its cache), the answer is the same.
     assert_eq!(store.token(TokenHash::of("t")).await.unwrap(), expected);
     assert_eq!(store.token(TokenHash::of("u")).await.unwrap(), None);
 
