@@ -402,6 +402,11 @@ async fn the_shipped_dbus_service_file_starts_the_agent_on_first_call() {
         service,
     )
     .unwrap();
+    // The activated agent reads the bus's home, not --config: give it the same hours (none),
+    // so its state does not depend on the time of day the test runs.
+    let config = desk.bus.home().join(".config/clockoff/config.toml");
+    std::fs::create_dir_all(config.parent().unwrap()).unwrap();
+    std::fs::write(&config, CONFIG).unwrap();
     // No agent runs: the call itself starts one, through the bus.
     let status = desk.cli_status();
     assert_eq!(status["state"], "off");
