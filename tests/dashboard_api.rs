@@ -755,8 +755,18 @@ fn binary_round_trip(postgres: Option<&Postgres>) {
     // The database keeps hashes only.
     let raw = match postgres {
         None => {
-            let db = dir.path().join("data/clockoff-dashboard/dashboard.sqlite3");
-            String::from_utf8_lossy(&std::fs::read(&db).unwrap()).into_owned()
+            // The database and its write-ahead log: whether the log was checkpointed into
+            // the file before the command exited is up to SQLite.
+            let data = dir.path().join("data/clockoff-dashboard");
+            let mut bytes = Vec::new();
+            for entry in std::fs::read_dir(&data).unwrap() {
+                let path = entry.unwrap().path();
+                let name = path.file_name().unwrap().to_string_lossy().into_owned();
+                if name.starts_with("dashboard.sqlite3") {
+                    bytes.extend(std::fs::read(&path).unwrap());
+                }
+            }
+            String::from_utf8_lossy(&bytes).into_owned()
         }
         Some(pg) => stored_tokens(&pg.url),
     };
