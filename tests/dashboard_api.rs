@@ -9,7 +9,7 @@ mod support;
 use std::io::{BufRead, BufReader, Read};
 use std::process::{Command, Stdio};
 
-use chrono::DateTime;
+use chrono::{DateTime, Utc};
 use clockoff::core::clock::{Clock, SystemClock};
 use clockoff::dashboard::store::{AnyStore, Store};
 use clockoff::dashboard::token::Role;
@@ -19,6 +19,10 @@ use support::postgres::Postgres;
 
 /// Monday of 2026-W49, 08:00 UTC: 2026-W48 has just ended.
 const NOW: &str = "2026-11-30T08:00:00Z";
+
+fn at(rfc3339: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(rfc3339).unwrap().to_utc()
+}
 
 /// The real server (tests/support/dashboard.rs), and every token handed out, so the log
 /// test can look for each.
@@ -495,6 +499,35 @@ async fn figures_are_released_for_k_or_more_and_equal_a_hand_computation(backend
     assert_eq!(s.report(&a, &again).await.status, 201);
     assert_eq!(id, 6);
 
+    // Until no more reports can arrive (8 weeks after the week), nothing is shown.
+    let unpublished = s.weeks(&viewer, "svc", "from=2026-W47&to=2026-W48").await;
+    assert_eq!(unpublished.status, 200, "{:?}", unpublished.body);
+    for w in unpublished.body["weeks"].as_array().unwrap() {
+        for u in w["units"].as_array().unwrap() {
+            assert_eq!(u["status"], "suppressed", "{u}");
+            assert_eq!(u["reason"], "not_published", "{u}");
+        }
+    }
+    // 2026-W48 ended on 30 November: it takes reports until 25 January 2027, 00:00, and is
+    // published an hour later.
+    // (Resubmissions of team-c's reports with the same figures, so the sums below stand.)
+    let resubmit = |id, who| {
+        with(
+            report(id, who, "2026-W48"),
+            "out_of_hours_minutes",
+            json!(900),
+        )
+    };
+    s.dash.clock.set(at("2027-01-24T23:59:59Z"));
+    assert_eq!(s.report(&c, &resubmit(303, 300)).await.status, 201);
+    s.dash.clock.set(at("2027-01-25T00:00:00Z"));
+    let refused = s.report(&c, &resubmit(304, 301)).await;
+    assert_eq!(refused.status, 422, "{:?}", refused.body);
+    s.dash.clock.set(at("2027-01-25T00:59:59Z"));
+    let r = s.weeks(&viewer, "svc", "from=2026-W48&to=2026-W48").await;
+    assert_eq!(r.body["weeks"][0]["units"][0]["reason"], "not_published");
+    s.dash.clock.set(at("2027-01-25T01:00:00Z"));
+    // With both weeks published: figures.
     let r = s.weeks(&viewer, "svc", "from=2026-W47&to=2026-W48").await;
     assert_eq!(r.status, 200, "{:?}", r.body);
     assert_eq!(r.body["k"], 5);
@@ -817,7 +850,9 @@ fn binary_round_trip(postgres: Option<&Postgres>) {
         assert_eq!(post(&revoked).await, 401, "a revoked token sends nothing");
         let posted = post(&reporter).await;
         let read = http
-            .get(format!("http://{addr}/api/v1/units/team-north/weeks"))
+            .get(format!(
+                "http://{addr}/api/v1/units/team-north/weeks?from={week}&to={week}"
+            ))
             .bearer_auth(&viewer)
             .send()
             .await
@@ -830,10 +865,9 @@ fn binary_round_trip(postgres: Option<&Postgres>) {
     assert_eq!(read.0, 200, "{:?}", read.1);
     let last = read.1["weeks"].as_array().unwrap().last().unwrap().clone();
     assert_eq!(last["week"], week.as_str());
-    assert_eq!(
-        last["units"][0]["status"], "suppressed",
-        "one reporter is below k"
-    );
+    // The week is still taking reports, so not published.
+    assert_eq!(last["units"][0]["status"], "suppressed");
+    assert_eq!(last["units"][0]["reason"], "not_published");
 
     rustix::process::kill_process(
         rustix::process::Pid::from_child(&child.0),

@@ -251,6 +251,69 @@ async fn weeks_before_a_cut_are_forgotten(store: AnyStore) {
     );
 }
 
+/// A week is published once: the first release stored stands, whoever publishes after (this
+/// dashboard again, or another racing it, with a different release) gets it back. Retention
+/// takes publications with the reports.
+async fn the_first_publication_of_a_week_stands(writers: [AnyStore; 2]) {
+    let w = |name| week::parse(name).unwrap();
+    let store = &writers[0];
+    assert_eq!(
+        store
+            .publications(w("2026-W01"), w("2026-W53"))
+            .await
+            .unwrap(),
+        []
+    );
+    for round in 0..10u32 {
+        let week = week::parse(&format!("2026-W{:02}", 30 + round)).unwrap();
+        let [a, b] = writers.clone();
+        let one = tokio::spawn(async move { a.publish(week, format!("a{round}"), now()).await });
+        let two = tokio::spawn(async move { b.publish(week, format!("b{round}"), now()).await });
+        let (one, two) = (one.await.unwrap().unwrap(), two.await.unwrap().unwrap());
+        assert_eq!(one, two, "round {round}");
+        assert!([format!("a{round}"), format!("b{round}")].contains(&one));
+        let later = store.publish(week, "c".into(), now()).await.unwrap();
+        assert_eq!(later, one, "a later publication changes nothing");
+    }
+    let stored = store
+        .publications(w("2026-W35"), w("2026-W50"))
+        .await
+        .unwrap();
+    let weeks: Vec<String> = stored.iter().map(|(w, _)| week::name(*w)).collect();
+    assert_eq!(
+        weeks,
+        ["2026-W35", "2026-W36", "2026-W37", "2026-W38", "2026-W39"]
+    );
+    store.forget_before(w("2026-W38")).await.unwrap();
+    let stored = store
+        .publications(w("2026-W01"), w("2026-W53"))
+        .await
+        .unwrap();
+    assert_eq!(
+        stored.first().map(|(w, _)| week::name(*w)).unwrap(),
+        "2026-W38"
+    );
+    assert_eq!(stored.len(), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sqlite_the_first_publication_of_a_week_stands() {
+    let b = Backend::sqlite().await;
+    let path = b._dir.as_ref().unwrap().path().join("d/db.sqlite3");
+    let second = AnyStore::Sqlite(SqliteStore::open(&path).unwrap());
+    the_first_publication_of_a_week_stands([b.store.clone(), second]).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn postgres_the_first_publication_of_a_week_stands() {
+    let Some(pg) = Backend::postgres().await else {
+        return;
+    };
+    let url = &pg.server.as_ref().expect("a server").url;
+    let second = AnyStore::Postgres(PostgresStore::connect(url).await.unwrap());
+    the_first_publication_of_a_week_stands([pg.store.clone(), second]).await;
+}
+
 #[tokio::test]
 async fn sqlite_weeks_before_a_cut_are_forgotten() {
     weeks_before_a_cut_are_forgotten(Backend::sqlite().await.store).await;

@@ -30,6 +30,16 @@ fn now() -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(NOW).unwrap().to_utc()
 }
 
+/// Weeks are accepted for a week after they end here, so a week later, Monday of 2026-W50,
+/// 2026-W48 is published.
+const WEEKS_ACCEPTED: u32 = 1;
+
+fn w48_published() -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339("2026-12-07T08:00:00Z")
+        .unwrap()
+        .to_utc()
+}
+
 struct Reply {
     status: u16,
     headers: HeaderMap,
@@ -170,7 +180,7 @@ fn assert_page_headers(r: &Reply, what: &str) {
 }
 
 async fn start() -> Dashboard {
-    Dashboard::start(&UNITS, 5, 8, now()).await
+    Dashboard::start(&UNITS, 5, WEEKS_ACCEPTED, now()).await
 }
 
 #[tokio::test]
@@ -454,6 +464,7 @@ async fn csv_downloads_have_the_contract_header_and_are_named_files() {
         )
         .await;
     }
+    d.clock.set(w48_published());
     let cookie = signed_in(&web, &d.token("svc", Role::Viewer).await).await;
 
     let r = web
@@ -598,7 +609,7 @@ mod e2e {
         };
         let last_monday = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
         let week = |i: usize| (last_monday - TimeDelta::weeks(51 - i as i64)).iso_week();
-        let d = Dashboard::start(&UNITS, 10, 8, now()).await;
+        let d = Dashboard::start(&UNITS, 10, WEEKS_ACCEPTED, now()).await;
         let http = reqwest::Client::new();
         let mut reporters = Vec::new();
         for (team, _) in TEAMS {
@@ -618,6 +629,7 @@ mod e2e {
             }
         }
         assert_eq!(clockoff::core::clock::Clock::now(&*d.clock), now());
+        d.clock.set(w48_published());
         let viewer = d.token("svc", Role::Viewer).await;
         let base = d.base.clone();
 

@@ -191,25 +191,66 @@ async fn agents_deliver_their_weeks_to_a_real_dashboard_which_shows_no_one() {
         stored(&db)
     );
 
-    // A manager sees the team only as fewer than k (5) people, and nothing else about it.
-    let read = format!(
-        "{url}/api/v1/units/org/weeks?from={0}&to={0}",
-        week::name(w)
-    );
-    let text_of = reqwest::Client::new()
-        .get(&read)
-        .header("Authorization", format!("Bearer {viewer}"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    // A manager reading now sees the week not published yet: it takes reports for 8 weeks.
+    let read = |url: &str| {
+        let request = reqwest::Client::new()
+            .get(format!(
+                "{url}/api/v1/units/org/weeks?from={0}&to={0}",
+                week::name(w)
+            ))
+            .header("Authorization", format!("Bearer {viewer}"));
+        async move {
+            let reply = request.send().await.unwrap();
+            assert_eq!(reply.status(), 200);
+            reply.text().await.unwrap()
+        }
+    };
+    let text_of = read(&url).await;
+    assert!(text_of.contains("not_published"), "{text_of}");
+    assert!(!text_of.contains("fewer_than_k"), "{text_of}");
+    // The dashboard restarted to take reports for one week only: the week, ended two weeks
+    // ago, is published, and a manager sees the team only as fewer than k (5) people, and
+    // nothing else about it.
+    server.terminate();
+    let one_week = DASHBOARD.replace("weeks_accepted = 8", "weeks_accepted = 1");
+    std::fs::write(server_dir.join("dashboard.toml"), one_week).unwrap();
+    let (server, url) = serve(&server_dir);
+    let text_of = read(&url).await;
     assert!(text_of.contains("fewer_than_k"), "{text_of}");
     for (_, id, minutes) in &expected {
         assert!(!text_of.contains(id.as_str()), "{text_of}");
         assert!(!text_of.contains(&format!(":{minutes},")), "{text_of}");
     }
+
+    // Published is final: restarted to take reports for 8 weeks again, the dashboard shows
+    // the week as it was published and refuses a report for it (here a worker's own, sent
+    // again), once it has read back what it published.
+    server.terminate();
+    std::fs::write(server_dir.join("dashboard.toml"), DASHBOARD).unwrap();
+    let (server, url) = serve(&server_dir);
+    let start = std::time::Instant::now();
+    while !std::fs::read_to_string(server_dir.join("dashboard.log"))
+        .unwrap()
+        .contains("released the last")
+    {
+        assert!(
+            start.elapsed() < DEADLINE,
+            "the dashboard did not read back its weeks"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert_eq!(read(&url).await, text_of);
+    let again = reqwest::Client::new()
+        .post(format!("{url}/api/v1/reports"))
+        .header("Authorization", format!("Bearer {reporter}"))
+        .header("Content-Type", "application/json")
+        .body(previews[0].to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 422);
+    let why = again.text().await.unwrap();
+    assert!(why.contains("published"), "{why}");
     for (agent, _) in agents {
         agent.terminate();
     }

@@ -191,7 +191,7 @@ fn serve(
             clock,
             log: access_log::stderr(),
             sessions: Default::default(),
-            closed_weeks: Default::default(),
+            published_weeks: Default::default(),
         };
         let listener = tokio::net::TcpListener::bind(listen)
             .await
@@ -217,12 +217,13 @@ fn serve(
     })
 }
 
-/// Releases the two years a read may ask for, so the closed weeks among them are kept
-/// before the first manager opens a page (history::released).
+/// Releases the two years a read may ask for (to the week that ended last), so every week
+/// published among them is kept in memory before the first manager opens a page, and a
+/// report for one is refused (history::released).
 async fn release_history<S: Store>(state: AppState<S>) {
     let started = std::time::Instant::now();
     let weeks = u32::try_from(MAX_WEEKS).unwrap_or(u32::MAX);
-    let Some(range) = history::last_weeks(state.clock.now(), weeks) else {
+    let Some(range) = history::last_ended_weeks(state.clock.now(), weeks) else {
         return;
     };
     match state.released(range).await {

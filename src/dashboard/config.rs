@@ -20,7 +20,7 @@ pub const DEFAULT_CONFIG: &str = include_str!("../../config/dashboard.toml");
 pub const DEFAULT_NAME: &str = "<built-in default>";
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
-pub const DEFAULT_WEEKS_ACCEPTED: u32 = 8;
+pub const DEFAULT_WEEKS_ACCEPTED: u32 = 2;
 /// Two years of weeks: an agent's queue never holds a report longer.
 pub const MAX_WEEKS_ACCEPTED: u32 = 104;
 /// Reports are kept two years by default: the longest trend a page or the API shows.
@@ -366,7 +366,7 @@ mod tests {
     fn the_built_in_example_is_valid() {
         let c = load(None).unwrap();
         assert_eq!(c.k, Threshold::default());
-        assert_eq!(c.weeks_accepted, 8);
+        assert_eq!(c.weeks_accepted, 2);
         assert_eq!(c.listen.to_string(), "127.0.0.1:8080");
         assert_eq!(c.database, None);
         assert_eq!(c.org.tree().id(c.org.tree().root()), "org");

@@ -12,6 +12,8 @@
 //! - "Weekend share" and "late-evening share" are the shares of reporters with any weekend or
 //!   any late-evening minutes, like the out-of-hours share.
 
+use serde::{Deserialize, Serialize};
+
 /// One reporter's week, as the release rule needs it. The wire type (the weekly summary) is
 /// defined elsewhere and maps into this; everything is whole minutes or counts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -72,7 +74,7 @@ impl Band {
 }
 
 /// Sums of every field over a population.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Totals {
     pub out_of_hours_minutes: u64,
     pub self_reported_out_of_hours_minutes: u64,
@@ -148,7 +150,8 @@ impl Tally {
 }
 
 /// The figures of one released unit-week. `reporters` is never 0 (nor below k once released).
-#[derive(Debug, Clone, PartialEq)]
+/// Serialized only as part of a stored publication ([`super::publication`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Figures {
     pub reporters: u64,
     pub with_out_of_hours: u64,

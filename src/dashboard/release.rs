@@ -15,6 +15,8 @@
 
 use std::fmt;
 
+use serde::{Deserialize, Serialize};
+
 use super::units::UnitTree;
 
 /// `k`: the fewest reporters any released number (or difference of them) may describe.
@@ -62,13 +64,20 @@ impl fmt::Display for ThresholdError {
 impl std::error::Error for ThresholdError {}
 
 /// Why a unit-week is not shown.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Reason {
     /// Fewer than k people reported in the unit (everything below it included).
     FewerThanK,
     /// The unit has k or more, but showing it would let a group of fewer than k be found by
     /// subtraction: its parent minus the visible units would leave that group.
     ProtectsSmallGroup,
+    /// The week is not published yet: reports for it may still arrive (never decided by the
+    /// rule; see [`super::window`]).
+    NotPublished,
+    /// The unit was not in the organisation when the week was published
+    /// ([`super::publication`]).
+    NotInPublication,
 }
 
 impl fmt::Display for Reason {
@@ -77,6 +86,10 @@ impl fmt::Display for Reason {
             Reason::FewerThanK => "fewer than k people",
             Reason::ProtectsSmallGroup => {
                 "hidden so that no group of fewer than k people can be worked out by subtraction"
+            }
+            Reason::NotPublished => "not published yet: reports for this week may still arrive",
+            Reason::NotInPublication => {
+                "not published: the unit was not in the organisation when this week was published"
             }
         })
     }

@@ -8,7 +8,7 @@ use std::time::Duration;
 use chrono::{DateTime, Datelike, IsoWeek, Utc};
 
 use super::api::AppState;
-use super::history::ClosedWeeks;
+use super::history::PublishedWeeks;
 use super::store::{Store, StoreError};
 use crate::core::record::retention::Keep;
 
@@ -19,7 +19,7 @@ const EVERY: Duration = Duration::from_secs(24 * 60 * 60);
 /// how many summaries went; `None` when everything is kept.
 pub async fn forget_old<S: Store>(
     store: &S,
-    closed: &ClosedWeeks,
+    closed: &PublishedWeeks,
     keep: Keep,
     now: DateTime<Utc>,
 ) -> Result<Option<(IsoWeek, u64)>, StoreError> {
@@ -35,7 +35,7 @@ pub async fn forget_old<S: Store>(
 
 /// [`forget_old`] for the service, logging what went.
 pub async fn apply<S: Store>(app: &AppState<S>, keep: Keep) {
-    match forget_old(&app.store, &app.closed_weeks, keep, app.clock.now()).await {
+    match forget_old(&app.store, &app.published_weeks, keep, app.clock.now()).await {
         Ok(Some((first_kept, gone))) if gone > 0 => (app.log)(&format!(
             "retention: deleted {gone} reports of weeks before {}",
             crate::core::record::week::name(first_kept)
@@ -101,9 +101,10 @@ mod tests {
         let service = Service {
             org: Org::new(UnitTree::new([("team", None::<&str>)]).unwrap(), []),
             k: Threshold::new(5).unwrap(),
-            weeks_accepted: 8,
+            // 2026-W47 is published on 30 November, 01:00.
+            weeks_accepted: 1,
         };
-        let closed = ClosedWeeks::default();
+        let closed = PublishedWeeks::default();
         let old = (
             week::parse("2026-W20").unwrap(),
             week::parse("2026-W22").unwrap(),

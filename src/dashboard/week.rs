@@ -8,11 +8,14 @@
 
 use std::fmt;
 
+use serde::{Deserialize, Serialize};
+
 use super::figures::{Contribution, Figures, Tally, median};
 use super::release::{Decision, Reason, Threshold, decide};
 use super::units::{UnitIndex, UnitTree};
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
 pub enum Outcome {
     Released(Figures),
     Suppressed { reason: Reason },

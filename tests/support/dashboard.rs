@@ -111,7 +111,7 @@ impl Dashboard {
             clock: Arc::clone(&clock) as Arc<dyn Clock>,
             log: sink,
             sessions: Default::default(),
-            closed_weeks: Default::default(),
+            published_weeks: Default::default(),
         };
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();

@@ -4,7 +4,7 @@
 //! token (401 none or unknown, 403 not a reporter token), `Content-Type: application/json`
 //! (415), size (413 over [`MAX_BODY`]), shape (400: not JSON, an unknown or missing field, a
 //! malformed id or week), values (400: [`WeeklySummary::check`]), week (422: not ended, or
-//! ended more than `weeks_accepted` weeks ago). Then: 201 stored (or replacing the same
+//! ended more than `weeks_accepted` weeks ago, or published already). Then: 201 stored (or replacing the same
 //! pseudonym's earlier summary for the week), 200 a retry of a report already received, 409
 //! a report id already used for another pseudonym or week.
 
@@ -48,6 +48,17 @@ pub async fn post_report<S: Store>(
         }
     })?;
     let summary = read_summary(&app.service, &body, app.clock.now())?;
+    // A week published already (under a shorter `weeks_accepted`, or by another dashboard)
+    // is shown as it was: a report for it would be kept but never counted.
+    if app.published_weeks.contains(summary.week) {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            format!(
+                "{}: the week's figures are published and no longer change",
+                week::name(summary.week)
+            ),
+        ));
+    }
     let unit = app.service.org.tree().id(who.unit).to_string();
     let put = app
         .store

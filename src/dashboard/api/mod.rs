@@ -13,7 +13,7 @@ use chrono::IsoWeek;
 
 use super::access_log::LogSink;
 use super::auth::{self, AuthError, Principal};
-use super::history::{self, ClosedWeeks, WeekOutcomes};
+use super::history::{self, PublishedWeeks, WeekOutcomes};
 use super::org::Org;
 use super::release::Threshold;
 use super::store::{Store, StoreError};
@@ -41,7 +41,7 @@ pub struct AppState<S> {
     /// Sign-in sessions of the pages (in memory: a restart signs everyone out).
     pub sessions: Sessions,
     /// Weeks released once and kept, as no report can change them any more.
-    pub closed_weeks: ClosedWeeks,
+    pub published_weeks: PublishedWeeks,
 }
 
 impl<S: Store> AppState<S> {
@@ -51,7 +51,14 @@ impl<S: Store> AppState<S> {
         range: (IsoWeek, IsoWeek),
     ) -> Result<Vec<Arc<WeekOutcomes>>, StoreError> {
         let now = self.clock.now();
-        history::released(&self.store, &self.service, &self.closed_weeks, range, now).await
+        history::released(
+            &self.store,
+            &self.service,
+            &self.published_weeks,
+            range,
+            now,
+        )
+        .await
     }
 
     /// The caller's token, which must be of `role`: 401 without a valid token, 403 with one

@@ -20,7 +20,7 @@ use crate::core::record::week;
 use crate::dashboard::figures::{Band, Figures};
 use std::sync::Arc;
 
-use crate::dashboard::history::{self, WeekOutcomes};
+use crate::dashboard::history::WeekOutcomes;
 use crate::dashboard::release::Reason;
 use crate::dashboard::store::Store;
 use crate::dashboard::token::Role;
@@ -46,7 +46,7 @@ pub async fn get_weeks<S: Store>(
     let service = &app.service;
     let unit = crate::dashboard::auth::may_read(&service.org, who, &unit)
         .ok_or_else(ApiError::not_yours)?;
-    let (from, to) = range(query.as_deref(), app.clock.now())?;
+    let (from, to) = range(query.as_deref(), app.clock.now(), service.weeks_accepted)?;
     let weeks = app.released((from, to)).await.map_err(|e| app.failed(&e))?;
     Ok(Json(answer(service, unit, from, to, &weeks)))
 }
@@ -55,6 +55,7 @@ pub async fn get_weeks<S: Store>(
 fn range(
     query: Option<&str>,
     now: chrono::DateTime<chrono::Utc>,
+    weeks_accepted: u32,
 ) -> Result<(IsoWeek, IsoWeek), ApiError> {
     let (mut from, mut to) = (None, None);
     for pair in query.unwrap_or("").split('&').filter(|p| !p.is_empty()) {
@@ -73,9 +74,8 @@ fn range(
     }
     let to = match to {
         Some(to) => to,
-        None => {
-            history::latest_complete_week(now).ok_or_else(|| ApiError::bad_request("too late"))?
-        }
+        None => window::latest_published(now, weeks_accepted)
+            .ok_or_else(|| ApiError::bad_request("too early"))?,
     };
     // Checked: a hostile `to` near the start of chrono's calendar must not panic.
     let from = match from {
@@ -154,6 +154,8 @@ fn outcome(id: &str, outcome: &Outcome) -> Value {
             "reason": match reason {
                 Reason::FewerThanK => "fewer_than_k",
                 Reason::ProtectsSmallGroup => "protects_small_group",
+                Reason::NotPublished => "not_published",
+                Reason::NotInPublication => "not_in_publication",
             },
             "explanation": reason.to_string(),
         }),
@@ -195,8 +197,10 @@ mod tests {
         let now = chrono::DateTime::parse_from_rfc3339("2026-11-30T08:00:00Z")
             .unwrap()
             .to_utc();
-        let names = |q: Option<&str>| range(q, now).map(|(f, t)| (week::name(f), week::name(t)));
-        assert_eq!(names(None), Ok(("2026-W37".into(), "2026-W48".into())));
+        let names = |q: Option<&str>| range(q, now, 2).map(|(f, t)| (week::name(f), week::name(t)));
+        // By default the twelve weeks ending with the latest published: 2026-W46, which
+        // took reports until 30 November 00:00.
+        assert_eq!(names(None), Ok(("2026-W35".into(), "2026-W46".into())));
         assert_eq!(
             names(Some("from=2026-W01&to=2026-W48")),
             Ok(("2026-W01".into(), "2026-W48".into()))

@@ -23,6 +23,8 @@ pub fn hidden(reason: Reason, k: Threshold) -> String {
     match reason {
         Reason::FewerThanK => format!("fewer than {k} people"),
         Reason::ProtectsSmallGroup => format!("hidden to protect a group of fewer than {k} people"),
+        Reason::NotPublished => "not published yet".into(),
+        Reason::NotInPublication => "not published for this unit".into(),
     }
 }
 

@@ -113,6 +113,28 @@ pub trait Store: Clone + Send + Sync + 'static {
         from: IsoWeek,
         to: IsoWeek,
     ) -> impl Future<Output = Result<Vec<StoredContribution>, StoreError>> + Send;
+
+    /// The publications stored for the weeks `from` to `to` inclusive
+    /// ([`super::publication`]), oldest first.
+    fn publications(
+        &self,
+        from: IsoWeek,
+        to: IsoWeek,
+    ) -> impl Future<Output = Result<Vec<(IsoWeek, String)>, StoreError>> + Send;
+
+    /// Stores `release` as `week`'s publication unless one is stored already, and returns the
+    /// one stored: the first dashboard to publish a week decides it for every dashboard.
+    fn publish(
+        &self,
+        week: IsoWeek,
+        release: String,
+        at: DateTime<Utc>,
+    ) -> impl Future<Output = Result<String, StoreError>> + Send;
+}
+
+/// A stored publication's week key read back.
+fn published_week(key: i64) -> Result<IsoWeek, StoreError> {
+    week_from_key(key).ok_or_else(|| StoreError::Corrupt(format!("publication for week {key}")))
 }
 
 /// A week as stored: `year * 100 + week` (202648), so ranges are plain integer comparisons.
@@ -370,6 +392,29 @@ impl Store for AnyStore {
         match self {
             AnyStore::Sqlite(s) => s.contributions(from, to).await,
             AnyStore::Postgres(s) => s.contributions(from, to).await,
+        }
+    }
+
+    async fn publications(
+        &self,
+        from: IsoWeek,
+        to: IsoWeek,
+    ) -> Result<Vec<(IsoWeek, String)>, StoreError> {
+        match self {
+            AnyStore::Sqlite(s) => s.publications(from, to).await,
+            AnyStore::Postgres(s) => s.publications(from, to).await,
+        }
+    }
+
+    async fn publish(
+        &self,
+        week: IsoWeek,
+        release: String,
+        at: DateTime<Utc>,
+    ) -> Result<String, StoreError> {
+        match self {
+            AnyStore::Sqlite(s) => s.publish(week, release, at).await,
+            AnyStore::Postgres(s) => s.publish(week, release, at).await,
         }
     }
 }

@@ -21,7 +21,7 @@ use sqlx::{Executor, Row};
 
 use super::{
     Put, Store, StoreError, StoredContribution, TokenCache, TokenEntry, TokenRecord,
-    stored_contribution, token_entry, token_record, week_key,
+    published_week, stored_contribution, token_entry, token_record, week_key,
 };
 use crate::core::summary::WeeklySummary;
 use crate::dashboard::token::{Role, TokenHash};
@@ -30,7 +30,8 @@ use crate::dashboard::token::{Role, TokenHash};
 /// `clockoff_schema`). Append; never edit a shipped entry. Times are UTC unix milliseconds;
 /// weeks are [`week_key`]s; every figure is checked and small, but stored as BIGINT so a
 /// u32 always fits.
-const MIGRATIONS: &[&str] = &["
+const MIGRATIONS: &[&str] = &[
+    "
 CREATE TABLE tokens (
     hash       TEXT   PRIMARY KEY,
     unit       TEXT   NOT NULL,
@@ -112,7 +113,16 @@ BEGIN
     RETURN 'replaced';
 END
 $$;
-"];
+",
+    "
+-- Each week's release as first published (super::publication), shown as it was from then on.
+CREATE TABLE publications (
+    week         BIGINT PRIMARY KEY,
+    published_ms BIGINT NOT NULL,
+    release      TEXT   NOT NULL
+);
+",
+];
 
 /// Taken for the migration's transaction, so two dashboards starting together migrate once.
 const MIGRATION_LOCK: i64 = 0x636c_6f63_6b6f_6666; // "clockoff"
@@ -292,6 +302,10 @@ impl Store for PostgresStore {
             .bind(week)
             .execute(&mut *tx)
             .await?;
+        sqlx::query("DELETE FROM publications WHERE week < $1")
+            .bind(week)
+            .execute(&mut *tx)
+            .await?;
         tx.commit().await?;
         Ok(gone)
     }
@@ -320,6 +334,48 @@ impl Store for PostgresStore {
                 stored_contribution(r.try_get(0)?, r.try_get(1)?, figures)
             })
             .collect()
+    }
+
+    async fn publications(
+        &self,
+        from: IsoWeek,
+        to: IsoWeek,
+    ) -> Result<Vec<(IsoWeek, String)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT week, release FROM publications WHERE week BETWEEN $1 AND $2 ORDER BY week",
+        )
+        .bind(week_key(from))
+        .bind(week_key(to))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| Ok((published_week(r.try_get(0)?)?, r.try_get(1)?)))
+            .collect()
+    }
+
+    async fn publish(
+        &self,
+        week: IsoWeek,
+        release: String,
+        at: DateTime<Utc>,
+    ) -> Result<String, StoreError> {
+        // Two statements, each with its own snapshot: an insert that found another
+        // dashboard's row (waiting for it to commit) does nothing, and the select after it
+        // sees that row. (One statement's snapshot would predate it.)
+        sqlx::query(
+            "INSERT INTO publications (week, published_ms, release) VALUES ($1, $2, $3)
+             ON CONFLICT (week) DO NOTHING",
+        )
+        .bind(week_key(week))
+        .bind(at.timestamp_millis())
+        .bind(release)
+        .execute(&self.pool)
+        .await?;
+        let stored: String = sqlx::query_scalar("SELECT release FROM publications WHERE week = $1")
+            .bind(week_key(week))
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(stored)
     }
 }
 

@@ -15,7 +15,7 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use super::group_commit::Writer;
 use super::{
     Put, Store, StoreError, StoredContribution, TokenCache, TokenEntry, TokenRecord,
-    stored_contribution, token_entry, token_record, week_key,
+    published_week, stored_contribution, token_entry, token_record, week_key,
 };
 use crate::core::summary::WeeklySummary;
 use crate::dashboard::token::{Role, TokenHash};
@@ -91,6 +91,14 @@ ALTER TABLE reports_v2 RENAME TO reports;
     "
 -- A revoked token is kept (who had access, and until when) but grants nothing.
 ALTER TABLE tokens ADD COLUMN revoked_ms INTEGER;
+",
+    "
+-- Each week's release as first published (super::publication), shown as it was from then on.
+CREATE TABLE publications (
+    week         INTEGER PRIMARY KEY,
+    published_ms INTEGER NOT NULL,
+    release      TEXT    NOT NULL
+) STRICT;
 ",
 ];
 
@@ -300,10 +308,12 @@ impl Store for SqliteStore {
                     tx.query_row("SELECT min(week) FROM reports", [], |r| r.get(0))?;
                 let Some(oldest) = oldest.filter(|w| *w < week) else {
                     tx.execute("DELETE FROM replaced_reports WHERE week < ?1", [week])?;
+                    tx.execute("DELETE FROM publications WHERE week < ?1", [week])?;
                     tx.commit()?;
                     return Ok(gone);
                 };
                 gone += tx.execute("DELETE FROM reports WHERE week = ?1", [oldest])? as u64;
+                tx.execute("DELETE FROM publications WHERE week = ?1", [oldest])?;
                 tx.execute("DELETE FROM replaced_reports WHERE week = ?1", [oldest])?;
                 tx.commit()?;
             }
@@ -335,6 +345,52 @@ impl Store for SqliteStore {
                 stored_contribution(week, unit, figures)
             })
             .collect()
+        })
+        .await
+    }
+
+    async fn publications(
+        &self,
+        from: IsoWeek,
+        to: IsoWeek,
+    ) -> Result<Vec<(IsoWeek, String)>, StoreError> {
+        self.call(move |conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT week, release FROM publications WHERE week BETWEEN ?1 AND ?2
+                 ORDER BY week",
+            )?;
+            let rows = stmt.query_map([week_key(from), week_key(to)], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })?;
+            rows.map(|row| {
+                let (week, release) = row?;
+                Ok((published_week(week)?, release))
+            })
+            .collect()
+        })
+        .await
+    }
+
+    async fn publish(
+        &self,
+        week: IsoWeek,
+        release: String,
+        at: DateTime<Utc>,
+    ) -> Result<String, StoreError> {
+        self.call(move |conn| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            tx.execute(
+                "INSERT INTO publications (week, published_ms, release) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (week) DO NOTHING",
+                params![week_key(week), at.timestamp_millis(), release],
+            )?;
+            let stored = tx.query_row(
+                "SELECT release FROM publications WHERE week = ?1",
+                [week_key(week)],
+                |r| r.get(0),
+            )?;
+            tx.commit()?;
+            Ok(stored)
         })
         .await
     }

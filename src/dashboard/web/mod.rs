@@ -226,7 +226,7 @@ async fn unit<S: Store>(
     };
     let query = query.unwrap_or_default();
     let period = Period::from_query(query_value(&query, "weeks"));
-    let Some(range) = view::range(period, app.clock.now()) else {
+    let Some(range) = view::range(&app.service, period, app.clock.now()) else {
         return failed(&app, &"the clock is outside the calendar");
     };
     let weeks = match app.released(range).await {

@@ -12,10 +12,11 @@ use crate::dashboard::release::Reason;
 use crate::dashboard::units::UnitIndex;
 use crate::dashboard::week::Outcome;
 
-/// The weeks a page over `period` shows at `now`: ending with the latest complete week.
+/// The weeks a page over `period` shows at `now`: ending with the latest published week.
 /// `None` only near the ends of chrono's calendar.
-pub fn range(period: Period, now: DateTime<Utc>) -> Option<(IsoWeek, IsoWeek)> {
-    history::last_weeks(now, u32::try_from(period.weeks()).ok()?)
+pub fn range(service: &Service, period: Period, now: DateTime<Utc>) -> Option<(IsoWeek, IsoWeek)> {
+    let weeks = u32::try_from(period.weeks()).ok()?;
+    history::last_weeks(now, service.weeks_accepted, weeks)
 }
 
 /// The view of `unit` over the period's `weeks` (oldest first, every unit's outcome each).
