@@ -127,6 +127,7 @@ fn view() -> UnitView {
         name: name("north"),
         org_name: Some(name("org")),
         k,
+        weeks_accepted: 2,
         period: Period::Weeks52,
         weeks,
         children,

@@ -65,6 +65,7 @@ pub fn service(weeks: usize) -> UnitView {
         name: NAME.into(),
         org_name: Some("Children's Services".into()),
         k: Threshold::new(10).unwrap(),
+        weeks_accepted: 2,
         period: if weeks.len() > 26 {
             Period::Weeks52
         } else {

@@ -88,9 +88,11 @@ pub struct UnitView {
     /// organisation (no second line).
     pub org_name: Option<String>,
     pub k: Threshold,
+    /// A week is published this many weeks after it ends (`weeks_accepted`).
+    pub weeks_accepted: u32,
     pub period: Period,
     /// The weeks shown, oldest first: normally `period.weeks()` consecutive ISO weeks ending
-    /// with the latest complete one. Fewer (a new organisation) or none is fine.
+    /// with the latest published one. Fewer (a new organisation) or none is fine.
     pub weeks: Vec<WeekView>,
     /// The units directly below, in the order to list them; their outcomes are for the
     /// last week in `weeks`.

@@ -600,6 +600,10 @@ fn children(out: &mut String, view: &UnitView) {
 
 fn about(out: &mut String, view: &UnitView) {
     let k = view.k.get();
+    let after = match view.weeks_accepted {
+        1 => "a week".to_string(),
+        n => format!("{n} weeks"),
+    };
     let _ = writeln!(
         out,
         "<section aria-labelledby=\"about-h\">\n<h2 id=\"about-h\">About these figures</h2>\n<ul>\n\
@@ -609,6 +613,9 @@ fn about(out: &mut String, view: &UnitView) {
          of fewer than {k} could be worked out by subtracting one shown figure from another. \
          A week marked \u{201c}hidden to protect a group of fewer than {k} people\u{201d} had \
          {k} or more people itself.</li>\n\
+         <li>A week appears {after} after it ends, once every summary for it is in, and never \
+         changes after that: a summary sent later is not counted. Were a week shown again \
+         with one more person, the difference would be that person.</li>\n\
          <li>Out-of-hours time is measured at the laptop; work on a phone or on paper is not \
          seen, so these figures are a floor, not a ceiling.</li>\n\
          <li>Late work is any between {LATE_FROM:02}:00 and {LATE_UNTIL:02}:00; weekend work \

@@ -61,6 +61,7 @@ pub fn unit_view(
         name: org.name_of(unit).to_string(),
         org_name: (unit != root).then(|| org.name_of(root).to_string()),
         k: service.k,
+        weeks_accepted: service.weeks_accepted,
         period,
         weeks,
         children,

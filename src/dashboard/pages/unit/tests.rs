@@ -332,3 +332,15 @@ fn odd_views_render_without_panicking() {
     let page = unit_page(&view);
     assert!(week_row(&page, "hours-caption", &view, 1).contains("fewer than 10 people"));
 }
+
+#[test]
+fn the_page_says_when_a_week_appears_and_that_it_never_changes() {
+    let mut view = fixture::service(26);
+    let page = unit_page(&view);
+    assert!(
+        page.contains("<li>A week appears 2 weeks after it ends, once every summary"),
+        "{page}"
+    );
+    view.weeks_accepted = 1;
+    assert!(unit_page(&view).contains("<li>A week appears a week after it ends,"));
+}
