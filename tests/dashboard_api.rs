@@ -317,9 +317,9 @@ async fn every_refusal_has_its_status_and_stores_nothing(backend: Backend) {
             422,
         ),
         (
-            "ended more than 8 weeks ago",
+            "ended more than 8 weeks ago: gone for good",
             s.report(&reporter, &report(4, 4, "2026-W40")).await,
-            422,
+            410,
         ),
         (
             "no token",
@@ -522,7 +522,7 @@ async fn figures_are_released_for_k_or_more_and_equal_a_hand_computation(backend
     assert_eq!(s.report(&c, &resubmit(303, 300)).await.status, 201);
     s.dash.clock.set(at("2027-01-25T00:00:00Z"));
     let refused = s.report(&c, &resubmit(304, 301)).await;
-    assert_eq!(refused.status, 422, "{:?}", refused.body);
+    assert_eq!(refused.status, 410, "{:?}", refused.body);
     s.dash.clock.set(at("2027-01-25T00:59:59Z"));
     let r = s.weeks(&viewer, "svc", "from=2026-W48&to=2026-W48").await;
     assert_eq!(r.body["weeks"][0]["units"][0]["reason"], "not_published");

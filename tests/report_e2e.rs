@@ -248,9 +248,35 @@ async fn agents_deliver_their_weeks_to_a_real_dashboard_which_shows_no_one() {
         .send()
         .await
         .unwrap();
-    assert_eq!(again.status(), 422);
+    assert_eq!(again.status(), 410);
     let why = again.text().await.unwrap();
     assert!(why.contains("published"), "{why}");
+
+    // A third worker's laptop, back after the week was published: its agent hears 410, stops
+    // sending the week, and says it was not counted.
+    let Some(bus_3) = or_skip(DbusDaemon::start()) else {
+        return;
+    };
+    let home = dir.path().join("worker-late");
+    std::fs::create_dir_all(&home).unwrap();
+    let late = Clockoff::new(&bus_3, vec![], &home);
+    laptop(&late, w, 70, &url, &reporter).await;
+    let late_agent = late.agent(&bus_3, "agent.log").await;
+    // (The week after it may be published too, or delivered: that depends on the hour.)
+    let status = late.wait_status("every week sent or closed", |s| {
+        s["report"]["waiting"] == 0 && s["report"]["closed"].as_u64() >= Some(1)
+    });
+    assert_eq!(status["report"]["failing"], Value::Null, "{status}");
+    let out = late.clockoff(&["report", "status"]);
+    let said = text(&out.stdout);
+    assert!(
+        said.contains(&format!(
+            "{}  not counted: the dashboard no longer takes this week (HTTP 410",
+            week::name(w)
+        )),
+        "{said}"
+    );
+    late_agent.terminate();
     for (agent, _) in agents {
         agent.terminate();
     }

@@ -17,6 +17,8 @@ fn state(q: &QueuedWeek) -> &'static str {
         "delivered"
     } else if q.paused {
         "paused"
+    } else if q.is_closed() {
+        "closed"
     } else if q.refused {
         "refused"
     } else if q.attempts > 0 {
@@ -89,6 +91,10 @@ fn describe(config: &Config, queue: &[QueuedWeek], now: DateTime<Utc>) -> String
             ("paused", _) => {
                 format!("paused: not sent (`clockoff report resume --week {name}` sends it)")
             }
+            ("closed", _) => format!(
+                "not counted: the dashboard no longer takes this week ({})",
+                q.last_error.as_deref().unwrap_or("no reason given")
+            ),
             (state, Some(next)) if state != "waiting" => format!(
                 "{state} after {tries}: {}; next try {}",
                 q.last_error.as_deref().unwrap_or("no reason given"),
@@ -143,9 +149,18 @@ mod tests {
             last_error: Some("HTTP 503: down for maintenance".into()),
             ..base.clone()
         };
+        let closed = QueuedWeek {
+            week: week::parse("2026-W48").unwrap(),
+            attempts: 1,
+            delivered: None,
+            next_attempt: None,
+            refused: true,
+            last_error: Some("HTTP 410: 2026-W48: the week's figures are published".into()),
+            ..base.clone()
+        };
         let text = describe(
             &config,
-            &[base, paused, failing],
+            &[base, paused, failing, closed],
             utc("2026-11-24T09:00:00Z"),
         );
         assert_eq!(
@@ -154,7 +169,8 @@ mod tests {
              No report.token_file is set, so nothing can be sent: ask your team for its reporter token, save it in a file only you can read, and name that file there.\n\
              2026-W45  delivered Mon 9 Nov 2026 12:03\n\
              2026-W46  paused: not sent (`clockoff report resume --week 2026-W46` sends it)\n\
-             2026-W47  failing after 3 tries: HTTP 503: down for maintenance; next try 14:05\n"
+             2026-W47  failing after 3 tries: HTTP 503: down for maintenance; next try 14:05\n\
+             2026-W48  not counted: the dashboard no longer takes this week (HTTP 410: 2026-W48: the week's figures are published)\n"
         );
     }
 }

@@ -56,6 +56,14 @@ pub struct QueuedWeek {
     pub refused: bool,
 }
 
+impl QueuedWeek {
+    /// The dashboard said it no longer takes the week ([`Attempt::Closed`]): not delivered,
+    /// and no try to come.
+    pub fn is_closed(&self) -> bool {
+        self.delivered.is_none() && self.refused && self.next_attempt.is_none()
+    }
+}
+
 /// A week the queue may take: when it is first tried, and an id drawn for it in case it has
 /// none yet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,6 +77,11 @@ pub struct ToQueue {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Attempt {
     Delivered,
+    /// The dashboard no longer takes the week (published, or too old): final, never tried
+    /// again, not even after a config change.
+    Closed {
+        error: String,
+    },
     Failed {
         error: String,
         next: DateTime<Utc>,
@@ -270,6 +283,12 @@ fn record(
                  last_error = NULL, refused = 0, changed_ms = ?2
              WHERE week = ?1 AND delivered_ms IS NULL",
             params![week::name(week), to_ms(at)],
+        )?,
+        Attempt::Closed { error } => tx.execute(
+            "UPDATE report_weeks SET attempts = attempts + 1, next_attempt_ms = NULL,
+                 last_error = ?2, refused = 1, changed_ms = ?3
+             WHERE week = ?1 AND delivered_ms IS NULL",
+            params![week::name(week), clip(error), to_ms(at)],
         )?,
         Attempt::Failed {
             error,
@@ -552,6 +571,41 @@ mod tests {
             ledger.queued_reports().await.unwrap()[0].delivered,
             Some(retry_at)
         );
+        ledger.close().await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_week_the_dashboard_closed_is_never_due_again() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (ledger, _) = Ledger::open(tmp.path().join("ledger.sqlite3"))
+            .await
+            .unwrap();
+        let now = utc("2026-11-23T13:00:00Z");
+        for last in ["2026-W46", "2026-W47"] {
+            ledger
+                .queue_reports(candidates(last, 1), now)
+                .await
+                .unwrap();
+        }
+        let closed = Attempt::Closed {
+            error: "HTTP 410: 2026-W46: the week's figures are published".into(),
+        };
+        ledger
+            .record_report_attempt(w("2026-W46"), closed, now)
+            .await
+            .unwrap();
+        let queue = ledger.queued_reports().await.unwrap();
+        let q = &queue[0];
+        assert_eq!(week::name(q.week), "2026-W46");
+        assert!(q.is_closed());
+        assert_eq!((q.attempts, q.next_attempt, q.delivered), (1, None, None));
+        assert!(!queue[1].is_closed());
+        // Only the other week is due.
+        let due = crate::upload::status::next_due(&queue).unwrap();
+        assert_eq!(week::name(due.week), "2026-W47");
+        // Not even a config change brings it back.
+        assert_eq!(ledger.retry_failed_reports(now).await.unwrap(), 0);
+        assert!(ledger.queued_reports().await.unwrap()[0].is_closed());
         ledger.close().await.unwrap();
     }
 }

@@ -105,6 +105,8 @@ pub enum Verdict {
     Delivered,
     /// Worth retrying soon: 5xx, 408 (timeout) and 429 (too many requests).
     Retry,
+    /// 410: the dashboard no longer takes the week (published, or too old): never again.
+    Closed,
     /// Anything else (4xx, an unexpected redirect): retrying soon would not help.
     Refused,
 }
@@ -113,6 +115,7 @@ pub fn verdict(status: u16) -> Verdict {
     match status {
         200..=299 => Verdict::Delivered,
         408 | 429 | 500..=599 => Verdict::Retry,
+        410 => Verdict::Closed,
         _ => Verdict::Refused,
     }
 }
@@ -211,6 +214,7 @@ mod tests {
             (403, Verdict::Refused),
             (408, Verdict::Retry),
             (409, Verdict::Refused),
+            (410, Verdict::Closed),
             (422, Verdict::Refused),
             (429, Verdict::Retry),
             (500, Verdict::Retry),

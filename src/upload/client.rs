@@ -20,6 +20,8 @@ const REASON_CHARS: usize = 200;
 pub enum Sent {
     Delivered(u16),
     Retry(String),
+    /// The dashboard will never take the week (410).
+    Closed(String),
     Refused(String),
 }
 
@@ -73,10 +75,10 @@ impl Dashboard {
                 // The body is only read for a reason; a slow or broken one is no reason.
                 let body = response.text().await.unwrap_or_default();
                 let why = redact(&format!("HTTP {status}{}", reason(&body)), token);
-                if v == Verdict::Retry {
-                    Sent::Retry(why)
-                } else {
-                    Sent::Refused(why)
+                match v {
+                    Verdict::Retry => Sent::Retry(why),
+                    Verdict::Closed => Sent::Closed(why),
+                    _ => Sent::Refused(why),
                 }
             }
         }

@@ -192,6 +192,12 @@ impl UploadParts {
                     refused: false,
                 }
             }
+            Sent::Closed(error) => {
+                eprintln!(
+                    "clockoff: the dashboard no longer takes {name} ({error}); it will not be sent again"
+                );
+                Attempt::Closed { error }
+            }
             Sent::Refused(error) => {
                 let delay = backoff::refused_delay(self.timing);
                 let next = at + TimeDelta::from_std(delay).unwrap_or(TimeDelta::days(1));

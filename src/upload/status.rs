@@ -19,6 +19,8 @@ pub struct UploadStatus {
     /// Queued, not delivered, paused by the worker.
     pub paused: usize,
     pub delivered: usize,
+    /// Queued, never to be delivered: the dashboard no longer takes them.
+    pub closed: usize,
     pub last_delivered: Option<IsoWeek>,
     pub next_attempt: Option<DateTime<Utc>>,
     /// The oldest waiting week whose last try failed.
@@ -45,13 +47,14 @@ pub fn next_due(queue: &[QueuedWeek]) -> Option<&QueuedWeek> {
 
 impl UploadStatus {
     pub fn of(settings: &ReportSettings, queue: &[QueuedWeek]) -> Self {
-        let waiting = |q: &&QueuedWeek| q.delivered.is_none();
+        let waiting = |q: &&QueuedWeek| q.delivered.is_none() && !q.is_closed();
         Self {
             enabled: settings.enabled,
             dashboard: settings.dashboard.clone(),
             waiting: queue.iter().filter(waiting).filter(|q| !q.paused).count(),
             paused: queue.iter().filter(waiting).filter(|q| q.paused).count(),
             delivered: queue.iter().filter(|q| q.delivered.is_some()).count(),
+            closed: queue.iter().filter(|q| q.is_closed()).count(),
             last_delivered: queue
                 .iter()
                 .filter(|q| q.delivered.is_some())
@@ -80,6 +83,7 @@ impl UploadStatus {
             "waiting": self.waiting,
             "paused": self.paused,
             "delivered": self.delivered,
+            "closed": self.closed,
             "last_delivered": self.last_delivered.map(week::name),
             "next_attempt": self.next_attempt.map(|t| rfc3339_in(tz, t)),
             "failing": self.failing.as_ref().map(|f| json!({
@@ -147,5 +151,23 @@ mod tests {
             ("2026-W45".into(), 3)
         );
         assert_eq!(next_due(&[]), None);
+    }
+
+    #[test]
+    fn a_week_the_dashboard_closed_is_neither_waiting_nor_failing() {
+        let mut closed = queued("2026-W45", None);
+        closed.attempts = 1;
+        closed.refused = true;
+        closed.last_error = Some("HTTP 410: published".into());
+        let waiting = queued("2026-W46", Some("2026-11-23T10:00:00Z"));
+        let settings = ReportSettings {
+            enabled: true,
+            dashboard: Some("https://d".into()),
+            token_file: None,
+        };
+        let status = UploadStatus::of(&settings, &[closed, waiting]);
+        assert_eq!((status.waiting, status.closed, status.delivered), (1, 1, 0));
+        assert_eq!(status.failing, None);
+        assert_eq!(status.to_json(chrono_tz::UTC)["closed"], 1);
     }
 }

@@ -3,8 +3,8 @@
 //! Checked in this order, and nothing is stored unless every check passes:
 //! token (401 none or unknown, 403 not a reporter token), `Content-Type: application/json`
 //! (415), size (413 over [`MAX_BODY`]), shape (400: not JSON, an unknown or missing field, a
-//! malformed id or week), values (400: [`WeeklySummary::check`]), week (422: not ended, or
-//! ended more than `weeks_accepted` weeks ago, or published already). Then: 201 stored (or replacing the same
+//! malformed id or week), values (400: [`WeeklySummary::check`]), week (422: not ended yet;
+//! 410, final: ended more than `weeks_accepted` weeks ago, or published already). Then: 201 stored (or replacing the same
 //! pseudonym's earlier summary for the week), 200 a retry of a report already received, 409
 //! a report id already used for another pseudonym or week.
 
@@ -52,7 +52,7 @@ pub async fn post_report<S: Store>(
     // is shown as it was: a report for it would be kept but never counted.
     if app.published_weeks.contains(summary.week) {
         return Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
+            StatusCode::GONE,
             format!(
                 "{}: the week's figures are published and no longer change",
                 week::name(summary.week)
@@ -102,8 +102,13 @@ fn read_summary(
         .map_err(|e| ApiError::bad_request(format!("not a weekly summary: {e}")))?;
     summary.check().map_err(ApiError::bad_request)?;
     window::accepts(summary.week, now, service.weeks_accepted).map_err(|refusal| {
+        // Too old is final (410: the agent stops trying); not ended yet is not.
+        let status = match refusal {
+            window::Refusal::NotEnded => StatusCode::UNPROCESSABLE_ENTITY,
+            window::Refusal::TooOld => StatusCode::GONE,
+        };
         ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
+            status,
             format!(
                 "{}: {}",
                 week::name(summary.week),
