@@ -284,7 +284,42 @@ async fn the_first_publication_of_a_week_stands(writers: [AnyStore; 2]) {
         weeks,
         ["2026-W35", "2026-W36", "2026-W37", "2026-W38", "2026-W39"]
     );
+
+    // A published week takes no more reports; a replay of one it has is still a replay.
+    let put = |s: WeeklySummary| store.put_report("team".into(), s, now());
+    assert_eq!(
+        put(summary(1, 1, "2026-W50", 30)).await.unwrap(),
+        Put::Stored
+    );
+    store
+        .publish(w("2026-W50"), "d".into(), now())
+        .await
+        .unwrap();
+    assert_eq!(
+        put(summary(1, 1, "2026-W50", 30)).await.unwrap(),
+        Put::Replay
+    );
+    assert_eq!(
+        put(summary(2, 2, "2026-W50", 30)).await.unwrap(),
+        Put::Closed
+    );
+    assert_eq!(
+        put(summary(3, 1, "2026-W50", 45)).await.unwrap(),
+        Put::Closed
+    );
+    assert_eq!(minutes_by_week(store).await, [("2026-W50".into(), 30)]);
+
+    // Retention takes a week's publication with its reports.
+    assert_eq!(
+        put(summary(4, 4, "2026-W20", 15)).await.unwrap(),
+        Put::Stored
+    );
+    store
+        .publish(w("2026-W20"), "e".into(), now())
+        .await
+        .unwrap();
     store.forget_before(w("2026-W38")).await.unwrap();
+    assert_eq!(minutes_by_week(store).await, [("2026-W50".into(), 30)]);
     let stored = store
         .publications(w("2026-W01"), w("2026-W53"))
         .await
@@ -293,7 +328,7 @@ async fn the_first_publication_of_a_week_stands(writers: [AnyStore; 2]) {
         stored.first().map(|(w, _)| week::name(*w)).unwrap(),
         "2026-W38"
     );
-    assert_eq!(stored.len(), 2);
+    assert_eq!(stored.len(), 3, "W38, W39 and W50");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -223,8 +223,8 @@ async fn agents_deliver_their_weeks_to_a_real_dashboard_which_shows_no_one() {
     }
 
     // Published is final: restarted to take reports for 8 weeks again, the dashboard shows
-    // the week as it was published and refuses a report for it (here a worker's own, sent
-    // again), once it has read back what it published.
+    // the week as it was published. A worker's report sent again is acknowledged as the
+    // replay it is; a resubmission (a new report id) is refused for good.
     server.terminate();
     std::fs::write(server_dir.join("dashboard.toml"), DASHBOARD).unwrap();
     let (server, url) = serve(&server_dir);
@@ -240,14 +240,18 @@ async fn agents_deliver_their_weeks_to_a_real_dashboard_which_shows_no_one() {
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
     assert_eq!(read(&url).await, text_of);
-    let again = reqwest::Client::new()
-        .post(format!("{url}/api/v1/reports"))
-        .header("Authorization", format!("Bearer {reporter}"))
-        .header("Content-Type", "application/json")
-        .body(previews[0].to_string())
-        .send()
-        .await
-        .unwrap();
+    let post = |body: String| {
+        reqwest::Client::new()
+            .post(format!("{url}/api/v1/reports"))
+            .header("Authorization", format!("Bearer {reporter}"))
+            .header("Content-Type", "application/json")
+            .body(body)
+            .send()
+    };
+    assert_eq!(post(previews[0].to_string()).await.unwrap().status(), 200);
+    let mut resubmitted = previews[0].clone();
+    resubmitted["report_id"] = "0123456789abcdef0123456789abcdef".into();
+    let again = post(resubmitted.to_string()).await.unwrap();
     assert_eq!(again.status(), 410);
     let why = again.text().await.unwrap();
     assert!(why.contains("published"), "{why}");

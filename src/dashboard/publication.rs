@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::release::Reason;
+use super::release::{Reason, Threshold};
 use super::units::UnitTree;
 use super::week::Outcome;
 
@@ -25,28 +25,29 @@ struct Stored {
 }
 
 /// `outcomes` (in [`super::UnitIndex`] order of `tree`), released under `k`, as stored.
-pub fn encode(tree: &UnitTree, k: u32, outcomes: &[Outcome]) -> String {
+pub fn encode(tree: &UnitTree, k: u32, outcomes: &[Outcome]) -> serde_json::Result<String> {
     let units = outcomes
         .iter()
         .enumerate()
         .map(|(u, outcome)| (tree.id(u).to_string(), outcome.clone()))
         .collect();
-    // Outcomes are plain data with finite numbers: serializing cannot fail.
-    serde_json::to_string(&Stored { k, units }).unwrap_or_default()
+    serde_json::to_string(&Stored { k, units })
 }
 
 /// A stored publication's outcomes for the units of `tree`, in its [`super::UnitIndex`]
-/// order; a unit it does not name is "not in the publication".
-pub fn decode(tree: &UnitTree, text: &str) -> Result<Vec<Outcome>, serde_json::Error> {
+/// order, under today's `k`: a unit it does not name is "not in the publication", and one
+/// released with fewer than `k` reporters (k was smaller then) is "fewer than k". Showing
+/// less of a publication cannot be differenced into anything it did not show already.
+pub fn decode(tree: &UnitTree, k: Threshold, text: &str) -> serde_json::Result<Vec<Outcome>> {
     let mut stored: Stored = serde_json::from_str(text)?;
+    let suppressed = |reason| Outcome::Suppressed { reason };
     Ok((0..tree.len())
-        .map(|u| {
-            stored
-                .units
-                .remove(tree.id(u))
-                .unwrap_or(Outcome::Suppressed {
-                    reason: Reason::NotInPublication,
-                })
+        .map(|u| match stored.units.remove(tree.id(u)) {
+            None => suppressed(Reason::NotInPublication),
+            Some(Outcome::Released(f)) if f.reporters < u64::from(k.get()) => {
+                suppressed(Reason::FewerThanK)
+            }
+            Some(outcome) => outcome,
         })
         .collect())
 }
@@ -54,7 +55,7 @@ pub fn decode(tree: &UnitTree, text: &str) -> Result<Vec<Outcome>, serde_json::E
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::dashboard::{Contribution, Threshold, Week};
+    use crate::dashboard::{Contribution, Week};
 
     #[test]
     fn a_publication_reads_back_the_same_and_maps_onto_the_units_of_the_day() {
@@ -66,7 +67,7 @@ mod tests {
         ])
         .unwrap();
         let mut week = Week::new(&before);
-        for n in 0..12u32 {
+        for n in 0..15u32 {
             let team = if n < 9 { "team-a" } else { "team-b" };
             let c = Contribution {
                 out_of_hours_minutes: 15 * n,
@@ -77,11 +78,11 @@ mod tests {
         }
         let k = Threshold::new(5).unwrap();
         let outcomes = week.release(k).outcomes().to_vec();
-        assert!(matches!(outcomes[0], Outcome::Released(_)));
-        assert!(matches!(outcomes[3], Outcome::Suppressed { .. }));
+        // Every unit released: 15, 15, 9 and 6 people.
+        assert!(outcomes.iter().all(|o| matches!(o, Outcome::Released(_))));
 
-        let text = encode(&before, 5, &outcomes);
-        assert_eq!(decode(&before, &text).unwrap(), outcomes);
+        let text = encode(&before, 5, &outcomes).unwrap();
+        assert_eq!(decode(&before, k, &text).unwrap(), outcomes);
 
         // Reorganised since: team-b gone, team-c new, the units in another order.
         let after = UnitTree::new([
@@ -91,7 +92,7 @@ mod tests {
             ("svc", Some("org")),
         ])
         .unwrap();
-        let read = decode(&after, &text).unwrap();
+        let read = decode(&after, k, &text).unwrap();
         let of = |id: &str| read[after.index(id).unwrap()].clone();
         assert_eq!(of("org"), outcomes[0]);
         assert_eq!(of("team-a"), outcomes[before.index("team-a").unwrap()]);
@@ -109,7 +110,7 @@ mod tests {
             "[]",
             "{\"k\":5,\"units\":{\"org\":{\"status\":\"odd\"}}}",
         ] {
-            assert!(decode(&before, bad).is_err(), "{bad}");
+            assert!(decode(&before, k, bad).is_err(), "{bad}");
         }
     }
 }

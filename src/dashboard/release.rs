@@ -78,6 +78,8 @@ pub enum Reason {
     /// The unit was not in the organisation when the week was published
     /// ([`super::publication`]).
     NotInPublication,
+    /// The week's reports are deleted (retention: older than the dashboard keeps).
+    NoLongerKept,
 }
 
 impl fmt::Display for Reason {
@@ -91,6 +93,7 @@ impl fmt::Display for Reason {
             Reason::NotInPublication => {
                 "not published: the unit was not in the organisation when this week was published"
             }
+            Reason::NoLongerKept => "no longer kept: older than the dashboard keeps reports",
         })
     }
 }

@@ -1,7 +1,7 @@
 //! Reports are kept for `keep` (two years by default) and then deleted: at start and once a
-//! day, every summary of a week that began before the cut-off goes, with the released
-//! outcomes kept for those weeks. Pseudonymous as they are, they are still about people,
-//! and nothing shows them after two years.
+//! day, every summary of a week that began before the cut-off goes, with the week's stored
+//! publication; pages and the API then say "no longer kept" for it. Pseudonymous as they
+//! are, the summaries are still about people, and nothing shows them after two years.
 
 use std::time::Duration;
 

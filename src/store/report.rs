@@ -58,9 +58,9 @@ pub struct QueuedWeek {
 
 impl QueuedWeek {
     /// The dashboard said it no longer takes the week ([`Attempt::Closed`]): not delivered,
-    /// and no try to come.
+    /// no try to come (and not paused since: that says paused).
     pub fn is_closed(&self) -> bool {
-        self.delivered.is_none() && self.refused && self.next_attempt.is_none()
+        self.delivered.is_none() && !self.paused && self.refused && self.next_attempt.is_none()
     }
 }
 

@@ -48,17 +48,6 @@ pub async fn post_report<S: Store>(
         }
     })?;
     let summary = read_summary(&app.service, &body, app.clock.now())?;
-    // A week published already (under a shorter `weeks_accepted`, or by another dashboard)
-    // is shown as it was: a report for it would be kept but never counted.
-    if app.published_weeks.contains(summary.week) {
-        return Err(ApiError::new(
-            StatusCode::GONE,
-            format!(
-                "{}: the week's figures are published and no longer change",
-                week::name(summary.week)
-            ),
-        ));
-    }
     let unit = app.service.org.tree().id(who.unit).to_string();
     let put = app
         .store
@@ -78,6 +67,15 @@ pub async fn post_report<S: Store>(
         Put::Conflict => Err(ApiError::new(
             StatusCode::CONFLICT,
             "this report_id was already used for another week or pseudonym",
+        )),
+        // Published already (under a shorter `weeks_accepted`, or by another dashboard on
+        // the database): the week is shown as it was and this report would never count.
+        Put::Closed => Err(ApiError::new(
+            StatusCode::GONE,
+            format!(
+                "{}: the week's figures are published and no longer change",
+                week::name(summary.week)
+            ),
         )),
     }
 }

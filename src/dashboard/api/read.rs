@@ -51,7 +51,7 @@ pub async fn get_weeks<S: Store>(
     Ok(Json(answer(service, unit, from, to, &weeks)))
 }
 
-/// `from` and `to` from the query string; `to` defaults to the last week ended in UTC.
+/// `from` and `to` from the query string; `to` defaults to the last week published.
 fn range(
     query: Option<&str>,
     now: chrono::DateTime<chrono::Utc>,
@@ -156,6 +156,7 @@ fn outcome(id: &str, outcome: &Outcome) -> Value {
                 Reason::ProtectsSmallGroup => "protects_small_group",
                 Reason::NotPublished => "not_published",
                 Reason::NotInPublication => "not_in_publication",
+                Reason::NoLongerKept => "no_longer_kept",
             },
             "explanation": reason.to_string(),
         }),

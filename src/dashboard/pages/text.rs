@@ -25,6 +25,7 @@ pub fn hidden(reason: Reason, k: Threshold) -> String {
         Reason::ProtectsSmallGroup => format!("hidden to protect a group of fewer than {k} people"),
         Reason::NotPublished => "not published yet".into(),
         Reason::NotInPublication => "not published for this unit".into(),
+        Reason::NoLongerKept => "no longer kept".into(),
     }
 }
 

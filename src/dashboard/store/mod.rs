@@ -55,6 +55,8 @@ pub enum Put {
     Replay,
     /// This report id was seen before for another pseudonym or week: refused, nothing changed.
     Conflict,
+    /// The week is published already ([`super::publication`]): refused, nothing changed.
+    Closed,
 }
 
 /// One stored summary as the release rule reads it.

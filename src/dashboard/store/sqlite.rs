@@ -423,6 +423,14 @@ fn put_report(
             Put::Conflict
         });
     }
+    // A week published already takes no more reports (another dashboard, or one whose
+    // weeks_accepted was raised since, might still send one here).
+    let published: bool = tx
+        .prepare_cached("SELECT EXISTS (SELECT 1 FROM publications WHERE week = ?1)")?
+        .query_row([week], |row| row.get(0))?;
+    if published {
+        return Ok(Put::Closed);
+    }
     let earlier: Option<String> = tx
         .prepare_cached("SELECT report_id FROM reports WHERE pseudonym = ?1 AND week = ?2")?
         .query_row(params![pseudonym, week], |row| row.get(0))
