@@ -1,8 +1,8 @@
 //! The dashboard's storage rules, the same tests for each backend: SQLite in a temporary
 //! file, PostgreSQL in a private server (tests/support/postgres.rs). One summary per
-//! pseudonym and week, replays changing nothing, conflicts refused, tokens found by hash, and
-//! reports sent at once from many tasks (and, for PostgreSQL, from two dashboards sharing a
-//! database) each getting the answer it would get alone.
+//! pseudonym and week, replays changing nothing, published weeks refused, tokens found by
+//! hash, and reports sent at once from many tasks (and, for PostgreSQL, from two dashboards
+//! sharing a database) each getting the answer it would get alone.
 
 mod support;
 
@@ -99,10 +99,11 @@ async fn one_summary_per_pseudonym_and_week(store: AnyStore) {
         put(summary(1, 1, "2026-W48", 30)).await.unwrap(),
         Put::Replay
     );
-    // The same id for another pseudonym (or week) is refused.
+    // The same id under another pseudonym or week is another report (ids are known under
+    // their week and pseudonym).
     assert_eq!(
-        put(summary(2, 9, "2026-W48", 0)).await.unwrap(),
-        Put::Conflict
+        put(summary(2, 9, "2026-W47", 15)).await.unwrap(),
+        Put::Stored
     );
     assert_eq!(
         put(summary(3, 1, "2026-W47", 45)).await.unwrap(),
@@ -111,7 +112,11 @@ async fn one_summary_per_pseudonym_and_week(store: AnyStore) {
 
     assert_eq!(
         minutes_by_week(&store).await,
-        [("2026-W47".into(), 45), ("2026-W48".into(), 60)]
+        [
+            ("2026-W47".into(), 15),
+            ("2026-W47".into(), 45),
+            ("2026-W48".into(), 60)
+        ]
     );
     let w = |s| week::parse(s).unwrap();
     let w48 = store
@@ -186,8 +191,8 @@ async fn tokens_are_found_by_hash_listed_and_revoked(store: AnyStore) {
     assert!(store.token(TokenHash::of("r")).await.unwrap().is_some());
 }
 
-/// 100 workers at once, each sending its report, a retry of it, the same id for another
-/// week, and a resubmission: each answer is the one it would get alone.
+/// 100 workers at once, each sending its report, a retry of it, the next week's report, and
+/// a resubmission: each answer is the one it would get alone.
 async fn reports_sent_at_once_each_get_their_own_answer(writers: [AnyStore; 2]) {
     let mut sent = Vec::new();
     for who in 0..100u8 {
@@ -198,24 +203,33 @@ async fn reports_sent_at_once_each_get_their_own_answer(writers: [AnyStore; 2]) 
             let put = store.put_report("team".into(), first.clone(), now());
             let put = put.await.unwrap();
             let again = store.put_report("team".into(), first, now()).await.unwrap();
-            let clash = store
+            let next = store
                 .put_report("team".into(), summary(who, who, "2026-W41", 15), now())
                 .await
                 .unwrap();
             let newer = summary(who + 100, who, "2026-W40", 30);
             let replaced = store.put_report("team".into(), newer, now()).await.unwrap();
-            (put, again, clash, replaced)
+            (put, again, next, replaced)
         }));
     }
     for task in sent {
         assert_eq!(
             task.await.unwrap(),
-            (Put::Stored, Put::Replay, Put::Conflict, Put::Replaced)
+            (Put::Stored, Put::Replay, Put::Stored, Put::Replaced)
         );
     }
     let stored = minutes_by_week(&writers[0]).await;
-    assert_eq!(stored.len(), 100);
-    assert!(stored.iter().all(|(w, m)| w == "2026-W40" && *m == 30));
+    assert_eq!(stored.len(), 200);
+    assert!(
+        stored[..100]
+            .iter()
+            .all(|(w, m)| w == "2026-W40" && *m == 30)
+    );
+    assert!(
+        stored[100..]
+            .iter()
+            .all(|(w, m)| w == "2026-W41" && *m == 15)
+    );
 }
 
 /// The same resubmission raced from both writers: exactly one stores, the other replays,

@@ -4,9 +4,9 @@
 //! token (401 none or unknown, 403 not a reporter token), `Content-Type: application/json`
 //! (415), size (413 over [`MAX_BODY`]), shape (400: not JSON, an unknown or missing field, a
 //! malformed id or week), values (400: [`WeeklySummary::check`]), week (422: not ended yet;
-//! 410, final: ended more than `weeks_accepted` weeks ago, or published already). Then: 201 stored (or replacing the same
-//! pseudonym's earlier summary for the week), 200 a retry of a report already received, 409
-//! a report id already used for another pseudonym or week.
+//! 410, final: ended more than `weeks_accepted` weeks ago). Then the store: 201 stored (or
+//! replacing the same pseudonym's earlier summary for the week), 200 a retry of a report
+//! already received (under its week and pseudonym), 410 a week published already.
 
 use axum::Json;
 use axum::body::Bytes;
@@ -64,10 +64,6 @@ pub async fn post_report<S: Store>(
         Put::Stored => Ok(answer(StatusCode::CREATED, "new")),
         Put::Replaced => Ok(answer(StatusCode::CREATED, "replaced")),
         Put::Replay => Ok(answer(StatusCode::OK, "already")),
-        Put::Conflict => Err(ApiError::new(
-            StatusCode::CONFLICT,
-            "this report_id was already used for another week or pseudonym",
-        )),
         // Published already (under a shorter `weeks_accepted`, or by another dashboard on
         // the database): the week is shown as it was and this report would never count.
         Put::Closed => Err(ApiError::new(

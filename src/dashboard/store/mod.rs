@@ -51,10 +51,9 @@ pub enum Put {
     Stored,
     /// It replaced an earlier summary (another report id) for its pseudonym and week.
     Replaced,
-    /// This report id was seen before for the same pseudonym and week: nothing changed.
+    /// This report id was seen before for the same pseudonym and week (the current summary
+    /// or one it replaced): nothing changed.
     Replay,
-    /// This report id was seen before for another pseudonym or week: refused, nothing changed.
-    Conflict,
     /// The week is published already ([`super::publication`]): refused, nothing changed.
     Closed,
 }

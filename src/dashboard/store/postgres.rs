@@ -121,31 +121,44 @@ CREATE TABLE publications (
     published_ms BIGINT NOT NULL,
     release      TEXT   NOT NULL
 );
--- As before, and 'closed' for a week published already.
+-- Report ids are looked up under their week and pseudonym (a retry carries both), so the
+-- index of every report id goes, and with it the refusal of an id reused for another week
+-- or pseudonym, which protected nothing. Replaced ids are kept under their week too.
+ALTER TABLE reports DROP CONSTRAINT reports_report_id_key;
+CREATE TABLE replaced_v2 (
+    week      BIGINT NOT NULL,
+    pseudonym TEXT   NOT NULL,
+    report_id TEXT   NOT NULL,
+    PRIMARY KEY (week, pseudonym, report_id)
+);
+INSERT INTO replaced_v2 SELECT week, pseudonym, report_id FROM replaced_reports;
+DROP TABLE replaced_reports;
+ALTER TABLE replaced_v2 RENAME TO replaced_reports;
+
+-- Stores one report: 'stored', 'replaced', 'replay', or 'closed' for a week published
+-- already. The rules of the SQLite backend's put_report.
 CREATE OR REPLACE FUNCTION clockoff_put_report(
     p_week BIGINT, p_pseudonym TEXT, p_report_id TEXT, p_unit TEXT,
     p_out_of_hours BIGINT, p_self_reported BIGINT, p_weekend BIGINT, p_late_evening BIGINT,
     p_days BIGINT, p_held BIGINT, p_callout BIGINT, p_received_ms BIGINT
 ) RETURNS TEXT LANGUAGE plpgsql AS $$
 DECLARE
-    seen_pseudonym TEXT;
-    seen_week      BIGINT;
-    earlier        TEXT;
+    current_id TEXT;
 BEGIN
     -- Writers for one worker's week queue here. Without it a retry racing its own first
-    -- attempt could miss it in the first query, see it in the second, and replace the
-    -- report with itself (tests/dashboard_store.rs caught exactly that).
+    -- attempt could miss it in the first query and replace the report with itself.
     PERFORM pg_advisory_xact_lock(hashtextextended(p_pseudonym || '/' || p_week, 0));
-    SELECT s.pseudonym, s.week INTO seen_pseudonym, seen_week FROM (
-        SELECT pseudonym, week FROM reports WHERE report_id = p_report_id
-        UNION ALL
-        SELECT pseudonym, week FROM replaced_reports WHERE report_id = p_report_id
-    ) s LIMIT 1;
-    IF FOUND THEN
-        IF seen_pseudonym = p_pseudonym AND seen_week = p_week THEN
+    SELECT report_id INTO current_id FROM reports
+        WHERE week = p_week AND pseudonym = p_pseudonym;
+    IF current_id = p_report_id THEN
+        RETURN 'replay';
+    END IF;
+    IF current_id IS NOT NULL THEN
+        PERFORM 1 FROM replaced_reports
+            WHERE week = p_week AND pseudonym = p_pseudonym AND report_id = p_report_id;
+        IF FOUND THEN
             RETURN 'replay';
         END IF;
-        RETURN 'conflict';
     END IF;
     -- A week published already takes no more reports (another dashboard, or one whose
     -- weeks_accepted was raised since, might still send one here).
@@ -153,12 +166,18 @@ BEGIN
     IF FOUND THEN
         RETURN 'closed';
     END IF;
-    SELECT report_id INTO earlier FROM reports
-        WHERE week = p_week AND pseudonym = p_pseudonym;
-    IF earlier IS NOT NULL THEN
-        INSERT INTO replaced_reports (report_id, pseudonym, week)
-            VALUES (earlier, p_pseudonym, p_week);
-        DELETE FROM reports WHERE week = p_week AND pseudonym = p_pseudonym;
+    IF current_id IS NOT NULL THEN
+        INSERT INTO replaced_reports (week, pseudonym, report_id)
+            VALUES (p_week, p_pseudonym, current_id);
+        UPDATE reports SET report_id = p_report_id, unit = p_unit,
+                out_of_hours_minutes = p_out_of_hours,
+                self_reported_out_of_hours_minutes = p_self_reported,
+                weekend_minutes = p_weekend, late_evening_minutes = p_late_evening,
+                days_with_out_of_hours_work = p_days,
+                notifications_held_out_of_hours = p_held,
+                on_call_callout_minutes = p_callout, received_ms = p_received_ms
+            WHERE week = p_week AND pseudonym = p_pseudonym;
+        RETURN 'replaced';
     END IF;
     INSERT INTO reports (week, pseudonym, report_id, unit, out_of_hours_minutes,
             self_reported_out_of_hours_minutes, weekend_minutes, late_evening_minutes,
@@ -166,10 +185,7 @@ BEGIN
             on_call_callout_minutes, received_ms)
         VALUES (p_week, p_pseudonym, p_report_id, p_unit, p_out_of_hours, p_self_reported,
             p_weekend, p_late_evening, p_days, p_held, p_callout, p_received_ms);
-    IF earlier IS NULL THEN
-        RETURN 'stored';
-    END IF;
-    RETURN 'replaced';
+    RETURN 'stored';
 END
 $$;
 ",
@@ -471,7 +487,6 @@ async fn put_report(
         "stored" => Ok(Put::Stored),
         "replaced" => Ok(Put::Replaced),
         "replay" => Ok(Put::Replay),
-        "conflict" => Ok(Put::Conflict),
         "closed" => Ok(Put::Closed),
         other => Err(StoreError::Corrupt(format!(
             "clockoff_put_report said {other:?}"

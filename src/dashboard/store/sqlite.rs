@@ -100,6 +100,42 @@ CREATE TABLE publications (
     release      TEXT    NOT NULL
 ) STRICT;
 ",
+    "
+-- Report ids are looked up under their week and pseudonym (a retry carries both), so the
+-- index of every report id, a random page written for each report, goes; so does the
+-- refusal of an id reused for another week or pseudonym, which protected nothing.
+CREATE TABLE reports_v3 (
+    week                               INTEGER NOT NULL,
+    pseudonym                          TEXT    NOT NULL,
+    report_id                          TEXT    NOT NULL,
+    unit                               TEXT    NOT NULL,
+    out_of_hours_minutes               INTEGER NOT NULL,
+    self_reported_out_of_hours_minutes INTEGER NOT NULL,
+    weekend_minutes                    INTEGER NOT NULL,
+    late_evening_minutes               INTEGER NOT NULL,
+    days_with_out_of_hours_work        INTEGER NOT NULL,
+    notifications_held_out_of_hours    INTEGER NOT NULL,
+    on_call_callout_minutes            INTEGER NOT NULL,
+    received_ms                        INTEGER NOT NULL,
+    PRIMARY KEY (week, pseudonym)
+) STRICT, WITHOUT ROWID;
+INSERT INTO reports_v3 SELECT week, pseudonym, report_id, unit, out_of_hours_minutes,
+        self_reported_out_of_hours_minutes, weekend_minutes, late_evening_minutes,
+        days_with_out_of_hours_work, notifications_held_out_of_hours,
+        on_call_callout_minutes, received_ms
+    FROM reports;
+DROP TABLE reports;
+ALTER TABLE reports_v3 RENAME TO reports;
+CREATE TABLE replaced_v2 (
+    week      INTEGER NOT NULL,
+    pseudonym TEXT    NOT NULL,
+    report_id TEXT    NOT NULL,
+    PRIMARY KEY (week, pseudonym, report_id)
+) STRICT, WITHOUT ROWID;
+INSERT INTO replaced_v2 SELECT week, pseudonym, report_id FROM replaced_reports;
+DROP TABLE replaced_reports;
+ALTER TABLE replaced_v2 RENAME TO replaced_reports;
+",
 ];
 
 #[derive(Debug, Clone)]
@@ -132,9 +168,9 @@ impl SqliteStore {
             // one append, synchronous=FULL fsyncs it before we answer 201.
             conn.pragma_update_and_check(None, "journal_mode", "WAL", |_| Ok(()))?;
             conn.pragma_update(None, "synchronous", "FULL")?;
-            // Each report lands on a random page of the report-id index: with SQLite's
-            // default 2 MB cache most of those pages were read again from the file. 64 MB
-            // holds the indexes of a few million reports.
+            // Each report lands on a random page of its week's reports (pseudonyms are
+            // random): with SQLite's default 2 MB cache many of those pages were read
+            // again from the file. 64 MB holds the recent weeks of a large organisation.
             conn.pragma_update(None, "cache_size", -65536)?;
             // Checkpoint every 16 MB of log rather than 4: a week's pages, written again
             // and again as its reports arrive, are copied into the database once.
@@ -408,20 +444,24 @@ fn put_report(
         week_key(r.week),
     );
     // Cached statements: preparing each one anew cost more than running it.
-    let seen: Option<(String, i64)> = tx
-        .prepare_cached(
-            "SELECT pseudonym, week FROM reports WHERE report_id = ?1
-             UNION ALL
-             SELECT pseudonym, week FROM replaced_reports WHERE report_id = ?1",
-        )?
-        .query_row([&id], |row| Ok((row.get(0)?, row.get(1)?)))
+    let current: Option<String> = tx
+        .prepare_cached("SELECT report_id FROM reports WHERE week = ?1 AND pseudonym = ?2")?
+        .query_row(params![week, pseudonym], |row| row.get(0))
         .optional()?;
-    if let Some(seen) = seen {
-        return Ok(if seen == (pseudonym, week) {
-            Put::Replay
-        } else {
-            Put::Conflict
-        });
+    if current.as_ref() == Some(&id) {
+        return Ok(Put::Replay);
+    }
+    // A retry of a report since replaced by a resubmission: acknowledged, not stored over it.
+    if current.is_some() {
+        let replaced: bool = tx
+            .prepare_cached(
+                "SELECT EXISTS (SELECT 1 FROM replaced_reports
+                 WHERE week = ?1 AND pseudonym = ?2 AND report_id = ?3)",
+            )?
+            .query_row(params![week, pseudonym, id], |row| row.get(0))?;
+        if replaced {
+            return Ok(Put::Replay);
+        }
     }
     // A week published already takes no more reports (another dashboard, or one whose
     // weeks_accepted was raised since, might still send one here).
@@ -431,27 +471,9 @@ fn put_report(
     if published {
         return Ok(Put::Closed);
     }
-    let earlier: Option<String> = tx
-        .prepare_cached("SELECT report_id FROM reports WHERE pseudonym = ?1 AND week = ?2")?
-        .query_row(params![pseudonym, week], |row| row.get(0))
-        .optional()?;
-    if let Some(earlier) = &earlier {
-        tx.execute(
-            "INSERT INTO replaced_reports (report_id, pseudonym, week) VALUES (?1, ?2, ?3)",
-            params![earlier, pseudonym, week],
-        )?;
-        tx.execute("DELETE FROM reports WHERE report_id = ?1", [earlier])?;
-    }
-    tx.prepare_cached(
-        "INSERT INTO reports (pseudonym, week, report_id, unit, out_of_hours_minutes,
-             self_reported_out_of_hours_minutes, weekend_minutes, late_evening_minutes,
-             days_with_out_of_hours_work, notifications_held_out_of_hours,
-             on_call_callout_minutes, received_ms)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-    )?
-    .execute(params![
-        pseudonym,
+    let figures = params![
         week,
+        pseudonym,
         id,
         unit,
         r.out_of_hours_minutes,
@@ -462,12 +484,32 @@ fn put_report(
         r.notifications_held_out_of_hours,
         r.on_call_callout_minutes,
         received.timestamp_millis(),
-    ])?;
-    Ok(if earlier.is_some() {
-        Put::Replaced
-    } else {
-        Put::Stored
-    })
+    ];
+    if let Some(earlier) = &current {
+        tx.prepare_cached(
+            "INSERT INTO replaced_reports (week, pseudonym, report_id) VALUES (?1, ?2, ?3)",
+        )?
+        .execute(params![week, pseudonym, earlier])?;
+        tx.prepare_cached(
+            "UPDATE reports SET report_id = ?3, unit = ?4, out_of_hours_minutes = ?5,
+                 self_reported_out_of_hours_minutes = ?6, weekend_minutes = ?7,
+                 late_evening_minutes = ?8, days_with_out_of_hours_work = ?9,
+                 notifications_held_out_of_hours = ?10, on_call_callout_minutes = ?11,
+                 received_ms = ?12
+             WHERE week = ?1 AND pseudonym = ?2",
+        )?
+        .execute(figures)?;
+        return Ok(Put::Replaced);
+    }
+    tx.prepare_cached(
+        "INSERT INTO reports (week, pseudonym, report_id, unit, out_of_hours_minutes,
+             self_reported_out_of_hours_minutes, weekend_minutes, late_evening_minutes,
+             days_with_out_of_hours_work, notifications_held_out_of_hours,
+             on_call_callout_minutes, received_ms)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+    )?
+    .execute(figures)?;
+    Ok(Put::Stored)
 }
 
 #[cfg(test)]
@@ -511,6 +553,12 @@ mod tests {
             [format!("{:064x}", 7), format!("{:032x}", 9)],
         )
         .unwrap();
+        // And one it replaced.
+        conn.execute(
+            "INSERT INTO replaced_reports VALUES (?1, ?2, 202648)",
+            [format!("{:032x}", 8), format!("{:064x}", 7)],
+        )
+        .unwrap();
         drop(conn);
         let store = SqliteStore::open(&path).unwrap();
         let w48 = crate::core::record::week::parse("2026-W48").unwrap();
@@ -532,8 +580,16 @@ mod tests {
             on_call_callout_minutes: 0,
         };
         let now = DateTime::from_timestamp_millis(1_780_000_000_000).unwrap();
-        let put = store.put_report("team".into(), again, now).await.unwrap();
-        assert_eq!(put, Put::Replay);
+        let put = store.put_report("team".into(), again.clone(), now);
+        assert_eq!(put.await.unwrap(), Put::Replay);
+        // So is the one it replaced.
+        let replaced = WeeklySummary {
+            report_id: format!("{:032x}", 8).parse().unwrap(),
+            ..again
+        };
+        let put = store.put_report("team".into(), replaced, now);
+        assert_eq!(put.await.unwrap(), Put::Replay);
+        assert_eq!(store.contributions(w48, w48).await.unwrap().len(), 1);
     }
 
     #[test]
