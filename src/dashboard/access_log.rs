@@ -3,6 +3,7 @@
 //! query string or a client address: the log is read by people who must not learn who
 //! reports or who reads.
 
+use std::io::Write;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -14,7 +15,14 @@ use axum::response::Response;
 pub type LogSink = Arc<dyn Fn(&str) + Send + Sync>;
 
 pub fn stderr() -> LogSink {
-    Arc::new(|line: &str| eprintln!("{line}"))
+    Arc::new(|line: &str| {
+        // One write a line: stderr is unbuffered, and `eprintln!` writes the text and the
+        // newline separately (two system calls a request, and lines that can interleave).
+        let mut text = String::with_capacity(line.len() + 1);
+        text.push_str(line);
+        text.push('\n');
+        let _ = std::io::stderr().lock().write_all(text.as_bytes());
+    })
 }
 
 /// The template of the route that answered, passed out to [`log`] on the response (the
