@@ -262,6 +262,11 @@ fn describe_report(report: &Value, at: impl Fn(&Value) -> Option<String>) -> Str
         1 => out += "; 1 week waiting",
         n => out += &format!("; {n} weeks waiting"),
     }
+    match count("closed") {
+        0 => {}
+        1 => out += "; 1 week not counted (too late for the dashboard)",
+        n => out += &format!("; {n} weeks not counted (too late for the dashboard)"),
+    }
     let failing = &report["failing"];
     if let Some(error) = failing["error"].as_str() {
         let week = failing["week"].as_str().unwrap_or("a week");
@@ -365,6 +370,19 @@ mod tests {
         assert!(
             describe_status(&nothing, utc("2026-11-23T17:11:00Z"))
                 .ends_with("Quiet:     nothing to hold (notifications allowed, no [[sync]])\n")
+        );
+    }
+
+    #[test]
+    fn the_reporting_line_counts_weeks_the_dashboard_no_longer_takes() {
+        let report = serde_json::json!({
+            "enabled": true, "waiting": 1, "closed": 2, "last_delivered": "2026-W47",
+            "failing": null, "next_attempt": null,
+        });
+        assert_eq!(
+            describe_report(&report, |_| None),
+            "Reporting: on; 2026-W47 delivered; 1 week waiting; 2 weeks not counted \
+             (too late for the dashboard) (clockoff report status)\n"
         );
     }
 }
