@@ -525,6 +525,26 @@ async fn figures_are_released_for_k_or_more_and_equal_a_hand_computation(backend
     s.dash.clock.set(at("2027-01-25T00:00:00Z"));
     let refused = s.report(&c, &resubmit(304, 301)).await;
     assert_eq!(refused.status, 410, "{:?}", refused.body);
+    // A retry of a report that counted (its 201 lost, the laptop away until now) is told it
+    // counted, whether it is the current summary or one since replaced; any other id for a
+    // pseudonym already stored is too late. Before and after publication alike.
+    let stored = s.stored().await;
+    let retries = [
+        (&c, resubmit(303, 300), 200),
+        (&a, report(100, 100, "2026-W48"), 200),
+        (&c, resubmit(305, 300), 410),
+    ];
+    for instant in ["2027-01-25T00:00:00Z", "2027-06-01T00:00:00Z"] {
+        s.dash.clock.set(at(instant));
+        for (token, body, status) in &retries {
+            let reply = s.report(token, body).await;
+            assert_eq!(reply.status, *status, "{instant} {body}: {:?}", reply.body);
+            if *status == 200 {
+                assert_eq!(reply.body["stored"], "already", "{:?}", reply.body);
+            }
+        }
+    }
+    assert_eq!(s.stored().await, stored, "a late retry stores nothing");
     s.dash.clock.set(at("2027-01-25T00:59:59Z"));
     let r = s.weeks(&viewer, "svc", "from=2026-W48&to=2026-W48").await;
     assert_eq!(r.body["weeks"][0]["units"][0]["reason"], "not_published");

@@ -299,6 +299,10 @@ mod tests {
             self.inner.put_report(unit, report, received).await
         }
 
+        async fn was_received(&self, report: &WeeklySummary) -> Result<bool, StoreError> {
+            self.inner.was_received(report).await
+        }
+
         async fn forget_before(&self, first_kept: IsoWeek) -> Result<u64, StoreError> {
             self.inner.forget_before(first_kept).await
         }

@@ -4,9 +4,10 @@
 //! token (401 none or unknown, 403 not a reporter token), `Content-Type: application/json`
 //! (415), size (413 over [`MAX_BODY`]), shape (400: not JSON, an unknown or missing field, a
 //! malformed id or week), values (400: [`WeeklySummary::check`]), week (422: not ended yet;
-//! 410, final: ended more than `weeks_accepted` weeks ago). Then the store: 201 stored (or
-//! replacing the same pseudonym's earlier summary for the week), 200 a retry of a report
-//! already received (under its week and pseudonym), 410 a week published already.
+//! 410, final: ended more than `weeks_accepted` weeks ago, unless it is a retry of a report
+//! received in time: 200). Then the store: 201 stored (or replacing the same pseudonym's
+//! earlier summary for the week), 200 a retry of a report already received (under its week
+//! and pseudonym), 410 a week published already.
 
 use axum::Json;
 use axum::body::Bytes;
@@ -47,19 +48,34 @@ pub async fn post_report<S: Store>(
             ApiError::bad_request("the body could not be read")
         }
     })?;
-    let summary = read_summary(&app.service, &body, app.clock.now())?;
-    let unit = app.service.org.tree().id(who.unit).to_string();
-    let put = app
-        .store
-        .put_report(unit, summary.clone(), app.clock.now())
-        .await
-        .map_err(|e| app.failed(&e))?;
+    let summary = read_summary(&body)?;
     let answer = |status, stored: &str| {
         (
             status,
             Json(json!({ "stored": stored, "week": week::name(summary.week) })),
         )
     };
+    if let Err(refusal) = window::accepts(summary.week, app.clock.now(), app.service.weeks_accepted)
+    {
+        // A report that counted, its 201 lost and the laptop away until the window closed,
+        // is told so: "not counted" would be untrue, and the agent would say it.
+        let received_in_time = matches!(refusal, window::Refusal::TooOld)
+            && app
+                .store
+                .was_received(&summary)
+                .await
+                .map_err(|e| app.failed(&e))?;
+        if received_in_time {
+            return Ok(answer(StatusCode::OK, "already"));
+        }
+        return Err(outside_window(&app.service, &summary, refusal));
+    }
+    let unit = app.service.org.tree().id(who.unit).to_string();
+    let put = app
+        .store
+        .put_report(unit, summary.clone(), app.clock.now())
+        .await
+        .map_err(|e| app.failed(&e))?;
     match put {
         Put::Stored => Ok(answer(StatusCode::CREATED, "new")),
         Put::Replaced => Ok(answer(StatusCode::CREATED, "replaced")),
@@ -85,32 +101,33 @@ fn is_json(headers: &HeaderMap) -> bool {
         .is_some_and(|mime| mime.trim().eq_ignore_ascii_case("application/json"))
 }
 
-/// The body as a summary the dashboard accepts: strict shape, checked values, a week within
-/// the window.
-fn read_summary(
-    service: &Service,
-    body: &[u8],
-    now: chrono::DateTime<chrono::Utc>,
-) -> Result<WeeklySummary, ApiError> {
+/// The body as a summary: strict shape, checked values.
+fn read_summary(body: &[u8]) -> Result<WeeklySummary, ApiError> {
     let summary: WeeklySummary = serde_json::from_slice(body)
         .map_err(|e| ApiError::bad_request(format!("not a weekly summary: {e}")))?;
     summary.check().map_err(ApiError::bad_request)?;
-    window::accepts(summary.week, now, service.weeks_accepted).map_err(|refusal| {
-        // Too old is final (410: the agent stops trying); not ended yet is not.
-        let status = match refusal {
-            window::Refusal::NotEnded => StatusCode::UNPROCESSABLE_ENTITY,
-            window::Refusal::TooOld => StatusCode::GONE,
-        };
-        ApiError::new(
-            status,
-            format!(
-                "{}: {}",
-                week::name(summary.week),
-                refusal.message(service.weeks_accepted)
-            ),
-        )
-    })?;
     Ok(summary)
+}
+
+/// The answer to a week outside the window: too old is final (410: the agent stops trying);
+/// not ended yet is not (422).
+fn outside_window(
+    service: &Service,
+    summary: &WeeklySummary,
+    refusal: window::Refusal,
+) -> ApiError {
+    let status = match refusal {
+        window::Refusal::NotEnded => StatusCode::UNPROCESSABLE_ENTITY,
+        window::Refusal::TooOld => StatusCode::GONE,
+    };
+    ApiError::new(
+        status,
+        format!(
+            "{}: {}",
+            week::name(summary.week),
+            refusal.message(service.weeks_accepted)
+        ),
+    )
 }
 
 #[cfg(test)]

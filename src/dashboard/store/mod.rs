@@ -101,6 +101,14 @@ pub trait Store: Clone + Send + Sync + 'static {
         received: DateTime<Utc>,
     ) -> impl Future<Output = Result<Put, StoreError>> + Send;
 
+    /// Whether this report was received already, as the current summary of its pseudonym and
+    /// week or one since replaced. Asked of a report for a week past the window: a retry of
+    /// one that counted is acknowledged, not told it came too late.
+    fn was_received(
+        &self,
+        report: &WeeklySummary,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
     /// Deletes every summary (and replaced report id) of the weeks before `first_kept`; how
     /// many summaries went.
     fn forget_before(
@@ -361,6 +369,13 @@ impl Store for AnyStore {
         match self {
             AnyStore::Sqlite(s) => s.put_report(unit, report, received).await,
             AnyStore::Postgres(s) => s.put_report(unit, report, received).await,
+        }
+    }
+
+    async fn was_received(&self, report: &WeeklySummary) -> Result<bool, StoreError> {
+        match self {
+            AnyStore::Sqlite(s) => s.was_received(report).await,
+            AnyStore::Postgres(s) => s.was_received(report).await,
         }
     }
 

@@ -357,6 +357,21 @@ impl Store for PostgresStore {
         }
     }
 
+    async fn was_received(&self, report: &WeeklySummary) -> Result<bool, StoreError> {
+        let found: bool = sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM reports
+                 WHERE week = $1 AND pseudonym = $2 AND report_id = $3)
+             OR EXISTS (SELECT 1 FROM replaced_reports
+                 WHERE week = $1 AND pseudonym = $2 AND report_id = $3)",
+        )
+        .bind(week_key(report.week))
+        .bind(report.pseudonym.to_string())
+        .bind(report.report_id.to_string())
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(found)
+    }
+
     async fn forget_before(&self, first_kept: IsoWeek) -> Result<u64, StoreError> {
         let week = week_key(first_kept);
         let mut tx = self.pool.begin().await?;

@@ -332,6 +332,26 @@ impl Store for SqliteStore {
         self.writer.put(unit, report, received).await
     }
 
+    async fn was_received(&self, report: &WeeklySummary) -> Result<bool, StoreError> {
+        let key = (
+            week_key(report.week),
+            report.pseudonym.to_string(),
+            report.report_id.to_string(),
+        );
+        self.call(move |conn| {
+            let found = conn
+                .prepare_cached(
+                    "SELECT EXISTS (SELECT 1 FROM reports
+                         WHERE week = ?1 AND pseudonym = ?2 AND report_id = ?3)
+                     OR EXISTS (SELECT 1 FROM replaced_reports
+                         WHERE week = ?1 AND pseudonym = ?2 AND report_id = ?3)",
+                )?
+                .query_row(params![key.0, key.1, key.2], |row| row.get(0))?;
+            Ok(found)
+        })
+        .await
+    }
+
     async fn forget_before(&self, first_kept: IsoWeek) -> Result<u64, StoreError> {
         let week = week_key(first_kept);
         // A week a transaction: a first run over years of reports must not hold the write
