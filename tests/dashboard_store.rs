@@ -461,3 +461,55 @@ async fn postgres_a_newer_schema_is_refused_untouched() {
         .unwrap();
     assert_eq!(version, 99);
 }
+
+/// An organisation's shared database: each dashboard in a schema of its own, named by the
+/// standard libpq `options` parameter. Tables, function and version live there, none in
+/// `public`, and one dashboard sees nothing of the other's.
+#[tokio::test]
+async fn postgres_dashboards_in_their_own_schemas_share_a_database_and_nothing_else() {
+    let Some(server) = support::or_skip(Postgres::start()) else {
+        return;
+    };
+    let in_schema = |schema: &str| format!("{}&options=-c%20search_path%3D{schema}", server.url);
+    // A schema that does not exist yet is named in the refusal.
+    match PostgresStore::connect(&in_schema("clockoff_a")).await {
+        Err(e) => assert!(e.to_string().contains("clockoff_a"), "{e}"),
+        Ok(_) => panic!("connected to a schema that does not exist"),
+    }
+    let pool = sqlx::PgPool::connect(&server.url).await.unwrap();
+    sqlx::raw_sql("CREATE SCHEMA clockoff_a; CREATE SCHEMA clockoff_b")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let a = PostgresStore::connect(&in_schema("clockoff_a"))
+        .await
+        .unwrap();
+    let b = PostgresStore::connect(&in_schema("clockoff_b"))
+        .await
+        .unwrap();
+    a.put_report("team".into(), summary(1, 1, "2026-W48", 30), now())
+        .await
+        .unwrap();
+    b.put_report("team".into(), summary(2, 2, "2026-W48", 45), now())
+        .await
+        .unwrap();
+    assert_eq!(minutes_by_week(&a).await, [("2026-W48".into(), 30)]);
+    assert_eq!(minutes_by_week(&b).await, [("2026-W48".into(), 45)]);
+    let where_tables: Vec<(String, String)> = sqlx::query_as(
+        "SELECT table_schema::text, table_name::text FROM information_schema.tables
+         WHERE table_name IN ('reports', 'clockoff_schema') ORDER BY 1, 2",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    let expected: Vec<(String, String)> = [
+        ("clockoff_a", "clockoff_schema"),
+        ("clockoff_a", "reports"),
+        ("clockoff_b", "clockoff_schema"),
+        ("clockoff_b", "reports"),
+    ]
+    .iter()
+    .map(|(s, t)| (s.to_string(), t.to_string()))
+    .collect();
+    assert_eq!(where_tables, expected);
+}

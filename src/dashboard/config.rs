@@ -395,9 +395,13 @@ mod tests {
             "weeks_accepted = 104\nkeep = \"104 weeks\"\n{ORG}"
         ));
         assert!(c.is_err(), "104 weeks would delete a week still accepted");
-        let url = "postgresql://clockoff@db.internal:5433/dashboard?sslmode=verify-full";
-        let c = parse_text(&format!("database = \"{url}\"\n{ORG}")).unwrap();
-        assert_eq!(c.database, Some(Database::Postgres(url.into())));
+        for url in [
+            "postgresql://clockoff@db.internal:5433/dashboard?sslmode=verify-full",
+            "postgres://db/shared?sslmode=verify-full&options=-c%20search_path%3Dclockoff",
+        ] {
+            let c = parse_text(&format!("database = \"{url}\"\n{ORG}")).unwrap();
+            assert_eq!(c.database, Some(Database::Postgres(url.into())));
+        }
         let secret = "postgres://dash:hunter2@db/clockoff";
         let c = parse_text(&format!("database = \"{secret}\"\n{ORG}")).unwrap();
         assert!(!format!("{c:?}").contains("hunter2"));

@@ -290,6 +290,10 @@ pub enum StoreError {
         found: i64,
         supported: i64,
     },
+    /// PostgreSQL's `search_path` names no schema that exists: nowhere to create the tables.
+    NoSchema {
+        search_path: String,
+    },
     /// The blocking worker went away (a bug or shutdown).
     Stopped,
     /// A stored value this version cannot read.
@@ -308,6 +312,12 @@ impl fmt::Display for StoreError {
                 f,
                 "the database is schema version {found}, newer than this clockoff-dashboard \
                  ({supported}); it was left untouched"
+            ),
+            StoreError::NoSchema { search_path } => write!(
+                f,
+                "PostgreSQL: the search_path ({search_path}) names no schema that exists; \
+                 create the schema first (CREATE SCHEMA ...), or leave search_path out to use \
+                 public"
             ),
             StoreError::Stopped => f.write_str("the database worker stopped"),
             StoreError::Corrupt(what) => write!(f, "unreadable stored value: {what}"),

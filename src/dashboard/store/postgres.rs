@@ -256,6 +256,17 @@ impl PostgresStore {
 async fn migrate(pool: &PgPool) -> Result<(), StoreError> {
     let supported = i64::try_from(MIGRATIONS.len()).unwrap_or(i64::MAX);
     let mut tx = pool.begin().await?;
+    // The tables go in the first schema of the search_path that exists (`public` unless the
+    // address says `options=-c search_path=...`); none would fail below, less clearly.
+    let schema: Option<String> = sqlx::query_scalar("SELECT current_schema()::text")
+        .fetch_one(&mut *tx)
+        .await?;
+    if schema.is_none() {
+        let search_path = sqlx::query_scalar("SELECT current_setting('search_path')")
+            .fetch_one(&mut *tx)
+            .await?;
+        return Err(StoreError::NoSchema { search_path });
+    }
     sqlx::query("SELECT pg_advisory_xact_lock($1)")
         .bind(MIGRATION_LOCK)
         .execute(&mut *tx)
