@@ -333,21 +333,10 @@ impl Store for SqliteStore {
     }
 
     async fn was_received(&self, report: &WeeklySummary) -> Result<bool, StoreError> {
-        let key = (
-            week_key(report.week),
-            report.pseudonym.to_string(),
-            report.report_id.to_string(),
-        );
+        let key = ReportKey::of(report);
         self.call(move |conn| {
-            let found = conn
-                .prepare_cached(
-                    "SELECT EXISTS (SELECT 1 FROM reports
-                         WHERE week = ?1 AND pseudonym = ?2 AND report_id = ?3)
-                     OR EXISTS (SELECT 1 FROM replaced_reports
-                         WHERE week = ?1 AND pseudonym = ?2 AND report_id = ?3)",
-                )?
-                .query_row(params![key.0, key.1, key.2], |row| row.get(0))?;
-            Ok(found)
+            let current = key.current_id(conn)?;
+            key.is_replay(conn, current.as_deref())
         })
         .await
     }
@@ -452,37 +441,66 @@ impl Store for SqliteStore {
     }
 }
 
+/// A report's place in the store: its week and pseudonym, and the id that names this
+/// version of it.
+struct ReportKey {
+    week: i64,
+    pseudonym: String,
+    id: String,
+}
+
+impl ReportKey {
+    fn of(r: &WeeklySummary) -> ReportKey {
+        ReportKey {
+            week: week_key(r.week),
+            pseudonym: r.pseudonym.to_string(),
+            id: r.report_id.to_string(),
+        }
+    }
+
+    /// The id of the summary stored for this pseudonym and week, if any.
+    fn current_id(&self, conn: &Connection) -> Result<Option<String>, StoreError> {
+        // Cached statements: preparing each one anew cost more than running it.
+        Ok(conn
+            .prepare_cached("SELECT report_id FROM reports WHERE week = ?1 AND pseudonym = ?2")?
+            .query_row(params![self.week, self.pseudonym], |row| row.get(0))
+            .optional()?)
+    }
+
+    /// Whether this id was received before: it is `current`, or one `current` replaced (a
+    /// retry of a resubmitted report is acknowledged, never stored over the newer one).
+    fn is_replay(&self, conn: &Connection, current: Option<&str>) -> Result<bool, StoreError> {
+        match current {
+            None => Ok(false),
+            Some(current) if current == self.id => Ok(true),
+            Some(_) => Ok(conn
+                .prepare_cached(
+                    "SELECT EXISTS (SELECT 1 FROM replaced_reports
+                     WHERE week = ?1 AND pseudonym = ?2 AND report_id = ?3)",
+                )?
+                .query_row(params![self.week, self.pseudonym, self.id], |row| {
+                    row.get(0)
+                })?),
+        }
+    }
+}
+
 fn put_report(
     tx: &Connection,
     unit: &str,
     r: &WeeklySummary,
     received: DateTime<Utc>,
 ) -> Result<Put, StoreError> {
-    let (id, pseudonym, week) = (
-        r.report_id.to_string(),
-        r.pseudonym.to_string(),
-        week_key(r.week),
-    );
-    // Cached statements: preparing each one anew cost more than running it.
-    let current: Option<String> = tx
-        .prepare_cached("SELECT report_id FROM reports WHERE week = ?1 AND pseudonym = ?2")?
-        .query_row(params![week, pseudonym], |row| row.get(0))
-        .optional()?;
-    if current.as_ref() == Some(&id) {
+    let key = ReportKey::of(r);
+    let current = key.current_id(tx)?;
+    if key.is_replay(tx, current.as_deref())? {
         return Ok(Put::Replay);
     }
-    // A retry of a report since replaced by a resubmission: acknowledged, not stored over it.
-    if current.is_some() {
-        let replaced: bool = tx
-            .prepare_cached(
-                "SELECT EXISTS (SELECT 1 FROM replaced_reports
-                 WHERE week = ?1 AND pseudonym = ?2 AND report_id = ?3)",
-            )?
-            .query_row(params![week, pseudonym, id], |row| row.get(0))?;
-        if replaced {
-            return Ok(Put::Replay);
-        }
-    }
+    let ReportKey {
+        week,
+        pseudonym,
+        id,
+    } = key;
     // A week published already takes no more reports (another dashboard, or one whose
     // weeks_accepted was raised since, might still send one here).
     let published: bool = tx
