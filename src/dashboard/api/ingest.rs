@@ -15,8 +15,8 @@ use axum::extract::{FromRequest, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use serde_json::{Value, json};
 
+use super::AppState;
 use super::error::ApiError;
-use super::{AppState, Service};
 use crate::core::record::week;
 use crate::core::summary::WeeklySummary;
 use crate::dashboard::store::{Put, Store};
@@ -68,7 +68,11 @@ pub async fn post_report<S: Store>(
         if received_in_time {
             return Ok(answer(StatusCode::OK, "already"));
         }
-        return Err(outside_window(&app.service, &summary, refusal));
+        return Err(outside_window(
+            &summary,
+            refusal,
+            app.service.weeks_accepted,
+        ));
     }
     let unit = app.service.org.tree().id(who.unit).to_string();
     let put = app
@@ -112,9 +116,9 @@ fn read_summary(body: &[u8]) -> Result<WeeklySummary, ApiError> {
 /// The answer to a week outside the window: too old is final (410: the agent stops trying);
 /// not ended yet is not (422).
 fn outside_window(
-    service: &Service,
     summary: &WeeklySummary,
     refusal: window::Refusal,
+    weeks_accepted: u32,
 ) -> ApiError {
     let status = match refusal {
         window::Refusal::NotEnded => StatusCode::UNPROCESSABLE_ENTITY,
@@ -125,7 +129,7 @@ fn outside_window(
         format!(
             "{}: {}",
             week::name(summary.week),
-            refusal.message(service.weeks_accepted)
+            refusal.message(weeks_accepted)
         ),
     )
 }
