@@ -527,7 +527,7 @@ async fn figures_are_released_for_k_or_more_and_equal_a_hand_computation(backend
     assert_eq!(refused.status, 410, "{:?}", refused.body);
     // A retry of a report that counted (its 201 lost, the laptop away until now) is told it
     // counted, whether it is the current summary or one since replaced; any other id for a
-    // pseudonym already stored is too late. Before and after publication alike.
+    // pseudonym already stored is too late. At the window's close and months later alike.
     let stored = s.stored().await;
     let retries = [
         (&c, resubmit(303, 300), 200),

@@ -512,4 +512,12 @@ async fn postgres_dashboards_in_their_own_schemas_share_a_database_and_nothing_e
     .map(|(s, t)| (s.to_string(), t.to_string()))
     .collect();
     assert_eq!(where_tables, expected);
+    let where_function: Vec<String> = sqlx::query_scalar(
+        "SELECT n.nspname::text FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+         WHERE p.proname = 'clockoff_put_report' ORDER BY 1",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert_eq!(where_function, ["clockoff_a", "clockoff_b"]);
 }
