@@ -1,10 +1,16 @@
 use std::process::ExitCode;
-use std::sync::Arc;
 
 use clap::Parser;
 use clockoff::cli::{Cli, run};
-use clockoff::core::clock::SystemClock;
+use clockoff::core::clock::process_clock;
 
 fn main() -> ExitCode {
-    run(Cli::parse(), Arc::new(SystemClock))
+    let cli = Cli::parse();
+    match process_clock() {
+        Ok(clock) => run(cli, clock),
+        Err(message) => {
+            eprintln!("{message}");
+            ExitCode::from(2)
+        }
+    }
 }

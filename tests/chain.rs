@@ -7,6 +7,7 @@ mod support;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use support::CleanEnv;
 
 use chrono::{DateTime, TimeDelta, Utc};
 use clockoff::core::activity::Class;
@@ -30,7 +31,7 @@ fn ledger_path(dir: &Path) -> PathBuf {
 
 fn clockoff(dir: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_clockoff"))
-        .env_clear()
+        .clean_env()
         .env("HOME", dir.join("home"))
         .env("XDG_DATA_HOME", dir.join("data"))
         .env("CLOCKOFF_POLICY", dir.join("no-policy.toml"))

@@ -4,10 +4,12 @@
 //! never read), CLOCKOFF_POLICY pointing into the sandbox (missing unless a test writes it)
 //! and TZ=Europe/London.
 
+mod support;
 use std::io::Read;
 use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
+use support::CleanEnv;
 
 const DEFAULT_CONFIG: &str = include_str!("../config/clockoff.toml");
 
@@ -84,7 +86,7 @@ impl Sandbox {
     fn run(&self, args: &[&str]) -> Output {
         let mut child = Command::new(env!("CARGO_BIN_EXE_clockoff"))
             .args(args)
-            .env_clear()
+            .clean_env()
             .env("HOME", self.path("home"))
             .env("XDG_CONFIG_HOME", self.path("xdg"))
             .env("CLOCKOFF_POLICY", self.policy_path())

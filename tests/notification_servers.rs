@@ -6,6 +6,7 @@ mod support;
 
 use std::future::Future;
 use std::time::{Duration, Instant};
+use support::CleanEnv;
 
 use clockoff::config::quiet::{NotificationServer, ServerChoice};
 use clockoff::desktop::notifications::{self, Dunst, Gnome, Kde, Mako, Tool, Xfce};
@@ -39,7 +40,7 @@ where
 async fn notify(bus: &DbusDaemon, summary: &str, urgency: &str) {
     let program = find_program("notify-send").expect("notify-send (libnotify-bin)");
     let mut cmd = tokio::process::Command::new(program);
-    cmd.env_clear()
+    cmd.clean_env()
         .envs(bus.session_env())
         .args(["--urgency", urgency, "--expire-time", "0", summary, "body"])
         .kill_on_drop(true);

@@ -5,6 +5,7 @@
 mod support;
 
 use std::time::{Duration, Instant};
+use support::CleanEnv;
 
 use serde_json::Value;
 use support::agent::{Clockoff, text, wait};
@@ -75,7 +76,7 @@ impl Desk {
 
     fn notify(&self, app: &str, summary: &str) {
         let out = std::process::Command::new("notify-send")
-            .env_clear()
+            .clean_env()
             .envs(self.bus.session_env())
             .args(["-a", app, summary, "case note due"])
             .output()

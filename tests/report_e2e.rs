@@ -8,6 +8,7 @@ mod support;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::process::Command;
+use support::CleanEnv;
 
 use chrono::{Datelike, IsoWeek, TimeDelta};
 use clockoff::core::activity::Class;
@@ -33,7 +34,7 @@ const DASHBOARD: &str = "k = 5\nweeks_accepted = 8\n\
 
 fn dashboard(dir: &Path, args: &[&str]) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_clockoff-dashboard"));
-    cmd.env_clear()
+    cmd.clean_env()
         .env("HOME", dir.join("home"))
         .args(args)
         .arg("--config")

@@ -76,3 +76,25 @@ fn with_no_ledger_yet_the_week_is_empty_and_a_bad_week_is_a_usage_error() {
         "\"2026-48\" is not an ISO week; write e.g. 2026-W48\n"
     );
 }
+
+/// The rig stands the binary's clock on the Tuesday after the fixture week
+/// (`support::record::NOW`), whatever day the suite runs: this week is W49 there, and a
+/// clock the binary cannot read is a usage error that names the variable.
+#[test]
+fn the_test_clock_puts_this_week_where_the_rig_says() {
+    let dir = temp_dir("week-test-clock");
+    std::fs::write(dir.path().join("config.toml"), CONFIG).unwrap();
+    let r = json(&clockoff(dir.path(), &["week", "--json"]));
+    assert_eq!(r["week"], "2026-W49");
+
+    let out = support::record::command(dir.path(), &["week"])
+        .env(clockoff::core::clock::TEST_NOW_ENV, "next Tuesday")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.starts_with("CLOCKOFF_TEST_NOW=\"next Tuesday\": "),
+        "{stderr}"
+    );
+}

@@ -1,6 +1,7 @@
 //! The real `clockoff` binary against a rig's private buses: its config file, its commands,
 //! `clockoff run` as a peer, and its status read over the bus.
 
+use super::CleanEnv;
 use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -60,7 +61,7 @@ impl Clockoff {
 
     pub fn command(&self, args: &[&str]) -> Command {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_clockoff"));
-        cmd.env_clear()
+        cmd.clean_env()
             .envs(self.env.iter().cloned())
             .env("PATH", self.path())
             .env("XDG_SESSION_ID", SESSION)

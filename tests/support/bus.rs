@@ -1,6 +1,7 @@
 //! A private D-Bus daemon: its own socket, its own (test-owned) service directory, and an
 //! isolated HOME and XDG dirs, since activated services inherit the bus's environment.
 
+use super::CleanEnv;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -105,7 +106,7 @@ pub fn xdg_env(dir: &TempDir) -> Vec<(String, String)> {
 
 /// A clean environment: PATH, and HOME/XDG inside `dir`.
 pub fn isolate(cmd: &mut Command, dir: &TempDir) {
-    cmd.env_clear();
+    cmd.clean_env();
     if let Some(path) = std::env::var_os("PATH") {
         cmd.env("PATH", path);
     }

@@ -29,9 +29,12 @@ pub const HEADLESS: [&str; 9] = [
 ];
 
 /// Headless Chromium as the rig runs it: no sandbox (root), no background traffic, its own
-/// profile, and a log of every request it makes.
+/// profile, and a log of every request it makes. It runs on the machine's real clock, even
+/// when `scripts/test-dates` moves the test's: under libfaketime Chromium slows down so far
+/// that its DevTools connection times out, and it renders what it is given either way.
 pub fn chromium(chrome: &Path, profile: &Path, netlog: &Path, args: &[&str], page: &Path) {
     let out = Command::new(chrome)
+        .env_remove("LD_PRELOAD")
         .args(HEADLESS)
         .arg(format!("--user-data-dir={}", profile.display()))
         .arg(format!("--log-net-log={}", netlog.display()))

@@ -2,6 +2,7 @@
 //! service dir, so writes land in the bus's isolated XDG_CONFIG_HOME, never the real home.
 //! `gsettings` here is the test's own view of the settings, run with the same environment.
 
+use super::CleanEnv;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
@@ -72,7 +73,7 @@ impl Dconf {
     /// Runs gsettings with only this bus's environment; panics if it fails.
     fn gsettings(&self, args: &[&str]) -> String {
         let mut cmd = Command::new(&self.gsettings);
-        cmd.env_clear().envs(self.env.iter().cloned()).args(args);
+        cmd.clean_env().envs(self.env.iter().cloned()).args(args);
         if let Some(path) = std::env::var_os("PATH") {
             cmd.env("PATH", path);
         }

@@ -1,6 +1,7 @@
 //! A real dunst on the test's session bus and X server, with its own config file. Its state
 //! is read over D-Bus (`org.dunstproject.cmd0`), the same interface `dunstctl` uses.
 
+use super::CleanEnv;
 use std::path::PathBuf;
 use std::process::Command;
 
@@ -109,7 +110,7 @@ fn spawn(program: &PathBuf, config: &PathBuf, bus: &DbusDaemon, x: &Xvfb, dir: &
     let mut cmd = Command::new(program);
     cmd.arg("-config")
         .arg(config)
-        .env_clear()
+        .clean_env()
         .envs(bus.session_env())
         .envs(x.env());
     if let Some(path) = std::env::var_os("PATH") {

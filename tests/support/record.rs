@@ -1,6 +1,7 @@
 //! The worker's record as the tests write it: one hard week in a real ledger file (through
 //! the ledger's own API), and the real binary run against it with a private data directory.
 
+use super::CleanEnv;
 use std::path::Path;
 use std::process::{Command, Output};
 
@@ -10,6 +11,11 @@ use clockoff::core::schedule::State;
 use clockoff::store::Ledger;
 
 pub const CONFIG: &str = "timezone = \"Europe/London\"\ncontracted = \"37h\"\n";
+
+/// Where the binary's clock stands for the record's tests, whatever day the suite runs:
+/// Tuesday 1 December 2026, the Tuesday after the fixture week. Records written now are
+/// written on that Tuesday, and the fixture week never ages out of `[record] keep`.
+pub const NOW: &str = "2026-12-01T10:00:00Z";
 
 pub fn utc(s: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(s).unwrap().to_utc()
@@ -27,17 +33,23 @@ pub fn json(out: &Output) -> serde_json::Value {
 }
 
 pub fn clockoff(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_clockoff"))
-        .env_clear()
+    command(dir, args).output().expect("run clockoff")
+}
+
+/// The command [`clockoff`] runs, for a test to add to.
+pub fn command(dir: &Path, args: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_clockoff"));
+    command
+        .clean_env()
         .env("HOME", dir.join("home"))
         .env("XDG_DATA_HOME", dir.join("data"))
         .env("CLOCKOFF_POLICY", dir.join("no-policy.toml"))
         .env("TZ", "Europe/London")
+        .env(clockoff::core::clock::TEST_NOW_ENV, NOW)
         .arg("--config")
         .arg(dir.join("config.toml"))
-        .args(args)
-        .output()
-        .expect("run clockoff")
+        .args(args);
+    command
 }
 
 /// An active interval from `start` to `end` (RFC 3339), opened and closed as the agent does.

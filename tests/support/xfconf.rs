@@ -3,6 +3,7 @@
 //! the bus's isolated HOME. Popups are seen on the X server: each is a mapped
 //! override-redirect top-level window.
 
+use super::CleanEnv;
 use std::process::Command;
 
 use x11rb::connection::Connection as _;
@@ -45,7 +46,7 @@ impl XfceNotifyd {
         let program = find_program(NOTIFYD)?;
         let dir = temp_dir("xfce4-notifyd");
         let mut cmd = Command::new(program);
-        cmd.env_clear().envs(bus.session_env()).envs(x.env());
+        cmd.clean_env().envs(bus.session_env()).envs(x.env());
         if let Some(path) = std::env::var_os("PATH") {
             cmd.env("PATH", path);
         }
