@@ -11,7 +11,8 @@
 //! other Syncthing instance. It is the floor for "wake at an instant and make one call" on
 //! this machine, at this moment.
 
-#[path = "../tests/support/mod.rs"]
+#[path = "../tests/suite/support/mod.rs"]
+#[allow(dead_code)] // the bench uses a part of it
 mod support;
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -159,6 +160,7 @@ async fn watch_pauses(bus: &DbusDaemon, seen: mpsc::UnboundedSender<(String, Dur
     });
 }
 
+#[expect(clippy::too_many_lines, reason = "one measured scenario, start to end")]
 async fn bench(rounds: usize, idle: Duration, settle: Duration) {
     let (Ok(bus), Ok(x)) = (DbusDaemon::start(), Xvfb::start()) else {
         eprintln!("bench-quiet needs dbus-daemon and Xvfb");

@@ -1,15 +1,15 @@
-//! clockoff: a right-to-disconnect agent. The library holds everything; the binaries parse
-//! arguments and call in.
+//! clockoff: a right-to-disconnect agent. The library holds everything; the binary parses
+//! arguments and calls in. The pure core (clock, schedule, configuration, the record's
+//! arithmetic, the weekly summary) is the `clockoff-core` crate, seen here as `core`.
+
+pub use clockoff_core as core;
+pub use clockoff_core::{config, html};
 
 pub mod agent;
 pub mod cli;
-pub mod config;
-pub mod core;
-pub mod dashboard;
 pub mod desktop;
 pub mod export;
 pub mod hold;
-pub mod html;
 pub mod record;
 pub mod report;
 pub mod store;

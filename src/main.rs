@@ -2,15 +2,9 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use clockoff::cli::{Cli, run};
-use clockoff::core::clock::process_clock;
+use clockoff::core::clock::with_process_clock;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match process_clock() {
-        Ok(clock) => run(cli, clock),
-        Err(message) => {
-            eprintln!("{message}");
-            ExitCode::from(2)
-        }
-    }
+    with_process_clock(|clock| run(cli, clock))
 }

@@ -3,6 +3,8 @@
 //! context`) runs a `dmenu` script that picks a line, and `dunstctl close` dismisses.
 //! Every wait has a deadline.
 
+#[path = "suite/support/mod.rs"]
+#[allow(dead_code)] // this binary uses a part of it
 mod support;
 
 use std::collections::HashMap;

@@ -3,7 +3,7 @@
 #![no_main]
 
 use chrono::{DateTime, TimeDelta};
-use clockoff::config::from_text;
+use clockoff_core::config::from_text;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

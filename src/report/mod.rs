@@ -8,12 +8,11 @@ pub mod secret;
 use std::fmt;
 use std::path::PathBuf;
 
-use chrono::{Datelike, IsoWeek, TimeDelta};
-use chrono_tz::Tz;
+use chrono::IsoWeek;
 
 use crate::config::Config;
-use crate::core::civil::local_date;
 use crate::core::record::week;
+pub use crate::core::record::week::last_completed_week;
 use crate::core::summary::{self, Pseudonym, Recorded, ReportId, WeeklySummary};
 use crate::store::{Reader, ReportWeek, StoreError};
 
@@ -58,11 +57,6 @@ pub(crate) fn random<const N: usize>() -> Result<[u8; N], ReportError> {
 /// A new report id: 128 random bits.
 pub fn random_report_id() -> Result<ReportId, ReportError> {
     random().map(ReportId::from_bytes)
-}
-
-/// The last ISO week that has ended by `now` in `tz`: the one a report is due for.
-pub fn last_completed_week(tz: Tz, now: chrono::DateTime<chrono::Utc>) -> IsoWeek {
-    (week::monday(local_date(tz, now).iso_week()) - TimeDelta::days(7)).iso_week()
 }
 
 /// What a pause or resume answers over D-Bus, and what `clockoff report pause` reads back.

@@ -31,6 +31,8 @@ pub mod verify;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::core::hex::hex;
+
 /// The `prev` of the first entry.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
@@ -293,17 +295,6 @@ pub fn link_hash(prev: &str, kind: &str, ref_id: i64, payload: &str) -> String {
     sha.update(b"\n");
     sha.update(payload.as_bytes());
     hex(&sha.finalize())
-}
-
-/// Lowercase hex, two digits a byte (a crate for this would be a dependency for ten lines).
-fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut out = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        out.push(char::from(DIGITS[usize::from(b >> 4)]));
-        out.push(char::from(DIGITS[usize::from(b & 0x0f)]));
-    }
-    out
 }
 
 #[cfg(test)]

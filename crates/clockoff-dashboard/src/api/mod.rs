@@ -1,0 +1,95 @@
+//! The HTTP API's handlers, generic over the store. Routing and serving are in
+//! [`super::server`].
+
+pub mod error;
+pub mod ingest;
+pub mod read;
+
+use std::sync::Arc;
+
+use axum::http::{HeaderMap, StatusCode};
+
+use chrono::IsoWeek;
+
+use super::access_log::LogSink;
+use super::auth::{self, AuthError, Principal};
+use super::history::{self, PublishedWeeks, WeekOutcomes};
+use super::org::Org;
+use super::release::Threshold;
+use super::store::{Store, StoreError};
+use super::token::Role;
+use super::web::session::Sessions;
+use clockoff_core::clock::Clock;
+use error::ApiError;
+
+/// What the service is configured with.
+#[derive(Debug, Clone)]
+pub struct Service {
+    pub org: Org,
+    pub k: Threshold,
+    pub weeks_accepted: u32,
+}
+
+/// Everything a handler needs. Cheap to clone (axum clones it per request).
+#[derive(Clone)]
+pub struct AppState<S> {
+    pub store: S,
+    pub service: Arc<Service>,
+    /// The only source of "now" (the week window, received times).
+    pub clock: Arc<dyn Clock>,
+    pub log: LogSink,
+    /// Sign-in sessions of the pages (in memory: a restart signs everyone out).
+    pub sessions: Sessions,
+    /// Weeks released once and kept, as no report can change them any more.
+    pub published_weeks: PublishedWeeks,
+}
+
+impl<S: Store> AppState<S> {
+    /// Every unit's outcome for each week of `range` ([`history::released`]).
+    pub async fn released(
+        &self,
+        range: (IsoWeek, IsoWeek),
+    ) -> Result<Vec<Arc<WeekOutcomes>>, StoreError> {
+        let now = self.clock.now();
+        history::released(
+            &self.store,
+            &self.service,
+            &self.published_weeks,
+            range,
+            now,
+        )
+        .await
+    }
+
+    /// The caller's token, which must be of `role`: 401 without a valid token, 403 with one
+    /// of the other role.
+    pub async fn require(&self, headers: &HeaderMap, role: Role) -> Result<Principal, ApiError> {
+        let token = auth::bearer(headers).ok_or_else(|| {
+            ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "an Authorization: Bearer token is needed",
+            )
+        })?;
+        let who = auth::resolve(&self.store, &self.service.org, token)
+            .await
+            .map_err(|e| match e {
+                AuthError::Invalid => {
+                    ApiError::new(StatusCode::UNAUTHORIZED, "the token is not valid")
+                }
+                AuthError::Store(e) => self.failed(&e),
+            })?;
+        if who.role != role {
+            return Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                format!("this needs a {role} token"),
+            ));
+        }
+        Ok(who)
+    }
+
+    /// Logs a storage failure (its cause names no person) and gives the client a plain 500.
+    pub fn failed(&self, e: &dyn std::fmt::Display) -> ApiError {
+        (self.log)(&format!("error: {e}"));
+        ApiError::internal()
+    }
+}

@@ -1,0 +1,127 @@
+//! A test rig of real peers, run headless and private to each test: a session bus, a system
+//! bus with a mock logind, an X server; and fakes, in Rust, for the desktop services that
+//! cannot run here (Mutter's IdleMonitor, org.freedesktop.ScreenSaver). Sync peers: real
+//! Syncthing instances on loopback, and dbusmock's systemd user manager.
+//!
+//! Every peer is killed when its handle drops; every wait has a deadline ([`DEADLINE`]), so a
+//! broken peer fails the test instead of hanging it. A constructor returns [`Missing`] only
+//! when a program is not installed; use [`or_skip`] to skip the test with a printed reason
+//! (or, under [`REQUIRE_PEERS_ENV`], fail it).
+//!
+//! The rig knows nothing of clockoff: each package's tests add what starts their own binaries
+//! (`tests/suite/support`), so a change to clockoff rebuilds the tests, not the rig.
+
+pub mod bus;
+pub mod cdp;
+pub mod chromium;
+pub mod dbusmock;
+pub mod dconf;
+pub mod dunst;
+pub mod fake_kde;
+pub mod http_server;
+pub mod logind;
+pub mod makoctl;
+pub mod mutter;
+pub mod named_server;
+pub mod postgres;
+pub mod process;
+pub mod screensaver;
+pub mod sni_watcher;
+pub mod syncthing;
+pub mod systemd;
+pub mod tmp;
+pub mod xfconf;
+pub mod xvfb;
+
+use std::io::Write;
+use std::time::Duration;
+
+pub use bus::DbusDaemon;
+pub use dunst::Dunst;
+pub use logind::Logind;
+pub use mutter::FakeMutter;
+pub use screensaver::FakeScreenSaver;
+pub use syncthing::Syncthing;
+pub use systemd::SystemdMock;
+pub use xvfb::Xvfb;
+
+/// What a test's processes keep of its environment when they are started with a clean one:
+/// what moves the machine's clock (libfaketime, as `scripts/test-dates` runs the suite), so
+/// the test and every peer and binary it starts stand on the same date.
+const CLOCK_ENV: [&str; 3] = ["LD_PRELOAD", "FAKETIME", "FAKETIME_DONT_FAKE_MONOTONIC"];
+
+/// `Command::env_clear`, keeping [`CLOCK_ENV`].
+pub trait CleanEnv {
+    fn clean_env(&mut self) -> &mut Self;
+}
+
+macro_rules! clean_env {
+    ($command:ty) => {
+        impl CleanEnv for $command {
+            fn clean_env(&mut self) -> &mut Self {
+                self.env_clear();
+                for key in CLOCK_ENV {
+                    if let Some(value) = std::env::var_os(key) {
+                        self.env(key, value);
+                    }
+                }
+                self
+            }
+        }
+    };
+}
+clean_env!(std::process::Command);
+clean_env!(tokio::process::Command);
+
+/// The longest any peer may take to start or answer.
+pub const DEADLINE: Duration = Duration::from_secs(20);
+
+/// A program the rig needs is not installed.
+#[derive(Debug)]
+pub struct Missing(pub String);
+
+/// Set to `1` (as `scripts/test` and CI do), a missing peer fails its test instead of
+/// skipping it: a skipped test is not a passed one.
+pub const REQUIRE_PEERS_ENV: &str = "CLOCKOFF_REQUIRE_PEERS";
+
+/// The value, or `None` after printing why the test is skipped (to stderr directly, so the
+/// message shows even for a passing test, and `scripts/test` counts the `SKIPPED` lines).
+/// Under [`REQUIRE_PEERS_ENV`] a missing peer panics instead, naming the package to install.
+pub fn or_skip<T>(peer: Result<T, Missing>) -> Option<T> {
+    match peer {
+        Ok(peer) => Some(peer),
+        Err(Missing(what)) => {
+            let install = match package_of(&what) {
+                Some(package) => format!("{what} is not installed (apt-get install {package})"),
+                None => format!("{what} is not installed"),
+            };
+            if std::env::var_os(REQUIRE_PEERS_ENV).is_some_and(|v| v == "1") {
+                panic!("{install}, and {REQUIRE_PEERS_ENV}=1 makes a missing peer a failure");
+            }
+            let test = std::thread::current().name().unwrap_or("test").to_string();
+            let _ = writeln!(std::io::stderr(), "SKIPPED {test}: {install}");
+            None
+        }
+    }
+}
+
+/// The Debian package that ships a program the rig runs, where its name does not say.
+fn package_of(program: &str) -> Option<&'static str> {
+    let name = program.rsplit('/').next().unwrap_or(program);
+    Some(match name {
+        "dbus-daemon" => "dbus",
+        "Xvfb" => "xvfb",
+        "xdotool" => "xdotool",
+        "dunst" => "dunst",
+        "python3" | "python3-dbusmock" => "python3-dbusmock",
+        "dconf-service" => "dconf-service",
+        "gsettings" => "libglib2.0-bin",
+        "xfconfd" => "xfconf",
+        "xfce4-notifyd" => "xfce4-notifyd",
+        "syncthing" => "syncthing",
+        "curl" => "curl",
+        "chromium" => "chromium",
+        "initdb" => "postgresql",
+        _ => return None,
+    })
+}
