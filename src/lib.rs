@@ -12,6 +12,7 @@ pub mod export;
 pub mod hold;
 pub mod record;
 pub mod report;
+pub mod status;
 pub mod store;
 pub mod sync;
 pub mod tray;

@@ -9,7 +9,7 @@ use tokio::sync::{oneshot, watch};
 use zbus::object_server::SignalEmitter;
 use zbus::{fdo, interface, proxy};
 
-use super::event::{Event, EventSender, Length, Refusal, Reply, Request};
+use super::event::{Event, EventSender, Length, Refusal, Request};
 use super::snapshot::Snapshot;
 
 pub const BUS_NAME: &str = "org.clockoff.Agent1";
@@ -25,7 +25,10 @@ impl AgentInterface {
         Self { events, snapshot }
     }
 
-    async fn ask(&self, request: impl FnOnce(Reply) -> Request) -> fdo::Result<String> {
+    async fn ask<T>(
+        &self,
+        request: impl FnOnce(oneshot::Sender<Result<T, Refusal>>) -> Request,
+    ) -> fdo::Result<T> {
         let (reply, answer) = oneshot::channel();
         self.events
             .send(Event::Request(request(reply)))
@@ -49,7 +52,8 @@ fn instant(what: &str, text: &str) -> fdo::Result<DateTime<Utc>> {
 impl AgentInterface {
     /// JSON: the state, until when, today's and this week's active minutes.
     async fn status(&self) -> fdo::Result<String> {
-        self.ask(Request::Status).await
+        let status = self.ask(Request::Status).await?;
+        serde_json::to_string(&status).map_err(|e| fdo::Error::Failed(e.to_string()))
     }
 
     /// Work now for `duration_s` seconds (recorded as chosen out-of-hours work). Returns when

@@ -25,6 +25,7 @@ use crate::core::schedule::State;
 use crate::core::spans::Span;
 use crate::core::timeline::Timeline;
 use crate::record;
+use crate::status::Status;
 use crate::store::{IntervalId, Ledger, ManualId, OverrideRecord};
 use crate::tray::TrayStatus;
 use crate::upload::UploadStatus;
@@ -487,7 +488,7 @@ impl Engine {
         });
     }
 
-    async fn status(&mut self, now: DateTime<Utc>) -> Result<String, Refusal> {
+    async fn status(&mut self, now: DateTime<Utc>) -> Result<Status, Refusal> {
         // Bring the open interval's end up to now so the totals include it.
         self.checkpoint(now).await;
         let tz = self.config.timezone;
@@ -503,7 +504,7 @@ impl Engine {
         };
         let held = held.iter().map(|(_, n)| n).sum();
         let last_week = self.last_week(now).await?;
-        Ok(status::Status {
+        Ok(status::StatusParts {
             snapshot: &self.snapshot.borrow(),
             running_override: running,
             work_resumes: next_release(&self.base, now),
@@ -513,12 +514,11 @@ impl Engine {
             this_week: &this_week,
             ledger: &self.ledger_path,
             config_sources: &self.config_sources,
-            quiet: quiet.to_json(tz, held),
-            tray: self.tray.borrow().to_json(),
-            report: self.upload.borrow().to_json(tz),
-            last_week,
+            quiet: quiet.to_status(tz, held),
+            tray: self.tray.borrow().to_status(),
+            report: self.upload.borrow().to_status(tz, last_week.to_status()),
         }
-        .to_json())
+        .into_status())
     }
 
     /// Where the last week that has ended stands, read from the ledger (not from the upload
@@ -953,10 +953,9 @@ mod tests {
         // kernel's clock-change event), the unseen two hours are not counted.
         let (reply, answer) = tokio::sync::oneshot::channel();
         r.engine.handle(Request::Status(reply)).await;
-        let status: serde_json::Value =
-            serde_json::from_str(&answer.await.unwrap().unwrap()).unwrap();
-        assert_eq!(status["today"]["out_of_hours_minutes"], 0);
-        assert_eq!(status["state"], "working");
+        let status = answer.await.unwrap().unwrap();
+        assert_eq!(status.today.out_of_hours_minutes, 0);
+        assert_eq!(status.state, State::Working);
         r.engine.wall_clock_changed().await;
         assert_eq!(r.snapshot.borrow().state, State::Working);
         assert_eq!(r.engine.next_wake(), Some(utc("2026-11-23T10:01:00Z")));

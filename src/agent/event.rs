@@ -21,6 +21,9 @@ pub enum Event {
 /// A reply: the JSON or text the caller shows, or why the request was refused.
 pub type Reply = oneshot::Sender<Result<String, Refusal>>;
 
+/// The reply to [`Request::Status`]: the status itself; the D-Bus edge makes it JSON.
+pub type StatusReply = oneshot::Sender<Result<crate::status::Status, Refusal>>;
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Refusal {
     /// The caller asked for something that cannot be (bad argument).
@@ -61,7 +64,7 @@ pub const UNTIL_AWAY_AT_MOST: Duration = Duration::from_secs(12 * 3600);
 
 #[derive(Debug)]
 pub enum Request {
-    Status(Reply),
+    Status(StatusReply),
     Override {
         length: Length,
         reason: Option<String>,

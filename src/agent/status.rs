@@ -1,17 +1,16 @@
-//! The JSON `Status` returns (and `clockoff status --json` prints). Field names are a contract:
-//! the tray and scripts read them.
+//! The agent's [`Status`], put together from what its parts know: the periods its totals
+//! cover, and the snapshot, override and ledger figures that fill it in.
 
 use std::path::Path;
 
-use chrono::{DateTime, Datelike, IsoWeek, NaiveDate, TimeDelta, Utc};
-use chrono_tz::Tz;
-use serde_json::{Value, json};
-
 use super::snapshot::Snapshot;
 use crate::core::activity::Class;
-use crate::core::civil::{local_date, midnight, rfc3339_in};
+use crate::core::civil::{local_date, midnight};
 use crate::core::record::week;
+use crate::status::{self, Status, time_in};
 use crate::store::{OverrideRecord, Totals};
+use chrono::{DateTime, Datelike, IsoWeek, NaiveDate, TimeDelta, Utc};
+use chrono_tz::Tz;
 
 /// A local period the totals cover, with its name (a date, or an ISO week).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,7 +46,8 @@ fn local_days(tz: Tz, first: NaiveDate, days: i64, name: String) -> Period {
     }
 }
 
-pub struct Status<'a> {
+/// What the agent knows that goes into its [`Status`].
+pub struct StatusParts<'a> {
     pub snapshot: &'a Snapshot,
     pub running_override: Option<&'a OverrideRecord>,
     /// When work next begins after the current span (for "back 09:00 Tue").
@@ -58,16 +58,14 @@ pub struct Status<'a> {
     pub this_week: &'a Totals,
     pub ledger: &'a Path,
     pub config_sources: &'a [String],
-    pub quiet: Value,
-    pub tray: Value,
-    /// Sending the weekly summaries (`crate::upload::UploadStatus`).
-    pub report: Value,
-    /// Shown as `report.last_week`.
-    pub last_week: LastWeek,
+    pub quiet: status::Quiet,
+    pub tray: status::Tray,
+    /// Sending the weekly summaries, `last_week` included.
+    pub report: status::Report,
 }
 
-/// The last week that has ended ([`crate::report::last_completed_week`]): the week
-/// `clockoff report pause` keeps back when none is named, and the one the tray offers to.
+/// The last week that has ended ([`crate::report::last_completed_week`]), as the ledger has
+/// it: the week `clockoff report pause` keeps back when none is named.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LastWeek {
     pub week: IsoWeek,
@@ -75,55 +73,58 @@ pub struct LastWeek {
     pub delivered: bool,
 }
 
-impl Status<'_> {
-    pub fn to_json(&self) -> String {
-        let s = self.snapshot;
-        let time = |t: Option<DateTime<Utc>>| t.map(|t| rfc3339_in(s.timezone, t));
-        let mut report = self.report.clone();
-        report["last_week"] = json!({
-            "week": week::name(self.last_week.week),
-            "paused": self.last_week.paused,
-            "delivered": self.last_week.delivered,
-        });
-        let value = json!({
-            "state": s.state,
-            "since": time(s.since),
-            "until": time(s.until),
-            "override": self.running_override.map(|o| json!({
-                "until": time(s.until),
-                "reason": o.reason.as_deref().unwrap_or(""),
-                "until_away": o.until_away,
-            })),
-            "work_resumes": time(self.work_resumes),
-            "present": s.present,
-            "activity_source": s.activity_source,
-            "today": totals_json(&self.day, self.today),
-            "week": totals_json(&self.week, self.this_week),
-            "timezone": s.timezone.name(),
-            "ledger": self.ledger.display().to_string(),
-            "config_sources": self.config_sources,
-            "quiet": self.quiet,
-            "tray": self.tray,
-            "report": report,
-        });
-        value.to_string()
+impl LastWeek {
+    pub fn to_status(self) -> status::LastWeek {
+        status::LastWeek {
+            week: week::name(self.week),
+            paused: self.paused,
+            delivered: self.delivered,
+        }
     }
 }
 
-/// Minutes per class. `out_of_hours_minutes` is all measured work outside contracted hours:
-/// off, leave and holiday time plus overrides (chosen work); on-call call-outs are apart.
-fn totals_json(period: &Period, totals: &Totals) -> Value {
+impl StatusParts<'_> {
+    pub fn into_status(self) -> Status {
+        let s = self.snapshot;
+        let tz = s.timezone;
+        let time = |t: Option<DateTime<Utc>>| t.map(|t| time_in(tz, t));
+        Status {
+            state: s.state,
+            since: time(s.since),
+            until: time(s.until),
+            running_override: self.running_override.map(|o| status::Override {
+                until: time(s.until),
+                reason: o.reason.clone().unwrap_or_default(),
+                until_away: o.until_away,
+            }),
+            work_resumes: time(self.work_resumes),
+            present: s.present,
+            activity_source: s.activity_source.clone(),
+            today: period_status(&self.day, self.today),
+            week: period_status(&self.week, self.this_week),
+            timezone: tz.name().to_owned(),
+            ledger: self.ledger.display().to_string(),
+            config_sources: self.config_sources.to_vec(),
+            quiet: self.quiet,
+            tray: self.tray,
+            report: self.report,
+        }
+    }
+}
+
+/// Minutes per class; see [`status::Period`].
+fn period_status(period: &Period, totals: &Totals) -> status::Period {
     let m = |c| totals.minutes(c);
     let out_of_hours =
         (totals.active(Class::OutOfHours) + totals.active(Class::Override)).as_secs() / 60;
-    json!({
-        "period": period.name,
-        "in_hours_minutes": m(Class::Working),
-        "out_of_hours_minutes": out_of_hours,
-        "override_minutes": m(Class::Override),
-        "on_call_minutes": m(Class::OnCall),
-        "manual_minutes": totals.manual_minutes(),
-    })
+    status::Period {
+        period: period.name.clone(),
+        in_hours_minutes: m(Class::Working),
+        out_of_hours_minutes: out_of_hours,
+        override_minutes: m(Class::Override),
+        on_call_minutes: m(Class::OnCall),
+        manual_minutes: totals.manual_minutes(),
+    }
 }
 
 #[cfg(test)]

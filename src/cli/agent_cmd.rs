@@ -4,7 +4,6 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use serde_json::Value;
 
 use super::schedule_cmd::label;
 use super::timefmt::human;
@@ -13,7 +12,7 @@ use crate::agent::{self, AgentError, Deps, bus::AgentProxy};
 use crate::config::ConfigPaths;
 use crate::core::clock::Clock;
 use crate::core::duration::{hours_minutes, parse_duration};
-use crate::core::schedule::State;
+use crate::status::{self, Status, Time};
 use crate::store;
 
 /// Runs the agent in the foreground until SIGTERM or Ctrl-C.
@@ -89,9 +88,9 @@ pub fn status(json: bool, clock: &dyn Clock) -> Result<(), Failure> {
         println!("{text}");
         return Ok(());
     }
-    let value: Value = serde_json::from_str(&text)
+    let status: Status = serde_json::from_str(&text)
         .map_err(|e| Failure::Runtime(format!("the agent sent a status I cannot read: {e}")))?;
-    print!("{}", describe_status(&value, clock.now()));
+    print!("{}", describe_status(&status, clock.now()));
     Ok(())
 }
 
@@ -176,103 +175,78 @@ fn explain(error: zbus::Error) -> Failure {
 }
 
 /// The status for people: where the week stands, in a few lines.
-fn describe_status(status: &Value, now: DateTime<Utc>) -> String {
-    let tz = status["timezone"]
-        .as_str()
-        .and_then(|z| z.parse().ok())
-        .unwrap_or(chrono_tz::UTC);
-    let at = |value: &Value| {
-        value
-            .as_str()
-            .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
-            .map(|t| human(tz, t.to_utc(), now))
-    };
-    let when = |key: &str| at(&status[key]);
-    let state = status["state"]
-        .as_str()
-        .and_then(|s| s.parse::<State>().ok())
-        .map_or("Unknown", label);
-    let mut out = state.to_string();
-    if let Some(since) = when("since") {
+fn describe_status(status: &Status, now: DateTime<Utc>) -> String {
+    let tz = status.zone();
+    let at = |t: Option<Time>| t.map(|t| human(tz, t.to_utc(), now));
+    let mut out = label(status.state).to_string();
+    if let Some(since) = at(status.since) {
         out += &format!(" since {since}");
     }
-    if status["override"]["until_away"] == true {
+    let running = status.running_override.as_ref();
+    if running.is_some_and(|o| o.until_away) {
         out += ", until you stop";
-    } else if let Some(until) = when("until") {
+    } else if let Some(until) = at(status.until) {
         out += &format!(", until {until}");
     }
-    if let Some(reason) = status["override"]["reason"]
-        .as_str()
-        .filter(|r| !r.is_empty())
-    {
+    if let Some(reason) = running.map(|o| &o.reason).filter(|r| !r.is_empty()) {
         out += &format!(" ({reason})");
     }
     out.push('\n');
-    let minutes = |period: &str, key: &str| status[period][key].as_u64().unwrap_or(0);
+    let today = &status.today;
     out += &format!(
         "Today:     {} in hours, {} out of hours",
-        hours_minutes(minutes("today", "in_hours_minutes")),
-        hours_minutes(minutes("today", "out_of_hours_minutes")),
+        hours_minutes(today.in_hours_minutes),
+        hours_minutes(today.out_of_hours_minutes),
     );
-    let on_call = minutes("today", "on_call_minutes");
-    if on_call > 0 {
-        out += &format!(", {} on call", hours_minutes(on_call));
+    if today.on_call_minutes > 0 {
+        out += &format!(", {} on call", hours_minutes(today.on_call_minutes));
     }
     out.push('\n');
+    let week = &status.week;
     out += &format!(
         "This week: {} out of hours",
-        hours_minutes(minutes("week", "out_of_hours_minutes"))
+        hours_minutes(week.out_of_hours_minutes)
     );
-    let manual = minutes("week", "manual_minutes");
-    if manual > 0 {
-        out += &format!(", plus {} you logged", hours_minutes(manual));
+    if week.manual_minutes > 0 {
+        out += &format!(", plus {} you logged", hours_minutes(week.manual_minutes));
     }
     out.push('\n');
-    let present = if status["present"].as_bool() == Some(true) {
+    let present = if status.present {
         "you are at the laptop"
     } else {
         "you are away"
     };
-    out += &format!(
-        "Activity:  {} ({present})\n",
-        status["activity_source"].as_str().unwrap_or("unknown")
-    );
-    out += &describe_quiet(&status["quiet"], at);
-    if let Some(tray) = status["tray"]["detail"].as_str() {
-        out += &format!("Tray:      {tray}\n");
-    }
-    out += &describe_report(&status["report"], at);
+    out += &format!("Activity:  {} ({present})\n", status.activity_source);
+    out += &describe_quiet(&status.quiet, at);
+    out += &format!("Tray:      {}\n", status.tray.detail);
+    out += &describe_report(&status.report, at);
     out
 }
 
 /// Weekly reporting in a line, when it is on or something is still queued.
-fn describe_report(report: &Value, at: impl Fn(&Value) -> Option<String>) -> String {
-    let count = |key: &str| report[key].as_u64().unwrap_or(0);
-    let enabled = report["enabled"] == true;
-    if !enabled && count("waiting") == 0 {
+fn describe_report(report: &status::Report, at: impl Fn(Option<Time>) -> Option<String>) -> String {
+    if !report.enabled && report.waiting == 0 {
         return String::new();
     }
     let mut out = String::from("Reporting: ");
-    out += if enabled { "on" } else { "off" };
-    if let Some(week) = report["last_delivered"].as_str() {
+    out += if report.enabled { "on" } else { "off" };
+    if let Some(week) = &report.last_delivered {
         out += &format!("; {week} delivered");
     }
-    match count("waiting") {
+    match report.waiting {
         0 => {}
         1 => out += "; 1 week waiting",
         n => out += &format!("; {n} weeks waiting"),
     }
-    match count("closed") {
+    match report.closed {
         0 => {}
         1 => out += "; 1 week not counted (too late for the dashboard)",
         n => out += &format!("; {n} weeks not counted (too late for the dashboard)"),
     }
-    let failing = &report["failing"];
-    if let Some(error) = failing["error"].as_str() {
-        let week = failing["week"].as_str().unwrap_or("a week");
-        out += &format!("; {week} failed: {error}");
+    if let Some(failing) = &report.failing {
+        out += &format!("; {} failed: {}", failing.week, failing.error);
     }
-    if let Some(next) = at(&report["next_attempt"]).filter(|_| enabled) {
+    if let Some(next) = at(report.next_attempt).filter(|_| report.enabled) {
         out += &format!("; next try {next}");
     }
     out += " (clockoff report status)\n";
@@ -280,19 +254,19 @@ fn describe_report(report: &Value, at: impl Fn(&Value) -> Option<String>) -> Str
 }
 
 /// Quiet hours in a line, then a line for each holder that needs the worker's attention.
-fn describe_quiet(quiet: &Value, at: impl Fn(&Value) -> Option<String>) -> String {
-    let holders = quiet["holders"].as_array().map_or(&[][..], Vec::as_slice);
+fn describe_quiet(quiet: &status::Quiet, at: impl Fn(Option<Time>) -> Option<String>) -> String {
+    let holders = &quiet.holders;
     let mut out = String::from("Quiet:     ");
     if holders.is_empty() {
         out += "nothing to hold (notifications allowed, no [[sync]])\n";
         return out;
     }
-    match (at(&quiet["since"]), at(&quiet["from"])) {
-        (Some(since), _) if !holders.iter().any(|h| h["held"] == true) => {
+    match (at(quiet.since), at(quiet.from)) {
+        (Some(since), _) if !holders.iter().any(|h| h.held) => {
             out += &format!("quiet since {since}, but nothing could be held yet\n");
         }
         (Some(since), _) => {
-            let held = quiet["held_notifications"].as_u64().unwrap_or(0);
+            let held = quiet.held_notifications;
             let plural = if held == 1 { "" } else { "s" };
             out += &format!("holding since {since}, {held} notification{plural} held\n");
         }
@@ -300,11 +274,11 @@ fn describe_quiet(quiet: &Value, at: impl Fn(&Value) -> Option<String>) -> Strin
         (None, None) => out += "not holding\n",
     }
     for h in holders {
-        let name = h["name"].as_str().unwrap_or("?");
-        if let Some(error) = h["error"].as_str() {
-            let retry = at(&h["retry_at"]).map_or(String::new(), |t| format!("; trying again {t}"));
+        let name = &h.name;
+        if let Some(error) = &h.error {
+            let retry = at(h.retry_at).map_or(String::new(), |t| format!("; trying again {t}"));
             out += &format!("  ! {name}: {error}{retry}\n");
-        } else if h["held_by_worker"] == true {
+        } else if h.held_by_worker {
             out += &format!("  {name}: already held by you; left as you set it\n");
         }
     }
@@ -314,6 +288,7 @@ fn describe_quiet(quiet: &Value, at: impl Fn(&Value) -> Option<String>) -> Strin
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::schedule::State;
 
     fn utc(s: &str) -> DateTime<Utc> {
         DateTime::parse_from_rfc3339(s).unwrap().to_utc()
@@ -321,28 +296,29 @@ mod tests {
 
     #[test]
     fn the_status_says_what_is_held_and_what_needs_attention() {
-        let status = serde_json::json!({
-            "state": "off",
-            "since": "2026-11-23T17:00:00+00:00",
-            "until": "2026-11-24T09:00:00+00:00",
-            "present": false,
-            "activity_source": "x11",
-            "timezone": "Europe/London",
-            "today": {"in_hours_minutes": 452, "out_of_hours_minutes": 35},
-            "week": {"out_of_hours_minutes": 250},
-            "quiet": {
-                "quiet": true,
-                "since": "2026-11-23T17:10:00+00:00",
-                "held_notifications": 3,
-                "holders": [
-                    {"name": "notifications (auto)", "held": true, "held_by_worker": true, "error": null},
-                    {"name": "sync: syncthing http://127.0.0.1:8384", "held": false,
-                     "held_by_worker": false, "error": "Syncthing is not answering",
-                     "retry_at": "2026-11-23T17:12:00+00:00"}
-                ]
+        let mut status = crate::status::example();
+        let time = |s: &str| Some(status::Time(DateTime::parse_from_rfc3339(s).unwrap()));
+        status.state = State::Off;
+        status.running_override = None;
+        status.since = time("2026-11-23T17:00:00+00:00");
+        status.report.enabled = false;
+        status.report.waiting = 0;
+        status.tray.detail = "this desktop shows no tray icons".into();
+        let holder = status.quiet.holders[0].clone();
+        status.quiet.since = time("2026-11-23T17:10:00+00:00");
+        status.quiet.holders = vec![
+            status::Holder {
+                held_by_worker: true,
+                ..holder.clone()
             },
-            "tray": {"state": "no_host", "detail": "this desktop shows no tray icons"}
-        });
+            status::Holder {
+                name: "sync: syncthing http://127.0.0.1:8384".into(),
+                held: false,
+                error: Some("Syncthing is not answering".into()),
+                retry_at: time("2026-11-23T17:12:00+00:00"),
+                ..holder.clone()
+            },
+        ];
         let text = describe_status(&status, utc("2026-11-23T17:11:00Z"));
         let quiet: Vec<&str> = text.lines().skip(4).collect();
         assert_eq!(
@@ -355,30 +331,31 @@ mod tests {
             ],
             "{text}"
         );
-        let failing = serde_json::json!({"quiet": {
-            "quiet": true,
-            "since": "2026-11-23T17:10:00+00:00",
-            "holders": [{"name": "notifications (auto)", "held": false,
-                         "error": "no notification server is running"}]
-        }, "timezone": "Europe/London"});
-        let text = describe_status(&failing, utc("2026-11-23T17:11:00Z"));
+        status.quiet.holders = vec![status::Holder {
+            held: false,
+            error: Some("no notification server is running".into()),
+            ..holder
+        }];
+        let text = describe_status(&status, utc("2026-11-23T17:11:00Z"));
         assert!(
             text.contains("Quiet:     quiet since 17:10, but nothing could be held yet\n"),
             "{text}"
         );
-        let nothing = serde_json::json!({"quiet": {"holders": []}});
+        status.quiet.holders.clear();
         assert!(
-            describe_status(&nothing, utc("2026-11-23T17:11:00Z"))
-                .ends_with("Quiet:     nothing to hold (notifications allowed, no [[sync]])\n")
+            describe_status(&status, utc("2026-11-23T17:11:00Z"))
+                .contains("Quiet:     nothing to hold (notifications allowed, no [[sync]])\n")
         );
     }
 
     #[test]
     fn the_reporting_line_counts_weeks_the_dashboard_no_longer_takes() {
-        let report = serde_json::json!({
-            "enabled": true, "waiting": 1, "closed": 2, "last_delivered": "2026-W47",
-            "failing": null, "next_attempt": null,
-        });
+        let mut report = crate::status::example().report;
+        report.waiting = 1;
+        report.closed = 2;
+        report.last_delivered = Some("2026-W47".into());
+        report.failing = None;
+        report.next_attempt = None;
         assert_eq!(
             describe_report(&report, |_| None),
             "Reporting: on; 2026-W47 delivered; 1 week waiting; 2 weeks not counted \

@@ -1,11 +1,10 @@
 //! The tray icon: state at a glance, today's and this week's time, and the worker's choices
 //! (work now, end an override, hold now, keep last week from being reported, quit) one click
-//! away. A task beside the engine reads the agent's status ([`glance`]), turns it into a
+//! away. A task beside the engine reads the agent's [`Status`] from its loop, turns it into a
 //! [`view::View`] and hands it to the item's own thread ([`host`]); clicks come back as
 //! [`menu::Action`]s and become the same requests the D-Bus interface, the command line and
 //! the end-of-hours notice make.
 
-pub mod glance;
 mod host;
 pub mod icons;
 pub mod menu;
@@ -24,8 +23,8 @@ use crate::agent::quiet::{self, QuietStatus};
 use crate::agent::snapshot::Snapshot;
 use crate::core::clock::Clock;
 use crate::core::schedule::State;
+use crate::status::Status;
 use crate::upload::UploadStatus;
-use glance::Glance;
 use host::Host;
 use menu::Action;
 pub use status::{TrayOff, TrayStatus};
@@ -165,15 +164,15 @@ async fn follow(parts: &mut TrayParts, shown: &mut Shown) {
             holder.mark_unchanged();
         }
         let mut refresh = None;
-        if let Some(glance) = glance(&parts.events).await {
-            let next = view::view(&glance, parts.clock.now());
+        if let Some(status) = status(&parts.events).await {
+            let next = view::view(&status, parts.clock.now());
             if shown.view.as_ref() != Some(&next) {
                 host.show(next.clone());
                 shown.view = Some(next);
             }
-            let ticking = glance.present || glance.state() == Some(State::Override);
+            let ticking = status.present || status.state == State::Override;
             // "Today" and "tomorrow" change at midnight even when nothing else does.
-            let midnight = until_midnight(glance.timezone(), parts.clock.now());
+            let midnight = until_midnight(status.zone(), parts.clock.now());
             refresh = Some(if ticking {
                 REFRESH.min(midnight)
             } else {
@@ -205,7 +204,7 @@ fn until_midnight(tz: chrono_tz::Tz, now: chrono::DateTime<chrono::Utc>) -> Dura
 
 async fn start(parts: &TrayParts) -> Result<(Host, mpsc::UnboundedReceiver<Action>), String> {
     let (actions, clicks) = mpsc::unbounded_channel();
-    let first = match glance(&parts.events).await {
+    let first = match status(&parts.events).await {
         Some(g) => view::view(&g, parts.clock.now()),
         None => view::starting(),
     };
@@ -218,14 +217,12 @@ async fn start(parts: &TrayParts) -> Result<(Host, mpsc::UnboundedReceiver<Actio
     Ok((host, clicks))
 }
 
-/// The agent's status, as `clockoff status --json` has it.
-async fn glance(events: &EventSender) -> Option<Glance> {
+/// The agent's status: the one the D-Bus method and `clockoff status` give.
+async fn status(events: &EventSender) -> Option<Status> {
     let (reply, answer) = oneshot::channel();
     events.send(Event::Request(Request::Status(reply))).ok()?;
     match answer.await {
-        Ok(Ok(json)) => Glance::parse(&json)
-            .inspect_err(|e| eprintln!("clockoff: the tray: {e}"))
-            .ok(),
+        Ok(Ok(status)) => Some(status),
         Ok(Err(refusal)) => {
             eprintln!("clockoff: the tray could not read the status: {refusal}");
             None

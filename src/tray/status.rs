@@ -1,6 +1,6 @@
-//! Where the tray stands, for `clockoff status`: the `tray` object of the status JSON.
+//! Where the tray stands, for `clockoff status`: the `tray` part of the status.
 
-use serde_json::{Value, json};
+use crate::status::{Tray, TrayState};
 
 /// Why there is no tray.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,24 +25,26 @@ pub enum TrayStatus {
 }
 
 impl TrayStatus {
-    pub fn to_json(&self) -> Value {
+    pub fn to_status(&self) -> Tray {
         let (state, detail) = match self {
-            TrayStatus::Off(TrayOff::Flag) => ("off", "turned off with --no-tray".to_owned()),
+            TrayStatus::Off(TrayOff::Flag) => {
+                (TrayState::Off, "turned off with --no-tray".to_owned())
+            }
             TrayStatus::Off(TrayOff::Config) => (
-                "off",
+                TrayState::Off,
                 "turned off in the config ([tray] enabled = false)".into(),
             ),
-            TrayStatus::Registering => ("registering", "waiting for the panel".into()),
-            TrayStatus::Shown => ("shown", "in the panel".into()),
+            TrayStatus::Registering => (TrayState::Registering, "waiting for the panel".into()),
+            TrayStatus::Shown => (TrayState::Shown, "in the panel".into()),
             TrayStatus::NoHost => (
-                "no_host",
+                TrayState::NoHost,
                 "this desktop shows no tray icons (no StatusNotifierWatcher; on GNOME, the \
                  AppIndicator extension adds one); it will appear when one starts, and the \
                  end-of-day notice still offers to work on"
                     .into(),
             ),
-            TrayStatus::Failed(e) => ("failed", e.clone()),
+            TrayStatus::Failed(e) => (TrayState::Failed, e.clone()),
         };
-        json!({ "state": state, "detail": detail })
+        Tray { state, detail }
     }
 }

@@ -1,14 +1,12 @@
 //! Where sending stands, for `clockoff status` (the agent's `report` field) and the tray:
 //! worked out from the queue, with no I/O.
 
+use crate::config::ReportSettings;
+use crate::core::record::week;
+use crate::status::{self, time_in};
+use crate::store::QueuedWeek;
 use chrono::{DateTime, IsoWeek, Utc};
 use chrono_tz::Tz;
-use serde_json::{Value, json};
-
-use crate::config::ReportSettings;
-use crate::core::civil::rfc3339_in;
-use crate::core::record::week;
-use crate::store::QueuedWeek;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct UploadStatus {
@@ -76,23 +74,26 @@ impl UploadStatus {
         }
     }
 
-    pub fn to_json(&self, tz: Tz) -> Value {
-        json!({
-            "enabled": self.enabled,
-            "dashboard": self.dashboard,
-            "waiting": self.waiting,
-            "paused": self.paused,
-            "delivered": self.delivered,
-            "closed": self.closed,
-            "last_delivered": self.last_delivered.map(week::name),
-            "next_attempt": self.next_attempt.map(|t| rfc3339_in(tz, t)),
-            "failing": self.failing.as_ref().map(|f| json!({
-                "week": week::name(f.week),
-                "error": f.error,
-                "attempts": f.attempts,
-                "refused": f.refused,
-            })),
-        })
+    /// The `report` part of the agent's status, with where `last_week` stands.
+    pub fn to_status(&self, tz: Tz, last_week: status::LastWeek) -> status::Report {
+        let count = |n: usize| u64::try_from(n).unwrap_or(u64::MAX);
+        status::Report {
+            enabled: self.enabled,
+            dashboard: self.dashboard.clone(),
+            waiting: count(self.waiting),
+            paused: count(self.paused),
+            delivered: count(self.delivered),
+            closed: count(self.closed),
+            last_delivered: self.last_delivered.map(week::name),
+            last_week,
+            next_attempt: self.next_attempt.map(|t| time_in(tz, t)),
+            failing: self.failing.as_ref().map(|f| status::Failing {
+                week: week::name(f.week),
+                error: f.error.clone(),
+                attempts: f.attempts,
+                refused: f.refused,
+            }),
+        }
     }
 }
 
@@ -168,6 +169,11 @@ mod tests {
         let status = UploadStatus::of(&settings, &[closed, waiting]);
         assert_eq!((status.waiting, status.closed, status.delivered), (1, 1, 0));
         assert_eq!(status.failing, None);
-        assert_eq!(status.to_json(chrono_tz::UTC)["closed"], 1);
+        let last_week = crate::status::LastWeek {
+            delivered: false,
+            paused: false,
+            week: "2026-W48".into(),
+        };
+        assert_eq!(status.to_status(chrono_tz::UTC, last_week).closed, 1);
     }
 }

@@ -2,11 +2,10 @@
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
-use serde_json::{Value, json};
 use tokio::sync::watch;
 
 use super::slot::SlotStatus;
-use crate::core::civil::rfc3339_in;
+use crate::status::{self, time_in};
 
 #[derive(Debug, Clone, Default)]
 pub struct QuietStatus {
@@ -35,31 +34,31 @@ impl QuietStatus {
     }
 
     /// `held` is the number of notifications held so far in this quiet period.
-    pub fn to_json(&self, tz: Tz, held: u64) -> Value {
-        let time = |t: Option<DateTime<Utc>>| t.map(|t| rfc3339_in(tz, t));
-        let holders: Vec<Value> = self
+    pub fn to_status(&self, tz: Tz, held: u64) -> status::Quiet {
+        let time = |t: Option<DateTime<Utc>>| t.map(|t| time_in(tz, t));
+        let holders = self
             .holders
             .iter()
             .map(|h| {
                 let h = h.borrow();
-                json!({
-                    "name": h.key,
-                    "holder": h.holder,
-                    "held": h.held,
-                    "held_by_worker": h.held_by_worker,
-                    "error": h.error,
-                    "retry_at": time(h.retry_at),
-                })
+                status::Holder {
+                    name: h.key.clone(),
+                    holder: h.holder.clone(),
+                    held: h.held,
+                    held_by_worker: h.held_by_worker,
+                    error: h.error.clone(),
+                    retry_at: time(h.retry_at),
+                }
             })
             .collect();
-        json!({
-            "quiet": self.quiet_since.is_some(),
-            "since": time(self.quiet_since),
-            "from": time(self.quiet_at),
-            "clocked_off": time(self.clocked_off),
-            "held_notifications": held,
-            "holders": holders,
-        })
+        status::Quiet {
+            quiet: self.quiet_since.is_some(),
+            since: time(self.quiet_since),
+            from: time(self.quiet_at),
+            clocked_off: time(self.clocked_off),
+            held_notifications: held,
+            holders,
+        }
     }
 }
 
