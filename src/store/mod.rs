@@ -2,8 +2,8 @@
 //! manual entries, and the totals `clockoff status` shows.
 //!
 //! [`Ledger`] is a cheap, cloneable handle. One writer thread owns the connection; every
-//! method sends it a command and returns only once the change is committed, so what the agent
-//! has been told is recorded survives a kill -9 or a power cut.
+//! method sends it one closure to run on the connection and returns only once the change is
+//! committed, so what the agent has been told is recorded survives a kill -9 or a power cut.
 
 pub mod chain;
 mod error;
@@ -37,9 +37,8 @@ pub use retention::{Cutoff, Forgot, Forgotten};
 use crate::core::activity::Class;
 use crate::core::schedule::State;
 use crate::core::summary::ReportId;
-use quiet::QuietCommand;
 use records::{check_note, check_range};
-use report::ReportCommand;
+use rusqlite::Connection;
 use writer::{Command, Reply};
 
 /// The ledger schema version this clockoff writes (`PRAGMA user_version`).
@@ -95,21 +94,14 @@ impl Ledger {
         source: &str,
     ) -> Result<IntervalId, StoreError> {
         let source = source.to_owned();
-        self.call(|reply| Command::OpenInterval {
-            start,
-            class,
-            state,
-            source,
-            reply,
-        })
-        .await
+        self.write(move |tx| queries::open_interval(tx, start, class, state, &source))
+            .await
     }
 
     /// Moves an open interval's end forward to `to` (never back). If the agent dies, the
     /// interval is closed here on the next open.
     pub async fn checkpoint(&self, id: IntervalId, to: DateTime<Utc>) -> Result<(), StoreError> {
-        self.call(|reply| Command::Checkpoint { id, to, reply })
-            .await
+        self.write(move |tx| queries::checkpoint(tx, id, to)).await
     }
 
     /// Ends an interval at `end`, which may be before its last checkpoint (idleness is
@@ -120,7 +112,7 @@ impl Ledger {
         id: IntervalId,
         end: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        self.call(|reply| Command::CloseInterval { id, end, reply })
+        self.write(move |tx| queries::close_interval(tx, id, end))
             .await
     }
 
@@ -130,7 +122,7 @@ impl Ledger {
         at: DateTime<Utc>,
         state: State,
     ) -> Result<(), StoreError> {
-        self.call(|reply| Command::RecordTransition { at, state, reply })
+        self.write(move |tx| queries::record_transition(tx, at, state))
             .await
     }
 
@@ -142,14 +134,8 @@ impl Ledger {
         until_away: bool,
     ) -> Result<OverrideId, StoreError> {
         check_range("an override", start, end, false)?;
-        self.call(|reply| Command::AddOverride {
-            start,
-            end,
-            reason,
-            until_away,
-            reply,
-        })
-        .await
+        self.write(move |tx| queries::add_override(tx, start, end, reason.as_deref(), until_away))
+            .await
     }
 
     /// Ends an override at `at` if that is earlier than its end (no later than its start: an
@@ -159,7 +145,7 @@ impl Ledger {
         id: OverrideId,
         at: DateTime<Utc>,
     ) -> Result<OverrideRecord, StoreError> {
-        self.call(|reply| Command::EndOverride { id, at, reply })
+        self.write(move |tx| queries::end_override(tx, id, at))
             .await
     }
 
@@ -169,7 +155,7 @@ impl Ledger {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> Result<Vec<OverrideRecord>, StoreError> {
-        self.call(|reply| Command::OverridesOverlapping { from, to, reply })
+        self.run(move |conn| queries::overrides_overlapping(conn, from, to))
             .await
     }
 
@@ -184,14 +170,8 @@ impl Ledger {
     ) -> Result<ManualId, StoreError> {
         check_range("a manual entry", start, end, false)?;
         let note = check_note(note)?;
-        self.call(|reply| Command::AddManual {
-            start,
-            end,
-            note,
-            recorded_at,
-            reply,
-        })
-        .await
+        self.write(move |tx| queries::add_manual(tx, start, end, &note, recorded_at))
+            .await
     }
 
     /// Corrects manual entry `old`: adds `start`..`end` with `note` as a new entry that takes
@@ -210,14 +190,8 @@ impl Ledger {
         check_range("a manual entry", start, end, false)?;
         let note = check_note(note)?;
         let reason = reason.trim().to_owned();
-        self.call(|reply| Command::CorrectManual {
-            old,
-            start,
-            end,
-            note,
-            reason,
-            recorded_at,
-            reply,
+        self.write(move |tx| {
+            queries::correct_manual(tx, old, (start, end, &note), &reason, recorded_at)
         })
         .await
     }
@@ -234,13 +208,8 @@ impl Ledger {
         if reason.is_empty() {
             return Err(StoreError::NoReason);
         }
-        self.call(|reply| Command::WithdrawManual {
-            old,
-            reason,
-            recorded_at,
-            reply,
-        })
-        .await
+        self.write(move |tx| queries::withdraw_manual(tx, old, &reason, recorded_at))
+            .await
     }
 
     /// Records time off in lieu taken on the local day `date`: 1 minute to 24 hours, with an
@@ -256,14 +225,8 @@ impl Ledger {
             return Err(StoreError::BadToil(minutes));
         }
         let note = note.trim().to_owned();
-        self.call(|reply| Command::TakeToil {
-            date,
-            minutes,
-            note,
-            recorded_at,
-            reply,
-        })
-        .await
+        self.write(move |tx| queries::take_toil(tx, date, minutes, &note, recorded_at))
+            .await
     }
 
     /// Forgets every record before `cut` (see [`retention`]), carrying `toil_carried_minutes`
@@ -275,11 +238,17 @@ impl Ledger {
         toil_carried_minutes: i64,
         now: DateTime<Utc>,
     ) -> Result<Option<Forgot>, StoreError> {
-        self.call(|reply| Command::Forget {
-            cut,
-            toil_carried_minutes,
-            now,
-            reply,
+        self.run(move |conn| {
+            let forgot = writer::write(conn, |tx| {
+                retention::forget(tx, cut, toil_carried_minutes, now)
+            });
+            if matches!(forgot, Ok(Some(_))) {
+                // What was overwritten in the database may still sit in the log: fold the log
+                // in and empty it. A reader holding an old snapshot can stop it emptying; the
+                // next checkpoint then finishes the job.
+                let _ = conn.pragma_update(None, "wal_checkpoint", "TRUNCATE");
+            }
+            forgot
         })
         .await
     }
@@ -290,48 +259,45 @@ impl Ledger {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> Result<Totals, StoreError> {
-        self.call(|reply| Command::Totals { from, to, reply }).await
+        self.run(move |conn| queries::totals(conn, from, to)).await
     }
 
     /// Opens a quiet period at `at`, or returns the one already open.
     pub async fn begin_quiet(&self, at: DateTime<Utc>) -> Result<QuietPeriod, StoreError> {
-        self.quiet(|reply| QuietCommand::Begin { at, reply }).await
+        self.write(move |tx| quiet::begin(tx, at)).await
     }
 
     /// Ends the open quiet period at `at`; `None` when none was open.
     pub async fn end_quiet(&self, at: DateTime<Utc>) -> Result<Option<QuietPeriod>, StoreError> {
-        self.quiet(|reply| QuietCommand::End { at, reply }).await
+        self.write(move |tx| quiet::end(tx, at)).await
     }
 
     /// The quiet period still open (after a crash, the one the last run left).
     pub async fn current_quiet(&self) -> Result<Option<QuietPeriod>, StoreError> {
-        self.quiet(|reply| QuietCommand::Current { reply }).await
+        self.run(|conn| quiet::current(conn)).await
     }
 
     /// Remembers what a holder's hold changed, replacing what was saved for it before.
     pub async fn save_hold(&self, hold: SavedHold) -> Result<(), StoreError> {
-        self.quiet(|reply| QuietCommand::SaveHold { hold, reply })
-            .await
+        self.write(move |tx| quiet::save_hold(tx, &hold)).await
     }
 
     /// Forgets a holder's hold once it has been released.
     pub async fn forget_hold(&self, holder: &str) -> Result<(), StoreError> {
         let holder = holder.to_owned();
-        self.quiet(|reply| QuietCommand::ForgetHold { holder, reply })
-            .await
+        self.write(move |tx| quiet::forget_hold(tx, &holder)).await
     }
 
     /// Every hold not yet released, by holder name.
     pub async fn holds(&self) -> Result<Vec<SavedHold>, StoreError> {
-        self.quiet(|reply| QuietCommand::Holds { reply }).await
+        self.run(|conn| quiet::holds(conn)).await
     }
 
     /// Counts one notification held at `at` from `app` (the name is cleaned and cut short;
     /// nothing else about the notification is ever stored).
     pub async fn count_held(&self, at: DateTime<Utc>, app: &str) -> Result<(), StoreError> {
         let app = app.to_owned();
-        self.quiet(|reply| QuietCommand::CountHeld { at, app, reply })
-            .await
+        self.write(move |tx| quiet::count_held(tx, at, &app)).await
     }
 
     /// Held notifications per app within `[from, to)`, most first.
@@ -340,7 +306,7 @@ impl Ledger {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> Result<Vec<(String, u64)>, StoreError> {
-        self.quiet(|reply| QuietCommand::HeldCounts { from, to, reply })
+        self.run(move |conn| quiet::held_counts(conn, from, to))
             .await
     }
 
@@ -351,20 +317,13 @@ impl Ledger {
         paused: bool,
         at: DateTime<Utc>,
     ) -> Result<ReportWeek, StoreError> {
-        self.call(|reply| {
-            Command::Report(ReportCommand::SetPaused {
-                week,
-                paused,
-                at,
-                reply,
-            })
-        })
-        .await
+        self.write(move |tx| report::set_paused(tx, week, paused, at))
+            .await
     }
 
     /// What the ledger holds about reporting `week` (not paused, not queued if nothing).
     pub async fn report_week(&self, week: chrono::IsoWeek) -> Result<ReportWeek, StoreError> {
-        self.call(|reply| Command::Report(ReportCommand::Stored { week, reply }))
+        self.run(move |conn| report::stored_or_new(conn, week))
             .await
     }
 
@@ -377,15 +336,8 @@ impl Ledger {
         fresh: ReportId,
         at: DateTime<Utc>,
     ) -> Result<ReportWeek, StoreError> {
-        self.call(|reply| {
-            Command::Report(ReportCommand::AssignId {
-                week,
-                fresh,
-                at,
-                reply,
-            })
-        })
-        .await
+        self.write(move |tx| report::assign_id(tx, week, fresh, at))
+            .await
     }
 
     /// Queues weeks for reporting: of `candidates` (consecutive weeks, oldest first, ending
@@ -396,27 +348,19 @@ impl Ledger {
         candidates: Vec<ToQueue>,
         at: DateTime<Utc>,
     ) -> Result<Vec<chrono::IsoWeek>, StoreError> {
-        self.call(|reply| {
-            Command::Report(ReportCommand::Queue {
-                candidates,
-                at,
-                reply,
-            })
-        })
-        .await
+        self.write(move |tx| report::queue(tx, &candidates, at))
+            .await
     }
 
     /// Reporting is off: forget the cursor, so turning it on again queues only the last week
     /// that has ended by then. Weeks already queued stay queued. `true` if there was one.
     pub async fn stop_queueing_reports(&self) -> Result<bool, StoreError> {
-        self.call(|reply| Command::Report(ReportCommand::StopQueueing { reply }))
-            .await
+        self.write(report::stop_queueing).await
     }
 
     /// Every queued week, oldest first, delivered or not.
     pub async fn queued_reports(&self) -> Result<Vec<QueuedWeek>, StoreError> {
-        self.call(|reply| Command::Report(ReportCommand::List { reply }))
-            .await
+        self.run(|conn| report::queued(conn)).await
     }
 
     /// Records how a try to send `week` ended. A delivered week is never changed again.
@@ -426,39 +370,44 @@ impl Ledger {
         attempt: Attempt,
         at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        self.call(|reply| {
-            Command::Report(ReportCommand::Record {
-                week,
-                attempt,
-                at,
-                reply,
-            })
-        })
-        .await
+        self.write(move |tx| report::record(tx, week, &attempt, at))
+            .await
     }
 
     /// Weeks whose last try failed are due again at `at` (the config changed: perhaps the
     /// token or the address was fixed). Returns how many.
     pub async fn retry_failed_reports(&self, at: DateTime<Utc>) -> Result<usize, StoreError> {
-        self.call(|reply| Command::Report(ReportCommand::RetryFailed { at, reply }))
-            .await
-    }
-
-    async fn quiet<T>(
-        &self,
-        command: impl FnOnce(Reply<T>) -> QuietCommand,
-    ) -> Result<T, StoreError> {
-        self.call(|reply| Command::Quiet(command(reply))).await
+        self.write(move |tx| report::retry_failed(tx, at)).await
     }
 
     /// Closes the database now and waits for it. Other clones get [`StoreError::Stopped`].
     pub async fn close(self) -> Result<(), StoreError> {
-        self.call(|reply| Command::Close { reply }).await
+        self.send(|reply| Command::Close { reply }).await
     }
 
-    /// Sends a command and waits for the writer's answer, which comes after commit. A stopped
-    /// writer (closed, or gone) drops the channel ends, which reads as `Stopped`, never a panic.
-    async fn call<T>(&self, command: impl FnOnce(Reply<T>) -> Command) -> Result<T, StoreError> {
+    /// Runs `job` on the writer thread, which owns the connection, and waits for its answer.
+    /// A read, or a write that manages its own transaction; most writes go through
+    /// [`Ledger::write`].
+    async fn run<T: Send + 'static>(
+        &self,
+        job: impl FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        self.send(|reply| Command::Run(Box::new(move |conn| writer::answer(reply, job(conn)))))
+            .await
+    }
+
+    /// Runs `job` in its own transaction on the writer thread, answered after the commit:
+    /// what the caller hears was recorded is on disk.
+    async fn write<T: Send + 'static>(
+        &self,
+        job: impl FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        self.run(move |conn| writer::write(conn, job)).await
+    }
+
+    /// Sends a command and waits for the writer's answer. A stopped writer (closed, or gone)
+    /// drops the channel ends, which reads as `Stopped`, never a panic.
+    async fn send<T>(&self, command: impl FnOnce(Reply<T>) -> Command) -> Result<T, StoreError> {
         let (reply, answer) = oneshot::channel();
         self.commands
             .send(command(reply))

@@ -6,7 +6,6 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use super::error::StoreError;
 use super::records::{from_ms, to_ms};
-use super::writer::{Reply, answer, write};
 
 /// A stretch of quiet hours; `end` is `None` while it lasts.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,72 +25,17 @@ pub struct SavedHold {
 /// App names are cut to this many characters: enough to name an app, too few to carry text.
 pub const APP_NAME_LIMIT: usize = 64;
 
-pub(super) enum QuietCommand {
-    Begin {
-        at: DateTime<Utc>,
-        reply: Reply<QuietPeriod>,
-    },
-    End {
-        at: DateTime<Utc>,
-        reply: Reply<Option<QuietPeriod>>,
-    },
-    Current {
-        reply: Reply<Option<QuietPeriod>>,
-    },
-    SaveHold {
-        hold: SavedHold,
-        reply: Reply<()>,
-    },
-    ForgetHold {
-        holder: String,
-        reply: Reply<()>,
-    },
-    Holds {
-        reply: Reply<Vec<SavedHold>>,
-    },
-    CountHeld {
-        at: DateTime<Utc>,
-        app: String,
-        reply: Reply<()>,
-    },
-    HeldCounts {
-        from: DateTime<Utc>,
-        to: DateTime<Utc>,
-        reply: Reply<Vec<(String, u64)>>,
-    },
+pub(super) fn forget_hold(tx: &Connection, holder: &str) -> Result<(), StoreError> {
+    tx.execute("DELETE FROM holds WHERE holder = ?1", [holder])?;
+    Ok(())
 }
 
-/// Runs one command; writes commit before they are answered.
-pub(super) fn handle(conn: &mut Connection, command: QuietCommand) {
-    match command {
-        QuietCommand::Begin { at, reply } => answer(reply, write(conn, |tx| begin(tx, at))),
-        QuietCommand::End { at, reply } => answer(reply, write(conn, |tx| end(tx, at))),
-        QuietCommand::SaveHold { hold, reply } => {
-            answer(reply, write(conn, |tx| save_hold(tx, &hold)));
-        }
-        QuietCommand::ForgetHold { holder, reply } => answer(
-            reply,
-            write(conn, |tx| {
-                tx.execute("DELETE FROM holds WHERE holder = ?1", [&holder])?;
-                Ok(())
-            }),
-        ),
-        QuietCommand::CountHeld { at, app, reply } => answer(
-            reply,
-            write(conn, |tx| {
-                tx.execute(
-                    "INSERT INTO held_notifications (at_ms, app) VALUES (?1, ?2)",
-                    params![to_ms(at), clean_app_name(&app)],
-                )?;
-                Ok(())
-            }),
-        ),
-        QuietCommand::Current { reply } => answer(reply, current(conn)),
-        QuietCommand::Holds { reply } => answer(reply, holds(conn)),
-        QuietCommand::HeldCounts { from, to, reply } => {
-            answer(reply, held_counts(conn, from, to));
-        }
-    }
+pub(super) fn count_held(tx: &Connection, at: DateTime<Utc>, app: &str) -> Result<(), StoreError> {
+    tx.execute(
+        "INSERT INTO held_notifications (at_ms, app) VALUES (?1, ?2)",
+        params![to_ms(at), clean_app_name(app)],
+    )?;
+    Ok(())
 }
 
 fn period(start: i64, end: Option<i64>) -> Result<QuietPeriod, StoreError> {
@@ -101,7 +45,7 @@ fn period(start: i64, end: Option<i64>) -> Result<QuietPeriod, StoreError> {
     })
 }
 
-fn current(conn: &Connection) -> Result<Option<QuietPeriod>, StoreError> {
+pub(super) fn current(conn: &Connection) -> Result<Option<QuietPeriod>, StoreError> {
     let row: Option<i64> = conn
         .query_row(
             "SELECT start_ms FROM quiet_periods WHERE end_ms IS NULL",
@@ -113,7 +57,7 @@ fn current(conn: &Connection) -> Result<Option<QuietPeriod>, StoreError> {
 }
 
 /// Opens a quiet period at `at`, or returns the one already open.
-fn begin(conn: &Connection, at: DateTime<Utc>) -> Result<QuietPeriod, StoreError> {
+pub(super) fn begin(conn: &Connection, at: DateTime<Utc>) -> Result<QuietPeriod, StoreError> {
     if let Some(open) = current(conn)? {
         return Ok(open);
     }
@@ -125,7 +69,7 @@ fn begin(conn: &Connection, at: DateTime<Utc>) -> Result<QuietPeriod, StoreError
 }
 
 /// Ends the open quiet period at `at` (never before its start); `None` if none was open.
-fn end(conn: &Connection, at: DateTime<Utc>) -> Result<Option<QuietPeriod>, StoreError> {
+pub(super) fn end(conn: &Connection, at: DateTime<Utc>) -> Result<Option<QuietPeriod>, StoreError> {
     let Some(open) = current(conn)? else {
         return Ok(None);
     };
@@ -137,7 +81,7 @@ fn end(conn: &Connection, at: DateTime<Utc>) -> Result<Option<QuietPeriod>, Stor
     period(to_ms(open.start), Some(end_ms)).map(Some)
 }
 
-fn save_hold(conn: &Connection, hold: &SavedHold) -> Result<(), StoreError> {
+pub(super) fn save_hold(conn: &Connection, hold: &SavedHold) -> Result<(), StoreError> {
     conn.execute(
         "INSERT INTO holds (holder, undo, since_ms) VALUES (?1, ?2, ?3)
          ON CONFLICT (holder) DO UPDATE SET undo = excluded.undo, since_ms = excluded.since_ms",
@@ -146,7 +90,7 @@ fn save_hold(conn: &Connection, hold: &SavedHold) -> Result<(), StoreError> {
     Ok(())
 }
 
-fn holds(conn: &Connection) -> Result<Vec<SavedHold>, StoreError> {
+pub(super) fn holds(conn: &Connection) -> Result<Vec<SavedHold>, StoreError> {
     let mut stmt = conn.prepare("SELECT holder, undo, since_ms FROM holds ORDER BY holder")?;
     let rows = stmt.query_map([], |row| {
         Ok((
@@ -167,7 +111,7 @@ fn holds(conn: &Connection) -> Result<Vec<SavedHold>, StoreError> {
 }
 
 /// Held notifications per app in `[from, to)`, most first, then by name.
-fn held_counts(
+pub(super) fn held_counts(
     conn: &Connection,
     from: DateTime<Utc>,
     to: DateTime<Utc>,

@@ -12,7 +12,6 @@ use rusqlite::{Connection, OptionalExtension, params};
 use super::chain::sql::has_table;
 use super::error::StoreError;
 use super::records::{from_ms, to_ms};
-use super::writer::{Reply, answer, write};
 use crate::core::record::week;
 use crate::core::summary::ReportId;
 
@@ -92,119 +91,54 @@ pub enum Attempt {
 /// The longest `last_error` kept (the schema checks it too).
 pub const ERROR_LIMIT: usize = 300;
 
-pub(super) enum ReportCommand {
-    SetPaused {
-        week: IsoWeek,
-        paused: bool,
-        at: DateTime<Utc>,
-        reply: Reply<ReportWeek>,
-    },
-    AssignId {
-        week: IsoWeek,
-        fresh: ReportId,
-        at: DateTime<Utc>,
-        reply: Reply<ReportWeek>,
-    },
-    Queue {
-        candidates: Vec<ToQueue>,
-        at: DateTime<Utc>,
-        reply: Reply<Vec<IsoWeek>>,
-    },
-    StopQueueing {
-        reply: Reply<bool>,
-    },
-    Stored {
-        week: IsoWeek,
-        reply: Reply<ReportWeek>,
-    },
-    List {
-        reply: Reply<Vec<QueuedWeek>>,
-    },
-    Record {
-        week: IsoWeek,
-        attempt: Attempt,
-        at: DateTime<Utc>,
-        reply: Reply<()>,
-    },
-    RetryFailed {
-        at: DateTime<Utc>,
-        reply: Reply<usize>,
-    },
+pub(super) fn set_paused(
+    tx: &Connection,
+    week: IsoWeek,
+    paused: bool,
+    at: DateTime<Utc>,
+) -> Result<ReportWeek, StoreError> {
+    tx.execute(
+        "INSERT INTO report_weeks (week, paused, changed_ms) VALUES (?1, ?2, ?3)
+         ON CONFLICT (week) DO UPDATE
+         SET paused = excluded.paused, changed_ms = excluded.changed_ms",
+        params![week::name(week), paused, to_ms(at)],
+    )?;
+    stored_or_new(tx, week)
 }
 
-/// Runs one command; writes commit before they are answered.
-pub(super) fn handle(conn: &mut Connection, command: ReportCommand) {
-    match command {
-        ReportCommand::SetPaused {
-            week,
-            paused,
-            at,
-            reply,
-        } => answer(
-            reply,
-            write(conn, |tx| {
-                tx.execute(
-                    "INSERT INTO report_weeks (week, paused, changed_ms) VALUES (?1, ?2, ?3)
-                     ON CONFLICT (week) DO UPDATE
-                     SET paused = excluded.paused, changed_ms = excluded.changed_ms",
-                    params![week::name(week), paused, to_ms(at)],
-                )?;
-                Ok(stored(tx, week)?.unwrap_or(ReportWeek::new(week)))
-            }),
-        ),
-        ReportCommand::AssignId {
-            week,
-            fresh,
-            at,
-            reply,
-        } => answer(
-            reply,
-            write(conn, |tx| {
-                // A paused week gets no id; a queued one keeps the id it has.
-                tx.execute(
-                    "INSERT INTO report_weeks (week, report_id, changed_ms) VALUES (?1, ?2, ?3)
-                     ON CONFLICT (week) DO UPDATE
-                     SET report_id = excluded.report_id, changed_ms = excluded.changed_ms
-                     WHERE report_id IS NULL AND paused = 0",
-                    params![week::name(week), fresh.to_string(), to_ms(at)],
-                )?;
-                Ok(stored(tx, week)?.unwrap_or(ReportWeek::new(week)))
-            }),
-        ),
-        ReportCommand::Queue {
-            candidates,
-            at,
-            reply,
-        } => answer(reply, write(conn, |tx| queue(tx, &candidates, at))),
-        ReportCommand::StopQueueing { reply } => answer(
-            reply,
-            write(conn, |tx| {
-                Ok(tx.execute("DELETE FROM report_queue", [])? > 0)
-            }),
-        ),
-        ReportCommand::Stored { week, reply } => answer(
-            reply,
-            stored(conn, week).map(|w| w.unwrap_or(ReportWeek::new(week))),
-        ),
-        ReportCommand::List { reply } => answer(reply, queued(conn)),
-        ReportCommand::Record {
-            week,
-            attempt,
-            at,
-            reply,
-        } => answer(reply, write(conn, |tx| record(tx, week, &attempt, at))),
-        ReportCommand::RetryFailed { at, reply } => answer(
-            reply,
-            write(conn, |tx| {
-                Ok(tx.execute(
-                    "UPDATE report_weeks SET next_attempt_ms = ?1
-                     WHERE attempts > 0 AND delivered_ms IS NULL AND queued_ms IS NOT NULL
-                       AND next_attempt_ms > ?1",
-                    [to_ms(at)],
-                )?)
-            }),
-        ),
-    }
+pub(super) fn assign_id(
+    tx: &Connection,
+    week: IsoWeek,
+    fresh: ReportId,
+    at: DateTime<Utc>,
+) -> Result<ReportWeek, StoreError> {
+    // A paused week gets no id; a queued one keeps the id it has.
+    tx.execute(
+        "INSERT INTO report_weeks (week, report_id, changed_ms) VALUES (?1, ?2, ?3)
+         ON CONFLICT (week) DO UPDATE
+         SET report_id = excluded.report_id, changed_ms = excluded.changed_ms
+         WHERE report_id IS NULL AND paused = 0",
+        params![week::name(week), fresh.to_string(), to_ms(at)],
+    )?;
+    stored_or_new(tx, week)
+}
+
+pub(super) fn stop_queueing(tx: &Connection) -> Result<bool, StoreError> {
+    Ok(tx.execute("DELETE FROM report_queue", [])? > 0)
+}
+
+/// What the ledger holds about `week`: not paused, not queued if nothing.
+pub(super) fn stored_or_new(conn: &Connection, week: IsoWeek) -> Result<ReportWeek, StoreError> {
+    stored(conn, week).map(|w| w.unwrap_or(ReportWeek::new(week)))
+}
+
+pub(super) fn retry_failed(tx: &Connection, at: DateTime<Utc>) -> Result<usize, StoreError> {
+    Ok(tx.execute(
+        "UPDATE report_weeks SET next_attempt_ms = ?1
+         WHERE attempts > 0 AND delivered_ms IS NULL AND queued_ms IS NOT NULL
+           AND next_attempt_ms > ?1",
+        [to_ms(at)],
+    )?)
 }
 
 /// Which of `candidates` (consecutive weeks, oldest first, ending with the last week that
@@ -227,7 +161,7 @@ pub(crate) fn to_queue<'a>(cursor: Option<&str>, candidates: &'a [ToQueue]) -> &
 /// Queues the weeks [`to_queue`] picks and moves the cursor past the last candidate (never
 /// back: a clock set backwards queues nothing again). A week already queued keeps its
 /// queue time, its next try and its id.
-fn queue(
+pub(super) fn queue(
     tx: &Connection,
     candidates: &[ToQueue],
     at: DateTime<Utc>,
@@ -270,7 +204,7 @@ fn queue(
     Ok(queued)
 }
 
-fn record(
+pub(super) fn record(
     tx: &Connection,
     week: IsoWeek,
     attempt: &Attempt,

@@ -30,13 +30,14 @@ async fn the_connection_is_wal_with_synchronous_full_in_a_private_directory() {
     let (ledger, recovery) = Ledger::open(&path).await.unwrap();
     assert_eq!(recovery, Recovery::default());
 
-    let (reply, answer) = oneshot::channel();
-    ledger
-        .commands
-        .send(Command::Pragmas { reply })
+    let (journal_mode, synchronous) = ledger
+        .run(|conn| {
+            let mode: String = conn.pragma_query_value(None, "journal_mode", |row| row.get(0))?;
+            let sync: i64 = conn.pragma_query_value(None, "synchronous", |row| row.get(0))?;
+            Ok((mode, sync))
+        })
         .await
         .unwrap();
-    let (journal_mode, synchronous) = answer.await.unwrap().unwrap();
     assert_eq!(journal_mode, "wal");
     assert_eq!(synchronous, 2, "synchronous=FULL is 2");
 

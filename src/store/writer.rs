@@ -1,6 +1,6 @@
-//! The one thread that owns the SQLite connection. Handles send it [`Command`]s; each carries a
-//! reply channel that is answered only after the command's transaction has committed, so an
-//! acknowledged record survives a crash.
+//! The one thread that owns the SQLite connection. Handles send it [`Command`]s: jobs that
+//! run on the connection and answer their caller only after their transaction has
+//! committed, so an acknowledged record survives a crash.
 
 use std::fs::{DirBuilder, OpenOptions};
 use std::io;
@@ -9,111 +9,22 @@ use std::path::{Path, PathBuf};
 use std::thread;
 use std::time::Duration;
 
-use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{Connection, TransactionBehavior};
 use tokio::sync::{mpsc, oneshot};
 
 use super::error::StoreError;
 use super::queries;
-use super::quiet::{self, QuietCommand};
-use super::records::{
-    CorrectionId, IntervalId, ManualId, OverrideId, OverrideRecord, Recovery, ToilId, Totals,
-};
-use super::report::{self, ReportCommand};
-use super::retention;
+use super::records::Recovery;
 use super::schema::{self, MIGRATIONS, MigrateError};
-use crate::core::activity::Class;
-use crate::core::schedule::State;
 
 pub(super) type Reply<T> = oneshot::Sender<Result<T, StoreError>>;
 
+/// Work for the writer thread: it is given the connection and answers its caller itself
+/// (see [`super::Ledger::run`]). Each ledger operation is one such closure, written once.
+pub(super) type Job = Box<dyn FnOnce(&mut Connection) + Send>;
+
 pub(super) enum Command {
-    OpenInterval {
-        start: DateTime<Utc>,
-        class: Class,
-        state: State,
-        source: String,
-        reply: Reply<IntervalId>,
-    },
-    Checkpoint {
-        id: IntervalId,
-        to: DateTime<Utc>,
-        reply: Reply<()>,
-    },
-    CloseInterval {
-        id: IntervalId,
-        end: DateTime<Utc>,
-        reply: Reply<()>,
-    },
-    RecordTransition {
-        at: DateTime<Utc>,
-        state: State,
-        reply: Reply<()>,
-    },
-    AddOverride {
-        start: DateTime<Utc>,
-        end: DateTime<Utc>,
-        reason: Option<String>,
-        until_away: bool,
-        reply: Reply<OverrideId>,
-    },
-    EndOverride {
-        id: OverrideId,
-        at: DateTime<Utc>,
-        reply: Reply<OverrideRecord>,
-    },
-    OverridesOverlapping {
-        from: DateTime<Utc>,
-        to: DateTime<Utc>,
-        reply: Reply<Vec<OverrideRecord>>,
-    },
-    AddManual {
-        start: DateTime<Utc>,
-        end: DateTime<Utc>,
-        note: String,
-        recorded_at: DateTime<Utc>,
-        reply: Reply<ManualId>,
-    },
-    CorrectManual {
-        old: ManualId,
-        start: DateTime<Utc>,
-        end: DateTime<Utc>,
-        note: String,
-        reason: String,
-        recorded_at: DateTime<Utc>,
-        reply: Reply<ManualId>,
-    },
-    WithdrawManual {
-        old: ManualId,
-        reason: String,
-        recorded_at: DateTime<Utc>,
-        reply: Reply<CorrectionId>,
-    },
-    TakeToil {
-        date: NaiveDate,
-        minutes: i64,
-        note: String,
-        recorded_at: DateTime<Utc>,
-        reply: Reply<ToilId>,
-    },
-    Forget {
-        cut: super::Cutoff,
-        toil_carried_minutes: i64,
-        now: DateTime<Utc>,
-        reply: Reply<Option<super::Forgot>>,
-    },
-    Totals {
-        from: DateTime<Utc>,
-        to: DateTime<Utc>,
-        reply: Reply<Totals>,
-    },
-    Quiet(QuietCommand),
-    Report(ReportCommand),
-    /// The connection's journal_mode and synchronous settings, for tests.
-    #[cfg(test)]
-    Pragmas {
-        reply: Reply<(String, i64)>,
-    },
+    Run(Job),
     /// Close the connection, then acknowledge; later commands get [`StoreError::Stopped`].
     Close {
         reply: Reply<()>,
@@ -217,139 +128,16 @@ fn create_private(path: &Path) -> Result<(), StoreError> {
 
 fn serve(mut conn: Connection, mut commands: mpsc::Receiver<Command>) {
     while let Some(command) = commands.blocking_recv() {
-        if let Command::Close { reply } = command {
-            let closed = conn.close().map_err(|(_, e)| StoreError::Sqlite(e));
-            answer(reply, closed);
-            return;
+        match command {
+            Command::Run(job) => job(&mut conn),
+            Command::Close { reply } => {
+                let closed = conn.close().map_err(|(_, e)| StoreError::Sqlite(e));
+                answer(reply, closed);
+                return;
+            }
         }
-        handle(&mut conn, command);
     }
     // Every handle is gone; dropping the connection closes it (and checkpoints the log).
-}
-
-#[expect(
-    clippy::too_many_lines,
-    reason = "one check or case after another; split when next touched"
-)]
-fn handle(conn: &mut Connection, command: Command) {
-    match command {
-        Command::OpenInterval {
-            start,
-            class,
-            state,
-            source,
-            reply,
-        } => answer(
-            reply,
-            write(conn, |tx| {
-                queries::open_interval(tx, start, class, state, &source)
-            }),
-        ),
-        Command::Checkpoint { id, to, reply } => {
-            answer(reply, write(conn, |tx| queries::checkpoint(tx, id, to)));
-        }
-        Command::CloseInterval { id, end, reply } => {
-            answer(
-                reply,
-                write(conn, |tx| queries::close_interval(tx, id, end)),
-            );
-        }
-        Command::RecordTransition { at, state, reply } => answer(
-            reply,
-            write(conn, |tx| queries::record_transition(tx, at, state)),
-        ),
-        Command::AddOverride {
-            start,
-            end,
-            reason,
-            until_away,
-            reply,
-        } => answer(
-            reply,
-            write(conn, |tx| {
-                queries::add_override(tx, start, end, reason.as_deref(), until_away)
-            }),
-        ),
-        Command::EndOverride { id, at, reply } => {
-            answer(reply, write(conn, |tx| queries::end_override(tx, id, at)));
-        }
-        Command::OverridesOverlapping { from, to, reply } => {
-            answer(reply, queries::overrides_overlapping(conn, from, to));
-        }
-        Command::AddManual {
-            start,
-            end,
-            note,
-            recorded_at,
-            reply,
-        } => answer(
-            reply,
-            write(conn, |tx| {
-                queries::add_manual(tx, start, end, &note, recorded_at)
-            }),
-        ),
-        Command::CorrectManual {
-            old,
-            start,
-            end,
-            note,
-            reason,
-            recorded_at,
-            reply,
-        } => answer(
-            reply,
-            write(conn, |tx| {
-                queries::correct_manual(tx, old, (start, end, &note), &reason, recorded_at)
-            }),
-        ),
-        Command::WithdrawManual {
-            old,
-            reason,
-            recorded_at,
-            reply,
-        } => answer(
-            reply,
-            write(conn, |tx| {
-                queries::withdraw_manual(tx, old, &reason, recorded_at)
-            }),
-        ),
-        Command::TakeToil {
-            date,
-            minutes,
-            note,
-            recorded_at,
-            reply,
-        } => answer(
-            reply,
-            write(conn, |tx| {
-                queries::take_toil(tx, date, minutes, &note, recorded_at)
-            }),
-        ),
-        Command::Forget {
-            cut,
-            toil_carried_minutes,
-            now,
-            reply,
-        } => {
-            let forgot = write(conn, |tx| {
-                retention::forget(tx, cut, toil_carried_minutes, now)
-            });
-            if matches!(forgot, Ok(Some(_))) {
-                // What was overwritten in the database may still sit in the log: fold the log
-                // in and empty it. A reader holding an old snapshot can stop it emptying; the
-                // next checkpoint then finishes the job.
-                let _ = conn.pragma_update(None, "wal_checkpoint", "TRUNCATE");
-            }
-            answer(reply, forgot);
-        }
-        Command::Totals { from, to, reply } => answer(reply, queries::totals(conn, from, to)),
-        Command::Quiet(command) => quiet::handle(conn, command),
-        Command::Report(command) => report::handle(conn, command),
-        #[cfg(test)]
-        Command::Pragmas { reply } => answer(reply, pragmas(conn)),
-        // Handled by `serve`, which owns the connection.
-        Command::Close { reply } => answer(reply, Ok(())),
-    }
 }
 
 /// Runs `f` in its own transaction and commits before returning, so the acknowledgement that
@@ -369,11 +157,4 @@ pub(super) fn write<T>(
 /// The caller may have stopped waiting (its future dropped); what was committed stands.
 pub(super) fn answer<T>(reply: Reply<T>, result: Result<T, StoreError>) {
     let _ = reply.send(result);
-}
-
-#[cfg(test)]
-fn pragmas(conn: &Connection) -> Result<(String, i64), StoreError> {
-    let mode = conn.pragma_query_value(None, "journal_mode", |row| row.get(0))?;
-    let sync = conn.pragma_query_value(None, "synchronous", |row| row.get(0))?;
-    Ok((mode, sync))
 }
