@@ -7,7 +7,7 @@
 //! and 32 px scaled from the 32 px pixmap the agent ships (what a panel does with it). ZOOM
 //! (default 1) enlarges the whole sheet pixel for pixel, to inspect edges.
 
-use clockoff::tray::icons::{Glyph, SIZE};
+use clockoff::agent::tray::icons::{Glyph, SIZE};
 
 const PANELS: [[u8; 3]; 2] = [[0xf2, 0xf2, 0xf2], [0x1e, 0x1e, 0x1e]];
 const CELL: u32 = 40;

@@ -15,5 +15,3 @@ pub mod report;
 pub mod status;
 pub mod store;
 pub mod sync;
-pub mod tray;
-pub mod upload;

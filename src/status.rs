@@ -21,12 +21,16 @@ impl Time {
     pub fn to_utc(self) -> DateTime<chrono::Utc> {
         self.0.to_utc()
     }
+
+    /// "2026-11-23T19:05:00+00:00": how clockoff writes an instant for people and scripts.
+    pub fn rfc3339(self) -> String {
+        self.0.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, false)
+    }
 }
 
 impl Serialize for Time {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let text = self.0.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, false);
-        serializer.serialize_str(&text)
+        serializer.serialize_str(&self.rfc3339())
     }
 }
 

@@ -9,7 +9,7 @@ use tokio::sync::{oneshot, watch};
 use zbus::object_server::SignalEmitter;
 use zbus::{fdo, interface, proxy};
 
-use super::event::{Event, EventSender, Length, Refusal, Request};
+use super::event::{Event, EventSender, Length, RecordRequest, Refusal, Reply, Request};
 use super::snapshot::Snapshot;
 
 pub const BUS_NAME: &str = "org.clockoff.Agent1";
@@ -25,20 +25,24 @@ impl AgentInterface {
         Self { events, snapshot }
     }
 
-    async fn ask<T>(
-        &self,
-        request: impl FnOnce(oneshot::Sender<Result<T, Refusal>>) -> Request,
-    ) -> fdo::Result<T> {
+    /// Sends a request to the loop and waits for its typed reply; a refusal becomes the
+    /// D-Bus error the caller sees.
+    async fn ask<T>(&self, request: impl FnOnce(Reply<T>) -> Request) -> fdo::Result<T> {
         let (reply, answer) = oneshot::channel();
         self.events
             .send(Event::Request(request(reply)))
             .map_err(|_| fdo::Error::Failed("the agent is shutting down".into()))?;
         match answer.await {
-            Ok(Ok(text)) => Ok(text),
+            Ok(Ok(done)) => Ok(done),
             Ok(Err(Refusal::InvalidArgs(why))) => Err(fdo::Error::InvalidArgs(why)),
             Ok(Err(Refusal::Failed(why))) => Err(fdo::Error::Failed(why)),
             Err(_) => Err(fdo::Error::Failed("the agent is shutting down".into())),
         }
+    }
+
+    /// [`Self::ask`] for a change to the worker's record.
+    async fn record<T>(&self, request: impl FnOnce(Reply<T>) -> RecordRequest) -> fdo::Result<T> {
+        self.ask(|reply| Request::Record(request(reply))).await
     }
 }
 
@@ -61,41 +65,49 @@ impl AgentInterface {
     #[zbus(name = "Override")]
     async fn start_override(&self, duration_s: u64, reason: &str) -> fdo::Result<String> {
         let reason = Some(reason.trim().to_owned()).filter(|r| !r.is_empty());
-        self.ask(|reply| Request::Override {
-            length: Length::For(Duration::from_secs(duration_s)),
-            reason,
-            reply,
-        })
-        .await
+        let until = self
+            .ask(|reply| Request::Override {
+                length: Length::For(Duration::from_secs(duration_s)),
+                reason,
+                reply,
+            })
+            .await?;
+        Ok(until.rfc3339())
     }
 
     /// Work now "until I stop": the override ends at the last input before the worker goes
     /// idle, locks the screen or sleeps (12 hours at most). Returns its latest end, RFC 3339.
     async fn override_until_stop(&self, reason: &str) -> fdo::Result<String> {
         let reason = Some(reason.trim().to_owned()).filter(|r| !r.is_empty());
-        self.ask(|reply| Request::Override {
-            length: Length::UntilAway,
-            reason,
-            reply,
-        })
-        .await
+        let until = self
+            .ask(|reply| Request::Override {
+                length: Length::UntilAway,
+                reason,
+                reply,
+            })
+            .await?;
+        Ok(until.rfc3339())
     }
 
+    /// End the running override now. Returns the state the schedule is in.
     async fn end_override(&self) -> fdo::Result<String> {
-        self.ask(Request::EndOverride).await
+        let state = self.ask(Request::EndOverride).await?;
+        Ok(state.name().to_owned())
     }
 
     /// Record work done away from the laptop, self-reported. `start` and `end` are RFC 3339.
     async fn log_manual(&self, start: &str, end: &str, note: &str) -> fdo::Result<String> {
         let (start, end) = (instant("start", start)?, instant("end", end)?);
         let note = note.trim().to_owned();
-        self.ask(|reply| Request::LogManual {
-            start,
-            end,
-            note,
-            reply,
-        })
-        .await
+        let id = self
+            .record(|reply| RecordRequest::LogManual {
+                start,
+                end,
+                note,
+                reply,
+            })
+            .await?;
+        Ok(id.to_string())
     }
 
     /// Correct logged entry `corrects` (its number, as `clockoff logged` shows it): a new entry
@@ -111,27 +123,31 @@ impl AgentInterface {
     ) -> fdo::Result<String> {
         let (start, end) = (instant("start", start)?, instant("end", end)?);
         let (note, reason) = (note.trim().to_owned(), reason.trim().to_owned());
-        self.ask(|reply| Request::CorrectManual {
-            old: crate::store::ManualId::new(corrects),
-            start,
-            end,
-            note,
-            reason,
-            reply,
-        })
-        .await
+        let id = self
+            .record(|reply| RecordRequest::CorrectManual {
+                old: crate::store::ManualId::new(corrects),
+                start,
+                end,
+                note,
+                reason,
+                reply,
+            })
+            .await?;
+        Ok(id.to_string())
     }
 
     /// Withdraw logged entry `id`: it is kept but no longer counts. `reason` is required.
     /// Returns the withdrawal's id.
     async fn withdraw_manual(&self, id: i64, reason: &str) -> fdo::Result<String> {
         let reason = reason.trim().to_owned();
-        self.ask(|reply| Request::WithdrawManual {
-            old: crate::store::ManualId::new(id),
-            reason,
-            reply,
-        })
-        .await
+        let id = self
+            .record(|reply| RecordRequest::WithdrawManual {
+                old: crate::store::ManualId::new(id),
+                reason,
+                reply,
+            })
+            .await?;
+        Ok(id.to_string())
     }
 
     /// Record time off in lieu taken on `date` (a local day, YYYY-MM-DD): `minutes` from 1 to
@@ -143,13 +159,15 @@ impl AgentInterface {
         // Out-of-range values are refused by the loop with the ledger's own message.
         let minutes = i64::try_from(minutes).unwrap_or(i64::MAX);
         let note = note.trim().to_owned();
-        self.ask(|reply| Request::TakeToil {
-            date,
-            minutes,
-            note,
-            reply,
-        })
-        .await
+        let id = self
+            .record(|reply| RecordRequest::TakeToil {
+                date,
+                minutes,
+                note,
+                reply,
+            })
+            .await?;
+        Ok(id.to_string())
     }
 
     /// Forget every record from before the week `before` (YYYY-MM-DD) falls in, keeping the
@@ -158,7 +176,7 @@ impl AgentInterface {
         let before = before.parse::<chrono::NaiveDate>().map_err(|_| {
             fdo::Error::InvalidArgs(format!("before: \"{before}\" is not YYYY-MM-DD"))
         })?;
-        self.ask(|reply| Request::Forget {
+        self.record(|reply| RecordRequest::Forget {
             before: Some(before),
             reply,
         })
@@ -169,12 +187,14 @@ impl AgentInterface {
     /// `{"week":…,"paused":…,"queued":…}`.
     async fn pause_report(&self, week: &str, paused: bool) -> fdo::Result<String> {
         let week = crate::core::record::week::parse(week).map_err(fdo::Error::InvalidArgs)?;
-        self.ask(|reply| Request::PauseReport {
-            week,
-            paused,
-            reply,
-        })
-        .await
+        let stored = self
+            .record(|reply| RecordRequest::PauseReport {
+                week,
+                paused,
+                reply,
+            })
+            .await?;
+        Ok(crate::report::pause_reply(&stored))
     }
 
     /// Re-read the config; a broken one is refused with its errors and the old one kept.

@@ -12,23 +12,22 @@ use tokio::time::Instant;
 
 use super::event::{Length, Refusal, Request, UNTIL_AWAY_AT_MOST};
 use super::quiet::QuietStatus;
+use super::record_requests::{self, RecordDesk};
 use super::snapshot::Snapshot;
 use super::status;
+use crate::agent::tray::TrayStatus;
+use crate::agent::upload::UploadStatus;
 use crate::config::{self, Config, ConfigPaths};
 use crate::core::activity::Class;
 use crate::core::clock::Clock;
 use crate::core::presence::{Edge, Presence, Signal};
 use crate::core::quiet::next_release;
-use crate::core::record::manual;
 use crate::core::recorder::{Key, Op, Recorder};
 use crate::core::schedule::State;
 use crate::core::spans::Span;
 use crate::core::timeline::Timeline;
-use crate::record;
 use crate::status::Status;
-use crate::store::{IntervalId, Ledger, ManualId, OverrideRecord};
-use crate::tray::TrayStatus;
-use crate::upload::UploadStatus;
+use crate::store::{IntervalId, Ledger, OverrideRecord};
 
 /// An open interval's end is written at least this often, so a crash loses at most this much.
 pub const CHECKPOINT_EVERY: TimeDelta = TimeDelta::seconds(60);
@@ -253,57 +252,14 @@ impl Engine {
             Request::EndOverride(reply) => {
                 let _ = reply.send(self.end_override(now).await);
             }
-            Request::LogManual {
-                start,
-                end,
-                note,
-                reply,
-            } => {
-                let _ = reply.send(self.log_manual(now, start, end, &note).await);
-            }
-            Request::CorrectManual {
-                old,
-                start,
-                end,
-                note,
-                reason,
-                reply,
-            } => {
-                let new = (start, end, note.as_str());
-                let _ = reply.send(self.correct_manual(now, old, new, &reason).await);
-            }
-            Request::WithdrawManual { old, reason, reply } => {
-                let _ = reply.send(self.withdraw_manual(now, old, &reason).await);
-            }
-            Request::TakeToil {
-                date,
-                minutes,
-                note,
-                reply,
-            } => {
-                let _ = reply.send(self.take_toil(now, date, minutes, &note).await);
-            }
-            Request::Forget { before, reply } => {
-                let result = self.forget(now, before).await;
-                // Retention runs unasked: what it did goes to the log (from `forget`), and so
-                // does a failure.
-                if let (None, Err(why)) = (before, &result) {
-                    eprintln!("clockoff: [record] keep: nothing forgotten: {why}");
-                }
-                let _ = reply.send(result);
-            }
-            Request::PauseReport {
-                week,
-                paused,
-                reply,
-            } => {
-                let result = self.ledger.set_report_paused(week, paused, now).await;
-                self.report_changed.notify_one();
-                let _ = reply.send(
-                    result
-                        .map(|w| crate::report::pause_reply(&w))
-                        .map_err(Refusal::from),
-                );
+            Request::Record(request) => {
+                let desk = RecordDesk {
+                    ledger: &self.ledger,
+                    ledger_path: &self.ledger_path,
+                    config: &self.config,
+                    report_changed: &self.report_changed,
+                };
+                record_requests::handle(desk, now, request).await;
             }
             Request::Reload(reply) => {
                 let _ = reply.send(self.reload().await);
@@ -550,7 +506,7 @@ impl Engine {
         now: DateTime<Utc>,
         length: Length,
         reason: Option<String>,
-    ) -> Result<String, Refusal> {
+    ) -> Result<crate::status::Time, Refusal> {
         let (duration, until_away) = match length {
             Length::For(duration) => (duration, false),
             Length::UntilAway if self.activity_source == "none" => {
@@ -592,7 +548,7 @@ impl Engine {
         // Rebuilt either way: a replaced override has ended even if the new one failed.
         self.rebuild(now).await;
         added?;
-        Ok(crate::core::civil::rfc3339_in(self.config.timezone, end))
+        Ok(crate::status::time_in(self.config.timezone, end))
     }
 
     /// An override "until I stop" ends where the worker stopped: their last input before
@@ -612,104 +568,14 @@ impl Engine {
         self.rebuild(now).await;
     }
 
-    async fn end_override(&mut self, now: DateTime<Utc>) -> Result<String, Refusal> {
+    async fn end_override(&mut self, now: DateTime<Utc>) -> Result<State, Refusal> {
         let Some(id) = self.running_override(now).map(|o| o.id) else {
             return Err(Refusal::Failed("no override is running".into()));
         };
         self.ledger.end_override(id, now).await?;
         self.overrides.retain(|o| o.id != id);
         self.rebuild(now).await;
-        Ok(self.position.state.name().to_owned())
-    }
-
-    async fn log_manual(
-        &mut self,
-        now: DateTime<Utc>,
-        start: DateTime<Utc>,
-        end: DateTime<Utc>,
-        note: &str,
-    ) -> Result<String, Refusal> {
-        manual::check_new(start, end, note, now).map_err(Refusal::InvalidArgs)?;
-        let id = self.ledger.add_manual(start, end, note, now).await?;
-        Ok(id.to_string())
-    }
-
-    /// `clockoff log … --corrects 12` while the agent holds the ledger: a new entry that
-    /// stands in for `old`. Returns the new entry's id.
-    async fn correct_manual(
-        &mut self,
-        now: DateTime<Utc>,
-        old: ManualId,
-        (start, end, note): (DateTime<Utc>, DateTime<Utc>, &str),
-        reason: &str,
-    ) -> Result<String, Refusal> {
-        manual::check_new(start, end, note, now).map_err(Refusal::InvalidArgs)?;
-        let id = self
-            .ledger
-            .correct_manual(old, start, end, note, reason, now)
-            .await?;
-        Ok(id.to_string())
-    }
-
-    /// `clockoff log --withdraw 12 --reason …` while the agent holds the ledger.
-    async fn withdraw_manual(
-        &mut self,
-        now: DateTime<Utc>,
-        old: ManualId,
-        reason: &str,
-    ) -> Result<String, Refusal> {
-        let id = self.ledger.withdraw_manual(old, reason, now).await?;
-        Ok(id.to_string())
-    }
-
-    /// The agent holds the ledger, so `clockoff toil take` comes here while it runs. Nothing
-    /// in the schedule changes: TOIL is part of the record, not of the hours.
-    async fn take_toil(
-        &mut self,
-        now: DateTime<Utc>,
-        date: chrono::NaiveDate,
-        minutes: i64,
-        note: &str,
-    ) -> Result<String, Refusal> {
-        if !(1..=crate::store::MAX_TOIL_MINUTES).contains(&minutes) {
-            return Err(Refusal::InvalidArgs(
-                crate::store::StoreError::BadToil(minutes).to_string(),
-            ));
-        }
-        let id = self.ledger.take_toil(date, minutes, note, now).await?;
-        Ok(id.to_string())
-    }
-
-    /// Forgets records before the week `before` falls in, or (with `None`) those older than
-    /// `[record] keep`, which the agent does by itself at start and daily, saying so in its
-    /// log. The agent holds the ledger, so `clockoff forget` comes here while it runs.
-    async fn forget(
-        &mut self,
-        now: DateTime<Utc>,
-        before: Option<chrono::NaiveDate>,
-    ) -> Result<String, Refusal> {
-        let tz = self.config.timezone;
-        let today = crate::core::civil::local_date(tz, now);
-        let unasked = before.is_none();
-        let before = match before {
-            Some(date) if date > today => {
-                return Err(Refusal::InvalidArgs(format!(
-                    "{date} has not come yet: only records from the past can be forgotten"
-                )));
-            }
-            Some(date) => date,
-            None => match self.config.keep.cutoff(today) {
-                Some(date) => date,
-                None => return Ok("records are kept forever ([record] keep)".into()),
-            },
-        };
-        let policy = self.config.toil_policy();
-        let outcome =
-            record::forget_now(&self.ledger, &self.ledger_path, &policy, tz, before, now).await?;
-        if unasked && outcome.did_anything() {
-            eprintln!("clockoff: [record] keep: {}", outcome.describe());
-        }
-        Ok(outcome.describe())
+        Ok(self.position.state)
     }
 
     /// New schedule or overrides: rebuild both timelines and re-read the position.
@@ -742,8 +608,10 @@ fn locate(base: &Timeline, effective: &Timeline, t: DateTime<Utc>) -> Position {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::agent::event::RecordRequest;
     use crate::config::UserFile;
     use crate::core::clock::FakeClock;
+    use crate::store::ManualId;
     use crate::store::Totals;
 
     const CONFIG: &str = "timezone = \"Europe/London\"\n";
@@ -798,7 +666,7 @@ mod tests {
                 ledger_path,
                 activity_source: "test".into(),
                 quiet: watch::channel(QuietStatus::default()).1,
-                tray: watch::channel(TrayStatus::Off(crate::tray::TrayOff::Flag)).1,
+                tray: watch::channel(TrayStatus::Off(crate::agent::tray::TrayOff::Flag)).1,
                 upload: watch::channel(UploadStatus::default()).1,
                 report_changed: Arc::new(Notify::new()),
             },
@@ -835,6 +703,25 @@ mod tests {
         }
 
         /// The wall clock alone moves, as when it is set or the machine slept unannounced.
+        /// `clockoff log` of a running agent, answered now.
+        async fn log(
+            &mut self,
+            start: DateTime<Utc>,
+            end: DateTime<Utc>,
+            note: &str,
+        ) -> Result<ManualId, Refusal> {
+            let (reply, answer) = tokio::sync::oneshot::channel();
+            let note = note.to_owned();
+            let request = RecordRequest::LogManual {
+                start,
+                end,
+                note,
+                reply,
+            };
+            self.engine.handle(Request::Record(request)).await;
+            answer.await.unwrap()
+        }
+
         fn jump_to(&self, t: &str) {
             self.clock.set(utc(t));
         }
@@ -874,7 +761,7 @@ mod tests {
             .start_override(utc("2026-11-23T19:00:00Z"), length, None)
             .await
             .unwrap();
-        (r, until)
+        (r, until.rfc3339())
     }
 
     async fn day_totals(ledger: &Ledger) -> Totals {
@@ -931,7 +818,7 @@ mod tests {
             )
             .await
             .unwrap();
-        assert_eq!(until, "2026-11-23T17:20:00+00:00");
+        assert_eq!(until.rfc3339(), "2026-11-23T17:20:00+00:00");
         assert_eq!(r.snapshot.borrow().state, State::Override);
         r.at("2026-11-23T17:30:00Z").await;
         r.engine.wake().await;
@@ -1058,23 +945,14 @@ mod tests {
             .await
             .unwrap();
         let now = utc("2026-11-23T19:00:00Z");
-        let refused = |e: Result<String, Refusal>| matches!(e, Err(Refusal::InvalidArgs(_)));
+        let refused = |e: Result<ManualId, Refusal>| matches!(e, Err(Refusal::InvalidArgs(_)));
         let later = utc("2026-11-23T21:00:00Z");
+        assert!(refused(r.log(later, later, "visit").await));
         assert!(refused(
-            r.engine.log_manual(now, later, later, "visit").await
+            r.log(later, later + TimeDelta::hours(1), "visit").await
         ));
-        assert!(refused(
-            r.engine
-                .log_manual(now, later, later + TimeDelta::hours(1), "visit")
-                .await
-        ));
-        assert!(refused(
-            r.engine
-                .log_manual(now, now - TimeDelta::hours(1), now, " ")
-                .await
-        ));
-        r.engine
-            .log_manual(now, now - TimeDelta::hours(1), now, "late visit")
+        assert!(refused(r.log(now - TimeDelta::hours(1), now, " ").await));
+        r.log(now - TimeDelta::hours(1), now, "late visit")
             .await
             .unwrap();
         // A restart in the middle of the override picks it up from the ledger.

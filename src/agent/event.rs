@@ -1,28 +1,43 @@
-//! What can wake the agent's loop, besides its own timer and the activity sources' signals
-//! (which have their own channel, the one the sources were built with): one [`Event`] enum
-//! on one channel. D-Bus methods only send a [`Request`] and wait for the loop's reply.
+//! What can wake the agent's loop, besides its own timer: one [`Event`] enum on one channel.
+//! D-Bus methods, the tray and the notices only send a [`Request`] and wait for the loop's
+//! reply; activity sources, watchers and the bus send what they saw.
 
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use tokio::sync::{mpsc, oneshot};
 
+use crate::core::schedule::State;
+use crate::status::{Status, Time};
+use crate::store::{CorrectionId, ManualId, ReportWeek, ToilId};
+
 pub type EventSender = mpsc::UnboundedSender<Event>;
 
 #[derive(Debug)]
 pub enum Event {
+    Request(Request),
+    /// Input, idleness, a lock or a sleep, seen by an activity source.
+    Activity(crate::core::presence::Signal),
+    /// The activity sources of start number `generation` finished starting in the
+    /// background; an older start's news is stale.
+    SourcesStarted {
+        generation: u64,
+        started: super::activity::Started,
+    },
     /// The wall clock was set, or the machine resumed: re-evaluate now.
     WallClockChanged,
     /// A config file changed on disk.
     ConfigChanged,
-    Request(Request),
+    /// "Quit" in the tray.
+    Quit,
+    /// The session bus went away (the session ended), or our name was taken from us: nobody
+    /// can reach this agent, and it must not linger after logout.
+    BusLost,
 }
 
-/// A reply: the JSON or text the caller shows, or why the request was refused.
-pub type Reply = oneshot::Sender<Result<String, Refusal>>;
-
-/// The reply to [`Request::Status`]: the status itself; the D-Bus edge makes it JSON.
-pub type StatusReply = oneshot::Sender<Result<crate::status::Status, Refusal>>;
+/// A reply: what the request did, typed (the D-Bus edge turns it into text or JSON), or why
+/// it was refused.
+pub type Reply<T> = oneshot::Sender<Result<T, Refusal>>;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Refusal {
@@ -64,53 +79,66 @@ pub const UNTIL_AWAY_AT_MOST: Duration = Duration::from_secs(12 * 3600);
 
 #[derive(Debug)]
 pub enum Request {
-    Status(StatusReply),
+    Status(Reply<Status>),
+    /// Work now; the reply is when the override ends, in the worker's zone.
     Override {
         length: Length,
         reason: Option<String>,
-        reply: Reply,
+        reply: Reply<Time>,
     },
-    EndOverride(Reply),
+    /// End the running override; the reply is the state now.
+    EndOverride(Reply<State>),
+    /// A change to the worker's record alone ([`RecordRequest`]).
+    Record(RecordRequest),
+    /// Read the config files again; the reply says which were read.
+    Reload(Reply<String>),
+}
+
+/// What changes the worker's record and nothing else: the schedule, the state and the
+/// activity being recorded stay as they are. Handled apart from the engine
+/// (`agent::record_requests`).
+#[derive(Debug)]
+pub enum RecordRequest {
+    /// Self-reported time; the reply is the new entry's id.
     LogManual {
         start: DateTime<Utc>,
         end: DateTime<Utc>,
         note: String,
-        reply: Reply,
+        reply: Reply<ManualId>,
     },
     /// A new manual entry standing in for `old`; the reply is the new entry's id.
     CorrectManual {
-        old: crate::store::ManualId,
+        old: ManualId,
         start: DateTime<Utc>,
         end: DateTime<Utc>,
         note: String,
         reason: String,
-        reply: Reply,
+        reply: Reply<ManualId>,
     },
     /// Manual entry `old` no longer counts, for `reason`; the reply is the correction's id.
     WithdrawManual {
-        old: crate::store::ManualId,
+        old: ManualId,
         reason: String,
-        reply: Reply,
+        reply: Reply<CorrectionId>,
     },
     /// Time off in lieu taken on a local day; the reply is the new row's id.
     TakeToil {
         date: chrono::NaiveDate,
         minutes: i64,
         note: String,
-        reply: Reply,
+        reply: Reply<ToilId>,
     },
     /// Forget records before the week `before` falls in; `None`: those older than
-    /// `[record] keep` (the agent's own retention, which logs instead of replying).
+    /// `[record] keep` (the agent's own retention, which logs instead of replying). The reply
+    /// says what was forgotten.
     Forget {
         before: Option<chrono::NaiveDate>,
-        reply: Reply,
+        reply: Reply<String>,
     },
-    /// Pause (or resume) reporting an ISO week; the reply is [`crate::store::ReportWeek`]
-    /// as JSON (`paused`, `queued`).
+    /// Pause (or resume) reporting an ISO week; the reply is where the week now stands.
     PauseReport {
         week: chrono::IsoWeek,
         paused: bool,
-        reply: Reply,
+        reply: Reply<ReportWeek>,
     },
-    Reload(Reply),
 }

@@ -8,16 +8,19 @@ pub mod bus;
 mod config_watch;
 mod engine;
 pub mod event;
+mod event_loop;
 pub mod quiet;
+mod record_requests;
 mod retention;
 pub mod snapshot;
 mod status;
+pub mod tray;
+pub mod upload;
 mod wallclock;
 
 use std::fmt;
 use std::future::Future;
 use std::path::{Path, PathBuf};
-use std::pin::pin;
 use std::sync::Arc;
 
 use futures_util::StreamExt;
@@ -25,16 +28,16 @@ use tokio::sync::{Notify, mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
 use zbus::fdo::{RequestNameFlags, RequestNameReply};
 
-use crate::config::{ActivitySettings, Config, ConfigPaths};
+use crate::config::{Config, ConfigPaths};
 use crate::core::clock::Clock;
-use crate::core::presence::Signal;
 use crate::store::{Ledger, StoreError};
-use crate::tray::{self, TrayOff, TrayStatus};
-use crate::upload::{self, UploadStatus};
 use bus::{AgentInterface, BUS_NAME, OBJECT_PATH};
 use engine::{Engine, EngineParts};
-use event::Event;
+use event::{Event, EventSender};
+use event_loop::{Loop, Sources};
 use snapshot::Snapshot;
+use tray::{TrayOff, TrayStatus};
+use upload::UploadStatus;
 
 /// What the agent runs with. The session connection is made by the caller, so tests can
 /// hand in a private bus.
@@ -88,40 +91,13 @@ impl fmt::Display for AgentError {
 impl std::error::Error for AgentError {}
 
 /// Runs the agent until `shutdown` completes, then closes the interval in progress and the
-/// ledger cleanly.
-#[expect(
-    clippy::too_many_lines,
-    reason = "one check or case after another; split when next touched"
-)]
+/// ledger cleanly. It builds the parts, spawns the tasks, hands the loop ([`event_loop`])
+/// the one event channel, and stops everything in order when the loop ends.
 pub async fn run(deps: Deps, shutdown: impl Future<Output = ()>) -> Result<(), AgentError> {
-    let (events_tx, mut events) = mpsc::unbounded_channel::<Event>();
-    let (signals_tx, mut signals) = mpsc::unbounded_channel::<Signal>();
+    let (events_tx, events) = mpsc::unbounded_channel::<Event>();
     let (snapshot_tx, snapshot_rx) = watch::channel(first_snapshot(&deps));
-    let quiet_status = watch::Sender::new(quiet::QuietStatus::default());
-    let tray_status = watch::Sender::new(TrayStatus::Off(TrayOff::Config));
-
-    // Serve first, then take the name: a caller who sees the name can call at once (queued
-    // until the loop runs). The name is taken before the ledger opens, so a second agent
-    // never touches a ledger the first one is writing.
-    let session = deps.session;
-    session
-        .object_server()
-        .at(
-            OBJECT_PATH,
-            AgentInterface::new(events_tx.clone(), snapshot_rx.clone()),
-        )
-        .await
-        .map_err(AgentError::Bus)?;
-    let reply = session
-        .request_name_with_flags(BUS_NAME, RequestNameFlags::DoNotQueue.into())
-        .await
-        .map_err(|e| match e {
-            zbus::Error::NameTaken => AgentError::AlreadyRunning,
-            e => AgentError::Bus(e),
-        })?;
-    if reply != RequestNameReply::PrimaryOwner {
-        return Err(AgentError::AlreadyRunning);
-    }
+    let session = deps.session.clone();
+    serve_on_the_bus(&session, &events_tx, &snapshot_rx).await?;
 
     // A second agent in another session (another bus) must not share the ledger either.
     let _ledger_lock = lock_ledger(&deps.ledger_path)?;
@@ -139,243 +115,295 @@ pub async fn run(deps: Deps, shutdown: impl Future<Output = ()>) -> Result<(), A
         settings: deps.config.activity,
         clock: deps.clock.clone(),
         session: session.clone(),
-        signals: signals_tx,
+        events: events_tx.clone(),
+        generation: 0,
         running: None,
         starting: None,
     };
     sources.start();
-    // "Open my week" runs `clockoff export` with the same config the agent was given.
-    let config_file = match &deps.paths.user {
-        crate::config::UserFile::Explicit(file) => Some(file.clone()),
-        _ => None,
-    };
-    let watched: Vec<PathBuf> = std::iter::once(deps.paths.policy.clone())
-        .chain(deps.paths.user_path().map(PathBuf::from))
-        .collect();
-    let ledger_shown = deps.ledger_path.display().to_string();
-    // Sending the weekly summaries follows the engine's config, reloads included.
-    let config_out = watch::Sender::new(deps.config.clone());
-    let upload_status = watch::Sender::new(UploadStatus::default());
-    let report_changed = Arc::new(Notify::new());
-    let upload_parts = upload::UploadParts {
-        clock: deps.clock.clone(),
-        ledger: ledger.clone(),
-        ledger_path: deps.ledger_path.clone(),
-        config: config_out.subscribe(),
-        wake: report_changed.clone(),
-        status: upload_status.clone(),
-        timing: deps.upload_timing,
-        jitter: Box::new(upload::OsJitter),
-    };
-    let mut engine = Engine::start(
+    let shared = Shared::new(&deps.config);
+    let spawn = Spawn::new(&deps, session.clone(), ledger.clone(), events_tx);
+    let engine = Engine::start(
         EngineParts {
             clock: deps.clock.clone(),
             paths: deps.paths,
             config: deps.config,
             config_sources: deps.config_sources,
-            ledger: ledger.clone(),
-            ledger_path: deps.ledger_path,
+            ledger,
+            ledger_path: deps.ledger_path.clone(),
             activity_source: "starting".into(),
-            quiet: quiet_status.subscribe(),
-            tray: tray_status.subscribe(),
-            upload: upload_status.subscribe(),
-            report_changed: report_changed.clone(),
+            quiet: shared.quiet.subscribe(),
+            tray: shared.tray.subscribe(),
+            upload: shared.upload.subscribe(),
+            report_changed: shared.report_changed.clone(),
         },
         snapshot_tx,
     )
     .await;
-
+    let ledger_shown = deps.ledger_path.display().to_string();
     eprintln!(
         "clockoff: {}",
         describe_start(&snapshot_rx.borrow(), &ledger_shown)
     );
-    let (stop_quiet, quiet_stop) = oneshot::channel();
-    let (quiet_commands, commands) = mpsc::unbounded_channel();
-    let quiet_watch = quiet_status.subscribe();
-    let quiet_task = tokio::spawn(quiet::run(quiet::QuietParts {
-        clock: deps.clock.clone(),
-        ledger,
-        desktop: Arc::new(quiet::desktop::SessionDesktop::new(session.clone())),
-        snapshot: snapshot_rx.clone(),
-        events: events_tx.clone(),
-        status: quiet_status,
-        commands,
-        stop: quiet_stop,
-    }));
-    let (stop_upload, upload_stop) = oneshot::channel();
-    let upload_task = tokio::spawn(upload::run(upload_parts, upload_stop));
-    let (quit_tx, mut quit) = mpsc::unbounded_channel();
-    let (stop_tray, tray_stop) = oneshot::channel();
-    let tray_task = tokio::spawn(tray::run(
-        tray::TrayParts {
-            session: session.clone(),
-            events: events_tx.clone(),
-            quiet: quiet_commands,
-            snapshot: snapshot_rx.clone(),
-            quiet_status: quiet_watch,
-            report: upload_status.subscribe(),
-            status: tray_status,
-            quit: quit_tx,
-            turned_off: deps.no_tray,
-            config_file,
-            clock: deps.clock.clone(),
-        },
-        tray_stop,
-    ));
-    let background = [
-        tokio::spawn(bus::announce(session.clone(), snapshot_rx)),
-        tokio::spawn(report_exit(
-            "the wall-clock watcher",
-            wallclock::watch(events_tx.clone()),
-        )),
-        tokio::spawn(retention::keep(events_tx.clone())),
-        tokio::spawn(report_exit(
-            "the config watcher",
-            config_watch::watch(watched, events_tx.clone()),
-        )),
-    ];
-    drop(events_tx);
 
-    let clock = deps.clock;
-    let mut reloads_seen = engine.reloads();
-    let mut shutdown = pin!(shutdown);
-    // Ends when the session bus goes away (the session ended), or yields if our name is taken
-    // from us: either way nobody can reach this agent, and it must not linger after logout.
-    let mut name_lost = zbus::fdo::DBusProxy::new(&session)
-        .await
-        .map_err(AgentError::Bus)?
-        .receive_name_lost_with_args(&[(0, BUS_NAME)])
-        .await
-        .map_err(AgentError::Bus)?;
-    loop {
-        let wait = engine
-            .next_wake()
-            .map(|t| (t - clock.now()).to_std().unwrap_or_default());
-        tokio::select! {
-            () = &mut shutdown => break,
-            Some(()) = quit.recv() => {
-                eprintln!("clockoff: quit from the tray; stopping");
-                break;
-            }
-            _ = name_lost.next() => {
-                eprintln!("clockoff: the session bus went away (the session ended); stopping");
-                break;
-            }
-            Some(event) = events.recv() => match event {
-                Event::WallClockChanged => {
-                    engine.wall_clock_changed().await;
-                    // Its timer is monotonic too: a week may have ended while asleep.
-                    report_changed.notify_one();
-                }
-                Event::ConfigChanged => {
-                    match engine.reload().await {
-                        Ok(message) => eprintln!("clockoff: config changed on disk; {message}"),
-                        Err(refusal) => eprintln!("clockoff: config changed on disk; {refusal}"),
-                    }
-                }
-                Event::Request(request) => engine.handle(request).await,
-            },
-            Some(signal) = signals.recv() => engine.activity(signal).await,
-            describe = sources.started() => {
-                eprintln!("clockoff: activity from {describe}");
-                engine.activity_sources_started(describe);
-            }
-            () = sleep_for(wait) => engine.wake().await,
-        }
-        // Every reload reaches sending (it retries what failed), changed config or not.
-        if engine.reloads() != reloads_seen {
-            reloads_seen = engine.reloads();
-            config_out.send_replace(engine.config().clone());
-        }
-        // A reload that changed how activity is read restarts the sources.
-        if engine.activity_settings() != sources.settings {
-            sources.settings = engine.activity_settings();
-            sources.start();
-            engine.activity_sources_stopped().await;
-        }
-    }
-    // The tray goes first, so nothing is asked of a loop that has stopped; then quiet hours
-    // release what they hold while the ledger can still record it.
-    let _ = stop_tray.send(());
-    let _ = tray_task.await;
-    let _ = stop_quiet.send(());
-    let _ = quiet_task.await;
-    // Sending stops before the ledger closes.
-    let _ = stop_upload.send(());
-    let abort = upload_task.abort_handle();
-    if tokio::time::timeout(UPLOAD_STOP, upload_task)
-        .await
-        .is_err()
-    {
-        abort.abort();
-    }
-    engine.stop().await;
-    sources.stop();
-    for task in background {
-        task.abort();
-    }
+    let main = Loop {
+        engine,
+        sources,
+        clock: deps.clock,
+        config_out: shared.config.clone(),
+        report_changed: shared.report_changed.clone(),
+    };
+    let tasks = spawn.tasks(shared, snapshot_rx);
+    let (engine, sources, _ended) = main.serve(events, shutdown).await;
+    tasks.stop(engine, sources).await;
     let _ = session.release_name(BUS_NAME).await;
     Ok(())
 }
 
-/// The activity sources: started in the background, so a slow or hung peer never keeps the
-/// loop (and D-Bus callers) waiting.
-struct Sources {
-    settings: ActivitySettings,
-    clock: Arc<dyn Clock>,
-    session: zbus::Connection,
-    signals: mpsc::UnboundedSender<Signal>,
-    running: Option<activity::Started>,
-    starting: Option<JoinHandle<activity::Started>>,
+/// What the engine and the tasks beside it share: each status has one writer and is read by
+/// the others (the engine reads them all for its status).
+struct Shared {
+    quiet: watch::Sender<quiet::QuietStatus>,
+    tray: watch::Sender<TrayStatus>,
+    upload: watch::Sender<UploadStatus>,
+    /// Sending the weekly summaries follows the engine's config, reloads included.
+    config: watch::Sender<Config>,
+    /// Wakes the upload task (a week paused or resumed, the clock jumped).
+    report_changed: Arc<Notify>,
 }
 
-impl Sources {
-    /// Stops whatever runs and starts the sources for `settings` in the background.
-    fn start(&mut self) {
-        self.stop();
-        let (settings, clock) = (self.settings, self.clock.clone());
-        let (session, signals) = (self.session.clone(), self.signals.clone());
-        self.starting = Some(tokio::spawn(async move {
-            let started = activity::start(
-                settings.source,
-                settings.idle_after,
-                clock,
-                Some(&session),
-                signals,
-            )
-            .await;
-            for skipped in &started.skipped {
-                eprintln!("clockoff: activity source {skipped}");
-            }
-            started
-        }));
+impl Shared {
+    fn new(config: &Config) -> Self {
+        Self {
+            quiet: watch::Sender::new(quiet::QuietStatus::default()),
+            tray: watch::Sender::new(TrayStatus::Off(TrayOff::Config)),
+            upload: watch::Sender::new(UploadStatus::default()),
+            config: watch::Sender::new(config.clone()),
+            report_changed: Arc::new(Notify::new()),
+        }
+    }
+}
+
+/// What the tasks beside the loop are started with.
+struct Spawn {
+    clock: Arc<dyn Clock>,
+    session: zbus::Connection,
+    ledger: Ledger,
+    ledger_path: PathBuf,
+    events: EventSender,
+    /// The config files watched for changes.
+    watched: Vec<PathBuf>,
+    /// The `--config` the agent was given, for the tray's "Open my week" (`clockoff export`).
+    config_file: Option<PathBuf>,
+    no_tray: bool,
+    upload_timing: upload::Timing,
+}
+
+impl Spawn {
+    fn new(deps: &Deps, session: zbus::Connection, ledger: Ledger, events: EventSender) -> Self {
+        let config_file = match &deps.paths.user {
+            crate::config::UserFile::Explicit(file) => Some(file.clone()),
+            _ => None,
+        };
+        let watched = std::iter::once(deps.paths.policy.clone())
+            .chain(deps.paths.user_path().map(PathBuf::from))
+            .collect();
+        Self {
+            clock: deps.clock.clone(),
+            session,
+            ledger,
+            ledger_path: deps.ledger_path.clone(),
+            events,
+            watched,
+            config_file,
+            no_tray: deps.no_tray,
+            upload_timing: deps.upload_timing,
+        }
     }
 
-    fn stop(&mut self) {
-        if let Some(starting) = self.starting.take() {
-            starting.abort();
+    /// Starts quiet hours, sending, the tray and the watchers.
+    fn tasks(self, shared: Shared, snapshot: watch::Receiver<Snapshot>) -> Tasks {
+        let Spawn {
+            clock,
+            session,
+            ledger,
+            ledger_path,
+            events,
+            watched,
+            config_file,
+            no_tray,
+            upload_timing,
+        } = self;
+        let (quiet_commands, commands) = mpsc::unbounded_channel();
+        let quiet_watch = shared.quiet.subscribe();
+        let (stop, quiet_stop) = oneshot::channel();
+        let quiet = Stoppable::spawn(
+            stop,
+            quiet::run(quiet::QuietParts {
+                clock: clock.clone(),
+                ledger: ledger.clone(),
+                desktop: Arc::new(quiet::desktop::SessionDesktop::new(session.clone())),
+                snapshot: snapshot.clone(),
+                events: events.clone(),
+                status: shared.quiet,
+                commands,
+                stop: quiet_stop,
+            }),
+        );
+        let (stop, upload_stop) = oneshot::channel();
+        let upload = Stoppable::spawn(
+            stop,
+            upload::run(
+                upload::UploadParts {
+                    clock: clock.clone(),
+                    ledger,
+                    ledger_path,
+                    config: shared.config.subscribe(),
+                    wake: shared.report_changed,
+                    status: shared.upload.clone(),
+                    timing: upload_timing,
+                    jitter: Box::new(upload::OsJitter),
+                },
+                upload_stop,
+            ),
+        );
+        let (stop, tray_stop) = oneshot::channel();
+        let tray = Stoppable::spawn(
+            stop,
+            tray::run(
+                tray::TrayParts {
+                    session: session.clone(),
+                    events: events.clone(),
+                    quiet: quiet_commands,
+                    snapshot: snapshot.clone(),
+                    quiet_status: quiet_watch,
+                    report: shared.upload.subscribe(),
+                    status: shared.tray,
+                    turned_off: no_tray,
+                    config_file,
+                    clock,
+                },
+                tray_stop,
+            ),
+        );
+        let background = vec![
+            tokio::spawn(bus::announce(session.clone(), snapshot)),
+            tokio::spawn(report_exit(
+                "the wall-clock watcher",
+                wallclock::watch(events.clone()),
+            )),
+            tokio::spawn(retention::keep(events.clone())),
+            tokio::spawn(report_exit(
+                "the config watcher",
+                config_watch::watch(watched, events.clone()),
+            )),
+            tokio::spawn(watch_name(session, events)),
+        ];
+        Tasks {
+            quiet,
+            upload,
+            tray,
+            background,
         }
-        for task in self.running.take().iter().flat_map(|s| &s.tasks) {
+    }
+}
+
+/// A task that stops when told (and is waited for).
+struct Stoppable {
+    stop: oneshot::Sender<()>,
+    task: JoinHandle<()>,
+}
+
+impl Stoppable {
+    fn spawn(stop: oneshot::Sender<()>, task: impl Future<Output = ()> + Send + 'static) -> Self {
+        Self {
+            stop,
+            task: tokio::spawn(task),
+        }
+    }
+
+    async fn stop(self) {
+        let _ = self.stop.send(());
+        let _ = self.task.await;
+    }
+}
+
+/// The tasks beside the loop.
+struct Tasks {
+    quiet: Stoppable,
+    upload: Stoppable,
+    tray: Stoppable,
+    /// Watchers and announcers: aborted at the end.
+    background: Vec<JoinHandle<()>>,
+}
+
+impl Tasks {
+    /// Stops everything in order once the loop has ended.
+    async fn stop(self, engine: Engine, mut sources: Sources) {
+        // The tray goes first, so nothing is asked of a loop that has stopped; then quiet
+        // hours release what they hold while the ledger can still record it.
+        self.tray.stop().await;
+        self.quiet.stop().await;
+        // Sending stops before the ledger closes ([`UPLOAD_STOP`]).
+        let _ = self.upload.stop.send(());
+        let abort = self.upload.task.abort_handle();
+        if tokio::time::timeout(UPLOAD_STOP, self.upload.task)
+            .await
+            .is_err()
+        {
+            abort.abort();
+        }
+        engine.stop().await;
+        sources.stop();
+        for task in self.background {
             task.abort();
         }
     }
+}
 
-    /// Resolves once a background start finishes, with what runs; pending otherwise.
-    async fn started(&mut self) -> String {
-        let Some(starting) = self.starting.as_mut() else {
-            return std::future::pending().await;
-        };
-        let result = starting.await;
-        self.starting = None;
-        match result {
-            Ok(started) => {
-                let describe = started.describe();
-                self.running = Some(started);
-                describe
-            }
-            Err(_) => "none".into(),
-        }
+/// Serves the D-Bus interface, then takes the name: a caller who sees the name can call at
+/// once (queued until the loop runs). The name is taken before the ledger opens, so a second
+/// agent never touches a ledger the first one is writing.
+async fn serve_on_the_bus(
+    session: &zbus::Connection,
+    events: &EventSender,
+    snapshot: &watch::Receiver<Snapshot>,
+) -> Result<(), AgentError> {
+    session
+        .object_server()
+        .at(
+            OBJECT_PATH,
+            AgentInterface::new(events.clone(), snapshot.clone()),
+        )
+        .await
+        .map_err(AgentError::Bus)?;
+    let reply = session
+        .request_name_with_flags(BUS_NAME, RequestNameFlags::DoNotQueue.into())
+        .await
+        .map_err(|e| match e {
+            zbus::Error::NameTaken => AgentError::AlreadyRunning,
+            e => AgentError::Bus(e),
+        })?;
+    if reply != RequestNameReply::PrimaryOwner {
+        return Err(AgentError::AlreadyRunning);
     }
+    Ok(())
+}
+
+/// Sends [`Event::BusLost`] when the session bus goes away (the session ended) or our name is
+/// taken from us: either way nobody can reach this agent, and it must not linger after logout.
+async fn watch_name(session: zbus::Connection, events: EventSender) {
+    let lost = match zbus::fdo::DBusProxy::new(&session).await {
+        Ok(proxy) => proxy.receive_name_lost_with_args(&[(0, BUS_NAME)]).await,
+        Err(e) => Err(e),
+    };
+    match lost {
+        Ok(mut lost) => {
+            let _ = lost.next().await;
+        }
+        Err(e) => eprintln!("clockoff: cannot watch the bus name ({e}); stopping"),
+    }
+    let _ = events.send(Event::BusLost);
 }
 
 /// Holds an exclusive lock beside the ledger for as long as the agent runs.

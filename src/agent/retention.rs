@@ -7,17 +7,17 @@ use std::time::Duration;
 
 use tokio::sync::{mpsc, oneshot};
 
-use super::event::{Event, Request};
+use super::event::{Event, RecordRequest, Request};
 
 const DAILY: Duration = Duration::from_secs(24 * 3600);
 
 pub async fn keep(events: mpsc::UnboundedSender<Event>) {
     loop {
         let (reply, answer) = oneshot::channel();
-        let request = Request::Forget {
+        let request = Request::Record(RecordRequest::Forget {
             before: None,
             reply,
-        };
+        });
         if events.send(Event::Request(request)).is_err() {
             return;
         }

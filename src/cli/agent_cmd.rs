@@ -18,16 +18,17 @@ use crate::store;
 /// Runs the agent in the foreground until SIGTERM or Ctrl-C.
 pub fn run_agent(paths: ConfigPaths, clock: Arc<dyn Clock>, no_tray: bool) -> Result<(), Failure> {
     let (config, config_sources) = load_config_and_sources(&paths)?;
-    let upload_timing = match std::env::var(crate::upload::Timing::ENV) {
+    let upload_timing = match std::env::var(crate::agent::upload::Timing::ENV) {
         Ok(value) => {
-            let timing = crate::upload::Timing::from_env_value(&value).map_err(Failure::Usage)?;
+            let timing =
+                crate::agent::upload::Timing::from_env_value(&value).map_err(Failure::Usage)?;
             eprintln!(
                 "clockoff: {}={value}: report retries are timed in {value} ms minutes (a setting for tests)",
-                crate::upload::Timing::ENV
+                crate::agent::upload::Timing::ENV
             );
             timing
         }
-        Err(_) => crate::upload::Timing::default(),
+        Err(_) => crate::agent::upload::Timing::default(),
     };
     let ledger_path = store::default_path().ok_or_else(|| {
         Failure::Runtime("cannot find where to keep the ledger: set XDG_DATA_HOME or HOME".into())

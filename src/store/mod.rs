@@ -31,7 +31,7 @@ pub use reader::{ChainHead, Reader};
 pub use records::{
     CorrectionId, IntervalId, ManualId, OverrideId, OverrideRecord, Recovery, ToilId, Totals,
 };
-pub use report::{Attempt, ERROR_LIMIT, QueuedWeek, ReportWeek, ToQueue};
+pub use report::{Attempt, ERROR_LIMIT, QueuedWeek, ReportWeek, ToQueue, next_due};
 pub use retention::{Cutoff, Forgot, Forgotten};
 
 use crate::core::activity::Class;

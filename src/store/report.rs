@@ -91,6 +91,16 @@ pub enum Attempt {
 /// The longest `last_error` kept (the schema checks it too).
 pub const ERROR_LIMIT: usize = 300;
 
+/// The week to try next: the earliest due of those waiting.
+pub fn next_due(queue: &[QueuedWeek]) -> Option<&QueuedWeek> {
+    queue
+        .iter()
+        .filter(|q| q.delivered.is_none() && !q.paused)
+        .filter_map(|q| q.next_attempt.map(|t| (t, q)))
+        .min_by_key(|(t, q)| (*t, q.week))
+        .map(|(_, q)| q)
+}
+
 pub(super) fn set_paused(
     tx: &Connection,
     week: IsoWeek,
@@ -492,10 +502,7 @@ mod tests {
             (q.next_attempt, q.attempts, q.last_error.as_deref()),
             (None, 1, None)
         );
-        assert_eq!(
-            crate::upload::status::next_due(std::slice::from_ref(q)),
-            None
-        );
+        assert_eq!(next_due(std::slice::from_ref(q)), None);
         // Nor can queueing it again.
         ledger
             .queue_reports(candidates("2026-W47", 1), now)
@@ -535,7 +542,7 @@ mod tests {
         assert_eq!((q.attempts, q.next_attempt, q.delivered), (1, None, None));
         assert!(!queue[1].is_closed());
         // Only the other week is due.
-        let due = crate::upload::status::next_due(&queue).unwrap();
+        let due = next_due(&queue).unwrap();
         assert_eq!(week::name(due.week), "2026-W47");
         // Not even a config change brings it back.
         assert_eq!(ledger.retry_failed_reports(now).await.unwrap(), 0);

@@ -11,13 +11,13 @@ use std::process::Command;
 use support::CleanEnv;
 
 use chrono::{Datelike, IsoWeek, TimeDelta};
+use clockoff::agent::upload::first_try;
 use clockoff::core::activity::Class;
 use clockoff::core::record::week;
 use clockoff::core::schedule::State;
 use clockoff::core::summary::ReportId;
 use clockoff::report::last_completed_week;
 use clockoff::store::{Ledger, ToQueue};
-use clockoff::upload::first_try;
 use rusqlite::Connection;
 use serde_json::Value;
 use support::agent::{Clockoff, now, text};

@@ -14,13 +14,13 @@ use crate::support;
 use std::os::unix::fs::PermissionsExt;
 
 use chrono::{Datelike, IsoWeek, TimeDelta};
+use clockoff::agent::upload::first_try;
 use clockoff::core::activity::Class;
 use clockoff::core::record::week;
 use clockoff::core::schedule::State;
 use clockoff::core::summary::ReportId;
 use clockoff::report::last_completed_week;
 use clockoff::store::{Ledger, QueuedWeek, Reader, ToQueue};
-use clockoff::upload::first_try;
 use serde_json::Value;
 use support::agent::{Clockoff, now, text};
 use support::http_server::{HttpServer, Recorded};

@@ -17,12 +17,31 @@ use std::time::Duration;
 use chrono::{DateTime, TimeDelta, Utc};
 use tokio::task::JoinHandle;
 
+use super::event::{Event, EventSender};
 use crate::core::clock::Clock;
 
 pub use crate::config::activity_source::{Choice, SourceKind};
 pub use crate::core::presence::Signal;
 
-pub type SignalSender = tokio::sync::mpsc::UnboundedSender<Signal>;
+/// Where the sources' signals go: the agent's loop, as [`Event::Activity`], or a channel of
+/// a test's own.
+#[derive(Clone)]
+pub struct SignalSender(Arc<dyn Fn(Signal) -> Result<(), Gone> + Send + Sync>);
+
+impl SignalSender {
+    /// Signals become the loop's [`Event::Activity`].
+    pub fn to_loop(events: EventSender) -> Self {
+        Self(Arc::new(move |signal| {
+            events.send(Event::Activity(signal)).map_err(|_| Gone)
+        }))
+    }
+}
+
+impl From<tokio::sync::mpsc::UnboundedSender<Signal>> for SignalSender {
+    fn from(tx: tokio::sync::mpsc::UnboundedSender<Signal>) -> Self {
+        Self(Arc::new(move |signal| tx.send(signal).map_err(|_| Gone)))
+    }
+}
 
 /// How the sources behave.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -126,7 +145,7 @@ pub async fn start(
     idle_after: Duration,
     clock: Arc<dyn Clock>,
     session: Option<&zbus::Connection>,
-    tx: SignalSender,
+    tx: impl Into<SignalSender>,
 ) -> Started {
     let peers = Peers::from_env(session).await;
     start_with(Options::new(choice, idle_after), peers, clock, tx).await
@@ -137,9 +156,12 @@ pub async fn start_with(
     options: Options,
     peers: Peers,
     clock: Arc<dyn Clock>,
-    tx: SignalSender,
+    tx: impl Into<SignalSender>,
 ) -> Started {
-    let out = Out { tx, clock };
+    let out = Out {
+        tx: tx.into(),
+        clock,
+    };
     let mut started = Started {
         input: None,
         logind: false,
@@ -306,7 +328,7 @@ pub(crate) struct Out {
 }
 
 /// The loop has gone (the agent is stopping); the source ends quietly.
-pub(crate) struct Gone;
+pub struct Gone;
 
 /// Why a running source ended.
 pub(crate) enum Stop {
@@ -341,7 +363,7 @@ impl Out {
     }
 
     pub(crate) fn send(&self, signal: Signal) -> Result<(), Gone> {
-        self.tx.send(signal).map_err(|_| Gone)
+        (self.tx.0)(signal)
     }
 }
 

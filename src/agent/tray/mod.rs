@@ -18,13 +18,13 @@ use std::time::Duration;
 use futures_util::future::select_all;
 use tokio::sync::{mpsc, oneshot, watch};
 
-use crate::agent::event::{Event, EventSender, Length, Reply, Request};
+use crate::agent::event::{Event, EventSender, Length, RecordRequest, Reply, Request};
 use crate::agent::quiet::{self, QuietStatus};
 use crate::agent::snapshot::Snapshot;
+use crate::agent::upload::UploadStatus;
 use crate::core::clock::Clock;
 use crate::core::schedule::State;
 use crate::status::Status;
-use crate::upload::UploadStatus;
 use host::Host;
 use menu::Action;
 pub use status::{TrayOff, TrayStatus};
@@ -40,8 +40,6 @@ pub struct TrayParts {
     /// item follows.
     pub report: watch::Receiver<UploadStatus>,
     pub status: watch::Sender<TrayStatus>,
-    /// "Quit": the agent stops as it does on SIGTERM.
-    pub quit: mpsc::UnboundedSender<()>,
     /// `--no-tray` was given: the config cannot turn it on.
     pub turned_off: bool,
     /// The `--config` the agent was given, for the `clockoff export` "Open my week" runs.
@@ -276,16 +274,21 @@ async fn act(parts: &TrayParts, action: Action) {
         Action::PauseReport(week) => ask(parts, pause_report(week, true)).await,
         Action::ResumeReport(week) => ask(parts, pause_report(week, false)).await,
         Action::Quit => {
-            let _ = parts.quit.send(());
+            let _ = parts.events.send(Event::Quit);
         }
     }
 }
 
-fn pause_report(week: chrono::IsoWeek, paused: bool) -> impl FnOnce(Reply) -> Request {
-    move |reply| Request::PauseReport {
-        week,
-        paused,
-        reply,
+fn pause_report(
+    week: chrono::IsoWeek,
+    paused: bool,
+) -> impl FnOnce(Reply<crate::store::ReportWeek>) -> Request {
+    move |reply| {
+        Request::Record(RecordRequest::PauseReport {
+            week,
+            paused,
+            reply,
+        })
     }
 }
 
@@ -315,7 +318,7 @@ fn open_week(config_file: Option<std::path::PathBuf>) {
 }
 
 /// Makes a request of the engine as the D-Bus interface does; a refusal is logged.
-async fn ask(parts: &TrayParts, request: impl FnOnce(Reply) -> Request) {
+async fn ask<T>(parts: &TrayParts, request: impl FnOnce(Reply<T>) -> Request) {
     let (reply, answer) = oneshot::channel();
     if parts.events.send(Event::Request(request(reply))).is_err() {
         return;

@@ -4,7 +4,7 @@
 use crate::config::ReportSettings;
 use crate::core::record::week;
 use crate::status::{self, time_in};
-use crate::store::QueuedWeek;
+use crate::store::{QueuedWeek, next_due};
 use chrono::{DateTime, IsoWeek, Utc};
 use chrono_tz::Tz;
 
@@ -31,16 +31,6 @@ pub struct Failing {
     pub error: String,
     pub attempts: u32,
     pub refused: bool,
-}
-
-/// The week to try next: the earliest due of those waiting.
-pub fn next_due(queue: &[QueuedWeek]) -> Option<&QueuedWeek> {
-    queue
-        .iter()
-        .filter(|q| q.delivered.is_none() && !q.paused)
-        .filter_map(|q| q.next_attempt.map(|t| (t, q)))
-        .min_by_key(|(t, q)| (*t, q.week))
-        .map(|(_, q)| q)
 }
 
 impl UploadStatus {

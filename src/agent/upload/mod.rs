@@ -131,8 +131,8 @@ impl UploadParts {
             self.status
                 .send_replace(UploadStatus::of(&config.report, &queue));
             let now = self.clock.now();
-            let due =
-                status::next_due(&queue).and_then(|q| Some((q.week, q.attempts, q.next_attempt?)));
+            let due = crate::store::next_due(&queue)
+                .and_then(|q| Some((q.week, q.attempts, q.next_attempt?)));
             match due {
                 Some((week, failures, at)) if at <= now => {
                     self.attempt(config, dashboard, week, failures).await?;

@@ -1,0 +1,176 @@
+//! The agent's one loop: it owns the [`Engine`] and the activity sources, takes every
+//! [`Event`] from one channel, and otherwise sleeps until the engine's next wake.
+
+use std::future::Future;
+use std::pin::pin;
+use std::sync::Arc;
+
+use tokio::sync::{Notify, mpsc, watch};
+use tokio::task::JoinHandle;
+
+use super::activity::{self, SignalSender};
+use super::engine::Engine;
+use super::event::{Event, EventSender};
+use super::sleep_for;
+use crate::config::{ActivitySettings, Config};
+use crate::core::clock::Clock;
+
+/// What the loop keeps besides the engine.
+pub(super) struct Loop {
+    pub engine: Engine,
+    pub sources: Sources,
+    pub clock: Arc<dyn Clock>,
+    /// The engine's config as the upload task follows it, reloads included.
+    pub config_out: watch::Sender<Config>,
+    /// Wakes the upload task: a week may have ended while asleep.
+    pub report_changed: Arc<Notify>,
+}
+
+/// Why the loop ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Ended {
+    Shutdown,
+    Quit,
+    BusLost,
+}
+
+impl Loop {
+    /// Serves events until `shutdown` completes, the tray quits, or the bus is lost; then
+    /// hands the engine and the sources back for stopping.
+    pub async fn serve(
+        mut self,
+        mut events: mpsc::UnboundedReceiver<Event>,
+        shutdown: impl Future<Output = ()>,
+    ) -> (Engine, Sources, Ended) {
+        let mut reloads_seen = self.engine.reloads();
+        let mut shutdown = pin!(shutdown);
+        let ended = loop {
+            let wait = self
+                .engine
+                .next_wake()
+                .map(|t| (t - self.clock.now()).to_std().unwrap_or_default());
+            tokio::select! {
+                () = &mut shutdown => break Ended::Shutdown,
+                Some(event) = events.recv() => {
+                    if let Some(ended) = self.event(event).await {
+                        break ended;
+                    }
+                }
+                () = sleep_for(wait) => self.engine.wake().await,
+            }
+            // Every reload reaches sending (it retries what failed), changed config or not.
+            if self.engine.reloads() != reloads_seen {
+                reloads_seen = self.engine.reloads();
+                self.config_out.send_replace(self.engine.config().clone());
+            }
+            // A reload that changed how activity is read restarts the sources.
+            if self.engine.activity_settings() != self.sources.settings {
+                self.sources.settings = self.engine.activity_settings();
+                self.sources.start();
+                self.engine.activity_sources_stopped().await;
+            }
+        };
+        (self.engine, self.sources, ended)
+    }
+
+    /// Handles one event; `Some` when the loop must end.
+    async fn event(&mut self, event: Event) -> Option<Ended> {
+        match event {
+            Event::Request(request) => self.engine.handle(request).await,
+            Event::Activity(signal) => self.engine.activity(signal).await,
+            Event::SourcesStarted {
+                generation,
+                started,
+            } => {
+                if let Some(describe) = self.sources.started(generation, started) {
+                    eprintln!("clockoff: activity from {describe}");
+                    self.engine.activity_sources_started(describe);
+                }
+            }
+            Event::WallClockChanged => {
+                self.engine.wall_clock_changed().await;
+                // Its timer is monotonic too: a week may have ended while asleep.
+                self.report_changed.notify_one();
+            }
+            Event::ConfigChanged => match self.engine.reload().await {
+                Ok(message) => eprintln!("clockoff: config changed on disk; {message}"),
+                Err(refusal) => eprintln!("clockoff: config changed on disk; {refusal}"),
+            },
+            Event::Quit => {
+                eprintln!("clockoff: quit from the tray; stopping");
+                return Some(Ended::Quit);
+            }
+            Event::BusLost => {
+                eprintln!("clockoff: the session bus went away (the session ended); stopping");
+                return Some(Ended::BusLost);
+            }
+        }
+        None
+    }
+}
+
+/// The activity sources: started in the background, so a slow or hung peer never keeps the
+/// loop (and D-Bus callers) waiting. Each start is numbered; what an older start reports
+/// after a newer one began is stopped and dropped.
+pub(super) struct Sources {
+    pub settings: ActivitySettings,
+    pub clock: Arc<dyn Clock>,
+    pub session: zbus::Connection,
+    pub events: EventSender,
+    pub generation: u64,
+    pub running: Option<activity::Started>,
+    pub starting: Option<JoinHandle<()>>,
+}
+
+impl Sources {
+    /// Stops whatever runs and starts the sources for `settings` in the background; the loop
+    /// hears of them as [`Event::SourcesStarted`].
+    pub fn start(&mut self) {
+        self.stop();
+        self.generation += 1;
+        let generation = self.generation;
+        let (settings, clock) = (self.settings, self.clock.clone());
+        let (session, events) = (self.session.clone(), self.events.clone());
+        self.starting = Some(tokio::spawn(async move {
+            let started = activity::start(
+                settings.source,
+                settings.idle_after,
+                clock,
+                Some(&session),
+                SignalSender::to_loop(events.clone()),
+            )
+            .await;
+            for skipped in &started.skipped {
+                eprintln!("clockoff: activity source {skipped}");
+            }
+            let _ = events.send(Event::SourcesStarted {
+                generation,
+                started,
+            });
+        }));
+    }
+
+    pub fn stop(&mut self) {
+        if let Some(starting) = self.starting.take() {
+            starting.abort();
+        }
+        for task in self.running.take().iter().flat_map(|s| &s.tasks) {
+            task.abort();
+        }
+    }
+
+    /// What start number `generation` got running: kept, and described, if it is the
+    /// latest start; stopped otherwise.
+    fn started(&mut self, generation: u64, started: activity::Started) -> Option<String> {
+        if generation != self.generation {
+            for task in &started.tasks {
+                task.abort();
+            }
+            return None;
+        }
+        self.starting = None;
+        let describe = started.describe();
+        self.running = Some(started);
+        Some(describe)
+    }
+}
