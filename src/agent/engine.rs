@@ -611,14 +611,11 @@ mod tests {
     use crate::agent::event::RecordRequest;
     use crate::config::UserFile;
     use crate::core::clock::FakeClock;
+    use crate::core::testing::utc;
     use crate::store::ManualId;
     use crate::store::Totals;
 
     const CONFIG: &str = "timezone = \"Europe/London\"\n";
-
-    fn utc(s: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(s).unwrap().to_utc()
-    }
 
     struct Rig {
         engine: Engine,

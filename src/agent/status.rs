@@ -130,10 +130,7 @@ fn period_status(period: &Period, totals: &Totals) -> status::Period {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn utc(s: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(s).unwrap().to_utc()
-    }
+    use crate::core::testing::utc;
 
     #[test]
     fn periods_are_local_days_and_iso_weeks_even_across_dst() {

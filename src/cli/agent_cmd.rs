@@ -290,10 +290,7 @@ fn describe_quiet(quiet: &status::Quiet, at: impl Fn(Option<Time>) -> Option<Str
 mod tests {
     use super::*;
     use crate::core::schedule::State;
-
-    fn utc(s: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(s).unwrap().to_utc()
-    }
+    use crate::core::testing::utc;
 
     #[test]
     fn the_status_says_what_is_held_and_what_needs_attention() {

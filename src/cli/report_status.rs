@@ -112,10 +112,7 @@ fn describe(config: &Config, queue: &[QueuedWeek], now: DateTime<Utc>) -> String
 mod tests {
     use super::*;
     use crate::core::summary::ReportId;
-
-    fn utc(s: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(s).unwrap().to_utc()
-    }
+    use crate::core::testing::utc;
 
     #[test]
     fn each_week_says_where_it_stands() {

@@ -322,11 +322,9 @@ pub(super) fn stored(conn: &Connection, week: IsoWeek) -> Result<Option<ReportWe
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::testing::utc;
     use crate::store::Ledger;
 
-    fn utc(s: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(s).unwrap().to_utc()
-    }
     fn w(name: &str) -> IsoWeek {
         week::parse(name).unwrap()
     }

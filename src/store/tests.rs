@@ -233,10 +233,6 @@ async fn a_correction_adds_an_entry_and_only_the_current_version_counts() {
 }
 
 #[tokio::test]
-#[expect(
-    clippy::too_many_lines,
-    reason = "one check or case after another; split when next touched"
-)]
 async fn refused_corrections_write_nothing_and_name_the_newer_entry() {
     let tmp = tempfile::tempdir().unwrap();
     let path = tmp.path().join("ledger.sqlite3");

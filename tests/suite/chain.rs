@@ -9,17 +9,14 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use support::CleanEnv;
 
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::TimeDelta;
 use clockoff::core::activity::Class;
 use clockoff::core::schedule::State;
+use clockoff::core::testing::utc;
 use clockoff::store::{Ledger, Reader};
 use rusqlite::Connection;
 use serde_json::Value;
 use support::tmp::{TempDir, temp_dir};
-
-fn utc(s: &str) -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(s).unwrap().to_utc()
-}
 
 fn ms(s: &str) -> i64 {
     utc(s).timestamp_millis()

@@ -1,13 +1,10 @@
 //! Schedules across DST changes, in both directions, in zones with 60-minute, 30-minute and
 //! no DST. Expected instants are worked out by hand from each zone's published rules.
 
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::TimeDelta;
 use clockoff::config::from_text;
 use clockoff::core::schedule::{Schedule, State, Transition};
-
-fn utc(s: &str) -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(s).unwrap().to_utc()
-}
+use clockoff::core::testing::utc;
 
 fn schedule(zone: &str, hours: &str) -> Schedule {
     let text = format!("timezone = \"{zone}\"\n[holidays]\nregion = \"none\"\n[hours]\n{hours}\n");

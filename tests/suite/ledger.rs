@@ -8,16 +8,13 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::TimeDelta;
 use clockoff::core::activity::Class;
 use clockoff::core::schedule::State;
+use clockoff::core::testing::utc;
 use clockoff::store::{APP_NAME_LIMIT, Ledger, Recovery, SavedHold, StoreError};
 use rusqlite::Connection;
 use tempfile::TempDir;
-
-fn utc(s: &str) -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(s).unwrap().to_utc()
-}
 
 fn minutes(n: u64) -> Duration {
     Duration::from_secs(n * 60)

@@ -1,14 +1,10 @@
 //! Holidays, leave, on-call and overrides layered over the weekly hours, by precedence:
 //! override > on_call > leave > holiday > working > off.
 
-use chrono::{DateTime, Utc};
 use clockoff::config::from_text;
 use clockoff::core::schedule::{Schedule, State};
 use clockoff::core::spans::Span;
-
-fn utc(s: &str) -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(s).unwrap().to_utc()
-}
+use clockoff::core::testing::utc;
 
 fn schedule(extra: &str) -> Schedule {
     let text = format!(

@@ -77,13 +77,11 @@ pub fn human(tz: Tz, t: DateTime<Utc>, now: DateTime<Utc>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testing::utc;
     use chrono_tz::{America::New_York, Australia::Lord_Howe, Europe::London};
 
     fn local(s: &str) -> NaiveDateTime {
         NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M").unwrap()
-    }
-    fn utc(s: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(s).unwrap().to_utc()
     }
 
     #[test]

@@ -18,4 +18,6 @@ pub mod recorder;
 pub mod schedule;
 pub mod spans;
 pub mod summary;
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
 pub mod timeline;

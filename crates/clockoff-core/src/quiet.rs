@@ -95,10 +95,7 @@ pub fn next_release(timeline: &Timeline, t: DateTime<Utc>) -> Option<DateTime<Ut
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn utc(s: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(s).unwrap().to_utc()
-    }
+    use crate::testing::utc;
 
     const GRACE: Duration = Duration::from_secs(600);
 

@@ -128,11 +128,9 @@ impl DaySet {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testing::utc;
     use chrono_tz::Europe::London;
 
-    fn utc(s: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(s).unwrap().to_utc()
-    }
     fn date(s: &str) -> NaiveDate {
         s.parse().unwrap()
     }

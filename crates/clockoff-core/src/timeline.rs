@@ -131,10 +131,7 @@ mod tests {
     use super::*;
     use crate::hours::{DailyRange, WeeklyHours};
     use crate::schedule::ScheduleSpec;
-
-    fn utc(s: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(s).unwrap().to_utc()
-    }
+    use crate::testing::utc;
 
     fn spec(hours: WeeklyHours) -> ScheduleSpec {
         ScheduleSpec {

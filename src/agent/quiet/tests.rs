@@ -12,11 +12,8 @@ use super::*;
 use crate::config::quiet::SyncSpec;
 use crate::core::clock::FakeClock;
 use crate::core::schedule::State;
+use crate::core::testing::utc;
 use crate::hold::Undo;
-
-fn utc(s: &str) -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(s).unwrap().to_utc()
-}
 
 /// A peer with a held flag: holding what is already held changes nothing, as real servers'
 /// do-not-disturb does.

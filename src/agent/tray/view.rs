@@ -209,11 +209,8 @@ fn minutes_left(until: DateTime<Utc>, now: DateTime<Utc>) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::testing::utc;
     use serde_json::{Value, json};
-
-    fn utc(s: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(s).unwrap().to_utc()
-    }
 
     /// A status as the agent writes it: Monday 23 November 2026, London (UTC in winter).
     fn status(state: &str, changes: Value) -> Status {

@@ -91,10 +91,7 @@ impl UploadStatus {
 mod tests {
     use super::*;
     use crate::core::summary::ReportId;
-
-    fn utc(s: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(s).unwrap().to_utc()
-    }
+    use crate::core::testing::utc;
 
     fn queued(name: &str, next: Option<&str>) -> QueuedWeek {
         QueuedWeek {

@@ -3,7 +3,8 @@
 
 use std::collections::BTreeMap;
 
-use super::{ANSWER_WITHIN, APP_NAME, escape_markup};
+use super::{ANSWER_WITHIN, APP_NAME};
+use crate::html::escape_content;
 
 /// Apps named in the body; how many other apps sent any follows as "and N more".
 const LISTED_APPS: usize = 5;
@@ -50,7 +51,7 @@ pub fn digest(counts: &[(String, u64)]) -> Option<Digest> {
 /// notify-rust's async API: it connects to the session bus (DBUS_SESSION_BUS_ADDRESS) on its
 /// own connection. An error, never a hang, when no server runs or it does not answer.
 pub async fn show_digest(digest: &Digest) -> Result<(), String> {
-    let body = escape_markup(&digest.body);
+    let body = escape_content(&digest.body);
     let mut notification = notify_rust::Notification::new();
     notification
         .appname(APP_NAME)

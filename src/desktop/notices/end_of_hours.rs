@@ -14,7 +14,8 @@ use zbus::names::UniqueName;
 use zbus::zvariant::Value;
 use zbus::{Connection, Message, MessageStream};
 
-use super::{ANSWER_WITHIN, APP_NAME, escape_markup};
+use super::{ANSWER_WITHIN, APP_NAME};
+use crate::html::escape_content;
 
 const NAME: &str = "org.freedesktop.Notifications";
 const PATH: &str = "/org/freedesktop/Notifications";
@@ -90,7 +91,7 @@ async fn notify(
                 0u32,
                 "",
                 "Working hours are over",
-                escape_markup(body),
+                escape_content(body),
                 &actions[..],
                 hints,
                 -1i32, // the server's usual expiry: gentle, and an expired notice is an answer

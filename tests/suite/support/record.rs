@@ -5,7 +5,6 @@ use super::CleanEnv;
 use std::path::Path;
 use std::process::{Command, Output};
 
-use chrono::{DateTime, Utc};
 use clockoff::core::activity::Class;
 use clockoff::core::schedule::State;
 use clockoff::store::Ledger;
@@ -26,9 +25,7 @@ pub fn at_now() -> Vec<(String, String)> {
     )]
 }
 
-pub fn utc(s: &str) -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(s).unwrap().to_utc()
-}
+pub use clockoff::core::testing::utc;
 
 /// The JSON a command printed, once it has succeeded.
 pub fn json(out: &Output) -> serde_json::Value {

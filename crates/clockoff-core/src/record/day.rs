@@ -188,10 +188,7 @@ fn pieces(tz: Tz, start: DateTime<Utc>, end: DateTime<Utc>) -> Vec<(NaiveDate, T
 mod tests {
     use super::*;
     use crate::spans::Span;
-
-    fn utc(s: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(s).unwrap().to_utc()
-    }
+    use crate::testing::utc;
 
     fn work(start: &str, end: &str, source: Source) -> Work {
         Work {

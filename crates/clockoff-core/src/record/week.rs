@@ -147,10 +147,7 @@ mod tests {
     use super::*;
     use crate::activity::Class;
     use crate::record::Source;
-
-    fn utc(s: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(s).unwrap().to_utc()
-    }
+    use crate::testing::utc;
 
     const LONDON: Tz = chrono_tz::Europe::London;
 

@@ -207,10 +207,7 @@ pub fn average_finding(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn utc(s: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(s).unwrap().to_utc()
-    }
+    use crate::testing::utc;
 
     fn span(a: &str, b: &str) -> Span {
         Span::new(utc(a), utc(b))

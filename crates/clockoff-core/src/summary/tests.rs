@@ -1,4 +1,3 @@
-use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
 use super::figures::{bucket, week_cap};
@@ -6,12 +5,9 @@ use super::*;
 use crate::activity::Class;
 use crate::record::{Source, Work};
 use crate::spans::Span;
+use crate::testing::utc;
 
 const LONDON: Tz = chrono_tz::Europe::London;
-
-fn utc(s: &str) -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(s).unwrap().to_utc()
-}
 
 /// `from` to `to` on `day`, UTC (London is on UTC in late November).
 fn at(day: &str, from: &str, to: &str, source: Source) -> Work {
