@@ -11,7 +11,7 @@ use crate::core::civil::{local_date, midnight};
 use crate::core::record::retention::week_start;
 use crate::core::record::toil::{self, Balance, Policy, WeekMinutes};
 use crate::core::record::week;
-use crate::store::{Cutoff, Forgot, Ledger, Reader, StoreError};
+use crate::ledger::{Cutoff, Forgot, Ledger, Reader, StoreError};
 
 /// Each week's figures from the first recorded week through `last`: TOIL is a running
 /// balance, so every week since the record began counts. After a forgetting the record

@@ -125,7 +125,7 @@ impl AgentInterface {
         let (note, reason) = (note.trim().to_owned(), reason.trim().to_owned());
         let id = self
             .record(|reply| RecordRequest::CorrectManual {
-                old: crate::store::ManualId::new(corrects),
+                old: crate::ledger::ManualId::new(corrects),
                 start,
                 end,
                 note,
@@ -142,7 +142,7 @@ impl AgentInterface {
         let reason = reason.trim().to_owned();
         let id = self
             .record(|reply| RecordRequest::WithdrawManual {
-                old: crate::store::ManualId::new(id),
+                old: crate::ledger::ManualId::new(id),
                 reason,
                 reply,
             })

@@ -26,8 +26,8 @@ use crate::core::recorder::{Key, Op, Recorder};
 use crate::core::schedule::State;
 use crate::core::spans::Span;
 use crate::core::timeline::Timeline;
+use crate::ledger::{IntervalId, Ledger, OverrideRecord};
 use crate::status::Status;
-use crate::store::{IntervalId, Ledger, OverrideRecord};
 
 /// An open interval's end is written at least this often, so a crash loses at most this much.
 pub const CHECKPOINT_EVERY: TimeDelta = TimeDelta::seconds(60);
@@ -612,8 +612,8 @@ mod tests {
     use crate::config::UserFile;
     use crate::core::clock::FakeClock;
     use crate::core::testing::utc;
-    use crate::store::ManualId;
-    use crate::store::Totals;
+    use crate::ledger::ManualId;
+    use crate::ledger::Totals;
 
     const CONFIG: &str = "timezone = \"Europe/London\"\n";
 

@@ -8,8 +8,8 @@ use chrono::{DateTime, Utc};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::core::schedule::State;
+use crate::ledger::{CorrectionId, ManualId, ReportWeek, ToilId};
 use crate::status::{Status, Time};
-use crate::store::{CorrectionId, ManualId, ReportWeek, ToilId};
 
 pub type EventSender = mpsc::UnboundedSender<Event>;
 
@@ -56,8 +56,8 @@ impl std::fmt::Display for Refusal {
 
 /// A ledger error is the agent's failure, not the caller's, unless the ledger refused what
 /// the caller asked (an entry that does not exist, or was already corrected).
-impl From<crate::store::StoreError> for Refusal {
-    fn from(e: crate::store::StoreError) -> Self {
+impl From<crate::ledger::StoreError> for Refusal {
+    fn from(e: crate::ledger::StoreError) -> Self {
         if e.is_refusal() {
             Refusal::InvalidArgs(e.to_string())
         } else {

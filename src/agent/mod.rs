@@ -30,7 +30,7 @@ use zbus::fdo::{RequestNameFlags, RequestNameReply};
 
 use crate::config::{Config, ConfigPaths};
 use crate::core::clock::Clock;
-use crate::store::{Ledger, StoreError};
+use crate::ledger::{Ledger, StoreError};
 use bus::{AgentInterface, BUS_NAME, OBJECT_PATH};
 use engine::{Engine, EngineParts};
 use event::{Event, EventSender};

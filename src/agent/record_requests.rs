@@ -11,8 +11,8 @@ use tokio::sync::Notify;
 use super::event::{RecordRequest, Refusal};
 use crate::config::Config;
 use crate::core::record::manual;
+use crate::ledger::{Ledger, MAX_TOIL_MINUTES, StoreError};
 use crate::record;
-use crate::store::{Ledger, MAX_TOIL_MINUTES, StoreError};
 
 /// What these requests read and write.
 pub(super) struct RecordDesk<'a> {

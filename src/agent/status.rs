@@ -7,8 +7,8 @@ use super::snapshot::Snapshot;
 use crate::core::activity::Class;
 use crate::core::civil::{local_date, midnight};
 use crate::core::record::week;
+use crate::ledger::{OverrideRecord, Totals};
 use crate::status::{self, Status, time_in};
-use crate::store::{OverrideRecord, Totals};
 use chrono::{DateTime, Datelike, IsoWeek, NaiveDate, TimeDelta, Utc};
 use chrono_tz::Tz;
 

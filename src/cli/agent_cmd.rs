@@ -12,8 +12,8 @@ use crate::agent::{self, AgentError, Deps, bus::AgentProxy};
 use crate::config::ConfigPaths;
 use crate::core::clock::Clock;
 use crate::core::duration::{hours_minutes, parse_duration};
+use crate::ledger;
 use crate::status::{self, Status, Time};
-use crate::store;
 
 /// Runs the agent in the foreground until SIGTERM or Ctrl-C.
 pub fn run_agent(paths: ConfigPaths, clock: Arc<dyn Clock>, no_tray: bool) -> Result<(), Failure> {
@@ -30,7 +30,7 @@ pub fn run_agent(paths: ConfigPaths, clock: Arc<dyn Clock>, no_tray: bool) -> Re
         }
         Err(_) => crate::agent::upload::Timing::default(),
     };
-    let ledger_path = store::default_path().ok_or_else(|| {
+    let ledger_path = ledger::default_path().ok_or_else(|| {
         Failure::Runtime("cannot find where to keep the ledger: set XDG_DATA_HOME or HOME".into())
     })?;
     let runtime = runtime()?;

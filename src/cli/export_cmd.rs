@@ -11,7 +11,7 @@ use crate::config::ConfigPaths;
 use crate::core::civil::local_date;
 use crate::core::clock::Clock;
 use crate::export::{self, Format, Inputs};
-use crate::store::Reader;
+use crate::ledger::Reader;
 
 /// A report longer than this is refused: the record's retention is 2 years.
 const LONGEST: i64 = 800;

@@ -10,8 +10,8 @@ use super::{Failure, ledger_path, ledger_write, load_config, read_failed};
 use crate::config::ConfigPaths;
 use crate::core::civil::local_date;
 use crate::core::clock::Clock;
+use crate::ledger::Reader;
 use crate::record::{self, Forgetting};
-use crate::store::Reader;
 
 /// The 17-week reference period of the average weekly hours check.
 const AVERAGE_WEEKS: i64 = 17;

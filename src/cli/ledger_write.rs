@@ -8,7 +8,7 @@ use std::path::Path;
 use super::{Failure, agent_cmd, ledger_path};
 use crate::agent::bus::AgentProxy;
 use crate::agent::{AgentError, lock_ledger};
-use crate::store::{Ledger, StoreError};
+use crate::ledger::{Ledger, StoreError};
 
 /// Who wrote it, in the words the commands print.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -20,7 +20,7 @@ use crate::core::hours::DailyRange;
 use crate::core::record::manual::check_new;
 use crate::core::record::week;
 use crate::core::record::{Logged, Superseded};
-use crate::store::ManualId;
+use crate::ledger::ManualId;
 
 #[derive(Debug, Args)]
 pub struct LogArgs {

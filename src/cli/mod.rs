@@ -264,18 +264,18 @@ pub fn run(cli: Cli, clock: Arc<dyn Clock>) -> ExitCode {
 
 /// Where the ledger is, or why it cannot be found.
 fn ledger_path() -> Result<PathBuf, Failure> {
-    crate::store::default_path()
+    crate::ledger::default_path()
         .ok_or_else(|| Failure::Runtime("cannot find the ledger: set XDG_DATA_HOME or HOME".into()))
 }
 
 /// A ledger error met while reading it for a command.
-fn read_failed(e: crate::store::StoreError) -> Failure {
+fn read_failed(e: crate::ledger::StoreError) -> Failure {
     Failure::Runtime(format!("reading the ledger: {e}"))
 }
 
 /// The ledger opened read-only for the record's commands; `None` before it exists.
-fn open_ledger() -> Result<Option<crate::store::Reader>, Failure> {
-    crate::store::Reader::open(&ledger_path()?).map_err(read_failed)
+fn open_ledger() -> Result<Option<crate::ledger::Reader>, Failure> {
+    crate::ledger::Reader::open(&ledger_path()?).map_err(read_failed)
 }
 
 /// Loads the layered configuration, or fails with every error found.

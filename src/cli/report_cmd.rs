@@ -14,8 +14,8 @@ use crate::config::{Config, ConfigPaths};
 use crate::core::clock::Clock;
 use crate::core::record::week;
 use crate::core::summary::WeeklySummary;
+use crate::ledger::{Ledger, ReportWeek, StoreError};
 use crate::report::{self, ReportError, pause_reply, secret};
-use crate::store::{Ledger, ReportWeek, StoreError};
 
 #[derive(Debug, Subcommand)]
 pub enum ReportCommand {

@@ -9,7 +9,7 @@ use crate::config::Config;
 use crate::core::civil::{human, rfc3339_in};
 use crate::core::clock::Clock;
 use crate::core::record::week;
-use crate::store::QueuedWeek;
+use crate::ledger::QueuedWeek;
 
 /// One word for where a week stands.
 fn state(q: &QueuedWeek) -> &'static str {

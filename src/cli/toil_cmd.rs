@@ -12,7 +12,7 @@ use crate::core::civil::local_date;
 use crate::core::clock::Clock;
 use crate::core::duration::{hours_minutes, minutes_text, parse_duration};
 use crate::core::record::toil::{Balance, Policy};
-use crate::store::{MAX_TOIL_MINUTES, Reader};
+use crate::ledger::{MAX_TOIL_MINUTES, Reader};
 
 #[derive(Debug, Subcommand)]
 pub enum ToilCommand {

@@ -6,15 +6,15 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::Failure;
-use crate::store::chain::verify::{EditProblem, LinkProblem, Report};
-use crate::store::{self, Reader};
+use crate::ledger::chain::verify::{EditProblem, LinkProblem, Report};
+use crate::ledger::{self, Reader};
 
 /// How many hex digits of the head the summary shows (the JSON has all 64).
 const HEAD_SHOWN: usize = 16;
 
 pub fn verify(json: bool) -> Result<(), Failure> {
     let path = super::ledger_path()?;
-    let failed = |e: store::StoreError| Failure::Runtime(format!("verifying the ledger: {e}"));
+    let failed = |e: ledger::StoreError| Failure::Runtime(format!("verifying the ledger: {e}"));
     let Some(reader) = Reader::open(&path).map_err(failed)? else {
         if json {
             print_json(&Json::from(&empty()))?;
@@ -237,8 +237,8 @@ pub fn describe(r: &Report) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::chain::Table;
-    use crate::store::chain::verify::{Broken, Edited};
+    use crate::ledger::chain::Table;
+    use crate::ledger::chain::verify::{Broken, Edited};
 
     #[test]
     fn thousands_are_separated() {

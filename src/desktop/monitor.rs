@@ -10,7 +10,7 @@ use tokio::task::JoinHandle;
 use zbus::message::Type;
 use zbus::{Message, MessageStream};
 
-use crate::store::clean_app_name;
+use crate::ledger::clean_app_name;
 
 /// The only messages the bus copies to us: `Notify` calls, not their replies, nothing else.
 const NOTIFY_RULE: &str =

@@ -17,7 +17,7 @@ use crate::core::record::toil::{self, Taken, WeekAccrual};
 use crate::core::record::week::{self, WeekReport};
 use crate::core::record::{Logged, Superseded, Work, merged};
 use crate::core::schedule::{Schedule, State};
-use crate::store::{ChainHead, Forgotten};
+use crate::ledger::{ChainHead, Forgotten};
 
 /// The JSON export's format; bumped only by a change a reader would notice.
 pub const SCHEMA: &str = "clockoff.export/1";

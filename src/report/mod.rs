@@ -14,7 +14,7 @@ use crate::config::Config;
 use crate::core::record::week;
 pub use crate::core::record::week::last_completed_week;
 use crate::core::summary::{self, Pseudonym, Recorded, ReportId, WeeklySummary};
-use crate::store::{Reader, ReportWeek, StoreError};
+use crate::ledger::{Reader, ReportWeek, StoreError};
 
 #[derive(Debug)]
 pub enum ReportError {

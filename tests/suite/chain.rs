@@ -13,7 +13,7 @@ use chrono::TimeDelta;
 use clockoff::core::activity::Class;
 use clockoff::core::schedule::State;
 use clockoff::core::testing::utc;
-use clockoff::store::{Ledger, Reader};
+use clockoff::ledger::{Ledger, Reader};
 use rusqlite::Connection;
 use serde_json::Value;
 use support::tmp::{TempDir, temp_dir};
@@ -464,7 +464,7 @@ async fn a_v3_file_migrates_and_its_old_rows_are_unchained_not_broken() {
     let version: i64 = conn
         .pragma_query_value(None, "user_version", |r| r.get(0))
         .unwrap();
-    assert_eq!(version, clockoff::store::schema_version());
+    assert_eq!(version, clockoff::ledger::schema_version());
     drop(conn);
     let (code, r) = verify_json(dir.path());
     assert_eq!(code, Some(0), "{r}");
@@ -502,7 +502,7 @@ async fn a_v3_file_migrates_and_its_old_rows_are_unchained_not_broken() {
 async fn corrected_week(label: &str) -> TempDir {
     let dir = written_week(label).await;
     let (ledger, _) = Ledger::open(ledger_path(dir.path())).await.unwrap();
-    let old = clockoff::store::ManualId::new(1);
+    let old = clockoff::ledger::ManualId::new(1);
     let new = ledger
         .correct_manual(
             old,

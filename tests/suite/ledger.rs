@@ -12,7 +12,7 @@ use chrono::TimeDelta;
 use clockoff::core::activity::Class;
 use clockoff::core::schedule::State;
 use clockoff::core::testing::utc;
-use clockoff::store::{APP_NAME_LIMIT, Ledger, Recovery, SavedHold, StoreError};
+use clockoff::ledger::{APP_NAME_LIMIT, Ledger, Recovery, SavedHold, StoreError};
 use rusqlite::Connection;
 use tempfile::TempDir;
 

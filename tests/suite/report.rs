@@ -9,7 +9,7 @@ use std::path::Path;
 
 use clockoff::core::record::week;
 use clockoff::core::summary::{DeviceSecret, ReportId, WeeklySummary};
-use clockoff::store::{Ledger, Reader};
+use clockoff::ledger::{Ledger, Reader};
 use support::agent::{Clockoff, text};
 use support::record::{CONFIG, clockoff, json, utc, write_week};
 use support::tmp::temp_dir;

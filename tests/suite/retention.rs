@@ -9,7 +9,7 @@ use std::path::Path;
 
 use clockoff::core::activity::Class;
 use clockoff::core::schedule::State;
-use clockoff::store::Ledger;
+use clockoff::ledger::Ledger;
 use rusqlite::Connection;
 use support::agent::{Clockoff, text};
 use support::record::{CONFIG, clockoff, closed_interval, json, utc, write_week};

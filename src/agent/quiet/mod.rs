@@ -24,7 +24,7 @@ use crate::config::quiet::{NotificationPolicy, ServerChoice, SyncSpec};
 use crate::core::clock::Clock;
 use crate::core::quiet::{Wanted, clock_off_lapses, wanted};
 use crate::hold::{BoxFuture, HoldError, Holder};
-use crate::store::{Ledger, QuietPeriod, SavedHold};
+use crate::ledger::{Ledger, QuietPeriod, SavedHold};
 use slot::{FindHolder, Slot, SlotStatus, Want};
 pub use status::QuietStatus;
 

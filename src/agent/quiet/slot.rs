@@ -11,7 +11,7 @@ use tokio::sync::watch;
 use crate::agent::sleep_for;
 use crate::core::clock::Clock;
 use crate::hold::{BoxFuture, HoldError, Holder, Undo};
-use crate::store::{Ledger, SavedHold};
+use crate::ledger::{Ledger, SavedHold};
 
 /// What the quiet-hours task wants of a slot.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -282,7 +282,7 @@ async fn act(parts: &TrayParts, action: Action) {
 fn pause_report(
     week: chrono::IsoWeek,
     paused: bool,
-) -> impl FnOnce(Reply<crate::store::ReportWeek>) -> Request {
+) -> impl FnOnce(Reply<crate::ledger::ReportWeek>) -> Request {
     move |reply| {
         Request::Record(RecordRequest::PauseReport {
             week,

@@ -32,8 +32,8 @@ use crate::config::Config;
 use crate::core::clock::Clock;
 use crate::core::record::week;
 use crate::core::summary::ReportId;
+use crate::ledger::{Attempt, Ledger, Reader, ToQueue};
 use crate::report::{self, secret};
-use crate::store::{Attempt, Ledger, Reader, ToQueue};
 pub use backoff::{GRACE, Jitter, MAX_CATCH_UP, OsJitter, Timing};
 use client::{Dashboard, Sent};
 pub use status::UploadStatus;
@@ -131,7 +131,7 @@ impl UploadParts {
             self.status
                 .send_replace(UploadStatus::of(&config.report, &queue));
             let now = self.clock.now();
-            let due = crate::store::next_due(&queue)
+            let due = crate::ledger::next_due(&queue)
                 .and_then(|q| Some((q.week, q.attempts, q.next_attempt?)));
             match due {
                 Some((week, failures, at)) if at <= now => {

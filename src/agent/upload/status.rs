@@ -3,8 +3,8 @@
 
 use crate::config::ReportSettings;
 use crate::core::record::week;
+use crate::ledger::{QueuedWeek, next_due};
 use crate::status::{self, time_in};
-use crate::store::{QueuedWeek, next_due};
 use chrono::{DateTime, IsoWeek, Utc};
 use chrono_tz::Tz;
 

@@ -7,7 +7,7 @@ use std::process::{Command, Output};
 
 use clockoff::core::activity::Class;
 use clockoff::core::schedule::State;
-use clockoff::store::Ledger;
+use clockoff::ledger::Ledger;
 
 pub const CONFIG: &str = "timezone = \"Europe/London\"\ncontracted = \"37h\"\n";
 

@@ -11,11 +11,11 @@ use super::{
     CorrectionPayload, ForgottenPayload, GENESIS, IntervalPayload, Kind, ManualPayload,
     OverridePayload, Table, ToilPayload, TransitionPayload, canonical, link_hash,
 };
-use crate::store::error::StoreError;
+use crate::ledger::error::StoreError;
 
 /// Appends an entry for row `ref_id` as it now stands. Runs in the caller's transaction, so the
 /// entry commits with the change it records or not at all.
-pub(in crate::store) fn append(
+pub(in crate::ledger) fn append(
     conn: &Connection,
     kind: Kind,
     ref_id: i64,
@@ -175,7 +175,7 @@ fn payload<P: Serialize>(
 }
 
 /// Every row of every chained table, in its canonical form.
-pub(in crate::store) fn records(conn: &Connection) -> Result<Vec<Record>, StoreError> {
+pub(in crate::ledger) fn records(conn: &Connection) -> Result<Vec<Record>, StoreError> {
     let mut records = Vec::new();
     for table in Table::ALL {
         match table {
@@ -227,7 +227,7 @@ fn all<P: Serialize>(
 }
 
 /// The whole chain, in `seq` order.
-pub(in crate::store) fn entries(conn: &Connection) -> Result<Vec<ChainRow>, StoreError> {
+pub(in crate::ledger) fn entries(conn: &Connection) -> Result<Vec<ChainRow>, StoreError> {
     let mut stmt = conn
         .prepare("SELECT seq, at_ms, kind, ref_id, payload, prev, hash FROM chain ORDER BY seq")?;
     let rows = stmt.query_map([], |row| {
@@ -249,7 +249,7 @@ pub(in crate::store) fn entries(conn: &Connection) -> Result<Vec<ChainRow>, Stor
 
 /// The highest row ids when the chain began. Its one row is written by the V4 migration and
 /// guarded by triggers; without it nothing can be said about unchained rows.
-pub(in crate::store) fn start(conn: &Connection) -> Result<Start, StoreError> {
+pub(in crate::ledger) fn start(conn: &Connection) -> Result<Start, StoreError> {
     // Before V5 there is no toil_taken column (and no table, so no rows for it to vouch for);
     // likewise manual_corrections before V6.
     let mark = |table: &'static str| -> Result<&'static str, StoreError> {
@@ -278,7 +278,7 @@ pub(in crate::store) fn start(conn: &Connection) -> Result<Start, StoreError> {
 }
 
 /// The last entry: `(seq, hash, at_ms)`.
-pub(in crate::store) fn head(conn: &Connection) -> Result<Option<(i64, String, i64)>, StoreError> {
+pub(in crate::ledger) fn head(conn: &Connection) -> Result<Option<(i64, String, i64)>, StoreError> {
     Ok(conn
         .query_row(
             "SELECT seq, hash, at_ms FROM chain ORDER BY seq DESC LIMIT 1",
@@ -289,7 +289,7 @@ pub(in crate::store) fn head(conn: &Connection) -> Result<Option<(i64, String, i
 }
 
 /// Whether the file has a table (a reader may meet a file older than this clockoff).
-pub(in crate::store) fn has_table(conn: &Connection, name: &str) -> Result<bool, StoreError> {
+pub(in crate::ledger) fn has_table(conn: &Connection, name: &str) -> Result<bool, StoreError> {
     Ok(conn.query_row(
         "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = ?1",
         [name],
@@ -299,7 +299,7 @@ pub(in crate::store) fn has_table(conn: &Connection, name: &str) -> Result<bool,
 
 /// Checks the chain link by link and every record against it. The caller reads in one
 /// transaction, so a writer appending meanwhile cannot make chain and tables disagree.
-pub(in crate::store) fn report(conn: &Connection) -> Result<Report, StoreError> {
+pub(in crate::ledger) fn report(conn: &Connection) -> Result<Report, StoreError> {
     if has_table(conn, "chain")? {
         Ok(verify::verify(
             &entries(conn)?,

@@ -82,7 +82,7 @@ const V3: &str = "
 ALTER TABLE overrides ADD COLUMN until_away INTEGER NOT NULL DEFAULT 0 CHECK (until_away IN (0, 1));
 ";
 
-/// Tamper evidence (see `store::chain`): every record that becomes final or changes meaning
+/// Tamper evidence (see `ledger::chain`): every record that becomes final or changes meaning
 /// appends an entry whose hash covers the previous entry's, so an edit to the chain shows as a
 /// broken link. The triggers make the chain append-only through SQLite itself: changing it
 /// takes dropping them first, which is deliberate tampering, not an accident.
@@ -212,7 +212,7 @@ ALTER TABLE toil_taken_v6 RENAME TO toil_taken;
 CREATE INDEX toil_taken_by_date ON toil_taken (date);
 ";
 
-/// Retention (see `store::retention`): one row per forgetting, chained as `forgotten`. The
+/// Retention (see `ledger::retention`): one row per forgetting, chained as `forgotten`. The
 /// latest says where the record and its chain now start, and the TOIL balance carried from
 /// the weeks that went. Forgetting deletes, so SQLite is asked to overwrite what it deletes.
 const V7: &str = "
@@ -247,7 +247,7 @@ CREATE TABLE manual_corrections (
 ALTER TABLE chain_start ADD COLUMN manual_corrections INTEGER NOT NULL DEFAULT 0;
 ";
 
-/// Weekly reporting (see `store::report`), one row per ISO week ("2026-W47") at most: a week
+/// Weekly reporting (see `ledger::report`), one row per ISO week ("2026-W47") at most: a week
 /// the worker paused is never reported, and a queued week keeps the random report id it was
 /// first given, so a retry is the same report.
 const V9: &str = "
@@ -259,7 +259,7 @@ CREATE TABLE report_weeks (
 ) STRICT;
 ";
 
-/// The upload queue (see `store::report` and `upload`). A week is queued once (`queued_ms`)
+/// The upload queue (see `ledger::report` and `upload`). A week is queued once (`queued_ms`)
 /// and is then tried at `next_attempt_ms` until `delivered_ms` is set, which is final: a
 /// delivered week is never sent again. `attempts` counts the tries that failed (the backoff
 /// grows with it); `last_error` is the last failure in a few words, never a secret;

@@ -323,7 +323,7 @@ pub(super) fn stored(conn: &Connection, week: IsoWeek) -> Result<Option<ReportWe
 mod tests {
     use super::*;
     use crate::core::testing::utc;
-    use crate::store::Ledger;
+    use crate::ledger::Ledger;
 
     fn w(name: &str) -> IsoWeek {
         week::parse(name).unwrap()

@@ -252,7 +252,7 @@ impl Reader {
             .transpose()
     }
 
-    /// Checks the chain link by link and every record against it (see `store::chain`). Read in
+    /// Checks the chain link by link and every record against it (see `ledger::chain`). Read in
     /// one transaction, so a writer appending meanwhile cannot make chain and tables disagree.
     pub fn verify(&self) -> Result<Report, StoreError> {
         let tx = self.conn.unchecked_transaction()?;

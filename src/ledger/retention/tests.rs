@@ -5,9 +5,9 @@ use chrono::{TimeDelta, TimeZone};
 use super::*;
 use crate::core::activity::Class;
 use crate::core::schedule::State;
-use crate::store::chain::verify::{EditProblem, LinkProblem};
-use crate::store::queries;
-use crate::store::schema::{MIGRATIONS, migrate};
+use crate::ledger::chain::verify::{EditProblem, LinkProblem};
+use crate::ledger::queries;
+use crate::ledger::schema::{MIGRATIONS, migrate};
 
 fn day(n: i64) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).unwrap() + TimeDelta::days(n)
@@ -247,7 +247,7 @@ fn an_anchor_that_forgets_the_future_breaks_the_chain() {
 #[test]
 fn a_correction_goes_only_with_both_entries_it_links() {
     let conn = ledger();
-    let entry = |n: i64| -> crate::store::ManualId {
+    let entry = |n: i64| -> crate::ledger::ManualId {
         let id: i64 = conn
             .query_row(
                 "SELECT id FROM manual_entries WHERE note = ?1",
@@ -255,7 +255,7 @@ fn a_correction_goes_only_with_both_entries_it_links() {
                 |r| r.get(0),
             )
             .unwrap();
-        crate::store::ManualId(id)
+        crate::ledger::ManualId(id)
     };
     let hour = |n: i64, h: i64| day(n) + TimeDelta::hours(h);
     // Day 1's visit corrected on day 2 (both before the cut): both go with the correction.
