@@ -91,7 +91,7 @@ impl fmt::Display for AgentError {
 impl std::error::Error for AgentError {}
 
 /// Runs the agent until `shutdown` completes, then closes the interval in progress and the
-/// ledger cleanly. It builds the parts, spawns the tasks, hands the loop ([`event_loop`])
+/// ledger cleanly. It builds the parts, spawns the tasks, hands the loop (`event_loop`)
 /// the one event channel, and stops everything in order when the loop ends.
 pub async fn run(deps: Deps, shutdown: impl Future<Output = ()>) -> Result<(), AgentError> {
     let (events_tx, events) = mpsc::unbounded_channel::<Event>();

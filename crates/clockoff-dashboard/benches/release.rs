@@ -7,7 +7,7 @@
 
 use std::hint::black_box;
 
-use clockoff_dashboard::release::decide;
+use clockoff_dashboard::rule::release::decide;
 use clockoff_dashboard::{Contribution, Figures, Threshold, UnitTree, Week};
 use criterion::{Criterion, criterion_group, criterion_main};
 

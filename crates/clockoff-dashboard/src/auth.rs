@@ -6,9 +6,9 @@ use axum::http::HeaderMap;
 use axum::http::header::AUTHORIZATION;
 
 use super::org::Org;
+use super::rule::units::UnitIndex;
 use super::store::{Store, StoreError};
 use super::token::{Role, TokenHash, claimed_role};
-use super::units::UnitIndex;
 
 /// A resolved token.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -66,7 +66,7 @@ pub fn may_read(org: &Org, who: Principal, unit: &str) -> Option<UnitIndex> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::units::UnitTree;
+    use crate::rule::units::UnitTree;
 
     #[test]
     fn viewers_read_their_unit_and_below_only() {

@@ -9,12 +9,13 @@ use std::sync::Arc;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use super::access_log;
+use super::api::AppState;
 use super::api::read::MAX_WEEKS;
-use super::api::{AppState, Service};
 use super::config::{self, DashboardConfig, Database};
 use super::history;
 use super::retention;
 use super::server;
+use super::service::Service;
 use super::store::{AnyStore, PostgresStore, SqliteStore, Store, StoreError, TokenEntry, postgres};
 use super::token::{self, Role, TokenHash};
 use clockoff_core::clock::Clock;

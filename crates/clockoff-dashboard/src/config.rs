@@ -10,8 +10,8 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::org::Org;
-use super::release::Threshold;
-use super::units::{TreeError, UnitTree};
+use super::rule::release::Threshold;
+use super::rule::units::{TreeError, UnitTree};
 use clockoff_core::config::{ConfigError, ConfigErrors, Source};
 use clockoff_core::record::retention::Keep;
 

@@ -1,10 +1,10 @@
 //! Every unit's outcome, week by week, over a range: the one code path from stored reports to
-//! released figures, shared by the read API ([`super::api::read`]) and the pages
+//! released figures, shared by the read API (`api::read`) and the pages
 //! ([`super::web`]), so both show exactly what the release rule allows.
 //!
 //! A week is released once: when it is published ([`window::published_at`]: after the last
 //! report for it could have been accepted), by the first read that asks for it. That release
-//! is stored ([`super::publication`]; the first dashboard to store one decides it for every
+//! is stored ([`super::rule::publication`]; the first dashboard to store one decides it for every
 //! dashboard on the database) and from then on read back, never released again: not after a
 //! restart, nor a reorganisation, nor a change of k or `weeks_accepted`. A week not yet
 //! published, and with no stored publication, is "not published yet" in every unit. Weeks
@@ -15,13 +15,13 @@ use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Datelike, IsoWeek, TimeDelta, Utc};
 
-use super::api::Service;
-use super::publication;
-use super::release::{Reason, Threshold};
+use super::rule::publication;
+use super::rule::release::{Reason, Threshold};
+use super::rule::units::UnitTree;
+use super::rule::week::{Outcome, Week};
+use super::rule::window;
+use super::service::Service;
 use super::store::{Store, StoreError, StoredContribution};
-use super::units::UnitTree;
-use super::week::{Outcome, Week};
-use super::window;
 use clockoff_core::record::week;
 
 /// Published weeks, as stored.

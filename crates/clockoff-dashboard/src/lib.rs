@@ -1,18 +1,20 @@
 //! The team dashboard (`clockoff-dashboard`): the release rule, and the service built on it.
 //!
-//! The release rule (pure: no I/O, no clock), which unit-weeks a manager may see:
-//! - [`units`]: the organisation as a checked tree (one root, known parents, no cycles).
-//! - [`release`]: the rule, on reporter counts alone, O(units) per week.
-//! - [`figures`]: the statistics of a released unit-week.
-//! - [`week`]: one week's contributions in, every unit's [`Outcome`] out.
+//! The release rule ([`rule`]: pure, no storage, no HTTP, no clock), which unit-weeks a
+//! manager may see:
+//! - [`rule::units`]: the organisation as a checked tree (one root, known parents, no cycles).
+//! - [`rule::release`]: the rule, on reporter counts alone, O(units) per week.
+//! - [`rule::figures`]: the statistics of a released unit-week.
+//! - [`rule::week`]: one week's contributions in, every unit's [`Outcome`] out.
+//! - [`rule::window`] (which weeks are accepted) and [`rule::publication`] (a week's release
+//!   as stored once published).
 //!
-//! The service: [`config`] (the TOML file), [`org`] (units with names), [`token`] and
-//! [`auth`] (who is asking), [`window`] (which weeks are accepted), [`store`] (storage behind
-//! a trait), [`history`] (stored reports to weekly outcomes, for the API and the pages),
-//! [`publication`] (a week's release as stored once published), [`retention`] (old reports
-//! deleted),
-//! [`api`] (the JSON handlers), [`web`] (the pages, with sign-in sessions), [`server`]
-//! (routes and the serve loop), [`access_log`], and [`cli`] (the binary's commands).
+//! The service: [`config`] (the TOML file), [`service`] (what it is configured with),
+//! [`org`] (units with names), [`token`] and [`auth`] (who is asking), [`store`] (storage
+//! behind a trait), [`history`] (stored reports to weekly outcomes, for the API and the
+//! pages), [`retention`] (old reports deleted), [`api`] (the JSON handlers), [`web`] (the
+//! pages) and [`sessions`] (their sign-in sessions), [`server`] (routes and the serve loop),
+//! [`access_log`], and [`cli`] (the binary's commands).
 //!
 //! A unit's population is everyone who reported directly in it or in any unit below it: a
 //! team below k is "rolled into" its parent simply by not being shown on its own.
@@ -40,7 +42,7 @@
 //! > if every released unit has population >= k and residual 0 or >= k, then every number
 //! > derivable from one week's released numbers describes 0 or >= k people.
 //!
-//! The rule ([`release::decide`]) keeps exactly that invariant, walking children before
+//! The rule ([`rule::release::decide`]) keeps exactly that invariant, walking children before
 //! parents. Suppressing a released unit adds its residual (0 or >= k) to its nearest released
 //! ancestor's, and a sum of numbers each 0 or >= k is 0 or >= k, so later suppressions never
 //! break a unit already decided. At each unit: below k people, suppress it (its people pass
@@ -69,8 +71,8 @@
 //! on Monday and 11 on Thursday has had one report added, everyone else's unchanged. The rule
 //! above cannot see that, so a week is released only once. It takes reports for
 //! `weeks_accepted` weeks after it ends and is published an hour after that
-//! ([`window::published_at`]); until then every unit is "not published yet". Its release is
-//! stored ([`publication`]) and read back from then on ([`history`]): a report that arrives
+//! ([`rule::window::published_at`]); until then every unit is "not published yet". Its release is
+//! stored ([`rule::publication`]) and read back from then on ([`history`]): a report that arrives
 //! late is refused (and, if one were stored, never counted), and a restart, a second
 //! dashboard on the database, a reorganisation of the units, another k or a longer
 //! `weeks_accepted` all show the week as first published. Every read of a week therefore
@@ -94,25 +96,22 @@ pub mod api;
 pub mod auth;
 pub mod cli;
 pub mod config;
-pub mod figures;
 pub mod history;
 pub mod org;
 pub mod pages;
-pub mod publication;
-pub mod release;
 pub mod retention;
+pub mod rule;
 pub mod server;
+pub mod service;
+pub mod sessions;
 pub mod store;
 pub mod token;
-pub mod units;
 pub mod web;
-pub mod week;
-pub mod window;
 
 #[cfg(test)]
 mod proptests;
 
-pub use figures::{Band, Contribution, Figures, Totals};
-pub use release::{Decision, Reason, Threshold, ThresholdError};
-pub use units::{TreeError, UnitIndex, UnitTree};
-pub use week::{Outcome, Release, UnknownUnit, Week};
+pub use rule::figures::{Band, Contribution, Figures, Totals};
+pub use rule::release::{Decision, Reason, Threshold, ThresholdError};
+pub use rule::units::{TreeError, UnitIndex, UnitTree};
+pub use rule::week::{Outcome, Release, UnknownUnit, Week};

@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use super::units::{UnitIndex, UnitTree};
+use super::rule::units::{UnitIndex, UnitTree};
 
 #[derive(Debug, Clone)]
 pub struct Org {

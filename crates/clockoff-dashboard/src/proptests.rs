@@ -4,10 +4,10 @@
 use proptest::prelude::*;
 use proptest::sample::Index;
 
-use super::figures::{BANDS, Band, Contribution, Figures, median};
-use super::release::{Decision, Threshold, decide};
-use super::units::{UnitIndex, UnitTree};
-use super::week::{Outcome, Week};
+use super::rule::figures::{BANDS, Band, Contribution, Figures, median};
+use super::rule::release::{Decision, Threshold, decide};
+use super::rule::units::{UnitIndex, UnitTree};
+use super::rule::week::{Outcome, Week};
 
 /// A random organisation and week: unit `i` is named `u{i:02}` (so index order is creation
 /// order), with its direct reporters' contributions.

@@ -56,9 +56,9 @@ pub async fn daily<S: Store>(app: AppState<S>, keep: Keep) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::api::Service;
     use crate::history;
     use crate::org::Org;
+    use crate::service::Service;
     use crate::store::SqliteStore;
     use crate::{Outcome, Threshold, UnitTree};
     use clockoff_core::record::week;

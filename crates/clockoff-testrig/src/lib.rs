@@ -50,7 +50,7 @@ pub use xvfb::Xvfb;
 /// the test and every peer and binary it starts stand on the same date.
 const CLOCK_ENV: [&str; 3] = ["LD_PRELOAD", "FAKETIME", "FAKETIME_DONT_FAKE_MONOTONIC"];
 
-/// `Command::env_clear`, keeping [`CLOCK_ENV`].
+/// `Command::env_clear`, keeping `CLOCK_ENV`.
 pub trait CleanEnv {
     fn clean_env(&mut self) -> &mut Self;
 }

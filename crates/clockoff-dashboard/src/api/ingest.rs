@@ -17,9 +17,9 @@ use serde_json::{Value, json};
 
 use super::AppState;
 use super::error::ApiError;
+use crate::rule::window;
 use crate::store::{Put, Store};
 use crate::token::Role;
-use crate::window;
 use clockoff_core::record::week;
 use clockoff_core::summary::WeeklySummary;
 

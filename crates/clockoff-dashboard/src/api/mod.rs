@@ -14,21 +14,12 @@ use chrono::IsoWeek;
 use super::access_log::LogSink;
 use super::auth::{self, AuthError, Principal};
 use super::history::{self, PublishedWeeks, WeekOutcomes};
-use super::org::Org;
-use super::release::Threshold;
+use super::service::Service;
+use super::sessions::Sessions;
 use super::store::{Store, StoreError};
 use super::token::Role;
-use super::web::session::Sessions;
 use clockoff_core::clock::Clock;
 use error::ApiError;
-
-/// What the service is configured with.
-#[derive(Debug, Clone)]
-pub struct Service {
-    pub org: Org,
-    pub k: Threshold,
-    pub weeks_accepted: u32,
-}
 
 /// Everything a handler needs. Cheap to clone (axum clones it per request).
 #[derive(Clone)]

@@ -1,7 +1,7 @@
 //! `GET /api/v1/units/{unit}/weeks?from=2026-W01&to=2026-W48`: with a viewer token for the
 //! unit or a unit above it, the released figures per week for the unit, its children and the
 //! organisation (the "org's line" on a chart). Every figure comes from
-//! [`crate::week::Week::release`] over all of that week's stored reports, so a
+//! [`crate::rule::week::Week::release`] over all of that week's stored reports, so a
 //! unit is shown exactly when the release rule allows.
 //!
 //! 400 a malformed or too long range, 401 no or unknown token, 403 a reporter token, or a
@@ -14,19 +14,20 @@ use axum::http::HeaderMap;
 use chrono::{Datelike, IsoWeek, TimeDelta};
 use serde_json::{Value, json};
 
+use super::AppState;
 use super::error::ApiError;
-use super::{AppState, Service};
-use crate::figures::{Band, Figures};
+use crate::rule::figures::{Band, Figures};
+use crate::service::Service;
 use clockoff_core::record::week;
 use std::sync::Arc;
 
 use crate::history::WeekOutcomes;
-use crate::release::Reason;
+use crate::rule::release::Reason;
+use crate::rule::units::UnitIndex;
+use crate::rule::week::Outcome;
+use crate::rule::window;
 use crate::store::Store;
 use crate::token::Role;
-use crate::units::UnitIndex;
-use crate::week::Outcome;
-use crate::window;
 
 /// The longest range one request may ask for: two years.
 pub const MAX_WEEKS: i64 = 106;

@@ -16,7 +16,7 @@ pub const ZERO_WEEK: usize = 3;
 
 /// The figures of `figures`' hand-built team of ten.
 pub fn hand_built_team() -> Figures {
-    Figures::of(&crate::figures::tests::hand_built_team()).unwrap()
+    Figures::of(&crate::rule::figures::tests::hand_built_team()).unwrap()
 }
 
 /// `n` people whose out-of-hours minutes vary with `seed`.

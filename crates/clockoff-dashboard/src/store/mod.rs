@@ -21,7 +21,7 @@ use tokio::time::Instant;
 
 use chrono::{DateTime, Datelike, IsoWeek, NaiveDate, Utc, Weekday};
 
-use super::figures::Contribution;
+use super::rule::figures::Contribution;
 use super::token::{Role, TokenHash};
 use clockoff_core::summary::WeeklySummary;
 
@@ -54,7 +54,7 @@ pub enum Put {
     /// This report id was seen before for the same pseudonym and week (the current summary
     /// or one it replaced): nothing changed.
     Replay,
-    /// The week is published already ([`super::publication`]): refused, nothing changed.
+    /// The week is published already ([`super::rule::publication`]): refused, nothing changed.
     Closed,
 }
 
@@ -124,7 +124,7 @@ pub trait Store: Clone + Send + Sync + 'static {
     ) -> impl Future<Output = Result<Vec<StoredContribution>, StoreError>> + Send;
 
     /// The publications stored for the weeks `from` to `to` inclusive
-    /// ([`super::publication`]), oldest first.
+    /// ([`super::rule::publication`]), oldest first.
     fn publications(
         &self,
         from: IsoWeek,

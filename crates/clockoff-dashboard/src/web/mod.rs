@@ -4,7 +4,7 @@
 //!
 //! - `GET /`: the viewer's own unit page (303), or the sign-in page (303 to `/sign-in`).
 //! - `GET /sign-in`, `POST /sign-in` (form field `token`): a viewer token starts a session
-//!   ([`session`]) and 303s to `/units/{unit}`; anything else is the form again, 401, with
+//!   ([`crate::sessions`]) and 303s to `/units/{unit}`; anything else is the form again, 401, with
 //!   the same words whatever was wrong.
 //! - `POST /sign-out`: ends the session and clears the cookie.
 //! - `GET /units/{id}?weeks=26|52[&format=csv]`: with a session or a viewer `Bearer` token;
@@ -15,7 +15,6 @@
 //! route's template only).
 
 pub mod guard;
-pub mod session;
 mod view;
 
 use axum::Router;
@@ -91,7 +90,7 @@ fn session_id(headers: &HeaderMap) -> Option<&str> {
     headers
         .get_all(COOKIE)
         .iter()
-        .find_map(|v| session::from_cookie_header(v.as_bytes()))
+        .find_map(|v| crate::sessions::from_cookie_header(v.as_bytes()))
 }
 
 /// The viewer asking: by session cookie, else by `Bearer` viewer token; `Ok(None)` with
@@ -179,7 +178,7 @@ async fn sign_in<S: Store>(
         Ok(id) => id,
         Err(e) => return failed(&app, &e),
     };
-    let cookie = session::set_cookie(&id, guard::secure_cookie(&headers));
+    let cookie = crate::sessions::set_cookie(&id, guard::secure_cookie(&headers));
     let mut response = home_of(&app, who);
     if let Ok(value) = HeaderValue::from_str(&cookie) {
         response.headers_mut().insert(SET_COOKIE, value);
@@ -199,7 +198,7 @@ async fn sign_out<S: Store>(State(app): State<AppState<S>>, headers: HeaderMap) 
         app.sessions.end(id);
     }
     let mut response = Redirect::to(SIGN_IN_PATH).into_response();
-    let cookie = session::clear_cookie(guard::secure_cookie(&headers));
+    let cookie = crate::sessions::clear_cookie(guard::secure_cookie(&headers));
     if let Ok(value) = HeaderValue::from_str(&cookie) {
         response.headers_mut().insert(SET_COOKIE, value);
     }

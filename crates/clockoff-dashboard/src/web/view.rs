@@ -5,12 +5,12 @@ use std::sync::Arc;
 
 use chrono::{DateTime, IsoWeek, Utc};
 
-use crate::api::Service;
 use crate::history::{self, WeekOutcomes};
 use crate::pages::{ChildView, Period, UnitView, WeekView};
-use crate::release::Reason;
-use crate::units::UnitIndex;
-use crate::week::Outcome;
+use crate::rule::release::Reason;
+use crate::rule::units::UnitIndex;
+use crate::rule::week::Outcome;
+use crate::service::Service;
 
 /// The weeks a page over `period` shows at `now`: ending with the latest published week.
 /// `None` only near the ends of chrono's calendar.

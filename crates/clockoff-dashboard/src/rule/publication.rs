@@ -24,7 +24,7 @@ struct Stored {
     units: BTreeMap<String, Outcome>,
 }
 
-/// `outcomes` (in [`super::UnitIndex`] order of `tree`), released under `k`, as stored.
+/// `outcomes` (in [`crate::UnitIndex`] order of `tree`), released under `k`, as stored.
 pub fn encode(tree: &UnitTree, k: u32, outcomes: &[Outcome]) -> serde_json::Result<String> {
     let units = outcomes
         .iter()
@@ -34,7 +34,7 @@ pub fn encode(tree: &UnitTree, k: u32, outcomes: &[Outcome]) -> serde_json::Resu
     serde_json::to_string(&Stored { k, units })
 }
 
-/// A stored publication's outcomes for the units of `tree`, in its [`super::UnitIndex`]
+/// A stored publication's outcomes for the units of `tree`, in its [`crate::UnitIndex`]
 /// order, under today's `k`: a unit it does not name is "not in the publication", and one
 /// released with fewer than `k` reporters (k was smaller then) is "fewer than k". Showing
 /// less of a publication cannot be differenced into anything it did not show already.

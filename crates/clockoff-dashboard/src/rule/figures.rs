@@ -103,7 +103,7 @@ impl Totals {
 /// Everything additive about a population: a parent's tally is its own plus its children's,
 /// which keeps the production path O(units) for all but the median.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub(super) struct Tally {
+pub(crate) struct Tally {
     pub reporters: u64,
     pub with_out_of_hours: u64,
     pub with_weekend: u64,
@@ -175,7 +175,7 @@ impl Figures {
         Some(Figures::from_parts(&tally, median(&mut minutes)?))
     }
 
-    pub(super) fn from_parts(tally: &Tally, median_out_of_hours_minutes: f64) -> Figures {
+    pub(crate) fn from_parts(tally: &Tally, median_out_of_hours_minutes: f64) -> Figures {
         Figures {
             reporters: tally.reporters,
             with_out_of_hours: tally.with_out_of_hours,
@@ -219,7 +219,7 @@ impl Figures {
 
 /// The median of `values` (reordered in place, O(n)); the mean of the middle two for an even
 /// count. `None` when empty.
-pub(super) fn median(values: &mut [u32]) -> Option<f64> {
+pub(crate) fn median(values: &mut [u32]) -> Option<f64> {
     let n = values.len();
     if n == 0 {
         return None;

@@ -9,11 +9,11 @@ use std::sync::{Arc, Mutex, PoisonError};
 use chrono::{DateTime, TimeDelta, Utc};
 use sha2::{Digest, Sha256};
 
+use crate::rule::units::UnitIndex;
 use crate::token::TokenHash;
-use crate::units::UnitIndex;
 
 /// The cookie's name. Not `__Host-`: that prefix needs `Secure`, which a dashboard on
-/// loopback over plain http cannot have (see [`super::guard::secure_cookie`]).
+/// loopback over plain http cannot have (see [`crate::web::guard::secure_cookie`]).
 pub const COOKIE: &str = "clockoff_session";
 /// How long a sign-in lasts: a working day.
 pub const LIFETIME: TimeDelta = TimeDelta::hours(8);
