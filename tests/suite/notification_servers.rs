@@ -4,8 +4,6 @@
 
 use crate::support;
 
-use std::future::Future;
-use std::time::{Duration, Instant};
 use support::CleanEnv;
 
 use clockoff::config::quiet::{NotificationServer, ServerChoice};
@@ -17,23 +15,7 @@ use support::makoctl::FakeMakoctl;
 use support::named_server::NamedServer;
 use support::process::find_program;
 use support::xfconf::{self, XfceNotifyd};
-use support::{DEADLINE, DbusDaemon, Dunst as RealDunst, Missing, Xvfb, or_skip};
-
-/// Polls `check` until it holds; panics naming `what` at the deadline.
-async fn eventually<F, Fut>(what: &str, mut check: F)
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = bool>,
-{
-    let start = Instant::now();
-    while !check().await {
-        assert!(
-            start.elapsed() < DEADLINE,
-            "{what}: not within {DEADLINE:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
+use support::{DEADLINE, DbusDaemon, Dunst as RealDunst, Missing, Xvfb, eventually, or_skip};
 
 /// Sends a notification with notify-send on `bus`; returns once the server has accepted it
 /// (notify-send waits for Notify's reply).

@@ -4,13 +4,12 @@
 
 use crate::support;
 
-use std::time::{Duration, Instant};
 use support::CleanEnv;
 
 use serde_json::Value;
 use support::agent::{Clockoff, text, wait};
 use support::tmp::{TempDir, temp_dir};
-use support::{DEADLINE, DbusDaemon, Dunst, Syncthing, Xvfb, or_skip};
+use support::{DbusDaemon, Dunst, Syncthing, Xvfb, or_skip};
 
 const ALWAYS_OFF: &str = "timezone = \"Europe/London\"\n[hours]\n[holidays]\nregion = \"none\"\n\
 [activity]\nsource = \"x11\"\n[quiet]\ngrace = \"0s\"\n";
@@ -67,11 +66,7 @@ impl Desk {
     }
 
     fn wait_until(&self, what: &str, done: impl Fn(&Desk) -> bool) {
-        let start = Instant::now();
-        while !done(self) {
-            assert!(start.elapsed() < DEADLINE, "waiting for {what}");
-            std::thread::sleep(Duration::from_millis(20));
-        }
+        support::eventually_blocking(what, || done(self));
     }
 
     fn notify(&self, app: &str, summary: &str) {
@@ -255,10 +250,6 @@ async fn sync_pauses_while_quiet_and_a_failing_holder_never_stops_the_others() {
     a.wait_connected(b.device_id(), true);
     assert!(!a.paused(b.device_id()));
     desk.wait_until("dunst unpaused", |d| !d.paused());
-    let start = Instant::now();
-    while !mark("released").exists() {
-        assert!(start.elapsed() < DEADLINE, "on_release did not run");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    support::eventually_blocking("on_release to run", || mark("released").exists());
     agent.terminate();
 }

@@ -6,7 +6,7 @@ use crate::support;
 
 use std::path::Path;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use clockoff::config::quiet::SyncSpec;
 use clockoff::hold::{Holder, Undo};
@@ -427,11 +427,7 @@ fn alive(pid: &str) -> bool {
 }
 
 fn wait_until_gone(pid: &str) {
-    let start = Instant::now();
-    while alive(pid) {
-        assert!(start.elapsed() < DEADLINE, "process {pid} is still running");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    support::eventually_blocking(&format!("process {pid} to end"), || !alive(pid));
 }
 
 #[tokio::test]
@@ -483,17 +479,12 @@ async fn command_abandoned_midway_is_killed_with_its_children() {
     let script = format!("sleep 300 & echo $! > {}; wait", pid_file.display());
     let h = Commands::new(&script, "true", Duration::from_secs(60)).with_log(log);
     let started = async {
-        let start = Instant::now();
-        loop {
+        support::eventually("the command to start", async || {
             // Whole once the newline is there.
-            if let Ok(pid) = std::fs::read_to_string(&pid_file)
-                && pid.ends_with('\n')
-            {
-                return pid.trim().to_string();
-            }
-            assert!(start.elapsed() < DEADLINE, "the command never started");
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+            let pid = std::fs::read_to_string(&pid_file).ok()?;
+            pid.ends_with('\n').then(|| pid.trim().to_string())
+        })
+        .await
     };
     let pid = tokio::select! {
         result = h.hold() => panic!("the hold finished: {result:?}"),

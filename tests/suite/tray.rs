@@ -4,7 +4,7 @@
 
 use crate::support;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use chrono::{Datelike, TimeDelta, Timelike};
 use serde_json::Value;
@@ -12,7 +12,7 @@ use support::agent::{Clockoff, SESSION, now, text};
 use support::logind::my_uid;
 use support::sni_watcher::{Item, Watcher, heard, heard_all};
 use support::tmp::{TempDir, temp_dir};
-use support::{DEADLINE, DbusDaemon, Dunst, Logind, Xvfb, or_skip};
+use support::{DbusDaemon, Dunst, Logind, Xvfb, eventually, or_skip};
 
 /// No working hours: off all the time, and nothing to hold (so no desktop is needed).
 const ALWAYS_OFF: &str = "timezone = \"Europe/London\"\n[hours]\n[holidays]\nregion = \"none\"\n\
@@ -65,18 +65,6 @@ fn cpu_used(pid: u32, window: Duration) -> Duration {
     std::thread::sleep(window);
     // /proc counts in USER_HZ, which Linux fixes at 100 for user space.
     Duration::from_millis((ticks() - before) * 10)
-}
-
-/// Polls an async probe until it gives a value.
-async fn eventually<T>(what: &str, mut probe: impl AsyncFnMut() -> Option<T>) -> T {
-    let start = Instant::now();
-    loop {
-        if let Some(found) = probe().await {
-            return found;
-        }
-        assert!(start.elapsed() < DEADLINE, "waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
 }
 
 async fn title_becomes(item: &Item, what: &str, done: impl Fn(&str) -> bool) -> String {

@@ -76,6 +76,64 @@ clean_env!(tokio::process::Command);
 /// The longest any peer may take to start or answer.
 pub const DEADLINE: Duration = Duration::from_secs(20);
 
+/// How often [`eventually`] asks again.
+const POLL: Duration = Duration::from_millis(25);
+
+/// What a probe of [`eventually`] answers: `true`, `Some(found)` or `Ok(found)` once what it
+/// waits for holds; `Err(seen)` says what it saw instead, for the failure message.
+pub trait Probe<T> {
+    fn found(self) -> Result<T, String>;
+}
+
+impl Probe<()> for bool {
+    fn found(self) -> Result<(), String> {
+        if self { Ok(()) } else { Err("not yet".into()) }
+    }
+}
+
+impl<T> Probe<T> for Option<T> {
+    fn found(self) -> Result<T, String> {
+        self.ok_or_else(|| "not yet".into())
+    }
+}
+
+impl<T> Probe<T> for Result<T, String> {
+    fn found(self) -> Result<T, String> {
+        self
+    }
+}
+
+/// Asks `probe` until what it waits for holds; at the [`DEADLINE`] the test fails, naming
+/// `what` and what the probe last saw.
+pub async fn eventually<T, P: Probe<T>>(what: &str, mut probe: impl AsyncFnMut() -> P) -> T {
+    let start = std::time::Instant::now();
+    loop {
+        match probe().await.found() {
+            Ok(found) => return found,
+            Err(seen) => assert!(
+                start.elapsed() < DEADLINE,
+                "waiting for {what} (more than {DEADLINE:?}); last seen: {seen}"
+            ),
+        }
+        tokio::time::sleep(POLL).await;
+    }
+}
+
+/// [`eventually`] from synchronous test code.
+pub fn eventually_blocking<T, P: Probe<T>>(what: &str, mut probe: impl FnMut() -> P) -> T {
+    let start = std::time::Instant::now();
+    loop {
+        match probe().found() {
+            Ok(found) => return found,
+            Err(seen) => assert!(
+                start.elapsed() < DEADLINE,
+                "waiting for {what} (more than {DEADLINE:?}); last seen: {seen}"
+            ),
+        }
+        std::thread::sleep(POLL);
+    }
+}
+
 /// A program the rig needs is not installed.
 #[derive(Debug)]
 pub struct Missing(pub String);

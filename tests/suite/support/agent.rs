@@ -5,13 +5,11 @@ use super::CleanEnv;
 use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use clockoff::agent::bus::AgentProxy;
 use serde_json::Value;
 
-use super::DEADLINE;
 use super::bus::DbusDaemon;
 use super::process::Peer;
 
@@ -123,15 +121,14 @@ impl Clockoff {
 
     /// Polls the agent's status until `done` holds.
     pub fn wait_status(&self, what: &str, done: impl Fn(&Value) -> bool) -> Value {
-        let start = Instant::now();
-        loop {
+        super::eventually_blocking(what, || {
             let status = self.status();
             if done(&status) {
-                return status;
+                Ok(status)
+            } else {
+                Err(status.to_string())
             }
-            assert!(start.elapsed() < DEADLINE, "waiting for {what}: {status}");
-            std::thread::sleep(Duration::from_millis(100));
-        }
+        })
     }
 }
 
