@@ -153,7 +153,12 @@ fn owner() -> Result<Option<(u32, u32)>, Missing> {
 
 fn as_owner(mut cmd: Command, owner: Option<(u32, u32)>) -> Command {
     if let Some((uid, gid)) = owner {
-        cmd.uid(uid).gid(gid).env("HOME", "/");
+        // Under libfaketime (scripts/test-dates) the test may have made a shared clock that
+        // only root can open; another user's process reads the same offset from FAKETIME.
+        cmd.uid(uid)
+            .gid(gid)
+            .env("HOME", "/")
+            .env_remove("FAKETIME_SHARED");
     }
     cmd.env("LC_ALL", "C");
     cmd
