@@ -73,13 +73,15 @@ mod tests {
             week: w,
             report_id: ReportId::from_bytes(id),
             pseudonym: format!("{who:064x}").parse::<Pseudonym>().unwrap(),
-            out_of_hours_minutes: 60,
-            self_reported_out_of_hours_minutes: 0,
-            weekend_minutes: 0,
-            late_evening_minutes: 0,
-            days_with_out_of_hours_work: 1,
-            notifications_held_out_of_hours: 0,
-            on_call_callout_minutes: 0,
+            figures: clockoff_core::summary::WeekFigures {
+                out_of_hours_minutes: 60,
+                self_reported_out_of_hours_minutes: 0,
+                weekend_minutes: 0,
+                late_evening_minutes: 0,
+                days_with_out_of_hours_work: 1,
+                notifications_held_out_of_hours: 0,
+                on_call_callout_minutes: 0,
+            },
         }
     }
 

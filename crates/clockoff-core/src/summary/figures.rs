@@ -9,7 +9,7 @@ use chrono::{IsoWeek, TimeDelta};
 use chrono_tz::Tz;
 
 use super::ids::{Pseudonym, ReportId};
-use super::{Schema, WeeklySummary};
+use super::{Schema, WeekFigures, WeeklySummary};
 use crate::record::day::{Minutes, days};
 use crate::record::{Source, Work, week};
 use crate::schedule::{Schedule, State};
@@ -68,13 +68,16 @@ pub fn summarise(r: &Recorded, report_id: ReportId, pseudonym: Pseudonym) -> Wee
         week: r.week,
         report_id,
         pseudonym,
-        out_of_hours_minutes: minutes(totals.out_of_hours),
-        self_reported_out_of_hours_minutes: minutes(self_reported),
-        weekend_minutes: minutes(totals.weekend),
-        late_evening_minutes: minutes(totals.late),
-        days_with_out_of_hours_work: u32::try_from(days_with).unwrap_or(7).min(7),
-        notifications_held_out_of_hours: u32::try_from(r.held_notifications).unwrap_or(u32::MAX),
-        on_call_callout_minutes: minutes(totals.on_call),
+        figures: WeekFigures {
+            out_of_hours_minutes: minutes(totals.out_of_hours),
+            self_reported_out_of_hours_minutes: minutes(self_reported),
+            weekend_minutes: minutes(totals.weekend),
+            late_evening_minutes: minutes(totals.late),
+            days_with_out_of_hours_work: u32::try_from(days_with).unwrap_or(7).min(7),
+            notifications_held_out_of_hours: u32::try_from(r.held_notifications)
+                .unwrap_or(u32::MAX),
+            on_call_callout_minutes: minutes(totals.on_call),
+        },
     }
 }
 

@@ -22,10 +22,10 @@ pub const SCHEMA: &str = "clockoff.summary/1";
 /// a week whose clocks go back by two (one hour is the usual case: 10,140).
 pub const MAX_WEEK_MINUTES: u32 = 7 * 24 * 60 + 120;
 
-/// One worker's week, as sent. Minutes are whole 15-minute buckets clamped to the week;
-/// nothing names the worker, the device, a day, a time of day or an app.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// One worker's week, as sent: a header, then the seven [`WeekFigures`] flat beside it.
+/// Minutes are whole 15-minute buckets clamped to the week; nothing names the worker, the
+/// device, a day, a time of day or an app.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct WeeklySummary {
     /// Always [`SCHEMA`].
     pub schema: Schema,
@@ -37,6 +37,15 @@ pub struct WeeklySummary {
     /// A keyed hash of the device secret and the week: one summary per worker per week on
     /// the server, without linking one week to another.
     pub pseudonym: Pseudonym,
+    #[serde(flatten)]
+    pub figures: WeekFigures,
+}
+
+/// The seven figures of one worker's week, declared once: the summary sends them, the
+/// dashboard's release rule adds them up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WeekFigures {
     /// Measured at the laptop outside contracted hours (overrides included; on call apart).
     pub out_of_hours_minutes: u32,
     /// Logged by the worker (`clockoff log`), the part outside contracted hours.
@@ -51,6 +60,33 @@ pub struct WeeklySummary {
     pub notifications_held_out_of_hours: u32,
     /// Measured at the laptop while on call.
     pub on_call_callout_minutes: u32,
+}
+
+/// Reads the header, then everything else as exactly the seven figures: serde cannot refuse
+/// unknown fields of a struct with a flattened part, so the figures refuse them.
+impl<'de> Deserialize<'de> for WeeklySummary {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        struct Header {
+            schema: Schema,
+            #[serde(with = "week_text")]
+            week: IsoWeek,
+            report_id: ReportId,
+            pseudonym: Pseudonym,
+            #[serde(flatten)]
+            rest: serde_json::Map<String, serde_json::Value>,
+        }
+        let header = Header::deserialize(d)?;
+        let figures = WeekFigures::deserialize(serde_json::Value::Object(header.rest))
+            .map_err(serde::de::Error::custom)?;
+        Ok(WeeklySummary {
+            schema: header.schema,
+            week: header.week,
+            report_id: header.report_id,
+            pseudonym: header.pseudonym,
+            figures,
+        })
+    }
 }
 
 impl WeeklySummary {
@@ -75,10 +111,10 @@ impl WeeklySummary {
                 ));
             }
         }
-        if self.days_with_out_of_hours_work > 7 {
+        if self.figures.days_with_out_of_hours_work > 7 {
             return Err(format!(
                 "days_with_out_of_hours_work: {} is more than 7",
-                self.days_with_out_of_hours_work
+                self.figures.days_with_out_of_hours_work
             ));
         }
         Ok(())
@@ -87,14 +123,17 @@ impl WeeklySummary {
     /// The minute figures by their wire names.
     pub fn minutes(&self) -> [(&'static str, u32); 5] {
         [
-            ("out_of_hours_minutes", self.out_of_hours_minutes),
+            ("out_of_hours_minutes", self.figures.out_of_hours_minutes),
             (
                 "self_reported_out_of_hours_minutes",
-                self.self_reported_out_of_hours_minutes,
+                self.figures.self_reported_out_of_hours_minutes,
             ),
-            ("weekend_minutes", self.weekend_minutes),
-            ("late_evening_minutes", self.late_evening_minutes),
-            ("on_call_callout_minutes", self.on_call_callout_minutes),
+            ("weekend_minutes", self.figures.weekend_minutes),
+            ("late_evening_minutes", self.figures.late_evening_minutes),
+            (
+                "on_call_callout_minutes",
+                self.figures.on_call_callout_minutes,
+            ),
         ]
     }
 }

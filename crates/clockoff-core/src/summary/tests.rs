@@ -98,18 +98,18 @@ fn hard_summary() -> WeeklySummary {
 fn a_hard_week_adds_up_by_hand() {
     let s = hard_summary();
     // Measured out of hours: 40 + 90 (override) + 38 + 60 = 228, to 225.
-    assert_eq!(s.out_of_hours_minutes, 225);
+    assert_eq!(s.figures.out_of_hours_minutes, 225);
     // Logged outside 09:00-17:00: Thursday's 20 past five and Saturday's 90 = 110, to 105.
-    assert_eq!(s.self_reported_out_of_hours_minutes, 105);
+    assert_eq!(s.figures.self_reported_out_of_hours_minutes, 105);
     // Saturday: 60 measured and 90 logged.
-    assert_eq!(s.weekend_minutes, 150);
+    assert_eq!(s.figures.weekend_minutes, 150);
     // 20:00-20:30 Tuesday, 22:30-23:08 Wednesday, 21:00-21:50 Friday: 118, to 120.
-    assert_eq!(s.late_evening_minutes, 120);
+    assert_eq!(s.figures.late_evening_minutes, 120);
     // Every day but Sunday; Thursday counts for its logged time past 17:00.
-    assert_eq!(s.days_with_out_of_hours_work, 6);
-    assert_eq!(s.notifications_held_out_of_hours, 14);
+    assert_eq!(s.figures.days_with_out_of_hours_work, 6);
+    assert_eq!(s.figures.notifications_held_out_of_hours, 14);
     // 50 minutes on call, to 45.
-    assert_eq!(s.on_call_callout_minutes, 45);
+    assert_eq!(s.figures.on_call_callout_minutes, 45);
     assert_eq!(s.check(), Ok(()));
 }
 
@@ -147,7 +147,9 @@ fn minutes_round_to_the_nearest_quarter_hour_half_up() {
         assert_eq!(bucket(minutes), expected, "{minutes}");
     }
     let one = |from: &str, to: &str| {
-        summary_of("2026-W48", &[at("2026-11-23", from, to, OUT)], &[], 0).out_of_hours_minutes
+        summary_of("2026-W48", &[at("2026-11-23", from, to, OUT)], &[], 0)
+            .figures
+            .out_of_hours_minutes
     };
     assert_eq!(one("18:00:00", "18:07:00"), 0);
     assert_eq!(one("18:00:00", "18:08:00"), 15);
@@ -161,7 +163,13 @@ fn minutes_round_to_the_nearest_quarter_hour_half_up() {
         &[],
         0,
     );
-    assert_eq!((s.out_of_hours_minutes, s.late_evening_minutes), (270, 150));
+    assert_eq!(
+        (
+            s.figures.out_of_hours_minutes,
+            s.figures.late_evening_minutes
+        ),
+        (270, 150)
+    );
     // Seven minutes rounds to nothing, but the day still had out-of-hours work.
     let s = summary_of(
         "2026-W48",
@@ -170,7 +178,10 @@ fn minutes_round_to_the_nearest_quarter_hour_half_up() {
         0,
     );
     assert_eq!(
-        (s.out_of_hours_minutes, s.days_with_out_of_hours_work),
+        (
+            s.figures.out_of_hours_minutes,
+            s.figures.days_with_out_of_hours_work
+        ),
         (0, 1)
     );
 }
@@ -212,8 +223,8 @@ fn figures_are_clamped_to_the_weeks_length_across_dst() {
             source: Source::Manual,
         };
         let s = summary_of(name, &[whole, whole], &[], 0);
-        assert_eq!(s.self_reported_out_of_hours_minutes, cap, "{name}");
-        assert_eq!(s.days_with_out_of_hours_work, 7, "{name}");
+        assert_eq!(s.figures.self_reported_out_of_hours_minutes, cap, "{name}");
+        assert_eq!(s.figures.days_with_out_of_hours_work, 7, "{name}");
         assert_eq!(s.check(), Ok(()), "{name}");
         // Work before and after the week is not counted.
         let around = [
@@ -231,7 +242,10 @@ fn figures_are_clamped_to_the_weeks_length_across_dst() {
         ];
         let s = summary_of(name, &around, &[], 0);
         assert_eq!(
-            (s.out_of_hours_minutes, s.days_with_out_of_hours_work),
+            (
+                s.figures.out_of_hours_minutes,
+                s.figures.days_with_out_of_hours_work
+            ),
             (0, 0),
             "{name}"
         );
@@ -247,10 +261,10 @@ fn late_evening_follows_the_wall_clock_on_the_night_the_clocks_go_back() {
         source: OUT,
     };
     let s = summary_of("2026-W43", &[w], &[], 0);
-    assert_eq!(s.out_of_hours_minutes, 600);
-    assert_eq!(s.late_evening_minutes, 540);
-    assert_eq!(s.weekend_minutes, 600);
-    assert_eq!(s.days_with_out_of_hours_work, 2);
+    assert_eq!(s.figures.out_of_hours_minutes, 600);
+    assert_eq!(s.figures.late_evening_minutes, 540);
+    assert_eq!(s.figures.weekend_minutes, 600);
+    assert_eq!(s.figures.days_with_out_of_hours_work, 2);
 }
 
 /// The wire contract: these keys, in this order, and nothing else.
@@ -306,9 +320,16 @@ fn the_dashboard_reads_it_back_and_refuses_anything_else() {
     assert!(with("report_id", "42".into()).is_err());
     assert!(with("pseudonym", "ab".repeat(16).into()).is_err());
     assert!(with("weekend_minutes", (-15).into()).is_err());
-    let mut missing = serde_json::to_value(&s).unwrap();
-    missing.as_object_mut().unwrap().remove("weekend_minutes");
-    assert!(serde_json::from_value::<WeeklySummary>(missing).is_err());
+    // A missing field is named, a figure or a header field alike.
+    for key in ["weekend_minutes", "pseudonym"] {
+        let mut missing = serde_json::to_value(&s).unwrap();
+        missing.as_object_mut().unwrap().remove(key);
+        let err = serde_json::from_str::<WeeklySummary>(&missing.to_string()).unwrap_err();
+        assert!(
+            err.to_string().contains(&format!("missing field `{key}`")),
+            "{err}"
+        );
+    }
 
     let checked = |key: &str, n: u32| with(key, n.into()).unwrap().check();
     assert_eq!(checked("late_evening_minutes", 10_200), Ok(()));

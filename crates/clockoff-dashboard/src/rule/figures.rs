@@ -14,18 +14,9 @@
 
 use serde::{Deserialize, Serialize};
 
-/// One reporter's week, as the release rule needs it. The wire type (the weekly summary) is
-/// defined elsewhere and maps into this; everything is whole minutes or counts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Contribution {
-    pub out_of_hours_minutes: u32,
-    pub self_reported_out_of_hours_minutes: u32,
-    pub weekend_minutes: u32,
-    pub late_evening_minutes: u32,
-    pub days_with_out_of_hours_work: u32,
-    pub notifications_held_out_of_hours: u32,
-    pub on_call_callout_minutes: u32,
-}
+/// One reporter's week, as the release rule needs it: the seven figures the weekly summary
+/// carries, whole minutes or counts.
+pub use clockoff_core::summary::WeekFigures as Contribution;
 
 /// Out-of-hours minutes in a week, banded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

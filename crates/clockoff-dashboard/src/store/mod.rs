@@ -267,15 +267,7 @@ fn stored_contribution(
 }
 
 pub fn contribution(s: &WeeklySummary) -> Contribution {
-    Contribution {
-        out_of_hours_minutes: s.out_of_hours_minutes,
-        self_reported_out_of_hours_minutes: s.self_reported_out_of_hours_minutes,
-        weekend_minutes: s.weekend_minutes,
-        late_evening_minutes: s.late_evening_minutes,
-        days_with_out_of_hours_work: s.days_with_out_of_hours_work,
-        notifications_held_out_of_hours: s.notifications_held_out_of_hours,
-        on_call_callout_minutes: s.on_call_callout_minutes,
-    }
+    s.figures
 }
 
 #[derive(Debug)]

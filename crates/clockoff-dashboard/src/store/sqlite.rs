@@ -514,13 +514,13 @@ fn put_report(
         pseudonym,
         id,
         unit,
-        r.out_of_hours_minutes,
-        r.self_reported_out_of_hours_minutes,
-        r.weekend_minutes,
-        r.late_evening_minutes,
-        r.days_with_out_of_hours_work,
-        r.notifications_held_out_of_hours,
-        r.on_call_callout_minutes,
+        r.figures.out_of_hours_minutes,
+        r.figures.self_reported_out_of_hours_minutes,
+        r.figures.weekend_minutes,
+        r.figures.late_evening_minutes,
+        r.figures.days_with_out_of_hours_work,
+        r.figures.notifications_held_out_of_hours,
+        r.figures.on_call_callout_minutes,
         received.timestamp_millis(),
     ];
     if let Some(earlier) = &current {
@@ -609,13 +609,15 @@ mod tests {
             week: w48,
             report_id: format!("{:032x}", 9).parse().unwrap(),
             pseudonym: format!("{:064x}", 7).parse().unwrap(),
-            out_of_hours_minutes: 30,
-            self_reported_out_of_hours_minutes: 0,
-            weekend_minutes: 15,
-            late_evening_minutes: 0,
-            days_with_out_of_hours_work: 1,
-            notifications_held_out_of_hours: 3,
-            on_call_callout_minutes: 0,
+            figures: clockoff_core::summary::WeekFigures {
+                out_of_hours_minutes: 30,
+                self_reported_out_of_hours_minutes: 0,
+                weekend_minutes: 15,
+                late_evening_minutes: 0,
+                days_with_out_of_hours_work: 1,
+                notifications_held_out_of_hours: 3,
+                on_call_callout_minutes: 0,
+            },
         };
         let now = DateTime::from_timestamp_millis(1_780_000_000_000).unwrap();
         let put = store.put_report("team".into(), again.clone(), now);

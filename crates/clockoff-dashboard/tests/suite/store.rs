@@ -56,13 +56,15 @@ fn summary(id: u8, who: u8, week_name: &str, minutes: u32) -> WeeklySummary {
         week: week::parse(week_name).unwrap(),
         report_id: ReportId::from_bytes([id; 16]),
         pseudonym: format!("{who:064x}").parse::<Pseudonym>().unwrap(),
-        out_of_hours_minutes: minutes,
-        self_reported_out_of_hours_minutes: 0,
-        weekend_minutes: 15,
-        late_evening_minutes: 0,
-        days_with_out_of_hours_work: 1,
-        notifications_held_out_of_hours: 3,
-        on_call_callout_minutes: 0,
+        figures: clockoff_core::summary::WeekFigures {
+            out_of_hours_minutes: minutes,
+            self_reported_out_of_hours_minutes: 0,
+            weekend_minutes: 15,
+            late_evening_minutes: 0,
+            days_with_out_of_hours_work: 1,
+            notifications_held_out_of_hours: 3,
+            on_call_callout_minutes: 0,
+        },
     }
 }
 

@@ -142,13 +142,15 @@ pub fn summary(week: chrono::IsoWeek, who: u32, minutes: u32) -> WeeklySummary {
         week,
         report_id: ReportId::from_bytes(id),
         pseudonym: DeviceSecret::from_bytes(secret).pseudonym(week),
-        out_of_hours_minutes: minutes,
-        self_reported_out_of_hours_minutes: 0,
-        weekend_minutes: 0,
-        late_evening_minutes: 0,
-        days_with_out_of_hours_work: u32::from(minutes > 0),
-        notifications_held_out_of_hours: 0,
-        on_call_callout_minutes: 0,
+        figures: clockoff_core::summary::WeekFigures {
+            out_of_hours_minutes: minutes,
+            self_reported_out_of_hours_minutes: 0,
+            weekend_minutes: 0,
+            late_evening_minutes: 0,
+            days_with_out_of_hours_work: u32::from(minutes > 0),
+            notifications_held_out_of_hours: 0,
+            on_call_callout_minutes: 0,
+        },
     }
 }
 
