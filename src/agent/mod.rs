@@ -20,7 +20,7 @@ mod wallclock;
 
 use std::fmt;
 use std::future::Future;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use futures_util::StreamExt;
@@ -30,7 +30,7 @@ use zbus::fdo::{RequestNameFlags, RequestNameReply};
 
 use crate::config::{Config, ConfigPaths};
 use crate::core::clock::Clock;
-use crate::ledger::{Ledger, StoreError};
+use crate::ledger::{self, Ledger, LockError, StoreError};
 use bus::{AgentInterface, BUS_NAME, OBJECT_PATH};
 use engine::{Engine, EngineParts};
 use event::{Event, EventSender};
@@ -64,9 +64,8 @@ pub enum AgentError {
     AlreadyRunning,
     Bus(zbus::Error),
     Ledger(StoreError),
-    /// Another agent (in another session) is writing the same ledger.
-    LedgerInUse(PathBuf),
-    Lock(PathBuf, std::io::Error),
+    /// Another agent (in another session) is writing the same ledger, or its lock failed.
+    Lock(LockError),
 }
 
 impl fmt::Display for AgentError {
@@ -78,12 +77,12 @@ impl fmt::Display for AgentError {
             ),
             AgentError::Bus(e) => write!(f, "the session bus: {e}"),
             AgentError::Ledger(e) => write!(f, "the ledger: {e}"),
-            AgentError::LedgerInUse(path) => write!(
+            AgentError::Lock(LockError::InUse(path)) => write!(
                 f,
                 "another clockoff agent, in another session, is already keeping the ledger at {}",
                 path.display()
             ),
-            AgentError::Lock(path, e) => write!(f, "cannot lock {}: {e}", path.display()),
+            AgentError::Lock(e) => write!(f, "{e}"),
         }
     }
 }
@@ -100,7 +99,7 @@ pub async fn run(deps: Deps, shutdown: impl Future<Output = ()>) -> Result<(), A
     serve_on_the_bus(&session, &events_tx, &snapshot_rx).await?;
 
     // A second agent in another session (another bus) must not share the ledger either.
-    let _ledger_lock = lock_ledger(&deps.ledger_path)?;
+    let _ledger_lock = ledger::lock(&deps.ledger_path).map_err(AgentError::Lock)?;
     let (ledger, recovery) = Ledger::open(&deps.ledger_path)
         .await
         .map_err(AgentError::Ledger)?;
@@ -404,32 +403,6 @@ async fn watch_name(session: zbus::Connection, events: EventSender) {
         Err(e) => eprintln!("clockoff: cannot watch the bus name ({e}); stopping"),
     }
     let _ = events.send(Event::BusLost);
-}
-
-/// Holds an exclusive lock beside the ledger for as long as the agent runs.
-pub(crate) fn lock_ledger(ledger: &Path) -> Result<std::fs::File, AgentError> {
-    use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
-    let path = ledger.with_extension("lock");
-    let failed = |e: std::io::Error| AgentError::Lock(path.clone(), e);
-    if let Some(dir) = ledger.parent() {
-        std::fs::DirBuilder::new()
-            .recursive(true)
-            .mode(0o700)
-            .create(dir)
-            .map_err(failed)?;
-    }
-    let file = std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .mode(0o600)
-        .open(&path)
-        .map_err(failed)?;
-    match rustix::fs::flock(&file, rustix::fs::FlockOperation::NonBlockingLockExclusive) {
-        Ok(()) => Ok(file),
-        Err(rustix::io::Errno::WOULDBLOCK) => Err(AgentError::LedgerInUse(ledger.to_path_buf())),
-        Err(e) => Err(failed(e.into())),
-    }
 }
 
 /// Sleeps for `wait`, or forever when there is nothing to wait for.

@@ -7,8 +7,8 @@ use std::path::Path;
 
 use super::{Failure, agent_cmd, ledger_path};
 use crate::agent::bus::AgentProxy;
-use crate::agent::{AgentError, lock_ledger};
 use crate::ledger::{Ledger, StoreError};
+use crate::ledger::{LockError, lock};
 
 /// Who wrote it, in the words the commands print.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,14 +37,14 @@ where
     AFut: Future<Output = zbus::Result<String>>,
 {
     let path = ledger_path()?;
-    match lock_ledger(&path) {
+    match lock(&path) {
         Ok(lock) => {
             let id = write_directly(&path, direct)?;
             drop(lock);
             Ok((id, Route::Direct))
         }
         // The agent holds the ledger: it writes the entry, chained like its own.
-        Err(AgentError::LedgerInUse(_)) => {
+        Err(LockError::InUse(_)) => {
             let id = agent_cmd::call(by_agent).map_err(|failure| match failure {
                 // The lock is held but no agent answers here: it runs in another session (or
                 // this one's bus is unreachable). Say so; writing beside it would corrupt.

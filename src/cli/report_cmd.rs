@@ -9,12 +9,12 @@ use clap::Subcommand;
 use super::{
     Failure, agent_cmd, ledger_path, load_config, open_ledger, read_failed, report_status,
 };
-use crate::agent::{AgentError, lock_ledger};
 use crate::config::{Config, ConfigPaths};
 use crate::core::clock::Clock;
 use crate::core::record::week;
 use crate::core::summary::WeeklySummary;
 use crate::ledger::{Ledger, ReportWeek, StoreError};
+use crate::ledger::{LockError, lock};
 use crate::report::{self, ReportError, pause_reply, secret};
 
 #[derive(Debug, Subcommand)]
@@ -201,14 +201,14 @@ fn explain(config: &Config, s: &WeeklySummary, stored: &ReportWeek, clock: &dyn 
 
 fn pause(config: &Config, week: IsoWeek, paused: bool, clock: &dyn Clock) -> Result<(), Failure> {
     let path = ledger_path()?;
-    let reply = match lock_ledger(&path) {
+    let reply = match lock(&path) {
         Ok(lock) => {
             let reply = write_directly(&path, week, paused, clock)?;
             drop(lock);
             reply
         }
         // The agent holds the ledger: it records the pause.
-        Err(AgentError::LedgerInUse(_)) => {
+        Err(LockError::InUse(_)) => {
             let name = week::name(week);
             agent_cmd::call(|agent| async move { agent.pause_report(&name, paused).await })
                 .map_err(|failure| match failure {

@@ -7,6 +7,7 @@
 
 pub mod chain;
 mod error;
+mod lock;
 mod queries;
 mod quiet;
 mod reader;
@@ -28,6 +29,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use tokio::sync::{mpsc, oneshot};
 
 pub use error::StoreError;
+pub use lock::{LockError, lock};
 pub use quiet::{APP_NAME_LIMIT, QuietPeriod, SavedHold, clean_app_name};
 pub use reader::{ChainHead, Reader};
 pub use records::{
