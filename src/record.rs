@@ -8,7 +8,7 @@ use chrono::{DateTime, Datelike, IsoWeek, NaiveDate, TimeDelta, Utc};
 use chrono_tz::Tz;
 
 use crate::core::civil::{local_date, midnight};
-use crate::core::record::retention::week_start;
+use crate::core::record::keep::week_start;
 use crate::core::record::toil::{self, Balance, Policy, WeekMinutes};
 use crate::core::record::week;
 use crate::ledger::{Cutoff, Forgot, Ledger, Reader, StoreError};

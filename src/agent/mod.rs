@@ -9,9 +9,9 @@ mod config_watch;
 mod engine;
 pub mod event;
 mod event_loop;
+mod keep;
 pub mod quiet;
 mod record_requests;
-mod retention;
 pub mod snapshot;
 mod status;
 pub mod tray;
@@ -291,7 +291,7 @@ impl Spawn {
                 "the wall-clock watcher",
                 wallclock::watch(events.clone()),
             )),
-            tokio::spawn(retention::keep(events.clone())),
+            tokio::spawn(keep::daily(events.clone())),
             tokio::spawn(report_exit(
                 "the config watcher",
                 config_watch::watch(watched, events.clone()),

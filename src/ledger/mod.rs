@@ -7,13 +7,13 @@
 
 pub mod chain;
 mod error;
+mod forget;
 mod lock;
 mod queries;
 mod quiet;
 mod reader;
 mod records;
 mod report;
-mod retention;
 mod schema;
 mod writer;
 
@@ -29,6 +29,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use tokio::sync::{mpsc, oneshot};
 
 pub use error::StoreError;
+pub use forget::{Cutoff, Forgot, Forgotten};
 pub use lock::{LockError, lock};
 pub use quiet::{APP_NAME_LIMIT, QuietPeriod, SavedHold, clean_app_name};
 pub use reader::{ChainHead, Reader};
@@ -36,7 +37,6 @@ pub use records::{
     CorrectionId, IntervalId, ManualId, OverrideId, OverrideRecord, Recovery, ToilId, Totals,
 };
 pub use report::{Attempt, ERROR_LIMIT, QueuedWeek, ReportWeek, ToQueue, next_due};
-pub use retention::{Cutoff, Forgot, Forgotten};
 
 use crate::core::activity::Class;
 use crate::core::schedule::State;
@@ -244,7 +244,7 @@ impl Ledger {
     ) -> Result<Option<Forgot>, StoreError> {
         self.run(move |conn| {
             let forgot = writer::write(conn, |tx| {
-                retention::forget(tx, cut, toil_carried_minutes, now)
+                forget::forget(tx, cut, toil_carried_minutes, now)
             });
             if matches!(forgot, Ok(Some(_))) {
                 // What was overwritten in the database may still sit in the log: fold the log

@@ -5,11 +5,11 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use super::chain::{Kind, sql as chain};
 use super::error::StoreError;
+use super::forget;
 use super::records::{
     CorrectionId, IntervalId, ManualId, OverrideId, OverrideRecord, ToilId, Totals, duration_ms,
     from_ms, to_ms,
 };
-use super::retention;
 use crate::core::activity::Class;
 use crate::core::schedule::State;
 
@@ -215,7 +215,7 @@ pub(super) fn add_manual(
 ) -> Result<ManualId, StoreError> {
     // Nothing may be added before the last cut: it would be gone at once, or worse, could be
     // deleted later unnoticed.
-    if let Some(cut) = retention::latest(conn)?
+    if let Some(cut) = forget::latest(conn)?
         && end < cut.before
     {
         return Err(StoreError::BeforeForgotten(cut.date));
@@ -333,7 +333,7 @@ pub(super) fn take_toil(
     note: &str,
     recorded_at: DateTime<Utc>,
 ) -> Result<ToilId, StoreError> {
-    if let Some(cut) = retention::latest(conn)?
+    if let Some(cut) = forget::latest(conn)?
         && date < cut.date
     {
         return Err(StoreError::BeforeForgotten(cut.date));

@@ -11,9 +11,9 @@ use rusqlite::{Connection, OpenFlags, params};
 use super::chain::sql as chain;
 use super::chain::verify::Report;
 use super::error::StoreError;
+use super::forget::{self, Cutoff, Forgot, Forgotten};
 use super::records::{from_ms, to_ms};
 use super::report::ReportWeek;
-use super::retention::{self, Cutoff, Forgot, Forgotten};
 use super::schema::{self, MIGRATIONS};
 use crate::core::activity::Class;
 use crate::core::record::toil::Taken;
@@ -267,12 +267,12 @@ impl Reader {
             // Not migrated yet: nothing has been forgotten, and the plan reads the same tables.
             return Ok(Forgot::default());
         }
-        retention::plan(&self.conn, cut)
+        forget::plan(&self.conn, cut)
     }
 
     /// The latest forgetting, if records were ever forgotten.
     pub fn forgotten(&self) -> Result<Option<Forgotten>, StoreError> {
-        retention::latest(&self.conn)
+        forget::latest(&self.conn)
     }
 
     fn has_chain(&self) -> Result<bool, StoreError> {

@@ -767,7 +767,7 @@ fn the_toil_rule_and_rate_are_checked_at_their_place() {
 
 #[test]
 fn how_long_records_are_kept_is_checked_at_its_place() {
-    use clockoff::core::record::retention::{DEFAULT, Keep};
+    use clockoff::core::record::keep::{DEFAULT, Keep};
     assert_eq!(from_text("user.toml", "").unwrap().keep, DEFAULT);
     let c = from_text("user.toml", "[record]\nkeep = \"26 weeks\"\n").unwrap();
     assert_eq!(c.keep, Keep::Weeks(26));

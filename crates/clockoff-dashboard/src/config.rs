@@ -13,7 +13,7 @@ use super::org::Org;
 use super::rule::release::Threshold;
 use super::rule::units::{TreeError, UnitTree};
 use clockoff_core::config::{ConfigError, ConfigErrors, Source};
-use clockoff_core::record::retention::Keep;
+use clockoff_core::record::keep::Keep;
 
 /// The commented example configuration: what `serve` runs with when given no file.
 pub const DEFAULT_CONFIG: &str = include_str!("../../../config/dashboard.toml");

@@ -10,7 +10,7 @@ use chrono::{DateTime, Datelike, IsoWeek, Utc};
 use super::api::AppState;
 use super::history::PublishedWeeks;
 use super::store::{Store, StoreError};
-use clockoff_core::record::retention::Keep;
+use clockoff_core::record::keep::Keep;
 
 /// How often the cut-off is applied again.
 const EVERY: Duration = Duration::from_secs(24 * 60 * 60);

@@ -54,7 +54,7 @@ pub struct Config {
     /// Minutes of TOIL per qualifying minute (`[record] toil_rate`), 0.5 to 3.0.
     pub toil_rate: f64,
     /// How long records are kept (`[record] keep`); older ones are forgotten by the agent.
-    pub keep: crate::record::retention::Keep,
+    pub keep: crate::record::keep::Keep,
     /// Weekly reporting to the team dashboard (`[report]`).
     pub report: ReportSettings,
 }

@@ -3,7 +3,7 @@
 
 use super::error::ConfigError;
 use super::layers::Merged;
-use crate::record::retention::{self, Keep};
+use crate::record::keep::{self, Keep};
 use crate::record::toil::Rule;
 
 /// The rate's bounds: below half, TOIL is not "in lieu" of anything; above triple, it is
@@ -68,5 +68,5 @@ pub fn keep(merged: &Merged, errors: &mut Vec<ConfigError>) -> Keep {
                 None
             }
         })
-        .unwrap_or(retention::DEFAULT)
+        .unwrap_or(keep::DEFAULT)
 }

@@ -3,8 +3,8 @@
 //! ledger's rows come in, figures go out, so every rule is tested with hand-made weeks.
 
 pub mod day;
+pub mod keep;
 pub mod manual;
-pub mod retention;
 pub mod toil;
 pub mod week;
 pub mod wtr;

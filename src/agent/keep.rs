@@ -1,4 +1,4 @@
-//! Retention: the agent forgets records older than `[record] keep` when it starts and once
+//! `[record] keep`, applied: the agent forgets records older than it when it starts and once
 //! a day after, through the same request `clockoff forget` makes (the engine logs what it
 //! did). A day of the runtime's clock is close enough: a laptop asleep for a night only
 //! forgets a little later.
@@ -11,7 +11,7 @@ use super::event::{Event, RecordRequest, Request};
 
 const DAILY: Duration = Duration::from_secs(24 * 3600);
 
-pub async fn keep(events: mpsc::UnboundedSender<Event>) {
+pub async fn daily(events: mpsc::UnboundedSender<Event>) {
     loop {
         let (reply, answer) = oneshot::channel();
         let request = Request::Record(RecordRequest::Forget {
