@@ -6,7 +6,7 @@ use std::pin::pin;
 use std::sync::Arc;
 
 use tokio::sync::{Notify, mpsc, watch};
-use tokio::task::JoinHandle;
+use tokio::task::AbortHandle;
 
 use super::activity::{self, SignalSender};
 use super::engine::Engine;
@@ -119,35 +119,48 @@ pub(super) struct Sources {
     pub events: EventSender,
     pub generation: u64,
     pub running: Option<activity::Started>,
-    pub starting: Option<JoinHandle<()>>,
+    /// The start in progress, aborted by [`Sources::stop`].
+    pub starting: Option<AbortHandle>,
 }
 
 impl Sources {
     /// Stops whatever runs and starts the sources for `settings` in the background; the loop
-    /// hears of them as [`Event::SourcesStarted`].
+    /// hears of them as [`Event::SourcesStarted`], with nothing running if the start failed
+    /// outright (a panic), so the engine knows no source watches the worker.
     pub fn start(&mut self) {
         self.stop();
         self.generation += 1;
         let generation = self.generation;
         let (settings, clock) = (self.settings, self.clock.clone());
         let (session, events) = (self.session.clone(), self.events.clone());
-        self.starting = Some(tokio::spawn(async move {
+        let signals = SignalSender::to_loop(events.clone());
+        let starting = tokio::spawn(async move {
             let started = activity::start(
                 settings.source,
                 settings.idle_after,
                 clock,
                 Some(&session),
-                SignalSender::to_loop(events.clone()),
+                signals,
             )
             .await;
             for skipped in &started.skipped {
                 eprintln!("clockoff: activity source {skipped}");
             }
+            started
+        });
+        self.starting = Some(starting.abort_handle());
+        tokio::spawn(async move {
+            let started = match starting.await {
+                Ok(started) => started,
+                Err(e) if e.is_panic() => activity::Started::nothing(),
+                // Aborted by a newer start or the stop: its news would be stale.
+                Err(_) => return,
+            };
             let _ = events.send(Event::SourcesStarted {
                 generation,
                 started,
             });
-        }));
+        });
     }
 
     pub fn stop(&mut self) {

@@ -97,6 +97,12 @@ pub async fn run(deps: Deps, shutdown: impl Future<Output = ()>) -> Result<(), A
     let (snapshot_tx, snapshot_rx) = watch::channel(first_snapshot(&deps));
     let session = deps.session.clone();
     serve_on_the_bus(&session, &events_tx, &snapshot_rx).await?;
+    let name_lost = zbus::fdo::DBusProxy::new(&session)
+        .await
+        .map_err(AgentError::Bus)?
+        .receive_name_lost_with_args(&[(0, BUS_NAME)])
+        .await
+        .map_err(AgentError::Bus)?;
 
     // A second agent in another session (another bus) must not share the ledger either.
     let _ledger_lock = ledger::lock(&deps.ledger_path).map_err(AgentError::Lock)?;
@@ -152,9 +158,13 @@ pub async fn run(deps: Deps, shutdown: impl Future<Output = ()>) -> Result<(), A
         config_out: shared.config.clone(),
         report_changed: shared.report_changed.clone(),
     };
-    let tasks = spawn.tasks(shared, snapshot_rx);
+    // Held until everything has stopped: the upload task reads its config from this channel
+    // and must not see it close before it is told to stop.
+    let config_kept = shared.config.clone();
+    let tasks = spawn.tasks(shared, snapshot_rx, name_lost);
     let (engine, sources, _ended) = main.serve(events, shutdown).await;
     tasks.stop(engine, sources).await;
+    drop(config_kept);
     let _ = session.release_name(BUS_NAME).await;
     Ok(())
 }
@@ -221,7 +231,12 @@ impl Spawn {
     }
 
     /// Starts quiet hours, sending, the tray and the watchers.
-    fn tasks(self, shared: Shared, snapshot: watch::Receiver<Snapshot>) -> Tasks {
+    fn tasks(
+        self,
+        shared: Shared,
+        snapshot: watch::Receiver<Snapshot>,
+        name_lost: zbus::fdo::NameLostStream,
+    ) -> Tasks {
         let Spawn {
             clock,
             session,
@@ -296,7 +311,7 @@ impl Spawn {
                 "the config watcher",
                 config_watch::watch(watched, events.clone()),
             )),
-            tokio::spawn(watch_name(session, events)),
+            tokio::spawn(watch_name(name_lost, events)),
         ];
         Tasks {
             quiet,
@@ -389,19 +404,11 @@ async fn serve_on_the_bus(
     Ok(())
 }
 
-/// Sends [`Event::BusLost`] when the session bus goes away (the session ended) or our name is
-/// taken from us: either way nobody can reach this agent, and it must not linger after logout.
-async fn watch_name(session: zbus::Connection, events: EventSender) {
-    let lost = match zbus::fdo::DBusProxy::new(&session).await {
-        Ok(proxy) => proxy.receive_name_lost_with_args(&[(0, BUS_NAME)]).await,
-        Err(e) => Err(e),
-    };
-    match lost {
-        Ok(mut lost) => {
-            let _ = lost.next().await;
-        }
-        Err(e) => eprintln!("clockoff: cannot watch the bus name ({e}); stopping"),
-    }
+/// Sends [`Event::BusLost`] when the session bus goes away (the session ended, and the stream
+/// ends) or our name is taken from us: either way nobody can reach this agent, and it must
+/// not linger after logout.
+async fn watch_name(mut name_lost: zbus::fdo::NameLostStream, events: EventSender) {
+    let _ = name_lost.next().await;
     let _ = events.send(Event::BusLost);
 }
 

@@ -126,6 +126,16 @@ pub struct Started {
 }
 
 impl Started {
+    /// No source running.
+    pub fn nothing() -> Self {
+        Self {
+            input: None,
+            logind: false,
+            skipped: Vec::new(),
+            tasks: Vec::new(),
+        }
+    }
+
     /// "x11 + logind", "mutter", "logind", "none + logind", "none".
     pub fn describe(&self) -> String {
         match (self.input, self.logind) {

@@ -74,10 +74,10 @@ impl<'de> Deserialize<'de> for WeeklySummary {
             report_id: ReportId,
             pseudonym: Pseudonym,
             #[serde(flatten)]
-            rest: serde_json::Map<String, serde_json::Value>,
+            rest: Rest,
         }
         let header = Header::deserialize(d)?;
-        let figures = WeekFigures::deserialize(serde_json::Value::Object(header.rest))
+        let figures = WeekFigures::deserialize(serde_json::Value::Object(header.rest.0))
             .map_err(serde::de::Error::custom)?;
         Ok(WeeklySummary {
             schema: header.schema,
@@ -159,6 +159,35 @@ impl<'de> Deserialize<'de> for Schema {
                 "unknown schema \"{text}\": expected \"{SCHEMA}\""
             )))
         }
+    }
+}
+
+/// The fields after a summary's header, each once: a map would keep the last of two, where
+/// the derived reader refuses the second.
+struct Rest(serde_json::Map<String, serde_json::Value>);
+
+impl<'de> Deserialize<'de> for Rest {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = Rest;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("the week's figures")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut a: A) -> Result<Rest, A::Error> {
+                let mut fields = serde_json::Map::new();
+                while let Some((key, value)) = a.next_entry::<String, serde_json::Value>()? {
+                    if fields.contains_key(&key) {
+                        return Err(serde::de::Error::custom(format!("duplicate field `{key}`")));
+                    }
+                    fields.insert(key, value);
+                }
+                Ok(Rest(fields))
+            }
+        }
+        d.deserialize_map(Fields)
     }
 }
 

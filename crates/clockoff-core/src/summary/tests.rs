@@ -320,6 +320,18 @@ fn the_dashboard_reads_it_back_and_refuses_anything_else() {
     assert!(with("report_id", "42".into()).is_err());
     assert!(with("pseudonym", "ab".repeat(16).into()).is_err());
     assert!(with("weekend_minutes", (-15).into()).is_err());
+    // A field sent twice is refused, a figure or a header field alike.
+    let wire = s.to_wire();
+    for key in ["weekend_minutes", "week"] {
+        let value = serde_json::to_value(&s).unwrap()[key].to_string();
+        let twice = wire.replacen('{', &format!("{{\"{key}\":{value},"), 1);
+        let err = serde_json::from_str::<WeeklySummary>(&twice).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains(&format!("duplicate field `{key}`")),
+            "{err}"
+        );
+    }
     // A missing field is named, a figure or a header field alike.
     for key in ["weekend_minutes", "pseudonym"] {
         let mut missing = serde_json::to_value(&s).unwrap();
