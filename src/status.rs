@@ -59,10 +59,10 @@ pub struct Status {
     pub state: State,
     /// An IANA zone name.
     pub timezone: String,
-    pub today: Period,
+    pub today: PeriodTotals,
     pub tray: Tray,
     pub until: Option<Time>,
-    pub week: Period,
+    pub week: PeriodTotals,
     /// When work next begins after the current span (for "back 09:00 Tue").
     pub work_resumes: Option<Time>,
 }
@@ -87,7 +87,7 @@ pub struct Override {
 /// work outside contracted hours: off, leave and holiday time plus overrides (chosen work);
 /// on-call call-outs are apart.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Period {
+pub struct PeriodTotals {
     pub in_hours_minutes: u64,
     pub manual_minutes: u64,
     pub on_call_minutes: u64,
@@ -97,7 +97,7 @@ pub struct Period {
     pub period: String,
 }
 
-impl Period {
+impl PeriodTotals {
     /// Measured time at the laptop, whatever its class (manual entries are not measured).
     pub fn active_minutes(&self) -> u64 {
         self.in_hours_minutes + self.out_of_hours_minutes + self.on_call_minutes

@@ -112,12 +112,12 @@ impl StatusParts<'_> {
     }
 }
 
-/// Minutes per class; see [`status::Period`].
-fn period_status(period: &Period, totals: &Totals) -> status::Period {
+/// Minutes per class; see [`status::PeriodTotals`].
+fn period_status(period: &Period, totals: &Totals) -> status::PeriodTotals {
     let m = |c| totals.minutes(c);
     let out_of_hours =
         (totals.active(Class::OutOfHours) + totals.active(Class::Override)).as_secs() / 60;
-    status::Period {
+    status::PeriodTotals {
         period: period.name.clone(),
         in_hours_minutes: m(Class::Working),
         out_of_hours_minutes: out_of_hours,

@@ -266,10 +266,6 @@ fn stored_contribution(
     })
 }
 
-pub fn contribution(s: &WeeklySummary) -> Contribution {
-    s.figures
-}
-
 #[derive(Debug)]
 pub enum StoreError {
     /// The database's directory or file could not be created.
