@@ -86,6 +86,16 @@ fn the_test_clock_puts_this_week_where_the_rig_says() {
     std::fs::write(dir.path().join("config.toml"), CONFIG).unwrap();
     let r = json(&clockoff(dir.path(), &["week", "--json"]));
     assert_eq!(r["week"], "2026-W49");
+    // Another instant, years from any day this suite runs on: the binary follows the clock
+    // it is given, not the machine's.
+    let later = support::record::command(dir.path(), &["week", "--json"])
+        .env(
+            clockoff::core::clock::TEST_NOW_ENV,
+            "2031-05-01T12:00:00+01:00",
+        )
+        .output()
+        .unwrap();
+    assert_eq!(json(&later)["week"], "2031-W18");
 
     let out = support::record::command(dir.path(), &["week"])
         .env(clockoff::core::clock::TEST_NOW_ENV, "next Tuesday")
