@@ -21,3 +21,4 @@ pub mod summary;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 pub mod timeline;
+pub mod week_token;

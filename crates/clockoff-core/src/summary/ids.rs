@@ -16,7 +16,7 @@ use hmac::{Hmac, KeyInit, Mac};
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 
-use crate::hex::hex;
+use crate::hex::{hex, unhex};
 use crate::record::week;
 
 /// The device secret's length in bytes.
@@ -28,6 +28,9 @@ pub const REPORT_ID_BYTES: usize = 16;
 /// purpose can never equal a pseudonym. Fixed across schema versions: a pseudonym must not
 /// change with the format.
 const PSEUDONYM_LABEL: &[u8] = b"clockoff pseudonym v1\n";
+
+/// The label of [`DeviceSecret::blinding_seed`].
+const BLINDING_LABEL: &[u8] = b"clockoff token blinding v1\n";
 
 /// The device's secret key for pseudonyms. Never printed, never sent.
 #[derive(Clone, PartialEq, Eq)]
@@ -54,6 +57,17 @@ impl DeviceSecret {
         unhex(text.trim())
             .map(Self)
             .ok_or_else(|| format!("expected {} hex digits", SECRET_BYTES * 2))
+    }
+
+    /// The seed of the blinding factor for `week`'s token request ([`crate::week_token`]):
+    /// a keyed hash like the pseudonym, under another label. The same request each time, so
+    /// a request whose answer was lost can be made again and gets the same token.
+    pub fn blinding_seed(&self, week: IsoWeek) -> [u8; 32] {
+        let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(&self.0)
+            .expect("HMAC takes a key of any length");
+        mac.update(BLINDING_LABEL);
+        mac.update(week::name(week).as_bytes());
+        mac.finalize().into_bytes().into()
     }
 
     /// This device's pseudonym for `week`.
@@ -83,72 +97,15 @@ impl ReportId {
     }
 }
 
-/// Display, Debug, `String` both ways and `FromStr` for a fixed-length id shown as hex.
-macro_rules! hex_id {
-    ($name:ident, $what:literal) => {
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(&hex(&self.0))
-            }
-        }
+crate::hex::hex_id!(Pseudonym, "pseudonym");
 
-        impl fmt::Debug for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                write!(f, "{}({self})", stringify!($name))
-            }
-        }
-
-        impl From<$name> for String {
-            fn from(id: $name) -> String {
-                id.to_string()
-            }
-        }
-
-        impl std::str::FromStr for $name {
-            type Err = String;
-
-            fn from_str(text: &str) -> Result<Self, String> {
-                unhex(text).map(Self).ok_or_else(|| {
-                    format!(
-                        "{} \"{text}\" is not {} lowercase hex digits",
-                        $what,
-                        2 * std::mem::size_of::<Self>()
-                    )
-                })
-            }
-        }
-
-        impl TryFrom<String> for $name {
-            type Error = String;
-
-            fn try_from(text: String) -> Result<Self, String> {
-                text.parse()
-            }
-        }
-    };
-}
-
-hex_id!(Pseudonym, "pseudonym");
-hex_id!(ReportId, "report id");
-
-/// Exactly `2 * N` lowercase hex digits to `N` bytes; anything else is `None`, so each id
-/// has one spelling and the server can compare them as text.
-fn unhex<const N: usize>(text: &str) -> Option<[u8; N]> {
-    let digits = text.as_bytes();
-    if digits.len() != 2 * N {
-        return None;
+impl Pseudonym {
+    /// The 32 bytes: the input of the week's token ([`crate::week_token`]).
+    pub fn as_bytes(&self) -> &[u8; 32] {
+        &self.0
     }
-    let value = |d: u8| match d {
-        b'0'..=b'9' => Some(d - b'0'),
-        b'a'..=b'f' => Some(d - b'a' + 10),
-        _ => None,
-    };
-    let mut out = [0; N];
-    for (byte, pair) in out.iter_mut().zip(digits.chunks_exact(2)) {
-        *byte = value(pair[0])? << 4 | value(pair[1])?;
-    }
-    Some(out)
 }
+crate::hex::hex_id!(ReportId, "report id");
 
 #[cfg(test)]
 mod tests {
