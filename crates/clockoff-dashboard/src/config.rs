@@ -78,7 +78,11 @@ struct RawUnit {
     id: Spanned<String>,
     name: Spanned<String>,
     parent: Option<Spanned<String>>,
+    max_devices: Option<Spanned<i64>>,
 }
+
+/// The most laptops a unit may declare: far above any team, low enough to be a mistake.
+const MAX_DEVICES_LIMIT: i64 = 100_000;
 
 /// The file at `path`, or the built-in example with `None`.
 pub fn load(path: Option<&Path>) -> Result<DashboardConfig, ConfigErrors> {
@@ -274,6 +278,18 @@ fn units(raw: &RawConfig, source: &Source, errors: &mut Vec<ConfigError>) -> Opt
             errors.push(at(&u.name.span(), "units.name: must not be empty".into()));
             ok = false;
         }
+        if let Some(max) = &u.max_devices
+            && !(1..=MAX_DEVICES_LIMIT).contains(max.get_ref())
+        {
+            errors.push(at(
+                &max.span(),
+                format!(
+                    "units.max_devices: {} is not a headcount from 1 to {MAX_DEVICES_LIMIT}",
+                    max.get_ref()
+                ),
+            ));
+            ok = false;
+        }
     }
     if !ok {
         return None;
@@ -290,7 +306,11 @@ fn units(raw: &RawConfig, source: &Source, errors: &mut Vec<ConfigError>) -> Opt
                 .get_ref()
                 .iter()
                 .map(|u| (u.id.get_ref().clone(), u.name.get_ref().clone()));
-            Some(Org::new(tree, names))
+            let limits = units.get_ref().iter().filter_map(|u| {
+                let max = u32::try_from(*u.max_devices.as_ref()?.get_ref()).ok()?;
+                Some((u.id.get_ref().clone(), max))
+            });
+            Some(Org::new(tree, names).with_max_devices(limits))
         }
         Err(e) => {
             let span = tree_error_span(&e, units);

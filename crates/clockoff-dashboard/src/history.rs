@@ -254,7 +254,10 @@ pub fn weekly(
 mod tests {
     use super::*;
     use crate::org::Org;
-    use crate::store::{Put, SqliteStore, TokenEntry, TokenRecord};
+    use crate::store::{
+        DeviceEntry, DeviceRecord, Enrolment, Issuance, Put, SqliteStore, StoredKey, TokenEntry,
+        TokenRecord,
+    };
     use crate::token::{Role, TokenHash};
     use clockoff_core::summary::{Pseudonym, ReportId, Schema, WeeklySummary};
 
@@ -290,6 +293,61 @@ mod tests {
             at: DateTime<Utc>,
         ) -> Result<bool, StoreError> {
             self.inner.revoke_token(hash, at).await
+        }
+
+        async fn enrol_device(
+            &self,
+            hash: TokenHash,
+            unit: String,
+            at: DateTime<Utc>,
+            max: Option<u32>,
+        ) -> Result<Enrolment, StoreError> {
+            self.inner.enrol_device(hash, unit, at, max).await
+        }
+
+        async fn device(&self, hash: TokenHash) -> Result<Option<DeviceRecord>, StoreError> {
+            self.inner.device(hash).await
+        }
+
+        async fn devices(&self) -> Result<Vec<DeviceEntry>, StoreError> {
+            self.inner.devices().await
+        }
+
+        async fn revoke_device(
+            &self,
+            hash: TokenHash,
+            at: DateTime<Utc>,
+        ) -> Result<bool, StoreError> {
+            self.inner.revoke_device(hash, at).await
+        }
+
+        async fn enrolled_devices(&self, unit: String) -> Result<u32, StoreError> {
+            self.inner.enrolled_devices(unit).await
+        }
+
+        async fn record_issuance(
+            &self,
+            week: IsoWeek,
+            device: TokenHash,
+            request_hash: String,
+        ) -> Result<Issuance, StoreError> {
+            self.inner.record_issuance(week, device, request_hash).await
+        }
+
+        async fn issuer_keys(
+            &self,
+            fresh: Vec<u8>,
+            at: DateTime<Utc>,
+        ) -> Result<Vec<StoredKey>, StoreError> {
+            self.inner.issuer_keys(fresh, at).await
+        }
+
+        async fn rotate_issuer_key(
+            &self,
+            fresh: Vec<u8>,
+            at: DateTime<Utc>,
+        ) -> Result<(), StoreError> {
+            self.inner.rotate_issuer_key(fresh, at).await
         }
 
         async fn put_report(

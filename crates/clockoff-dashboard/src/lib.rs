@@ -10,7 +10,8 @@
 //!   as stored once published).
 //!
 //! The service: [`config`] (the TOML file), [`service`] (what it is configured with),
-//! [`org`] (units with names), [`token`] and [`auth`] (who is asking), [`store`] (storage
+//! [`org`] (units with names), [`token`] and [`auth`] (who is asking), [`issuer`] (the week
+//! tokens' keys: one report per enrolled laptop per week), [`store`] (storage
 //! behind a trait), [`history`] (stored reports to weekly outcomes, for the API and the
 //! pages), [`retention`] (old reports deleted), [`api`] (the JSON handlers), [`web`] (the
 //! pages) and [`sessions`] (their sign-in sessions), [`server`] (routes and the serve loop),
@@ -97,6 +98,7 @@ pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod history;
+pub mod issuer;
 pub mod org;
 pub mod pages;
 pub mod retention;

@@ -1,4 +1,5 @@
-//! The organisation as configured: the unit tree with each unit's display name.
+//! The organisation as configured: the unit tree with each unit's display name and, where
+//! given, how many laptops may enrol in it (`max_devices`: its headcount).
 
 use std::collections::HashMap;
 
@@ -9,6 +10,8 @@ pub struct Org {
     tree: UnitTree,
     /// By [`UnitIndex`].
     names: Vec<String>,
+    /// By [`UnitIndex`]; `None`: no limit declared.
+    max_devices: Vec<Option<u32>>,
 }
 
 impl Org {
@@ -21,7 +24,27 @@ impl Org {
                 by_id.get(id).cloned().unwrap_or_else(|| id.to_string())
             })
             .collect();
-        Org { tree, names }
+        let max_devices = vec![None; tree.len()];
+        Org {
+            tree,
+            names,
+            max_devices,
+        }
+    }
+
+    /// Declares units' `max_devices` (ids not in the tree are ignored: the config checks them).
+    pub fn with_max_devices(mut self, limits: impl IntoIterator<Item = (String, u32)>) -> Org {
+        for (id, max) in limits {
+            if let Some(u) = self.tree.index(&id) {
+                self.max_devices[u] = Some(max);
+            }
+        }
+        self
+    }
+
+    /// How many laptops may enrol in `unit` itself, if a limit is declared.
+    pub fn max_devices(&self, unit: UnitIndex) -> Option<u32> {
+        self.max_devices.get(unit).copied().flatten()
     }
 
     pub fn tree(&self) -> &UnitTree {

@@ -12,7 +12,8 @@ use tokio::net::TcpListener;
 
 use super::access_log;
 use super::api::error::ApiError;
-use super::api::{AppState, ingest, read};
+use super::api::{AppState, devices, ingest, read, week_tokens};
+use super::issuer::WELL_KNOWN_PATH;
 use super::store::Store;
 use super::web;
 
@@ -24,6 +25,12 @@ pub fn router<S: Store>(state: AppState<S>) -> Router {
             "/api/v1/reports",
             post(ingest::post_report::<S>).layer(DefaultBodyLimit::max(ingest::MAX_BODY)),
         )
+        .route("/api/v1/devices", post(devices::post_device::<S>))
+        .route(
+            "/api/v1/tokens",
+            post(week_tokens::post_token::<S>).layer(DefaultBodyLimit::max(week_tokens::MAX_BODY)),
+        )
+        .route(WELL_KNOWN_PATH, get(week_tokens::get_issuer::<S>))
         .route("/api/v1/units/{unit}/weeks", get(read::get_weeks::<S>))
         .route("/healthz", get(|| async { "ok\n" }))
         .merge(web::routes::<S>())

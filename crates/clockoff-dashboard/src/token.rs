@@ -1,5 +1,6 @@
-//! Access tokens: `cod_r_` (reporter: a team's agents send with it) or `cod_v_` (viewer: a
-//! manager reads with it), then 32 random bytes as 64 lowercase hex digits. The prefix makes
+//! Access tokens: `cod_r_` (reporter: a team's laptops enrol and send with it) or `cod_v_`
+//! (viewer: a manager reads with it), then 32 random bytes as 64 lowercase hex digits; and
+//! device credentials, `cod_d_` in the same form, one per enrolled laptop ([`generate_device`]). The prefix makes
 //! a leaked token recognisable (secret scanners, logs); the server keeps only its SHA-256, so
 //! a copy of the database gives no working token.
 
@@ -110,6 +111,36 @@ fn from_bytes(role: Role, bytes: [u8; 32]) -> NewToken {
     }
 }
 
+/// A laptop's device credential, made when it enrols: shown to the laptop once, then only
+/// its hash is kept (in the `devices` table, not beside the access tokens: it grants
+/// nothing but week tokens for its unit).
+pub struct NewDevice {
+    pub text: String,
+    pub hash: TokenHash,
+}
+
+const DEVICE_PREFIX: &str = "cod_d_";
+
+pub fn generate_device() -> Result<NewDevice, getrandom::Error> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes)?;
+    let text = format!("{DEVICE_PREFIX}{}", hex(&bytes));
+    Ok(NewDevice {
+        hash: TokenHash::of(&text),
+        text,
+    })
+}
+
+/// Whether `text` is shaped like a device credential (only a stored hash grants anything).
+pub fn is_device_credential(text: &str) -> bool {
+    text.strip_prefix(DEVICE_PREFIX).is_some_and(|digits| {
+        digits.len() == 64
+            && digits
+                .bytes()
+                .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+    })
+}
+
 /// The role a token's text claims, if it is shaped like one of ours. Only a stored hash
 /// grants anything; this lets a request with a malformed token be refused without a lookup.
 pub fn claimed_role(token: &str) -> Option<Role> {
@@ -152,6 +183,17 @@ mod tests {
         ] {
             assert_eq!(claimed_role(bad), None, "{bad}");
         }
+    }
+
+    #[test]
+    fn device_credentials_are_their_own_kind() {
+        let d = generate_device().unwrap();
+        assert!(d.text.starts_with("cod_d_") && is_device_credential(&d.text));
+        assert_eq!(d.hash, TokenHash::of(&d.text));
+        assert_eq!(claimed_role(&d.text), None);
+        let reporter = generate(Role::Reporter).unwrap();
+        assert!(!is_device_credential(&reporter.text));
+        assert!(!is_device_credential(&d.text[..69]));
     }
 
     #[test]

@@ -1,11 +1,14 @@
-//! `POST /api/v1/reports`: an agent sends one weekly summary with its team's reporter token.
+//! `POST /api/v1/reports`: an agent sends one weekly summary with its team's reporter token,
+//! and the week token ([`super::week_tokens`]) for its pseudonym in the header
+//! [`WEEK_TOKEN_HEADER`]: one report per enrolled laptop per week, and no way to tell whose.
 //!
 //! Checked in this order, and nothing is stored unless every check passes:
 //! token (401 none or unknown, 403 not a reporter token), `Content-Type: application/json`
 //! (415), size (413 over [`MAX_BODY`]), shape (400: not JSON, an unknown or missing field, a
 //! malformed id or week), values (400: [`WeeklySummary::check`]), week (422: not ended yet;
 //! 410, final: ended more than `weeks_accepted` weeks ago, unless it is a retry of a report
-//! received in time: 200). Then the store: 201 stored (or replacing the same pseudonym's
+//! received in time: 200), the week token (403: none, or not the one issued for this
+//! pseudonym, team and week). Then the store: 201 stored (or replacing the same pseudonym's
 //! earlier summary for the week), 200 a retry of a report already received (under its week
 //! and pseudonym), 410 a week published already.
 
@@ -22,6 +25,10 @@ use crate::store::{Put, Store};
 use crate::token::Role;
 use clockoff_core::record::week;
 use clockoff_core::summary::WeeklySummary;
+use clockoff_core::week_token::{Scope, WeekToken};
+
+/// The week token's header: 128 hex digits.
+pub const WEEK_TOKEN_HEADER: &str = "clockoff-week-token";
 
 /// A summary is about 400 bytes; 4 KiB leaves room and refuses anything else early.
 pub const MAX_BODY: usize = 4096;
@@ -31,6 +38,8 @@ pub async fn post_report<S: Store>(
     req: Request,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let who = app.require(req.headers(), Role::Reporter).await?;
+    // Read now (the body read takes the request), refused in its turn below.
+    let token = week_token(req.headers());
     if !is_json(req.headers()) {
         return Err(ApiError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -75,6 +84,19 @@ pub async fn post_report<S: Store>(
         ));
     }
     let unit = app.service.org.tree().id(who.unit).to_string();
+    let scope = Scope {
+        unit: &unit,
+        week: summary.week,
+    };
+    if !app.issuer.redeem(&summary.pseudonym, &scope, &token?) {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            format!(
+                "the week token is not the one this team's laptop was issued for {}",
+                week::name(summary.week)
+            ),
+        ));
+    }
     let put = app
         .store
         .put_report(unit, summary.clone(), app.clock.now())
@@ -96,8 +118,23 @@ pub async fn post_report<S: Store>(
     }
 }
 
+/// The week token a report carries: 403 without one (an agent from before enrolment).
+fn week_token(headers: &HeaderMap) -> Result<WeekToken, ApiError> {
+    let value = headers.get(WEEK_TOKEN_HEADER).ok_or_else(|| {
+        ApiError::new(
+            StatusCode::FORBIDDEN,
+            "a report needs its week token (one per enrolled laptop and week): update clockoff",
+        )
+    })?;
+    value
+        .to_str()
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .ok_or_else(|| ApiError::bad_request(format!("{WEEK_TOKEN_HEADER}: not 128 hex digits")))
+}
+
 /// `application/json`, with or without parameters (`; charset=utf-8`).
-fn is_json(headers: &HeaderMap) -> bool {
+pub(crate) fn is_json(headers: &HeaderMap) -> bool {
     headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -121,7 +158,7 @@ fn outside_window(
     weeks_accepted: u32,
 ) -> ApiError {
     let status = match refusal {
-        window::Refusal::NotEnded => StatusCode::UNPROCESSABLE_ENTITY,
+        window::Refusal::NotStarted | window::Refusal::NotEnded => StatusCode::UNPROCESSABLE_ENTITY,
         window::Refusal::TooOld => StatusCode::GONE,
     };
     ApiError::new(

@@ -1,9 +1,11 @@
 //! The HTTP API's handlers, generic over the store. Routing and serving are in
 //! [`super::server`].
 
+pub mod devices;
 pub mod error;
 pub mod ingest;
 pub mod read;
+pub mod week_tokens;
 
 use std::sync::Arc;
 
@@ -14,10 +16,11 @@ use chrono::IsoWeek;
 use super::access_log::LogSink;
 use super::auth::{self, AuthError, Principal};
 use super::history::{self, PublishedWeeks, WeekOutcomes};
+use super::issuer::Issuer;
 use super::service::Service;
 use super::sessions::Sessions;
-use super::store::{Store, StoreError};
-use super::token::Role;
+use super::store::{DeviceRecord, Store, StoreError};
+use super::token::{self, Role, TokenHash};
 use clockoff_core::clock::Clock;
 use error::ApiError;
 
@@ -33,6 +36,8 @@ pub struct AppState<S> {
     pub sessions: Sessions,
     /// Weeks released once and kept, as no report can change them any more.
     pub published_weeks: PublishedWeeks,
+    /// The week tokens' keys.
+    pub issuer: Arc<Issuer>,
 }
 
 impl<S: Store> AppState<S> {
@@ -76,6 +81,29 @@ impl<S: Store> AppState<S> {
             ));
         }
         Ok(who)
+    }
+
+    /// The enrolled laptop whose device credential the caller presents: 401 otherwise.
+    pub async fn require_device(
+        &self,
+        headers: &HeaderMap,
+    ) -> Result<(TokenHash, DeviceRecord), ApiError> {
+        let refused = || {
+            ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "this laptop's device credential is not valid here (revoked, or enrolled with \
+                 another dashboard): it enrols again with the team's token",
+            )
+        };
+        let credential = auth::bearer(headers)
+            .filter(|t| token::is_device_credential(t))
+            .ok_or_else(refused)?;
+        let hash = TokenHash::of(credential);
+        match self.store.device(hash.clone()).await {
+            Ok(Some(record)) => Ok((hash, record)),
+            Ok(None) => Err(refused()),
+            Err(e) => Err(self.failed(&e)),
+        }
     }
 
     /// Logs a storage failure (its cause names no person) and gives the client a plain 500.

@@ -1,5 +1,8 @@
-//! The `clockoff-dashboard` commands: `serve`, `token create|list|revoke`, `default-config`. The binary
+//! The `clockoff-dashboard` commands: `serve`, `token create|list|revoke`,
+//! `device list|revoke` and `issuer show|rotate` ([`devices`]), `default-config`. The binary
 //! parses arguments and calls [`run`]; everything else is here or below.
+
+mod devices;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -13,6 +16,7 @@ use super::api::AppState;
 use super::api::read::MAX_WEEKS;
 use super::config::{self, DashboardConfig, Database};
 use super::history;
+use super::issuer::Issuer;
 use super::retention;
 use super::server;
 use super::service::Service;
@@ -46,6 +50,16 @@ pub enum Command {
     Token {
         #[command(subcommand)]
         command: TokenCommand,
+    },
+    /// See and revoke the laptops enrolled to report.
+    Device {
+        #[command(subcommand)]
+        command: devices::DeviceCommand,
+    },
+    /// Show or rotate the key week tokens are issued with.
+    Issuer {
+        #[command(subcommand)]
+        command: devices::IssuerCommand,
     },
     /// Print the built-in example configuration, with comments.
     DefaultConfig,
@@ -114,6 +128,8 @@ pub fn run(cli: Cli, clock: Arc<dyn Clock>) -> ExitCode {
         Command::Token {
             command: TokenCommand::Revoke { token, config },
         } => revoke_token(config.as_deref(), &token, clock),
+        Command::Device { command } => devices::device(command, clock),
+        Command::Issuer { command } => devices::issuer(command, clock),
         Command::DefaultConfig => {
             print!("{}", config::DEFAULT_CONFIG);
             Ok(())
@@ -132,13 +148,13 @@ pub fn run(cli: Cli, clock: Arc<dyn Clock>) -> ExitCode {
     }
 }
 
-fn load(path: Option<&Path>) -> Result<DashboardConfig, Failure> {
+pub(crate) fn load(path: Option<&Path>) -> Result<DashboardConfig, Failure> {
     config::load(path).map_err(|errors| Failure::Usage(errors.to_string()))
 }
 
 /// The configured database (the default SQLite file without one) and how to name it in
 /// messages (a PostgreSQL address without its password).
-async fn open_store(config: &DashboardConfig) -> Result<(AnyStore, String), Failure> {
+pub(crate) async fn open_store(config: &DashboardConfig) -> Result<(AnyStore, String), Failure> {
     match &config.database {
         Some(Database::Postgres(url)) => {
             let name = postgres::describe(url);
@@ -163,7 +179,7 @@ async fn open_store(config: &DashboardConfig) -> Result<(AnyStore, String), Fail
     }
 }
 
-fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
+pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
     // One thread is plenty: SQLite works in the blocking pool, PostgreSQL in its server,
     // requests are small.
     tokio::runtime::Builder::new_current_thread()
@@ -182,6 +198,9 @@ fn serve(
     let keep = config.keep;
     runtime()?.block_on(async move {
         let (store, db_name) = open_store(&config).await?;
+        let issuer = Issuer::load(&store, clock.now())
+            .await
+            .map_err(|e| Failure::Runtime(e.to_string()))?;
         let state = AppState {
             store,
             service: Arc::new(Service {
@@ -193,15 +212,18 @@ fn serve(
             log: access_log::stderr(),
             sessions: Default::default(),
             published_weeks: Default::default(),
+            issuer: Arc::new(issuer),
         };
         let listener = tokio::net::TcpListener::bind(listen)
             .await
             .map_err(|e| Failure::Runtime(format!("cannot listen on {listen}: {e}")))?;
         let bound = listener.local_addr().map_or(listen, |a| a);
         eprintln!(
-            "clockoff-dashboard: listening on http://{bound} (database {}, k = {})",
+            "clockoff-dashboard: listening on http://{bound} (database {}, k = {}, week tokens \
+             issued with key {})",
             db_name,
-            state.service.k.get()
+            state.service.k.get(),
+            state.issuer.public().fingerprint()
         );
         // Old reports go before the past is released, so no deleted week is kept released.
         let background = state.clone();

@@ -21,6 +21,8 @@ const EARLIEST_OFFSET: TimeDelta = TimeDelta::hours(14);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Refusal {
+    /// The week has not begun yet (asked of a week token).
+    NotStarted,
     /// The week has not ended yet.
     NotEnded,
     /// The week ended more than `weeks_accepted` weeks ago.
@@ -30,6 +32,7 @@ pub enum Refusal {
 impl Refusal {
     pub fn message(self, weeks_accepted: u32) -> String {
         match self {
+            Refusal::NotStarted => "the week has not begun yet".into(),
             Refusal::NotEnded => "the week has not ended yet".into(),
             Refusal::TooOld => {
                 format!("the week ended more than {weeks_accepted} weeks ago")
@@ -100,6 +103,21 @@ pub fn accepts(w: IsoWeek, now: DateTime<Utc>, weeks_accepted: u32) -> Result<()
     }
 }
 
+/// Which weeks a laptop may have its week token for: from the week's start anywhere on
+/// Earth (Monday 00:00 at UTC+14) until reports for it stop being accepted. Before its end,
+/// so a laptop can fetch the token at a random moment of the week, apart from the report.
+pub fn issues(w: IsoWeek, now: DateTime<Utc>, weeks_accepted: u32) -> Result<(), Refusal> {
+    let start = week::monday(w).and_time(NaiveTime::MIN).and_utc();
+    let started = start.checked_sub_signed(EARLIEST_OFFSET).unwrap_or(start);
+    if now < started {
+        return Err(Refusal::NotStarted);
+    }
+    match acceptance_ends(w, weeks_accepted) {
+        Some(last) if now < last => Ok(()),
+        _ => Err(Refusal::TooOld),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -134,6 +152,17 @@ mod tests {
                 "{extreme}"
             );
         }
+    }
+
+    #[test]
+    fn a_week_token_is_issued_from_the_week_start_anywhere_until_reports_close() {
+        let w49 = week::parse("2026-W49").unwrap(); // Mon 30 Nov - Sun 6 Dec 2026
+        let check = |now: &str| issues(w49, at(now), 2);
+        assert_eq!(check("2026-11-29T09:59:59Z"), Err(Refusal::NotStarted));
+        assert_eq!(check("2026-11-29T10:00:00Z"), Ok(()));
+        assert_eq!(check("2026-12-03T12:00:00Z"), Ok(()));
+        assert_eq!(check("2026-12-20T23:59:59Z"), Ok(()));
+        assert_eq!(check("2026-12-21T00:00:00Z"), Err(Refusal::TooOld));
     }
 
     #[test]

@@ -1,8 +1,9 @@
 //! The dashboard's storage, behind one trait so the service is written once and the backend is
 //! chosen at startup. Handlers are generic over [`Store`].
 //!
-//! What is kept: tokens (only their SHA-256), and one weekly summary per (pseudonym, week)
-//! filed under the unit of the token that sent it. A resubmission (same pseudonym and week,
+//! What is kept: tokens and device credentials (only their SHA-256), the issuing keys of
+//! week tokens, which laptop had its token for which week (never the token), and one weekly
+//! summary per (pseudonym, week) filed under the unit of the token that sent it. A resubmission (same pseudonym and week,
 //! new report id) replaces the earlier summary; a retry of a report id already seen, the
 //! current one or one since replaced, is acknowledged and changes nothing.
 
@@ -58,6 +59,57 @@ pub enum Put {
     Closed,
 }
 
+/// An enrolled laptop, as stored: its unit and when it enrolled. Nothing ties it to a report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeviceRecord {
+    pub unit: String,
+    pub enrolled: DateTime<Utc>,
+}
+
+/// A device as `clockoff-dashboard device list` shows it: revoked ones too.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeviceEntry {
+    pub hash: TokenHash,
+    pub record: DeviceRecord,
+    pub revoked: Option<DateTime<Utc>>,
+}
+
+/// What an enrolment did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Enrolment {
+    /// Enrolled; the unit now has this many laptops enrolled.
+    Enrolled { devices: u32 },
+    /// Refused: the unit has its `max_devices` enrolled already.
+    Full { devices: u32 },
+}
+
+/// What asking for a week token did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Issuance {
+    /// The laptop's first request for the week: answer it.
+    First,
+    /// The same request again (its answer was lost): answer it again, it gives the same token.
+    Again,
+    /// The laptop had its token for the week, for another request: refused.
+    Taken,
+}
+
+/// A week-token issuing key as stored ([`clockoff_core::week_token::IssuerKey::to_bytes`]).
+#[derive(Clone, PartialEq, Eq)]
+pub struct StoredKey {
+    pub secret: Vec<u8>,
+    pub created: DateTime<Utc>,
+    /// When a newer key replaced it; tokens it issued are still redeemed while their weeks
+    /// are accepted.
+    pub retired: Option<DateTime<Utc>>,
+}
+
+impl fmt::Debug for StoredKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "StoredKey({}, retired {:?})", self.created, self.retired)
+    }
+}
+
 /// One stored summary as the release rule reads it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredContribution {
@@ -92,6 +144,62 @@ pub trait Store: Clone + Send + Sync + 'static {
         hash: TokenHash,
         at: DateTime<Utc>,
     ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
+    /// Enrols a laptop in `unit` unless the unit has `max` (its `max_devices`) enrolled and
+    /// not revoked, atomically: two laptops enrolling at once cannot both take the last place.
+    fn enrol_device(
+        &self,
+        hash: TokenHash,
+        unit: String,
+        at: DateTime<Utc>,
+        max: Option<u32>,
+    ) -> impl Future<Output = Result<Enrolment, StoreError>> + Send;
+
+    /// The device with this credential hash, unless it was revoked.
+    fn device(
+        &self,
+        hash: TokenHash,
+    ) -> impl Future<Output = Result<Option<DeviceRecord>, StoreError>> + Send;
+
+    /// Every device enrolled, revoked ones too, oldest first.
+    fn devices(&self) -> impl Future<Output = Result<Vec<DeviceEntry>, StoreError>> + Send;
+
+    /// Revokes the device at `at`: `false` if there is none with this hash or it already was.
+    fn revoke_device(
+        &self,
+        hash: TokenHash,
+        at: DateTime<Utc>,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
+    /// How many laptops are enrolled (not revoked) in `unit` itself.
+    fn enrolled_devices(
+        &self,
+        unit: String,
+    ) -> impl Future<Output = Result<u32, StoreError>> + Send;
+
+    /// Records that `device` asked for `week`'s token with the request hashed to
+    /// `request_hash`, unless it asked before ([`Issuance`]).
+    fn record_issuance(
+        &self,
+        week: IsoWeek,
+        device: TokenHash,
+        request_hash: String,
+    ) -> impl Future<Output = Result<Issuance, StoreError>> + Send;
+
+    /// The issuing keys, newest first; `fresh` is stored as the first if there are none (the
+    /// first dashboard to start on a database decides it for every dashboard).
+    fn issuer_keys(
+        &self,
+        fresh: Vec<u8>,
+        at: DateTime<Utc>,
+    ) -> impl Future<Output = Result<Vec<StoredKey>, StoreError>> + Send;
+
+    /// Retires the current key at `at` and stores `fresh` as the new one.
+    fn rotate_issuer_key(
+        &self,
+        fresh: Vec<u8>,
+        at: DateTime<Utc>,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
     /// Stores `report` (already checked) under `unit`, in one transaction.
     fn put_report(
@@ -240,6 +348,50 @@ fn token_record(unit: String, role: &str, created_ms: i64) -> Result<TokenRecord
     })
 }
 
+/// A time stored as unix milliseconds, read back.
+fn stored_time(ms: i64, what: &str) -> Result<DateTime<Utc>, StoreError> {
+    DateTime::from_timestamp_millis(ms).ok_or_else(|| StoreError::Corrupt(format!("{what} {ms}")))
+}
+
+/// A device row as either backend stores it.
+fn device_entry(
+    hash: String,
+    unit: String,
+    enrolled_ms: i64,
+    revoked_ms: Option<i64>,
+) -> Result<DeviceEntry, StoreError> {
+    Ok(DeviceEntry {
+        hash: TokenHash::from_stored(hash),
+        record: DeviceRecord {
+            unit,
+            enrolled: stored_time(enrolled_ms, "enrolment time")?,
+        },
+        revoked: revoked_ms
+            .map(|ms| stored_time(ms, "revocation time"))
+            .transpose()?,
+    })
+}
+
+/// An issuing key row as either backend stores it.
+fn stored_key(
+    secret: Vec<u8>,
+    created_ms: i64,
+    retired_ms: Option<i64>,
+) -> Result<StoredKey, StoreError> {
+    Ok(StoredKey {
+        secret,
+        created: stored_time(created_ms, "key time")?,
+        retired: retired_ms
+            .map(|ms| stored_time(ms, "key retirement time"))
+            .transpose()?,
+    })
+}
+
+/// A count read back from the database as a `u32`.
+fn stored_count(n: i64) -> Result<u32, StoreError> {
+    u32::try_from(n).map_err(|_| StoreError::Corrupt(format!("count {n}")))
+}
+
 /// A report row as either backend stores it: the week key, the unit, and the seven figures
 /// in [`Contribution`]'s order.
 fn stored_contribution(
@@ -355,6 +507,77 @@ impl Store for AnyStore {
         match self {
             AnyStore::Sqlite(s) => s.token(hash).await,
             AnyStore::Postgres(s) => s.token(hash).await,
+        }
+    }
+
+    async fn enrol_device(
+        &self,
+        hash: TokenHash,
+        unit: String,
+        at: DateTime<Utc>,
+        max: Option<u32>,
+    ) -> Result<Enrolment, StoreError> {
+        match self {
+            AnyStore::Sqlite(s) => s.enrol_device(hash, unit, at, max).await,
+            AnyStore::Postgres(s) => s.enrol_device(hash, unit, at, max).await,
+        }
+    }
+
+    async fn device(&self, hash: TokenHash) -> Result<Option<DeviceRecord>, StoreError> {
+        match self {
+            AnyStore::Sqlite(s) => s.device(hash).await,
+            AnyStore::Postgres(s) => s.device(hash).await,
+        }
+    }
+
+    async fn devices(&self) -> Result<Vec<DeviceEntry>, StoreError> {
+        match self {
+            AnyStore::Sqlite(s) => s.devices().await,
+            AnyStore::Postgres(s) => s.devices().await,
+        }
+    }
+
+    async fn revoke_device(&self, hash: TokenHash, at: DateTime<Utc>) -> Result<bool, StoreError> {
+        match self {
+            AnyStore::Sqlite(s) => s.revoke_device(hash, at).await,
+            AnyStore::Postgres(s) => s.revoke_device(hash, at).await,
+        }
+    }
+
+    async fn enrolled_devices(&self, unit: String) -> Result<u32, StoreError> {
+        match self {
+            AnyStore::Sqlite(s) => s.enrolled_devices(unit).await,
+            AnyStore::Postgres(s) => s.enrolled_devices(unit).await,
+        }
+    }
+
+    async fn record_issuance(
+        &self,
+        week: IsoWeek,
+        device: TokenHash,
+        request_hash: String,
+    ) -> Result<Issuance, StoreError> {
+        match self {
+            AnyStore::Sqlite(s) => s.record_issuance(week, device, request_hash).await,
+            AnyStore::Postgres(s) => s.record_issuance(week, device, request_hash).await,
+        }
+    }
+
+    async fn issuer_keys(
+        &self,
+        fresh: Vec<u8>,
+        at: DateTime<Utc>,
+    ) -> Result<Vec<StoredKey>, StoreError> {
+        match self {
+            AnyStore::Sqlite(s) => s.issuer_keys(fresh, at).await,
+            AnyStore::Postgres(s) => s.issuer_keys(fresh, at).await,
+        }
+    }
+
+    async fn rotate_issuer_key(&self, fresh: Vec<u8>, at: DateTime<Utc>) -> Result<(), StoreError> {
+        match self {
+            AnyStore::Sqlite(s) => s.rotate_issuer_key(fresh, at).await,
+            AnyStore::Postgres(s) => s.rotate_issuer_key(fresh, at).await,
         }
     }
 

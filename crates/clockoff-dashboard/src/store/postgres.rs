@@ -20,8 +20,9 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::{Executor, Row};
 
 use super::{
-    Put, Store, StoreError, StoredContribution, TokenCache, TokenEntry, TokenRecord,
-    published_week, stored_contribution, token_entry, token_record, week_key,
+    DeviceEntry, DeviceRecord, Enrolment, Issuance, Put, Store, StoreError, StoredContribution,
+    StoredKey, TokenCache, TokenEntry, TokenRecord, device_entry, published_week,
+    stored_contribution, stored_count, stored_key, token_entry, token_record, week_key,
 };
 use crate::token::{Role, TokenHash};
 use clockoff_core::summary::WeeklySummary;
@@ -189,7 +190,37 @@ BEGIN
 END
 $$;
 ",
+    "
+-- Enrolled laptops: a device credential's hash and its unit. Nothing ties one to a report.
+CREATE TABLE devices (
+    hash        TEXT   PRIMARY KEY,
+    unit        TEXT   NOT NULL,
+    enrolled_ms BIGINT NOT NULL,
+    revoked_ms  BIGINT
+);
+CREATE INDEX devices_by_unit ON devices (unit);
+-- Which laptop had its week token for which week, and a hash of the blinded request (so a
+-- lost answer can be given again); never the token, which the dashboard never sees.
+CREATE TABLE issued (
+    week         BIGINT NOT NULL,
+    device       TEXT   NOT NULL,
+    request_hash TEXT   NOT NULL,
+    PRIMARY KEY (week, device)
+);
+-- The week tokens' issuing keys: the current one (retired_ms NULL) and those it replaced.
+CREATE TABLE issuer_keys (
+    id         BIGSERIAL PRIMARY KEY,
+    secret     BYTEA  NOT NULL,
+    created_ms BIGINT NOT NULL,
+    retired_ms BIGINT
+);
+",
 ];
+
+/// Taken while enrolling, so two dashboards cannot both give a unit's last place.
+const ENROLMENT_LOCK: &str = "clockoff enrolment/";
+/// Taken while the first issuing key is made, so two dashboards starting together agree.
+const ISSUER_KEY_LOCK: i64 = 0x636f_6b65_7973_0001;
 
 /// Taken for the migration's transaction, so two dashboards starting together migrate once.
 const MIGRATION_LOCK: i64 = 0x636c_6f63_6b6f_6666; // "clockoff"
@@ -353,6 +384,167 @@ impl Store for PostgresStore {
         Ok(done.rows_affected() == 1)
     }
 
+    async fn enrol_device(
+        &self,
+        hash: TokenHash,
+        unit: String,
+        at: DateTime<Utc>,
+        max: Option<u32>,
+    ) -> Result<Enrolment, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
+            .bind(format!("{ENROLMENT_LOCK}{unit}"))
+            .execute(&mut *tx)
+            .await?;
+        let devices: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM devices WHERE unit = $1 AND revoked_ms IS NULL",
+        )
+        .bind(&unit)
+        .fetch_one(&mut *tx)
+        .await?;
+        let devices = stored_count(devices)?;
+        if max.is_some_and(|max| devices >= max) {
+            return Ok(Enrolment::Full { devices });
+        }
+        sqlx::query("INSERT INTO devices (hash, unit, enrolled_ms) VALUES ($1, $2, $3)")
+            .bind(hash.as_str())
+            .bind(&unit)
+            .bind(at.timestamp_millis())
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(Enrolment::Enrolled {
+            devices: devices + 1,
+        })
+    }
+
+    async fn device(&self, hash: TokenHash) -> Result<Option<DeviceRecord>, StoreError> {
+        let row: Option<(String, i64)> = sqlx::query_as(
+            "SELECT unit, enrolled_ms FROM devices WHERE hash = $1 AND revoked_ms IS NULL",
+        )
+        .bind(hash.as_str())
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|(unit, enrolled)| {
+            device_entry(hash.as_str().to_owned(), unit, enrolled, None).map(|e| e.record)
+        })
+        .transpose()
+    }
+
+    async fn devices(&self) -> Result<Vec<DeviceEntry>, StoreError> {
+        let rows: Vec<(String, String, i64, Option<i64>)> = sqlx::query_as(
+            "SELECT hash, unit, enrolled_ms, revoked_ms FROM devices ORDER BY enrolled_ms, hash",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter()
+            .map(|(hash, unit, enrolled, revoked)| device_entry(hash, unit, enrolled, revoked))
+            .collect()
+    }
+
+    async fn revoke_device(&self, hash: TokenHash, at: DateTime<Utc>) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE devices SET revoked_ms = $2 WHERE hash = $1 AND revoked_ms IS NULL",
+        )
+        .bind(hash.as_str())
+        .bind(at.timestamp_millis())
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn enrolled_devices(&self, unit: String) -> Result<u32, StoreError> {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM devices WHERE unit = $1 AND revoked_ms IS NULL",
+        )
+        .bind(unit)
+        .fetch_one(&self.pool)
+        .await?;
+        stored_count(n)
+    }
+
+    async fn record_issuance(
+        &self,
+        week: IsoWeek,
+        device: TokenHash,
+        request_hash: String,
+    ) -> Result<Issuance, StoreError> {
+        // The insert waits for a concurrent one of the same key and then does nothing; the
+        // select after it (its own snapshot) sees whichever request won.
+        let inserted = sqlx::query(
+            "INSERT INTO issued (week, device, request_hash) VALUES ($1, $2, $3)
+             ON CONFLICT (week, device) DO NOTHING",
+        )
+        .bind(week_key(week))
+        .bind(device.as_str())
+        .bind(&request_hash)
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        if inserted == 1 {
+            return Ok(Issuance::First);
+        }
+        let stored: String =
+            sqlx::query_scalar("SELECT request_hash FROM issued WHERE week = $1 AND device = $2")
+                .bind(week_key(week))
+                .bind(device.as_str())
+                .fetch_one(&self.pool)
+                .await?;
+        Ok(if stored == request_hash {
+            Issuance::Again
+        } else {
+            Issuance::Taken
+        })
+    }
+
+    async fn issuer_keys(
+        &self,
+        fresh: Vec<u8>,
+        at: DateTime<Utc>,
+    ) -> Result<Vec<StoredKey>, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            .bind(ISSUER_KEY_LOCK)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO issuer_keys (secret, created_ms)
+             SELECT $1, $2 WHERE NOT EXISTS (SELECT 1 FROM issuer_keys)",
+        )
+        .bind(fresh)
+        .bind(at.timestamp_millis())
+        .execute(&mut *tx)
+        .await?;
+        let rows: Vec<(Vec<u8>, i64, Option<i64>)> = sqlx::query_as(
+            "SELECT secret, created_ms, retired_ms FROM issuer_keys ORDER BY id DESC",
+        )
+        .fetch_all(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        rows.into_iter()
+            .map(|(secret, created, retired)| stored_key(secret, created, retired))
+            .collect()
+    }
+
+    async fn rotate_issuer_key(&self, fresh: Vec<u8>, at: DateTime<Utc>) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            .bind(ISSUER_KEY_LOCK)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("UPDATE issuer_keys SET retired_ms = $1 WHERE retired_ms IS NULL")
+            .bind(at.timestamp_millis())
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("INSERT INTO issuer_keys (secret, created_ms) VALUES ($1, $2)")
+            .bind(fresh)
+            .bind(at.timestamp_millis())
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     async fn put_report(
         &self,
         unit: String,
@@ -396,6 +588,10 @@ impl Store for PostgresStore {
             .execute(&mut *tx)
             .await?;
         sqlx::query("DELETE FROM publications WHERE week < $1")
+            .bind(week)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM issued WHERE week < $1")
             .bind(week)
             .execute(&mut *tx)
             .await?;

@@ -14,8 +14,9 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 use super::group_commit::Writer;
 use super::{
-    Put, Store, StoreError, StoredContribution, TokenCache, TokenEntry, TokenRecord,
-    published_week, stored_contribution, token_entry, token_record, week_key,
+    DeviceEntry, DeviceRecord, Enrolment, Issuance, Put, Store, StoreError, StoredContribution,
+    StoredKey, TokenCache, TokenEntry, TokenRecord, device_entry, published_week,
+    stored_contribution, stored_count, stored_key, token_entry, token_record, week_key,
 };
 use crate::token::{Role, TokenHash};
 use clockoff_core::summary::WeeklySummary;
@@ -135,6 +136,32 @@ CREATE TABLE replaced_v2 (
 INSERT INTO replaced_v2 SELECT week, pseudonym, report_id FROM replaced_reports;
 DROP TABLE replaced_reports;
 ALTER TABLE replaced_v2 RENAME TO replaced_reports;
+",
+    "
+-- Enrolled laptops: a device credential's hash and its unit. Nothing ties one to a report.
+CREATE TABLE devices (
+    hash        TEXT    PRIMARY KEY,
+    unit        TEXT    NOT NULL,
+    enrolled_ms INTEGER NOT NULL,
+    revoked_ms  INTEGER
+) STRICT;
+CREATE INDEX devices_by_unit ON devices (unit);
+-- Which laptop had its week token for which week, and a hash of the blinded request (so a
+-- lost answer can be given again); never the token, which the dashboard never sees. Kept in
+-- key order, not arrival order, so the table says nothing about when each laptop asked.
+CREATE TABLE issued (
+    week         INTEGER NOT NULL,
+    device       TEXT    NOT NULL,
+    request_hash TEXT    NOT NULL,
+    PRIMARY KEY (week, device)
+) STRICT, WITHOUT ROWID;
+-- The week tokens' issuing keys: the current one (retired_ms NULL) and those it replaced.
+CREATE TABLE issuer_keys (
+    id         INTEGER PRIMARY KEY,
+    secret     BLOB    NOT NULL,
+    created_ms INTEGER NOT NULL,
+    retired_ms INTEGER
+) STRICT;
 ",
 ];
 
@@ -323,6 +350,161 @@ impl Store for SqliteStore {
         Ok(changed == 1)
     }
 
+    async fn enrol_device(
+        &self,
+        hash: TokenHash,
+        unit: String,
+        at: DateTime<Utc>,
+        max: Option<u32>,
+    ) -> Result<Enrolment, StoreError> {
+        self.call(move |conn| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let devices = stored_count(enrolled_in(&tx, &unit)?)?;
+            if max.is_some_and(|max| devices >= max) {
+                return Ok(Enrolment::Full { devices });
+            }
+            tx.execute(
+                "INSERT INTO devices (hash, unit, enrolled_ms) VALUES (?1, ?2, ?3)",
+                params![hash.as_str(), unit, at.timestamp_millis()],
+            )?;
+            tx.commit()?;
+            Ok(Enrolment::Enrolled {
+                devices: devices + 1,
+            })
+        })
+        .await
+    }
+
+    async fn device(&self, hash: TokenHash) -> Result<Option<DeviceRecord>, StoreError> {
+        self.call(move |conn| {
+            conn.query_row(
+                "SELECT unit, enrolled_ms FROM devices WHERE hash = ?1 AND revoked_ms IS NULL",
+                [hash.as_str()],
+                |r| Ok((r.get::<_, String>(0)?, r.get(1)?)),
+            )
+            .optional()?
+            .map(|(unit, enrolled)| {
+                device_entry(hash.as_str().to_owned(), unit, enrolled, None).map(|e| e.record)
+            })
+            .transpose()
+        })
+        .await
+    }
+
+    async fn devices(&self) -> Result<Vec<DeviceEntry>, StoreError> {
+        self.call(|conn| {
+            let mut stmt = conn.prepare(
+                "SELECT hash, unit, enrolled_ms, revoked_ms FROM devices
+                 ORDER BY enrolled_ms, hash",
+            )?;
+            let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
+            rows.map(|row| {
+                let (hash, unit, enrolled, revoked) = row?;
+                device_entry(hash, unit, enrolled, revoked)
+            })
+            .collect()
+        })
+        .await
+    }
+
+    async fn revoke_device(&self, hash: TokenHash, at: DateTime<Utc>) -> Result<bool, StoreError> {
+        self.call(move |conn| {
+            Ok(conn.execute(
+                "UPDATE devices SET revoked_ms = ?2 WHERE hash = ?1 AND revoked_ms IS NULL",
+                params![hash.as_str(), at.timestamp_millis()],
+            )? == 1)
+        })
+        .await
+    }
+
+    async fn enrolled_devices(&self, unit: String) -> Result<u32, StoreError> {
+        self.call(move |conn| stored_count(enrolled_in(conn, &unit)?))
+            .await
+    }
+
+    async fn record_issuance(
+        &self,
+        week: IsoWeek,
+        device: TokenHash,
+        request_hash: String,
+    ) -> Result<Issuance, StoreError> {
+        self.call(move |conn| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let earlier: Option<String> = tx
+                .query_row(
+                    "SELECT request_hash FROM issued WHERE week = ?1 AND device = ?2",
+                    params![week_key(week), device.as_str()],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            let outcome = match earlier {
+                Some(h) if h == request_hash => Issuance::Again,
+                Some(_) => Issuance::Taken,
+                None => {
+                    tx.execute(
+                        "INSERT INTO issued (week, device, request_hash) VALUES (?1, ?2, ?3)",
+                        params![week_key(week), device.as_str(), request_hash],
+                    )?;
+                    Issuance::First
+                }
+            };
+            tx.commit()?;
+            Ok(outcome)
+        })
+        .await
+    }
+
+    async fn issuer_keys(
+        &self,
+        fresh: Vec<u8>,
+        at: DateTime<Utc>,
+    ) -> Result<Vec<StoredKey>, StoreError> {
+        self.call(move |conn| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let none: bool =
+                tx.query_row("SELECT NOT EXISTS (SELECT 1 FROM issuer_keys)", [], |r| {
+                    r.get(0)
+                })?;
+            if none {
+                tx.execute(
+                    "INSERT INTO issuer_keys (secret, created_ms) VALUES (?1, ?2)",
+                    params![fresh, at.timestamp_millis()],
+                )?;
+            }
+            let keys = {
+                let mut stmt = tx.prepare(
+                    "SELECT secret, created_ms, retired_ms FROM issuer_keys ORDER BY id DESC",
+                )?;
+                let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+                rows.map(|row| {
+                    let (secret, created, retired) = row?;
+                    stored_key(secret, created, retired)
+                })
+                .collect::<Result<Vec<_>, StoreError>>()?
+            };
+            tx.commit()?;
+            Ok(keys)
+        })
+        .await
+    }
+
+    async fn rotate_issuer_key(&self, fresh: Vec<u8>, at: DateTime<Utc>) -> Result<(), StoreError> {
+        self.call(move |conn| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            tx.execute(
+                "UPDATE issuer_keys SET retired_ms = ?1 WHERE retired_ms IS NULL",
+                [at.timestamp_millis()],
+            )?;
+            tx.execute(
+                "INSERT INTO issuer_keys (secret, created_ms) VALUES (?1, ?2)",
+                params![fresh, at.timestamp_millis()],
+            )?;
+            tx.commit()?;
+            Ok(())
+        })
+        .await
+    }
+
     async fn put_report(
         &self,
         unit: String,
@@ -354,6 +536,7 @@ impl Store for SqliteStore {
                 let Some(oldest) = oldest.filter(|w| *w < week) else {
                     tx.execute("DELETE FROM replaced_reports WHERE week < ?1", [week])?;
                     tx.execute("DELETE FROM publications WHERE week < ?1", [week])?;
+                    tx.execute("DELETE FROM issued WHERE week < ?1", [week])?;
                     tx.commit()?;
                     return Ok(gone);
                 };
@@ -439,6 +622,15 @@ impl Store for SqliteStore {
         })
         .await
     }
+}
+
+/// Laptops enrolled and not revoked in `unit`.
+fn enrolled_in(conn: &Connection, unit: &str) -> Result<i64, StoreError> {
+    Ok(conn.query_row(
+        "SELECT count(*) FROM devices WHERE unit = ?1 AND revoked_ms IS NULL",
+        [unit],
+        |r| r.get(0),
+    )?)
 }
 
 /// A report's place in the store: its week and pseudonym, and the id that names this

@@ -15,6 +15,7 @@ use clockoff_dashboard::store::{AnyStore, Store};
 use clockoff_dashboard::token::Role;
 use serde_json::{Value, json};
 use support::dashboard::{Backend, Dashboard};
+use support::laptop::{Laptops, WEEK_TOKEN_HEADER};
 use support::postgres::Postgres;
 
 /// Monday of 2026-W49, 08:00 UTC: 2026-W48 has just ended.
@@ -32,6 +33,8 @@ struct Server {
     http: reqwest::Client,
     store: AnyStore,
     tokens: Vec<String>,
+    /// A laptop for each pseudonym a test reports under, enrolled as an agent enrols.
+    laptops: tokio::sync::Mutex<Laptops>,
 }
 
 struct Reply {
@@ -60,6 +63,7 @@ impl Server {
             http: reqwest::Client::new(),
             store: dash.store.clone(),
             tokens: Vec::new(),
+            laptops: Default::default(),
             dash,
         })
     }
@@ -84,13 +88,20 @@ impl Server {
         }
     }
 
+    /// Posts `body` as a report, with the week token its pseudonym's laptop was issued
+    /// when the body names a pseudonym and week it can have one for.
     async fn post(&self, token: Option<&str>, content_type: Option<&str>, body: String) -> Reply {
         let mut request = self
             .http
             .post(format!("{}/api/v1/reports", self.base))
-            .body(body);
+            .body(body.clone());
         if let Some(t) = token {
             request = request.bearer_auth(t);
+            let report = serde_json::from_str(&body).unwrap_or(Value::Null);
+            let mut laptops = self.laptops.lock().await;
+            if let Some(week_token) = laptops.token_for(&self.http, &self.base, t, &report).await {
+                request = request.header(WEEK_TOKEN_HEADER, week_token.to_string());
+            }
         }
         if let Some(c) = content_type {
             request = request.header("content-type", c);
@@ -660,11 +671,21 @@ async fn the_log_names_no_token_pseudonym_or_address(backend: Backend) {
     );
     assert_eq!(s.weeks(&viewer, "team-b", "").await.status, 403);
     let log = s.dash.log_lines().join("\n");
-    assert_eq!(log.lines().count(), 6, "one line a request:\n{log}");
-    assert!(
-        log.contains("method=POST route=/api/v1/reports status=201"),
-        "{log}"
-    );
+    // Six reads and reports, and before them the laptop's enrolment and its one token
+    // request (the report's token is then reused with the other credentials).
+    assert_eq!(log.lines().count(), 6 + 2, "one line a request:\n{log}");
+    for line in [
+        "method=POST route=/api/v1/reports status=201",
+        "method=POST route=/api/v1/devices status=201",
+        "method=POST route=/api/v1/tokens status=200",
+    ] {
+        assert!(log.contains(line), "{line} in\n{log}");
+    }
+    let credentials = s.laptops.lock().await.credentials();
+    assert_eq!(credentials.len(), 1);
+    for c in &credentials {
+        assert!(!log.contains(&c[6..20]), "{log}");
+    }
     assert!(
         log.contains("route=/api/v1/units/{unit}/weeks status=403"),
         "{log}"
@@ -859,9 +880,15 @@ fn binary_round_trip(postgres: Option<&Postgres>) {
         .unwrap();
     let (posted, read) = rt.block_on(async {
         let http = reqwest::Client::new();
+        let base = format!("http://{addr}");
+        let week_token = Laptops::default()
+            .token_for(&http, &base, &reporter, &body)
+            .await
+            .expect("the laptop enrols and has its week token");
         let post = async |token: &str| {
             http.post(format!("http://{addr}/api/v1/reports"))
                 .bearer_auth(token)
+                .header(WEEK_TOKEN_HEADER, week_token.to_string())
                 .header("content-type", "application/json")
                 .body(body.to_string())
                 .send()

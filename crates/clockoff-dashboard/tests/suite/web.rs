@@ -12,6 +12,7 @@ use clockoff_dashboard::store::Store;
 use clockoff_dashboard::token::Role;
 use reqwest::header::HeaderMap;
 use support::dashboard::{Backend, Dashboard};
+use support::laptop::{Laptops, WEEK_TOKEN_HEADER};
 
 /// Monday of 2026-W49, 08:00 UTC: 2026-W48 has just ended.
 const NOW: &str = "2026-11-30T08:00:00Z";
@@ -156,11 +157,18 @@ pub fn summary(week: chrono::IsoWeek, who: u32, minutes: u32) -> WeeklySummary {
 
 use chrono::Datelike;
 
-/// Delivers `summary` through the real ingest API with a reporter token.
+/// Delivers `summary` through the real ingest API with a reporter token, from a laptop
+/// enrolled for it with its week token.
 pub async fn deliver(http: &reqwest::Client, base: &str, reporter: &str, s: &WeeklySummary) {
+    let report: serde_json::Value = serde_json::from_str(&s.to_wire()).unwrap();
+    let week_token = Laptops::default()
+        .token_for(http, base, reporter, &report)
+        .await
+        .expect("a laptop enrols and has its week token");
     let r = http
         .post(format!("{base}/api/v1/reports"))
         .bearer_auth(reporter)
+        .header(WEEK_TOKEN_HEADER, week_token.to_string())
         .header("content-type", "application/json")
         .body(s.to_wire())
         .send()

@@ -10,6 +10,7 @@ use chrono::{DateTime, Utc};
 use clockoff_core::clock::{Clock, FakeClock};
 use clockoff_dashboard::access_log::LogSink;
 use clockoff_dashboard::api::AppState;
+use clockoff_dashboard::issuer::Issuer;
 use clockoff_dashboard::org::Org;
 use clockoff_dashboard::service::Service;
 use clockoff_dashboard::store::{AnyStore, PostgresStore, SqliteStore, Store, TOKEN_CACHE_TTL};
@@ -113,6 +114,7 @@ impl Dashboard {
             log: sink,
             sessions: Default::default(),
             published_weeks: Default::default(),
+            issuer: Arc::new(Issuer::load(&store, now).await.unwrap()),
         };
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();

@@ -3,3 +3,4 @@
 pub use clockoff_testrig::*;
 
 pub mod dashboard;
+pub mod laptop;
