@@ -169,8 +169,23 @@ pub struct Report {
     pub next_attempt: Option<Time>,
     /// Queued, not delivered, paused by the worker.
     pub paused: u64,
+    /// The team this laptop is enrolled in, once it is.
+    pub team: Option<Team>,
     /// Queued, not delivered, not paused.
     pub waiting: u64,
+}
+
+/// The laptop's enrolment, as the worker checks it: how many laptops the team has enrolled
+/// (more than the team's headcount means invented reporters), and the issuing key's
+/// fingerprint (the same for every colleague, or someone is being told apart).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Team {
+    pub enrolled: u32,
+    pub issuer_fingerprint: String,
+    /// Why nothing is sent: the dashboard's key changed without notice.
+    pub key_refused: Option<String>,
+    pub max_devices: Option<u32>,
+    pub name: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -219,7 +234,9 @@ mod tests {
         r#""report":{"closed":0,"dashboard":null,"delivered":2,"enabled":true,"#,
         r#""failing":{"attempts":3,"error":"503","refused":false,"week":"2026-W47"},"#,
         r#""last_delivered":"2026-W46","last_week":{"delivered":false,"paused":false,"week":"2026-W47"},"#,
-        r#""next_attempt":"2026-06-29T00:30:00+01:00","paused":0,"waiting":1},"#,
+        r#""next_attempt":"2026-06-29T00:30:00+01:00","paused":0,"#,
+        r#""team":{"enrolled":7,"issuer_fingerprint":"3f2a 91c0 77de 0b41","key_refused":null,"max_devices":12,"name":"Team A"},"#,
+        r#""waiting":1},"#,
         r#""since":"2026-11-23T18:20:00+00:00","state":"override","timezone":"Europe/London","#,
         r#""today":{"in_hours_minutes":400,"manual_minutes":0,"on_call_minutes":0,"out_of_hours_minutes":65,"override_minutes":20,"period":"2026-11-23"},"#,
         r#""tray":{"detail":"in the panel","state":"shown"},"until":"2026-11-23T19:05:00+00:00","#,

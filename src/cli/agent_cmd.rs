@@ -231,6 +231,15 @@ fn describe_report(report: &status::Report, at: impl Fn(Option<Time>) -> Option<
     }
     let mut out = String::from("Reporting: ");
     out += if report.enabled { "on" } else { "off" };
+    if let Some(team) = &report.team {
+        let of = team
+            .max_devices
+            .map_or(String::new(), |m| format!(" of {m}"));
+        out += &format!("; {}: {}{of} laptops enrolled", team.name, team.enrolled);
+        if let Some(why) = &team.key_refused {
+            out += &format!("; nothing is sent: {why}");
+        }
+    }
     if let Some(week) = &report.last_delivered {
         out += &format!("; {week} delivered");
     }
@@ -356,8 +365,18 @@ mod tests {
         report.next_attempt = None;
         assert_eq!(
             describe_report(&report, |_| None),
-            "Reporting: on; 2026-W47 delivered; 1 week waiting; 2 weeks not counted \
-             (too late for the dashboard) (clockoff report status)\n"
+            "Reporting: on; Team A: 7 of 12 laptops enrolled; 2026-W47 delivered; 1 week \
+             waiting; 2 weeks not counted (too late for the dashboard) (clockoff report \
+             status)\n"
+        );
+        if let Some(team) = report.team.as_mut() {
+            team.key_refused = Some("the dashboard's issuing key changed".into());
+        }
+        assert!(
+            describe_report(&report, |_| None)
+                .contains("; nothing is sent: the dashboard's issuing key changed;"),
+            "{}",
+            describe_report(&report, |_| None)
         );
     }
 }

@@ -4,12 +4,13 @@
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
-use super::{Failure, open_ledger, read_failed};
+use super::{Failure, ledger_path, open_ledger, read_failed};
 use crate::config::Config;
 use crate::core::civil::{human, rfc3339_in};
 use crate::core::clock::Clock;
 use crate::core::record::week;
 use crate::ledger::QueuedWeek;
+use crate::report::enrolment::{self, Enrolment, key_changed};
 
 /// One word for where a week stands.
 fn state(q: &QueuedWeek) -> &'static str {
@@ -33,21 +34,57 @@ pub fn run(config: &Config, json: bool, clock: &dyn Clock) -> Result<(), Failure
         Some(reader) => reader.queued_reports().map_err(read_failed)?,
         None => Vec::new(),
     };
+    let enrolment = enrolment::load(&enrolment::path_beside(&ledger_path()?))
+        .map_err(Failure::Runtime)?
+        .filter(|e| Some(&e.dashboard) == config.report.dashboard.as_ref());
     if json {
-        println!("{}", to_json(config, &queue));
+        println!("{}", to_json(config, &queue, enrolment.as_ref()));
     } else {
         print!("{}", describe(config, &queue, clock.now()));
+        print!("{}", describe_team(enrolment.as_ref()));
     }
     Ok(())
 }
 
-fn to_json(config: &Config, queue: &[QueuedWeek]) -> Value {
+/// The laptop's enrolment: the team's count of laptops (which a worker can hold against the
+/// team's headcount) and the issuing key's fingerprint (the same for every colleague).
+fn describe_team(enrolment: Option<&Enrolment>) -> String {
+    let Some(e) = enrolment else {
+        return String::new();
+    };
+    let of = e
+        .max_devices
+        .map_or(String::new(), |m| format!(" (at most {m})"));
+    let mut out = format!(
+        "This laptop is enrolled in {}: {} laptops are enrolled there{of}. If that is more \
+         than the people in your team, someone may be adding invented reporters: tell your \
+         manager or union rep.\nThe dashboard's issuing key: {} (every colleague should see \
+         the same).\n",
+        e.unit_name,
+        e.enrolled,
+        e.key.fingerprint()
+    );
+    if let Some(served) = &e.refused_key {
+        out += &format!("Nothing is sent: {}.\n", key_changed(&e.key, served));
+    }
+    out
+}
+
+fn to_json(config: &Config, queue: &[QueuedWeek], enrolment: Option<&Enrolment>) -> Value {
     let tz = config.timezone;
     let time = |t: Option<DateTime<Utc>>| t.map(|t| rfc3339_in(tz, t));
     json!({
         "enabled": config.report.enabled,
         "dashboard": config.report.dashboard,
         "token_file": config.report.token_file,
+        "team": enrolment.map(|e| json!({
+            "name": e.unit_name,
+            "unit": e.unit,
+            "enrolled": e.enrolled,
+            "max_devices": e.max_devices,
+            "issuer_fingerprint": e.key.fingerprint(),
+            "key_refused": e.refused_key.as_ref().map(|served| key_changed(&e.key, served)),
+        })),
         "weeks": queue.iter().map(|q| json!({
             "week": week::name(q.week),
             "state": state(q),

@@ -3,6 +3,7 @@
 //! summary read from the ledger. `clockoff report preview` and the upload queue build the
 //! summary the same way, through [`summary`].
 
+pub mod enrolment;
 pub mod secret;
 
 use std::fmt;

@@ -7,8 +7,6 @@ use crate::support;
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
-use std::process::Command;
-use support::CleanEnv;
 
 use chrono::{Datelike, IsoWeek, TimeDelta};
 use clockoff::agent::upload::first_try;
@@ -21,7 +19,7 @@ use clockoff::report::last_completed_week;
 use rusqlite::Connection;
 use serde_json::Value;
 use support::agent::{Clockoff, now, text};
-use support::process::Peer;
+use support::dashboard::{serve, token};
 use support::record::closed_interval;
 use support::tmp::temp_dir;
 use support::{DEADLINE, DbusDaemon, or_skip};
@@ -30,47 +28,7 @@ const LONDON: chrono_tz::Tz = chrono_tz::Europe::London;
 
 const DASHBOARD: &str = "k = 5\nweeks_accepted = 8\n\
 [[units]]\nid = \"org\"\nname = \"Test Council\"\n\
-[[units]]\nid = \"team-a\"\nname = \"Team A\"\nparent = \"org\"\n";
-
-fn dashboard(dir: &Path, args: &[&str]) -> Command {
-    let mut cmd = Command::new(support::process::workspace_binary("clockoff-dashboard"));
-    cmd.clean_env()
-        .env("HOME", dir.join("home"))
-        .args(args)
-        .arg("--config")
-        .arg(dir.join("dashboard.toml"));
-    cmd
-}
-
-/// A new token, as `clockoff-dashboard token create` prints it.
-fn token(dir: &Path, unit: &str, role: &str) -> String {
-    let out = dashboard(dir, &["token", "create", "--unit", unit, "--role", role])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    text(&out.stdout).trim().to_owned()
-}
-
-/// Starts the dashboard on a free port; its address, from its log.
-fn serve(dir: &Path) -> (Peer, String) {
-    let log = dir.join("dashboard.log");
-    let cmd = dashboard(dir, &["serve", "--listen", "127.0.0.1:0"]);
-    let peer = Peer::spawn(cmd, "clockoff-dashboard", &log, false);
-    let start = std::time::Instant::now();
-    loop {
-        let said = std::fs::read_to_string(&log).unwrap_or_default();
-        if let Some(at) = said.find("listening on http://") {
-            let rest = &said[at + "listening on ".len()..];
-            let url = rest.split_whitespace().next().unwrap().to_owned();
-            return (peer, url);
-        }
-        assert!(
-            start.elapsed() < DEADLINE,
-            "the dashboard did not start: {said}"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
-}
+[[units]]\nid = \"team-a\"\nname = \"Team A\"\nparent = \"org\"\nmax_devices = 6\n";
 
 /// One worker's laptop: evenings in week `w`, reporting on since then (queued as the agent
 /// would have queued it), and a token file for the team.
@@ -244,10 +202,19 @@ async fn agents_deliver_their_weeks_to_a_real_dashboard_which_shows_no_one() {
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
     assert_eq!(read(&url).await, text_of);
+    // The first worker's week token, as their laptop keeps it beside the ledger.
+    let enrolment = agents[0].1.ledger_path().with_file_name("enrolment.json");
+    let enrolment: Value =
+        serde_json::from_str(&std::fs::read_to_string(enrolment).unwrap()).unwrap();
+    let week_token = enrolment["tokens"][week::name(w)]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let post = |body: String| {
         reqwest::Client::new()
             .post(format!("{url}/api/v1/reports"))
             .header("Authorization", format!("Bearer {reporter}"))
+            .header("clockoff-week-token", &week_token)
             .header("Content-Type", "application/json")
             .body(body)
             .send()

@@ -1,8 +1,9 @@
-//! Sending the weekly summaries, with the real agent on a private bus and a loopback server
-//! standing in for the dashboard: what is sent is exactly the preview, under one report id
-//! however often it is retried, with the token in the header and nowhere in the log; a
-//! paused week is never sent, and a restart mid-backoff neither resends a delivered week
-//! nor starts the schedule over.
+//! Sending the weekly summaries, with the real agent on a private bus and a real dashboard
+//! behind a loopback server that answers its reports endpoint from a script (so it can fail
+//! on cue): what is sent is exactly the preview, under one report id however often it is
+//! retried, with the team's token and the week token in the headers and neither in the log;
+//! the laptop enrols once and has each week's token once; a paused week is never sent, and
+//! a restart mid-backoff neither resends a delivered week nor starts the schedule over.
 //!
 //! The agent runs on real time, so the weeks are counted back from now: reporting was
 //! turned on for week A (three weeks ago, long past its first try); B (two weeks ago) and
@@ -23,13 +24,33 @@ use clockoff::ledger::{Ledger, QueuedWeek, Reader, ToQueue};
 use clockoff::report::last_completed_week;
 use serde_json::Value;
 use support::agent::{Clockoff, now, text};
+use support::dashboard::{serve, token};
 use support::http_server::{HttpServer, Recorded};
+use support::process::Peer;
 use support::record::closed_interval;
 use support::tmp::temp_dir;
 use support::{DbusDaemon, or_skip};
 
-const TOKEN: &str = "team-t0ken-7f3a9c";
 const LONDON: chrono_tz::Tz = chrono_tz::Europe::London;
+
+const DASHBOARD: &str = "k = 5\nweeks_accepted = 8\n\
+[[units]]\nid = \"org\"\nname = \"Test Council\"\n\
+[[units]]\nid = \"team-t\"\nname = \"Team T\"\nparent = \"org\"\nmax_devices = 3\n";
+
+/// A real dashboard, a reporter token for team-t, and the scripted server in front of it.
+async fn dashboard(
+    dir: &std::path::Path,
+    script: &[u16],
+    otherwise: u16,
+) -> (Peer, String, HttpServer) {
+    let server_dir = dir.join("server");
+    std::fs::create_dir_all(&server_dir).unwrap();
+    std::fs::write(server_dir.join("dashboard.toml"), DASHBOARD).unwrap();
+    let reporter = token(&server_dir, "team-t", "reporter");
+    let (peer, url) = serve(&server_dir);
+    let front = HttpServer::in_front_of(Some(&url), script, otherwise).await;
+    (peer, reporter, front)
+}
 
 fn weeks_back(n: i64) -> IsoWeek {
     let last = last_completed_week(LONDON, now());
@@ -132,9 +153,9 @@ async fn summaries_are_sent_once_retried_under_one_id_and_never_when_paused() {
         return;
     };
     let dir = temp_dir("upload");
-    let server = HttpServer::start(&[503], 201).await;
+    let (dashboard, team_token, server) = dashboard(dir.path(), &[503], 201).await;
     let token_file = dir.path().join("team-token");
-    std::fs::write(&token_file, format!("{TOKEN}\n")).unwrap();
+    std::fs::write(&token_file, format!("{team_token}\n")).unwrap();
     std::fs::set_permissions(&token_file, std::fs::Permissions::from_mode(0o600)).unwrap();
     let desk = Clockoff::new(
         &bus,
@@ -155,9 +176,43 @@ async fn summaries_are_sent_once_retried_under_one_id_and_never_when_paused() {
             (r.method.as_str(), r.path.as_str()),
             ("POST", "/api/v1/reports")
         );
-        assert_eq!(r.headers["authorization"], format!("Bearer {TOKEN}"));
+        assert_eq!(r.headers["authorization"], format!("Bearer {team_token}"));
         assert_eq!(r.headers["content-type"], "application/json");
+        let week_token = &r.headers["clockoff-week-token"];
+        assert!(
+            week_token.len() == 128 && week_token.bytes().all(|b| b.is_ascii_hexdigit()),
+            "{week_token}"
+        );
     }
+    assert_eq!(
+        requests[0].headers["clockoff-week-token"], requests[1].headers["clockoff-week-token"],
+        "a retry carries the week's token it had"
+    );
+    // Before its first report the laptop enrolled with the team's token, once, and had
+    // week tokens with a credential of its own (A's, and this week's ahead of its report).
+    let forwarded = server.forwarded();
+    let enrolments: Vec<_> = forwarded
+        .iter()
+        .filter(|r| r.path == "/api/v1/devices")
+        .collect();
+    assert_eq!(enrolments.len(), 1, "{forwarded:#?}");
+    assert_eq!(
+        enrolments[0].headers["authorization"],
+        format!("Bearer {team_token}")
+    );
+    let asked: Vec<_> = forwarded
+        .iter()
+        .filter(|r| r.path == "/api/v1/tokens")
+        .collect();
+    assert!(!asked.is_empty(), "{forwarded:#?}");
+    for r in &asked {
+        assert!(
+            r.headers["authorization"].starts_with("Bearer cod_d_"),
+            "{r:?}"
+        );
+        assert_ne!(r.json()["week"], Value::Null);
+    }
+    let device = asked[0].headers["authorization"].clone();
     assert_eq!(
         requests[0].body, requests[1].body,
         "a retry is the same report"
@@ -258,15 +313,42 @@ async fn summaries_are_sent_once_retried_under_one_id_and_never_when_paused() {
     desk.wait_status("B delivered in status", |s| {
         s["report"]["last_delivered"] == week::name(b) && s["report"]["waiting"] == 0
     });
+    // The team's count, as the dashboard gave it, and the key's fingerprint, in status.
+    let status = desk.status();
+    assert_eq!(status["report"]["team"]["enrolled"], 1, "{status}");
+    assert_eq!(status["report"]["team"]["max_devices"], 3, "{status}");
+    assert_eq!(status["report"]["team"]["name"], "Team T", "{status}");
     agent.terminate();
     assert_eq!(server.requests().len(), requests.len());
+    // Each week's token was had once: no week was asked for twice.
+    let mut weeks: Vec<String> = server
+        .forwarded()
+        .iter()
+        .filter(|r| r.path == "/api/v1/tokens")
+        .map(|r| r.json()["week"].as_str().unwrap().to_owned())
+        .collect();
+    let asked = weeks.len();
+    weeks.dedup();
+    assert_eq!(weeks.len(), asked, "{weeks:?}");
 
-    // The token is in the header, never in a log.
+    // The tokens are in headers, never in a log; the credential is in the enrolment file,
+    // readable by the worker alone.
+    let credential = device.trim_start_matches("Bearer ");
     for log in ["agent-1.log", "agent-2.log"] {
         let text = std::fs::read_to_string(desk.log_path(log)).unwrap();
-        assert!(!text.contains(TOKEN), "{log}:\n{text}");
+        assert!(!text.contains(&team_token), "{log}:\n{text}");
+        assert!(!text.contains(&credential[6..]), "{log}:\n{text}");
         assert!(text.contains("reported"), "{log}:\n{text}");
     }
+    let enrolment = desk.ledger_path().with_file_name("enrolment.json");
+    let mode = std::fs::metadata(&enrolment).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600);
+    assert!(
+        std::fs::read_to_string(&enrolment)
+            .unwrap()
+            .contains(credential)
+    );
+    dashboard.terminate();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -275,7 +357,7 @@ async fn a_refused_week_waits_a_day_even_across_a_restart_or_until_the_config_ch
         return;
     };
     let dir = temp_dir("upload-refused");
-    let server = HttpServer::start(&[], 401).await;
+    let (dashboard, team_token, server) = dashboard(dir.path(), &[], 201).await;
     let token_file = dir.path().join("team-token");
     std::fs::write(&token_file, "revoked-token\n").unwrap();
     let desk = Clockoff::new(
@@ -290,13 +372,13 @@ async fn a_refused_week_waits_a_day_even_across_a_restart_or_until_the_config_ch
     write_fixture(&desk.ledger_path(), a, b, c).await;
 
     let agent = desk.agent(&bus, "agent-1.log").await;
-    server.wait_for("A refused", |r| r.len() == 1);
     wait_ledger(&desk, a, "the refusal recorded", |q| q.refused);
     let q = stored(&desk, a);
     assert_eq!(
         q.last_error.as_deref(),
-        Some("HTTP 401: unknown team token")
+        Some("enrolling this laptop: HTTP 401: the token is not valid")
     );
+    assert_eq!(server.forwarded().len(), 1, "{:#?}", server.forwarded());
     let wait = q.next_attempt.unwrap() - now();
     assert!(wait > TimeDelta::seconds(60), "{wait}");
     let status = desk.wait_status("the failure in status", |s| {
@@ -313,18 +395,111 @@ async fn a_refused_week_waits_a_day_even_across_a_restart_or_until_the_config_ch
     let agent = desk.agent(&bus, "agent-2.log").await;
     desk.status();
     std::thread::sleep(std::time::Duration::from_millis(500));
-    assert_eq!(server.requests().len(), 1, "{:#?}", server.requests());
+    assert_eq!(server.forwarded().len(), 1, "{:#?}", server.forwarded());
+    assert!(server.requests().is_empty(), "{:#?}", server.requests());
 
     // A new token and a config change: tried again at once, and stored.
-    std::fs::write(&token_file, format!("{TOKEN}\n")).unwrap();
-    server.answer(201);
+    std::fs::write(&token_file, format!("{team_token}\n")).unwrap();
     desk.write_config(&format!("{text_config}# new token\n"));
-    let requests = server.wait_for("A sent again", |r| r.len() == 2);
+    let requests = server.wait_for("A sent", |r| !of_week(r, a).is_empty());
     assert_eq!(
-        requests[1].headers["authorization"],
-        format!("Bearer {TOKEN}")
+        requests[0].headers["authorization"],
+        format!("Bearer {team_token}")
     );
-    assert_eq!(requests[0].body, requests[1].body);
     wait_ledger(&desk, a, "A delivered", |q| q.delivered.is_some());
     agent.terminate();
+    dashboard.terminate();
+}
+
+/// The laptop pins the dashboard's issuing key when it enrols. A rotation the dashboard
+/// announces (`issuer rotate`) is accepted and reporting goes on; a key changed without
+/// notice (here: the key deleted from the database, so a new one is made at start) stops
+/// sending, and status says why: a key of its own for each laptop would tell workers apart.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rotated_key_is_accepted_and_a_key_changed_without_notice_stops_reporting() {
+    let Some(bus) = or_skip(DbusDaemon::start()) else {
+        return;
+    };
+    let dir = temp_dir("upload-key");
+    let (first, team_token, server) = dashboard(dir.path(), &[], 201).await;
+    let server_dir = dir.path().join("server");
+    let token_file = dir.path().join("team-token");
+    std::fs::write(&token_file, format!("{team_token}\n")).unwrap();
+    let desk = Clockoff::new(
+        &bus,
+        vec![("CLOCKOFF_TEST_UPLOAD_MINUTE_MS".into(), "50".into())],
+        dir.path(),
+    );
+    desk.write_config(&config(&server.url(), &token_file));
+    let (a, b, c) = (weeks_back(2), weeks_back(1), weeks_back(0));
+    write_fixture(&desk.ledger_path(), a, b, c).await;
+    let agent = desk.agent(&bus, "agent.log").await;
+    wait_ledger(&desk, a, "A delivered", |q| q.delivered.is_some());
+    let pinned = desk.wait_status("enrolled", |s| s["report"]["team"].is_object())["report"]
+        ["team"]["issuer_fingerprint"]
+        .clone();
+
+    // Rotated, announced: accepted, and B goes.
+    first.terminate();
+    let rotate = support::dashboard::dashboard(&server_dir, &["issuer", "rotate"])
+        .output()
+        .unwrap();
+    assert!(rotate.status.success(), "{}", text(&rotate.stderr));
+    let rotated = text(&rotate.stdout);
+    let (second, url) = serve(&server_dir);
+    server.set_upstream(&url);
+    let out = desk.clockoff(&["report", "resume", "--week", &week::name(b)]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    wait_ledger(&desk, b, "B delivered", |q| q.delivered.is_some());
+    let status = desk.wait_status("the new key", |s| {
+        s["report"]["team"]["issuer_fingerprint"] != pinned
+    });
+    let fingerprint = status["report"]["team"]["issuer_fingerprint"]
+        .as_str()
+        .unwrap();
+    assert!(rotated.contains(fingerprint), "{rotated} / {status}");
+    assert_eq!(status["report"]["team"]["key_refused"], Value::Null);
+
+    // Changed without notice: C is not sent, and the worker is told.
+    second.terminate();
+    let db = server_dir.join("home/.local/share/clockoff-dashboard/dashboard.sqlite3");
+    rusqlite::Connection::open(&db)
+        .unwrap()
+        .execute("DELETE FROM issuer_keys", [])
+        .unwrap();
+    let (third, url) = serve(&server_dir);
+    server.set_upstream(&url);
+    let reports_before = server.requests().len();
+    let out = desk.clockoff(&["report", "resume", "--week", &week::name(c)]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    wait_ledger(&desk, c, "C refused", |q| q.refused);
+    let q = stored(&desk, c);
+    assert!(
+        q.last_error
+            .as_deref()
+            .unwrap()
+            .contains("issuing key changed without notice"),
+        "{q:?}"
+    );
+    assert_eq!(
+        server.requests().len(),
+        reports_before,
+        "nothing reached the reports"
+    );
+    let status = desk.wait_status("the refusal in status", |s| {
+        s["report"]["team"]["key_refused"].is_string()
+    });
+    assert_eq!(
+        status["report"]["team"]["issuer_fingerprint"], fingerprint,
+        "the pin stays"
+    );
+    let said = text(&desk.clockoff(&["report", "status"]).stdout);
+    assert!(
+        said.contains("Nothing is sent: the dashboard's issuing key changed"),
+        "{said}"
+    );
+    let said = text(&desk.clockoff(&["status"]).stdout);
+    assert!(said.contains("nothing is sent"), "{said}");
+    agent.terminate();
+    third.terminate();
 }

@@ -1,7 +1,9 @@
-//! A tiny HTTP/1.1 server on loopback that stands in for the dashboard: it records every
-//! request and answers from a script (e.g. 503 once, then 201). One request per connection,
-//! answered with `Connection: close`. Bound before the test starts anything, so nothing
-//! waits for it to come up; stopped when dropped.
+//! A tiny HTTP/1.1 server on loopback in front of the dashboard's reports endpoint: it
+//! records every report and answers from a script (e.g. 503 once, then 201), so a test can
+//! make the dashboard fail on cue. Every other request (enrolment, week tokens, the issuing
+//! key) goes on to a real dashboard when one is given ([`HttpServer::in_front_of`]), and is
+//! recorded apart. One request per connection, answered with `Connection: close`. Bound
+//! before the test starts anything, so nothing waits for it to come up; stopped when dropped.
 
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::{Arc, Mutex};
@@ -29,9 +31,16 @@ impl Recorded {
     }
 }
 
+/// The path whose answers are scripted.
+const SCRIPTED: &str = "/api/v1/reports";
+
 #[derive(Default)]
 struct State {
     requests: Vec<Recorded>,
+    /// Requests passed on to `upstream`.
+    forwarded: Vec<Recorded>,
+    /// A real dashboard (`127.0.0.1:port`) for everything but the reports endpoint.
+    upstream: Option<String>,
     /// Statuses to answer, in order; then `otherwise`.
     script: VecDeque<u16>,
     otherwise: u16,
@@ -46,6 +55,12 @@ pub struct HttpServer {
 impl HttpServer {
     /// Listens on 127.0.0.1 (a free port); answers `script` in turn, then `otherwise`.
     pub async fn start(script: &[u16], otherwise: u16) -> Self {
+        Self::in_front_of(None, script, otherwise).await
+    }
+
+    /// As [`HttpServer::start`], passing every request but a report on to the dashboard at
+    /// `upstream` (`http://127.0.0.1:port`).
+    pub async fn in_front_of(upstream: Option<&str>, script: &[u16], otherwise: u16) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind loopback");
@@ -54,6 +69,8 @@ impl HttpServer {
             requests: Vec::new(),
             script: script.iter().copied().collect(),
             otherwise,
+            forwarded: Vec::new(),
+            upstream: upstream.map(|u| u.trim_start_matches("http://").to_owned()),
         }));
         let shared = state.clone();
         let task = tokio::spawn(async move {
@@ -73,8 +90,19 @@ impl HttpServer {
         self.lock().otherwise = status;
     }
 
+    /// Passes requests on to `upstream` from now on (the dashboard restarted elsewhere).
+    pub fn set_upstream(&self, upstream: &str) {
+        self.lock().upstream = Some(upstream.trim_start_matches("http://").to_owned());
+    }
+
+    /// The reports received, in order.
     pub fn requests(&self) -> Vec<Recorded> {
         self.lock().requests.clone()
+    }
+
+    /// The requests passed on to the real dashboard, in order.
+    pub fn forwarded(&self) -> Vec<Recorded> {
+        self.lock().forwarded.clone()
     }
 
     /// Waits (up to the rig's deadline) until `done` holds for the requests so far.
@@ -108,6 +136,21 @@ async fn serve(mut stream: TcpStream, state: Arc<Mutex<State>>) {
     let Some(request) = read_request(&mut stream).await else {
         return;
     };
+    let upstream = {
+        let s = state.lock().unwrap_or_else(|e| e.into_inner());
+        s.upstream.clone().filter(|_| request.path != SCRIPTED)
+    };
+    if let Some(upstream) = upstream {
+        let answer = forward(&upstream, &request).await;
+        state
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .forwarded
+            .push(request);
+        let _ = stream.write_all(&answer).await;
+        let _ = stream.shutdown().await;
+        return;
+    }
     let status = {
         let mut s = state.lock().unwrap_or_else(|e| e.into_inner());
         s.requests.push(request);
@@ -126,6 +169,29 @@ async fn serve(mut stream: TcpStream, state: Arc<Mutex<State>>) {
     );
     let _ = stream.write_all(response.as_bytes()).await;
     let _ = stream.shutdown().await;
+}
+
+/// `request` sent on to `upstream` as it came (on a connection of its own, closed after),
+/// and the whole answer as it came back; a 502 if the dashboard cannot be reached.
+async fn forward(upstream: &str, request: &Recorded) -> Vec<u8> {
+    let mut head = format!("{} {} HTTP/1.1\r\n", request.method, request.path);
+    for (name, value) in &request.headers {
+        if name != "connection" {
+            head += &format!("{name}: {value}\r\n");
+        }
+    }
+    head += "connection: close\r\n\r\n";
+    let exchange = async {
+        let mut to = TcpStream::connect(upstream).await?;
+        to.write_all(head.as_bytes()).await?;
+        to.write_all(request.body.as_bytes()).await?;
+        let mut answer = Vec::new();
+        to.read_to_end(&mut answer).await?;
+        std::io::Result::Ok(answer)
+    };
+    exchange.await.unwrap_or_else(|_| {
+        b"HTTP/1.1 502 X\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".to_vec()
+    })
 }
 
 /// Reads one request: the head up to the blank line, then `Content-Length` bytes of body.

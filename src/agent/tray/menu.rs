@@ -146,6 +146,9 @@ pub fn build(view: &View) -> Result<Menu, tray_icon::menu::Error> {
     if let Some(offer) = view.offers.report {
         menu.append(&report_item(offer))?;
     }
+    if let Some(team) = &view.team {
+        menu.append(&MenuItem::with_id("team", team, false, None))?;
+    }
     menu.append(&item("open-week"))?;
     menu.append(&item("quit"))?;
     Ok(menu)

@@ -20,6 +20,8 @@ pub struct View {
     /// Today's and this week's time, one line each.
     pub tooltip: String,
     pub offers: Offers,
+    /// Reporting's line (not clickable): the team's enrolled laptops, or why nothing is sent.
+    pub team: Option<String>,
 }
 
 /// The menu items that make sense now, besides the status line and "Quit".
@@ -52,6 +54,7 @@ pub fn starting() -> View {
         title: "clockoff is starting".into(),
         tooltip: String::new(),
         offers: Offers::default(),
+        team: None,
     }
 }
 
@@ -146,7 +149,29 @@ pub fn view(g: &Status, now: DateTime<Utc>) -> View {
             hours_minutes(g.week.out_of_hours_minutes),
         ),
         offers,
+        team: team_line(&g.report),
     }
+}
+
+/// "Team A: 7 of 12 laptops enrolled", while reporting is on and the laptop is enrolled: a
+/// count larger than the team means invented reporters. Or why nothing is being sent.
+fn team_line(report: &status::Report) -> Option<String> {
+    let team = report.team.as_ref().filter(|_| report.enabled)?;
+    if team.key_refused.is_some() {
+        return Some("Reports stopped: the dashboard's key changed (clockoff status)".into());
+    }
+    let of = team
+        .max_devices
+        .map_or(String::new(), |m| format!(" of {m}"));
+    let laptops = if team.enrolled == 1 {
+        "laptop"
+    } else {
+        "laptops"
+    };
+    Some(format!(
+        "{}: {}{of} {laptops} enrolled",
+        team.name, team.enrolled
+    ))
 }
 
 /// Only while reporting is on, and until the week is delivered (a summary sent cannot be
@@ -418,6 +443,34 @@ mod tests {
             json!({"until": "2026-11-23T17:00:00+00:00", "quiet": {"holders": []}}),
         );
         assert!(!view(&g, utc("2026-11-23T15:00:00Z")).offers.hold_now);
+    }
+
+    #[test]
+    fn the_team_line_counts_enrolled_laptops_or_says_why_nothing_is_sent() {
+        let team = |enrolled: u32, max: Value, refused: Value| {
+            json!({"enabled": true, "team": {"enrolled": enrolled, "max_devices": max,
+                   "issuer_fingerprint": "3f2a 91c0 77de 0b41", "key_refused": refused,
+                   "name": "Team A"}})
+        };
+        let line =
+            |report: Value| view(&status("off", json!({ "report": report })), utc(EVENING)).team;
+        assert_eq!(line(json!({"enabled": true})), None, "not enrolled yet");
+        assert_eq!(
+            line(team(7, json!(12), Value::Null)).as_deref(),
+            Some("Team A: 7 of 12 laptops enrolled")
+        );
+        assert_eq!(
+            line(team(1, Value::Null, Value::Null)).as_deref(),
+            Some("Team A: 1 laptop enrolled")
+        );
+        assert!(
+            line(team(7, json!(12), json!("changed")))
+                .unwrap()
+                .starts_with("Reports stopped")
+        );
+        let mut off = team(7, json!(12), Value::Null);
+        off["enabled"] = json!(false);
+        assert_eq!(line(off), None, "reporting is off");
     }
 
     #[test]

@@ -1,14 +1,20 @@
-//! The one request the laptop makes of the dashboard: `POST {dashboard}/api/v1/reports`
-//! with a week's summary as JSON and the team's token, over rustls. What comes back is
-//! sorted by [`verdict`] into delivered, retry soon, or refused, with a short reason that
-//! never carries the token.
+//! The laptop's requests of the dashboard, over rustls: `POST {dashboard}/api/v1/reports`
+//! with a week's summary as JSON, the team's token and the week token ([`Dashboard::post`]);
+//! and the enrolment and week-token requests before it ([`Dashboard::call`], used by
+//! [`super::week_token`]). What comes back is sorted by [`verdict`] into delivered, retry
+//! soon, or refused, with a short reason that never carries a token.
 
 use std::time::Duration;
 
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderValue};
+use serde_json::Value;
 
 use super::backoff::{Verdict, verdict};
 use super::token::Token;
+use crate::core::week_token::WeekToken;
+
+/// The header a report's week token travels in (the dashboard's `WEEK_TOKEN_HEADER`).
+pub const WEEK_TOKEN_HEADER: &str = "clockoff-week-token";
 
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 pub const TOTAL_TIMEOUT: Duration = Duration::from_secs(30);
@@ -27,7 +33,12 @@ pub enum Sent {
 
 /// The reports endpoint under a dashboard's address.
 pub fn reports_url(dashboard: &str) -> String {
-    format!("{}/api/v1/reports", dashboard.trim_end_matches('/'))
+    endpoint(dashboard, "/api/v1/reports")
+}
+
+/// `path` (from `/`) under a dashboard's address.
+pub fn endpoint(dashboard: &str, path: &str) -> String {
+    format!("{}{path}", dashboard.trim_end_matches('/'))
 }
 
 pub struct Dashboard {
@@ -49,17 +60,26 @@ impl Dashboard {
         Ok(Self { client })
     }
 
-    /// Posts `body` (a summary's wire JSON) to `url` with `token`.
-    pub async fn post(&self, url: &str, token: &Token, body: String) -> Sent {
-        let mut auth = match HeaderValue::from_str(&format!("Bearer {}", token.expose())) {
-            Ok(v) => v,
-            Err(_) => return Sent::Refused("the reporter token is not a valid header".into()),
+    /// Posts `body` (a summary's wire JSON) to `url` with `token` and the week's token.
+    pub async fn post(
+        &self,
+        url: &str,
+        token: &Token,
+        week_token: &WeekToken,
+        body: String,
+    ) -> Sent {
+        let Some(auth) = bearer(token.expose()) else {
+            return Sent::Refused("the reporter token is not a valid header".into());
         };
-        auth.set_sensitive(true);
+        let Ok(mut proof) = HeaderValue::from_str(&week_token.to_string()) else {
+            return Sent::Refused("the week token is not a valid header".into());
+        };
+        proof.set_sensitive(true);
         let response = self
             .client
             .post(url)
             .header(AUTHORIZATION, auth)
+            .header(WEEK_TOKEN_HEADER, proof)
             .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
             .body(body)
             .send()
@@ -83,6 +103,54 @@ impl Dashboard {
             }
         }
     }
+}
+
+/// What a JSON request got: its status and body (`Null` when it had none).
+pub type Answer = (u16, Value);
+
+impl Dashboard {
+    /// `GET` (no `body`) or `POST` (JSON) to `url` with `bearer`. `Err` is a transport
+    /// failure in words, with `bearer` taken out.
+    pub async fn call(
+        &self,
+        url: &str,
+        bearer_text: Option<&str>,
+        body: Option<String>,
+    ) -> Result<Answer, String> {
+        let mut request = match &body {
+            Some(_) => self.client.post(url),
+            None => self.client.get(url),
+        };
+        if let Some(text) = bearer_text {
+            let auth = bearer(text).ok_or("a credential is not a valid header")?;
+            request = request.header(AUTHORIZATION, auth);
+        }
+        if let Some(body) = body {
+            request = request
+                .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
+                .body(body);
+        }
+        let hide = |text: String| match bearer_text {
+            Some(secret) => text.replace(secret, "[token]"),
+            None => text,
+        };
+        let response = request.send().await.map_err(|e| hide(failure(&e)))?;
+        let status = response.status().as_u16();
+        let text = response.text().await.unwrap_or_default();
+        Ok((status, serde_json::from_str(&text).unwrap_or(Value::Null)))
+    }
+}
+
+/// `Authorization: Bearer <text>`, marked sensitive (kept out of reqwest's debug output).
+fn bearer(text: &str) -> Option<HeaderValue> {
+    let mut auth = HeaderValue::from_str(&format!("Bearer {text}")).ok()?;
+    auth.set_sensitive(true);
+    Some(auth)
+}
+
+/// The `error` of a refusal's JSON body, printable and short (": why", or nothing).
+pub fn refusal_reason(body: &Value) -> String {
+    reason(&body.to_string())
 }
 
 /// A transport failure in a person's words.
@@ -184,10 +252,12 @@ mod tests {
             .port();
         let dashboard = Dashboard::new().unwrap();
         let token = Token::from_text("t0ken").unwrap();
+        let week_token = "00".repeat(64).parse().unwrap();
         let sent = dashboard
             .post(
                 &format!("http://127.0.0.1:{port}/api/v1/reports"),
                 &token,
+                &week_token,
                 "{}".into(),
             )
             .await;

@@ -20,6 +20,7 @@ pub mod backoff;
 pub mod client;
 pub mod status;
 pub mod token;
+pub mod week_token;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -63,10 +64,11 @@ pub async fn run(mut parts: UploadParts, mut stop: oneshot::Receiver<()>) {
         }
     };
     let mut config = parts.config.borrow_and_update().clone();
+    let mut ahead = None;
     loop {
         let wait = tokio::select! {
             _ = &mut stop => return,
-            wait = parts.step(&config, dashboard.as_ref()) => wait,
+            wait = parts.step(&config, dashboard.as_ref(), &mut ahead) => wait,
         };
         tokio::select! {
             _ = &mut stop => return,
@@ -90,7 +92,12 @@ pub async fn run(mut parts: UploadParts, mut stop: oneshot::Receiver<()>) {
 impl UploadParts {
     /// One pass: queue what has ended, send what is due, and say how long to sleep (`None`:
     /// until something changes).
-    async fn step(&mut self, config: &Config, dashboard: Option<&Dashboard>) -> Option<Duration> {
+    async fn step(
+        &mut self,
+        config: &Config,
+        dashboard: Option<&Dashboard>,
+        ahead: &mut Option<Ahead>,
+    ) -> Option<Duration> {
         if !config.report.enabled {
             if let Err(e) = self.ledger.stop_queueing_reports().await {
                 eprintln!("clockoff: reporting: {e}");
@@ -100,8 +107,10 @@ impl UploadParts {
                 .send_replace(UploadStatus::of(&config.report, &queue));
             return None;
         }
+        let fetch_at = self.fetch_ahead(config, dashboard, ahead).await;
+        let until_fetch = fetch_at.map(|at| (at - self.clock.now()).to_std().unwrap_or_default());
         match self.pass(config, dashboard).await {
-            Ok(wait) => Some(wait),
+            Ok(wait) => Some(until_fetch.map_or(wait, |f| f.min(wait))),
             Err(e) => {
                 // The ledger or the random source failed: nothing was lost; look again soon.
                 eprintln!("clockoff: reporting: {e}");
@@ -128,8 +137,12 @@ impl UploadParts {
                 .queued_reports()
                 .await
                 .map_err(|e| e.to_string())?;
-            self.status
-                .send_replace(UploadStatus::of(&config.report, &queue));
+            let base = config.report.dashboard.as_deref().unwrap_or_default();
+            let files = week_token::Files::beside(&self.ledger_path);
+            let enrolment = files.enrolment(base).await.ok().flatten();
+            self.status.send_replace(
+                UploadStatus::of(&config.report, &queue).with_enrolment(enrolment.as_ref()),
+            );
             let now = self.clock.now();
             let due = crate::ledger::next_due(&queue)
                 .and_then(|q| Some((q.week, q.attempts, q.next_attempt?)));
@@ -145,6 +158,72 @@ impl UploadParts {
                 }
             }
         }
+    }
+
+    /// Fetches this week's token ahead of its report, at a random moment of the week
+    /// ([`Ahead`]); when to look again, if it is still to be fetched.
+    async fn fetch_ahead(
+        &mut self,
+        config: &Config,
+        dashboard: Option<&Dashboard>,
+        ahead: &mut Option<Ahead>,
+    ) -> Option<DateTime<Utc>> {
+        let client = dashboard?;
+        let base = config.report.dashboard.as_deref()?;
+        let token_file = config.report.token_file.as_deref()?;
+        let tz = config.timezone;
+        let now = self.clock.now();
+        let current = crate::core::civil::local_date(tz, now).iso_week();
+        let files = week_token::Files::beside(&self.ledger_path);
+        let had = files.enrolment(base).await.ok().flatten();
+        if had.and_then(|e| e.token(current)).is_some() {
+            return None;
+        }
+        let plan = match ahead.take() {
+            Some(plan) if plan.week == current => plan,
+            _ => {
+                let span = week::span(tz, current);
+                Ahead {
+                    week: current,
+                    at: self.random_moment(now.max(span.start), span.end - TimeDelta::hours(1)),
+                }
+            }
+        };
+        let at = plan.at?; // Too late in the week: it is fetched with the report.
+        if now < at {
+            *ahead = Some(plan);
+            return Some(at);
+        }
+        let fetched = match token::read(token_file) {
+            Ok(reporter) => week_token::obtain(client, base, &reporter, &files, current)
+                .await
+                .map(|_| ()),
+            Err(why) => Err(Sent::Retry(why)),
+        };
+        let Err(sent) = fetched else {
+            return None;
+        };
+        eprintln!(
+            "clockoff: reporting: this week's token was not fetched ({}); trying again later",
+            match &sent {
+                Sent::Retry(why) | Sent::Refused(why) | Sent::Closed(why) => why.as_str(),
+                Sent::Delivered(_) => "",
+            }
+        );
+        let again =
+            now + TimeDelta::from_std(self.timing.minute * 60).unwrap_or(TimeDelta::hours(1));
+        *ahead = Some(Ahead {
+            week: current,
+            at: Some(again),
+        });
+        Some(again)
+    }
+
+    /// A moment from `from` to `to`, every second equally likely (`None` if `to` is earlier).
+    fn random_moment(&mut self, from: DateTime<Utc>, to: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        let seconds = u64::try_from((to - from).num_seconds()).ok()?;
+        let pick = i64::try_from(self.jitter.pick(seconds)).unwrap_or(0);
+        Some(from + TimeDelta::seconds(pick))
     }
 
     /// Tries to send `week` once and records how it went.
@@ -242,14 +321,30 @@ impl UploadParts {
         let Some(dashboard) = dashboard else {
             return Sent::Retry("no HTTPS client could be made (see the agent's log)".into());
         };
+        let base = config.report.dashboard.clone().unwrap_or_default();
+        let files = week_token::Files::beside(&self.ledger_path);
+        let week_token = match week_token::obtain(dashboard, &base, &token, &files, week).await {
+            Ok(t) => t,
+            Err(sent) => return sent,
+        };
         let (path, config) = (self.ledger_path.clone(), config.clone());
         let body = tokio::task::spawn_blocking(move || wire(&path, &config, week, id)).await;
         match body {
-            Ok(Ok(body)) => dashboard.post(&url, &token, body).await,
+            Ok(Ok(body)) => dashboard.post(&url, &token, &week_token, body).await,
             Ok(Err(why)) => Sent::Retry(why),
             Err(e) => Sent::Retry(format!("building the summary: {e}")),
         }
     }
+}
+
+/// When the current week's token is fetched: a moment of the week drawn at random once, so
+/// the dashboard sees the laptop ask for it days apart from the report it goes with (and
+/// cannot pair the two by when they arrived). A laptop that was off until the week ended
+/// fetches it when it sends the report.
+#[derive(Debug, Clone, Copy)]
+struct Ahead {
+    week: IsoWeek,
+    at: Option<DateTime<Utc>>,
 }
 
 /// The week's summary as sent: what `clockoff report preview` prints, compact.

@@ -4,6 +4,7 @@
 use crate::config::ReportSettings;
 use crate::core::record::week;
 use crate::ledger::{QueuedWeek, next_due};
+use crate::report::enrolment::{Enrolment, key_changed};
 use crate::status::{self, time_in};
 use chrono::{DateTime, IsoWeek, Utc};
 use chrono_tz::Tz;
@@ -23,6 +24,8 @@ pub struct UploadStatus {
     pub next_attempt: Option<DateTime<Utc>>,
     /// The oldest waiting week whose last try failed.
     pub failing: Option<Failing>,
+    /// The laptop's enrolment with the dashboard, once it has one.
+    pub team: Option<status::Team>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -61,7 +64,23 @@ impl UploadStatus {
                         refused: q.refused,
                     })
                 }),
+            team: None,
         }
+    }
+
+    /// With what the laptop's enrolment says of its team.
+    pub fn with_enrolment(mut self, enrolment: Option<&Enrolment>) -> Self {
+        self.team = enrolment.map(|e| status::Team {
+            enrolled: e.enrolled,
+            issuer_fingerprint: e.key.fingerprint(),
+            key_refused: e
+                .refused_key
+                .as_ref()
+                .map(|served| key_changed(&e.key, served)),
+            max_devices: e.max_devices,
+            name: e.unit_name.clone(),
+        });
+        self
     }
 
     /// The `report` part of the agent's status, with where `last_week` stands.
@@ -83,6 +102,7 @@ impl UploadStatus {
                 attempts: f.attempts,
                 refused: f.refused,
             }),
+            team: self.team.clone(),
         }
     }
 }

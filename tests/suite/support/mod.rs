@@ -3,5 +3,6 @@
 pub use clockoff_testrig::*;
 
 pub mod agent;
+pub mod dashboard;
 pub mod record;
 pub mod signals;
