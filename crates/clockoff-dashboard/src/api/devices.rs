@@ -2,8 +2,10 @@
 //! device credential of its own (`cod_d_...`, shown once; only its hash is kept), with the
 //! issuing key it pins and how many laptops its team has enrolled.
 //!
-//! 401/403 as for reports; 409 when the unit has its `max_devices` enrolled already (logged
-//! with the unit: an administrator must know a team is full, or padded). No body is read.
+//! 401/403 as for reports; 403 when the unit declares no `max_devices` (its headcount): a
+//! unit without one could be padded with laptops without limit, and through it every unit
+//! above it; 409 when the unit has its `max_devices` enrolled already (logged with the unit:
+//! an administrator must know a team is full, or padded). No body is read.
 
 use axum::Json;
 use axum::extract::{Request, State};
@@ -22,11 +24,20 @@ pub async fn post_device<S: Store>(
     let who = app.require(req.headers(), Role::Reporter).await?;
     let org = &app.service.org;
     let unit = org.tree().id(who.unit).to_string();
-    let max = org.max_devices(who.unit);
+    let Some(max) = org.max_devices(who.unit) else {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            format!(
+                "{} has no max_devices (its headcount) in the dashboard's configuration, and \
+                 laptops enrol only where one is declared: ask the dashboard's administrator",
+                org.name_of(who.unit)
+            ),
+        ));
+    };
     let device = token::generate_device().map_err(|e| app.failed(&e))?;
     let enrolment = app
         .store
-        .enrol_device(device.hash, unit.clone(), app.clock.now(), max)
+        .enrol_device(device.hash, unit.clone(), app.clock.now(), Some(max))
         .await
         .map_err(|e| app.failed(&e))?;
     match enrolment {

@@ -225,6 +225,19 @@ fn serve(
             state.service.k.get(),
             state.issuer.public().fingerprint()
         );
+        let closed: Vec<&str> = {
+            let (org, tree) = (&state.service.org, state.service.org.tree());
+            (0..tree.len())
+                .filter(|&u| org.max_devices(u).is_none())
+                .map(|u| tree.id(u))
+                .collect()
+        };
+        if !closed.is_empty() {
+            eprintln!(
+                "clockoff-dashboard: laptops cannot enrol in units without max_devices: {}",
+                closed.join(", ")
+            );
+        }
         // Old reports go before the past is released, so no deleted week is kept released.
         let background = state.clone();
         tokio::spawn(async move {

@@ -82,6 +82,35 @@ impl Dashboard {
         now: DateTime<Utc>,
         ttl: Duration,
     ) -> Result<Dashboard, Missing> {
+        // Every unit declares a headcount larger than any test's, as a configuration
+        // where laptops may enrol does.
+        let every: Vec<(&str, u32)> = units.iter().map(|&(id, _, _)| (id, 1000)).collect();
+        Dashboard::launch(backend, units, k, weeks_accepted, now, ttl, &every).await
+    }
+
+    /// As [`Dashboard::start_on`], with units' `max_devices` as (id, limit): how many
+    /// laptops may enrol in each (none in units not named, as in a config without it).
+    pub async fn start_with_max_devices(
+        backend: Backend,
+        units: &[(&str, Option<&str>, &str)],
+        k: u32,
+        weeks_accepted: u32,
+        now: DateTime<Utc>,
+        max_devices: &[(&str, u32)],
+    ) -> Result<Dashboard, Missing> {
+        let ttl = TOKEN_CACHE_TTL;
+        Dashboard::launch(backend, units, k, weeks_accepted, now, ttl, max_devices).await
+    }
+
+    async fn launch(
+        backend: Backend,
+        units: &[(&str, Option<&str>, &str)],
+        k: u32,
+        weeks_accepted: u32,
+        now: DateTime<Utc>,
+        ttl: Duration,
+        max_devices: &[(&str, u32)],
+    ) -> Result<Dashboard, Missing> {
         let dir = tempfile::tempdir().unwrap();
         let (store, postgres) = match backend {
             Backend::Sqlite => {
@@ -106,7 +135,8 @@ impl Dashboard {
         let state = AppState {
             store: store.clone(),
             service: Arc::new(Service {
-                org: Org::new(tree, names),
+                org: Org::new(tree, names)
+                    .with_max_devices(max_devices.iter().map(|&(id, max)| (id.to_string(), max))),
                 k: Threshold::new(k).unwrap(),
                 weeks_accepted,
             }),
@@ -142,6 +172,18 @@ impl Dashboard {
             }
             Some(server) => AnyStore::Postgres(PostgresStore::connect(&server.url).await.unwrap()),
         }
+    }
+
+    /// The SQLite database's file (`None` on PostgreSQL), to read as it lies on disk.
+    pub fn sqlite_path(&self) -> Option<std::path::PathBuf> {
+        self._postgres
+            .is_none()
+            .then(|| self._dir.path().join("dashboard.sqlite3"))
+    }
+
+    /// The PostgreSQL server's address (`None` on SQLite), to read every table as stored.
+    pub fn postgres_url(&self) -> Option<&str> {
+        self._postgres.as_ref().map(|server| server.url.as_str())
     }
 
     /// A token for `unit`, made the way `token create` makes one.

@@ -8,7 +8,9 @@ use std::collections::HashMap;
 use chrono::IsoWeek;
 use clockoff_core::record::week;
 use clockoff_core::summary::Pseudonym;
-use clockoff_core::week_token::{self, Evaluated, IssueProof, PublicKey, Scope, WeekToken};
+use clockoff_core::week_token::{
+    self, Blinding, Evaluated, IssueProof, PublicKey, Scope, WeekToken,
+};
 use serde_json::{Value, json};
 
 /// The header a report's week token travels in.
@@ -76,6 +78,19 @@ impl Laptop {
         seed: [u8; 32],
     ) -> Result<WeekToken, Refused> {
         let blinding = week_token::blind_pseudonym(pseudonym, seed).unwrap();
+        self.finish(http, base, &blinding, week).await
+    }
+
+    /// The token `blinding` (made as the agent makes one, [`week_token::blind`], or with
+    /// [`week_token::blind_pseudonym`]) is answered with for `week`, checked against the key
+    /// the laptop enrolled with.
+    pub async fn finish(
+        &self,
+        http: &reqwest::Client,
+        base: &str,
+        blinding: &Blinding,
+        week: IsoWeek,
+    ) -> Result<WeekToken, Refused> {
         let asked = json!({ "week": week::name(week), "request": blinding.request().to_string() });
         let (status, body) = self.ask(http, base, &asked).await;
         if status != 200 {
