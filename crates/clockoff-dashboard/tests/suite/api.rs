@@ -341,9 +341,9 @@ async fn every_refusal_has_its_status_and_stores_nothing(backend: Backend) {
             403,
         ),
         (
-            "the last week chrono knows",
+            "the last week chrono knows: a six-digit year",
             s.report(&reporter, &report(6, 6, "262142-W52")).await,
-            422,
+            400,
         ),
         (
             "a Basic header",
@@ -361,6 +361,24 @@ async fn every_refusal_has_its_status_and_stores_nothing(backend: Backend) {
     for (what, reply, status) in &cases {
         assert_eq!(reply.status, *status, "{what}: {:?}", reply.body);
         assert!(!error_of(reply).is_empty(), "{what}: {:?}", reply.body);
+    }
+    // Another spelling of a week in the window is not that week: one week, one spelling.
+    for week in [
+        "2026-W044",
+        "+2026-W44",
+        "02026-W44",
+        "2026-W+44",
+        "2026-W4",
+        " 2026-W44",
+        "2026-W44 ",
+    ] {
+        let r = s.report(&reporter, &report(7, 7, week)).await;
+        assert_eq!(r.status, 400, "{week:?}: {:?}", r.body);
+        assert!(
+            error_of(&r).contains("is not an ISO week"),
+            "{week:?}: {:?}",
+            r.body
+        );
     }
     let www = |r: &Reply| {
         r.headers
