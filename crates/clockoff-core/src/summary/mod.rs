@@ -18,9 +18,12 @@ use super::record::week;
 /// The wire format's name and version.
 pub const SCHEMA: &str = "clockoff.summary/1";
 
-/// The longest local week in minutes the dashboard accepts: seven days plus two hours, for
-/// a week whose clocks go back by two (one hour is the usual case: 10,140).
-pub const MAX_WEEK_MINUTES: u32 = 7 * 24 * 60 + 120;
+/// The longest local week in minutes the dashboard accepts: seven days plus the hour a week
+/// gains when the clocks go back, 10,140 (a whole number of 15-minute buckets). The one zone
+/// whose clocks go back by two hours (Antarctica/Troll, 10,200) is clamped to it by the
+/// agent ([`figures::week_cap`]).
+pub const MAX_WEEK_MINUTES: u32 = 7 * 24 * 60 + 60;
+const _: () = assert!(MAX_WEEK_MINUTES.is_multiple_of(BUCKET_MINUTES));
 
 /// One worker's week, as sent: a header, then the seven [`WeekFigures`] flat beside it.
 /// Minutes are whole 15-minute buckets clamped to the week; nothing names the worker, the

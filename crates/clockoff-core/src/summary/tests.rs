@@ -202,6 +202,33 @@ fn figures_are_clamped_to_the_weeks_length_across_dst() {
         week_cap(chrono_tz::Asia::Kolkata, week::parse("2026-W43").unwrap()),
         10_080
     );
+    // Antarctica/Troll's clocks go back two hours: its week 43 is 10,200 minutes, more than
+    // the dashboard accepts, so the figures stop at 10,140 and the summary is still taken.
+    let (troll, w43) = (
+        chrono_tz::Antarctica::Troll,
+        week::parse("2026-W43").unwrap(),
+    );
+    let whole = week::span(troll, w43);
+    assert_eq!((whole.end - whole.start).num_minutes(), 10_200);
+    assert_eq!(week_cap(troll, w43), MAX_WEEK_MINUTES);
+    let (id, pseudonym) = ids();
+    let logged = Work {
+        span: whole,
+        source: Source::Manual,
+    };
+    let s = summarise(
+        &Recorded {
+            tz: troll,
+            week: w43,
+            work: &[logged],
+            working_time: &[],
+            held_notifications: 0,
+        },
+        id,
+        pseudonym,
+    );
+    assert_eq!(s.figures.self_reported_out_of_hours_minutes, 10_140);
+    assert_eq!(s.check(), Ok(()));
 
     for (name, monday, next_monday, cap) in [
         (
@@ -344,8 +371,10 @@ fn the_dashboard_reads_it_back_and_refuses_anything_else() {
     }
 
     let checked = |key: &str, n: u32| with(key, n.into()).unwrap().check();
-    assert_eq!(checked("late_evening_minutes", 10_200), Ok(()));
-    assert!(checked("late_evening_minutes", 10_215).is_err());
+    // The longest week is 10,140 minutes (the clocks going back add an hour): no more.
+    assert_eq!(checked("late_evening_minutes", 10_140), Ok(()));
+    let err = checked("late_evening_minutes", 10_155).unwrap_err();
+    assert!(err.contains("10140 at most"), "{err}");
     assert!(checked("weekend_minutes", 20).is_err());
     assert!(checked("days_with_out_of_hours_work", 8).is_err());
 }

@@ -380,6 +380,11 @@ async fn every_refusal_has_its_status_and_stores_nothing(backend: Backend) {
             r.body
         );
     }
+    // The longest week is 10,140 minutes (168 hours and the hour the clocks go back).
+    let over = with(report(8, 8, "2026-W44"), "weekend_minutes", json!(10_155));
+    let r = s.report(&reporter, &over).await;
+    assert_eq!(r.status, 400, "{:?}", r.body);
+    assert!(error_of(&r).contains("10140 at most"), "{:?}", r.body);
     let www = |r: &Reply| {
         r.headers
             .get("www-authenticate")
