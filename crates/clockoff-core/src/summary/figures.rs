@@ -10,7 +10,7 @@ use chrono::{IsoWeek, TimeDelta};
 use chrono_tz::Tz;
 
 use super::ids::{Pseudonym, ReportId};
-use super::{MAX_WEEK_MINUTES, Schema, WeekFigures, WeeklySummary};
+use super::{MAX_HELD_NOTIFICATIONS, MAX_WEEK_MINUTES, Schema, WeekFigures, WeeklySummary};
 use crate::record::day::{Minutes, days};
 use crate::record::{Source, Work, week};
 use crate::schedule::{Schedule, State};
@@ -76,7 +76,7 @@ pub fn summarise(r: &Recorded, report_id: ReportId, pseudonym: Pseudonym) -> Wee
             late_evening_minutes: minutes(totals.late),
             days_with_out_of_hours_work: u32::try_from(days_with).unwrap_or(7).min(7),
             notifications_held_out_of_hours: u32::try_from(r.held_notifications)
-                .unwrap_or(u32::MAX),
+                .map_or(MAX_HELD_NOTIFICATIONS, |n| n.min(MAX_HELD_NOTIFICATIONS)),
             on_call_callout_minutes: minutes(totals.on_call),
         },
     }

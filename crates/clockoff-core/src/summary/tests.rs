@@ -114,6 +114,17 @@ fn a_hard_week_adds_up_by_hand() {
 }
 
 #[test]
+fn notifications_held_are_sent_up_to_the_dashboards_bound() {
+    let held = |n: u64| summary_of("2026-W48", &[], &[], n);
+    assert_eq!(held(10_000).figures.notifications_held_out_of_hours, 10_000);
+    for n in [10_001, u64::from(u32::MAX) + 1] {
+        let s = held(n);
+        assert_eq!(s.figures.notifications_held_out_of_hours, 10_000, "{n}");
+        assert_eq!(s.check(), Ok(()), "{n}");
+    }
+}
+
+#[test]
 fn working_time_is_the_schedules_hours_within_the_week() {
     let week = week::span(LONDON, week::parse("2026-W48").unwrap());
     let spans = working_time(&schedule(), week);
@@ -377,6 +388,12 @@ fn the_dashboard_reads_it_back_and_refuses_anything_else() {
     assert!(err.contains("10140 at most"), "{err}");
     assert!(checked("weekend_minutes", 20).is_err());
     assert!(checked("days_with_out_of_hours_work", 8).is_err());
+    // Notifications held: at most 10,000 a week, about one a minute out of hours.
+    assert_eq!(checked("notifications_held_out_of_hours", 10_000), Ok(()));
+    for n in [10_001, u32::MAX] {
+        let err = checked("notifications_held_out_of_hours", n).unwrap_err();
+        assert!(err.contains("more than 10000 a week"), "{err}");
+    }
 }
 
 #[test]

@@ -385,6 +385,19 @@ async fn every_refusal_has_its_status_and_stores_nothing(backend: Backend) {
     let r = s.report(&reporter, &over).await;
     assert_eq!(r.status, 400, "{:?}", r.body);
     assert!(error_of(&r).contains("10140 at most"), "{:?}", r.body);
+    // One report cannot swamp a team's notifications: 10,000 a week at most.
+    let swamp = with(
+        report(9, 9, "2026-W44"),
+        "notifications_held_out_of_hours",
+        json!(u32::MAX),
+    );
+    let r = s.report(&reporter, &swamp).await;
+    assert_eq!(r.status, 400, "{:?}", r.body);
+    assert!(
+        error_of(&r).contains("more than 10000 a week"),
+        "{:?}",
+        r.body
+    );
     let www = |r: &Reply| {
         r.headers
             .get("www-authenticate")
