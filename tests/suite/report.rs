@@ -230,6 +230,7 @@ fn with_no_ledger_preview_is_a_week_of_nothing_and_a_bad_week_is_a_usage_error()
 
     for args in [
         &["report", "preview", "--week", "2026-48"][..],
+        &["report", "preview", "--week", "2026-W048"][..],
         &["report", "pause", "--week", "2026-W54"][..],
     ] {
         let out = clockoff(dir.path(), args);

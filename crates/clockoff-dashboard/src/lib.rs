@@ -15,7 +15,8 @@
 //! behind a trait), [`history`] (stored reports to weekly outcomes, for the API and the
 //! pages), [`retention`] (old reports deleted), [`api`] (the JSON handlers), [`web`] (the
 //! pages) and [`sessions`] (their sign-in sessions), [`server`] (routes and the serve loop),
-//! [`access_log`], and [`cli`] (the binary's commands).
+//! [`malformed`] (request heads hyper would refuse, refused in JSON first), [`access_log`],
+//! and [`cli`] (the binary's commands).
 //!
 //! A unit's population is everyone who reported directly in it or in any unit below it: a
 //! team below k is "rolled into" its parent simply by not being shown on its own.
@@ -99,6 +100,7 @@ pub mod cli;
 pub mod config;
 pub mod history;
 pub mod issuer;
+pub mod malformed;
 pub mod org;
 pub mod pages;
 pub mod retention;

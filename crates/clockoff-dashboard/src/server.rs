@@ -15,7 +15,7 @@ use super::api::error::ApiError;
 use super::api::{AppState, devices, ingest, read, week_tokens};
 use super::issuer::WELL_KNOWN_PATH;
 use super::store::Store;
-use super::web;
+use super::{malformed, web};
 
 /// Every route, with the access log around them all.
 pub fn router<S: Store>(state: AppState<S>) -> Router {
@@ -33,6 +33,7 @@ pub fn router<S: Store>(state: AppState<S>) -> Router {
         .route(WELL_KNOWN_PATH, get(week_tokens::get_issuer::<S>))
         .route("/api/v1/units/{unit}/weeks", get(read::get_weeks::<S>))
         .route("/healthz", get(|| async { "ok\n" }))
+        .route(malformed::PATH, get(malformed::answer))
         .merge(web::routes::<S>())
         .route_layer(middleware::from_fn(access_log::mark_route))
         .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "no such resource") })
@@ -40,13 +41,14 @@ pub fn router<S: Store>(state: AppState<S>) -> Router {
         .layer(middleware::from_fn_with_state(log, access_log::log))
 }
 
-/// Serves until `shutdown` completes, then lets requests in flight finish.
+/// Serves until `shutdown` completes, then lets requests in flight finish. Request heads are
+/// checked on the way in ([`malformed`]).
 pub async fn run<S: Store>(
     listener: TcpListener,
     state: AppState<S>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(state))
+    axum::serve(malformed::Listener(listener), router(state))
         .with_graceful_shutdown(shutdown)
         .await
 }

@@ -35,13 +35,19 @@ pub fn name(week: IsoWeek) -> String {
     format!("{}-W{:02}", week.year(), week.week())
 }
 
-/// Parses "2026-W48".
+/// Parses "2026-W48": exactly four digits, `-W`, two digits, as [`name`] writes a week of
+/// the years 1000 to 9999. No sign, no padding, no whitespace: one week has one spelling.
 pub fn parse(text: &str) -> Result<IsoWeek, String> {
     let bad = || format!("\"{text}\" is not an ISO week; write e.g. 2026-W48");
-    let (year, week) = text.split_once("-W").ok_or_else(bad)?;
+    let b = text.as_bytes();
+    let digits = |d: &[u8]| d.iter().all(u8::is_ascii_digit);
+    if b.len() != 8 || &b[4..6] != b"-W" || !digits(&b[..4]) || !digits(&b[6..]) {
+        return Err(bad());
+    }
+    // All ASCII by now, so slicing at bytes 4 and 6 cuts no character.
     let (year, week) = (
-        year.parse().map_err(|_| bad())?,
-        week.parse().map_err(|_| bad())?,
+        text[..4].parse().map_err(|_| bad())?,
+        text[6..].parse().map_err(|_| bad())?,
     );
     NaiveDate::from_isoywd_opt(year, week, Weekday::Mon)
         .map(|d| d.iso_week())
@@ -211,6 +217,25 @@ mod tests {
     fn weeks_are_parsed_strictly_and_span_local_days_across_dst() {
         assert!(parse("2026-W54").is_err());
         assert!(parse("2026-48").is_err());
+        // One spelling a week: each of these once read as 2026-W44.
+        for other in [
+            "2026-W044",
+            "+2026-W44",
+            "02026-W44",
+            "2026-W+44",
+            "2026-W4",
+            " 2026-W44",
+            "2026-W44\n",
+            "2026-W 44",
+            "2026-w44",
+            "2026-W4\u{664}",
+            "",
+        ] {
+            assert!(parse(other).is_err(), "{other:?}");
+        }
+        assert!(parse("2026-W00").is_err());
+        assert_eq!(name(parse("2026-W44").unwrap()), "2026-W44");
+        assert_eq!(name(parse("2026-W53").unwrap()), "2026-W53");
         assert_eq!(name(parse("2026-W01").unwrap()), "2026-W01");
         // Week 43 of 2026 has the 25-hour Sunday.
         let s = span(LONDON, parse("2026-W43").unwrap());

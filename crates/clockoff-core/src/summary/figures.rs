@@ -2,14 +2,15 @@
 //! ([`crate::record::day`]) summed over the ISO week, then rounded to the nearest
 //! 15 minutes (7 rounds down to 0, 8 up to 15: minutes are whole, so the half, 7.5, never
 //! occurs) and clamped to the week's length (10,020 or 10,140 minutes in the weeks the clocks
-//! change). Rounding hides exactly when a stretch began or ended; clamping keeps overlapping
-//! entries (a visit logged over time also measured) from claiming more than a week.
+//! change; never more than [`MAX_WEEK_MINUTES`], 10,140, which the dashboard accepts).
+//! Rounding hides exactly when a stretch began or ended; clamping keeps overlapping entries (a
+//! visit logged over time also measured) from claiming more than a week.
 
 use chrono::{IsoWeek, TimeDelta};
 use chrono_tz::Tz;
 
 use super::ids::{Pseudonym, ReportId};
-use super::{Schema, WeekFigures, WeeklySummary};
+use super::{MAX_HELD_NOTIFICATIONS, MAX_WEEK_MINUTES, Schema, WeekFigures, WeeklySummary};
 use crate::record::day::{Minutes, days};
 use crate::record::{Source, Work, week};
 use crate::schedule::{Schedule, State};
@@ -75,7 +76,7 @@ pub fn summarise(r: &Recorded, report_id: ReportId, pseudonym: Pseudonym) -> Wee
             late_evening_minutes: minutes(totals.late),
             days_with_out_of_hours_work: u32::try_from(days_with).unwrap_or(7).min(7),
             notifications_held_out_of_hours: u32::try_from(r.held_notifications)
-                .unwrap_or(u32::MAX),
+                .map_or(MAX_HELD_NOTIFICATIONS, |n| n.min(MAX_HELD_NOTIFICATIONS)),
             on_call_callout_minutes: minutes(totals.on_call),
         },
     }
@@ -89,11 +90,12 @@ pub fn bucket(minutes: i64) -> u32 {
     u32::try_from(rounded).unwrap_or(u32::MAX)
 }
 
-/// The longest figure a week can have: its local length in minutes, down to a whole bucket.
+/// The longest figure a week can have: its local length in minutes, down to a whole bucket,
+/// and at most [`MAX_WEEK_MINUTES`] (a week whose clocks go back two hours is 10,200).
 pub fn week_cap(tz: Tz, week: IsoWeek) -> u32 {
     let span = week::span(tz, week);
     let minutes = u32::try_from((span.end - span.start).num_minutes()).unwrap_or(0);
-    minutes / BUCKET_MINUTES * BUCKET_MINUTES
+    (minutes / BUCKET_MINUTES * BUCKET_MINUTES).min(MAX_WEEK_MINUTES)
 }
 
 /// The schedule's working time within `span` (overrides are not contracted time), sorted.

@@ -18,9 +18,17 @@ use super::record::week;
 /// The wire format's name and version.
 pub const SCHEMA: &str = "clockoff.summary/1";
 
-/// The longest local week in minutes the dashboard accepts: seven days plus two hours, for
-/// a week whose clocks go back by two (one hour is the usual case: 10,140).
-pub const MAX_WEEK_MINUTES: u32 = 7 * 24 * 60 + 120;
+/// The longest local week in minutes the dashboard accepts: seven days plus the hour a week
+/// gains when the clocks go back, 10,140 (a whole number of 15-minute buckets). The one zone
+/// whose clocks go back by two hours (Antarctica/Troll, 10,200) is clamped to it by the
+/// agent ([`figures::week_cap`]).
+pub const MAX_WEEK_MINUTES: u32 = 7 * 24 * 60 + 60;
+const _: () = assert!(MAX_WEEK_MINUTES.is_multiple_of(BUCKET_MINUTES));
+
+/// The most notifications held in a week the dashboard accepts: about one a minute out of
+/// hours (a week has at most 10,140 minutes), so one report cannot swamp a team's total. The
+/// agent sends more as this many ([`figures::summarise`]).
+pub const MAX_HELD_NOTIFICATIONS: u32 = 10_000;
 
 /// One worker's week, as sent: a header, then the seven [`WeekFigures`] flat beside it.
 /// Minutes are whole 15-minute buckets clamped to the week; nothing names the worker, the
@@ -97,7 +105,7 @@ impl WeeklySummary {
     }
 
     /// What a receiver checks beyond the shape: every minute figure a whole bucket within
-    /// the longest week, and at most 7 days.
+    /// the longest week, at most 7 days, at most [`MAX_HELD_NOTIFICATIONS`] notifications.
     pub fn check(&self) -> Result<(), String> {
         for (name, minutes) in self.minutes() {
             if minutes % BUCKET_MINUTES != 0 {
@@ -110,6 +118,13 @@ impl WeeklySummary {
                     "{name}: {minutes} is longer than a week ({MAX_WEEK_MINUTES} at most)"
                 ));
             }
+        }
+        if self.figures.notifications_held_out_of_hours > MAX_HELD_NOTIFICATIONS {
+            return Err(format!(
+                "notifications_held_out_of_hours: {} is more than {MAX_HELD_NOTIFICATIONS} \
+                 a week (about one a minute out of hours)",
+                self.figures.notifications_held_out_of_hours
+            ));
         }
         if self.figures.days_with_out_of_hours_work > 7 {
             return Err(format!(

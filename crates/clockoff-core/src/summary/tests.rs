@@ -114,6 +114,17 @@ fn a_hard_week_adds_up_by_hand() {
 }
 
 #[test]
+fn notifications_held_are_sent_up_to_the_dashboards_bound() {
+    let held = |n: u64| summary_of("2026-W48", &[], &[], n);
+    assert_eq!(held(10_000).figures.notifications_held_out_of_hours, 10_000);
+    for n in [10_001, u64::from(u32::MAX) + 1] {
+        let s = held(n);
+        assert_eq!(s.figures.notifications_held_out_of_hours, 10_000, "{n}");
+        assert_eq!(s.check(), Ok(()), "{n}");
+    }
+}
+
+#[test]
 fn working_time_is_the_schedules_hours_within_the_week() {
     let week = week::span(LONDON, week::parse("2026-W48").unwrap());
     let spans = working_time(&schedule(), week);
@@ -202,6 +213,33 @@ fn figures_are_clamped_to_the_weeks_length_across_dst() {
         week_cap(chrono_tz::Asia::Kolkata, week::parse("2026-W43").unwrap()),
         10_080
     );
+    // Antarctica/Troll's clocks go back two hours: its week 43 is 10,200 minutes, more than
+    // the dashboard accepts, so the figures stop at 10,140 and the summary is still taken.
+    let (troll, w43) = (
+        chrono_tz::Antarctica::Troll,
+        week::parse("2026-W43").unwrap(),
+    );
+    let whole = week::span(troll, w43);
+    assert_eq!((whole.end - whole.start).num_minutes(), 10_200);
+    assert_eq!(week_cap(troll, w43), MAX_WEEK_MINUTES);
+    let (id, pseudonym) = ids();
+    let logged = Work {
+        span: whole,
+        source: Source::Manual,
+    };
+    let s = summarise(
+        &Recorded {
+            tz: troll,
+            week: w43,
+            work: &[logged],
+            working_time: &[],
+            held_notifications: 0,
+        },
+        id,
+        pseudonym,
+    );
+    assert_eq!(s.figures.self_reported_out_of_hours_minutes, 10_140);
+    assert_eq!(s.check(), Ok(()));
 
     for (name, monday, next_monday, cap) in [
         (
@@ -344,10 +382,18 @@ fn the_dashboard_reads_it_back_and_refuses_anything_else() {
     }
 
     let checked = |key: &str, n: u32| with(key, n.into()).unwrap().check();
-    assert_eq!(checked("late_evening_minutes", 10_200), Ok(()));
-    assert!(checked("late_evening_minutes", 10_215).is_err());
+    // The longest week is 10,140 minutes (the clocks going back add an hour): no more.
+    assert_eq!(checked("late_evening_minutes", 10_140), Ok(()));
+    let err = checked("late_evening_minutes", 10_155).unwrap_err();
+    assert!(err.contains("10140 at most"), "{err}");
     assert!(checked("weekend_minutes", 20).is_err());
     assert!(checked("days_with_out_of_hours_work", 8).is_err());
+    // Notifications held: at most 10,000 a week, about one a minute out of hours.
+    assert_eq!(checked("notifications_held_out_of_hours", 10_000), Ok(()));
+    for n in [10_001, u32::MAX] {
+        let err = checked("notifications_held_out_of_hours", n).unwrap_err();
+        assert!(err.contains("more than 10000 a week"), "{err}");
+    }
 }
 
 #[test]

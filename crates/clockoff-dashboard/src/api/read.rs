@@ -214,6 +214,8 @@ mod tests {
             "from=2026-W49&to=2026-W48",
             "from=2020-W01&to=2026-W01",
             "from=x",
+            "from=2026-W001&to=2026-W48",
+            "from=+2026-W01&to=2026-W48",
             "colour=red",
             "from",
             "to=-262143-W02",

@@ -352,9 +352,9 @@ async fn every_refusal_has_its_status_and_stores_nothing(backend: Backend) {
             403,
         ),
         (
-            "the last week chrono knows",
+            "the last week chrono knows: a six-digit year",
             s.report(&reporter, &report(6, 6, "262142-W52")).await,
-            422,
+            400,
         ),
         (
             "a Basic header",
@@ -373,6 +373,42 @@ async fn every_refusal_has_its_status_and_stores_nothing(backend: Backend) {
         assert_eq!(reply.status, *status, "{what}: {:?}", reply.body);
         assert!(!error_of(reply).is_empty(), "{what}: {:?}", reply.body);
     }
+    // Another spelling of a week in the window is not that week: one week, one spelling.
+    for week in [
+        "2026-W044",
+        "+2026-W44",
+        "02026-W44",
+        "2026-W+44",
+        "2026-W4",
+        " 2026-W44",
+        "2026-W44 ",
+    ] {
+        let r = s.report(&reporter, &report(7, 7, week)).await;
+        assert_eq!(r.status, 400, "{week:?}: {:?}", r.body);
+        assert!(
+            error_of(&r).contains("is not an ISO week"),
+            "{week:?}: {:?}",
+            r.body
+        );
+    }
+    // The longest week is 10,140 minutes (168 hours and the hour the clocks go back).
+    let over = with(report(8, 8, "2026-W44"), "weekend_minutes", json!(10_155));
+    let r = s.report(&reporter, &over).await;
+    assert_eq!(r.status, 400, "{:?}", r.body);
+    assert!(error_of(&r).contains("10140 at most"), "{:?}", r.body);
+    // One report cannot swamp a team's notifications: 10,000 a week at most.
+    let swamp = with(
+        report(9, 9, "2026-W44"),
+        "notifications_held_out_of_hours",
+        json!(u32::MAX),
+    );
+    let r = s.report(&reporter, &swamp).await;
+    assert_eq!(r.status, 400, "{:?}", r.body);
+    assert!(
+        error_of(&r).contains("more than 10000 a week"),
+        "{:?}",
+        r.body
+    );
     let www = |r: &Reply| {
         r.headers
             .get("www-authenticate")

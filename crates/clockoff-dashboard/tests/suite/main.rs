@@ -6,6 +6,7 @@
 mod support;
 
 mod api;
+mod malformed;
 mod padding;
 mod pages;
 mod store;
