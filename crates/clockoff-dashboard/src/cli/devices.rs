@@ -226,10 +226,11 @@ mod tests {
             "{table}"
         );
         assert!(
-            table.contains("children-in-care                 1  none\n"),
+            table.contains("children-in-care                 1  20\n"),
             "{table}"
         );
-        assert!(!table.contains("\norg "), "{table}");
+        assert!(!table.contains("\norg "), "no laptops, no limit: {table}");
+        assert!(!table.contains("safeguarding"), "{table}");
         assert!(
             table.contains("2123456789ab  team-north                2025-11-24 16:00 UTC  revoked")
         );
