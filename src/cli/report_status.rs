@@ -34,9 +34,17 @@ pub fn run(config: &Config, json: bool, clock: &dyn Clock) -> Result<(), Failure
         Some(reader) => reader.queued_reports().map_err(read_failed)?,
         None => Vec::new(),
     };
-    let enrolment = enrolment::load(&enrolment::path_beside(&ledger_path()?))
-        .map_err(Failure::Runtime)?
-        .filter(|e| Some(&e.dashboard) == config.report.dashboard.as_ref());
+    // A damaged enrolment is said, not fatal: the queue is still worth seeing.
+    let (enrolment, damaged) = match enrolment::load(&enrolment::path_beside(&ledger_path()?)) {
+        Ok(e) => (
+            e.filter(|e| Some(&e.dashboard) == config.report.dashboard.as_ref()),
+            None,
+        ),
+        Err(why) => (None, Some(why)),
+    };
+    if let Some(why) = damaged {
+        eprintln!("clockoff: {why}");
+    }
     if json {
         println!("{}", to_json(config, &queue, enrolment.as_ref()));
     } else {
