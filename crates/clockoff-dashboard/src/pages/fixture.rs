@@ -93,5 +93,9 @@ pub fn service(weeks: usize) -> UnitView {
                 },
             },
         ],
+        enrolled: Some(crate::pages::Enrolled {
+            laptops: 23,
+            headcount: Some(26),
+        }),
     }
 }

@@ -97,6 +97,17 @@ pub struct UnitView {
     /// The units directly below, in the order to list them; their outcomes are for the
     /// last week in `weeks`.
     pub children: Vec<ChildView>,
+    /// Laptops enrolled to report in the unit and below (`None`: not known).
+    pub enrolled: Option<Enrolled>,
+}
+
+/// How many laptops may send a summary for a unit and the units below it: one each a week.
+/// More than the people there would mean invented reporters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Enrolled {
+    pub laptops: u32,
+    /// The units' declared `max_devices`, added up (`None` if none declares one).
+    pub headcount: Option<u32>,
 }
 
 /// Where a unit page's sign-out button posts.

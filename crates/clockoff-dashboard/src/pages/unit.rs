@@ -10,7 +10,7 @@ use std::fmt::Write;
 use super::chart::{self, Bar, Line, LineChart, Scale, Stroke};
 use super::style::{ORG, UNIT, UNIT_2, document};
 use super::text::{duration, hidden, people, percent, shown, week_commencing, week_short};
-use super::{ChildView, Period, SIGN_OUT_PATH, UnitView, unit_path};
+use super::{ChildView, Enrolled, Period, SIGN_OUT_PATH, UnitView, unit_path};
 use crate::{Band, Figures};
 use clockoff_core::html::escape;
 use clockoff_core::record::day::{LATE_FROM, LATE_UNTIL};
@@ -623,8 +623,27 @@ fn about(out: &mut String, view: &UnitView) {
          <li>Out-of-hours time is measured at the laptop; work on a phone or on paper is not \
          seen, so these figures are a floor, not a ceiling.</li>\n\
          <li>Late work is any between {LATE_FROM:02}:00 and {LATE_UNTIL:02}:00; weekend work \
-         is any on a Saturday or Sunday.</li>\n</ul>\n</section>"
+         is any on a Saturday or Sunday.</li>\n{}</ul>\n</section>",
+        view.enrolled
+            .map_or(String::new(), |e| enrolled_item(e, &escape(&view.name)))
     );
+}
+
+/// "12 laptops are enrolled to report in Service North and below (headcount 14)...".
+fn enrolled_item(e: Enrolled, name: &str) -> String {
+    let laptops = match e.laptops {
+        1 => "1 laptop is".to_string(),
+        n => format!("{n} laptops are"),
+    };
+    let headcount = e.headcount.map_or(String::new(), |h| {
+        format!(" (their declared headcount: {h})")
+    });
+    format!(
+        "<li>{laptops} enrolled to report in {name} and the units below it{headcount}. Each \
+         sends at most one summary a week; more laptops than people would mean invented \
+         reporters: ask the dashboard’s administrator to check \
+         (<code>clockoff-dashboard device list</code>).</li>\n"
+    )
 }
 
 #[cfg(test)]

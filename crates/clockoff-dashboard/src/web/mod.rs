@@ -232,7 +232,14 @@ async fn unit<S: Store>(
         Ok(weeks) => weeks,
         Err(e) => return failed(&app, &e),
     };
-    let view = view::unit_view(service, unit, period, &weeks);
+    let devices = match app.store.devices().await {
+        Ok(devices) => devices,
+        Err(e) => return failed(&app, &e),
+    };
+    let view = pages::UnitView {
+        enrolled: Some(view::enrolled(service, unit, &devices)),
+        ..view::unit_view(service, unit, period, &weeks)
+    };
     if query_value(&query, "format") == Some("csv") {
         csv(&view, range.1)
     } else {

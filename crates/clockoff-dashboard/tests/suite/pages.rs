@@ -131,6 +131,10 @@ fn view() -> UnitView {
         period: Period::Weeks52,
         weeks,
         children,
+        enrolled: Some(clockoff_dashboard::pages::Enrolled {
+            laptops: 30,
+            headcount: Some(32),
+        }),
     }
 }
 

@@ -12,7 +12,7 @@ use clockoff_dashboard::store::Store;
 use clockoff_dashboard::token::Role;
 use reqwest::header::HeaderMap;
 use support::dashboard::{Backend, Dashboard};
-use support::laptop::{Laptops, WEEK_TOKEN_HEADER};
+use support::laptop::{Laptop, Laptops, WEEK_TOKEN_HEADER};
 
 /// Monday of 2026-W49, 08:00 UTC: 2026-W48 has just ended.
 const NOW: &str = "2026-11-30T08:00:00Z";
@@ -233,6 +233,20 @@ async fn a_viewer_signs_in_with_a_strict_http_only_cookie_and_lands_on_their_uni
             .contains("<h1>Assessment Service: out-of-hours work, the last 26 weeks</h1>")
     );
     assert!(r.body.contains("action=\"/sign-out\""));
+    // The laptops enrolled in the service and below, against their headcounts (1,000 a unit
+    // in the rig): one in team-a, none revoked.
+    let reporter = d.token("team-a", Role::Reporter).await;
+    let laptop = Laptop::enrol(&web.http, &d.base, &reporter).await.unwrap();
+    assert_eq!(laptop.enrolled, 1);
+    let r = web.get("/units/svc", Some(&cookie)).await;
+    assert!(
+        r.body.contains(
+            "1 laptop is enrolled to report in Assessment Service and the units below it \
+             (their declared headcount: 4000)"
+        ),
+        "{}",
+        r.body
+    );
 
     // Behind a TLS proxy (or reached over https) the cookie is Secure.
     let r = web

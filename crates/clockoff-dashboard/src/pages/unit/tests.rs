@@ -344,3 +344,27 @@ fn the_page_says_when_a_week_appears_and_that_it_never_changes() {
     view.weeks_accepted = 1;
     assert!(unit_page(&view).contains("<li>A week appears a week after it ends,"));
 }
+
+#[test]
+fn the_page_says_how_many_laptops_may_report_against_the_headcount() {
+    let mut view = fixture::service(26);
+    let page = unit_page(&view);
+    let about = between(&page, "<h2 id=\"about-h\">", "</section>");
+    assert!(
+        about.contains(&format!(
+            "23 laptops are enrolled to report in {} and the units below it (their \
+             declared headcount: 26)",
+            escape(NAME)
+        )),
+        "{about}"
+    );
+    view.enrolled = Some(Enrolled {
+        laptops: 1,
+        headcount: None,
+    });
+    let page = unit_page(&view);
+    assert!(page.contains("1 laptop is enrolled"), "{page}");
+    assert!(!page.contains("headcount"), "{page}");
+    view.enrolled = None;
+    assert!(!unit_page(&view).contains("enrolled to report"));
+}
