@@ -177,6 +177,8 @@ fn explain(config: &Config, s: &WeeklySummary, stored: &ReportWeek, clock: &dyn 
         out += &format!("  {field:<36} {meaning}\n");
     }
     out += "Minutes are rounded to the nearest 15 (8 minutes is 15, 7 is 0) and never exceed the week.\n";
+    out += "It goes with the team's token and this week's token (a header): the week token shows \
+            the dashboard that an enrolled laptop sent it, without saying which.\n";
     if week::span(config.timezone, s.week).end > clock.now() {
         out += &format!("{name} has not ended: these are its figures so far.\n");
     }
