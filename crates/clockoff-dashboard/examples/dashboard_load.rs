@@ -149,12 +149,9 @@ struct Laptop {
     key: Option<PublicKey>,
 }
 
-async fn issue(run: Run, out: String) -> Result<(), String> {
-    let client = reqwest::Client::new();
-    let slots = run.n.div_ceil(run.teams() * run.weeks.len() as u64).max(1);
-    let devices = run.teams() * slots;
+/// Enrols `devices` laptops, spread over the teams' tokens: by device number.
+async fn enrol_all(run: &Run, client: &reqwest::Client, devices: u64) -> HashMap<u64, Laptop> {
     let laptops: Arc<Mutex<HashMap<u64, Laptop>>> = Arc::default();
-    let started = Instant::now();
     let enrol = {
         let (client, run2, laptops) = (client.clone(), run.clone(), laptops.clone());
         move |d: u64| {
@@ -180,8 +177,17 @@ async fn issue(run: Run, out: String) -> Result<(), String> {
         }
     };
     run.each(devices, enrol).await;
+    laptops.lock().unwrap().clone()
+}
+
+async fn issue(run: Run, out: String) -> Result<(), String> {
+    let client = reqwest::Client::new();
+    let slots = run.n.div_ceil(run.teams() * run.weeks.len() as u64).max(1);
+    let devices = run.teams() * slots;
+    let started = Instant::now();
+    let laptops = enrol_all(&run, &client, devices).await;
     let enrolled = started.elapsed().as_secs_f64();
-    let laptops = Arc::new(laptops.lock().unwrap().clone());
+    let laptops = Arc::new(laptops);
     let issued: Arc<Mutex<Vec<String>>> = Arc::new(Mutex::new(vec![String::new(); run.n as usize]));
     let started = Instant::now();
     let ask = {
