@@ -11,6 +11,7 @@ use clockoff::core::activity::Class;
 use clockoff::core::schedule::State;
 use clockoff::ledger::Ledger;
 use rusqlite::Connection;
+use serde_json::json;
 use support::agent::{Clockoff, text};
 use support::record::{CONFIG, clockoff, closed_interval, json, utc, write_week};
 use support::tmp::temp_dir;
@@ -228,5 +229,48 @@ async fn the_agent_forgets_what_is_older_than_keep_and_forgets_more_when_asked()
     assert_eq!(count(&ledger, "manual_entries"), 1);
     let b = json(&desk.clockoff(&["toil", "--json"]));
     assert_eq!(b["balance_minutes"], 435, "{b}");
+    agent.terminate();
+}
+
+/// A record younger than `keep` has lost nothing: the agent's daily forgetting leaves no
+/// anchor, and neither `verify` nor an export says records were deleted (issue 19: to a
+/// manager or a union rep that read as tampering).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_young_record_is_never_said_to_have_lost_anything() {
+    let Some(bus) = or_skip(DbusDaemon::start()) else {
+        return;
+    };
+    let dir = temp_dir("forget-young");
+    let desk = Clockoff::new(&bus, support::record::at_now(), dir.path());
+    desk.write_config(AGENT_CONFIG);
+    write_week(&desk.ledger_path()).await;
+    let agent = desk.agent(&bus, "agent.log").await;
+    desk.status();
+    // Asked too, through the agent (after its own forgetting at start, in its queue): the
+    // record began after the cut, so nothing goes.
+    let out = desk.clockoff(&["forget", "--before", "2025-01-01", "--yes"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("Nothing from before Mon 30 Dec 2024 was left to forget"),
+        "{}",
+        text(&out.stdout)
+    );
+    let v = json(&desk.clockoff(&["verify", "--json"]));
+    assert_eq!(
+        (&v["intact"], &v["forgotten"]),
+        (&json!(true), &json!(null)),
+        "{v}"
+    );
+    let said = text(&desk.clockoff(&["verify"]).stdout);
+    assert!(!said.contains("forgotten"), "{said}");
+    let range = ["--from", "2026-11-23", "--to", "2026-11-29"];
+    let e = json(&desk.clockoff(&[&["export", "--format", "json"][..], &range].concat()));
+    assert_eq!(e["forgotten"], json!(null), "{e}");
+    let html = desk.clockoff(&[&["export", "--format", "html"][..], &range].concat());
+    let html = text(&html.stdout);
+    assert!(
+        html.contains("</html>") && !html.contains("deleted"),
+        "{html}"
+    );
     agent.terminate();
 }

@@ -400,3 +400,28 @@ fn an_entry_kept_for_its_correction_cannot_go_alone_unnoticed() {
         "{report:?}"
     );
 }
+
+#[test]
+fn a_record_that_began_after_the_cut_forgets_nothing_and_says_nothing() {
+    // Issue 19: a brand-new record's export said everything before the cut "was deleted".
+    let mut conn = Connection::open_in_memory().unwrap();
+    migrate(&mut conn, MIGRATIONS).unwrap();
+    let forgot = forget(&conn, cut_at(4), 0, day(20)).unwrap().unwrap();
+    assert_eq!((forgot.records(), forgot.chain_entries), (0, 0));
+    assert_eq!(
+        latest(&conn).unwrap(),
+        None,
+        "no anchor, so no word of deletion"
+    );
+    // Records from after the cut: still nothing to forget, still nothing said.
+    let id = queries::open_interval(&conn, day(6), Class::Working, State::Working, "x11").unwrap();
+    queries::close_interval(&conn, id, day(6) + TimeDelta::hours(8)).unwrap();
+    forget(&conn, cut_at(5), 0, day(20)).unwrap().unwrap();
+    assert_eq!(latest(&conn).unwrap(), None);
+    assert!(chain::report(&conn).unwrap().intact());
+    // Once the record reaches back past the cut, the forgetting is recorded and said.
+    let forgot = forget(&conn, cut_at(8), 0, day(20)).unwrap().unwrap();
+    assert_eq!(forgot.intervals, 1);
+    assert_eq!(latest(&conn).unwrap().map(|f| f.date), Some(cut_at(8).date));
+    assert!(chain::report(&conn).unwrap().intact());
+}
