@@ -17,7 +17,7 @@ use crate::core::civil::{local_date, rfc3339_in};
 use crate::core::clock::Clock;
 use crate::core::duration::minutes_text;
 use crate::core::hours::DailyRange;
-use crate::core::record::manual::check_new;
+use crate::core::record::manual::{check_new, named_day};
 use crate::core::record::week;
 use crate::core::record::{Logged, Superseded};
 use crate::ledger::ManualId;
@@ -30,9 +30,10 @@ pub struct LogArgs {
     /// What it was for
     #[arg(required_unless_present = "withdraw")]
     note: Option<String>,
-    /// The day it started (default: today)
-    #[arg(long, value_name = "YYYY-MM-DD")]
-    date: Option<NaiveDate>,
+    /// The day it started: YYYY-MM-DD, today, yesterday or a weekday (default: today, or
+    /// yesterday for times that have not come yet today)
+    #[arg(long, value_name = "DAY")]
+    date: Option<String>,
     /// This entry replaces entry ID (from `clockoff logged`), which is kept but no longer counts
     #[arg(long, value_name = "ID", conflicts_with = "withdraw")]
     corrects: Option<ManualId>,
@@ -69,7 +70,14 @@ pub fn log(args: LogArgs, paths: &ConfigPaths, clock: &dyn Clock) -> Result<(), 
     }
     let tz = load_config(paths)?.timezone;
     let now = clock.now();
-    let date = args.date.unwrap_or_else(|| local_date(tz, now));
+    let today = local_date(tz, now);
+    let (date, after_midnight) = match &args.date {
+        Some(text) => {
+            let day = named_day(text, today).map_err(|e| Failure::Usage(format!("--date: {e}")))?;
+            (day, false)
+        }
+        None => day_of(&range, tz, today, now),
+    };
     let (start, end) = range.instants_on(tz, date);
     check_new(start, end, &note, now).map_err(Failure::Usage)?;
     let (start_text, end_text) = (rfc3339_in(tz, start), rfc3339_in(tz, end));
@@ -100,12 +108,30 @@ pub fn log(args: LogArgs, paths: &ConfigPaths, clock: &dyn Clock) -> Result<(), 
     let corrects = args.corrects.map_or(String::new(), |old| {
         format!(", correcting {old} (kept in your record, no longer counted)")
     });
+    let read_as = if after_midnight {
+        " (yesterday: that time has not come yet today)"
+    } else {
+        ""
+    };
     println!(
-        "Logged {range} on {date} ({start_text} to {end_text}) as entry {id}{corrects}, marked \
-         as self-reported ({}).",
+        "Logged {range} on {date}{read_as} ({start_text} to {end_text}) as entry {id}{corrects}, \
+         marked as self-reported ({}).",
         route.words()
     );
     Ok(())
+}
+
+/// The day a range logged without `--date` is on: today, or yesterday when it has not begun
+/// yet today but had yesterday (last night's visit, logged after midnight). `true`: read as
+/// yesterday.
+fn day_of(range: &DailyRange, tz: Tz, today: NaiveDate, now: DateTime<Utc>) -> (NaiveDate, bool) {
+    let (start_today, _) = range.instants_on(tz, today);
+    match today.pred_opt() {
+        Some(yesterday) if start_today > now && range.instants_on(tz, yesterday).0 <= now => {
+            (yesterday, true)
+        }
+        _ => (today, false),
+    }
 }
 
 fn withdraw(old: ManualId, reason: &str, now: DateTime<Utc>) -> Result<(), Failure> {
@@ -281,7 +307,7 @@ impl Listing {
         }
         out += &format!(
             "\nCounted   {} (corrected and withdrawn entries stay in your record, not counted)\n\
-             Fix one   clockoff log HH:MM-HH:MM \"what for\" --corrects ID [--date YYYY-MM-DD]\n\
+             Fix one   clockoff log HH:MM-HH:MM \"what for\" --corrects ID [--date DAY]\n\
              Withdraw  clockoff log --withdraw ID --reason \"why\"\n",
             minutes_text(self.counted_minutes)
         );

@@ -402,3 +402,53 @@ async fn with_the_agent_running_corrections_go_over_dbus_and_status_counts_the_c
     assert_eq!(counts(&desk.ledger_path()).1, 2);
     agent.terminate();
 }
+
+/// Last night's visit logged after midnight is last night's, said so; `--date` takes
+/// `yesterday` and weekday names (issue 19).
+#[test]
+fn a_visit_logged_after_midnight_is_the_night_before() {
+    let dir = temp_dir("after-midnight");
+    let d = dir.path();
+    std::fs::write(d.join("config.toml"), CONFIG).unwrap();
+    // Wednesday 2 December 2026, 00:30 in London.
+    let at = |args: &[&str]| {
+        let mut command = support::record::command(d, args);
+        command.env(clockoff::core::clock::TEST_NOW_ENV, "2026-12-02T00:30:00Z");
+        command.output().unwrap()
+    };
+    let out = ok(&at(&["log", "22:00-23:30", "late visit"]));
+    assert!(
+        out.contains(
+            "Logged 22:00-23:30 on 2026-12-01 (yesterday: that time has not come yet today)"
+        ),
+        "{out}"
+    );
+    // Times that have come today are today's, as before.
+    let out = ok(&at(&["log", "00:00-00:20", "call back"]));
+    assert!(out.contains("on 2026-12-02 ("), "{out}");
+    let out = ok(&at(&["log", "18:00-19:00", "visit", "--date", "yesterday"]));
+    assert!(out.contains("on 2026-12-01 ("), "{out}");
+    let out = ok(&at(&["log", "18:00-19:00", "case notes", "--date", "Mon"]));
+    assert!(out.contains("on 2026-11-30 ("), "{out}");
+    let out = at(&["log", "18:00-19:00", "visit", "--date", "tomorrow"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("--date: \"tomorrow\" is not a day"),
+        "{}",
+        text(&out.stderr)
+    );
+    // Still refused: a time that has not come today or yesterday.
+    let out = at(&["log", "18:00-19:00", "visit", "--date", "today"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("starts in the future"),
+        "{}",
+        text(&out.stderr)
+    );
+    let logged = json(&clockoff(d, &["logged", "--week", "2026-W49", "--json"]));
+    assert_eq!(
+        logged["entries"].as_array().map(Vec::len),
+        Some(4),
+        "{logged}"
+    );
+}

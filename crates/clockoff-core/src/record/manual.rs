@@ -2,7 +2,7 @@
 //! it is a new entry that stands in for an old one, or a withdrawal saying the old one no
 //! longer counts; both entries stay in the record and are shown.
 
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, TimeDelta, Utc, Weekday};
 use serde::Serialize;
 
 /// The longest entry: a day; longer work is logged day by day.
@@ -60,9 +60,62 @@ pub fn check_new(
     Ok(())
 }
 
+/// The day `--date` names, seen from `today`: `YYYY-MM-DD`, `today`, `yesterday`, or a
+/// weekday (`fri`, `Friday`): the latest such day, today included. `Err` says what is read.
+pub fn named_day(text: &str, today: NaiveDate) -> Result<NaiveDate, String> {
+    let word = text.trim().to_ascii_lowercase();
+    match word.as_str() {
+        "today" => return Ok(today),
+        "yesterday" => return today.pred_opt().ok_or_else(|| "no day before that".into()),
+        _ => {}
+    }
+    if let Ok(date) = word.parse::<NaiveDate>() {
+        return Ok(date);
+    }
+    let weekday = WEEKDAYS
+        .iter()
+        .find(|(name, _)| word.len() >= 3 && name.starts_with(&word))
+        .map(|&(_, day)| day)
+        .ok_or_else(|| {
+            format!(
+                "\"{text}\" is not a day: write a date (2026-12-04), today, yesterday or a \
+                 weekday (friday, fri)"
+            )
+        })?;
+    let back = (7 + today.weekday().num_days_from_monday() - weekday.num_days_from_monday()) % 7;
+    Ok(today - TimeDelta::days(i64::from(back)))
+}
+
+const WEEKDAYS: [(&str, Weekday); 7] = [
+    ("monday", Weekday::Mon),
+    ("tuesday", Weekday::Tue),
+    ("wednesday", Weekday::Wed),
+    ("thursday", Weekday::Thu),
+    ("friday", Weekday::Fri),
+    ("saturday", Weekday::Sat),
+    ("sunday", Weekday::Sun),
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_day_is_named_by_date_by_today_or_yesterday_or_by_weekday() {
+        let sunday = NaiveDate::from_ymd_opt(2026, 12, 6).unwrap();
+        let day = |text: &str| named_day(text, sunday).map(|d| d.to_string());
+        assert_eq!(day("2026-12-04").as_deref(), Ok("2026-12-04"));
+        assert_eq!(day("today").as_deref(), Ok("2026-12-06"));
+        assert_eq!(day("Yesterday").as_deref(), Ok("2026-12-05"));
+        assert_eq!(day("friday").as_deref(), Ok("2026-12-04"));
+        assert_eq!(day("Fri").as_deref(), Ok("2026-12-04"));
+        assert_eq!(day("sun").as_deref(), Ok("2026-12-06"), "today included");
+        assert_eq!(day("mon").as_deref(), Ok("2026-11-30"));
+        assert_eq!(day("saturday").as_deref(), Ok("2026-12-05"));
+        for bad in ["fr", "fridays", "tomorrow", "2026-13-01", ""] {
+            assert!(day(bad).unwrap_err().contains("is not a day"), "{bad}");
+        }
+    }
 
     fn t(s: &str) -> DateTime<Utc> {
         DateTime::parse_from_rfc3339(s).unwrap().to_utc()
