@@ -233,6 +233,7 @@ async fn the_item_registers_and_work_now_starts_an_override_the_agent_reports() 
     .await;
     let log = std::fs::read_to_string(panel.log_path("agent.log")).unwrap();
     assert!(log.contains("quit from the tray"), "{log}");
+    assert!(!log.contains("panicked"), "a clean stop (issue 19): {log}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -263,7 +264,10 @@ async fn with_no_panel_the_agent_runs_says_so_and_appears_when_a_panel_starts() 
     let watcher = Watcher::start(&panel.bus).await;
     watcher.item().await;
     panel.wait_status("shown again", |s| s["tray"]["state"] == "shown");
+    // Stopped with the item in a panel: cleanly, without a word of panic (issue 19).
     agent.terminate();
+    let log = std::fs::read_to_string(panel.log_path("agent.log")).unwrap();
+    assert!(!log.contains("panicked"), "{log}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -22,19 +22,18 @@ pub struct Host {
 }
 
 impl Host {
-    /// Shows the item; fails if it cannot be served on the session bus. The runtime is the
-    /// agent's: the item's D-Bus connection (zbus on tokio) runs its I/O there.
-    pub fn start(
-        first: View,
-        actions: mpsc::UnboundedSender<Action>,
-        runtime: tokio::runtime::Handle,
-    ) -> Result<Host, String> {
+    /// Shows the item; fails if it cannot be served on the session bus.
+    ///
+    /// The item's D-Bus connection is made on this thread, outside the agent's tokio runtime,
+    /// so zbus gives it an executor of its own (async-io, which ksni runs on anyway). On
+    /// tokio, the connection's last tasks were spawned from ksni's own service thread as it
+    /// ended, where there is no tokio runtime: every stop printed a panic (issue 19).
+    pub fn start(first: View, actions: mpsc::UnboundedSender<Action>) -> Result<Host, String> {
         let (views, incoming) = std_mpsc::channel::<View>();
         let (started_tx, started) = std_mpsc::channel();
         let thread = std::thread::Builder::new()
             .name("clockoff-tray".into())
             .spawn(move || {
-                let _runtime = runtime.enter();
                 MenuEvent::set_event_handler(Some(move |event: MenuEvent| {
                     if let Some(action) = Action::from_id(event.id()) {
                         let _ = actions.send(action);
@@ -113,7 +112,7 @@ fn serve(tray: TrayIcon, mut shown: View, incoming: std_mpsc::Receiver<View>) {
         if next.tooltip != shown.tooltip || next.title != shown.title {
             let _ = tray.set_tooltip(Some(&next.tooltip));
         }
-        if next.title != shown.title || next.offers != shown.offers {
+        if next.title != shown.title || next.offers != shown.offers || next.team != shown.team {
             match build(&next) {
                 Ok(menu) => tray.set_menu(Some(Box::new(menu))),
                 Err(e) => eprintln!("clockoff: building the tray menu: {e}"),

@@ -206,10 +206,8 @@ async fn start(parts: &TrayParts) -> Result<(Host, mpsc::UnboundedReceiver<Actio
         Some(g) => view::view(&g, parts.clock.now()),
         None => view::starting(),
     };
-    let runtime = tokio::runtime::Handle::current();
-    // Building the item blocks its thread until the item is on the bus, while its
-    // connection's I/O runs on this runtime: wait off the runtime's own threads.
-    let host = tokio::task::spawn_blocking(move || Host::start(first, actions, runtime))
+    // Building the item blocks until the item is on the bus: wait off the runtime's threads.
+    let host = tokio::task::spawn_blocking(move || Host::start(first, actions))
         .await
         .map_err(|e| format!("starting the tray: {e}"))??;
     Ok((host, clicks))
