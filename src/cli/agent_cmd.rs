@@ -6,7 +6,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 
 use super::schedule_cmd::label;
-use super::timefmt::human;
+use super::timefmt::{human, human_rfc3339};
 use super::{Failure, load_config_and_sources};
 use crate::agent::{self, AgentError, Deps, bus::AgentProxy};
 use crate::config::ConfigPaths;
@@ -96,7 +96,7 @@ pub fn status(json: bool, clock: &dyn Clock) -> Result<(), Failure> {
 }
 
 /// `clockoff override 45m --reason "court report"` or `clockoff override end`.
-pub fn override_cmd(what: &str, reason: Option<String>) -> Result<(), Failure> {
+pub fn override_cmd(what: &str, reason: Option<String>, clock: &dyn Clock) -> Result<(), Failure> {
     if what == "end" {
         let state = call(|agent| async move { agent.end_override().await })?;
         println!("Override ended; now {state}.");
@@ -118,6 +118,9 @@ pub fn override_cmd(what: &str, reason: Option<String>) -> Result<(), Failure> {
     })?;
     let until =
         call(|agent| async move { agent.start_override(duration.as_secs(), &reason).await })?;
+    // The agent answers in RFC 3339 (for scripts); people read "until 19:05".
+    let until = chrono::DateTime::parse_from_rfc3339(&until)
+        .map_or(until, |t| human_rfc3339(t, clock.now()));
     println!("Working by choice until {until}; this time is recorded as out of hours.");
     Ok(())
 }

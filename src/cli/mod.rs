@@ -219,7 +219,9 @@ pub fn run(cli: Cli, clock: Arc<dyn Clock>) -> ExitCode {
         None => agent_cmd::run_agent(paths, clock, false),
         Some(Command::Run { no_tray }) => agent_cmd::run_agent(paths, clock, no_tray),
         Some(Command::Status { json }) => agent_cmd::status(json, clock_ref),
-        Some(Command::Override { what, reason }) => agent_cmd::override_cmd(&what, reason),
+        Some(Command::Override { what, reason }) => {
+            agent_cmd::override_cmd(&what, reason, clock_ref)
+        }
         Some(Command::Log(args)) => log_cmd::log(args, &paths, clock_ref),
         Some(Command::Logged { week, json }) => {
             log_cmd::logged(week.as_deref(), json, &paths, clock_ref)

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 
 use super::Failure;
-pub use crate::core::civil::{human, rfc3339_in};
+pub use crate::core::civil::{human, human_rfc3339, rfc3339_in};
 use crate::core::schedule::horizon;
 
 /// An RFC 3339 instant within the schedule's horizon; `what` names the argument.

@@ -148,6 +148,15 @@ async fn active_time_is_split_at_an_override_and_ends_at_the_last_input() {
         std::thread::sleep(Duration::from_millis(500));
         let out = desk.clockoff(&["override", "3s", "--reason", "court report"]);
         assert!(out.status.success(), "{}", text(&out.stderr));
+        // In people's time, not RFC 3339 (issue 19): "until 19:05" ("tomorrow 00:00" at
+        // midnight).
+        let said = text(&out.stdout);
+        let until = said
+            .strip_prefix("Working by choice until ")
+            .and_then(|rest| rest.split(';').next())
+            .unwrap_or_default();
+        let clock = until.strip_prefix("tomorrow ").unwrap_or(until);
+        assert!(clock.len() == 5 && clock.as_bytes()[2] == b':', "{said}");
         let s = desk.status();
         assert_eq!(s["state"], "override");
         assert_eq!(s["override"]["reason"], "court report");

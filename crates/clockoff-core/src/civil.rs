@@ -64,8 +64,21 @@ pub fn latest_instant_for(local: NaiveDateTime) -> DateTime<Utc> {
 
 /// A short local time for people: `17:00` today, `Tue 09:00` within a week, else the date.
 pub fn human(tz: Tz, t: DateTime<Utc>, now: DateTime<Utc>) -> String {
-    let local = t.with_timezone(&tz);
-    let days = (local.date_naive() - now.with_timezone(&tz).date_naive()).num_days();
+    human_local(t.with_timezone(&tz), now.with_timezone(&tz).date_naive())
+}
+
+/// [`human`] for a time as the agent sends it (RFC 3339 in the worker's zone): read in the
+/// offset it carries.
+pub fn human_rfc3339(t: DateTime<chrono::FixedOffset>, now: DateTime<Utc>) -> String {
+    let today = now.with_timezone(t.offset()).date_naive();
+    human_local(t, today)
+}
+
+fn human_local<Z: chrono::TimeZone>(local: DateTime<Z>, today: chrono::NaiveDate) -> String
+where
+    Z::Offset: std::fmt::Display,
+{
+    let days = (local.date_naive() - today).num_days();
     match days {
         0 => local.format("%H:%M").to_string(),
         1 => local.format("tomorrow %H:%M").to_string(),
@@ -131,6 +144,26 @@ mod tests {
         assert_eq!(
             local_date(New_York, utc("2026-07-01T03:00:00Z")),
             NaiveDate::from_ymd_opt(2026, 6, 30).unwrap()
+        );
+    }
+
+    #[test]
+    fn an_agents_rfc3339_time_reads_as_people_say_it_in_its_own_offset() {
+        let t = |s: &str| DateTime::parse_from_rfc3339(s).unwrap();
+        // 23:30 UTC on the 28th is 00:30 on the 29th in London's summer: tomorrow there.
+        let now = utc("2026-06-28T21:00:00Z");
+        assert_eq!(human_rfc3339(t("2026-06-28T23:30:00+01:00"), now), "23:30");
+        assert_eq!(
+            human_rfc3339(t("2026-06-29T00:30:00+01:00"), now),
+            "tomorrow 00:30"
+        );
+        assert_eq!(
+            human_rfc3339(t("2026-07-01T09:00:00+01:00"), now),
+            "Wed 09:00"
+        );
+        assert_eq!(
+            human_rfc3339(t("2026-06-29T00:30:00+01:00"), now),
+            human(London, utc("2026-06-28T23:30:00Z"), now)
         );
     }
 }
