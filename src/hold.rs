@@ -95,6 +95,15 @@ pub trait Holder: Send + Sync {
 
     /// Undoes exactly what `undo` says a hold changed; `Undo::NOTHING` does nothing.
     fn release<'a>(&'a self, undo: &'a Undo) -> BoxFuture<'a, Result<(), HoldError>>;
+
+    /// An urgent (critical) notification arrived while this holder's hold is on: let it
+    /// reach the worker, and return once the hold is whole again. A notification server that
+    /// shows critical notifications through its own do-not-disturb (xfce, GNOME, KDE) needs
+    /// nothing; one that holds them too (dunst) lifts its hold until the urgent one is
+    /// closed. Cancelled (dropped) when the hold is to end anyway.
+    fn let_through(&self) -> BoxFuture<'_, Result<(), HoldError>> {
+        Box::pin(async { Ok(()) })
+    }
 }
 
 #[cfg(test)]

@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::process::Command;
 
-use clockoff::desktop::monitor;
+use clockoff::desktop::monitor::{self, Arrived};
 use clockoff::desktop::notices::{self, Digest, EndOfHours};
 use tokio::sync::mpsc::{self, UnboundedReceiver};
 use zbus::zvariant::Value;
@@ -29,7 +29,7 @@ async fn desktop(extra: &str) -> Option<(DbusDaemon, Xvfb, Dunst)> {
 }
 
 /// A monitor on `bus`, and where it sends app names.
-async fn monitor(bus: &DbusDaemon) -> (tokio::task::JoinHandle<()>, UnboundedReceiver<String>) {
+async fn monitor(bus: &DbusDaemon) -> (tokio::task::JoinHandle<()>, UnboundedReceiver<Arrived>) {
     let (tx, rx) = mpsc::unbounded_channel();
     let builder = zbus::connection::Builder::address(bus.address()).expect("bus address");
     let task = monitor::start(builder, tx).await.expect("monitor starts");
@@ -37,9 +37,14 @@ async fn monitor(bus: &DbusDaemon) -> (tokio::task::JoinHandle<()>, UnboundedRec
 }
 
 /// The next app name the monitor reports; panics if none comes in time.
-async fn next_app(rx: &mut UnboundedReceiver<String>) -> String {
+async fn next_app(rx: &mut UnboundedReceiver<Arrived>) -> String {
+    next(rx).await.app
+}
+
+/// The next notification the monitor reports; panics if none comes in time.
+async fn next(rx: &mut UnboundedReceiver<Arrived>) -> Arrived {
     match tokio::time::timeout(DEADLINE, rx.recv()).await {
-        Ok(Some(app)) => app,
+        Ok(Some(arrived)) => arrived,
         Ok(None) => panic!("the monitor stopped"),
         Err(_) => panic!("no app name within {DEADLINE:?}"),
     }
@@ -48,15 +53,19 @@ async fn next_app(rx: &mut UnboundedReceiver<String>) -> String {
 /// `notify-send -a app …` as its own process (so its own sender on the bus); returns once
 /// the server has answered.
 fn notify_send(bus: &DbusDaemon, app: &str) {
+    notify_send_with(bus, app, &[]);
+}
+
+/// As [`notify_send`], with more of notify-send's options (`-u critical`).
+fn notify_send_with(bus: &DbusDaemon, app: &str, options: &[&str]) {
     let program = find_program("notify-send").expect("notify-send is installed");
     run(
-        Command::new(program).envs(bus.session_env()).args([
-            "-a",
-            app,
-            "A case note",
-            "Confidential text",
-        ]),
-        &format!("notify-send -a {app}"),
+        Command::new(program)
+            .envs(bus.session_env())
+            .args(["-a", app])
+            .args(options)
+            .args(["A case note", "Confidential text"]),
+        &format!("notify-send -a {app} {options:?}"),
     );
 }
 
@@ -156,6 +165,13 @@ async fn the_monitor_skips_malformed_calls_and_keeps_counting() {
 
     assert_eq!(next_app(&mut apps).await, "Odd");
     assert_eq!(next_app(&mut apps).await, "Teams");
+    // The urgency hint is read (and nothing else of the notification): a critical one is
+    // urgent, a low or normal one is not.
+    notify_send_with(&bus, "Case system", &["-u", "critical"]);
+    let urgent = next(&mut apps).await;
+    assert_eq!((urgent.app.as_str(), urgent.urgent), ("Case system", true));
+    notify_send_with(&bus, "Teams", &["-u", "low"]);
+    assert!(!next(&mut apps).await.urgent);
 }
 
 #[tokio::test]

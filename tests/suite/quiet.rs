@@ -70,10 +70,17 @@ impl Desk {
     }
 
     fn notify(&self, app: &str, summary: &str) {
+        self.notify_with(app, summary, &[]);
+    }
+
+    /// As [`Desk::notify`], with more of notify-send's options (`-u critical`).
+    fn notify_with(&self, app: &str, summary: &str, options: &[&str]) {
         let out = std::process::Command::new("notify-send")
             .clean_env()
             .envs(self.bus.session_env())
-            .args(["-a", app, summary, "case note due"])
+            .args(["-a", app])
+            .args(options)
+            .args([summary, "case note due"])
             .output()
             .expect("notify-send");
         assert!(out.status.success(), "notify-send: {}", text(&out.stderr));
@@ -129,6 +136,51 @@ async fn notifications_are_held_counted_and_released_with_a_digest() {
     agent.terminate();
     // Stopping releases: nothing stays held with no agent to release it.
     assert!(!desk.paused(), "the agent stopped and left dunst paused");
+}
+
+/// An urgent (critical) notification is never held (issue 19): dunst holds critical ones too,
+/// so the agent lifts dunst's pause until the worker has closed it (what waited is shown
+/// with it), then holds again; what comes after waits as before.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_urgent_notification_reaches_the_worker_through_the_hold() {
+    let Some(desk) = Desk::start(ALWAYS_OFF).await else {
+        return;
+    };
+    let agent = desk.agent(&desk.bus, "agent.log").await;
+    desk.wait_until("dunst paused", Desk::paused);
+    desk.wait_status("held", |s| holder(s, "notifications")["held"] == true);
+    desk.notify("Teams", "Strategy meeting moved");
+    desk.wait_until("one waiting", |d| d.counts() == (1, 0));
+
+    desk.notify_with(
+        "Case system",
+        "Urgent: child protection referral",
+        &["-u", "critical"],
+    );
+    desk.wait_until("the urgent one shown, with what waited", |d| {
+        !d.paused() && d.counts() == (0, 2)
+    });
+    // The worker closes what is shown: held again, and the next one waits.
+    wait(async {
+        let conn = desk.bus.connect().await;
+        let proxy = desk.dunst.proxy(&conn).await;
+        let _: () = proxy.call("NotificationCloseAll", &()).await.unwrap();
+    });
+    desk.wait_until("dunst paused again", Desk::paused);
+    desk.notify("Teams", "Can you call me?");
+    desk.wait_until("the next one waits", |d| d.counts() == (1, 0));
+    let status = desk.wait_status("counted", |s| s["quiet"]["held_notifications"] == 2);
+    assert_eq!(holder(&status, "notifications")["held"], true, "{status}");
+    agent.terminate();
+    let log = std::fs::read_to_string(desk.log_path("agent.log")).unwrap();
+    assert!(
+        log.contains("an urgent notification arrived: dunst lets it through"),
+        "{log}"
+    );
+    assert!(
+        !log.contains("Urgent: child protection"),
+        "nothing of it is read: {log}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

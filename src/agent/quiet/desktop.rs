@@ -67,7 +67,7 @@ impl Desktop for SessionDesktop {
 
     fn start_monitor(
         &self,
-        apps: mpsc::UnboundedSender<String>,
+        apps: mpsc::UnboundedSender<monitor::Arrived>,
     ) -> BoxFuture<'static, Result<JoinHandle<()>, String>> {
         Box::pin(async move {
             // A monitor needs a connection of its own; it goes to the same session bus.

@@ -23,6 +23,7 @@ use crate::config::QuietSettings;
 use crate::config::quiet::{NotificationPolicy, ServerChoice, SyncSpec};
 use crate::core::clock::Clock;
 use crate::core::quiet::{Wanted, clock_off_lapses, wanted};
+use crate::desktop::monitor::Arrived;
 use crate::hold::{BoxFuture, HoldError, Holder};
 use crate::ledger::{Ledger, QuietPeriod, SavedHold};
 use slot::{FindHolder, Slot, SlotStatus, Want};
@@ -46,10 +47,10 @@ pub trait Desktop: Send + Sync + 'static {
     fn sync_holder(&self, spec: &SyncSpec) -> Arc<dyn Holder>;
     /// Sends once each time the notification server gets a new owner (it restarted).
     fn watch_server(&self, restarted: mpsc::UnboundedSender<()>) -> JoinHandle<()>;
-    /// Counts Notify calls: sends each one's app name until the task is aborted.
+    /// Watches Notify calls: sends each one's app name and urgency until the task is aborted.
     fn start_monitor(
         &self,
-        apps: mpsc::UnboundedSender<String>,
+        apps: mpsc::UnboundedSender<Arrived>,
     ) -> BoxFuture<'static, Result<JoinHandle<()>, String>>;
     fn show_digest(&self, counts: Vec<(String, u64)>) -> BoxFuture<'static, Result<(), String>>;
     /// Shows the end-of-hours notice and waits for the worker's choice. Dropping the future
@@ -105,7 +106,10 @@ struct Quiet {
     monitor: Option<JoinHandle<()>>,
     /// The monitor is tried once per quiet period: a bus that refuses it will refuse again.
     monitor_tried: bool,
-    apps: mpsc::UnboundedSender<String>,
+    apps: mpsc::UnboundedSender<Arrived>,
+    /// Bumped for each urgent notification seen while quiet: the notification slot lets it
+    /// through.
+    urgent: watch::Sender<u64>,
     /// The state span (by its start) the end-of-hours notice was shown for.
     noticed: Option<Option<DateTime<Utc>>>,
     notice: Option<JoinHandle<Result<NoticeChoice, String>>>,
@@ -145,6 +149,7 @@ pub async fn run(parts: QuietParts) {
         monitor: None,
         monitor_tried: false,
         apps: apps_tx,
+        urgent: watch::channel(0).0,
         noticed: None,
         notice: None,
     };
@@ -160,7 +165,7 @@ pub async fn run(parts: QuietParts) {
                 }
             }
             () = sleep_for(sleep) => {}
-            Some(app) = apps.recv() => quiet.count(&app).await,
+            Some(arrived) = apps.recv() => quiet.arrived(arrived).await,
             Some(()) = restarts.recv() => {
                 quiet.restarted.send_modify(|n| *n += 1);
             }
@@ -302,12 +307,18 @@ impl Quiet {
 
     /// Counts a notification that arrived, if it was held: quiet, and the server held (by
     /// us or by the worker's own do-not-disturb). Our own notices are not counted.
-    async fn count(&self, app: &str) {
+    /// A notification arrived: an urgent one is let through, any other counted as held.
+    async fn arrived(&self, arrived: Arrived) {
         let held = self
             .slots
             .values()
             .any(|s| s.notifications && s.status.borrow().held);
+        let app = arrived.app.as_str();
         if self.period.is_none() || !held || app == crate::desktop::notices::APP_NAME {
+            return;
+        }
+        if arrived.urgent {
+            self.urgent.send_modify(|n| *n += 1);
             return;
         }
         if let Err(e) = self.ledger.count_held(self.clock.now(), app).await {
@@ -325,8 +336,8 @@ impl Quiet {
         self.noticed = Some(snap.since);
         let at = quiet_at.with_timezone(&snap.timezone).format("%H:%M");
         let body = format!(
-            "Notifications and sync will be held from {at}. Anything you work after now is \
-             recorded as out of hours."
+            "Notifications and sync will be held from {at}; urgent (critical) notifications \
+             still reach you. Any work from now on is recorded as out of hours."
         );
         self.notice = Some(tokio::spawn(self.desktop.end_of_hours(body)));
     }
@@ -520,6 +531,7 @@ impl Quiet {
             find: slot.find.clone(),
             want: want_rx,
             restarted: slot.notifications.then(|| self.restarted.subscribe()),
+            urgent: slot.notifications.then(|| self.urgent.subscribe()),
             ledger: self.ledger.clone(),
             clock: self.clock.clone(),
             report,

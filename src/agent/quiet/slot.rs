@@ -58,6 +58,9 @@ pub struct Slot {
     /// know nothing of it (KDE drops an inhibition when its client leaves). Sync slots
     /// have none: their holds outlive the processes involved.
     pub restarted: Option<watch::Receiver<u64>>,
+    /// For the notification server's slot: bumped when an urgent notification arrives, to
+    /// be let through ([`Holder::let_through`]) while this slot's own hold is on.
+    pub urgent: Option<watch::Receiver<u64>>,
     pub ledger: Ledger,
     pub clock: Arc<dyn Clock>,
     pub report: watch::Sender<SlotStatus>,
@@ -165,10 +168,31 @@ impl Slot {
                     holder = None;
                     reapply = holding.is_some();
                 }
+                Ok(()) = restarted(&mut self.urgent) => {
+                    let ours = holding.as_ref().is_some_and(|h| h.undo.changed_something());
+                    if let (true, Some(found)) = (ours, &holder) {
+                        self.let_through(&**found).await;
+                    }
+                }
                 () = sleep_for(wait) => {
                     retry = (retry * 2).min(LAST_RETRY);
                 }
             }
+        }
+    }
+
+    /// Lets an urgent notification through, unless the hold is to end first (then the loop
+    /// releases it as told). The saved hold stays: its undo is the same afterwards.
+    async fn let_through(&mut self, holder: &dyn Holder) {
+        eprintln!(
+            "clockoff: an urgent notification arrived: {} lets it through",
+            holder.name()
+        );
+        tokio::select! {
+            done = holder.let_through() => if let Err(e) = done {
+                eprintln!("clockoff: letting an urgent notification through: {e}");
+            },
+            _ = self.want.changed() => {}
         }
     }
 

@@ -101,7 +101,7 @@ struct FakeDesktop {
     no_server: Mutex<Option<u32>>,
     sync: Mutex<HashMap<String, Arc<FakeHolder>>>,
     restarted: Mutex<Option<UnboundedSender<()>>>,
-    monitor: Mutex<Option<UnboundedSender<String>>>,
+    monitor: Mutex<Option<UnboundedSender<Arrived>>>,
     digests: Mutex<Vec<Vec<(String, u64)>>>,
     notices: UnboundedSender<(String, oneshot::Sender<NoticeChoice>)>,
 }
@@ -136,7 +136,7 @@ impl Desktop for FakeDesktop {
 
     fn start_monitor(
         &self,
-        apps: UnboundedSender<String>,
+        apps: UnboundedSender<Arrived>,
     ) -> BoxFuture<'static, Result<JoinHandle<()>, String>> {
         *self.monitor.lock().unwrap() = Some(apps);
         Box::pin(async { Ok(tokio::spawn(std::future::pending())) })
@@ -306,8 +306,16 @@ impl Rig {
     }
 
     async fn notify(&self, app: &str) {
+        self.arrive(app, false).await;
+    }
+
+    async fn arrive(&self, app: &str, urgent: bool) {
         let monitor = self.desktop.monitor.lock().unwrap().clone();
-        monitor.expect("monitor running").send(app.into()).unwrap();
+        let arrived = Arrived {
+            app: app.into(),
+            urgent,
+        };
+        monitor.expect("monitor running").send(arrived).unwrap();
         self.settle().await;
     }
 
@@ -362,6 +370,8 @@ async fn holds_after_the_grace_counts_what_arrives_and_releases_with_a_digest_wh
     for app in ["Teams", "Outlook", "Teams"] {
         r.notify(app).await;
     }
+    // An urgent one is let through, not held: not in the digest.
+    r.arrive("Case system", true).await;
     r.pass(Duration::from_secs(15 * 3600)).await;
     r.publish(snapshot(State::Working, "2026-11-24T09:00:00Z", quiet))
         .await;
@@ -531,6 +541,10 @@ async fn the_end_of_hours_notice_offers_work_more_or_clock_off_once_per_evening(
     .await;
     let (body, choose) = r.notices.try_recv().expect("a notice");
     assert!(body.contains("held from 17:10"), "{body}");
+    assert!(
+        body.contains("urgent (critical) notifications still reach you"),
+        "{body}"
+    );
     choose.send(NoticeChoice::WorkMore).unwrap();
     r.settle().await;
     match r.events.try_recv() {
