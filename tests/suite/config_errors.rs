@@ -712,6 +712,12 @@ fn quiet_settings_are_checked() {
          user.toml:3:9: quiet.grace: expected 0s to 4h\n\
          user.toml:4:10: quiet.server: unknown server \"growl\": expected one of \"auto\", \"dunst\", \"xfce\", \"gnome\", \"kde\", \"mako\""
     );
+    // `critical = ` is 11 characters; `allow = ["On call", ` puts the empty name at 21.
+    assert_eq!(
+        errors("[quiet]\ncritical = \"sometimes\"\nallow = [\"On call\", \" \"]\n"),
+        "user.toml:2:12: quiet.critical: unknown value \"sometimes\": expected \"show\" or \"hold\"\n\
+         user.toml:3:21: quiet.allow: an app name cannot be empty"
+    );
     assert_eq!(
         errors("[quiet]\ngrace = \"ten minutes\"\n"),
         "user.toml:2:9: quiet.grace: bad duration \"ten minutes\": expected e.g. \"30m\", \"37h\" or \"1h30m\" (units h, m, s)"

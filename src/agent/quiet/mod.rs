@@ -107,8 +107,8 @@ struct Quiet {
     /// The monitor is tried once per quiet period: a bus that refuses it will refuse again.
     monitor_tried: bool,
     apps: mpsc::UnboundedSender<Arrived>,
-    /// Bumped for each urgent notification seen while quiet: the notification slot lets it
-    /// through.
+    /// Bumped for each notification seen while quiet that gets through (urgent, or from an
+    /// allowed app): the notification slot lets it through.
     urgent: watch::Sender<u64>,
     /// The state span (by its start) the end-of-hours notice was shown for.
     noticed: Option<Option<DateTime<Utc>>>,
@@ -307,7 +307,8 @@ impl Quiet {
 
     /// Counts a notification that arrived, if it was held: quiet, and the server held (by
     /// us or by the worker's own do-not-disturb). Our own notices are not counted.
-    /// A notification arrived: an urgent one is let through, any other counted as held.
+    /// A notification arrived: an urgent one (unless `[quiet] critical = "hold"`) or one from
+    /// an app in `[quiet] allow` is let through, any other counted as held.
     async fn arrived(&self, arrived: Arrived) {
         let held = self
             .slots
@@ -317,7 +318,11 @@ impl Quiet {
         if self.period.is_none() || !held || app == crate::desktop::notices::APP_NAME {
             return;
         }
-        if arrived.urgent {
+        let through = self
+            .settings
+            .as_ref()
+            .is_some_and(|q| q.lets_through(app, arrived.urgent));
+        if through {
             self.urgent.send_modify(|n| *n += 1);
             return;
         }

@@ -93,6 +93,10 @@ impl Holder for FakeHolder {
             Ok(())
         })
     }
+
+    fn let_through(&self) -> BoxFuture<'_, Result<(), HoldError>> {
+        Box::pin(async move { self.failing("let through") })
+    }
 }
 
 struct FakeDesktop {
@@ -372,6 +376,11 @@ async fn holds_after_the_grace_counts_what_arrives_and_releases_with_a_digest_wh
     }
     // An urgent one is let through, not held: not in the digest.
     r.arrive("Case system", true).await;
+    let through = |r: &Rig| {
+        let calls = r.desktop.server.calls();
+        calls.iter().filter(|c| *c == "let through").count()
+    };
+    assert_eq!(through(&r), 1);
     r.pass(Duration::from_secs(15 * 3600)).await;
     r.publish(snapshot(State::Working, "2026-11-24T09:00:00Z", quiet))
         .await;
@@ -713,4 +722,37 @@ async fn with_no_notification_server_the_agent_waits_for_one_instead_of_polling(
     restarted.send(()).unwrap();
     r.settle().await;
     assert!(r.desktop.server.held());
+}
+
+#[tokio::test(start_paused = true)]
+async fn allowed_apps_get_through_and_urgent_ones_wait_only_when_critical_is_hold() {
+    let quiet = QuietSettings {
+        critical: crate::config::quiet::CriticalPolicy::Hold,
+        allow: vec!["On-Call Pager".into()],
+        ..settings(&[])
+    };
+    let r = Rig::start(
+        "2026-11-23T17:00:00Z",
+        snapshot(State::Off, "2026-11-23T17:00:00Z", quiet.clone()),
+    )
+    .await;
+    r.pass(Duration::from_secs(600)).await;
+    assert!(r.desktop.server.held());
+    r.arrive("Case system", true).await;
+    r.arrive("on-call pager", false).await;
+    let calls = r.desktop.server.calls();
+    assert_eq!(
+        calls.iter().filter(|c| *c == "let through").count(),
+        1,
+        "only the allowed app, named in any case: {calls:?}"
+    );
+    assert!(r.desktop.server.held());
+    r.pass(Duration::from_secs(15 * 3600)).await;
+    r.publish(snapshot(State::Working, "2026-11-24T09:00:00Z", quiet))
+        .await;
+    assert_eq!(
+        r.digests(),
+        [vec![("Case system".to_string(), 1)]],
+        "the urgent one was held, so it is in the digest"
+    );
 }

@@ -64,7 +64,7 @@ fn plain_message(message: &str, at: &str) -> String {
         ("struct RawPeriod", "a table with `from` and `to`"),
         (
             "struct RawQuiet",
-            "a [quiet] table with notifications, grace, server",
+            "a [quiet] table with notifications, grace, server, critical, allow",
         ),
         (
             "struct RawTray",
@@ -132,6 +132,8 @@ pub struct Merged<'a> {
     pub quiet_notifications: Option<Sourced<'a, Spanned<String>>>,
     pub quiet_grace: Option<Sourced<'a, Spanned<String>>>,
     pub quiet_server: Option<Sourced<'a, Spanned<String>>>,
+    pub quiet_critical: Option<Sourced<'a, Spanned<String>>>,
+    pub quiet_allow: Option<Sourced<'a, Spanned<Vec<Spanned<String>>>>>,
     pub sync: Option<Sourced<'a, Syncs>>,
     pub tray_enabled: Option<Sourced<'a, Spanned<bool>>>,
     pub record_toil: Option<Sourced<'a, Spanned<String>>>,
@@ -249,6 +251,8 @@ pub fn merge(layers: &[Layer]) -> (Merged<'_>, Vec<ConfigError>) {
             replace(&mut merged.quiet_notifications, layer, &quiet.notifications);
             replace(&mut merged.quiet_grace, layer, &quiet.grace);
             replace(&mut merged.quiet_server, layer, &quiet.server);
+            replace(&mut merged.quiet_critical, layer, &quiet.critical);
+            replace(&mut merged.quiet_allow, layer, &quiet.allow);
         }
         replace(&mut merged.sync, layer, &raw.sync);
         if let Some(tray) = &raw.tray {
@@ -306,6 +310,8 @@ fn keys_set(raw: &RawConfig) -> Vec<(&'static str, Range<usize>)> {
         add("quiet.notifications", span(&q.notifications));
         add("quiet.grace", span(&q.grace));
         add("quiet.server", span(&q.server));
+        add("quiet.critical", span(&q.critical));
+        add("quiet.allow", q.allow.as_ref().map(Spanned::span));
     }
     add("sync", raw.sync.as_ref().map(Spanned::span));
     if let Some(t) = &raw.tray {

@@ -12,6 +12,40 @@ pub struct QuietSettings {
     pub grace: Duration,
     pub server: ServerChoice,
     pub sync: Vec<SyncSpec>,
+    /// Whether urgent (critical) notifications reach the worker while quiet.
+    pub critical: CriticalPolicy,
+    /// Apps whose notifications always get through (an on-call app), by name as they send it.
+    pub allow: Vec<String>,
+}
+
+/// `[quiet] critical`: urgent notifications are shown while quiet (the default), or held.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum CriticalPolicy {
+    #[default]
+    Show,
+    Hold,
+}
+
+impl FromStr for CriticalPolicy {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "show" => Ok(Self::Show),
+            "hold" => Ok(Self::Hold),
+            _ => Err(format!(
+                "unknown value \"{s}\": expected \"show\" or \"hold\""
+            )),
+        }
+    }
+}
+
+impl QuietSettings {
+    /// Whether a notification from `app`, urgent or not, gets through the hold.
+    pub fn lets_through(&self, app: &str, urgent: bool) -> bool {
+        (urgent && self.critical == CriticalPolicy::Show)
+            || self.allow.iter().any(|a| a.eq_ignore_ascii_case(app))
+    }
 }
 
 pub const DEFAULT_GRACE: Duration = Duration::from_secs(10 * 60);
@@ -23,6 +57,8 @@ impl Default for QuietSettings {
             grace: DEFAULT_GRACE,
             server: ServerChoice::Auto,
             sync: Vec::new(),
+            critical: CriticalPolicy::Show,
+            allow: Vec::new(),
         }
     }
 }

@@ -49,12 +49,42 @@ pub fn quiet(merged: &Merged, errors: &mut Vec<ConfigError>) -> QuietSettings {
         .sync
         .map(|list| sync_specs(list, errors))
         .unwrap_or_default();
+    let critical = merged
+        .quiet_critical
+        .and_then(|v| parsed(v, "quiet.critical", errors))
+        .unwrap_or(defaults.critical);
+    let allow = merged
+        .quiet_allow
+        .map(|list| allowed_apps(list, errors))
+        .unwrap_or_default();
     QuietSettings {
         notifications,
         grace,
         server,
         sync,
+        critical,
+        allow,
     }
+}
+
+/// `[quiet] allow`: app names as apps send them (`notify-send -a NAME`), none empty.
+fn allowed_apps(
+    list: Sourced<Spanned<Vec<Spanned<String>>>>,
+    errors: &mut Vec<ConfigError>,
+) -> Vec<String> {
+    let mut apps = Vec::new();
+    for app in list.value.get_ref() {
+        let name = app.get_ref().trim();
+        if name.is_empty() {
+            errors.push(
+                list.layer
+                    .error_at(&app.span(), "quiet.allow: an app name cannot be empty"),
+            );
+        } else {
+            apps.push(name.to_string());
+        }
+    }
+    apps
 }
 
 fn parsed<T: std::str::FromStr<Err = String>>(

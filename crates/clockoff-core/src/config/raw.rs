@@ -72,6 +72,8 @@ pub struct RawQuiet {
     pub notifications: Option<Spanned<String>>,
     pub grace: Option<Spanned<String>>,
     pub server: Option<Spanned<String>>,
+    pub critical: Option<Spanned<String>>,
+    pub allow: Option<Spanned<Vec<Spanned<String>>>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
