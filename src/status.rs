@@ -59,6 +59,10 @@ pub struct Status {
     pub state: State,
     /// An IANA zone name.
     pub timezone: String,
+    /// Where the zone came from: "configured", "system" (the config names none), or
+    /// "fallback_utc" (nor could the system's be read).
+    #[serde(default)]
+    pub timezone_source: String,
     pub today: PeriodTotals,
     pub tray: Tray,
     pub until: Option<Time>,
@@ -238,6 +242,7 @@ mod tests {
         r#""team":{"enrolled":7,"issuer_fingerprint":"3f2a 91c0 77de 0b41","key_refused":null,"max_devices":12,"name":"Team A"},"#,
         r#""waiting":1},"#,
         r#""since":"2026-11-23T18:20:00+00:00","state":"override","timezone":"Europe/London","#,
+        r#""timezone_source":"system","#,
         r#""today":{"in_hours_minutes":400,"manual_minutes":0,"on_call_minutes":0,"out_of_hours_minutes":65,"override_minutes":20,"period":"2026-11-23"},"#,
         r#""tray":{"detail":"in the panel","state":"shown"},"until":"2026-11-23T19:05:00+00:00","#,
         r#""week":{"in_hours_minutes":400,"manual_minutes":90,"on_call_minutes":0,"out_of_hours_minutes":190,"override_minutes":20,"period":"2026-W48"},"#,

@@ -470,6 +470,7 @@ impl Engine {
             this_week: &this_week,
             ledger: &self.ledger_path,
             config_sources: &self.config_sources,
+            timezone_source: self.config.timezone_source,
             quiet: quiet.to_status(tz, held),
             tray: self.tray.borrow().to_status(),
             report: self.upload.borrow().to_status(tz, last_week.to_status()),

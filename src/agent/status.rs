@@ -58,6 +58,7 @@ pub struct StatusParts<'a> {
     pub this_week: &'a Totals,
     pub ledger: &'a Path,
     pub config_sources: &'a [String],
+    pub timezone_source: crate::config::ZoneSource,
     pub quiet: status::Quiet,
     pub tray: status::Tray,
     /// Sending the weekly summaries, `last_week` included.
@@ -103,6 +104,7 @@ impl StatusParts<'_> {
             today: period_status(&self.day, self.today),
             week: period_status(&self.week, self.this_week),
             timezone: tz.name().to_owned(),
+            timezone_source: self.timezone_source.name().to_owned(),
             ledger: self.ledger.display().to_string(),
             config_sources: self.config_sources.to_vec(),
             quiet: self.quiet,

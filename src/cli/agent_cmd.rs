@@ -224,7 +224,23 @@ fn describe_status(status: &Status, now: DateTime<Utc>) -> String {
     out += &describe_quiet(&status.quiet, at);
     out += &format!("Tray:      {}\n", status.tray.detail);
     out += &describe_report(&status.report, at);
+    out += &describe_zone(status);
     out
+}
+
+/// The time zone in a line, unless the config names it: taken from the system, the worker
+/// should know which (a laptop set to another zone puts every boundary in the wrong place).
+fn describe_zone(status: &Status) -> String {
+    match status.timezone_source.as_str() {
+        "system" => format!(
+            "Time zone: {}, from the system (set `timezone` in your config to fix it)\n",
+            status.timezone
+        ),
+        "fallback_utc" => "Time zone: UTC, as the system's could not be read (set `timezone` \
+                           in your config)\n"
+            .to_string(),
+        _ => String::new(),
+    }
 }
 
 /// Weekly reporting in a line, when it is on or something is still queued.
@@ -305,6 +321,19 @@ mod tests {
     use crate::core::testing::utc;
 
     #[test]
+    fn a_zone_taken_from_the_system_is_said_and_a_configured_one_is_not() {
+        let mut status = crate::status::example();
+        assert_eq!(
+            describe_zone(&status),
+            "Time zone: Europe/London, from the system (set `timezone` in your config to fix it)\n"
+        );
+        status.timezone_source = "configured".into();
+        assert_eq!(describe_zone(&status), "");
+        status.timezone_source = "fallback_utc".into();
+        assert!(describe_zone(&status).starts_with("Time zone: UTC, as the system's"));
+    }
+
+    #[test]
     fn the_status_says_what_is_held_and_what_needs_attention() {
         let mut status = crate::status::example();
         let time = |s: &str| Some(status::Time(DateTime::parse_from_rfc3339(s).unwrap()));
@@ -314,6 +343,7 @@ mod tests {
         status.report.enabled = false;
         status.report.waiting = 0;
         status.tray.detail = "this desktop shows no tray icons".into();
+        status.timezone_source = "configured".into();
         let holder = status.quiet.holders[0].clone();
         status.quiet.since = time("2026-11-23T17:10:00+00:00");
         status.quiet.holders = vec![

@@ -80,7 +80,30 @@ fn hours_not_an_array() {
     // `monday = ` is 9 characters: column 10 is the opening quote.
     assert_eq!(
         errors("[hours]\nmonday = \"09:00-17:00\"\n"),
-        "user.toml:2:10: invalid type: string \"09:00-17:00\", expected a sequence"
+        "user.toml:2:10: invalid type: string \"09:00-17:00\", expected a list of ranges such \
+         as [\"09:00-17:00\"]"
+    );
+}
+
+/// Issue 19: an unknown key used to hide every other error in the file; now each mistake is
+/// named at its place, the shape's and the checks' alike.
+#[test]
+fn every_mistake_in_a_file_is_named_not_just_the_first() {
+    assert_eq!(
+        errors(
+            "wensday = 3\n[hours]\nwensday = [\"09:00-17:00\"]\nmonday = \"09:00-17:00\"\n\
+             [quiet]\ngrace = \"5h\"\nfoo = 1\n"
+        ),
+        "user.toml:1:1: unknown field `wensday`, expected one of `timezone`, `contracted`, \
+         `hours`, `holidays`, `leave`, `on_call`, `activity`, `quiet`, `tray`, `record`, \
+         `report`, `sync`, `lock`\n\
+         user.toml:3:1: unknown field `wensday`, expected one of `monday`, `tuesday`, \
+         `wednesday`, `thursday`, `friday`, `saturday`, `sunday`\n\
+         user.toml:4:10: invalid type: string \"09:00-17:00\", expected a list of ranges such \
+         as [\"09:00-17:00\"]\n\
+         user.toml:6:9: quiet.grace: expected 0s to 4h\n\
+         user.toml:7:1: unknown field `foo`, expected one of `notifications`, `grace`, \
+         `server`, `critical`, `allow`"
     );
 }
 

@@ -4,7 +4,9 @@
 
 use std::ops::Range;
 
+use serde::Deserialize;
 use toml::Spanned;
+use toml::de::{DeTable, DeValue, Deserializer};
 
 use super::error::ConfigError;
 use super::raw::{RawConfig, RawHours, RawPeriod, RawSync};
@@ -24,22 +26,44 @@ pub struct Layer {
 }
 
 impl Layer {
-    /// Parses a layer's text; a syntax or shape error is reported at its place.
-    pub fn parse(role: Role, source: Source) -> Result<Self, ConfigError> {
-        match toml::from_str::<RawConfig>(&source.text) {
-            Ok(raw) => Ok(Self { role, source, raw }),
-            Err(e) => {
-                let key = e
-                    .span()
-                    .and_then(|span| source.text.get(span))
-                    .unwrap_or_default();
-                Err(ConfigError {
-                    // A few errors (nesting too deep) carry no span: point at the file.
-                    location: Some(source.locate(&e.span().unwrap_or(0..0))),
-                    message: plain_message(e.message(), key),
-                })
+    /// Parses a layer's text, with every shape error at its place: an unknown key or a
+    /// value of the wrong type does not hide the mistakes after it. The entries in error are
+    /// left out of the layer returned, so the checks after parsing can report the rest. A
+    /// syntax error gives no layer.
+    pub fn parse(role: Role, source: Source) -> (Option<Self>, Vec<ConfigError>) {
+        let error = |span: Option<Range<usize>>, message: &str, key: &[String]| ConfigError {
+            // A few errors (nesting too deep) carry no span: point at the file.
+            location: Some(source.locate(&span.clone().unwrap_or(0..0))),
+            message: plain_message(
+                message,
+                span.and_then(|s| source.text.get(s)).unwrap_or_default(),
+                key,
+            ),
+        };
+        let mut table = match DeTable::parse(&source.text) {
+            Ok(table) => table,
+            Err(e) => return (None, vec![error(e.span(), e.message(), &[])]),
+        };
+        table.get_mut().make_owned();
+        let mut errors = Vec::new();
+        // Each error's entry is set aside and the rest read again, so every entry that is
+        // wrong is named, each once; MOST_ERRORS stops a file of nothing but mistakes.
+        let raw = loop {
+            match RawConfig::deserialize(Deserializer::from(table.clone())) {
+                Ok(raw) => break raw,
+                Err(e) => {
+                    let mut key = Vec::new();
+                    let removed = e
+                        .span()
+                        .is_some_and(|span| remove_at(table.get_mut(), &span, &mut key));
+                    errors.push(error(e.span(), e.message(), &key));
+                    if !removed || errors.len() >= MOST_ERRORS {
+                        return (None, errors);
+                    }
+                }
             }
-        }
+        };
+        (Some(Self { role, source, raw }), errors)
     }
 
     pub fn error_at(&self, span: &Range<usize>, message: impl Into<String>) -> ConfigError {
@@ -50,8 +74,49 @@ impl Layer {
     }
 }
 
+/// The most shape errors one file reports.
+const MOST_ERRORS: usize = 50;
+
+/// Removes the entry of `table` at `span` (the innermost one, within nested tables), and
+/// says its key path in `key`: `false` if none is there. A `[table]`'s own span is its
+/// header only, so every nested table is searched.
+fn remove_at(table: &mut DeTable<'_>, span: &Range<usize>, key: &mut Vec<String>) -> bool {
+    let inside = |outer: Range<usize>| outer.start <= span.start && span.end <= outer.end;
+    let keys: Vec<_> = table.keys().cloned().collect();
+    for k in keys {
+        key.push(k.get_ref().to_string());
+        let Some(value) = table.get_mut(&k) else {
+            key.pop();
+            continue;
+        };
+        if let DeValue::Table(inner) = value.get_mut()
+            && remove_at(inner, span, key)
+        {
+            return true;
+        }
+        if inside(k.span()) || inside(value.span()) {
+            table.remove(&k);
+            return true;
+        }
+        key.pop();
+    }
+    false
+}
+
+/// What a list at `key` holds, for "expected a sequence".
+fn list_of(key: &[String]) -> &'static str {
+    match key.first().map(String::as_str) {
+        Some("hours") => "a list of ranges such as [\"09:00-17:00\"]",
+        Some("leave" | "on_call") => "a list of tables such as [[leave]] with `from` and `to`",
+        Some("lock") => "a list of keys such as [\"report.enabled\"]",
+        _ => "a list such as [\"...\"]",
+    }
+}
+
 /// The parser's message in the user's terms: our internal type names never show.
-fn plain_message(message: &str, at: &str) -> String {
+fn plain_message(message: &str, at: &str, key: &[String]) -> String {
+    let message = message.replace("expected a sequence", &format!("expected {}", list_of(key)));
+    let message = message.as_str();
     const SHAPES: [(&str, &str); 9] = [
         (
             "struct RawHours",

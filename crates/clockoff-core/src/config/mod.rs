@@ -100,6 +100,17 @@ pub enum ZoneSource {
     FallbackUtc,
 }
 
+impl ZoneSource {
+    /// As `clockoff status --json` says it.
+    pub fn name(self) -> &'static str {
+        match self {
+            ZoneSource::Configured => "configured",
+            ZoneSource::System => "system",
+            ZoneSource::FallbackUtc => "fallback_utc",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HolidayRules {
     pub region: Region,
@@ -265,13 +276,17 @@ fn from_sources(
     errors: &mut Vec<ConfigError>,
 ) -> Option<Config> {
     let mut layers = Vec::new();
+    let mut unreadable = false;
     for (role, source) in sources {
-        match Layer::parse(role, source) {
-            Ok(layer) => layers.push(layer),
-            Err(e) => errors.push(e),
+        let (layer, shape_errors) = Layer::parse(role, source);
+        errors.extend(shape_errors);
+        match layer {
+            Some(layer) => layers.push(layer),
+            None => unreadable = true,
         }
     }
-    if !errors.is_empty() {
+    // A layer that could not be read at all would make every check after it misleading.
+    if unreadable {
         return None;
     }
     let (merged, merge_errors) = layers::merge(&layers);
