@@ -158,7 +158,7 @@ pub fn describe_week(schedule: &Schedule, now: DateTime<Utc>) -> String {
         let _ = writeln!(
             out,
             "  {}  {}",
-            local.format("%a %d %b %H:%M"),
+            local.format("%a %-d %b %H:%M"),
             label(tr.state)
         );
     }

@@ -121,7 +121,7 @@ pub fn describe(r: &WeekReport, toil: Option<&WeekToil>) -> String {
         }
         let line = format!(
             "{}  {:<33} {:>7}  {}",
-            day.date.format("%a %d"),
+            day.date.format("%a %-d"),
             bar(m),
             minutes_text(m.total()),
             note.join(", ")

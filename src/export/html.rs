@@ -106,11 +106,15 @@ fn glance(out: &mut String, e: &Export) {
         ("In working hours", minutes_text(t.in_hours)),
         (
             "Out of hours (measured)",
-            format!(
-                "{} ({} of it chosen)",
-                minutes_text(t.out_of_hours),
-                minutes_text(t.chosen)
-            ),
+            if t.chosen == 0 {
+                minutes_text(t.out_of_hours)
+            } else {
+                format!(
+                    "{} ({} of it by choice)",
+                    minutes_text(t.out_of_hours),
+                    minutes_text(t.chosen)
+                )
+            },
         ),
         ("On call", minutes_text(t.on_call)),
         ("Logged by me", minutes_text(t.manual)),

@@ -176,6 +176,9 @@ async fn the_html_report_renders_in_chromium_asks_for_nothing_and_prints() {
         "the chain head is cited"
     );
     assert!(html.contains("9h 15m (Mon 23 Nov 23:45 to Tue 24 Nov 09:00)"));
+    // The hour of "Work now" is said in words a reader follows (issue 19: "(0m of it
+    // chosen)").
+    assert!(html.contains(">2h 15m (1h of it by choice)</td>"), "{html}");
     let page = dir.path().join("report.html");
     std::fs::write(&page, &html).unwrap();
 

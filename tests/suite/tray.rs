@@ -147,7 +147,7 @@ async fn the_item_registers_and_work_now_starts_an_override_the_agent_reports() 
             "  Work for 1 hour",
             "  Work until I stop",
             "--",
-            "Open my week (a report in your browser)",
+            "Open my week in the browser",
             "Quit clockoff",
         ]
     );
@@ -206,7 +206,7 @@ async fn the_item_registers_and_work_now_starts_an_override_the_agent_reports() 
     assert_eq!(item.pixmaps().await, off_pixmaps);
 
     // "Open my week": this week's report, written beside the ledger and handed to the browser.
-    item.click("Open my week (a report in your browser)").await;
+    item.click("Open my week in the browser").await;
     let report = eventually("the report opened", async || {
         std::fs::read_to_string(&opened)
             .ok()
@@ -378,7 +378,7 @@ async fn on_call_and_leave_have_their_own_icon_words_and_menu() {
         [
             format!("{expected} (disabled)"),
             "--".into(),
-            "Open my week (a report in your browser)".into(),
+            "Open my week in the browser".into(),
             "Quit clockoff".into()
         ],
         "nothing is held on call, so nothing to hold or work now"
@@ -528,7 +528,7 @@ async fn the_last_week_can_be_kept_out_of_the_weekly_report_and_put_back() {
     let at = outline.iter().position(|l| *l == label).unwrap();
     assert_eq!(
         outline[at + 1],
-        "Open my week (a report in your browser)",
+        "Open my week in the browser",
         "{outline:?}"
     );
     let status = panel.status();
@@ -579,7 +579,7 @@ async fn the_last_week_can_be_kept_out_of_the_weekly_report_and_put_back() {
     .await;
     let outline = item.layout().await.outline();
     assert!(
-        outline.contains(&"Open my week (a report in your browser)".to_string()),
+        outline.contains(&"Open my week in the browser".to_string()),
         "{outline:?}"
     );
     agent.terminate();

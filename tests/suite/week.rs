@@ -108,3 +108,29 @@ fn the_test_clock_puts_this_week_where_the_rig_says() {
         "{stderr}"
     );
 }
+
+/// One way of writing a day everywhere (issue 19: `schedule week` said "Mon 07 Dec" beside
+/// "Fri 4 Dec"): no zero before a day's number, in the week's view or the schedule's.
+#[test]
+fn days_are_written_without_a_leading_zero() {
+    let dir = temp_dir("days-written");
+    std::fs::write(dir.path().join("config.toml"), CONFIG).unwrap();
+    // The rig's clock stands on Tuesday 1 December 2026.
+    let text = |args: &[&str]| {
+        let out = clockoff(dir.path(), args);
+        assert!(out.status.success(), "{args:?}");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let week = text(&["week", "--week", "2026-W49"]);
+    assert!(
+        week.contains("Tue 1 ") && !week.contains("Tue 01"),
+        "{week}"
+    );
+    let schedule = text(&["schedule", "week"]);
+    assert!(schedule.contains("Wed 2 Dec 09:00"), "{schedule}");
+    let padded = |text: &str| {
+        text.split_whitespace()
+            .any(|w| w.len() == 2 && w.starts_with('0') && w.bytes().all(|b| b.is_ascii_digit()))
+    };
+    assert!(!padded(&schedule) && !padded(&week), "{schedule}{week}");
+}

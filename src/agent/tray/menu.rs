@@ -47,11 +47,7 @@ const ITEMS: [(&str, Action, &str); 7] = [
         "End override: stop working now",
     ),
     ("hold-now", Action::HoldNow, "Hold now: finish for the day"),
-    (
-        "open-week",
-        Action::OpenWeek,
-        "Open my week (a report in your browser)",
-    ),
+    ("open-week", Action::OpenWeek, "Open my week in the browser"),
     ("quit", Action::Quit, "Quit clockoff"),
 ];
 
