@@ -64,6 +64,10 @@ pub fn summarise(r: &Recorded, report_id: ReportId, pseudonym: Pseudonym) -> Wee
 
     let cap = week_cap(r.tz, r.week);
     let minutes = |m: i64| bucket(m).min(cap);
+    // One rounding rule for both: a week whose out-of-hours figures all round to nothing
+    // has no day of out-of-hours work either (not "0 minutes, 1 day").
+    let rounded = minutes(totals.out_of_hours) + minutes(totals.on_call) + minutes(self_reported);
+    let days_with = if rounded == 0 { 0 } else { days_with };
     WeeklySummary {
         schema: Schema,
         week: r.week,

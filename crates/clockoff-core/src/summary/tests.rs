@@ -181,19 +181,23 @@ fn minutes_round_to_the_nearest_quarter_hour_half_up() {
         ),
         (270, 150)
     );
-    // Seven minutes rounds to nothing, but the day still had out-of-hours work.
-    let s = summary_of(
-        "2026-W48",
-        &[at("2026-11-23", "18:00:00", "18:07:00", OUT)],
-        &[],
-        0,
-    );
+    // One rounding rule for both (issue 19): seven minutes rounds to nothing, and so does
+    // its day, rather than "0 minutes out of hours, 1 day with out-of-hours work".
+    let figures = |work: &[Work]| {
+        let s = summary_of("2026-W48", work, &[], 0).figures;
+        (s.out_of_hours_minutes, s.days_with_out_of_hours_work)
+    };
     assert_eq!(
-        (
-            s.figures.out_of_hours_minutes,
-            s.figures.days_with_out_of_hours_work
-        ),
-        (0, 1)
+        figures(&[at("2026-11-23", "18:00:00", "18:07:00", OUT)]),
+        (0, 0)
+    );
+    // Seven minutes on each of two days is a quarter of an hour, on two days.
+    assert_eq!(
+        figures(&[
+            at("2026-11-23", "18:00:00", "18:07:00", OUT),
+            at("2026-11-24", "18:00:00", "18:07:00", OUT),
+        ]),
+        (15, 2)
     );
 }
 
