@@ -188,19 +188,19 @@ async fn the_item_registers_and_work_now_starts_an_override_the_agent_reports() 
     );
     let menu = item.layout().await;
     assert!(
-        menu.find("End override: stop working now").is_some(),
+        menu.find("Stop working now").is_some(),
         "{:?}",
         menu.outline()
     );
 
-    // "Until I stop" replaces it; "End override" ends it.
+    // "Until I stop" replaces it; "Stop working now" ends it.
     item.click("Work until I stop").await;
     panel.wait_status("until I stop", |s| s["override"]["until_away"] == true);
     title_becomes(&item, "until you stop", |t| {
         t == "Working by choice until you stop"
     })
     .await;
-    item.click("End override: stop working now").await;
+    item.click("Stop working now").await;
     panel.wait_status("off again", |s| s["state"] == "off");
     title_becomes(&item, "off again", |t| t == "Off").await;
     assert_eq!(item.pixmaps().await, off_pixmaps);
@@ -221,6 +221,33 @@ async fn the_item_registers_and_work_now_starts_an_override_the_agent_reports() 
     );
     let page = std::fs::read_to_string(&report).unwrap();
     assert!(page.starts_with("<!doctype html>"), "{page:.80}");
+    // A left click on the icon opens it too (issue 19: it did nothing).
+    item.activate().await;
+    eventually("opened again by a left click", async || {
+        let lines = std::fs::read_to_string(&opened).ok()?;
+        (lines.lines().count() == 2).then_some(())
+    })
+    .await;
+    // With no browser to open it, the worker is told where the click was made: a notice
+    // from clockoff (watched here as the agent's own monitor watches), with the file's path.
+    std::fs::write(&xdg_open, "#!/bin/sh\necho 'no browser here' >&2\nexit 3\n").unwrap();
+    let (tx, mut notices) = tokio::sync::mpsc::unbounded_channel();
+    let builder = zbus::connection::Builder::address(panel.bus.address()).unwrap();
+    let monitor = clockoff::desktop::monitor::start(builder, tx)
+        .await
+        .unwrap();
+    item.click("Open my week in the browser").await;
+    let notice = tokio::time::timeout(support::DEADLINE, notices.recv())
+        .await
+        .expect("a notice in time")
+        .expect("the monitor runs");
+    assert_eq!(notice.app, "clockoff");
+    monitor.abort();
+    let log = std::fs::read_to_string(panel.log_path("agent.log")).unwrap();
+    assert!(
+        log.contains("opening the week: wrote ") && log.contains("report"),
+        "{log}"
+    );
 
     // "Quit clockoff" stops the agent cleanly, and the item leaves the panel.
     let mut agent = agent;

@@ -296,6 +296,20 @@ impl Item {
     }
 
     /// Clicks the entry with this label, as a panel does.
+    /// A left click on the icon, as a panel sends it (`Activate`).
+    pub async fn activate(&self) {
+        self.conn
+            .call_method(
+                Some(self.service.as_str()),
+                self.path.as_str(),
+                Some(ITEM_INTERFACE),
+                "Activate",
+                &(0i32, 0i32),
+            )
+            .await
+            .expect("Activate");
+    }
+
     pub async fn click(&self, label: &str) {
         let layout = self.layout().await;
         let id = layout

@@ -7,7 +7,7 @@ use std::thread::JoinHandle;
 
 use tokio::sync::mpsc;
 use tray_icon::menu::MenuEvent;
-use tray_icon::{Icon, TrayIcon, TrayIconBuilder};
+use tray_icon::{Icon, MouseButton, TrayIcon, TrayIconBuilder, TrayIconEvent};
 
 use super::icons::{Glyph, SIZE};
 use super::menu::{Action, build};
@@ -34,9 +34,20 @@ impl Host {
         let thread = std::thread::Builder::new()
             .name("clockoff-tray".into())
             .spawn(move || {
+                let clicks = actions.clone();
                 MenuEvent::set_event_handler(Some(move |event: MenuEvent| {
                     if let Some(action) = Action::from_id(event.id()) {
                         let _ = actions.send(action);
+                    }
+                }));
+                // A left click on the icon opens the week, as its first menu item would.
+                TrayIconEvent::set_event_handler(Some(move |event: TrayIconEvent| {
+                    if let TrayIconEvent::Click {
+                        button: MouseButton::Left,
+                        ..
+                    } = event
+                    {
+                        let _ = clicks.send(Action::OpenWeek);
                     }
                 }));
                 match show(&first) {
@@ -49,6 +60,7 @@ impl Host {
                     }
                 }
                 MenuEvent::set_event_handler(None::<fn(MenuEvent)>);
+                TrayIconEvent::set_event_handler(None::<fn(TrayIconEvent)>);
             })
             .map_err(|e| format!("starting the tray thread: {e}"))?;
         match started.recv() {

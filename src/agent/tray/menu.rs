@@ -41,11 +41,7 @@ const ITEMS: [(&str, Action, &str); 7] = [
         Action::WorkUntilStop,
         "Work until I stop",
     ),
-    (
-        "end-override",
-        Action::EndOverride,
-        "End override: stop working now",
-    ),
+    ("end-override", Action::EndOverride, "Stop working now"),
     ("hold-now", Action::HoldNow, "Hold now: finish for the day"),
     ("open-week", Action::OpenWeek, "Open my week in the browser"),
     ("quit", Action::Quit, "Quit clockoff"),

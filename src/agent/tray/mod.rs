@@ -24,6 +24,7 @@ use crate::agent::snapshot::Snapshot;
 use crate::agent::upload::UploadStatus;
 use crate::core::clock::Clock;
 use crate::core::schedule::State;
+use crate::desktop::notices;
 use crate::status::Status;
 use host::Host;
 use menu::Action;
@@ -304,13 +305,22 @@ fn open_week(config_file: Option<std::path::PathBuf>) {
     }
     command.args(["export", "--open"]);
     tokio::spawn(async move {
-        match command.output().await {
-            Ok(out) if out.status.success() => {}
-            Ok(out) => eprintln!(
-                "clockoff: opening the week: {}",
-                String::from_utf8_lossy(&out.stderr).trim()
-            ),
-            Err(e) => eprintln!("clockoff: opening the week: {e}"),
+        let why = match command.output().await {
+            Ok(out) if out.status.success() => return,
+            Ok(out) => {
+                // The command's own error is its last line (the browser may have said
+                // something before it).
+                let said = String::from_utf8_lossy(&out.stderr);
+                let last = said.trim().lines().last().unwrap_or_default();
+                last.trim_start_matches("clockoff: ").to_string()
+            }
+            Err(e) => e.to_string(),
+        };
+        eprintln!("clockoff: opening the week: {why}");
+        // Said where the click was made, not only in a log the worker never reads.
+        let body = format!("{why}. The report can be opened in a browser from there.");
+        if let Err(e) = notices::show("Your week could not be opened", &body).await {
+            eprintln!("clockoff: {e}");
         }
     });
 }

@@ -3,9 +3,6 @@
 
 use std::collections::BTreeMap;
 
-use super::{ANSWER_WITHIN, APP_NAME};
-use crate::html::escape_content;
-
 /// Apps named in the body; how many other apps sent any follows as "and N more".
 const LISTED_APPS: usize = 5;
 
@@ -51,21 +48,9 @@ pub fn digest(counts: &[(String, u64)]) -> Option<Digest> {
 /// notify-rust's async API: it connects to the session bus (DBUS_SESSION_BUS_ADDRESS) on its
 /// own connection. An error, never a hang, when no server runs or it does not answer.
 pub async fn show_digest(digest: &Digest) -> Result<(), String> {
-    let body = escape_content(&digest.body);
-    let mut notification = notify_rust::Notification::new();
-    notification
-        .appname(APP_NAME)
-        .summary(&digest.summary)
-        .body(&body);
-    let shown = notification.show_async();
-    match tokio::time::timeout(ANSWER_WITHIN, shown).await {
-        Ok(Ok(_handle)) => Ok(()),
-        Ok(Err(e)) => Err(format!("showing the digest: {e}")),
-        Err(_) => Err(format!(
-            "showing the digest: the notification server did not answer within {} s",
-            ANSWER_WITHIN.as_secs()
-        )),
-    }
+    super::show(&digest.summary, &digest.body)
+        .await
+        .map_err(|e| format!("showing the digest: {e}"))
 }
 
 #[cfg(test)]
