@@ -304,7 +304,8 @@ impl Ledger {
         self.write(move |tx| quiet::count_held(tx, at, &app)).await
     }
 
-    /// Held notifications per app within `[from, to)`, most first.
+    /// Held notifications per app from `from` to `to` (inclusive, to the millisecond), most
+    /// first.
     pub async fn held_counts(
         &self,
         from: DateTime<Utc>,

@@ -110,7 +110,9 @@ pub(super) fn holds(conn: &Connection) -> Result<Vec<SavedHold>, StoreError> {
     .collect()
 }
 
-/// Held notifications per app in `[from, to)`, most first, then by name.
+/// Held notifications per app from `from` to `to` inclusive, most first, then by name.
+/// Inclusive, as times are stored to the millisecond: a count made in the millisecond a
+/// status is read (the tray asks the moment one is counted) is in it.
 pub(super) fn held_counts(
     conn: &Connection,
     from: DateTime<Utc>,
@@ -118,7 +120,7 @@ pub(super) fn held_counts(
 ) -> Result<Vec<(String, u64)>, StoreError> {
     let mut stmt = conn.prepare(
         "SELECT app, COUNT(*) AS n FROM held_notifications
-         WHERE at_ms >= ?1 AND at_ms < ?2 GROUP BY app ORDER BY n DESC, app",
+         WHERE at_ms >= ?1 AND at_ms <= ?2 GROUP BY app ORDER BY n DESC, app",
     )?;
     let rows = stmt.query_map([to_ms(from), to_ms(to)], |row| {
         Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?))
@@ -154,5 +156,22 @@ mod tests {
         assert_eq!(clean_app_name("Out\nlook\u{7}"), "Outlook");
         let long = "é".repeat(200);
         assert_eq!(clean_app_name(&long).chars().count(), APP_NAME_LIMIT);
+    }
+
+    #[test]
+    fn a_count_made_in_the_millisecond_a_status_is_read_is_in_it() {
+        // Issue 19: the tray asked the moment a notification was counted and saw "0 held".
+        let mut conn = Connection::open_in_memory().unwrap();
+        crate::ledger::schema::migrate(&mut conn, crate::ledger::schema::MIGRATIONS).unwrap();
+        let t = |s: &str| DateTime::parse_from_rfc3339(s).unwrap().to_utc();
+        count_held(&conn, t("2026-11-23T19:00:00.500400Z"), "Teams").unwrap();
+        let from = t("2026-11-23T17:10:00Z");
+        let read_at = t("2026-11-23T19:00:00.500900Z");
+        assert_eq!(
+            held_counts(&conn, from, read_at).unwrap(),
+            [("Teams".into(), 1)]
+        );
+        let before = t("2026-11-23T19:00:00.499Z");
+        assert_eq!(held_counts(&conn, from, before).unwrap(), []);
     }
 }

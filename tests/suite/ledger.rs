@@ -700,8 +700,12 @@ async fn held_notifications_are_counted_per_app_within_a_range_by_name_only() {
     }
     let long = "x".repeat(500);
     ledger.count_held(at(6), &long).await.unwrap();
+    // Both ends included, to the millisecond: what is counted as a status is read is in it.
     assert_eq!(
-        ledger.held_counts(at(0), at(60)).await.unwrap(),
+        ledger
+            .held_counts(at(0), at(60) - TimeDelta::milliseconds(1))
+            .await
+            .unwrap(),
         [
             ("Teams".to_string(), 3),
             ("Outlook".to_string(), 2),
@@ -709,10 +713,10 @@ async fn held_notifications_are_counted_per_app_within_a_range_by_name_only() {
             ("x".repeat(APP_NAME_LIMIT), 1),
         ]
     );
-    // The range is half-open.
+    // The end is in the range: at(5) counted the app that sent no name.
     assert_eq!(
         ledger.held_counts(at(4), at(5)).await.unwrap(),
-        [("Teams".to_string(), 1)]
+        [("Teams".to_string(), 1), ("unknown".to_string(), 1)]
     );
     // Only the app name and the time are stored: the table has no other columns.
     ledger.close().await.unwrap();

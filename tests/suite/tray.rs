@@ -12,7 +12,7 @@ use support::agent::{Clockoff, SESSION, now, text};
 use support::logind::my_uid;
 use support::sni_watcher::{Item, Watcher, heard, heard_all};
 use support::tmp::{TempDir, temp_dir};
-use support::{DbusDaemon, Dunst, Logind, Xvfb, eventually, or_skip};
+use support::{CleanEnv, DbusDaemon, Dunst, Logind, Xvfb, eventually, or_skip};
 
 /// No working hours: off all the time, and nothing to hold (so no desktop is needed).
 const ALWAYS_OFF: &str = "timezone = \"Europe/London\"\n[hours]\n[holidays]\nregion = \"none\"\n\
@@ -492,6 +492,16 @@ async fn hold_now_finishes_early_and_dunst_holds_at_once() {
         t.starts_with("Finished early at") && t.contains(" · 0 held · back ")
     })
     .await;
+    // A notification held shows in the title at once, not at the next minute's refresh
+    // (issue 19: "0 held" while status said 6).
+    let sent = std::process::Command::new("notify-send")
+        .clean_env()
+        .envs(panel.bus.session_env())
+        .args(["-a", "Teams", "Can you call me?"])
+        .status()
+        .expect("notify-send");
+    assert!(sent.success());
+    title_becomes(&item, "one held", |t| t.contains(" · 1 held · ")).await;
     // Changing their mind: "Work for 30 minutes" releases again.
     item.click("Work for 30 minutes").await;
     eventually("dunst released", async || {

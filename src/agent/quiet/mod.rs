@@ -326,8 +326,10 @@ impl Quiet {
             self.urgent.send_modify(|n| *n += 1);
             return;
         }
-        if let Err(e) = self.ledger.count_held(self.clock.now(), app).await {
-            eprintln!("clockoff: counting a held notification: {e}");
+        match self.ledger.count_held(self.clock.now(), app).await {
+            // Those watching (the tray) look again: the count they show is stale.
+            Ok(_) => self.status.send_modify(|_| {}),
+            Err(e) => eprintln!("clockoff: counting a held notification: {e}"),
         }
     }
 

@@ -144,12 +144,22 @@ pub fn view(g: &Status, now: DateTime<Utc>) -> View {
         glyph,
         title: parts.join(" · "),
         tooltip: format!(
-            "Today: {} at the laptop\nThis week: {} out of hours",
+            "Today: {} at the laptop\nThis week: {} out of hours{}",
             hours_minutes(g.today.active_minutes()),
             hours_minutes(g.week.out_of_hours_minutes),
+            logged(g.week.manual_minutes),
         ),
         offers,
         team: team_line(&g.report),
+    }
+}
+
+/// ", plus 1h 30m you logged", as `clockoff status` says it; nothing when none was logged.
+fn logged(minutes: u64) -> String {
+    if minutes == 0 {
+        String::new()
+    } else {
+        format!(", plus {} you logged", hours_minutes(minutes))
     }
 }
 
@@ -303,7 +313,9 @@ mod tests {
         assert_eq!(v.title, "Off since 17:00 · 3 held · back tomorrow 09:00");
         assert_eq!(
             v.tooltip,
-            "Today: 6h 40m at the laptop\nThis week: 3h 10m out of hours"
+            "Today: 6h 40m at the laptop\nThis week: 3h 10m out of hours, plus 45m you \
+             logged",
+            "as `clockoff status` says it (issue 19: the logged time was left out)"
         );
         assert_eq!(
             v.offers,
