@@ -238,6 +238,12 @@ fn serve(
                 closed.join(", ")
             );
         }
+        eprintln!(
+            "clockoff-dashboard: managers sign in at /sign-in (on that address) with a viewer token \
+             (`clockoff-dashboard token create --unit UNIT --role viewer`); a team's laptops \
+             report with its reporter token (`--role reporter`, in the agent's [report] \
+             token_file). Put a TLS proxy in front before anyone outside this machine uses it."
+        );
         // Old reports go before the past is released, so no deleted week is kept released.
         let background = state.clone();
         tokio::spawn(async move {
@@ -299,7 +305,12 @@ fn create_token(
         let file = config_path.map_or(config::DEFAULT_NAME.to_string(), |p| {
             p.display().to_string()
         });
-        return Err(Failure::Usage(format!("no unit \"{unit}\" in {file}")));
+        let tree = config.org.tree();
+        let ids: Vec<&str> = (0..tree.len()).map(|u| tree.id(u)).collect();
+        return Err(Failure::Usage(format!(
+            "no unit \"{unit}\" in {file}; its units are: {}",
+            ids.join(", ")
+        )));
     }
     let new = token::generate(role)
         .map_err(|e| Failure::Runtime(format!("the system's random source failed: {e}")))?;

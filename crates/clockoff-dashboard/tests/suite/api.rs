@@ -805,6 +805,13 @@ fn binary_round_trip(postgres: Option<&Postgres>) {
 
     let out = run(&["token", "create", "--unit", "nowhere", "--role", "viewer"]);
     assert_eq!(out.status.code(), Some(2));
+    // The units that do exist are named (issue 19).
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        said.contains("its units are: ") && said.contains(" org, "),
+        "{said}"
+    );
+    assert!(said.contains("team-north"), "{said}");
 
     let out = run(&[
         "token",
@@ -970,6 +977,11 @@ fn binary_round_trip(postgres: Option<&Postgres>) {
         "{rest}"
     );
     assert!(rest.ends_with("clockoff-dashboard: stopped\n"), "{rest}");
+    // At start it says where managers sign in and how teams start reporting (issue 19).
+    assert!(
+        rest.contains("managers sign in at /sign-in (on that address) with a viewer token"),
+        "{rest}"
+    );
     for secret in [
         revoked.as_str(),
         reporter.as_str(),
