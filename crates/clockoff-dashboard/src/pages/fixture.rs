@@ -97,5 +97,6 @@ pub fn service(weeks: usize) -> UnitView {
             laptops: 23,
             headcount: Some(26),
         }),
+        nothing_published: None,
     }
 }

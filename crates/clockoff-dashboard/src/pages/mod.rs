@@ -99,6 +99,10 @@ pub struct UnitView {
     pub children: Vec<ChildView>,
     /// Laptops enrolled to report in the unit and below (`None`: not known).
     pub enrolled: Option<Enrolled>,
+    /// When none of the weeks shown has been published with any report: the day the week
+    /// that ended last will be, so the page explains itself instead of showing every week as
+    /// "fewer than k".
+    pub nothing_published: Option<chrono::NaiveDate>,
 }
 
 /// How many laptops may send a summary for a unit and the units below it: one each a week.

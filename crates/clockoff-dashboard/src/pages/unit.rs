@@ -54,14 +54,18 @@ pub fn unit_page(view: &UnitView) -> String {
         span(view).map_or(String::new(), |s| format!("{s}. "))
     );
     views(&mut main, view.period);
-    if view.weeks.is_empty() {
+    if let Some(due) = view.nothing_published {
+        nothing_yet(&mut main, view, due);
+    } else if view.weeks.is_empty() {
         main.push_str("<p>No weeks have been reported yet.</p>\n");
     } else {
         hours(&mut main, view);
         share(&mut main, view);
         bands(&mut main, view);
     }
-    children(&mut main, view);
+    if view.nothing_published.is_none() {
+        children(&mut main, view);
+    }
     about(&mut main, view);
     let _ = writeln!(
         main,
@@ -69,6 +73,29 @@ pub fn unit_page(view: &UnitView) -> String {
          <button type=\"submit\">Sign out</button></form>"
     );
     document(&format!("{}: the last {weeks} weeks", view.name), &main)
+}
+
+/// Before any week with reports is published: what is happening, how teams start reporting,
+/// and when the first week can appear.
+fn nothing_yet(out: &mut String, view: &UnitView, due: chrono::NaiveDate) {
+    let k = view.k.get();
+    let _ = writeln!(
+        out,
+        "<section aria-labelledby=\"start-h\">\n<h2 id=\"start-h\">Nothing published yet</h2>\n\
+         <p>No week has been published with any report in it yet, so there is nothing to show: \
+         this is not hidden data.</p>\n<p>Teams start reporting when each person turns \
+         reporting on in clockoff (<code>[report]</code> in its configuration, with the \
+         dashboard’s address and the team’s reporter token, made with \
+         <code>clockoff-dashboard token create --role reporter</code>). Each laptop then sends \
+         one summary a week, on the Monday after it.</p>\n<p>A week is published \
+         {} after it ends, once every summary for it can have arrived: the week that ended \
+         last appears on {}, for every unit with at least {k} people reporting.</p>\n</section>",
+        match view.weeks_accepted {
+            1 => "a week".to_string(),
+            n => format!("{n} weeks"),
+        },
+        due.format("%A %-d %B %Y")
+    );
 }
 
 /// "w/c 1 Jun 2026 to w/c 23 Nov 2026", or `None` with no weeks.

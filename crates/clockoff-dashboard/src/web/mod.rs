@@ -236,8 +236,16 @@ async fn unit<S: Store>(
         Ok(devices) => devices,
         Err(e) => return failed(&app, &e),
     };
+    let published = match app.store.publications(range.0, range.1).await {
+        Ok(published) => published,
+        Err(e) => return failed(&app, &e),
+    };
     let view = pages::UnitView {
         enrolled: Some(view::enrolled(service, unit, &devices)),
+        nothing_published: published
+            .is_empty()
+            .then(|| view::first_publication(service, app.clock.now()))
+            .flatten(),
         ..view::unit_view(service, unit, period, &weeks)
     };
     if query_value(&query, "format") == Some("csv") {

@@ -135,6 +135,7 @@ fn view() -> UnitView {
             laptops: 30,
             headcount: Some(32),
         }),
+        nothing_published: None,
     }
 }
 

@@ -233,6 +233,9 @@ async fn a_viewer_signs_in_with_a_strict_http_only_cookie_and_lands_on_their_uni
             .contains("<h1>Assessment Service: out-of-hours work, the last 26 weeks</h1>")
     );
     assert!(r.body.contains("action=\"/sign-out\""));
+    // Nothing reported yet: the page says so and how teams start (issue 19), rather than a
+    // table of weeks each "fewer than k".
+    assert!(r.body.contains("Nothing published yet"), "{}", r.body);
     // The laptops enrolled in the service and below, against their headcounts (1,000 a unit
     // in the rig): one in team-a, none revoked.
     let reporter = d.token("team-a", Role::Reporter).await;

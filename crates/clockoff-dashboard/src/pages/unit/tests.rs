@@ -368,3 +368,27 @@ fn the_page_says_how_many_laptops_may_report_against_the_headcount() {
     view.enrolled = None;
     assert!(!unit_page(&view).contains("enrolled to report"));
 }
+
+#[test]
+fn with_nothing_published_the_page_says_what_is_happening_not_fewer_than_k() {
+    let mut view = fixture::service(26);
+    view.nothing_published = chrono::NaiveDate::from_ymd_opt(2026, 12, 14);
+    let page = unit_page(&view);
+    let start = between(&page, "<h2 id=\"start-h\">", "</section>");
+    assert!(start.contains("Nothing published yet"), "{start}");
+    assert!(start.contains("this is not hidden data"), "{start}");
+    assert!(
+        start.contains("clockoff-dashboard token create --role reporter"),
+        "{start}"
+    );
+    assert!(
+        start.contains("appears on Monday 14 December 2026"),
+        "{start}"
+    );
+    assert!(
+        !page.contains("fewer than 10 people</td>"),
+        "no table of suppressed weeks"
+    );
+    view.nothing_published = None;
+    assert!(!unit_page(&view).contains("Nothing published yet"));
+}
