@@ -2,6 +2,8 @@
 //! panel from its own executor and blocks while it updates, and its menu is not `Send`; so
 //! one thread owns the item, takes [`View`]s from the agent and applies what changed.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc as std_mpsc;
 use std::thread::JoinHandle;
 
@@ -19,21 +21,26 @@ pub const ITEM_ID: &str = "clockoff";
 pub struct Host {
     views: Option<std_mpsc::Sender<View>>,
     thread: Option<JoinHandle<()>>,
+    /// Set when the agent exits: the item is left to go with the process.
+    leave_at_exit: Arc<AtomicBool>,
 }
 
 impl Host {
-    /// Shows the item; fails if it cannot be served on the session bus.
-    ///
-    /// The item's D-Bus connection is made on this thread, outside the agent's tokio runtime,
-    /// so zbus gives it an executor of its own (async-io, which ksni runs on anyway). On
-    /// tokio, the connection's last tasks were spawned from ksni's own service thread as it
-    /// ended, where there is no tokio runtime: every stop printed a panic (issue 19).
-    pub fn start(first: View, actions: mpsc::UnboundedSender<Action>) -> Result<Host, String> {
+    /// Shows the item; fails if it cannot be served on the session bus. The runtime is the
+    /// agent's: the item's D-Bus connection (zbus on tokio) runs its I/O there.
+    pub fn start(
+        first: View,
+        actions: mpsc::UnboundedSender<Action>,
+        runtime: tokio::runtime::Handle,
+    ) -> Result<Host, String> {
         let (views, incoming) = std_mpsc::channel::<View>();
         let (started_tx, started) = std_mpsc::channel();
+        let leave_at_exit = Arc::new(AtomicBool::new(false));
+        let leave = leave_at_exit.clone();
         let thread = std::thread::Builder::new()
             .name("clockoff-tray".into())
             .spawn(move || {
+                let _runtime = runtime.enter();
                 let clicks = actions.clone();
                 MenuEvent::set_event_handler(Some(move |event: MenuEvent| {
                     if let Some(action) = Action::from_id(event.id()) {
@@ -53,7 +60,13 @@ impl Host {
                 match show(&first) {
                     Ok(tray) => {
                         let _ = started_tx.send(Ok(()));
-                        serve(tray, first, incoming);
+                        let tray = serve(tray, first, incoming);
+                        if leave.load(Ordering::Acquire) {
+                            // The agent is exiting: the item leaves the panel with the
+                            // process's bus connection. Dropped, ksni's service thread (which
+                            // has no tokio runtime) would end zbus's tasks and panic on it.
+                            std::mem::forget(tray);
+                        }
                     }
                     Err(e) => {
                         let _ = started_tx.send(Err(e));
@@ -67,6 +80,7 @@ impl Host {
             Ok(Ok(())) => Ok(Host {
                 views: Some(views),
                 thread: Some(thread),
+                leave_at_exit,
             }),
             Ok(Err(e)) => {
                 let _ = thread.join();
@@ -82,8 +96,10 @@ impl Host {
         }
     }
 
-    /// Takes the item away (it unregisters from the panel) and waits for the thread.
-    pub fn stop(mut self) {
+    /// Takes the item away (it unregisters from the panel) and waits for the thread. With
+    /// `exiting`, the item is not shut down but left to go with the process (see `start`).
+    pub fn stop(mut self, exiting: bool) {
+        self.leave_at_exit.store(exiting, Ordering::Release);
         self.views = None;
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
@@ -108,8 +124,8 @@ fn show(view: &View) -> Result<TrayIcon, String> {
 }
 
 /// Applies each new view until the agent drops its sender; only what changed is sent on, so
-/// the panel is not asked to redraw for nothing.
-fn serve(tray: TrayIcon, mut shown: View, incoming: std_mpsc::Receiver<View>) {
+/// the panel is not asked to redraw for nothing. Gives the item back at the end.
+fn serve(tray: TrayIcon, mut shown: View, incoming: std_mpsc::Receiver<View>) -> TrayIcon {
     while let Ok(mut next) = incoming.recv() {
         // Only the latest matters when several queued up.
         while let Ok(later) = incoming.try_recv() {
@@ -132,4 +148,5 @@ fn serve(tray: TrayIcon, mut shown: View, incoming: std_mpsc::Receiver<View>) {
         }
         shown = next;
     }
+    tray
 }

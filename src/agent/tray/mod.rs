@@ -69,12 +69,13 @@ struct Shown {
 }
 
 impl Shown {
-    async fn take_away(&mut self) {
+    /// Takes the item away; `exiting`: the agent is stopping, and the item goes with it.
+    async fn take_away(&mut self, exiting: bool) {
         if let Some(follower) = self.follower.take() {
             follower.abort();
         }
         if let Some(host) = self.host.take() {
-            let stopping = tokio::task::spawn_blocking(move || host.stop());
+            let stopping = tokio::task::spawn_blocking(move || host.stop(exiting));
             if tokio::time::timeout(TAKE_AWAY_LIMIT, stopping)
                 .await
                 .is_err()
@@ -104,7 +105,7 @@ pub async fn run(mut parts: TrayParts, stop: oneshot::Receiver<()>) {
         _ = stop => {}
         () = follow(&mut parts, &mut shown) => {}
     }
-    shown.take_away().await;
+    shown.take_away(true).await;
 }
 
 async fn follow(parts: &mut TrayParts, shown: &mut Shown) {
@@ -136,7 +137,7 @@ async fn follow(parts: &mut TrayParts, shown: &mut Shown) {
             },
             (false, _) => {
                 retry_at = None;
-                shown.take_away().await;
+                shown.take_away(false).await;
                 let why = if parts.turned_off {
                     TrayOff::Flag
                 } else {
@@ -207,8 +208,10 @@ async fn start(parts: &TrayParts) -> Result<(Host, mpsc::UnboundedReceiver<Actio
         Some(g) => view::view(&g, parts.clock.now()),
         None => view::starting(),
     };
-    // Building the item blocks until the item is on the bus: wait off the runtime's threads.
-    let host = tokio::task::spawn_blocking(move || Host::start(first, actions))
+    let runtime = tokio::runtime::Handle::current();
+    // Building the item blocks its thread until the item is on the bus, while its
+    // connection's I/O runs on this runtime: wait off the runtime's own threads.
+    let host = tokio::task::spawn_blocking(move || Host::start(first, actions, runtime))
         .await
         .map_err(|e| format!("starting the tray: {e}"))??;
     Ok((host, clicks))
