@@ -45,6 +45,8 @@ nav.views a[aria-current] { color: var(--ink); font-weight: 700; text-decoration
                             border-bottom: 3px solid var(--ink); }
 figure { margin: 0.75rem 0; }
 .scroll { overflow-x: auto; }
+.scroll.newest { direction: rtl; }
+.scroll.newest > * { direction: ltr; }
 svg.chart { display: block; width: 100%; height: auto; min-width: 36rem; }
 svg.chart.bars { min-width: 30rem; max-width: 44rem; }
 .hint { display: none; font-size: 0.9rem; }

@@ -11,7 +11,7 @@ use super::chart::{self, Bar, Line, LineChart, Scale, Stroke};
 use super::style::{ORG, UNIT, UNIT_2, document};
 use super::text::{duration, hidden, people, percent, shown, week_commencing, week_short};
 use super::{ChildView, Enrolled, Period, SIGN_OUT_PATH, UnitView, unit_path};
-use crate::{Band, Figures};
+use crate::{Band, Figures, Outcome, Reason};
 use clockoff_core::html::escape;
 use clockoff_core::record::day::{LATE_FROM, LATE_UNTIL};
 
@@ -142,9 +142,20 @@ fn org_name(view: &UnitView) -> Option<String> {
 
 /// A scrolling box a keyboard can reach, named by the element `label` (a caption or a title).
 fn scroll_open(out: &mut String, label: &str) {
+    scroll_box(out, "scroll", label);
+}
+
+/// A scrolling box that opens at its right-hand end: a chart's newest weeks, where a phone's
+/// narrow screen would otherwise open on the oldest (issue 19). Without a script: the box is
+/// laid out right to left, so it starts scrolled to the right; its content is left to right.
+fn scroll_open_at_newest(out: &mut String, label: &str) {
+    scroll_box(out, "scroll newest", label);
+}
+
+fn scroll_box(out: &mut String, class: &str, label: &str) {
     let _ = write!(
         out,
-        "<div class=\"scroll\" tabindex=\"0\" role=\"region\" aria-labelledby=\"{label}\">"
+        "<div class=\"{class}\" tabindex=\"0\" role=\"region\" aria-labelledby=\"{label}\">"
     );
 }
 
@@ -355,7 +366,7 @@ fn figure(out: &mut String, chart: &LineChart, view: &UnitView) {
     let k = view.k.get();
     let has_hidden = chart.hidden.iter().any(|h| *h);
     out.push_str("<figure>");
-    scroll_open(out, &format!("{}-title", chart.id));
+    scroll_open_at_newest(out, &format!("{}-title", chart.id));
     out.push_str(&chart::line_chart(chart));
     out.push_str(
         "</div><p class=\"hint\">The chart scrolls sideways; the table \
@@ -604,17 +615,39 @@ fn children(out: &mut String, view: &UnitView) {
         .weeks
         .last()
         .map_or(String::new(), |w| format!(", {}", week_commencing(w.week)));
+    let k = view.k.get();
+    // Said in words a manager follows: a team of 12 hidden "to protect a group of fewer
+    // than 10" reads as a mistake without the why (issue 19).
+    let protecting = view.children.iter().any(|c| {
+        matches!(
+            c.latest,
+            Outcome::Suppressed {
+                reason: Reason::ProtectsSmallGroup
+            }
+        )
+    });
+    let why = if protecting {
+        format!(
+            " A unit “hidden to protect a group of fewer than {k} people” has \
+             {k} or more people itself: shown beside {name}’s own figures, its figures \
+             would let those of a smaller unit be worked out by subtraction, so one of them \
+             stays hidden."
+        )
+    } else {
+        String::new()
+    };
     let _ = writeln!(
         out,
         "<section aria-labelledby=\"children-h\">\n<h2 id=\"children-h\">Units in {name}{when}</h2>\n\
          <p>Each unit below {name} in the latest week, side by side. A unit with fewer than {k} \
-         people is not shown on its own; its people still count in {name}.</p>",
-        k = view.k.get()
+         people is not shown on its own; its people still count in {name}.{why}</p>"
     );
     scroll_open(out, "children-caption");
+    // A caption of its own: the scrolling region it names must not share the section's name
+    // (two landmarks of one name, axe's landmark-unique).
     let _ = write!(
         out,
-        "<table>\n<caption id=\"children-caption\">Units in {name}{when}</caption>\n<thead><tr>\
+        "<table>\n<caption id=\"children-caption\">Each unit’s figures{when}</caption>\n<thead><tr>\
          <th scope=\"col\">Unit</th><th scope=\"col\" class=\"n\">People</th>\
          <th scope=\"col\" class=\"n\">Worked out of hours</th>\
          <th scope=\"col\" class=\"n\">Median out of hours</th>\

@@ -392,3 +392,25 @@ fn with_nothing_published_the_page_says_what_is_happening_not_fewer_than_k() {
     view.nothing_published = None;
     assert!(!unit_page(&view).contains("Nothing published yet"));
 }
+
+#[test]
+fn a_unit_hidden_to_protect_another_is_explained_and_no_two_regions_share_a_name() {
+    let page = unit_page(&fixture::service(26));
+    let section = between(&page, "<h2 id=\"children-h\">", "</p>");
+    // The fixture's Team D is hidden to protect a smaller group.
+    assert!(
+        section.contains("has 10 or more people itself")
+            && section.contains("worked out by subtraction"),
+        "{section}"
+    );
+    let heading = between(&page, "<h2 id=\"children-h\">", "</h2>");
+    let caption = between(&page, "<caption id=\"children-caption\">", "</caption>");
+    assert_ne!(
+        heading.trim_start_matches("<h2 id=\"children-h\">"),
+        caption.trim_start_matches("<caption id=\"children-caption\">"),
+        "the section and the region it holds are named apart (landmark-unique)"
+    );
+    // Charts open on their newest weeks on a narrow screen.
+    assert!(page.contains("<div class=\"scroll newest\" tabindex=\"0\" role=\"region\""));
+    assert!(page.contains(".scroll.newest { direction: rtl; }"));
+}
