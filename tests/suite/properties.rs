@@ -6,7 +6,7 @@ use chrono::{DateTime, NaiveDate, TimeDelta, TimeZone, Utc};
 use chrono_tz::Tz;
 use clockoff::core::holidays::{Region, bank_holidays};
 use clockoff::core::hours::{DailyRange, WeeklyHours};
-use clockoff::core::schedule::{Schedule, ScheduleSpec, Transition};
+use clockoff::core::schedule::{Schedule, ScheduleSpec, Transition, horizon};
 use clockoff::core::spans::Span;
 use clockoff::core::timeline::Timeline;
 use proptest::prelude::*;
@@ -110,7 +110,9 @@ proptest! {
 
     #[test]
     fn transitions_are_consistent_with_state((schedule, t) in schedule_and_instant()) {
-        let (from, to) = (t - TimeDelta::days(10), t + TimeDelta::days(10));
+        // Transitions exist within the horizon only: the window starts no earlier.
+        let from = (t - TimeDelta::days(10)).max(horizon().start);
+        let to = t + TimeDelta::days(10);
         let trs: Vec<Transition> = schedule.transitions(from, to).collect();
         let mut previous = schedule.state(from - TICK);
         let mut segment_start = from;
@@ -166,4 +168,35 @@ proptest! {
         prop_assert!(at.since.is_none_or(|s| s <= t));
         prop_assert!(at.until.is_none_or(|u| u > t));
     }
+}
+
+/// Found by `transitions_are_consistent_with_state` in CI: an override from one second before
+/// the horizon. `transitions` reported its start; `state_at` said, as designed, that nothing
+/// before the horizon is known. Now neither reports it.
+#[test]
+fn nothing_before_the_horizon_is_a_transition() {
+    let horizon_start = instant(0);
+    let spec = ScheduleSpec {
+        tz: chrono_tz::Europe::London,
+        hours: WeeklyHours::new(Default::default()),
+        holidays: Vec::new(),
+        leave: Vec::new(),
+        on_call: Vec::new(),
+        overrides: vec![Span::new(
+            horizon_start - TimeDelta::seconds(1),
+            instant(86_401),
+        )],
+    };
+    let schedule = Schedule::new(spec);
+    let t = instant(86_400);
+    let first = schedule
+        .transitions(t - TimeDelta::days(10), t + TimeDelta::days(1))
+        .next()
+        .map(|tr| tr.at);
+    assert_eq!(
+        first,
+        Some(instant(86_401)),
+        "the override's end, not its start"
+    );
+    assert_eq!(schedule.state_at(t).since, None);
 }

@@ -190,7 +190,7 @@ impl Schedule {
         self.changes_after(t, self.state(t))
     }
 
-    /// Every transition in `[from, to)`, in order, computed lazily.
+    /// Every transition in `[from, to)` within the horizon, in order, computed lazily.
     pub fn transitions(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> Transitions<'_> {
         let before = from - TICK;
         Transitions {
@@ -310,6 +310,11 @@ impl Iterator for Transitions<'_> {
             let state = self.schedule.state(b);
             if state != self.state {
                 self.state = state;
+                // Nothing before the horizon is reported, as `state_at` reports no `since`
+                // there: a change just before it is taken in silently.
+                if b < horizon().start {
+                    continue;
+                }
                 return Some(Transition { at: b, state });
             }
         }
