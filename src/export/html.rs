@@ -161,7 +161,11 @@ fn heat_strip(out: &mut String, e: &Export, tz: Tz) {
     const TOP: i64 = 20;
     let width = LABEL + 24 * CELL;
     let height = TOP + ROW * e.days.len() as i64 + 4;
-    out.push_str("<section>\n<h2>Day by day, hour by hour</h2>\n<figure>\n");
+    // Scrolls sideways on a phone: reachable by keyboard, and named.
+    out.push_str(
+        "<section>\n<h2>Day by day, hour by hour</h2>\n\
+         <figure tabindex=\"0\" role=\"region\" aria-label=\"Day by day, hour by hour\">\n",
+    );
     let _ = writeln!(
         out,
         "<svg viewBox=\"0 0 {width} {height}\" role=\"img\" aria-labelledby=\"strip-title\">\
@@ -189,8 +193,9 @@ fn heat_strip(out: &mut String, e: &Export, tz: Tz) {
         out,
         "<span style=\"background:rgba(44,111,183,1)\"></span>worked in working hours\
          <span style=\"background:rgba(217,83,30,1)\"></span>worked outside them\
-         <span style=\"background:var(--shade)\"></span>working hours, no work\
-         <span style=\"background:var(--empty)\"></span>no work. Darker means more of the hour."
+         <span style=\"background:var(--shade);border-color:#2c6fb7\"></span>working hours, no work\
+         <span style=\"background:var(--empty)\"></span>no work. Darker means more of the hour. \
+         Time I logged myself is not drawn here: it is in the table below, in italics."
     );
     out.push_str("</figcaption>\n</figure>\n</section>\n");
 }
@@ -212,9 +217,16 @@ fn strip_row(out: &mut String, day: &ExportDay, tz: Tz, left: i64, y: i64, cell:
             (false, false) => (x0, cell),
         };
         let when = local(tz, h.hour.start, "%a %-d %b %H:%M");
+        // Working hours with no work are told from no work by an outline, not by a shade
+        // alone (issue 19: the two shades were 1.07:1).
+        let outline = if h.working && h.hour.minutes <= 0 {
+            " stroke=\"#2c6fb7\" stroke-width=\"1\""
+        } else {
+            ""
+        };
         let _ = write!(
             out,
-            "<rect x=\"{x}\" y=\"{y}\" width=\"{}\" height=\"{}\" fill=\"{}\"><title>{when}: {} worked{}</title></rect>",
+            "<rect x=\"{x}\" y=\"{y}\" width=\"{}\" height=\"{}\" fill=\"{}\"{outline}><title>{when}: {} worked{}</title></rect>",
             w - 1,
             row - 3,
             cell_colour(h.hour.minutes, h.working),
@@ -226,7 +238,7 @@ fn strip_row(out: &mut String, day: &ExportDay, tz: Tz, left: i64, y: i64, cell:
 
 fn day_table(out: &mut String, e: &Export) {
     out.push_str(
-        "<div class=\"scroll\"><table>\n<caption class=\"muted\">The same days as a table</caption>\n<thead><tr><th scope=\"col\">Day</th>\
+        "<div class=\"scroll\" tabindex=\"0\" role=\"region\" aria-label=\"Days as a table\"><table>\n<caption class=\"muted\">The same days as a table</caption>\n<thead><tr><th scope=\"col\">Day</th>\
          <th class=\"n\" scope=\"col\">In hours</th><th class=\"n\" scope=\"col\">Out of hours</th>\
          <th class=\"n\" scope=\"col\">On call</th><th class=\"n\" scope=\"col\">Logged by me</th>\
          <th class=\"n\" scope=\"col\">Total</th></tr></thead>\n<tbody>\n",
@@ -255,7 +267,7 @@ fn weeks(out: &mut String, e: &Export) {
         );
     }
     out.push_str(
-        "<div class=\"scroll\"><table>\n<thead><tr><th scope=\"col\">Week</th><th class=\"n\" scope=\"col\">Worked</th>\
+        "<div class=\"scroll\" tabindex=\"0\" role=\"region\" aria-label=\"Weeks\"><table>\n<thead><tr><th scope=\"col\">Week</th><th class=\"n\" scope=\"col\">Worked</th>\
          <th class=\"n\" scope=\"col\">Contract</th><th class=\"n\" scope=\"col\">Over contract</th>\
          <th class=\"n\" scope=\"col\">17-week average</th></tr></thead>\n<tbody>\n",
     );
@@ -308,7 +320,7 @@ fn logged(out: &mut String, e: &Export, tz: Tz) {
         "<p class=\"muted\">Work away from the laptop (visits, calls), entered by me; it is \
          not measured, and each entry shows when I made it. A correction is a new entry that \
          names the one it replaces; the old one is kept below, not counted.</p>\n\
-         <div class=\"scroll\"><table>\n<thead><tr><th scope=\"col\">No.</th>\
+         <div class=\"scroll\" tabindex=\"0\" role=\"region\" aria-label=\"Time I logged\"><table>\n<thead><tr><th scope=\"col\">No.</th>\
          <th scope=\"col\">When</th><th class=\"n\" scope=\"col\">Time</th><th scope=\"col\">What for</th>\
          <th scope=\"col\">Logged on</th></tr></thead>\n<tbody>\n",
     );
@@ -347,7 +359,7 @@ fn superseded(out: &mut String, e: &Export, tz: Tz) {
         return;
     }
     out.push_str(
-        "<h3>Corrected or withdrawn (not counted)</h3>\n<div class=\"scroll\"><table>\n<thead><tr>\
+        "<h3>Corrected or withdrawn (not counted)</h3>\n<div class=\"scroll\" tabindex=\"0\" role=\"region\" aria-label=\"Corrected or withdrawn entries\"><table>\n<thead><tr>\
          <th scope=\"col\">No.</th><th scope=\"col\">When</th><th class=\"n\" scope=\"col\">Time</th>\
          <th scope=\"col\">What for</th><th scope=\"col\">Logged on</th><th scope=\"col\">Since</th>\
          </tr></thead>\n<tbody>\n",
@@ -380,7 +392,7 @@ fn toil_taken(out: &mut String, e: &Export) {
         return;
     }
     out.push_str(
-        "<div class=\"scroll\"><table>\n<thead><tr><th scope=\"col\">Day</th>\
+        "<div class=\"scroll\" tabindex=\"0\" role=\"region\" aria-label=\"TOIL taken\"><table>\n<thead><tr><th scope=\"col\">Day</th>\
          <th class=\"n\" scope=\"col\">Time</th><th scope=\"col\">Note</th></tr></thead>\n<tbody>\n",
     );
     for t in &e.toil.taken {

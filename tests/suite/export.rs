@@ -176,6 +176,29 @@ async fn the_html_report_renders_in_chromium_asks_for_nothing_and_prints() {
         "the chain head is cited"
     );
     assert!(html.contains("9h 15m (Mon 23 Nov 23:45 to Tue 24 Nov 09:00)"));
+    // On a phone and by keyboard (issue 19): every box that scrolls sideways can be reached
+    // with Tab and has a name of its own; working hours with no work are outlined, not told
+    // apart by a faint shade alone; the key says where logged time is.
+    let regions: Vec<&str> = html
+        .split("tabindex=\"0\" role=\"region\" aria-label=\"")
+        .skip(1)
+        .map(|rest| rest.split('"').next().unwrap_or_default())
+        .collect();
+    assert!(regions.len() >= 4, "{regions:?}");
+    let mut unique = regions.clone();
+    unique.sort_unstable();
+    unique.dedup();
+    assert_eq!(unique.len(), regions.len(), "{regions:?}");
+    assert_eq!(
+        html.matches("class=\"scroll\"").count() + html.matches("<figure").count(),
+        html.matches("role=\"region\"").count(),
+        "every scrolling box is a named region"
+    );
+    assert!(
+        html.contains("background:var(--shade);border-color:#2c6fb7"),
+        "outlined in the key"
+    );
+    assert!(html.contains("Time I logged myself is not drawn here"));
     // The hour of "Work now" is said in words a reader follows (issue 19: "(0m of it
     // chosen)").
     assert!(html.contains(">2h 15m (1h of it by choice)</td>"), "{html}");
