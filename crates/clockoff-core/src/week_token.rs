@@ -38,6 +38,12 @@ use crate::hex::{hex, hex_id};
 use crate::record::week;
 use crate::summary::{DeviceSecret, Pseudonym};
 
+/// The request header a report's week token travels in.
+pub const HEADER: &str = "clockoff-week-token";
+
+/// Where a dashboard publishes its issuing key (`GET`), for laptops to pin and check.
+pub const ISSUER_PATH: &str = "/.well-known/clockoff-issuer";
+
 /// What a token is good for: one unit's reports for one week.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Scope<'a> {
@@ -232,10 +238,6 @@ pub fn blind_pseudonym(pseudonym: Pseudonym, seed: [u8; 32]) -> Result<Blinding,
 impl Blinding {
     pub fn request(&self) -> BlindedRequest {
         self.request
-    }
-
-    pub fn pseudonym(&self) -> Pseudonym {
-        self.pseudonym
     }
 
     /// The token, once the proof shows the answer was made with `key` for `scope`.

@@ -350,7 +350,7 @@ async fn load(run: Run, week_tokens: Vec<String>) -> Result<(), String> {
                 let sent = client
                     .post(format!("{url}/api/v1/reports"))
                     .header("Authorization", format!("Bearer {token}"))
-                    .header("clockoff-week-token", week_token)
+                    .header(week_token::HEADER, week_token)
                     .header("Content-Type", "application/json")
                     .body(report(i, &weeks, teams))
                     .send()

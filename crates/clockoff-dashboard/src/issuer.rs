@@ -14,9 +14,6 @@ use clockoff_core::week_token::{
     BlindedRequest, Evaluated, IssueProof, IssuerKey, PublicKey, Scope, TokenError, WeekToken,
 };
 
-/// Where an agent reads the key it pins (`GET`).
-pub const WELL_KNOWN_PATH: &str = "/.well-known/clockoff-issuer";
-
 #[derive(Debug)]
 pub struct Issuer {
     current: IssuerKey,

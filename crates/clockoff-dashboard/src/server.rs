@@ -13,9 +13,9 @@ use tokio::net::TcpListener;
 use super::access_log;
 use super::api::error::ApiError;
 use super::api::{AppState, devices, ingest, read, week_tokens};
-use super::issuer::WELL_KNOWN_PATH;
 use super::store::Store;
 use super::{malformed, web};
+use clockoff_core::week_token;
 
 /// Every route, with the access log around them all.
 pub fn router<S: Store>(state: AppState<S>) -> Router {
@@ -30,7 +30,7 @@ pub fn router<S: Store>(state: AppState<S>) -> Router {
             "/api/v1/tokens",
             post(week_tokens::post_token::<S>).layer(DefaultBodyLimit::max(week_tokens::MAX_BODY)),
         )
-        .route(WELL_KNOWN_PATH, get(week_tokens::get_issuer::<S>))
+        .route(week_token::ISSUER_PATH, get(week_tokens::get_issuer::<S>))
         .route("/api/v1/units/{unit}/weeks", get(read::get_weeks::<S>))
         .route("/healthz", get(|| async { "ok\n" }))
         .route(malformed::PATH, get(malformed::answer))

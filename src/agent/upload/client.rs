@@ -11,10 +11,7 @@ use serde_json::Value;
 
 use super::backoff::{Verdict, verdict};
 use super::token::Token;
-use crate::core::week_token::WeekToken;
-
-/// The header a report's week token travels in (the dashboard's `WEEK_TOKEN_HEADER`).
-pub const WEEK_TOKEN_HEADER: &str = "clockoff-week-token";
+use crate::core::week_token::{self, WeekToken};
 
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 pub const TOTAL_TIMEOUT: Duration = Duration::from_secs(30);
@@ -79,7 +76,7 @@ impl Dashboard {
             .client
             .post(url)
             .header(AUTHORIZATION, auth)
-            .header(WEEK_TOKEN_HEADER, proof)
+            .header(week_token::HEADER, proof)
             .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
             .body(body)
             .send()

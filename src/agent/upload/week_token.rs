@@ -19,12 +19,9 @@ use super::client::{Answer, Dashboard, Sent, endpoint, refusal_reason};
 use super::token::Token;
 use crate::core::record::week;
 use crate::core::summary::DeviceSecret;
-use crate::core::week_token::{self, PublicKey, Scope, WeekToken};
+use crate::core::week_token::{self, ISSUER_PATH, PublicKey, Scope, WeekToken};
 use crate::report::enrolment::{self, Enrolment, key_changed};
 use crate::report::secret;
-
-/// Where the dashboard publishes its issuing key.
-const ISSUER_PATH: &str = "/.well-known/clockoff-issuer";
 
 /// The laptop's files beside the ledger: the device secret and the enrolment.
 #[derive(Debug, Clone)]

@@ -1,6 +1,6 @@
 //! `POST /api/v1/reports`: an agent sends one weekly summary with its team's reporter token,
 //! and the week token ([`super::week_tokens`]) for its pseudonym in the header
-//! [`WEEK_TOKEN_HEADER`]: one report per enrolled laptop per week, and no way to tell whose.
+//! [`week_token::HEADER`]: one report per enrolled laptop per week, and no way to tell whose.
 //!
 //! Checked in this order, and nothing is stored unless every check passes:
 //! token (401 none or unknown, 403 not a reporter token), `Content-Type: application/json`
@@ -25,10 +25,7 @@ use crate::store::{Put, Store};
 use crate::token::Role;
 use clockoff_core::record::week;
 use clockoff_core::summary::WeeklySummary;
-use clockoff_core::week_token::{Scope, WeekToken};
-
-/// The week token's header: 128 hex digits.
-pub const WEEK_TOKEN_HEADER: &str = "clockoff-week-token";
+use clockoff_core::week_token::{self, Scope, WeekToken};
 
 /// A summary is about 400 bytes; 4 KiB leaves room and refuses anything else early.
 pub const MAX_BODY: usize = 4096;
@@ -120,7 +117,7 @@ pub async fn post_report<S: Store>(
 
 /// The week token a report carries: 403 without one (an agent from before enrolment).
 fn week_token(headers: &HeaderMap) -> Result<WeekToken, ApiError> {
-    let value = headers.get(WEEK_TOKEN_HEADER).ok_or_else(|| {
+    let value = headers.get(week_token::HEADER).ok_or_else(|| {
         ApiError::new(
             StatusCode::FORBIDDEN,
             "a report needs its week token (one per enrolled laptop and week): update clockoff",
@@ -130,7 +127,7 @@ fn week_token(headers: &HeaderMap) -> Result<WeekToken, ApiError> {
         .to_str()
         .ok()
         .and_then(|v| v.parse().ok())
-        .ok_or_else(|| ApiError::bad_request(format!("{WEEK_TOKEN_HEADER}: not 128 hex digits")))
+        .ok_or_else(|| ApiError::bad_request(format!("{}: not 128 hex digits", week_token::HEADER)))
 }
 
 /// `application/json`, with or without parameters (`; charset=utf-8`).

@@ -13,8 +13,7 @@ use clockoff_core::week_token::{
 };
 use serde_json::{Value, json};
 
-/// The header a report's week token travels in.
-pub const WEEK_TOKEN_HEADER: &str = "clockoff-week-token";
+pub use clockoff_core::week_token::HEADER as WEEK_TOKEN_HEADER;
 
 pub struct Laptop {
     pub credential: String,
