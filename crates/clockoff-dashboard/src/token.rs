@@ -6,7 +6,7 @@
 
 use std::fmt;
 
-use clockoff_core::hex::hex;
+use clockoff_core::hex::{hex, unhex};
 use sha2::{Digest, Sha256};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -97,9 +97,19 @@ impl fmt::Debug for NewToken {
 
 /// A token of `role` from 32 bytes of the system's random source.
 pub fn generate(role: Role) -> Result<NewToken, getrandom::Error> {
+    Ok(from_bytes(role, random_bytes()?))
+}
+
+fn random_bytes() -> Result<[u8; 32], getrandom::Error> {
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes)?;
-    Ok(from_bytes(role, bytes))
+    Ok(bytes)
+}
+
+/// Whether `text` is `prefix` then 64 lowercase hex digits: the shape of all we hand out.
+fn shaped(text: &str, prefix: &str) -> bool {
+    text.strip_prefix(prefix)
+        .is_some_and(|digits| unhex::<32>(digits).is_some())
 }
 
 fn from_bytes(role: Role, bytes: [u8; 32]) -> NewToken {
@@ -122,9 +132,7 @@ pub struct NewDevice {
 const DEVICE_PREFIX: &str = "cod_d_";
 
 pub fn generate_device() -> Result<NewDevice, getrandom::Error> {
-    let mut bytes = [0u8; 32];
-    getrandom::fill(&mut bytes)?;
-    let text = format!("{DEVICE_PREFIX}{}", hex(&bytes));
+    let text = format!("{DEVICE_PREFIX}{}", hex(&random_bytes()?));
     Ok(NewDevice {
         hash: TokenHash::of(&text),
         text,
@@ -133,26 +141,15 @@ pub fn generate_device() -> Result<NewDevice, getrandom::Error> {
 
 /// Whether `text` is shaped like a device credential (only a stored hash grants anything).
 pub fn is_device_credential(text: &str) -> bool {
-    text.strip_prefix(DEVICE_PREFIX).is_some_and(|digits| {
-        digits.len() == 64
-            && digits
-                .bytes()
-                .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
-    })
+    shaped(text, DEVICE_PREFIX)
 }
 
 /// The role a token's text claims, if it is shaped like one of ours. Only a stored hash
 /// grants anything; this lets a request with a malformed token be refused without a lookup.
 pub fn claimed_role(token: &str) -> Option<Role> {
-    let role = [Role::Reporter, Role::Viewer]
+    [Role::Reporter, Role::Viewer]
         .into_iter()
-        .find(|r| token.starts_with(r.prefix()))?;
-    let digits = &token[role.prefix().len()..];
-    (digits.len() == 64
-        && digits
-            .bytes()
-            .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')))
-    .then_some(role)
+        .find(|r| shaped(token, r.prefix()))
 }
 
 #[cfg(test)]
