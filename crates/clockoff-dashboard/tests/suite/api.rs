@@ -14,7 +14,7 @@ use clockoff_core::clock::{Clock, SystemClock};
 use clockoff_dashboard::store::{AnyStore, Store};
 use clockoff_dashboard::token::Role;
 use serde_json::{Value, json};
-use support::dashboard::{Backend, Dashboard};
+use support::dashboard::{Backend, Dashboard, Reply, on_each_backend, send};
 use support::laptop::{Laptops, WEEK_TOKEN_HEADER};
 use support::postgres::Postgres;
 
@@ -35,12 +35,6 @@ struct Server {
     tokens: Vec<String>,
     /// A laptop for each pseudonym a test reports under, enrolled as an agent enrols.
     laptops: tokio::sync::Mutex<Laptops>,
-}
-
-struct Reply {
-    status: u16,
-    body: Value,
-    headers: reqwest::header::HeaderMap,
 }
 
 impl Server {
@@ -76,16 +70,7 @@ impl Server {
     }
 
     async fn send(&self, request: reqwest::RequestBuilder) -> Reply {
-        let response = request.send().await.unwrap();
-        let status = response.status().as_u16();
-        let headers = response.headers().clone();
-        let text = response.text().await.unwrap();
-        let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
-        Reply {
-            status,
-            body,
-            headers,
-        }
+        send(request).await
     }
 
     /// Posts `body` as a report, with the week token its pseudonym's laptop was issued
@@ -156,24 +141,6 @@ fn with(mut r: Value, field: &str, value: Value) -> Value {
 
 fn error_of(reply: &Reply) -> &str {
     reply.body["error"].as_str().unwrap_or("")
-}
-
-/// Each test below, once per backend: `sqlite::name` and `postgres::name`.
-macro_rules! on_each_backend {
-    ($($test:ident),* $(,)?) => {
-        mod sqlite {
-            $(#[tokio::test]
-            async fn $test() {
-                super::$test(super::Backend::Sqlite).await
-            })*
-        }
-        mod postgres {
-            $(#[tokio::test]
-            async fn $test() {
-                super::$test(super::Backend::Postgres).await
-            })*
-        }
-    };
 }
 
 on_each_backend!(

@@ -41,7 +41,7 @@ use clockoff_dashboard::store::Store;
 use clockoff_dashboard::token::{Role, TokenHash};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
-use support::dashboard::{Backend, Dashboard};
+use support::dashboard::{Backend, Dashboard, Reply, on_each_backend, send};
 use support::laptop::{Laptop, Refused, WEEK_TOKEN_HEADER};
 
 /// Monday of 2026-W49, 08:00 UTC: 2026-W48 has just ended.
@@ -102,12 +102,6 @@ fn summary(week: &str, pseudonym: &Pseudonym, figures: [u32; 7]) -> Value {
 }
 
 const ZERO: [u32; 7] = [0; 7];
-
-struct Reply {
-    status: u16,
-    body: Value,
-    headers: reqwest::header::HeaderMap,
-}
 
 /// A refusal: `status`, with a JSON `error` saying why (returned, to check its words).
 fn refused<'a>(reply: &'a Reply, status: u16, what: &str) -> &'a str {
@@ -274,37 +268,6 @@ async fn ask(http: &reqwest::Client, base: &str, bearer: &str, body: &Value) -> 
 fn fresh_request(week: &str) -> Value {
     let blinding = week_token::blind_pseudonym(fresh_pseudonym(), random_seed()).unwrap();
     json!({ "week": week, "request": blinding.request().to_string() })
-}
-
-async fn send(request: reqwest::RequestBuilder) -> Reply {
-    let response = request.send().await.unwrap();
-    let status = response.status().as_u16();
-    let headers = response.headers().clone();
-    let text = response.text().await.unwrap();
-    let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
-    Reply {
-        status,
-        body,
-        headers,
-    }
-}
-
-/// Each test below, once per backend: `padding::sqlite::name` and `padding::postgres::name`.
-macro_rules! on_each_backend {
-    ($($test:ident),* $(,)?) => {
-        mod sqlite {
-            $(#[tokio::test]
-            async fn $test() {
-                super::$test(super::Backend::Sqlite).await
-            })*
-        }
-        mod postgres {
-            $(#[tokio::test]
-            async fn $test() {
-                super::$test(super::Backend::Postgres).await
-            })*
-        }
-    };
 }
 
 on_each_backend!(

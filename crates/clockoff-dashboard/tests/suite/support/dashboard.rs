@@ -200,3 +200,44 @@ impl Dashboard {
         self.log.lock().unwrap().clone()
     }
 }
+
+/// An API answer: its status, its body as JSON (or the text, when it is not JSON), headers.
+pub struct Reply {
+    pub status: u16,
+    pub body: serde_json::Value,
+    pub headers: reqwest::header::HeaderMap,
+}
+
+/// Sends `request` and reads the whole answer.
+pub async fn send(request: reqwest::RequestBuilder) -> Reply {
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    let text = response.text().await.unwrap();
+    let body = serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text));
+    Reply {
+        status,
+        body,
+        headers,
+    }
+}
+
+/// Each test named, once per backend: `sqlite::name` and `postgres::name` in the calling
+/// module, which has `Backend` in scope.
+macro_rules! on_each_backend {
+    ($($test:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[tokio::test]
+            async fn $test() {
+                super::$test(super::Backend::Sqlite).await
+            })*
+        }
+        mod postgres {
+            $(#[tokio::test]
+            async fn $test() {
+                super::$test(super::Backend::Postgres).await
+            })*
+        }
+    };
+}
+pub(crate) use on_each_backend;
