@@ -28,7 +28,7 @@ use support::dashboard::{serve, token};
 use support::http_server::{HttpServer, Recorded};
 use support::process::Peer;
 use support::record::closed_interval;
-use support::tmp::temp_dir;
+use support::tmp::{TempDir, temp_dir};
 use support::{DbusDaemon, or_skip};
 
 const LONDON: chrono_tz::Tz = chrono_tz::Europe::London;
@@ -65,6 +65,47 @@ fn config(dashboard: &str, token_file: &std::path::Path) -> String {
          [report]\nenabled = true\ndashboard = \"{dashboard}\"\ntoken_file = \"{}\"\n",
         token_file.display()
     )
+}
+
+/// What each test starts from: a real dashboard behind the scripted server (answering
+/// `script`, then 201), an agent's home reporting to it with `token` in its token file (0600;
+/// the team's reporter token when `None`), and the fixture weeks A, B, C (see
+/// [`write_fixture`]).
+struct Setup {
+    dir: TempDir,
+    dashboard: Peer,
+    team_token: String,
+    server: HttpServer,
+    token_file: std::path::PathBuf,
+    desk: Clockoff,
+    weeks: (IsoWeek, IsoWeek, IsoWeek),
+}
+
+impl Setup {
+    async fn start(bus: &DbusDaemon, label: &str, script: &[u16], token: Option<&str>) -> Setup {
+        let dir = temp_dir(label);
+        let (dashboard, team_token, server) = dashboard(dir.path(), script, 201).await;
+        let token_file = dir.path().join("team-token");
+        std::fs::write(&token_file, format!("{}\n", token.unwrap_or(&team_token))).unwrap();
+        std::fs::set_permissions(&token_file, std::fs::Permissions::from_mode(0o600)).unwrap();
+        let desk = Clockoff::new(
+            bus,
+            vec![("CLOCKOFF_TEST_UPLOAD_MINUTE_MS".into(), "50".into())],
+            dir.path(),
+        );
+        desk.write_config(&config(&server.url(), &token_file));
+        let weeks = (weeks_back(2), weeks_back(1), weeks_back(0));
+        write_fixture(&desk.ledger_path(), weeks.0, weeks.1, weeks.2).await;
+        Setup {
+            dir,
+            dashboard,
+            team_token,
+            server,
+            token_file,
+            desk,
+            weeks,
+        }
+    }
 }
 
 /// Week A's evenings in the ledger, reporting on since A (queued, as the agent would have
@@ -152,19 +193,15 @@ async fn summaries_are_sent_once_retried_under_one_id_and_never_when_paused() {
     let Some(bus) = or_skip(DbusDaemon::start()) else {
         return;
     };
-    let dir = temp_dir("upload");
-    let (dashboard, team_token, server) = dashboard(dir.path(), &[503], 201).await;
-    let token_file = dir.path().join("team-token");
-    std::fs::write(&token_file, format!("{team_token}\n")).unwrap();
-    std::fs::set_permissions(&token_file, std::fs::Permissions::from_mode(0o600)).unwrap();
-    let desk = Clockoff::new(
-        &bus,
-        vec![("CLOCKOFF_TEST_UPLOAD_MINUTE_MS".into(), "50".into())],
-        dir.path(),
-    );
-    desk.write_config(&config(&server.url(), &token_file));
-    let (a, b, c) = (weeks_back(2), weeks_back(1), weeks_back(0));
-    write_fixture(&desk.ledger_path(), a, b, c).await;
+    let Setup {
+        dir: _dir,
+        dashboard,
+        team_token,
+        server,
+        desk,
+        weeks: (a, b, c),
+        ..
+    } = Setup::start(&bus, "upload", &[503], None).await;
 
     // A: 503, then retried a "minute" later and stored.
     let agent = desk.agent(&bus, "agent-1.log").await;
@@ -356,20 +393,17 @@ async fn a_refused_week_waits_a_day_even_across_a_restart_or_until_the_config_ch
     let Some(bus) = or_skip(DbusDaemon::start()) else {
         return;
     };
-    let dir = temp_dir("upload-refused");
-    let (dashboard, team_token, server) = dashboard(dir.path(), &[], 201).await;
-    let token_file = dir.path().join("team-token");
-    std::fs::write(&token_file, "revoked-token\n").unwrap();
-    let desk = Clockoff::new(
-        &bus,
-        vec![("CLOCKOFF_TEST_UPLOAD_MINUTE_MS".into(), "50".into())],
-        dir.path(),
-    );
     // A day of 50 ms minutes is 72 s: far longer than this test.
+    let Setup {
+        dir: _dir,
+        dashboard,
+        team_token,
+        server,
+        token_file,
+        desk,
+        weeks: (a, _, _),
+    } = Setup::start(&bus, "upload-refused", &[], Some("revoked-token")).await;
     let text_config = config(&server.url(), &token_file);
-    desk.write_config(&text_config);
-    let (a, b, c) = (weeks_back(2), weeks_back(1), weeks_back(0));
-    write_fixture(&desk.ledger_path(), a, b, c).await;
 
     let agent = desk.agent(&bus, "agent-1.log").await;
     wait_ledger(&desk, a, "the refusal recorded", |q| q.refused);
@@ -420,19 +454,15 @@ async fn a_rotated_key_is_accepted_and_a_key_changed_without_notice_stops_report
     let Some(bus) = or_skip(DbusDaemon::start()) else {
         return;
     };
-    let dir = temp_dir("upload-key");
-    let (first, team_token, server) = dashboard(dir.path(), &[], 201).await;
+    let Setup {
+        dir,
+        dashboard: first,
+        server,
+        desk,
+        weeks: (a, b, c),
+        ..
+    } = Setup::start(&bus, "upload-key", &[], None).await;
     let server_dir = dir.path().join("server");
-    let token_file = dir.path().join("team-token");
-    std::fs::write(&token_file, format!("{team_token}\n")).unwrap();
-    let desk = Clockoff::new(
-        &bus,
-        vec![("CLOCKOFF_TEST_UPLOAD_MINUTE_MS".into(), "50".into())],
-        dir.path(),
-    );
-    desk.write_config(&config(&server.url(), &token_file));
-    let (a, b, c) = (weeks_back(2), weeks_back(1), weeks_back(0));
-    write_fixture(&desk.ledger_path(), a, b, c).await;
     let agent = desk.agent(&bus, "agent.log").await;
     wait_ledger(&desk, a, "A delivered", |q| q.delivered.is_some());
     let pinned = desk.wait_status("enrolled", |s| s["report"]["team"].is_object())["report"]
