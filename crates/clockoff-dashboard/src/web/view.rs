@@ -74,8 +74,7 @@ pub fn unit_view(
 /// The day the week that ended last before `now` is published: when a dashboard with nothing
 /// published yet will first have something to show.
 pub fn first_publication(service: &Service, now: DateTime<Utc>) -> Option<chrono::NaiveDate> {
-    use chrono::Datelike;
-    let last_ended = (now.date_naive() - chrono::TimeDelta::days(7)).iso_week();
+    let (_, last_ended) = history::last_ended_weeks(now, 1)?;
     crate::rule::window::published_at(last_ended, service.weeks_accepted).map(|t| t.date_naive())
 }
 
