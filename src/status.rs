@@ -49,6 +49,10 @@ pub struct Status {
     /// nothing can.
     pub activity_source: String,
     pub config_sources: Vec<String>,
+    /// When the worker finished for the day, while that lasts (the state is then "off",
+    /// even in working hours, until work next begins or they resume).
+    #[serde(default)]
+    pub finished_early: Option<Time>,
     pub ledger: String,
     #[serde(rename = "override")]
     pub running_override: Option<Override>,
@@ -111,8 +115,6 @@ impl PeriodTotals {
 /// Quiet hours: whether the laptop is being kept quiet, and by which holders.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Quiet {
-    /// When the worker chose "Clock off", while that lasts.
-    pub clocked_off: Option<Time>,
     /// When quiet hours begin, during the grace after working time.
     pub from: Option<Time>,
     /// Notifications held so far in this quiet period.
@@ -229,10 +231,10 @@ mod tests {
     /// The JSON a status of every part prints, key for key and character for character: what
     /// `clockoff status --json` printed before the status was typed.
     pub(super) const GOLDEN: &str = concat!(
-        r#"{"activity_source":"x11 + logind","config_sources":["<built-in default>"],"#,
+        r#"{"activity_source":"x11 + logind","config_sources":["<built-in default>"],"finished_early":null,"#,
         r#""ledger":"/home/w/.local/share/clockoff/ledger.sqlite3","#,
         r#""override":{"reason":"court report","until":"2026-11-23T19:05:00+00:00","until_away":false},"#,
-        r#""present":true,"quiet":{"clocked_off":null,"from":null,"held_notifications":3,"#,
+        r#""present":true,"quiet":{"from":null,"held_notifications":3,"#,
         r#""holders":[{"error":null,"held":true,"held_by_worker":false,"holder":"dunst","name":"notifications (auto)","retry_at":null}],"#,
         r#""quiet":true,"since":"2026-11-23T17:10:00.250+00:00"},"#,
         r#""report":{"closed":0,"dashboard":null,"delivered":2,"enabled":true,"#,

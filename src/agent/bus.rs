@@ -95,6 +95,19 @@ impl AgentInterface {
         Ok(state.name().to_owned())
     }
 
+    /// Finish for the day: off (holding notifications and sync at once) until work next
+    /// begins, ending any override. Returns when work next begins, RFC 3339, or "".
+    async fn finish_early(&self) -> fdo::Result<String> {
+        let resumes = self.ask(Request::FinishEarly).await?;
+        Ok(resumes.map(|t| t.rfc3339()).unwrap_or_default())
+    }
+
+    /// Undo finishing for the day. Returns the state the schedule is in.
+    async fn resume(&self) -> fdo::Result<String> {
+        let state = self.ask(Request::Resume).await?;
+        Ok(state.name().to_owned())
+    }
+
     /// Record work done away from the laptop, self-reported. `start` and `end` are RFC 3339.
     async fn log_manual(&self, start: &str, end: &str, note: &str) -> fdo::Result<String> {
         let (start, end) = (instant("start", start)?, instant("end", end)?);
@@ -273,6 +286,8 @@ pub trait Agent {
     fn start_override(&self, duration_s: u64, reason: &str) -> zbus::Result<String>;
     fn override_until_stop(&self, reason: &str) -> zbus::Result<String>;
     fn end_override(&self) -> zbus::Result<String>;
+    fn finish_early(&self) -> zbus::Result<String>;
+    fn resume(&self) -> zbus::Result<String>;
     fn log_manual(&self, start: &str, end: &str, note: &str) -> zbus::Result<String>;
     fn correct_manual(
         &self,

@@ -26,7 +26,7 @@ use crate::core::recorder::{Key, Op, Recorder};
 use crate::core::schedule::State;
 use crate::core::spans::Span;
 use crate::core::timeline::Timeline;
-use crate::ledger::{IntervalId, Ledger, OverrideRecord};
+use crate::ledger::{EarlyFinish, IntervalId, Ledger, OverrideRecord};
 use crate::status::Status;
 
 /// An open interval's end is written at least this often, so a crash loses at most this much.
@@ -56,10 +56,11 @@ pub struct Engine {
     paths: ConfigPaths,
     config: Config,
     config_sources: Vec<String>,
-    /// The schedule as configured, and with the worker's overrides on top.
+    /// The schedule as configured, and with the worker's overrides and early finishes on top.
     base: Timeline,
     effective: Timeline,
     overrides: Vec<OverrideRecord>,
+    early_finishes: Vec<EarlyFinish>,
     position: Position,
     presence: Presence,
     recorder: Recorder,
@@ -125,7 +126,16 @@ impl Engine {
             }
         }
         overrides.retain(|o| o.end > now);
-        let (base, effective) = timelines(&parts.config, &overrides);
+        // A finish for the day outlives a restart: the worker said they had stopped.
+        let early_finishes = parts
+            .ledger
+            .early_finishes(now, now + TimeDelta::days(7))
+            .await
+            .unwrap_or_else(|e| {
+                eprintln!("clockoff: could not read early finishes from the ledger: {e}");
+                Vec::new()
+            });
+        let (base, effective) = timelines(&parts.config, &overrides, &early_finishes);
         let position = locate(&base, &effective, now);
         let engine = Self {
             clock: parts.clock,
@@ -135,6 +145,7 @@ impl Engine {
             base,
             effective,
             overrides,
+            early_finishes,
             position,
             presence: Presence::default(),
             recorder: Recorder::default(),
@@ -251,6 +262,12 @@ impl Engine {
             }
             Request::EndOverride(reply) => {
                 let _ = reply.send(self.end_override(now).await);
+            }
+            Request::FinishEarly(reply) => {
+                let _ = reply.send(self.finish_early(now).await);
+            }
+            Request::Resume(reply) => {
+                let _ = reply.send(self.resume(now).await);
             }
             Request::Record(request) => {
                 let desk = RecordDesk {
@@ -426,11 +443,13 @@ impl Engine {
         let tz = self.config.timezone;
         let quiet = &self.config.quiet;
         let config_tray = self.config.tray;
+        let finished_early = self.finished_early(self.clock.now()).map(|f| f.start);
         self.snapshot.send_if_modified(|s| {
             let next = Snapshot {
                 state: position.state,
                 since: position.since,
                 until: position.until,
+                finished_early,
                 timezone: tz,
                 present,
                 activity_source: source.clone(),
@@ -579,18 +598,85 @@ impl Engine {
         Ok(self.position.state)
     }
 
-    /// New schedule or overrides: rebuild both timelines and re-read the position.
+    /// The early finish in force at `now`.
+    fn finished_early(&self, now: DateTime<Utc>) -> Option<&EarlyFinish> {
+        self.early_finishes
+            .iter()
+            .find(|f| Span::new(f.start, f.end).contains(now))
+    }
+
+    /// "Finish for the day": working hours are off from now until work next begins, so the
+    /// laptop is quiet at once, with no grace. An override ends first (the worker stopped
+    /// working). Refused on call (a call must get through) and where nothing is to finish.
+    async fn finish_early(
+        &mut self,
+        now: DateTime<Utc>,
+    ) -> Result<Option<crate::status::Time>, Refusal> {
+        match self.position.state {
+            State::OnCall => {
+                return Err(Refusal::Failed(
+                    "you are on call: notifications are not held while a call may come".into(),
+                ));
+            }
+            State::Leave | State::Holiday => {
+                return Err(Refusal::Failed(format!(
+                    "you are already off ({}): nothing to finish",
+                    self.position.state
+                )));
+            }
+            State::Working | State::Off | State::Override => {}
+        }
+        if self.running_override(now).is_some() {
+            self.end_override(now).await?;
+        }
+        let resumes = next_release(&self.base, now);
+        // Beyond the schedule's horizon (no working hours at all), a day is what was asked.
+        let end = resumes.unwrap_or(now + TimeDelta::days(1));
+        let finish = self.ledger.finish_early(now, end).await?;
+        self.early_finishes.retain(|f| f.end <= now);
+        self.early_finishes.push(finish);
+        self.rebuild(now).await;
+        Ok(resumes.map(|t| crate::status::time_in(self.config.timezone, t)))
+    }
+
+    /// Undoes an early finish: the schedule decides again from now.
+    async fn resume(&mut self, now: DateTime<Utc>) -> Result<State, Refusal> {
+        if self.finished_early(now).is_none() {
+            return Err(Refusal::Failed(
+                "you have not finished for the day: there is nothing to resume".into(),
+            ));
+        }
+        self.ledger.resume(now).await?;
+        for f in &mut self.early_finishes {
+            if Span::new(f.start, f.end).contains(now) {
+                f.end = now;
+            }
+        }
+        self.rebuild(now).await;
+        Ok(self.position.state)
+    }
+
+    /// New schedule, overrides or early finishes: rebuild both timelines and re-read the
+    /// position.
     async fn rebuild(&mut self, now: DateTime<Utc>) {
         self.overrides.retain(|o| o.end > now);
-        (self.base, self.effective) = timelines(&self.config, &self.overrides);
+        self.early_finishes.retain(|f| f.end > now);
+        (self.base, self.effective) =
+            timelines(&self.config, &self.overrides, &self.early_finishes);
         self.resync(now).await;
     }
 }
 
-/// The schedule as configured, and with the overrides on top.
-fn timelines(config: &Config, overrides: &[OverrideRecord]) -> (Timeline, Timeline) {
+/// The schedule as configured, and with the overrides and early finishes on top.
+fn timelines(
+    config: &Config,
+    overrides: &[OverrideRecord],
+    early_finishes: &[EarlyFinish],
+) -> (Timeline, Timeline) {
     let schedule = config.schedule();
-    let effective = schedule.with_overrides(overrides.iter().map(|o| Span::new(o.start, o.end)));
+    let effective = schedule
+        .with_overrides(overrides.iter().map(|o| Span::new(o.start, o.end)))
+        .with_early_finishes(early_finishes.iter().map(|f| Span::new(f.start, f.end)));
     (Timeline::new(schedule), Timeline::new(effective))
 }
 
@@ -647,6 +733,7 @@ mod tests {
             state: State::Off,
             since: None,
             until: None,
+            finished_early: None,
             timezone: config.timezone,
             present: false,
             activity_source: String::new(),
@@ -1040,5 +1127,77 @@ mod tests {
             "{refused:?}"
         );
         assert_eq!(r.snapshot.borrow().state, State::Off);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn finishing_for_the_day_is_off_until_tomorrow_survives_a_restart_and_resumes() {
+        let mut r = rig("2026-11-23T15:30:00Z").await;
+        let back = r.engine.finish_early(utc("2026-11-23T15:30:00Z")).await;
+        assert_eq!(
+            back.unwrap().map(|t| t.to_utc()),
+            Some(utc("2026-11-24T09:00:00Z"))
+        );
+        let seen = |r: &Rig| {
+            let s = r.snapshot.borrow();
+            (s.state, s.since, s.until, s.finished_early)
+        };
+        let finished = (
+            State::Off,
+            Some(utc("2026-11-23T15:30:00Z")),
+            Some(utc("2026-11-24T09:00:00Z")),
+            Some(utc("2026-11-23T15:30:00Z")),
+        );
+        assert_eq!(seen(&r), finished);
+        // Working meanwhile, in the hours, is still working time (not overtime); after
+        // 17:00 it would be out of hours as any evening's.
+        r.at("2026-11-23T16:00:00Z").await;
+        r.active_since("2026-11-23T16:00:00Z").await;
+        r.at("2026-11-23T16:30:00Z").await;
+        // A restart keeps it: status, tray and quiet hours all read the same state.
+        r.at("2026-11-23T16:45:00Z").await;
+        let mut r = r.restart().await;
+        assert_eq!(seen(&r), finished);
+        // Resumed at 16:50: working until 17:00 again, and nothing is left to resume.
+        r.at("2026-11-23T16:50:00Z").await;
+        assert_eq!(
+            r.engine.resume(utc("2026-11-23T16:50:00Z")).await,
+            Ok(State::Working)
+        );
+        assert_eq!(r.snapshot.borrow().finished_early, None);
+        assert!(r.engine.resume(utc("2026-11-23T16:50:00Z")).await.is_err());
+        let day = r.stop_and_total_the_day().await;
+        assert_eq!(minutes(&day, Class::Working), 45);
+        assert_eq!(minutes(&day, Class::OutOfHours), 0);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn finishing_ends_an_override_and_is_refused_on_call() {
+        let (mut r, _) = working_on(Length::For(Duration::from_secs(3600))).await;
+        assert_eq!(r.snapshot.borrow().state, State::Override);
+        r.engine
+            .finish_early(utc("2026-11-23T19:00:00Z"))
+            .await
+            .unwrap();
+        assert_eq!(r.snapshot.borrow().state, State::Off);
+        assert!(
+            r.engine
+                .running_override(utc("2026-11-23T19:00:00Z"))
+                .is_none()
+        );
+
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("config.toml"),
+            "timezone = \"Europe/London\"\n[[on_call]]\nfrom = \"2026-11-23T17:00\"\nto = \"2026-11-24T09:00\"\n",
+        )
+        .unwrap();
+        let mut r = rig_in(dir, Arc::new(FakeClock::new(utc("2026-11-23T20:00:00Z")))).await;
+        assert_eq!(r.snapshot.borrow().state, State::OnCall);
+        let refusal = r.engine.finish_early(utc("2026-11-23T20:00:00Z")).await;
+        assert!(
+            matches!(&refusal, Err(Refusal::Failed(why)) if why.contains("on call")),
+            "{refusal:?}"
+        );
+        assert_eq!(r.snapshot.borrow().state, State::OnCall);
     }
 }

@@ -88,6 +88,11 @@ pub enum Request {
     },
     /// End the running override; the reply is the state now.
     EndOverride(Reply<State>),
+    /// "Finish for the day": off (and quiet) at once until work next begins, ending any
+    /// override first. The reply is when work next begins, if known.
+    FinishEarly(Reply<Option<Time>>),
+    /// Undo an early finish: back to what the schedule says; the reply is the state now.
+    Resume(Reply<State>),
     /// A change to the worker's record alone ([`RecordRequest`]).
     Record(RecordRequest),
     /// Read the config files again; the reply says which were read.

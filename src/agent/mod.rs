@@ -248,7 +248,6 @@ impl Spawn {
             no_tray,
             upload_timing,
         } = self;
-        let (quiet_commands, commands) = mpsc::unbounded_channel();
         let quiet_watch = shared.quiet.subscribe();
         let (stop, quiet_stop) = oneshot::channel();
         let quiet = Stoppable::spawn(
@@ -260,7 +259,6 @@ impl Spawn {
                 snapshot: snapshot.clone(),
                 events: events.clone(),
                 status: shared.quiet,
-                commands,
                 stop: quiet_stop,
             }),
         );
@@ -288,7 +286,6 @@ impl Spawn {
                 tray::TrayParts {
                     session: session.clone(),
                     events: events.clone(),
-                    quiet: quiet_commands,
                     snapshot: snapshot.clone(),
                     quiet_status: quiet_watch,
                     report: shared.upload.subscribe(),
@@ -442,6 +439,7 @@ fn first_snapshot(deps: &Deps) -> Snapshot {
         state: span.state,
         since: span.since,
         until: span.until,
+        finished_early: None,
         timezone: deps.config.timezone,
         present: false,
         activity_source: "starting".into(),

@@ -13,6 +13,8 @@ pub struct Snapshot {
     pub state: State,
     pub since: Option<DateTime<Utc>>,
     pub until: Option<DateTime<Utc>>,
+    /// When the worker finished for the day, while that lasts: quiet at once, no grace.
+    pub finished_early: Option<DateTime<Utc>>,
     pub timezone: Tz,
     /// Whether the person is at the laptop now.
     pub present: bool,

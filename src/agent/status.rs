@@ -93,6 +93,7 @@ impl StatusParts<'_> {
             state: s.state,
             since: time(s.since),
             until: time(s.until),
+            finished_early: time(s.finished_early),
             running_override: self.running_override.map(|o| status::Override {
                 until: time(s.until),
                 reason: o.reason.clone().unwrap_or_default(),

@@ -125,6 +125,26 @@ pub fn override_cmd(what: &str, reason: Option<String>, clock: &dyn Clock) -> Re
     Ok(())
 }
 
+/// `clockoff finish`: what the tray's "Hold now" does.
+pub fn finish(clock: &dyn Clock) -> Result<(), Failure> {
+    let resumes = call(|agent| async move { agent.finish_early().await })?;
+    let back = chrono::DateTime::parse_from_rfc3339(&resumes)
+        .map(|t| format!(" until {}", human_rfc3339(t, clock.now())))
+        .unwrap_or_default();
+    println!(
+        "Finished for the day: notifications and sync are held{back}. Urgent (critical) \
+         notifications still reach you. `clockoff resume` undoes it."
+    );
+    Ok(())
+}
+
+/// `clockoff resume`: undoes `clockoff finish`.
+pub fn resume() -> Result<(), Failure> {
+    let state = call(|agent| async move { agent.resume().await })?;
+    println!("Resumed; now {state}.");
+    Ok(())
+}
+
 pub fn reload() -> Result<(), Failure> {
     let message = call(|agent| async move { agent.reload().await })?;
     println!("{message}");
@@ -194,6 +214,9 @@ fn describe_status(status: &Status, now: DateTime<Utc>) -> String {
     }
     if let Some(reason) = running.map(|o| &o.reason).filter(|r| !r.is_empty()) {
         out += &format!(" ({reason})");
+    }
+    if status.finished_early.is_some() {
+        out += ": you finished for the day (`clockoff resume` undoes it)";
     }
     out.push('\n');
     let today = &status.today;

@@ -84,6 +84,15 @@ clockoff schedule transitions --from 2026-11-23T00:00:00Z --to 2026-11-30T00:00:
         #[arg(long)]
         reason: Option<String>,
     },
+    /// Finish for the day now: hold notifications and sync until work next begins.
+    #[command(
+        after_help = "Any override ends. Your state is off until your next working hours begin; time \
+you work meanwhile is still recorded. Undo it with `clockoff resume`. Not while on call: a call \
+must get through.\n\nExamples:\n  clockoff finish\n  clockoff resume"
+    )]
+    Finish,
+    /// Undo `clockoff finish` (or the tray's "Hold now"): back to your working hours.
+    Resume,
     /// Record work done away from the laptop (self-reported, marked as such), or correct it.
     #[command(
         after_help = "A range whose end is not after its start crosses midnight. A correction never \
@@ -222,6 +231,8 @@ pub fn run(cli: Cli, clock: Arc<dyn Clock>) -> ExitCode {
         Some(Command::Override { what, reason }) => {
             agent_cmd::override_cmd(&what, reason, clock_ref)
         }
+        Some(Command::Finish) => agent_cmd::finish(clock_ref),
+        Some(Command::Resume) => agent_cmd::resume(),
         Some(Command::Log(args)) => log_cmd::log(args, &paths, clock_ref),
         Some(Command::Logged { week, json }) => {
             log_cmd::logged(week.as_deref(), json, &paths, clock_ref)

@@ -75,6 +75,8 @@ pub struct Forgot {
     pub toil_taken: usize,
     pub held_notifications: usize,
     pub quiet_periods: usize,
+    /// Times the worker finished for the day early.
+    pub early_finishes: usize,
     /// Weeks paused or queued for reporting.
     pub report_weeks: usize,
     pub chain_entries: usize,
@@ -89,6 +91,7 @@ impl Forgot {
             "toil_taken" => &mut self.toil_taken,
             "held_notifications" => &mut self.held_notifications,
             "report_weeks" => &mut self.report_weeks,
+            "early_finishes" => &mut self.early_finishes,
             // The one left of `forgettable`'s tables.
             _ => &mut self.quiet_periods,
         }
@@ -104,6 +107,7 @@ impl Forgot {
             + self.toil_taken
             + self.held_notifications
             + self.quiet_periods
+            + self.early_finishes
             + self.report_weeks
     }
 }
@@ -124,6 +128,9 @@ fn forgettable(conn: &Connection) -> Result<Vec<(&'static str, &'static str)>, S
     // What the worker paused or queued for reporting, by ISO week ("2024-W23" sorts as text).
     if chain::has_table(conn, "report_weeks")? {
         tables.push(("report_weeks", "week < ?1"));
+    }
+    if chain::has_table(conn, "early_finishes")? {
+        tables.push(("early_finishes", "end_ms < ?1"));
     }
     Ok(tables)
 }

@@ -31,7 +31,7 @@ use tokio::sync::{mpsc, oneshot};
 pub use error::StoreError;
 pub use forget::{Cutoff, Forgot, Forgotten};
 pub use lock::{LockError, lock};
-pub use quiet::{APP_NAME_LIMIT, QuietPeriod, SavedHold, clean_app_name};
+pub use quiet::{APP_NAME_LIMIT, EarlyFinish, QuietPeriod, SavedHold, clean_app_name};
 pub use reader::{ChainHead, Reader};
 pub use records::{
     CorrectionId, IntervalId, ManualId, OverrideId, OverrideRecord, Recovery, ToilId, Totals,
@@ -274,6 +274,33 @@ impl Ledger {
     /// Ends the open quiet period at `at`; `None` when none was open.
     pub async fn end_quiet(&self, at: DateTime<Utc>) -> Result<Option<QuietPeriod>, StoreError> {
         self.write(move |tx| quiet::end(tx, at)).await
+    }
+
+    /// The worker finished for the day at `start`, until work next begins at `end`. One at a
+    /// time: one already in force ends at `start`.
+    pub async fn finish_early(
+        &self,
+        start: DateTime<Utc>,
+        end: DateTime<Utc>,
+    ) -> Result<EarlyFinish, StoreError> {
+        check_range("an early finish", start, end, false)?;
+        self.write(move |tx| quiet::finish_early(tx, start, end))
+            .await
+    }
+
+    /// Ends the early finish in force at `at` there; `None` when none was.
+    pub async fn resume(&self, at: DateTime<Utc>) -> Result<Option<EarlyFinish>, StoreError> {
+        self.write(move |tx| quiet::resume(tx, at)).await
+    }
+
+    /// Early finishes with time in `[from, to)`, earliest first.
+    pub async fn early_finishes(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<EarlyFinish>, StoreError> {
+        self.run(move |conn| quiet::early_finishes(conn, from, to))
+            .await
     }
 
     /// The quiet period still open (after a crash, the one the last run left).

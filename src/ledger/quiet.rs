@@ -22,6 +22,14 @@ pub struct SavedHold {
     pub since: DateTime<Utc>,
 }
 
+/// The worker finished for the day at `start`; it lasts until `end` (when work next begins,
+/// or when they resumed).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EarlyFinish {
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+}
+
 /// App names are cut to this many characters: enough to name an app, too few to carry text.
 pub const APP_NAME_LIMIT: usize = 64;
 
@@ -143,6 +151,60 @@ pub fn clean_app_name(app: &str) -> String {
         "" => "unknown".to_string(),
         name => name.to_string(),
     }
+}
+
+/// Records an early finish from `start` to `end`, ending any in force at `start` there first:
+/// one at a time.
+pub(super) fn finish_early(
+    conn: &Connection,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+) -> Result<EarlyFinish, StoreError> {
+    resume(conn, start)?;
+    conn.execute(
+        "INSERT INTO early_finishes (start_ms, end_ms) VALUES (?1, ?2)",
+        params![to_ms(start), to_ms(end)],
+    )?;
+    Ok(EarlyFinish { start, end })
+}
+
+/// Ends the early finish in force at `at` there; `None` when none was.
+pub(super) fn resume(
+    conn: &Connection,
+    at: DateTime<Utc>,
+) -> Result<Option<EarlyFinish>, StoreError> {
+    let in_force = early_finishes(conn, at, at + chrono::TimeDelta::milliseconds(1))?;
+    let Some(finish) = in_force.into_iter().next() else {
+        return Ok(None);
+    };
+    conn.execute(
+        "UPDATE early_finishes SET end_ms = ?1 WHERE start_ms <= ?1 AND end_ms > ?1",
+        [to_ms(at)],
+    )?;
+    Ok(Some(EarlyFinish { end: at, ..finish }))
+}
+
+/// Early finishes with time in `[from, to)`, earliest first.
+pub(super) fn early_finishes(
+    conn: &Connection,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<Vec<EarlyFinish>, StoreError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT start_ms, end_ms FROM early_finishes
+         WHERE start_ms < ?2 AND end_ms > ?1 AND end_ms > start_ms ORDER BY start_ms, id",
+    )?;
+    let rows = stmt.query_map([to_ms(from), to_ms(to)], |row| {
+        Ok((row.get::<_, i64>(0)?, row.get::<_, i64>(1)?))
+    })?;
+    rows.map(|row| {
+        let (start, end) = row?;
+        Ok(EarlyFinish {
+            start: from_ms(start)?,
+            end: from_ms(end)?,
+        })
+    })
+    .collect()
 }
 
 #[cfg(test)]

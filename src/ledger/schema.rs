@@ -282,7 +282,20 @@ CREATE TABLE report_queue (
 ) STRICT;
 ";
 
-pub(super) const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, V7, V8, V9, V10];
+/// "Finish for the day": the worker stopped early, from `start` until work next begins
+/// (`end`, moved back to the moment they resumed if they did). Kept so a restart still knows
+/// it; what it changes in the schedule is chained as transitions.
+const V11: &str = "
+CREATE TABLE early_finishes (
+    id       INTEGER PRIMARY KEY AUTOINCREMENT,
+    start_ms INTEGER NOT NULL,
+    end_ms   INTEGER NOT NULL,
+    CHECK (end_ms >= start_ms)
+) STRICT;
+CREATE INDEX early_finishes_by_end ON early_finishes (end_ms);
+";
+
+pub(super) const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11];
 
 /// What [`migrate`] found wrong.
 #[derive(Debug)]
@@ -384,6 +397,7 @@ mod tests {
             [
                 "chain",
                 "chain_start",
+                "early_finishes",
                 "forgotten",
                 "held_notifications",
                 "holds",

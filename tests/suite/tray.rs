@@ -486,8 +486,17 @@ async fn hold_now_finishes_early_and_dunst_holds_at_once() {
         dunst.paused(&conn).await.then_some(())
     })
     .await;
-    let status = panel.wait_status("clocked off", |s| s["quiet"]["clocked_off"].is_string());
-    assert_eq!(status["state"], "working", "the schedule is unchanged");
+    // One state everywhere (issue 19): status, JSON, D-Bus and the tray all say off.
+    let status = panel.wait_status("finished early", |s| s["finished_early"].is_string());
+    assert_eq!(
+        status["state"], "off",
+        "finishing for the day is off until work begins"
+    );
+    let human = text(&panel.clockoff(&["status"]).stdout);
+    assert!(
+        human.starts_with("Off since") && human.contains("you finished for the day"),
+        "{human}"
+    );
     title_becomes(&item, "finished early", |t| {
         t.starts_with("Finished early at") && t.contains(" · 0 held · back ")
     })
@@ -502,9 +511,55 @@ async fn hold_now_finishes_early_and_dunst_holds_at_once() {
         .expect("notify-send");
     assert!(sent.success());
     title_becomes(&item, "one held", |t| t.contains(" · 1 held · ")).await;
-    // Changing their mind: "Work for 30 minutes" releases again.
-    item.click("Work for 30 minutes").await;
+    // A restart keeps it: the choice is in the ledger, not in the running agent.
+    agent.terminate();
+    let agent = panel.agent(&panel.bus, "agent-2.log").await;
+    let item = watcher.item().await;
+    title_becomes(&item, "still finished early", |t| {
+        t.starts_with("Finished early at")
+    })
+    .await;
+    eventually("dunst paused again", async || {
+        dunst.paused(&conn).await.then_some(())
+    })
+    .await;
+    // "Resume work" undoes it: working again, and dunst shows what it held.
+    item.click("Resume work").await;
+    title_becomes(&item, "working again", |t| t.starts_with("Working until")).await;
     eventually("dunst released", async || {
+        (!dunst.paused(&conn).await).then_some(())
+    })
+    .await;
+    assert!(panel.status()["finished_early"].is_null());
+    // The same from the command line.
+    let finish = panel.clockoff(&["finish"]);
+    assert!(finish.status.success(), "{}", text(&finish.stderr));
+    assert!(
+        text(&finish.stdout)
+            .starts_with("Finished for the day: notifications and sync are held until"),
+        "{}",
+        text(&finish.stdout)
+    );
+    eventually("dunst paused by clockoff finish", async || {
+        dunst.paused(&conn).await.then_some(())
+    })
+    .await;
+    let resume = panel.clockoff(&["resume"]);
+    assert_eq!(text(&resume.stdout), "Resumed; now working.\n");
+    let again = panel.clockoff(&["resume"]);
+    assert!(
+        !again.status.success() && text(&again.stderr).contains("nothing to resume"),
+        "{}",
+        text(&again.stderr)
+    );
+    // Changing their mind after finishing: "Work for 30 minutes" releases again.
+    item.click("Hold now: finish for the day").await;
+    eventually("dunst paused by the tray again", async || {
+        dunst.paused(&conn).await.then_some(())
+    })
+    .await;
+    item.click("Work for 30 minutes").await;
+    eventually("dunst released by working now", async || {
         (!dunst.paused(&conn).await).then_some(())
     })
     .await;

@@ -40,10 +40,12 @@ impl Class {
 
     /// The class of time in `effective` state when the schedule alone says `base`. An
     /// override only turns time that would otherwise be off into chosen work: in working
-    /// hours it is still working time, on call still a call-out.
+    /// hours it is still working time, on call still a call-out. Nor does finishing early
+    /// (off where the hours say working) make later work in those hours out of hours: it is
+    /// still time the worker is paid for, never overtime.
     pub fn of_states(effective: State, base: State) -> Class {
         match (effective, Class::of(base)) {
-            (State::Override, Class::Working | Class::OnCall) => Class::of(base),
+            (State::Override | State::Off, Class::Working | Class::OnCall) => Class::of(base),
             _ => Class::of(effective),
         }
     }

@@ -1,5 +1,5 @@
 //! When the laptop should be quiet: a pure answer from the schedule state, when it began,
-//! the grace, and whether the worker clocked off early. The agent's quiet-hours task asks
+//! the grace, and whether the worker finished for the day early. The agent's quiet-hours task asks
 //! this on every change and at the instant it names.
 
 use std::time::Duration;
@@ -25,27 +25,22 @@ pub enum Wanted {
 }
 
 /// What the laptop should be for a state entered at `since` (`None`: as far back as known).
-/// `clocked_off` is when the worker chose to stop early ("Clock off"), still in force: it
-/// lasts until a releasing state begins after it (see [`clock_off_lapses`]). `quiet_now`
-/// says quiet hours are already on: one holding state handing over to another (off to a
-/// bank holiday at midnight) carries on, with no new grace.
+/// `finished_early` says the worker finished for the day (the schedule already shows working
+/// hours after it as off): quiet at once, with no grace. `quiet_now` says quiet hours are
+/// already on: one holding state handing over to another (off to a bank holiday at
+/// midnight) carries on, with no new grace.
 pub fn wanted(
     state: State,
     since: Option<DateTime<Utc>>,
     grace: Duration,
-    clocked_off: Option<DateTime<Utc>>,
+    finished_early: bool,
     quiet_now: bool,
     now: DateTime<Utc>,
 ) -> Wanted {
-    if let Some(t) = clocked_off
-        && !clock_off_lapses(state, since, t)
-    {
-        return Wanted::Quiet;
-    }
     if !holds(state) {
         return Wanted::Open { quiet_at: None };
     }
-    if quiet_now {
+    if quiet_now || finished_early {
         return Wanted::Quiet;
     }
     let Some(since) = since else {
@@ -64,15 +59,6 @@ pub fn wanted(
             quiet_at: Some(quiet_at),
         }
     }
-}
-
-/// A clock-off ends when a releasing state (work, on call, an override) begins after it.
-pub fn clock_off_lapses(
-    state: State,
-    since: Option<DateTime<Utc>>,
-    clocked_off: DateTime<Utc>,
-) -> bool {
-    !holds(state) && since.is_some_and(|since| since > clocked_off)
 }
 
 /// When work next begins after the span that holds `t`: the start of the first later span
@@ -106,20 +92,20 @@ mod tests {
         let after = utc("2026-11-23T17:10:00Z");
         for state in [State::Off, State::Leave, State::Holiday] {
             assert_eq!(
-                wanted(state, since, GRACE, None, false, before),
+                wanted(state, since, GRACE, false, false, before),
                 Wanted::Open {
                     quiet_at: Some(after)
                 },
                 "{state}"
             );
             assert_eq!(
-                wanted(state, since, GRACE, None, false, after),
+                wanted(state, since, GRACE, false, false, after),
                 Wanted::Quiet
             );
         }
         for state in [State::Working, State::OnCall, State::Override] {
             assert_eq!(
-                wanted(state, since, GRACE, None, false, after),
+                wanted(state, since, GRACE, false, false, after),
                 Wanted::Open { quiet_at: None },
                 "{state}"
             );
@@ -131,58 +117,42 @@ mod tests {
         let five = utc("2026-11-23T17:00:00Z");
         let late = utc("2026-11-23T23:00:00Z");
         assert_eq!(
-            wanted(State::Off, Some(five), GRACE, None, false, late),
+            wanted(State::Off, Some(five), GRACE, false, false, late),
             Wanted::Quiet
         );
         assert_eq!(
-            wanted(State::Off, Some(five), Duration::ZERO, None, false, five),
+            wanted(State::Off, Some(five), Duration::ZERO, false, false, five),
             Wanted::Quiet
         );
         // Off for as long as the schedule knows (no hours at all).
         assert_eq!(
-            wanted(State::Off, None, GRACE, None, false, late),
+            wanted(State::Off, None, GRACE, false, false, late),
             Wanted::Quiet
         );
     }
 
     #[test]
-    fn a_clock_off_skips_the_grace_and_lasts_until_work_starts_again() {
-        let pressed = utc("2026-11-23T15:00:00Z");
-        let now = utc("2026-11-23T15:00:01Z");
-        // An early finish in working hours.
-        let working_since = Some(utc("2026-11-23T09:00:00Z"));
-        assert_eq!(
-            wanted(
-                State::Working,
-                working_since,
-                GRACE,
-                Some(pressed),
-                false,
-                now
-            ),
-            Wanted::Quiet
-        );
-        assert!(!clock_off_lapses(State::Working, working_since, pressed));
-        // Through the end of the day, with no grace re-opening it.
+    fn finishing_early_skips_the_grace_and_an_override_still_releases() {
+        let now = utc("2026-11-23T17:00:01Z");
         let off_since = Some(utc("2026-11-23T17:00:00Z"));
-        let at_five = utc("2026-11-23T17:00:00Z");
+        // In the grace after hours, finishing for the day holds at once...
         assert_eq!(
-            wanted(State::Off, off_since, GRACE, Some(pressed), true, at_five),
+            wanted(State::Off, off_since, GRACE, false, false, now),
+            Wanted::Open {
+                quiet_at: Some(utc("2026-11-23T17:10:00Z"))
+            }
+        );
+        assert_eq!(
+            wanted(State::Off, off_since, GRACE, true, false, now),
             Wanted::Quiet
         );
-        assert!(!clock_off_lapses(State::Off, off_since, pressed));
-        // Until the next morning's work, or an override, begins.
-        let next_day = Some(utc("2026-11-24T09:00:00Z"));
-        assert!(clock_off_lapses(State::Working, next_day, pressed));
-        assert!(clock_off_lapses(
-            State::Override,
-            Some(utc("2026-11-23T15:30:00Z")),
-            pressed
-        ));
-        assert_eq!(
-            wanted(State::Working, next_day, GRACE, Some(pressed), true, now),
-            Wanted::Open { quiet_at: None }
-        );
+        // ...and choosing to work (an override) or on call still releases.
+        for state in [State::Override, State::OnCall, State::Working] {
+            assert_eq!(
+                wanted(state, off_since, GRACE, true, true, now),
+                Wanted::Open { quiet_at: None }
+            );
+        }
     }
 
     #[test]
@@ -191,14 +161,14 @@ mod tests {
         let just_after = utc("2026-12-25T00:00:01Z");
         for state in [State::Holiday, State::Leave, State::Off] {
             assert_eq!(
-                wanted(state, midnight, GRACE, None, true, just_after),
+                wanted(state, midnight, GRACE, false, true, just_after),
                 Wanted::Quiet,
                 "{state}"
             );
         }
         // Work starting ends it whatever came before.
         assert_eq!(
-            wanted(State::Working, midnight, GRACE, None, true, just_after),
+            wanted(State::Working, midnight, GRACE, false, true, just_after),
             Wanted::Open { quiet_at: None }
         );
     }

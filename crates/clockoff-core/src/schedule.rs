@@ -1,5 +1,6 @@
 //! For any instant: is this person meant to be working? Layers of time, highest precedence
-//! first: override > on_call > leave > holiday > working > off.
+//! first: override > on_call > leave > holiday > working > off. An early finish (the worker
+//! chose to stop for the day) turns working hours it covers into off, and nothing else.
 //!
 //! Each layer knows whether it contains an instant and where its nearest boundaries are. A
 //! state can only change at some layer's boundary, so transitions are found by walking the
@@ -115,6 +116,8 @@ pub struct Schedule {
     leave: DaySet,
     on_call: SpanSet,
     overrides: SpanSet,
+    /// Where the worker finished early: working hours here are off.
+    finished: SpanSet,
 }
 
 /// Everything a schedule is built from; all dates are local to `tz`.
@@ -138,6 +141,7 @@ impl Schedule {
             leave: DaySet::from_inclusive_ranges(spec.leave),
             on_call: SpanSet::new(spec.on_call),
             overrides: SpanSet::new(spec.overrides),
+            finished: SpanSet::default(),
         }
     }
 
@@ -157,6 +161,14 @@ impl Schedule {
         }
     }
 
+    /// The same schedule with the worker's early finishes in place of the current ones.
+    pub fn with_early_finishes(&self, finished: impl IntoIterator<Item = Span>) -> Self {
+        Self {
+            finished: SpanSet::new(finished),
+            ..self.clone()
+        }
+    }
+
     /// The state at `t`, by precedence.
     pub fn state(&self, t: DateTime<Utc>) -> State {
         let tz = self.tz;
@@ -168,7 +180,7 @@ impl Schedule {
             State::Leave
         } else if self.holidays.contains(tz, t) {
             State::Holiday
-        } else if self.hours.contains(tz, t) {
+        } else if self.hours.contains(tz, t) && !self.finished.contains(t) {
             State::Working
         } else {
             State::Off
@@ -246,6 +258,7 @@ impl Schedule {
         consider(2, &|| self.leave.next_boundary_after(tz, t));
         consider(3, &|| self.holidays.next_boundary_after(tz, t));
         consider(4, &|| self.hours.next_boundary_after(tz, t));
+        consider(4, &|| self.finished.next_boundary_after(t));
         best
     }
 
@@ -263,6 +276,7 @@ impl Schedule {
         consider(2, &|| self.leave.prev_boundary_at_or_before(tz, t));
         consider(3, &|| self.holidays.prev_boundary_at_or_before(tz, t));
         consider(4, &|| self.hours.prev_boundary_at_or_before(tz, t));
+        consider(4, &|| self.finished.prev_boundary_at_or_before(t));
         best
     }
 }

@@ -22,7 +22,7 @@ use super::snapshot::Snapshot;
 use crate::config::QuietSettings;
 use crate::config::quiet::{NotificationPolicy, ServerChoice, SyncSpec};
 use crate::core::clock::Clock;
-use crate::core::quiet::{Wanted, clock_off_lapses, wanted};
+use crate::core::quiet::{Wanted, wanted};
 use crate::desktop::monitor::Arrived;
 use crate::hold::{BoxFuture, HoldError, Holder};
 use crate::ledger::{Ledger, QuietPeriod, SavedHold};
@@ -58,13 +58,6 @@ pub trait Desktop: Send + Sync + 'static {
     fn end_of_hours(&self, body: String) -> BoxFuture<'static, Result<NoticeChoice, String>>;
 }
 
-/// What the worker can ask of quiet hours directly (from the tray).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Command {
-    /// "Hold now": finish early. Holds at once, with no grace, until work begins again.
-    ClockOff,
-}
-
 pub struct QuietParts {
     pub clock: Arc<dyn Clock>,
     pub ledger: Ledger,
@@ -72,7 +65,6 @@ pub struct QuietParts {
     pub snapshot: watch::Receiver<Snapshot>,
     pub events: EventSender,
     pub status: watch::Sender<QuietStatus>,
-    pub commands: mpsc::UnboundedReceiver<Command>,
     /// Completes when the agent stops: holds are released before the ledger closes.
     pub stop: oneshot::Receiver<()>,
 }
@@ -102,7 +94,6 @@ struct Quiet {
     retiring: Vec<SlotHandle>,
     restarted: watch::Sender<u64>,
     period: Option<QuietPeriod>,
-    clocked_off: Option<DateTime<Utc>>,
     monitor: Option<JoinHandle<()>>,
     /// The monitor is tried once per quiet period: a bus that refuses it will refuse again.
     monitor_tried: bool,
@@ -124,7 +115,6 @@ pub async fn run(parts: QuietParts) {
         mut snapshot,
         events,
         status,
-        mut commands,
         mut stop,
     } = parts;
     let (apps_tx, mut apps) = mpsc::unbounded_channel();
@@ -145,7 +135,6 @@ pub async fn run(parts: QuietParts) {
         retiring: Vec::new(),
         restarted: watch::channel(0).0,
         period,
-        clocked_off: None,
         monitor: None,
         monitor_tried: false,
         apps: apps_tx,
@@ -170,7 +159,6 @@ pub async fn run(parts: QuietParts) {
                 quiet.restarted.send_modify(|n| *n += 1);
             }
             choice = notice(&mut quiet.notice) => quiet.chosen(choice, &snap),
-            Some(Command::ClockOff) = commands.recv() => quiet.clock_off(),
         }
     }
     watcher.abort();
@@ -198,11 +186,6 @@ enum NoticeOutcome {
 impl Quiet {
     /// Brings everything in line with the snapshot; returns when to look again.
     async fn apply(&mut self, snap: &Snapshot) -> Option<DateTime<Utc>> {
-        if let Some(t) = self.clocked_off
-            && clock_off_lapses(snap.state, snap.since, t)
-        {
-            self.clocked_off = None;
-        }
         let now = self.clock.now();
         let grace = snap.quiet.grace;
         let quiet_now = self.period.is_some();
@@ -210,7 +193,7 @@ impl Quiet {
             snap.state,
             snap.since,
             grace,
-            self.clocked_off,
+            snap.finished_early.is_some(),
             quiet_now,
             now,
         );
@@ -349,8 +332,14 @@ impl Quiet {
         self.notice = Some(tokio::spawn(self.desktop.end_of_hours(body)));
     }
 
-    fn clock_off(&mut self) {
-        self.clocked_off = Some(self.clock.now());
+    /// "Clock off" on the end-of-hours notice: finish for the day, as the tray's item does.
+    /// The engine owns it (it is recorded, and status, tray and D-Bus say so); the snapshot
+    /// it publishes then makes this task hold at once.
+    fn clock_off(&self) {
+        let (reply, _) = oneshot::channel();
+        let _ = self
+            .events
+            .send(Event::Request(Request::FinishEarly(reply)));
     }
 
     fn close_notice(&mut self) {
@@ -557,7 +546,6 @@ impl Quiet {
         let next = QuietStatus {
             quiet_since: self.period.as_ref().map(|p| p.start),
             quiet_at,
-            clocked_off: self.clocked_off,
             holders: self.slots.values().map(|s| s.status.clone()).collect(),
         };
         // Published after every look, but only a change wakes those watching (the tray asks

@@ -13,8 +13,6 @@ pub struct QuietStatus {
     pub quiet_since: Option<DateTime<Utc>>,
     /// When quiet hours begin, during the grace after working time.
     pub quiet_at: Option<DateTime<Utc>>,
-    /// When the worker chose "Clock off", while that lasts.
-    pub clocked_off: Option<DateTime<Utc>>,
     pub holders: Vec<watch::Receiver<SlotStatus>>,
 }
 
@@ -24,7 +22,6 @@ impl QuietStatus {
     pub fn same_as(&self, other: &QuietStatus) -> bool {
         self.quiet_since == other.quiet_since
             && self.quiet_at == other.quiet_at
-            && self.clocked_off == other.clocked_off
             && self.holders.len() == other.holders.len()
             && self
                 .holders
@@ -55,7 +52,6 @@ impl QuietStatus {
             quiet: self.quiet_since.is_some(),
             since: time(self.quiet_since),
             from: time(self.quiet_at),
-            clocked_off: time(self.clocked_off),
             held_notifications: held,
             holders,
         }

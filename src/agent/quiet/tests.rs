@@ -166,7 +166,6 @@ struct Rig {
     status: watch::Receiver<QuietStatus>,
     events: UnboundedReceiver<Event>,
     notices: UnboundedReceiver<(String, oneshot::Sender<NoticeChoice>)>,
-    commands: mpsc::UnboundedSender<Command>,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<()>>,
     _busy: Busy,
@@ -198,6 +197,7 @@ fn snapshot(state: State, since: &str, quiet: QuietSettings) -> Snapshot {
         state,
         since: Some(utc(since)),
         until: None,
+        finished_early: None,
         timezone: chrono_tz::Europe::London,
         present: false,
         activity_source: "test".into(),
@@ -239,7 +239,6 @@ impl Rig {
         let status = status_tx.subscribe();
         let (events_tx, events) = mpsc::unbounded_channel();
         let (stop_tx, stop) = oneshot::channel();
-        let (commands_tx, commands) = mpsc::unbounded_channel();
         let task = tokio::spawn(run(QuietParts {
             clock: clock.clone(),
             ledger: ledger.clone(),
@@ -247,7 +246,6 @@ impl Rig {
             snapshot: snapshot_rx,
             events: events_tx,
             status: status_tx,
-            commands,
             stop,
         }));
         // The ledger answers from its own thread. While the runtime waits for it, paused tokio
@@ -267,7 +265,6 @@ impl Rig {
             status,
             events,
             notices,
-            commands: commands_tx,
             stop: Some(stop_tx),
             task: Some(task),
             _dir: dir,
@@ -393,8 +390,17 @@ async fn holds_after_the_grace_counts_what_arrives_and_releases_with_a_digest_wh
     assert_eq!(r.ledger.holds().await.unwrap(), []);
 }
 
+/// The engine's snapshot after the worker finished for the day at `at`: off until work next
+/// begins (the schedule turns the working hours left into off).
+fn finished(since: &str, at: &str, quiet: QuietSettings) -> Snapshot {
+    Snapshot {
+        finished_early: Some(utc(at)),
+        ..snapshot(State::Off, since, quiet)
+    }
+}
+
 #[tokio::test(start_paused = true)]
-async fn hold_now_in_working_hours_holds_at_once_until_work_begins_again() {
+async fn finishing_for_the_day_holds_at_once_until_work_begins_again() {
     let quiet = settings(&["a.service"]);
     let r = Rig::start(
         "2026-11-23T15:30:00Z",
@@ -402,24 +408,64 @@ async fn hold_now_in_working_hours_holds_at_once_until_work_begins_again() {
     )
     .await;
     assert!(!r.desktop.server.held());
-    r.commands.send(Command::ClockOff).unwrap();
-    r.settle().await;
+    // Finished at 15:30 in working hours: off from then, and held with no grace.
+    r.publish(finished(
+        "2026-11-23T15:30:00Z",
+        "2026-11-23T15:30:00Z",
+        quiet.clone(),
+    ))
+    .await;
     assert!(r.desktop.server.held() && r.holder("a.service").held());
-    assert_eq!(
-        r.status.borrow().clocked_off,
-        Some(utc("2026-11-23T15:30:00Z"))
-    );
-    // 17:00 passes: off, still held, with no new grace.
-    r.pass(Duration::from_secs(90 * 60)).await;
-    r.publish(snapshot(State::Off, "2026-11-23T17:00:00Z", quiet.clone()))
-        .await;
+    // Working by choice meanwhile releases; when it ends, held again at once.
+    r.publish(snapshot(
+        State::Override,
+        "2026-11-23T16:00:00Z",
+        quiet.clone(),
+    ))
+    .await;
+    assert!(!r.desktop.server.held());
+    r.pass(Duration::from_secs(30 * 60)).await;
+    r.publish(finished(
+        "2026-11-23T16:30:00Z",
+        "2026-11-23T15:30:00Z",
+        quiet.clone(),
+    ))
+    .await;
     assert!(r.desktop.server.held());
-    // The next morning's work releases it.
+    // The next morning's work (or `clockoff resume`) releases it.
     r.pass(Duration::from_secs(16 * 3600)).await;
     r.publish(snapshot(State::Working, "2026-11-24T09:00:00Z", quiet))
         .await;
     assert!(!r.desktop.server.held() && !r.holder("a.service").held());
-    assert_eq!(r.status.borrow().clocked_off, None);
+}
+
+#[tokio::test(start_paused = true)]
+async fn clock_off_on_the_notice_asks_the_engine_to_finish_for_the_day() {
+    let quiet = settings(&[]);
+    let mut r = Rig::start(
+        "2026-11-23T17:00:00Z",
+        snapshot(State::Off, "2026-11-23T17:00:00Z", quiet.clone()),
+    )
+    .await;
+    let (_, choose) = r.notices.try_recv().expect("a notice");
+    choose.send(NoticeChoice::ClockOff).unwrap();
+    r.settle().await;
+    assert!(
+        matches!(
+            r.events.try_recv(),
+            Ok(Event::Request(Request::FinishEarly(_)))
+        ),
+        "clock off must be the engine's finish for the day"
+    );
+    // Still in the grace until the engine answers with its snapshot.
+    assert!(!r.desktop.server.held());
+    r.publish(finished(
+        "2026-11-23T17:00:00Z",
+        "2026-11-23T17:01:00Z",
+        quiet,
+    ))
+    .await;
+    assert!(r.desktop.server.held(), "finishing did not hold at once");
 }
 
 #[tokio::test(start_paused = true)]
@@ -574,9 +620,8 @@ async fn the_end_of_hours_notice_offers_work_more_or_clock_off_once_per_evening(
     r.publish(snapshot(State::Off, "2026-11-23T17:31:00Z", quiet.clone()))
         .await;
     let (_, choose) = r.notices.try_recv().expect("a notice after the override");
-    choose.send(NoticeChoice::ClockOff).unwrap();
+    choose.send(NoticeChoice::Dismissed).unwrap();
     r.settle().await;
-    assert!(r.desktop.server.held(), "clock off did not hold at once");
     // The same evening republished (a reload) does not ask again.
     r.publish(snapshot(State::Off, "2026-11-23T17:31:00Z", quiet))
         .await;

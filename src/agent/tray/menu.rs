@@ -16,6 +16,7 @@ pub enum Action {
     WorkUntilStop,
     EndOverride,
     HoldNow,
+    Resume,
     OpenWeek,
     /// Keep a week (the last that has ended) from being reported, as `clockoff report
     /// pause` does...
@@ -29,7 +30,7 @@ const HALF_HOUR: Duration = Duration::from_secs(30 * 60);
 const HOUR: Duration = Duration::from_secs(3600);
 
 /// The menu's items by id: ids are what come back when an item is clicked.
-const ITEMS: [(&str, Action, &str); 7] = [
+const ITEMS: [(&str, Action, &str); 8] = [
     (
         "work-30m",
         Action::WorkFor(HALF_HOUR),
@@ -43,6 +44,7 @@ const ITEMS: [(&str, Action, &str); 7] = [
     ),
     ("end-override", Action::EndOverride, "Stop working now"),
     ("hold-now", Action::HoldNow, "Hold now: finish for the day"),
+    ("resume-work", Action::Resume, "Resume work"),
     ("open-week", Action::OpenWeek, "Open my week in the browser"),
     ("quit", Action::Quit, "Quit clockoff"),
 ];
@@ -132,7 +134,10 @@ pub fn build(view: &View) -> Result<Menu, tray_icon::menu::Error> {
     if offers.hold_now {
         menu.append(&item("hold-now"))?;
     }
-    if offers.work_now || offers.end_override || offers.hold_now {
+    if offers.resume {
+        menu.append(&item("resume-work"))?;
+    }
+    if offers.work_now || offers.end_override || offers.hold_now || offers.resume {
         menu.append(&PredefinedMenuItem::separator())?;
     }
     if let Some(offer) = view.offers.report {

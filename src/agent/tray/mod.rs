@@ -33,7 +33,6 @@ pub use status::{TrayOff, TrayStatus};
 pub struct TrayParts {
     pub session: zbus::Connection,
     pub events: EventSender,
-    pub quiet: mpsc::UnboundedSender<quiet::Command>,
     pub snapshot: watch::Receiver<Snapshot>,
     pub quiet_status: watch::Receiver<QuietStatus>,
     /// Sending the weekly summaries: it changes when reporting is turned on or off, a week
@@ -256,21 +255,9 @@ async fn act(parts: &TrayParts, action: Action) {
         Action::WorkFor(duration) => ask(parts, work(Length::For(duration))).await,
         Action::WorkUntilStop => ask(parts, work(Length::UntilAway)).await,
         Action::EndOverride => ask(parts, Request::EndOverride).await,
-        Action::HoldNow => {
-            // Finishing early ends any override first: the worker stopped working. Asked
-            // of the engine rather than judged from the last snapshot, so an override the
-            // engine is starting right now (the CLI, the end-of-day notice) ends too; with
-            // none running, the refusal says nothing worth logging.
-            let (reply, answer) = oneshot::channel();
-            if parts
-                .events
-                .send(Event::Request(Request::EndOverride(reply)))
-                .is_ok()
-            {
-                let _ = answer.await;
-            }
-            let _ = parts.quiet.send(quiet::Command::ClockOff);
-        }
+        // The engine ends any override first: the worker stopped working.
+        Action::HoldNow => ask(parts, Request::FinishEarly).await,
+        Action::Resume => ask(parts, Request::Resume).await,
         Action::OpenWeek => open_week(parts.config_file.clone()),
         // The request `clockoff report pause` and `resume` make of a running agent.
         Action::PauseReport(week) => ask(parts, pause_report(week, true)).await,

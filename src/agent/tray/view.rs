@@ -32,8 +32,10 @@ pub struct Offers {
     /// ...or "until I stop", which needs an activity source to see the stop.
     pub until_stop: bool,
     pub end_override: bool,
-    /// "Hold now": finish early, holding at once.
+    /// "Hold now": finish for the day, holding at once.
     pub hold_now: bool,
+    /// "Resume work": undo finishing for the day.
+    pub resume: bool,
     /// Keeping the last week that has ended back from the weekly report, or reporting it
     /// after all.
     pub report: Option<ReportOffer>,
@@ -66,15 +68,17 @@ pub fn view(g: &Status, now: DateTime<Utc>) -> View {
     let quiet = &g.quiet;
     let mut parts: Vec<String> = Vec::new();
     let (glyph, offers) = match g.state {
-        State::Working if quiet.quiet => {
-            let finished = utc(quiet.clocked_off).map(at);
-            parts.push(match finished {
-                Some(t) => format!("Finished early at {t}"),
-                None => "Finished early".into(),
-            });
+        State::Off if g.finished_early.is_some() => {
+            let finished = utc(g.finished_early).map(at);
+            parts.push(with_time("Finished early", "at", finished));
             parts.extend(holding(g));
             parts.extend(back(g, tz, now));
-            (Glyph::Holding, work_only())
+            let offers = Offers {
+                work_now: true,
+                resume: true,
+                ..Offers::default()
+            };
+            (Glyph::Holding, offers)
         }
         State::Working => {
             parts.push(with_time("Working", "until", until));
@@ -197,13 +201,6 @@ fn report_offer(report: &status::Report) -> Option<ReportOffer> {
     })
 }
 
-fn work_only() -> Offers {
-    Offers {
-        work_now: true,
-        ..Offers::default()
-    }
-}
-
 fn with_time(name: &str, word: &str, time: Option<String>) -> String {
     match time {
         Some(t) => format!("{name} {word} {t}"),
@@ -264,7 +261,7 @@ mod tests {
             "week": {"period": "2026-W48", "in_hours_minutes": 380, "out_of_hours_minutes": 190,
                      "override_minutes": 0, "on_call_minutes": 0, "manual_minutes": 45},
             "timezone": "Europe/London",
-            "quiet": {"quiet": false, "since": null, "from": null, "clocked_off": null,
+            "quiet": {"quiet": false, "since": null, "from": null,
                       "held_notifications": 0,
                       "holders": [{"name": "notifications", "holder": null, "held": false,
                                    "held_by_worker": false, "error": null, "retry_at": null}]},
@@ -366,7 +363,7 @@ mod tests {
     }
 
     #[test]
-    fn working_offers_hold_now_and_an_early_finish_shows_as_holding() {
+    fn working_offers_hold_now_and_a_finish_for_the_day_offers_resume() {
         let g = status(
             "working",
             json!({"since": "2026-11-23T09:00:00+00:00", "until": "2026-11-23T17:00:00+00:00"}),
@@ -376,11 +373,12 @@ mod tests {
         assert_eq!(v.title, "Working until 17:00");
         assert!(v.offers.hold_now && !v.offers.work_now);
 
+        // Finished for the day: the state is off, as status, JSON and D-Bus say it.
         let g = status(
-            "working",
-            json!({"since": "2026-11-23T09:00:00+00:00", "until": "2026-11-23T17:00:00+00:00",
+            "off",
+            json!({"since": "2026-11-23T15:30:00+00:00", "until": "2026-11-24T09:00:00+00:00",
+                   "finished_early": "2026-11-23T15:30:00+00:00",
                    "quiet": {"quiet": true, "since": "2026-11-23T15:30:00+00:00",
-                             "clocked_off": "2026-11-23T15:30:00+00:00",
                              "holders": [{"held": true, "error": null}]}}),
         );
         let v = view(&g, utc("2026-11-23T15:45:00Z"));
@@ -389,7 +387,17 @@ mod tests {
             v.title,
             "Finished early at 15:30 · 0 held · back tomorrow 09:00"
         );
-        assert!(v.offers.work_now && !v.offers.hold_now);
+        assert!(v.offers.work_now && v.offers.resume && !v.offers.hold_now);
+        // Without it, off is plain off and "Resume work" is not offered.
+        let g = status(
+            "off",
+            json!({"since": "2026-11-23T17:00:00+00:00", "until": "2026-11-24T09:00:00+00:00",
+                   "quiet": {"quiet": true, "since": "2026-11-23T17:10:00+00:00",
+                             "holders": [{"held": true, "error": null}]}}),
+        );
+        let v = view(&g, utc("2026-11-23T18:00:00Z"));
+        assert!(v.title.starts_with("Off since 17:00"), "{}", v.title);
+        assert!(!v.offers.resume);
     }
 
     #[test]
