@@ -29,6 +29,8 @@ pub fn people(n: u32, seed: u32) -> Figures {
                 weekend_minutes: if i.is_multiple_of(5) { 30 } else { 0 },
                 late_evening_minutes: if i.is_multiple_of(3) { m / 2 } else { 0 },
                 notifications_held_out_of_hours: i % 7,
+                self_reported_out_of_hours_minutes: if i.is_multiple_of(2) { 45 } else { 0 },
+                on_call_callout_minutes: if i.is_multiple_of(6) { m } else { 0 },
                 ..Contribution::default()
             }
         })

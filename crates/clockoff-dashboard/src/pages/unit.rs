@@ -60,6 +60,7 @@ pub fn unit_page(view: &UnitView) -> String {
         main.push_str("<p>No weeks have been reported yet.</p>\n");
     } else {
         hours(&mut main, view);
+        logged::logged(&mut main, view);
         share(&mut main, view);
         bands(&mut main, view);
     }
@@ -680,8 +681,9 @@ fn about(out: &mut String, view: &UnitView) {
          <li>A week appears {after} after it ends, once every summary for it is in, and never \
          changes after that: a summary sent later is not counted. Were a week shown again \
          with one more person, the difference would be that person.</li>\n\
-         <li>Out-of-hours time is measured at the laptop; work on a phone or on paper is not \
-         seen, so these figures are a floor, not a ceiling.</li>\n\
+         <li>Out-of-hours time is measured at the laptop. Time people log themselves (a visit, \
+         a call on the phone) and time on call are counted apart, in their own section. Work \
+         nobody logs is not seen, so these figures are a floor, not a ceiling.</li>\n\
          <li>Late work is any between {LATE_FROM:02}:00 and {LATE_UNTIL:02}:00; weekend work \
          is any on a Saturday or Sunday.</li>\n{}</ul>\n</section>",
         view.enrolled
@@ -706,5 +708,6 @@ fn enrolled_item(e: Enrolled, name: &str) -> String {
     )
 }
 
+mod logged;
 #[cfg(test)]
 mod tests;

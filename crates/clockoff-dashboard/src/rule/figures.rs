@@ -203,6 +203,17 @@ impl Figures {
         self.share(self.totals.out_of_hours_minutes)
     }
 
+    /// Time people logged themselves outside their hours (a home visit, a call taken on the
+    /// phone), per person.
+    pub fn mean_self_reported_minutes(&self) -> f64 {
+        self.share(self.totals.self_reported_out_of_hours_minutes)
+    }
+
+    /// Time at the laptop while on call, per person.
+    pub fn mean_on_call_callout_minutes(&self) -> f64 {
+        self.share(self.totals.on_call_callout_minutes)
+    }
+
     pub fn mean_notifications_held_out_of_hours(&self) -> f64 {
         self.share(self.totals.notifications_held_out_of_hours)
     }

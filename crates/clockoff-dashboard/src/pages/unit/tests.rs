@@ -52,7 +52,7 @@ fn polylines<'a>(page: &'a str, chart: &str, series: &str) -> Vec<&'a str> {
 fn a_hidden_week_says_fewer_than_k_people_and_shows_no_number() {
     let view = fixture::service(26);
     let page = unit_page(&view);
-    for caption in ["hours-caption", "share-caption"] {
+    for caption in ["hours-caption", "logged-caption", "share-caption"] {
         let row = week_row(&page, caption, &view, HIDDEN_WEEK);
         let unit_cells = &row[row.find("</th>").unwrap() + 5..];
         assert!(
@@ -73,6 +73,8 @@ fn a_hidden_week_says_fewer_than_k_people_and_shows_no_number() {
     for (chart, series) in [
         ("hours", "unit-median"),
         ("hours", "unit-mean"),
+        ("logged", "unit-logged"),
+        ("logged", "unit-callouts"),
         ("share", "unit-share"),
     ] {
         let lines = polylines(&page, chart, series);
@@ -92,7 +94,7 @@ fn a_hidden_week_says_fewer_than_k_people_and_shows_no_number() {
     }
     // The organisation's line is whole, and each hidden week is shaded.
     assert_eq!(polylines(&page, "hours", "org-median").len(), 1);
-    assert_eq!(page.matches("class=\"hidden-week\"").count(), 2 * 2);
+    assert_eq!(page.matches("class=\"hidden-week\"").count(), 3 * 2);
 }
 
 #[test]
@@ -141,6 +143,46 @@ fn a_shown_weeks_numbers_are_its_figures() {
         polylines(&page, "share", "unit-share")[0]
             .starts_with(&format!("64.0,{:.1} ", 12.0 + 232.0 * 0.2))
     );
+}
+
+#[test]
+fn time_logged_and_on_call_is_shown_per_person_beside_the_organisations() {
+    let view = fixture::service(26);
+    let page = unit_page(&view);
+    // Week 0 is the hand-built team of ten: one logged 45 minutes, nobody was on call.
+    let row = week_row(&page, "logged-caption", &view, 0);
+    assert!(
+        row.starts_with(
+            "<th scope=\"row\">w/c 1 Jun 2026</th><td class=\"n\">10</td><td class=\"n\">5m</td><td class=\"n\">0m</td>"
+        ),
+        "{row}"
+    );
+    // Week 1: twelve people, six logged 45 minutes (22.5 each on average, shown as 23m) and two were at the laptop on call.
+    let Outcome::Released(f) = &view.weeks[1].unit else {
+        unreachable!()
+    };
+    assert_eq!(f.totals.self_reported_out_of_hours_minutes, 6 * 45);
+    assert!(f.totals.on_call_callout_minutes > 0);
+    let row = week_row(&page, "logged-caption", &view, 1);
+    assert!(
+        row.contains(&format!(
+            "<td class=\"n\">12</td><td class=\"n\">23m</td><td class=\"n\">{}</td>",
+            duration(f.mean_on_call_callout_minutes())
+        )),
+        "{row}"
+    );
+    let Outcome::Released(org) = &view.weeks[1].org else {
+        unreachable!()
+    };
+    assert!(row.ends_with(&format!(
+        "<td class=\"n\">{}</td><td class=\"n\">{}</td></tr>\n",
+        duration(org.mean_self_reported_minutes()),
+        duration(org.mean_on_call_callout_minutes())
+    )));
+    assert_eq!(polylines(&page, "logged", "org-logged").len(), 1);
+    // The footnote no longer says such work is not seen.
+    assert!(page.contains("counted apart, in their own section"));
+    assert!(!page.contains("work on a phone or on paper is not seen"));
 }
 
 #[test]
