@@ -33,11 +33,13 @@ td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; white-space:
 .scroll tbody th { white-space: nowrap; }
 td.v { text-align: right; }
 .scroll { overflow-x: auto; }
+p.hint { display: none; margin: 0.25rem 0; }
 @media (max-width: 40rem) {
   body { font-size: 15px; }
   th, td { padding: 0.25rem 0.3rem; }
+  p.hint { display: block; }
 }
-figure { margin: 0.5rem 0; overflow-x: auto; }
+figure { margin: 0.5rem 0; }
 svg { width: 100%; height: auto; min-width: 36rem; }
 .key span { display: inline-block; width: 0.9rem; height: 0.9rem; vertical-align: -0.1rem;
             margin: 0 0.3rem 0 0.8rem; border: 1px solid var(--line); }
@@ -47,7 +49,7 @@ ul.findings li { margin: 0.3rem 0; }
 h3 { font-size: 1rem; margin: 1rem 0 0.25rem; }
 tr.superseded td { color: var(--muted); }
 tr.superseded td.n { text-decoration: line-through; }
-code { font-size: 0.9em; }
+code { font-size: 0.9em; overflow-wrap: anywhere; }
 @media print {
   body { font-size: 11pt; }
   main { max-width: none; padding: 0; }
@@ -164,7 +166,7 @@ fn heat_strip(out: &mut String, e: &Export, tz: Tz) {
     // Scrolls sideways on a phone: reachable by keyboard, and named.
     out.push_str(
         "<section>\n<h2>Day by day, hour by hour</h2>\n\
-         <figure tabindex=\"0\" role=\"region\" aria-label=\"Day by day, hour by hour\">\n",
+         <figure>\n<div class=\"scroll\" tabindex=\"0\" role=\"region\" aria-label=\"Day by day, hour by hour\">\n",
     );
     let _ = writeln!(
         out,
@@ -188,7 +190,11 @@ fn heat_strip(out: &mut String, e: &Export, tz: Tz) {
         );
         strip_row(out, day, tz, LABEL, y, CELL, ROW);
     }
-    out.push_str("</svg>\n<figcaption class=\"key\">");
+    // On a phone the evening hours start off-screen: say where they are.
+    out.push_str(
+        "</svg>\n</div>\n<p class=\"hint muted\">The hours scroll sideways: the evening is to \
+         the right. The table below has every figure.</p>\n<figcaption class=\"key\">",
+    );
     let _ = write!(
         out,
         "<span style=\"background:rgba(44,111,183,1)\"></span>worked in working hours\
