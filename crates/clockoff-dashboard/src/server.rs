@@ -5,13 +5,11 @@ use std::future::Future;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::http::StatusCode;
 use axum::middleware;
 use axum::routing::{get, post};
 use tokio::net::TcpListener;
 
 use super::access_log;
-use super::api::error::ApiError;
 use super::api::{AppState, devices, ingest, read, week_tokens};
 use super::store::Store;
 use super::{malformed, web};
@@ -36,7 +34,7 @@ pub fn router<S: Store>(state: AppState<S>) -> Router {
         .route(malformed::PATH, get(malformed::answer))
         .merge(web::routes::<S>())
         .route_layer(middleware::from_fn(access_log::mark_route))
-        .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "no such resource") })
+        .fallback(web::not_found)
         .with_state(state)
         .layer(middleware::from_fn_with_state(log, access_log::log))
 }

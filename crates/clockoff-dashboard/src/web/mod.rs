@@ -57,6 +57,26 @@ pub fn routes<S: Store>() -> Router<AppState<S>> {
         .layer(middleware::map_response(guard::page_headers))
 }
 
+/// No route matched. A person's browser (one that asks for HTML, outside `/api/`) gets a
+/// page that says so and links home, with the pages' headers; programs get the API's JSON.
+pub async fn not_found(uri: axum::http::Uri, headers: HeaderMap) -> Response {
+    let wants_page = !uri.path().starts_with("/api/")
+        && headers
+            .get(axum::http::header::ACCEPT)
+            .and_then(|a| a.to_str().ok())
+            .is_some_and(|a| a.contains("text/html"));
+    if !wants_page {
+        return super::api::error::ApiError::new(StatusCode::NOT_FOUND, "no such resource")
+            .into_response();
+    }
+    guard::page_headers(notice(
+        StatusCode::NOT_FOUND,
+        "Page not found",
+        "There is no page at this address. Check it, or start from your unit's page.",
+    ))
+    .await
+}
+
 fn page(status: StatusCode, html: String) -> Response {
     (status, Html(html)).into_response()
 }
