@@ -311,7 +311,7 @@ async fn kde_hold_ends_when_the_holding_connection_does() {
 #[tokio::test]
 async fn mako_do_not_disturb_mode_is_added_and_removed() {
     let makoctl = FakeMakoctl::new();
-    let holder = Mako::new(Tool::new(makoctl.path()));
+    let holder = Mako::new(Tool::new(makoctl.path()), Vec::new());
     assert_eq!(holder.name(), "mako");
 
     let undo = holder.hold().await.expect("hold");
@@ -339,11 +339,51 @@ async fn mako_do_not_disturb_mode_is_added_and_removed() {
     );
 }
 
+/// Urgent ones get through mako natively when its config has a section for the mode and
+/// critical urgency; without it, letting one through fails saying what to add, and mako's
+/// modes are not touched either way (lifting the mode would show everything held).
+#[tokio::test]
+async fn mako_lets_urgent_ones_through_by_its_config_or_says_what_to_add() {
+    let makoctl = FakeMakoctl::new();
+    let dir = support::tmp::temp_dir("mako-config");
+    let (dotmako, xdg) = (
+        dir.path().join(".mako/config"),
+        dir.path().join("xdg/mako/config"),
+    );
+    let holder = Mako::new(Tool::new(makoctl.path()), vec![dotmako, xdg.clone()]);
+    let undo = holder.hold().await.expect("hold");
+
+    let err = holder.let_through().await.expect_err("no config");
+    assert!(
+        err.0.contains(&format!(
+            "add to {}:\n[mode=do-not-disturb urgency=critical]\ninvisible=0",
+            xdg.display()
+        )),
+        "{err}"
+    );
+    std::fs::create_dir_all(xdg.parent().unwrap()).unwrap();
+    std::fs::write(&xdg, "[mode=do-not-disturb]\ninvisible=1\n").unwrap();
+    let err = holder.let_through().await.expect_err("hides critical too");
+    assert!(err.0.contains(&xdg.display().to_string()), "{err}");
+    std::fs::write(
+        &xdg,
+        "font=sans 11\n[mode=do-not-disturb]\ninvisible=1\n\n[mode=do-not-disturb urgency=critical]\ninvisible=0\n",
+    )
+    .unwrap();
+    holder.let_through().await.expect("mako shows it itself");
+    assert_eq!(makoctl.modes(), ["default", "do-not-disturb"], "still held");
+    holder.release(&undo).await.expect("release");
+    assert_eq!(
+        makoctl.calls(),
+        ["mode", "mode -a do-not-disturb", "mode -r do-not-disturb"]
+    );
+}
+
 #[tokio::test]
 async fn mako_do_not_disturb_set_by_the_worker_is_left_on() {
     let makoctl = FakeMakoctl::new();
     makoctl.add_mode("do-not-disturb");
-    let holder = Mako::new(Tool::new(makoctl.path()));
+    let holder = Mako::new(Tool::new(makoctl.path()), Vec::new());
 
     let undo = holder.hold().await.expect("hold");
     assert_eq!(undo, Undo::NOTHING);
@@ -355,7 +395,7 @@ async fn mako_do_not_disturb_set_by_the_worker_is_left_on() {
 #[tokio::test]
 async fn mako_failure_says_what_its_config_needs() {
     let makoctl = FakeMakoctl::not_running();
-    let holder = Mako::new(Tool::new(makoctl.path()));
+    let holder = Mako::new(Tool::new(makoctl.path()), Vec::new());
     let err = holder.hold().await.expect_err("no mako");
     assert!(
         err.0.contains("ServiceUnknown"),
@@ -364,7 +404,7 @@ async fn mako_failure_says_what_its_config_needs() {
     assert!(err.0.contains("[mode=do-not-disturb]"), "{err}");
     assert!(err.0.contains("invisible=1"), "{err}");
 
-    let missing = Mako::new(Tool::new("/nonexistent/makoctl"));
+    let missing = Mako::new(Tool::new("/nonexistent/makoctl"), Vec::new());
     let err = missing.hold().await.expect_err("no makoctl");
     assert!(err.0.contains("not installed"), "{err}");
 }

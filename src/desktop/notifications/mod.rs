@@ -100,7 +100,7 @@ pub fn holder(session: &zbus::Connection, server: NotificationServer) -> Box<dyn
         NotificationServer::Xfce => Box::new(Xfce::new(session)),
         NotificationServer::Gnome => Box::new(Gnome::new(Tool::new("gsettings"))),
         NotificationServer::Kde => Box::new(Kde::new(session)),
-        NotificationServer::Mako => Box::new(Mako::new(Tool::new("makoctl"))),
+        NotificationServer::Mako => Box::new(Mako::new(Tool::new("makoctl"), mako::config_paths())),
     }
 }
 
