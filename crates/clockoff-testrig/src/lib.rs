@@ -11,6 +11,7 @@
 //! The rig knows nothing of clockoff: each package's tests add what starts their own binaries
 //! (`tests/suite/support`), so a change to clockoff rebuilds the tests, not the rig.
 
+pub mod axe;
 pub mod bus;
 pub mod cdp;
 pub mod chromium;

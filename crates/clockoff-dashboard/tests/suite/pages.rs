@@ -11,6 +11,8 @@ use std::path::Path;
 use chrono::{Datelike, NaiveDate, TimeDelta, Weekday};
 use clockoff_dashboard::pages::{self, ChildView, Period, UnitView, WeekView};
 use clockoff_dashboard::{Contribution, Outcome, Threshold, UnitTree, Week};
+use support::axe::{Axe, axe_core};
+use support::cdp::Browser;
 use support::chromium::{artefacts, chromium, ink, page_requests, print_to_pdf};
 use support::or_skip;
 use support::process::find_program;
@@ -80,7 +82,12 @@ fn contribution(week: usize, person: u32) -> Contribution {
         },
         days_with_out_of_hours_work: (minutes / 60).min(7),
         notifications_held_out_of_hours: (person * 7 + week as u32) % 9,
-        on_call_callout_minutes: 0,
+        // A few on an on-call rota each week, at the laptop for part of it.
+        on_call_callout_minutes: if (person + week as u32).is_multiple_of(7) {
+            minutes / 2
+        } else {
+            0
+        },
     }
 }
 
@@ -221,6 +228,42 @@ fn the_unit_page_renders_in_chromium_asks_for_nothing_and_prints() {
     let sign_in = dir.path().join("sign-in.html");
     std::fs::write(&sign_in, pages::sign_in(Some("That token is not known."))).unwrap();
     screenshots(&chrome, dir.path(), &sign_in, "sign-in", (700, 700));
+}
+
+/// axe-core finds nothing at a laptop's and a phone's width on each kind of page: a unit's
+/// year, a dashboard with nothing published yet, the sign-in form refusing a token, and a
+/// notice (the server's error pages). The pages as the server serves them, signed in, are
+/// checked too (`web::e2e`).
+#[test]
+fn every_kind_of_page_passes_axe_at_a_desktop_and_a_phone_width() {
+    let Some(chrome) = or_skip(find_program("chromium")) else {
+        return;
+    };
+    let Some(axe_core) = or_skip(axe_core()) else {
+        return;
+    };
+    let dir = temp_dir("dashboard-axe");
+    let mut empty = view();
+    empty.nothing_published = NaiveDate::from_ymd_opt(2026, 12, 14);
+    let pages = [
+        ("unit", pages::unit_page(&view())),
+        ("empty", pages::unit_page(&empty)),
+        ("sign-in", pages::sign_in(Some("That token is not known."))),
+        (
+            "notice",
+            pages::notice("Not available", "This unit is not one your token can see."),
+        ),
+    ];
+    let axe = Axe::load(&axe_core);
+    let mut browser = Browser::launch(&chrome, dir.path(), 1280, 900);
+    let mut violations = Vec::new();
+    for (name, html) in pages {
+        let file = dir.path().join(format!("{name}.html"));
+        std::fs::write(&file, html).unwrap();
+        let url = format!("file://{}", file.display());
+        violations.extend(axe.check_url(&mut browser, &url, &format!("dashboard-{name}")));
+    }
+    assert!(violations.is_empty(), "{violations:#?}");
 }
 
 #[test]

@@ -193,6 +193,42 @@ async fn start() -> Dashboard {
     Dashboard::start(&UNITS, 5, WEEKS_ACCEPTED, now()).await
 }
 
+/// A mistyped address in a browser is a page that says so and links home (it was the API's
+/// bare JSON); a program, or anything under /api/, still gets the JSON reason.
+#[tokio::test]
+async fn an_unknown_address_is_a_page_for_a_person_and_json_for_a_program() {
+    let d = start().await;
+    let web = Web::new(&d);
+    let browser = web
+        .send(
+            web.http
+                .get(format!("{}/unit/svc", web.base))
+                .header("accept", "text/html,application/xhtml+xml,*/*;q=0.8"),
+        )
+        .await;
+    assert_eq!(browser.status, 404);
+    assert!(browser.header("content-type").starts_with("text/html"));
+    assert!(
+        browser.body.contains("<h1>Page not found</h1>"),
+        "{}",
+        browser.body
+    );
+    assert!(browser.body.contains("<a href=\"/\">"));
+    assert_page_headers(&browser, "not found");
+    for (path, accept) in [("/unit/svc", "*/*"), ("/api/v1/nope", "text/html")] {
+        let r = web
+            .send(
+                web.http
+                    .get(format!("{}{path}", web.base))
+                    .header("accept", accept),
+            )
+            .await;
+        assert_eq!(r.status, 404, "{path}");
+        let json: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+        assert_eq!(json["error"], "no such resource", "{path}");
+    }
+}
+
 #[tokio::test]
 async fn a_viewer_signs_in_with_a_strict_http_only_cookie_and_lands_on_their_unit() {
     let d = start().await;
@@ -561,6 +597,7 @@ async fn every_page_response_carries_the_security_headers_and_the_log_names_no_s
 /// Protocol. Screenshots: target/tmp/artefacts/dashboard-e2e-*.png.
 mod e2e {
     use super::*;
+    use support::axe::{Axe, axe_core};
     use support::cdp::Browser;
     use support::chromium::artefacts;
     use support::or_skip;
@@ -634,6 +671,9 @@ mod e2e {
         let Some(chrome) = or_skip(find_program("chromium")) else {
             return;
         };
+        let Some(axe_core) = or_skip(axe_core()) else {
+            return;
+        };
         let last_monday = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
         let week = |i: usize| (last_monday - TimeDelta::weeks(51 - i as i64)).iso_week();
         let d = Dashboard::start(&UNITS, 10, WEEKS_ACCEPTED, now()).await;
@@ -664,11 +704,16 @@ mod e2e {
             let dir = temp_dir("dashboard-e2e");
             let shots = artefacts();
             let mut b = Browser::launch(&chrome, dir.path(), 1280, 900);
+            // axe-core on every page as served, at a laptop's and a phone's width; all
+            // that it finds is reported at the end.
+            let axe = Axe::load(&axe_core);
+            let mut violations = Vec::new();
 
             // Sign in as a person would: the form, the token pasted, the button.
             b.navigate(&format!("{base}/"));
             assert_eq!(b.eval("location.pathname"), "/sign-in");
             b.screenshot(&shots.join("dashboard-e2e-sign-in.png"));
+            violations.extend(axe.check(&mut b, "dashboard-e2e-sign-in"));
             b.eval_and_wait(
                 "document.getElementById('token').value = 'cod_v_wrong'; \
                  document.querySelector('form.sign-in button').click()",
@@ -678,6 +723,7 @@ mod e2e {
                     .as_str()
                     .is_some_and(|t| t.starts_with("That token was not accepted"))
             );
+            violations.extend(axe.check(&mut b, "dashboard-e2e-sign-in-refused"));
             b.eval_and_wait(&format!(
                 "document.getElementById('token').value = '{viewer}'; \
                  document.querySelector('form.sign-in button').click()"
@@ -693,6 +739,7 @@ mod e2e {
                 "Assessment & Intervention: out-of-hours work, the last 26 weeks"
             );
             b.screenshot(&shots.join("dashboard-e2e-service.png"));
+            violations.extend(axe.check(&mut b, "dashboard-e2e-service"));
 
             // The units below, latest week: numbers for Team Big only.
             let big = row_cells(&mut b, "team-big");
@@ -722,6 +769,7 @@ mod e2e {
                 "{newest}"
             );
             b.screenshot(&shots.join("dashboard-e2e-team-big.png"));
+            violations.extend(axe.check(&mut b, "dashboard-e2e-team-big"));
 
             // The small team and the one hidden to protect it: words, never a number.
             for (unit, shot) in [("team-small", "small"), ("team-steady", "steady")] {
@@ -735,6 +783,7 @@ mod e2e {
                 assert!(!text.contains("1h 15m"), "{unit}");
                 assert_eq!(leftover_digits(&mut b), Vec::<String>::new(), "{unit}");
                 b.screenshot(&shots.join(format!("dashboard-e2e-{shot}.png")));
+                violations.extend(axe.check(&mut b, &format!("dashboard-e2e-{shot}")));
             }
 
             // Out of scope: the organisation's page is refused.
@@ -743,6 +792,12 @@ mod e2e {
                 b.eval("document.querySelector('h1').innerText"),
                 "Not available"
             );
+            violations.extend(axe.check(&mut b, "dashboard-e2e-not-available"));
+            violations.extend(axe.check_url(
+                &mut b,
+                &format!("{base}/no-such-page"),
+                "dashboard-e2e-not-found",
+            ));
 
             // Sign out from the page's button; the pages are then closed.
             b.navigate(&format!("{base}/units/svc"));
@@ -759,6 +814,7 @@ mod e2e {
                 .collect();
             assert!(elsewhere.is_empty(), "{elsewhere:?}");
             assert!(b.requests.len() >= 10, "{:?}", b.requests);
+            assert!(violations.is_empty(), "axe-core: {violations:#?}");
         })
         .await
         .unwrap();

@@ -12,91 +12,6 @@ use crate::pages::chart::{Line, LineChart, Scale};
 use crate::pages::text::{duration, shown, week_commencing, week_short};
 
 pub(super) fn logged(out: &mut String, view: &UnitView) {
-    let k = view.k;
-    let org = org_name(view);
-    let per_person =
-        |outcome, mean: fn(&Figures) -> f64| shown(outcome, k).ok().map(|f| mean(f) / 60.0);
-    let series = |of_org: bool, mean: fn(&Figures) -> f64| -> Vec<Option<f64>> {
-        view.weeks
-            .iter()
-            .map(|w| per_person(if of_org { &w.org } else { &w.unit }, mean))
-            .collect()
-    };
-    let mut lines = vec![
-        Line {
-            key: "unit-logged",
-            label: format!("{}, logged", view.name),
-            stroke: UNIT_MEDIAN,
-            values: series(false, Figures::mean_self_reported_minutes),
-        },
-        Line {
-            key: "unit-callouts",
-            label: format!("{}, on call", view.name),
-            stroke: UNIT_MEAN,
-            values: series(false, Figures::mean_on_call_callout_minutes),
-        },
-    ];
-    if let Some(org) = &org {
-        lines.push(Line {
-            key: "org-logged",
-            label: format!("{org}, logged"),
-            stroke: ORG_MEDIAN,
-            values: series(true, Figures::mean_self_reported_minutes),
-        });
-        lines.push(Line {
-            key: "org-callouts",
-            label: format!("{org}, on call"),
-            stroke: ORG_MEAN,
-            values: series(true, Figures::mean_on_call_callout_minutes),
-        });
-    }
-    let max = lines
-        .iter()
-        .flat_map(|l| l.values.iter().flatten())
-        .copied()
-        .fold(0.0, f64::max);
-    let latest = view
-        .weeks
-        .iter()
-        .rev()
-        .find_map(|w| shown(&w.unit, k).ok().map(|f| (w.week, f)))
-        .map_or(String::new(), |(week, f)| {
-            format!(
-                " In the latest week shown ({}), people logged {} each on average, and spent {} \
-                 at the laptop on call.",
-                week_commencing(week),
-                duration(f.mean_self_reported_minutes()),
-                duration(f.mean_on_call_callout_minutes())
-            )
-        });
-    let period = span(view).unwrap_or_default();
-    let chart = LineChart {
-        id: "logged",
-        title: format!(
-            "Time logged out of hours and on call, per person, {}, {period}",
-            view.name
-        ),
-        desc: format!(
-            "Mean hours per person each week that people logged themselves outside their hours, \
-             and that they spent at the laptop on call{}.{latest} {} The table after the chart \
-             has every figure.",
-            if org.is_some() {
-                ", with the whole organisation's for context"
-            } else {
-                ""
-            },
-            hidden_sentence(view)
-        ),
-        x_labels: view.weeks.iter().map(|w| week_short(w.week)).collect(),
-        hidden: view
-            .weeks
-            .iter()
-            .map(|w| shown(&w.unit, k).is_err())
-            .collect(),
-        lines,
-        scale: Scale::nice(max),
-        tick_label: hours_tick,
-    };
     out.push_str(
         "<section aria-labelledby=\"logged-h\">\n\
          <h2 id=\"logged-h\">Time logged out of hours, and on call</h2>\n\
@@ -106,7 +21,7 @@ pub(super) fn logged(out: &mut String, view: &UnitView) {
          self-reported). <strong>On call</strong>: time at the laptop during an on-call rota, \
          when a call came. Both are means per person: the total shared out equally.</p>\n",
     );
-    figure(out, &chart, view);
+    figure(out, &chart(view), view);
     out.push('\n');
     weekly_table(
         out,
@@ -135,4 +50,99 @@ pub(super) fn logged(out: &mut String, view: &UnitView) {
         },
     );
     out.push_str("</section>\n");
+}
+
+/// Hours per person each week, for the unit (or the organisation): `None` where hidden.
+fn series(view: &UnitView, of_org: bool, mean: fn(&Figures) -> f64) -> Vec<Option<f64>> {
+    view.weeks
+        .iter()
+        .map(|w| {
+            let outcome = if of_org { &w.org } else { &w.unit };
+            shown(outcome, view.k).ok().map(|f| mean(f) / 60.0)
+        })
+        .collect()
+}
+
+fn lines(view: &UnitView, org: Option<&str>) -> Vec<Line> {
+    let mut lines = vec![
+        Line {
+            key: "unit-logged",
+            label: format!("{}, logged", view.name),
+            stroke: UNIT_MEDIAN,
+            values: series(view, false, Figures::mean_self_reported_minutes),
+        },
+        Line {
+            key: "unit-callouts",
+            label: format!("{}, on call", view.name),
+            stroke: UNIT_MEAN,
+            values: series(view, false, Figures::mean_on_call_callout_minutes),
+        },
+    ];
+    if let Some(org) = org {
+        lines.push(Line {
+            key: "org-logged",
+            label: format!("{org}, logged"),
+            stroke: ORG_MEDIAN,
+            values: series(view, true, Figures::mean_self_reported_minutes),
+        });
+        lines.push(Line {
+            key: "org-callouts",
+            label: format!("{org}, on call"),
+            stroke: ORG_MEAN,
+            values: series(view, true, Figures::mean_on_call_callout_minutes),
+        });
+    }
+    lines
+}
+
+fn chart(view: &UnitView) -> LineChart<'_> {
+    let org = org_name(view);
+    let lines = lines(view, org.as_deref());
+    let max = lines
+        .iter()
+        .flat_map(|l| l.values.iter().flatten())
+        .copied()
+        .fold(0.0, f64::max);
+    let latest = view
+        .weeks
+        .iter()
+        .rev()
+        .find_map(|w| shown(&w.unit, view.k).ok().map(|f| (w.week, f)))
+        .map_or(String::new(), |(week, f)| {
+            format!(
+                " In the latest week shown ({}), people logged {} each on average, and spent {} \
+                 at the laptop on call.",
+                week_commencing(week),
+                duration(f.mean_self_reported_minutes()),
+                duration(f.mean_on_call_callout_minutes())
+            )
+        });
+    let period = span(view).unwrap_or_default();
+    LineChart {
+        id: "logged",
+        title: format!(
+            "Time logged out of hours and on call, per person, {}, {period}",
+            view.name
+        ),
+        desc: format!(
+            "Mean hours per person each week that people logged themselves outside their hours, \
+             and that they spent at the laptop on call{}.{latest} {} The table after the chart \
+             has every figure.",
+            if org.is_some() {
+                ", with the whole organisation's for context"
+            } else {
+                ""
+            },
+            hidden_sentence(view)
+        ),
+        x_labels: view.weeks.iter().map(|w| week_short(w.week)).collect(),
+        hidden: view
+            .weeks
+            .iter()
+            .map(|w| shown(&w.unit, view.k).is_err())
+            .collect(),
+        lines,
+        scale: Scale::nice(max),
+        tick_label: hours_tick,
+    }
 }
