@@ -20,6 +20,7 @@ const VIEWBOX: f32 = 16.0;
 fn main() {
     let out = std::env::var("OUT_DIR").expect("cargo sets OUT_DIR");
     println!("cargo:rerun-if-changed={DIR}");
+    println!("cargo:rustc-link-arg-bins=-no-pie");
     let mut svgs: Vec<_> = std::fs::read_dir(DIR)
         .unwrap_or_else(|e| panic!("cannot read {DIR}: {e}"))
         .map(|entry| entry.expect("readable entry in assets/icons").path())
