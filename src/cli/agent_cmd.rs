@@ -16,6 +16,34 @@ use crate::ledger;
 use crate::status::{self, Status, Time};
 
 /// Runs the agent in the foreground until SIGTERM or Ctrl-C.
+/// `clockoff run`: becomes `clockoff-agent`, installed beside this program (exec: the same
+/// process, so systemd's unit and the shell's job follow it), or, where it is not installed,
+/// runs the agent here.
+pub fn run(
+    config_file: Option<std::path::PathBuf>,
+    paths: ConfigPaths,
+    clock: Arc<dyn Clock>,
+    no_tray: bool,
+) -> Result<(), Failure> {
+    use std::os::unix::process::CommandExt;
+    let agent = crate::programs::beside_this_one(crate::programs::AGENT);
+    if !agent.is_file() {
+        return run_agent(paths, clock, no_tray);
+    }
+    let mut command = std::process::Command::new(&agent);
+    if let Some(file) = config_file {
+        command.arg("--config").arg(file);
+    }
+    if no_tray {
+        command.arg("--no-tray");
+    }
+    let e = command.exec();
+    Err(Failure::Runtime(format!(
+        "cannot start {}: {e}",
+        agent.display()
+    )))
+}
+
 pub fn run_agent(paths: ConfigPaths, clock: Arc<dyn Clock>, no_tray: bool) -> Result<(), Failure> {
     let (config, config_sources) = load_config_and_sources(&paths)?;
     let upload_timing = match std::env::var(crate::agent::upload::Timing::ENV) {

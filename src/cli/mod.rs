@@ -93,6 +93,10 @@ must get through.\n\nExamples:\n  clockoff finish\n  clockoff resume"
     Finish,
     /// Undo `clockoff finish` (or the tray's "Hold now"): back to your working hours.
     Resume,
+    /// For the agent: one HTTP request, as JSON on standard input, its outcome on standard
+    /// output (`clockoff::fetch`). The agent keeps no HTTP or TLS code of its own.
+    #[command(hide = true)]
+    Fetch,
     /// Record work done away from the laptop (self-reported, marked as such), or correct it.
     #[command(
         after_help = "A range whose end is not after its start crosses midnight. A correction never \
@@ -222,17 +226,19 @@ impl Failure {
 
 /// Runs the command line; `clock` is the only source of "now".
 pub fn run(cli: Cli, clock: Arc<dyn Clock>) -> ExitCode {
+    let config_file = cli.config.clone();
     let paths = ConfigPaths::standard(cli.config);
     let clock_ref = clock.as_ref();
     let result = match cli.command {
-        None => agent_cmd::run_agent(paths, clock, false),
-        Some(Command::Run { no_tray }) => agent_cmd::run_agent(paths, clock, no_tray),
+        None => agent_cmd::run(config_file, paths, clock, false),
+        Some(Command::Run { no_tray }) => agent_cmd::run(config_file, paths, clock, no_tray),
         Some(Command::Status { json }) => agent_cmd::status(json, clock_ref),
         Some(Command::Override { what, reason }) => {
             agent_cmd::override_cmd(&what, reason, clock_ref)
         }
         Some(Command::Finish) => agent_cmd::finish(clock_ref),
         Some(Command::Resume) => agent_cmd::resume(),
+        Some(Command::Fetch) => fetch(),
         Some(Command::Log(args)) => log_cmd::log(args, &paths, clock_ref),
         Some(Command::Logged { week, json }) => {
             log_cmd::logged(week.as_deref(), json, &paths, clock_ref)
@@ -266,6 +272,30 @@ pub fn run(cli: Cli, clock: Arc<dyn Clock>) -> ExitCode {
         Some(Command::Config(cmd)) => config_cmd::run(cmd, &paths),
     };
     match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => {
+            let (Failure::Usage(message) | Failure::Runtime(message)) = &failure;
+            eprintln!("{message}");
+            failure.exit_code()
+        }
+    }
+}
+
+/// `clockoff fetch`: the agent's helper for one HTTP request.
+fn fetch() -> Result<(), Failure> {
+    use std::io::{Read, Write};
+    let mut input = Vec::new();
+    std::io::stdin()
+        .read_to_end(&mut input)
+        .map_err(|e| Failure::Runtime(format!("reading the request: {e}")))?;
+    std::io::stdout()
+        .write_all(&crate::fetch::serve_one(&input))
+        .map_err(|e| Failure::Runtime(format!("writing the answer: {e}")))
+}
+
+/// The agent alone (`clockoff-agent`): what `clockoff run` does, without the rest of the CLI.
+pub fn run_agent_only(config: Option<PathBuf>, no_tray: bool, clock: Arc<dyn Clock>) -> ExitCode {
+    match agent_cmd::run_agent(ConfigPaths::standard(config), clock, no_tray) {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {
             let (Failure::Usage(message) | Failure::Runtime(message)) = &failure;

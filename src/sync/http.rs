@@ -1,13 +1,16 @@
 //! JSON over HTTP for local APIs, with a timeout on every request and failures sorted into
 //! the few cases a person can act on (not running, too slow, refused, other).
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde::de::DeserializeOwned;
 
+use crate::fetch::{Failure, Fetch, Request};
+
 /// A local service's REST API: a base address and the headers every request carries.
 pub struct Api {
-    client: reqwest::Client,
+    fetch: Arc<dyn Fetch>,
     base: String,
     headers: Vec<(&'static str, String)>,
     timeout: Duration,
@@ -26,77 +29,53 @@ pub enum HttpError {
 }
 
 impl Api {
-    pub fn new(
+    pub fn with(
+        fetch: Arc<dyn Fetch>,
         base: &str,
         headers: Vec<(&'static str, String)>,
         timeout: Duration,
-    ) -> Result<Self, HttpError> {
-        let client = reqwest::Client::builder()
-            .timeout(timeout)
-            .connect_timeout(timeout)
-            // A local API: an HTTP_PROXY meant for the internet must not see its key.
-            .no_proxy()
-            // One request per hold: no idle connection kept open all day.
-            .pool_max_idle_per_host(0)
-            .build()
-            .map_err(|e| HttpError::Other(chain(&e)))?;
-        Ok(Self {
-            client,
+    ) -> Self {
+        Self {
+            fetch,
             base: base.trim_end_matches('/').to_string(),
             headers,
             timeout,
-        })
+        }
     }
 
     pub async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, HttpError> {
-        let body = self.send(self.client.get(self.url(path))).await?;
-        serde_json::from_slice(&body)
+        let body = self
+            .send(Request::get(self.url(path), self.timeout))
+            .await?;
+        serde_json::from_str(&body)
             .map_err(|e| HttpError::Other(format!("unexpected answer to GET {path}: {e}")))
     }
 
     pub async fn post(&self, path: &str) -> Result<(), HttpError> {
-        self.send(self.client.post(self.url(path))).await.map(drop)
+        self.send(Request::post(self.url(path), self.timeout))
+            .await
+            .map(drop)
     }
 
     fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
 
-    async fn send(&self, mut request: reqwest::RequestBuilder) -> Result<Vec<u8>, HttpError> {
+    async fn send(&self, mut request: Request) -> Result<String, HttpError> {
+        // A local API: an HTTP_PROXY meant for the internet must not see its key.
+        request.no_proxy = true;
         for (name, value) in &self.headers {
-            request = request.header(*name, value);
+            request = request.header(name, value.clone());
         }
-        let response = request.send().await.map_err(|e| self.classify(e))?;
-        let status = response.status();
-        let body = response.bytes().await.map_err(|e| self.classify(e))?;
-        if !status.is_success() {
-            let text = String::from_utf8_lossy(&body);
-            let first = text.lines().next().unwrap_or("").trim();
-            return Err(HttpError::Status(status.as_u16(), first.to_string()));
+        let response = self.fetch.fetch(request).await.map_err(|e| match e {
+            Failure::Timeout => HttpError::TimedOut(self.timeout),
+            Failure::Connect(_) => HttpError::NotAnswering,
+            Failure::Other(why) => HttpError::Other(why),
+        })?;
+        if !(200..300).contains(&response.status) {
+            let first = response.body.lines().next().unwrap_or("").trim();
+            return Err(HttpError::Status(response.status, first.to_string()));
         }
-        Ok(body.to_vec())
+        Ok(response.body)
     }
-
-    fn classify(&self, e: reqwest::Error) -> HttpError {
-        if e.is_timeout() {
-            HttpError::TimedOut(self.timeout)
-        } else if e.is_connect() {
-            HttpError::NotAnswering
-        } else {
-            HttpError::Other(chain(&e))
-        }
-    }
-}
-
-/// The error and its causes on one line: reqwest's own message is often just "error
-/// sending request".
-fn chain(e: &dyn std::error::Error) -> String {
-    let mut text = e.to_string();
-    let mut source = e.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }

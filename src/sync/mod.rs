@@ -6,12 +6,19 @@ mod http;
 pub mod syncthing;
 pub mod systemd;
 
+use std::sync::Arc;
+
 use crate::config::quiet::SyncSpec;
+use crate::fetch::Fetch;
 use crate::hold::Holder;
 
 /// The holder for one `[[sync]]` entry. `session` is the agent's session bus, where the
-/// systemd user manager answers.
-pub fn holder(spec: &SyncSpec, session: &zbus::Connection) -> Box<dyn Holder> {
+/// systemd user manager answers; `fetch` makes Syncthing's REST requests.
+pub fn holder(
+    spec: &SyncSpec,
+    session: &zbus::Connection,
+    fetch: Arc<dyn Fetch>,
+) -> Box<dyn Holder> {
     match spec {
         SyncSpec::Syncthing {
             url,
@@ -23,6 +30,7 @@ pub fn holder(spec: &SyncSpec, session: &zbus::Connection) -> Box<dyn Holder> {
             api_key.clone(),
             config_xml.clone(),
             devices.clone(),
+            fetch,
         )),
         SyncSpec::Systemd { unit } => Box::new(systemd::SystemdUnit::new(unit, session.clone())),
         SyncSpec::Command {

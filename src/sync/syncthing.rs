@@ -2,11 +2,13 @@
 //! already, and the release resumes exactly those. A device the worker paused stays paused.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
 use super::http::{Api, HttpError};
+use crate::fetch::Fetch;
 use crate::hold::{BoxFuture, HoldError, Holder, Undo};
 
 const WHO: &str = "Syncthing";
@@ -21,6 +23,8 @@ pub struct Syncthing {
     config_xml: Option<PathBuf>,
     /// Devices to pause, as configured; empty means every remote device.
     devices: Vec<String>,
+    /// Who makes the REST requests ([`crate::fetch`]).
+    fetch: Arc<dyn Fetch>,
 }
 
 /// What a hold changed: the devices it paused, in Syncthing's own spelling.
@@ -49,12 +53,14 @@ impl Syncthing {
         api_key: Option<String>,
         config_xml: Option<PathBuf>,
         devices: Vec<String>,
+        fetch: Arc<dyn Fetch>,
     ) -> Self {
         Self {
             url: url.trim_end_matches('/').to_string(),
             api_key,
             config_xml,
             devices,
+            fetch,
         }
     }
 
@@ -77,8 +83,12 @@ impl Syncthing {
                 self.url
             )));
         }
-        let api =
-            Api::new(&self.url, vec![("X-API-Key", key)], TIMEOUT).map_err(|e| self.error(e))?;
+        let api = Api::with(
+            self.fetch.clone(),
+            &self.url,
+            vec![("X-API-Key", key)],
+            TIMEOUT,
+        );
         Ok(Rest { api, holder: self })
     }
 

@@ -16,6 +16,13 @@ use serde_json::json;
 
 use support::{DEADLINE, DbusDaemon, Syncthing, SystemdMock, or_skip};
 
+/// The requests' helper, as the agent runs it: `clockoff fetch` from this build.
+fn helper() -> std::sync::Arc<clockoff::fetch::Helper> {
+    std::sync::Arc::new(clockoff::fetch::Helper::at(
+        support::process::workspace_binary("clockoff"),
+    ))
+}
+
 /// A session bus for `holder`; only the systemd holder uses it.
 async fn session() -> Option<(DbusDaemon, zbus::Connection)> {
     let bus = or_skip(DbusDaemon::start())?;
@@ -78,7 +85,7 @@ async fn syncthing_hold_drops_the_connection_and_release_restores_it() {
         return;
     };
     let spec = syncthing_spec(&a, None, &[]);
-    let h = holder(&spec, &conn);
+    let h = holder(&spec, &conn, helper());
     assert_eq!(
         h.name(),
         spec.describe(),
@@ -120,7 +127,7 @@ async fn syncthing_device_the_worker_paused_stays_paused() {
     a.pause(b.device_id());
     a.wait_connected(b.device_id(), false);
     // The configured key this time, rather than config.xml's.
-    let h = holder(&syncthing_spec(&a, Some(a.api_key()), &[]), &conn);
+    let h = holder(&syncthing_spec(&a, Some(a.api_key()), &[]), &conn, helper());
 
     let undo = hold(&*h).await;
     assert_eq!(undo.0, json!({ "paused": [offline] }));
@@ -152,7 +159,11 @@ async fn syncthing_only_listed_devices_are_paused() {
     a.add_device_id(&phone, None);
 
     let unknown = or_skip(Syncthing::offline_device_id()).expect("syncthing was found above");
-    let h = holder(&syncthing_spec(&a, None, &[&phone, &unknown]), &conn);
+    let h = holder(
+        &syncthing_spec(&a, None, &[&phone, &unknown]),
+        &conn,
+        helper(),
+    );
     let e = hold_error(&*h).await;
     assert!(
         e.contains(&format!("has no remote device {unknown}")),
@@ -162,7 +173,7 @@ async fn syncthing_only_listed_devices_are_paused() {
 
     let spelt = phone.replace('-', "").to_lowercase();
     let spec = syncthing_spec(&a, None, &[&spelt]);
-    let h = holder(&spec, &conn);
+    let h = holder(&spec, &conn, helper());
     assert_eq!(h.name(), spec.describe());
     let undo = hold(&*h).await;
     assert_eq!(undo.0, json!({ "paused": [phone] }));
@@ -182,7 +193,11 @@ async fn syncthing_wrong_key_and_stopped_syncthing_are_clear_errors() {
     };
     a.wait_ready();
 
-    let wrong = holder(&syncthing_spec(&a, Some("not-the-key"), &[]), &conn);
+    let wrong = holder(
+        &syncthing_spec(&a, Some("not-the-key"), &[]),
+        &conn,
+        helper(),
+    );
     let e = hold_error(&*wrong).await;
     assert_eq!(
         e,
@@ -204,11 +219,11 @@ async fn syncthing_wrong_key_and_stopped_syncthing_are_clear_errors() {
         config_xml: Some(a.home().join("missing.xml")),
         devices: vec![],
     };
-    let e = hold_error(&*holder(&no_file, &conn)).await;
+    let e = hold_error(&*holder(&no_file, &conn, helper())).await;
     assert!(e.contains("missing.xml"), "{e}");
 
     a.stop();
-    let right = holder(&syncthing_spec(&a, None, &[]), &conn);
+    let right = holder(&syncthing_spec(&a, None, &[]), &conn, helper());
     let e = hold_error(&*right).await;
     assert_eq!(e, format!("Syncthing is not answering at {}", a.url()));
 }
@@ -228,7 +243,7 @@ async fn syncthing_that_hangs_times_out() {
         config_xml: None,
         devices: vec![],
     };
-    let e = hold_error(&*holder(&spec, &conn)).await;
+    let e = hold_error(&*holder(&spec, &conn, helper())).await;
     assert_eq!(e, format!("Syncthing at {url} did not answer within 5 s"));
 }
 
@@ -249,7 +264,7 @@ async fn systemd_running_unit_is_stopped_then_started_again() {
     let spec = SyncSpec::Systemd {
         unit: UNIT.to_string(),
     };
-    let h = holder(&spec, &conn);
+    let h = holder(&spec, &conn, helper());
     assert_eq!(h.name(), spec.describe());
 
     let undo = hold(&*h).await;
@@ -278,6 +293,7 @@ async fn systemd_stopped_unit_is_left_alone() {
             unit: UNIT.to_string(),
         },
         &conn,
+        helper(),
     );
     let undo = hold(&*h).await;
     assert_eq!(undo, Undo::NOTHING);
@@ -293,7 +309,7 @@ async fn systemd_errors_name_the_unit() {
     let spec = SyncSpec::Systemd {
         unit: UNIT.to_string(),
     };
-    let e = hold_error(&*holder(&spec, &conn)).await;
+    let e = hold_error(&*holder(&spec, &conn, helper())).await;
     assert_eq!(
         e,
         format!("{UNIT}: no systemd user manager on the session bus (org.freedesktop.systemd1)")
@@ -303,7 +319,7 @@ async fn systemd_errors_name_the_unit() {
         return;
     };
     // The mock answers an unknown unit with a KeyError where systemd says NoSuchUnit.
-    let e = hold_error(&*holder(&spec, &conn)).await;
+    let e = hold_error(&*holder(&spec, &conn, helper())).await;
     assert!(e.starts_with(&format!("{UNIT}: systemd GetUnit: ")), "{e}");
 }
 
@@ -385,6 +401,7 @@ async fn command_failure_is_an_error_with_status_and_last_stderr_line() {
             "true",
         ),
         &conn,
+        helper(),
     );
     let e = hold_error(&*h).await;
     assert_eq!(e, "on_hold failed (exit status: 3): rclone: no network");
@@ -438,7 +455,7 @@ async fn command_on_release_runs_only_after_on_hold() {
     let dir = support::tmp::temp_dir("sync-command");
     let released = dir.path().join("released");
     let spec = command_spec("true", &format!("echo x >> {}", released.display()));
-    let h = holder(&spec, &conn);
+    let h = holder(&spec, &conn, helper());
     assert_eq!(h.name(), spec.describe());
     release(&*h, &Undo::NOTHING).await;
     assert!(!released.exists(), "no on_hold ran, so no on_release");

@@ -35,7 +35,8 @@ impl Desktop for SessionDesktop {
     }
 
     fn sync_holder(&self, spec: &SyncSpec) -> Arc<dyn Holder> {
-        Arc::from(crate::sync::holder(spec, &self.session))
+        let fetch = Arc::new(crate::fetch::Helper::beside_this_binary());
+        Arc::from(crate::sync::holder(spec, &self.session, fetch))
     }
 
     fn watch_server(&self, restarted: mpsc::UnboundedSender<()>) -> JoinHandle<()> {

@@ -285,11 +285,8 @@ fn pause_report(
 /// browser), run as its own process so a slow browser or a failed export never touches the
 /// agent.
 fn open_week(config_file: Option<std::path::PathBuf>) {
-    let Ok(me) = std::env::current_exe() else {
-        eprintln!("clockoff: cannot open the week: this program's path is unknown");
-        return;
-    };
-    let mut command = tokio::process::Command::new(me);
+    let cli = crate::programs::beside_this_one(crate::programs::CLI);
+    let mut command = tokio::process::Command::new(cli);
     if let Some(file) = config_file {
         command.arg("--config").arg(file);
     }

@@ -1,17 +1,19 @@
-//! The laptop's requests of the dashboard, over rustls: `POST {dashboard}/api/v1/reports`
-//! with a week's summary as JSON, the team's token and the week token ([`Dashboard::post`]);
-//! and the enrolment and week-token requests before it ([`Dashboard::call`], used by
-//! [`super::week_token`]). What comes back is sorted by [`verdict`] into delivered, retry
-//! soon, or refused, with a short reason that never carries a token.
+//! The laptop's requests of the dashboard, made by the fetch helper over rustls
+//! ([`crate::fetch`]): `POST {dashboard}/api/v1/reports` with a week's summary as JSON, the
+//! team's token and the week token ([`Dashboard::post`]); and the enrolment and week-token
+//! requests before it ([`Dashboard::call`], used by [`super::week_token`]). What comes back
+//! is sorted by [`verdict`] into delivered, retry soon, or refused, with a short reason that
+//! never carries a token.
 
+use std::sync::Arc;
 use std::time::Duration;
 
-use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderValue};
 use serde_json::Value;
 
 use super::backoff::{Verdict, verdict};
 use super::token::Token;
 use crate::core::week_token::{self, WeekToken};
+use crate::fetch::{Failure, Fetch, Helper, Request};
 
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 pub const TOTAL_TIMEOUT: Duration = Duration::from_secs(30);
@@ -39,22 +41,27 @@ pub fn endpoint(dashboard: &str, path: &str) -> String {
 }
 
 pub struct Dashboard {
-    client: reqwest::Client,
+    fetch: Arc<dyn Fetch>,
 }
 
 impl Dashboard {
-    pub fn new() -> Result<Self, String> {
-        let client = reqwest::Client::builder()
-            .connect_timeout(CONNECT_TIMEOUT)
-            .timeout(TOTAL_TIMEOUT)
-            // A redirect would carry the summary somewhere the worker did not configure.
-            .redirect(reqwest::redirect::Policy::none())
-            // One request a week: no connection kept open between them.
-            .pool_max_idle_per_host(0)
-            .user_agent(concat!("clockoff/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| format!("cannot make an HTTPS client: {}", chain(&e)))?;
-        Ok(Self { client })
+    /// Requests made by the fetch helper beside this binary.
+    pub fn through_helper() -> Self {
+        Self::with(Arc::new(Helper::beside_this_binary()))
+    }
+
+    pub fn with(fetch: Arc<dyn Fetch>) -> Self {
+        Self { fetch }
+    }
+
+    fn request(url: &str, body: Option<String>) -> Request {
+        let mut request = match body {
+            Some(body) => Request::post(url, TOTAL_TIMEOUT).json(body),
+            None => Request::get(url, TOTAL_TIMEOUT),
+        };
+        request.connect_timeout_ms = CONNECT_TIMEOUT.as_millis() as u64;
+        request.user_agent = Some(concat!("clockoff/", env!("CARGO_PKG_VERSION")).into());
+        request
     }
 
     /// Posts `body` (a summary's wire JSON) to `url` with `token` and the week's token.
@@ -68,30 +75,22 @@ impl Dashboard {
         let Some(auth) = bearer(token.expose()) else {
             return Sent::Refused("the reporter token is not a valid header".into());
         };
-        let Ok(mut proof) = HeaderValue::from_str(&week_token.to_string()) else {
+        let proof = week_token.to_string();
+        if !header_value(&proof) {
             return Sent::Refused("the week token is not a valid header".into());
-        };
-        proof.set_sensitive(true);
-        let response = self
-            .client
-            .post(url)
-            .header(AUTHORIZATION, auth)
-            .header(week_token::HEADER, proof)
-            .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
-            .body(body)
-            .send()
-            .await;
-        let response = match response {
+        }
+        let request = Self::request(url, Some(body))
+            .header("authorization", auth)
+            .header(week_token::HEADER, proof);
+        let response = match self.fetch.fetch(request).await {
             Ok(r) => r,
             Err(e) => return Sent::Retry(redact(&failure(&e), token)),
         };
-        let status = response.status().as_u16();
+        let status = response.status;
         match verdict(status) {
             Verdict::Delivered => Sent::Delivered(status),
             v => {
-                // The body is only read for a reason; a slow or broken one is no reason.
-                let body = response.text().await.unwrap_or_default();
-                let why = redact(&format!("HTTP {status}{}", reason(&body)), token);
+                let why = redact(&format!("HTTP {status}{}", reason(&response.body)), token);
                 match v {
                     Verdict::Retry => Sent::Retry(why),
                     Verdict::Closed => Sent::Closed(why),
@@ -114,35 +113,37 @@ impl Dashboard {
         bearer_text: Option<&str>,
         body: Option<String>,
     ) -> Result<Answer, String> {
-        let mut request = match &body {
-            Some(_) => self.client.post(url),
-            None => self.client.get(url),
-        };
+        let mut request = Self::request(url, body);
         if let Some(text) = bearer_text {
             let auth = bearer(text).ok_or("a credential is not a valid header")?;
-            request = request.header(AUTHORIZATION, auth);
-        }
-        if let Some(body) = body {
-            request = request
-                .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
-                .body(body);
+            request = request.header("authorization", auth);
         }
         let hide = |text: String| match bearer_text {
             Some(secret) => text.replace(secret, "[token]"),
             None => text,
         };
-        let response = request.send().await.map_err(|e| hide(failure(&e)))?;
-        let status = response.status().as_u16();
-        let text = response.text().await.unwrap_or_default();
-        Ok((status, serde_json::from_str(&text).unwrap_or(Value::Null)))
+        let response = self
+            .fetch
+            .fetch(request)
+            .await
+            .map_err(|e| hide(failure(&e)))?;
+        Ok((
+            response.status,
+            serde_json::from_str(&response.body).unwrap_or(Value::Null),
+        ))
     }
 }
 
-/// `Authorization: Bearer <text>`, marked sensitive (kept out of reqwest's debug output).
-fn bearer(text: &str) -> Option<HeaderValue> {
-    let mut auth = HeaderValue::from_str(&format!("Bearer {text}")).ok()?;
-    auth.set_sensitive(true);
-    Some(auth)
+/// `Bearer <text>`, if it can be a header's value.
+fn bearer(text: &str) -> Option<String> {
+    let value = format!("Bearer {text}");
+    header_value(&value).then_some(value)
+}
+
+/// Whether `text` can be sent as a header's value: visible ASCII and spaces only.
+fn header_value(text: &str) -> bool {
+    text.bytes()
+        .all(|b| b == b' ' || b == b'\t' || (0x21..0x7f).contains(&b))
 }
 
 /// The `error` of a refusal's JSON body, printable and short (": why", or nothing).
@@ -151,32 +152,16 @@ pub fn refusal_reason(body: &Value) -> String {
 }
 
 /// A transport failure in a person's words.
-fn failure(e: &reqwest::Error) -> String {
-    if e.is_timeout() {
-        format!(
+fn failure(e: &Failure) -> String {
+    match e {
+        Failure::Timeout => format!(
             "no answer within {} s (connecting: {} s)",
             TOTAL_TIMEOUT.as_secs(),
             CONNECT_TIMEOUT.as_secs()
-        )
-    } else if e.is_connect() {
-        format!("could not connect: {}", chain(e))
-    } else {
-        chain(e)
+        ),
+        Failure::Connect(why) => format!("could not connect: {why}"),
+        Failure::Other(why) => why.clone(),
     }
-}
-
-/// The error and its causes, without the URL reqwest repeats in each.
-fn chain(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut parts = vec![e.to_string()];
-    let mut source = e.source();
-    while let Some(s) = source {
-        let text = s.to_string();
-        if !parts.iter().any(|p| p.contains(&text)) {
-            parts.push(text);
-        }
-        source = s.source();
-    }
-    parts.join(": ")
 }
 
 /// ": <why>" from an error body: a JSON `error` or `message` if there is one, else its first
@@ -247,7 +232,8 @@ mod tests {
             .local_addr()
             .unwrap()
             .port();
-        let dashboard = Dashboard::new().unwrap();
+        let fetch = crate::fetch::in_process::InProcess;
+        let dashboard = Dashboard::with(std::sync::Arc::new(fetch));
         let token = Token::from_text("t0ken").unwrap();
         let week_token = "00".repeat(64).parse().unwrap();
         let sent = dashboard

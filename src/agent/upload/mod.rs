@@ -56,19 +56,13 @@ pub struct UploadParts {
 /// Runs until `stop` fires (or the agent's config channel closes). A send cut short by the
 /// stop is simply tried again after the next start, under the same report id.
 pub async fn run(mut parts: UploadParts, mut stop: oneshot::Receiver<()>) {
-    let dashboard = match Dashboard::new() {
-        Ok(d) => Some(d),
-        Err(e) => {
-            eprintln!("clockoff: reporting: {e}");
-            None
-        }
-    };
+    let dashboard = Dashboard::through_helper();
     let mut config = parts.config.borrow_and_update().clone();
     let mut ahead = None;
     loop {
         let wait = tokio::select! {
             _ = &mut stop => return,
-            wait = parts.step(&config, dashboard.as_ref(), &mut ahead) => wait,
+            wait = parts.step(&config, &dashboard, &mut ahead) => wait,
         };
         tokio::select! {
             _ = &mut stop => return,
@@ -95,7 +89,7 @@ impl UploadParts {
     async fn step(
         &mut self,
         config: &Config,
-        dashboard: Option<&Dashboard>,
+        dashboard: &Dashboard,
         ahead: &mut Option<Ahead>,
     ) -> Option<Duration> {
         if !config.report.enabled {
@@ -119,11 +113,7 @@ impl UploadParts {
         }
     }
 
-    async fn pass(
-        &mut self,
-        config: &Config,
-        dashboard: Option<&Dashboard>,
-    ) -> Result<Duration, String> {
+    async fn pass(&mut self, config: &Config, dashboard: &Dashboard) -> Result<Duration, String> {
         let tz = config.timezone;
         let now = self.clock.now();
         let last = report::last_completed_week(tz, now);
@@ -165,10 +155,10 @@ impl UploadParts {
     async fn fetch_ahead(
         &mut self,
         config: &Config,
-        dashboard: Option<&Dashboard>,
+        dashboard: &Dashboard,
         ahead: &mut Option<Ahead>,
     ) -> Option<DateTime<Utc>> {
-        let client = dashboard?;
+        let client = dashboard;
         let base = config.report.dashboard.as_deref()?;
         let token_file = config.report.token_file.as_deref()?;
         let tz = config.timezone;
@@ -230,7 +220,7 @@ impl UploadParts {
     async fn attempt(
         &mut self,
         config: &Config,
-        dashboard: Option<&Dashboard>,
+        dashboard: &Dashboard,
         week: IsoWeek,
         failures: u32,
     ) -> Result<(), String> {
@@ -302,7 +292,7 @@ impl UploadParts {
     async fn send(
         &self,
         config: &Config,
-        dashboard: Option<&Dashboard>,
+        dashboard: &Dashboard,
         week: IsoWeek,
         id: ReportId,
     ) -> Sent {
@@ -317,9 +307,6 @@ impl UploadParts {
         let token = match token::read(token_file) {
             Ok(t) => t,
             Err(why) => return Sent::Retry(why),
-        };
-        let Some(dashboard) = dashboard else {
-            return Sent::Retry("no HTTPS client could be made (see the agent's log)".into());
         };
         let base = config.report.dashboard.clone().unwrap_or_default();
         let files = week_token::Files::beside(&self.ledger_path);

@@ -1,0 +1,86 @@
+//! The request made here, with reqwest over rustls: what the `clockoff fetch` helper runs.
+//! The agent never calls this (see the module above).
+
+use std::time::Duration;
+
+use super::{Failure, Method, Outcome, Request, Response};
+
+pub async fn fetch(request: &Request) -> Outcome {
+    let mut builder = reqwest::Client::builder()
+        .connect_timeout(Duration::from_millis(request.connect_timeout_ms))
+        .timeout(Duration::from_millis(request.timeout_ms))
+        // A redirect would carry a request somewhere nobody configured.
+        .redirect(reqwest::redirect::Policy::none())
+        // One request per process: no connection kept.
+        .pool_max_idle_per_host(0);
+    if request.no_proxy {
+        builder = builder.no_proxy();
+    }
+    if let Some(agent) = &request.user_agent {
+        builder = builder.user_agent(agent);
+    }
+    let client = builder
+        .build()
+        .map_err(|e| Failure::Other(format!("cannot make an HTTP client: {}", chain(&e))))?;
+    let mut call = match request.method {
+        Method::Get => client.get(&request.url),
+        Method::Post => client.post(&request.url),
+    };
+    for (name, value) in &request.headers {
+        let mut value = reqwest::header::HeaderValue::from_str(value)
+            .map_err(|_| Failure::Other(format!("the {name} header is not a valid value")))?;
+        // Kept out of reqwest's debug output.
+        value.set_sensitive(true);
+        call = call.header(name.as_str(), value);
+    }
+    if let Some(body) = &request.body {
+        call = call.body(body.clone());
+    }
+    let response = call.send().await.map_err(|e| classify(&e))?;
+    let status = response.status().as_u16();
+    let body = response.text().await.map_err(|e| classify(&e))?;
+    Ok(Response { status, body })
+}
+
+/// [`fetch`] on a runtime of its own, for the helper's `main`.
+pub fn fetch_blocking(request: &Request) -> Outcome {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::Other(format!("cannot start the runtime: {e}")))?
+        .block_on(fetch(request))
+}
+
+fn classify(e: &reqwest::Error) -> Failure {
+    if e.is_timeout() {
+        Failure::Timeout
+    } else if e.is_connect() {
+        Failure::Connect(chain(e))
+    } else {
+        Failure::Other(chain(e))
+    }
+}
+
+/// The error and its causes on one line, without the URL reqwest repeats in each (reqwest's
+/// own message is often just "error sending request").
+fn chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts = vec![e.to_string()];
+    let mut source = e.source();
+    while let Some(s) = source {
+        let text = s.to_string();
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        source = s.source();
+    }
+    parts.join(": ")
+}
+
+/// Requests made in this process: for tests, which have no helper binary beside them.
+pub struct InProcess;
+
+impl super::Fetch for InProcess {
+    fn fetch(&self, request: Request) -> crate::hold::BoxFuture<'_, Outcome> {
+        Box::pin(async move { fetch(&request).await })
+    }
+}

@@ -1,0 +1,176 @@
+//! HTTP requests made for the agent by a short-lived helper process, so the agent that idles
+//! all day never maps an HTTP or TLS stack (reqwest, hyper, rustls and aws-lc are about a
+//! megabyte of code, touched at start: docs/benchmarks.md). The agent asks a few times a
+//! week (a summary, a week token) and at quiet-hours boundaries (Syncthing's local API).
+//!
+//! The helper is `clockoff fetch` (hidden), found beside the running binary
+//! ([`crate::programs`]). A [`Request`]
+//! goes to its stdin as JSON, so a token is never on a command line; its [`Outcome`] comes
+//! back on stdout. [`in_process`] is what the helper runs (and what tests may call directly).
+
+pub mod in_process;
+
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+use crate::hold::BoxFuture;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Request {
+    /// `GET` or `POST`.
+    pub method: Method,
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Option<String>,
+    pub connect_timeout_ms: u64,
+    pub timeout_ms: u64,
+    /// A local API: an `HTTP_PROXY` meant for the internet must not see its key.
+    pub no_proxy: bool,
+    pub user_agent: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Method {
+    Get,
+    Post,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Response {
+    pub status: u16,
+    /// The body as text (the APIs spoken here answer JSON or plain text).
+    pub body: String,
+}
+
+/// Why no answer came.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Failure {
+    /// Nothing accepted the connection (or it failed while connecting), in words.
+    Connect(String),
+    /// No answer within the request's timeout.
+    Timeout,
+    /// Anything else, in words (a TLS failure, a malformed answer, no helper).
+    Other(String),
+}
+
+pub type Outcome = Result<Response, Failure>;
+
+impl Request {
+    pub fn get(url: impl Into<String>, timeout: Duration) -> Request {
+        Request {
+            method: Method::Get,
+            url: url.into(),
+            headers: Vec::new(),
+            body: None,
+            connect_timeout_ms: millis(timeout),
+            timeout_ms: millis(timeout),
+            no_proxy: false,
+            user_agent: None,
+        }
+    }
+
+    pub fn post(url: impl Into<String>, timeout: Duration) -> Request {
+        Request {
+            method: Method::Post,
+            ..Request::get(url, timeout)
+        }
+    }
+
+    pub fn header(mut self, name: &str, value: impl Into<String>) -> Request {
+        self.headers.push((name.to_string(), value.into()));
+        self
+    }
+
+    pub fn json(mut self, body: String) -> Request {
+        self.body = Some(body);
+        self.header("content-type", "application/json")
+    }
+}
+
+fn millis(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
+/// Makes requests.
+pub trait Fetch: Send + Sync {
+    fn fetch(&self, request: Request) -> BoxFuture<'_, Outcome>;
+}
+
+/// The helper process: `clockoff fetch`, beside this binary.
+pub struct Helper {
+    program: PathBuf,
+}
+/// Time the helper may take beyond the request's own timeout (starting, TLS setup) before
+/// it is killed.
+const SLACK: Duration = Duration::from_secs(10);
+
+impl Helper {
+    /// The `clockoff` beside the running binary (`clockoff-agent` is installed beside it).
+    pub fn beside_this_binary() -> Helper {
+        Helper::at(crate::programs::beside_this_one(crate::programs::CLI))
+    }
+
+    /// `program fetch` (a test's, which has no `clockoff` beside it).
+    pub fn at(program: PathBuf) -> Helper {
+        Helper { program }
+    }
+
+    async fn run(&self, request: &Request) -> Outcome {
+        let input = serde_json::to_vec(request).map_err(|e| Failure::Other(e.to_string()))?;
+        let mut child = tokio::process::Command::new(&self.program)
+            .arg("fetch")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .map_err(|e| {
+                Failure::Other(format!(
+                    "cannot start {} for the request: {e}",
+                    self.program.display()
+                ))
+            })?;
+        let mut stdin = child.stdin.take().expect("piped");
+        let mut stdout = child.stdout.take().expect("piped");
+        let exchange = async {
+            stdin.write_all(&input).await?;
+            drop(stdin);
+            let mut output = Vec::new();
+            stdout.read_to_end(&mut output).await?;
+            child.wait().await?;
+            Ok::<_, std::io::Error>(output)
+        };
+        let limit = Duration::from_millis(request.timeout_ms).saturating_add(SLACK);
+        let output = match tokio::time::timeout(limit, exchange).await {
+            Ok(Ok(output)) => output,
+            Ok(Err(e)) => return Err(Failure::Other(format!("the request's helper: {e}"))),
+            // The child is killed on drop.
+            Err(_) => return Err(Failure::Timeout),
+        };
+        let outcome: Outcome = serde_json::from_slice(&output).map_err(|e| {
+            Failure::Other(format!(
+                "the request's helper answered nothing readable: {e}"
+            ))
+        })?;
+        outcome
+    }
+}
+
+impl Fetch for Helper {
+    fn fetch(&self, request: Request) -> BoxFuture<'_, Outcome> {
+        Box::pin(async move { self.run(&request).await })
+    }
+}
+
+/// `clockoff fetch`: one request from stdin, its outcome to stdout.
+pub fn serve_one(input: &[u8]) -> Vec<u8> {
+    let outcome: Outcome = match serde_json::from_slice::<Request>(input) {
+        Ok(request) => in_process::fetch_blocking(&request),
+        Err(e) => Err(Failure::Other(format!("not a request: {e}"))),
+    };
+    serde_json::to_vec(&outcome).unwrap_or_default()
+}
