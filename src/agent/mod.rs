@@ -15,6 +15,7 @@ mod record_requests;
 pub mod snapshot;
 mod status;
 pub mod tray;
+mod trim;
 pub mod upload;
 mod wallclock;
 
@@ -162,7 +163,17 @@ pub async fn run(deps: Deps, shutdown: impl Future<Output = ()>) -> Result<(), A
     // and must not see it close before it is told to stop.
     let config_kept = shared.config.clone();
     let tasks = spawn.tasks(shared, snapshot_rx, name_lost);
+    // Read and advised in about a millisecond, on this thread: a thread of its own would
+    // be one more wakeup.
+    let trimming = tokio::spawn(async {
+        tokio::time::sleep(trim::AFTER).await;
+        match trim::startup_pages() {
+            Ok(kib) => eprintln!("clockoff: started; {kib} KiB of start-up code handed back"),
+            Err(e) => eprintln!("clockoff: keeping the start-up code mapped: {e}"),
+        }
+    });
     let (engine, sources, _ended) = main.serve(events, shutdown).await;
+    trimming.abort();
     tasks.stop(engine, sources).await;
     drop(config_kept);
     let _ = session.release_name(BUS_NAME).await;
