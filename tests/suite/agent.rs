@@ -484,3 +484,45 @@ async fn the_idle_agent_stays_under_its_memory_ceiling() {
         "the agent's anonymous memory is {anon} KiB, over its ceiling of {ANON_CEILING_KIB} KiB"
     );
 }
+
+/// `clockoff run` becomes `clockoff-agent`, installed beside it (exec: the process that owns
+/// the bus name is the agent's program); with no agent beside it, it runs the agent itself.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn run_becomes_the_agent_beside_it_or_runs_the_agent_itself() {
+    let Some(bus) = or_skip(DbusDaemon::start()) else {
+        return;
+    };
+    let dir = temp_dir("agent-programs");
+    let clockoff = Clockoff::new(&bus, Vec::new(), dir.path());
+    clockoff.write_config("timezone = \"Europe/London\"\n[hours]\n[holidays]\nregion = \"none\"\n");
+    let program = |pid: u32| std::fs::read_link(format!("/proc/{pid}/exe")).unwrap();
+
+    let agent = clockoff.agent(&bus, "agent.log").await;
+    assert_eq!(
+        program(agent.id()).file_name().unwrap(),
+        "clockoff-agent",
+        "the same process, now the agent's program"
+    );
+    agent.terminate();
+
+    let alone = dir.path().join("alone");
+    std::fs::create_dir(&alone).unwrap();
+    std::fs::copy(env!("CARGO_BIN_EXE_clockoff"), alone.join("clockoff")).unwrap();
+    let mut agent = support::process::Peer::spawn(
+        clockoff.command_of(&alone.join("clockoff"), &["run"]),
+        "clockoff run, alone",
+        &clockoff.log_path("alone.log"),
+        false,
+    );
+    bus.wait_for_name("org.clockoff.Agent1", &mut agent).await;
+    assert_eq!(program(agent.id()), alone.join("clockoff"));
+    assert_eq!(clockoff.cli_status()["state"], "off");
+    agent.terminate();
+
+    let agent_alone = std::process::Command::new(env!("CARGO_BIN_EXE_clockoff-agent"))
+        .arg("--verbose")
+        .output()
+        .unwrap();
+    assert_eq!(agent_alone.status.code(), Some(2));
+    assert!(text(&agent_alone.stderr).contains("unexpected argument --verbose"));
+}

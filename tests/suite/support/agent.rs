@@ -58,7 +58,12 @@ impl Clockoff {
     }
 
     pub fn command(&self, args: &[&str]) -> Command {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_clockoff"));
+        self.command_of(Path::new(env!("CARGO_BIN_EXE_clockoff")), args)
+    }
+
+    /// [`Clockoff::command`] of another copy of the program.
+    pub fn command_of(&self, program: &Path, args: &[&str]) -> Command {
+        let mut cmd = Command::new(program);
         cmd.clean_env()
             .envs(self.env.iter().cloned())
             .env("PATH", self.path())
