@@ -168,6 +168,7 @@ pub async fn run(deps: Deps, shutdown: impl Future<Output = ()>) -> Result<(), A
     let trimming = tokio::spawn(async {
         tokio::time::sleep(trim::AFTER).await;
         match trim::startup_pages() {
+            Ok(0) => eprintln!("clockoff: started; no start-up code found to hand back"),
             Ok(kib) => eprintln!("clockoff: started; {kib} KiB of start-up code handed back"),
             Err(e) => eprintln!("clockoff: keeping the start-up code mapped: {e}"),
         }

@@ -8,8 +8,10 @@
 //! at a minor fault. docs/benchmarks.md has the figures, and the cost of the first request
 //! after a trim.
 //!
-//! Only mappings of the agent's own file that no write has touched (no anonymous page in
-//! `/proc/self/smaps`) are advised: a page made private by a relocation would be lost.
+//! Only read-only mappings of the agent's own file (by device and inode) with no private
+//! page, resident or swapped, are advised: a page a relocation made private (RELRO) would
+//! read back from the file without its relocation. A read-only mapping cannot gain a private
+//! page later (nothing writes to it), so what `/proc/self/smaps` says holds at the `madvise`.
 
 use std::time::Duration;
 
@@ -18,27 +20,41 @@ use std::time::Duration;
 /// and take milliseconds); what runs after it is mapped back, no harm done.
 pub const AFTER: Duration = Duration::from_secs(1);
 
-/// A mapping of the program's file: its range, whether it holds code, and its pages made
-/// private.
-#[derive(Debug, PartialEq, Eq)]
+/// A file's identity as `/proc/PID/smaps` writes it: "major:minor" in hex, and the inode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct FileId {
+    major: u32,
+    minor: u32,
+    inode: u64,
+}
+
+/// A mapping, and how much of it is resident and private.
+#[derive(Debug, Default, PartialEq, Eq)]
 struct Mapping {
     start: usize,
     end: usize,
-    anonymous_kib: u64,
+    rss_kib: u64,
+    /// Pages of it made private: resident (`Anonymous`) or swapped out (`Swap`).
+    private_kib: u64,
 }
 
 /// Advises away the resident pages of the program's clean, read-only mappings; returns how
 /// many KiB were resident in them before.
 pub fn startup_pages() -> Result<u64, String> {
-    let exe = std::fs::read_link("/proc/self/exe").map_err(|e| format!("/proc/self/exe: {e}"))?;
+    let stat = rustix::fs::stat("/proc/self/exe").map_err(|e| format!("/proc/self/exe: {e}"))?;
+    let exe = FileId {
+        major: rustix::fs::major(stat.st_dev),
+        minor: rustix::fs::minor(stat.st_dev),
+        inode: stat.st_ino,
+    };
     let smaps = std::fs::read_to_string("/proc/self/smaps")
         .map_err(|e| format!("/proc/self/smaps: {e}"))?;
     let mut dropped = 0;
-    for (mapping, rss_kib) in clean_read_only(&smaps, &exe.to_string_lossy()) {
-        // SAFETY: the range is a whole mapping of the program's file, read-only and with no
-        // page made private (checked above), so dropping it loses nothing: every page reads
-        // back from the file. No Rust reference points into these pages as data that could
-        // be invalidated; code and read-only data are re-faulted on use.
+    for mapping in clean_read_only(&smaps, exe) {
+        // SAFETY: the range is a whole read-only mapping of the program's file with no page
+        // made private, resident or swapped (checked above; none can appear since, as
+        // nothing writes to it), so dropping it loses nothing: every page reads back from
+        // the file as it was. Code and constants are faulted back on use.
         let result = unsafe {
             libc::madvise(
                 mapping.start as *mut libc::c_void,
@@ -49,124 +65,134 @@ pub fn startup_pages() -> Result<u64, String> {
         if result != 0 {
             return Err(format!("madvise: {}", std::io::Error::last_os_error()));
         }
-        dropped += rss_kib;
+        dropped += mapping.rss_kib;
     }
     Ok(dropped)
 }
 
-/// The program's read-only mappings (code and constants) with no private page, with their
-/// resident KiB, from `/proc/self/smaps`.
-fn clean_read_only(smaps: &str, exe: &str) -> Vec<(Mapping, u64)> {
+/// The read-only mappings of file `exe` (code and constants) with no private page and
+/// something resident, from `/proc/PID/smaps`.
+fn clean_read_only(smaps: &str, exe: FileId) -> Vec<Mapping> {
     let mut found = Vec::new();
-    let mut current: Option<(Mapping, u64, bool)> = None;
-    let mut finish = |current: Option<(Mapping, u64, bool)>| {
-        if let Some((m, rss, true)) = current
-            && m.anonymous_kib == 0
-            && rss > 0
-        {
-            found.push((m, rss));
+    let mut current: Option<Mapping> = None;
+    let mut keep = |m: Option<Mapping>| {
+        if let Some(m) = m.filter(|m| m.private_kib == 0 && m.rss_kib > 0) {
+            found.push(m);
         }
     };
     for line in smaps.lines() {
-        let mut words = line.split_whitespace();
-        let Some(first) = words.next() else { continue };
-        if let Some((start, end)) = first.split_once('-')
-            && let (Ok(start), Ok(end)) = (
-                usize::from_str_radix(start, 16),
-                usize::from_str_radix(end, 16),
-            )
-        {
-            finish(current.take());
-            let perms = words.next().unwrap_or("");
-            let path = words.nth(3).unwrap_or("");
-            // Readable and not writable: "r-xp" (code) or "r--p" (constants, RELRO).
-            let ours = path == exe && perms.starts_with("r-");
-            current = Some((
-                Mapping {
-                    start,
-                    end,
-                    anonymous_kib: 0,
-                },
-                0,
-                ours,
-            ));
+        if let Some(header) = header(line) {
+            keep(current.take());
+            current = header
+                .filter(|(_, perms, file)| *file == exe && perms.starts_with("r-"))
+                .map(|(range, _, _)| Mapping {
+                    start: range.0,
+                    end: range.1,
+                    ..Mapping::default()
+                });
             continue;
         }
-        let mut value = || {
-            words
-                .next()
-                .and_then(|v| v.parse::<u64>().ok())
-                .unwrap_or(0)
-        };
-        if let Some((m, rss, _)) = current.as_mut() {
-            match first {
-                "Rss:" => *rss = value(),
-                "Anonymous:" => m.anonymous_kib = value(),
-                _ => {}
-            }
+        let Some(m) = current.as_mut() else { continue };
+        let mut words = line.split_whitespace();
+        let key = words.next();
+        let kib = words
+            .next()
+            .and_then(|v| v.parse::<u64>().ok())
+            .unwrap_or(0);
+        match key {
+            Some("Rss:") => m.rss_kib = kib,
+            Some("Anonymous:" | "Swap:") => m.private_kib += kib,
+            _ => {}
         }
     }
-    finish(current.take());
+    keep(current.take());
     found
+}
+
+/// A mapping's first line ("start-end perms offset major:minor inode path"): `None` for the
+/// other lines; `Some(None)` for a header of no file (an anonymous mapping).
+#[expect(clippy::type_complexity, reason = "a parsed line, used once")]
+fn header(line: &str) -> Option<Option<((usize, usize), &str, FileId)>> {
+    let mut words = line.split_whitespace();
+    let (start, end) = words.next()?.split_once('-')?;
+    let range = (
+        usize::from_str_radix(start, 16).ok()?,
+        usize::from_str_radix(end, 16).ok()?,
+    );
+    let perms = words.next()?;
+    let _offset = words.next()?;
+    let file = words.next().and_then(|dev| {
+        let (major, minor) = dev.split_once(':')?;
+        Some(FileId {
+            major: u32::from_str_radix(major, 16).ok()?,
+            minor: u32::from_str_radix(minor, 16).ok()?,
+            inode: words.next()?.parse().ok()?,
+        })
+    });
+    Some(file.filter(|f| f.inode != 0).map(|f| (range, perms, f)))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    const EXE: FileId = FileId {
+        major: 0xfe,
+        minor: 1,
+        inode: 42,
+    };
+
     const SMAPS: &str = "\
-00400000-00500000 r--p 00000000 fe:01 42 /usr/bin/clockoff-agent
+00400000-00500000 r--p 00000000 fe:01 42 /opt/my apps/clockoff-agent (deleted)
 Rss:                 576 kB
 Anonymous:             0 kB
-00500000-00900000 r-xp 00100000 fe:01 42 /usr/bin/clockoff-agent
+Swap:                  0 kB
+00500000-00900000 r-xp 00100000 fe:01 42 /opt/my apps/clockoff-agent (deleted)
 Rss:                4508 kB
 Anonymous:             0 kB
-00900000-00a00000 r--p 00500000 fe:01 42 /usr/bin/clockoff-agent
+Swap:                  0 kB
+00900000-00a00000 r--p 00500000 fe:01 42 /opt/my apps/clockoff-agent (deleted)
 Rss:                 220 kB
 Anonymous:             4 kB
-00a00000-00a10000 rw-p 00600000 fe:01 42 /usr/bin/clockoff-agent
+Swap:                  0 kB
+00a00000-00a10000 r--p 00600000 fe:01 42 /opt/my apps/clockoff-agent (deleted)
+Rss:                  16 kB
+Anonymous:             0 kB
+Swap:                  8 kB
+00a10000-00a20000 rw-p 00610000 fe:01 42 /opt/my apps/clockoff-agent (deleted)
 Rss:                  24 kB
 Anonymous:            20 kB
+Swap:                  0 kB
+00b00000-00b10000 r--p 00000000 fe:01 43 /opt/my apps/clockoff-agent.new
+Rss:                  64 kB
+Anonymous:             0 kB
+Swap:                  0 kB
 7f0000000000-7f0000100000 r-xp 00000000 fe:01 7 /usr/lib/x86_64-linux-gnu/libc.so.6
 Rss:                1004 kB
 Anonymous:             0 kB
+Swap:                  0 kB
 7f0000200000-7f0000300000 rw-p 00000000 00:00 0 
 Rss:                 400 kB
 Anonymous:           400 kB
+Swap:                  0 kB
 ";
 
     #[test]
     fn only_the_programs_clean_read_only_mappings_are_trimmed() {
-        let found = clean_read_only(SMAPS, "/usr/bin/clockoff-agent");
+        let found = clean_read_only(SMAPS, EXE);
+        let ranges: Vec<(usize, usize, u64)> =
+            found.iter().map(|m| (m.start, m.end, m.rss_kib)).collect();
         assert_eq!(
-            found,
-            [
-                (
-                    Mapping {
-                        start: 0x40_0000,
-                        end: 0x50_0000,
-                        anonymous_kib: 0
-                    },
-                    576
-                ),
-                (
-                    Mapping {
-                        start: 0x50_0000,
-                        end: 0x90_0000,
-                        anonymous_kib: 0
-                    },
-                    4508
-                ),
-            ],
-            "not the relocated RELRO (a private page), the data, a library or the heap"
+            ranges,
+            [(0x40_0000, 0x50_0000, 576), (0x50_0000, 0x90_0000, 4508)],
+            "found by device and inode whatever the path (a space, a replaced file); not the \
+             RELRO with a private page resident or swapped, the data, another file, a \
+             library or the heap"
         );
     }
 
     #[test]
-    fn the_running_tests_own_code_can_be_trimmed_and_runs_on() {
-        let dropped = startup_pages().expect("trim");
-        assert!(dropped > 0, "the test binary's code was resident");
-        // Code and constants come back as they are used.
-        assert_eq!(format!("{}", 6 * 7), "42");
+    fn the_running_programs_code_is_found_and_trimmed() {
+        assert!(startup_pages().expect("trim") > 0, "its code was resident");
     }
 }
