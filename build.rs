@@ -20,7 +20,11 @@ const VIEWBOX: f32 = 16.0;
 fn main() {
     let out = std::env::var("OUT_DIR").expect("cargo sets OUT_DIR");
     println!("cargo:rerun-if-changed={DIR}");
-    println!("cargo:rustc-link-arg-bins=-no-pie");
+    // The agent, which idles all day, links as a non-PIE executable: its tables (chrono-tz's
+    // zone abbreviations, mostly) then need no relocation at start, which would make 1.2 MiB
+    // of them private and dirty (docs/benchmarks.md). The command line stays PIE: it is the
+    // helper that parses what comes back from the network, and it lives for milliseconds.
+    println!("cargo:rustc-link-arg-bin=clockoff-agent=-no-pie");
     let mut svgs: Vec<_> = std::fs::read_dir(DIR)
         .unwrap_or_else(|e| panic!("cannot read {DIR}: {e}"))
         .map(|entry| entry.expect("readable entry in assets/icons").path())
