@@ -19,7 +19,10 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::hold::BoxFuture;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// Unknown fields are refused: a helper from another build must not drop one (`no_proxy`)
+/// without saying so.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Request {
     /// `GET` or `POST`.
     pub method: Method,
@@ -31,6 +34,19 @@ pub struct Request {
     /// A local API: an `HTTP_PROXY` meant for the internet must not see its key.
     pub no_proxy: bool,
     pub user_agent: Option<String>,
+}
+
+/// Headers carry tokens and keys: their values are never printed.
+impl std::fmt::Debug for Request {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let names: Vec<&str> = self.headers.iter().map(|(name, _)| name.as_str()).collect();
+        f.debug_struct("Request")
+            .field("method", &self.method)
+            .field("url", &self.url)
+            .field("headers", &names)
+            .field("body", &self.body.as_ref().map(String::len))
+            .finish_non_exhaustive()
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -107,6 +123,9 @@ pub struct Helper {
 /// Time the helper may take beyond the request's own timeout (starting, TLS setup) before
 /// it is killed.
 const SLACK: Duration = Duration::from_secs(10);
+/// The most of the helper's answer read: a summary's answer or Syncthing's device list is a
+/// few KiB.
+const ANSWER_LIMIT: u64 = 4 << 20;
 
 impl Helper {
     /// The `clockoff` beside the running binary (`clockoff-agent` is installed beside it).
@@ -125,7 +144,7 @@ impl Helper {
             .arg("fetch")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(Stdio::piped())
             .kill_on_drop(true)
             .spawn()
             .map_err(|e| {
@@ -135,25 +154,41 @@ impl Helper {
                 ))
             })?;
         let mut stdin = child.stdin.take().expect("piped");
-        let mut stdout = child.stdout.take().expect("piped");
+        let stdout = child.stdout.take().expect("piped");
+        let stderr = child.stderr.take().expect("piped");
         let exchange = async {
-            stdin.write_all(&input).await?;
+            // A helper that stops without reading (an older build refusing `fetch`) closes
+            // the pipe; what it said on stderr is the reason, read below.
+            let _ = stdin.write_all(&input).await;
             drop(stdin);
-            let mut output = Vec::new();
-            stdout.read_to_end(&mut output).await?;
+            let (mut output, mut said) = (Vec::new(), Vec::new());
+            let (mut stdout, mut stderr) = (stdout.take(ANSWER_LIMIT), stderr.take(ANSWER_LIMIT));
+            tokio::try_join!(
+                stdout.read_to_end(&mut output),
+                stderr.read_to_end(&mut said),
+            )?;
             child.wait().await?;
-            Ok::<_, std::io::Error>(output)
+            Ok::<_, std::io::Error>((output, said))
         };
         let limit = Duration::from_millis(request.timeout_ms).saturating_add(SLACK);
-        let output = match tokio::time::timeout(limit, exchange).await {
-            Ok(Ok(output)) => output,
+        let (output, said) = match tokio::time::timeout(limit, exchange).await {
+            Ok(Ok(exchanged)) => exchanged,
             Ok(Err(e)) => return Err(Failure::Other(format!("the request's helper: {e}"))),
             // The child is killed on drop.
-            Err(_) => return Err(Failure::Timeout),
+            Err(_) => {
+                return Err(Failure::Other(format!(
+                    "the request's helper did not finish within {} s and was stopped",
+                    limit.as_secs()
+                )));
+            }
         };
         let outcome: Outcome = serde_json::from_slice(&output).map_err(|e| {
+            // What the helper said of itself (an older build refusing the request, a
+            // panic): its last line.
+            let said = String::from_utf8_lossy(&said);
+            let last = said.trim().lines().last().unwrap_or("it said nothing");
             Failure::Other(format!(
-                "the request's helper answered nothing readable: {e}"
+                "the request's helper answered nothing readable ({e}): {last}"
             ))
         })?;
         outcome
@@ -173,4 +208,64 @@ pub fn serve_one(input: &[u8]) -> Vec<u8> {
         Err(e) => Err(Failure::Other(format!("not a request: {e}"))),
     };
     serde_json::to_vec(&outcome).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_request_with_a_field_this_build_does_not_know_is_refused() {
+        let mut json =
+            serde_json::to_value(Request::get("http://127.0.0.1:9/", Duration::ZERO)).unwrap();
+        json["follow_redirects"] = true.into();
+        let answer = serve_one(json.to_string().as_bytes());
+        let outcome: Outcome = serde_json::from_slice(&answer).unwrap();
+        match outcome {
+            Err(Failure::Other(why)) => assert!(why.contains("unknown field"), "{why}"),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn headers_are_never_printed() {
+        let request = Request::get("http://127.0.0.1:9/", Duration::ZERO)
+            .header("authorization", "Bearer cod_r_secret");
+        let printed = format!("{request:?}");
+        assert!(
+            printed.contains("authorization") && !printed.contains("secret"),
+            "{printed}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_helper_that_answers_nothing_is_reported_with_its_last_words() {
+        let dir = tempfile::tempdir().unwrap();
+        let helper = dir.path().join("helper");
+        std::fs::write(
+            &helper,
+            "#!/bin/sh\necho 'starting' >&2\necho 'unknown command fetch' >&2\nexit 2\n",
+        )
+        .unwrap();
+        std::fs::set_permissions(&helper, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+            .unwrap();
+        // A script just written can be "busy" while another test's child still holds it
+        // open from before its exec.
+        let mut outcome = Err(Failure::Other(String::new()));
+        for _ in 0..20 {
+            outcome = Helper::at(helper.clone())
+                .fetch(Request::get("http://127.0.0.1:9/", Duration::from_secs(5)))
+                .await;
+            if !matches!(&outcome, Err(Failure::Other(why)) if why.contains("Text file busy")) {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        match outcome {
+            Err(Failure::Other(why)) => {
+                assert!(why.ends_with("unknown command fetch"), "{why}");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
 }

@@ -107,6 +107,12 @@ impl Syncthing {
                 };
                 format!("Syncthing at {url} refused the API key ({from})")
             }
+            // Requests follow no redirect (the API key goes nowhere but where configured);
+            // a GUI set to HTTPS answers its http address with one.
+            HttpError::Status(code @ 300..=399, _) => format!(
+                "Syncthing at {url} answered {code}, a redirect: if its GUI uses HTTPS, \
+                 clockoff cannot use it yet; give the GUI an http address"
+            ),
             HttpError::Status(code, why) => format!("Syncthing at {url} answered {code}: {why}"),
             HttpError::Other(why) => format!("Syncthing at {url}: {why}"),
         })
@@ -309,6 +315,17 @@ impl Holder for Syncthing {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_redirect_says_what_to_do() {
+        let fetch = std::sync::Arc::new(crate::fetch::Helper::at("/nonexistent".into()));
+        let st = Syncthing::new("http://127.0.0.1:8384", None, None, Vec::new(), fetch);
+        let said = st.error(HttpError::Status(307, String::new())).0;
+        assert!(
+            said.contains("307, a redirect") && said.contains("http address"),
+            "{said}"
+        );
+    }
 
     #[test]
     fn device_ids_match_without_dashes_or_case() {
