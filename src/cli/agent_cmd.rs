@@ -37,11 +37,15 @@ pub fn run(
     if no_tray {
         command.arg("--no-tray");
     }
+    // Only returns if the agent could not be started (a partial upgrade, a bad permission):
+    // this process is still whole, so it runs the agent itself rather than fail and be
+    // restarted in a loop.
     let e = command.exec();
-    Err(Failure::Runtime(format!(
-        "cannot start {}: {e}",
+    eprintln!(
+        "clockoff: cannot start {} ({e}); running the agent in this process",
         agent.display()
-    )))
+    );
+    run_agent(paths, clock, no_tray)
 }
 
 pub fn run_agent(paths: ConfigPaths, clock: Arc<dyn Clock>, no_tray: bool) -> Result<(), Failure> {

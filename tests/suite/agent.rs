@@ -519,6 +519,21 @@ async fn run_becomes_the_agent_beside_it_or_runs_the_agent_itself() {
     assert_eq!(clockoff.cli_status()["state"], "off");
     agent.terminate();
 
+    // An agent beside it that cannot be started (a partial upgrade): it runs the agent itself
+    // rather than fail, and be restarted, in a loop.
+    std::fs::write(alone.join("clockoff-agent"), "not a program").unwrap();
+    let mut agent = support::process::Peer::spawn(
+        clockoff.command_of(&alone.join("clockoff"), &["run"]),
+        "clockoff run, beside a broken agent",
+        &clockoff.log_path("broken.log"),
+        false,
+    );
+    bus.wait_for_name("org.clockoff.Agent1", &mut agent).await;
+    assert_eq!(program(agent.id()), alone.join("clockoff"));
+    let said = std::fs::read_to_string(clockoff.log_path("broken.log")).unwrap();
+    assert!(said.contains("running the agent in this process"), "{said}");
+    agent.terminate();
+
     let agent_alone = std::process::Command::new(env!("CARGO_BIN_EXE_clockoff-agent"))
         .arg("--verbose")
         .output()
