@@ -275,12 +275,24 @@ fn describe_status(status: &Status, now: DateTime<Utc>) -> String {
     } else {
         "you are away"
     };
-    out += &format!("Activity:  {} ({present})\n", status.activity_source);
+    out += &describe_activity(&status.activity_source, present);
     out += &describe_quiet(&status.quiet, at);
     out += &format!("Tray:      {}\n", status.tray.detail);
     out += &describe_report(&status.report, at);
     out += &describe_zone(status);
     out
+}
+
+/// Which source tells activity; said plainly when none can (a Wayland desktop without a
+/// supported idle protocol), rather than recording nothing without a word.
+fn describe_activity(source: &str, present: &str) -> String {
+    if source == "none" {
+        "Activity:  none: this session reports no activity, so nothing is recorded as worked \
+         at the laptop (time you log with `clockoff log` still counts)\n"
+            .to_string()
+    } else {
+        format!("Activity:  {source} ({present})\n")
+    }
 }
 
 /// The time zone in a line, unless the config names it: taken from the system, the worker
@@ -374,6 +386,22 @@ mod tests {
     use super::*;
     use crate::core::schedule::State;
     use crate::core::testing::utc;
+
+    #[test]
+    fn a_session_that_reports_no_activity_is_said_plainly() {
+        let mut status = crate::status::example();
+        let now = utc("2026-11-23T17:11:00Z");
+        assert!(describe_status(&status, now).contains("Activity:  x11 + logind (you are at"));
+        status.activity_source = "none".into();
+        assert!(
+            describe_status(&status, now).contains(
+                "Activity:  none: this session reports no activity, so nothing is recorded as \
+                 worked at the laptop"
+            ),
+            "{}",
+            describe_status(&status, now)
+        );
+    }
 
     #[test]
     fn a_zone_taken_from_the_system_is_said_and_a_configured_one_is_not() {

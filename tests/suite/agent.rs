@@ -541,3 +541,28 @@ async fn run_becomes_the_agent_beside_it_or_runs_the_agent_itself() {
     assert_eq!(agent_alone.status.code(), Some(2));
     assert!(text(&agent_alone.stderr).contains("unexpected argument --verbose"));
 }
+
+/// A session where nothing can tell activity (no X server, no logind here; on a real laptop,
+/// a Wayland desktop without a supported idle protocol) says so in plain words, instead of
+/// recording nothing without a word.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_that_reports_no_activity_says_so() {
+    let Some(bus) = or_skip(DbusDaemon::start()) else {
+        return;
+    };
+    let dir = temp_dir("agent-blind");
+    let clockoff = Clockoff::new(&bus, Vec::new(), dir.path());
+    clockoff.write_config("timezone = \"Europe/London\"\n[hours]\n[holidays]\nregion = \"none\"\n");
+    let agent = clockoff.agent(&bus, "agent.log").await;
+    let status = clockoff.wait_status("the sources", |s| s["activity_source"] != "starting");
+    assert_eq!(status["activity_source"], "none");
+    let said = text(&clockoff.clockoff(&["status"]).stdout);
+    assert!(
+        said.contains(
+            "Activity:  none: this session reports no activity, so nothing is recorded as \
+             worked at the laptop"
+        ),
+        "{said}"
+    );
+    agent.terminate();
+}

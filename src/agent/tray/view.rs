@@ -148,13 +148,23 @@ pub fn view(g: &Status, now: DateTime<Utc>) -> View {
         glyph,
         title: parts.join(" · "),
         tooltip: format!(
-            "Today: {} at the laptop\nThis week: {} out of hours{}",
+            "Today: {} at the laptop\nThis week: {} out of hours{}{}",
             hours_minutes(g.today.active_minutes()),
             hours_minutes(g.week.out_of_hours_minutes),
             logged(g.week.manual_minutes),
+            blind(&g.activity_source),
         ),
         offers,
         team: team_line(&g.report),
+    }
+}
+
+/// A last line when nothing can tell activity here, as `clockoff status` says it.
+fn blind(source: &str) -> &'static str {
+    if source == "none" {
+        "\nThis session reports no activity: nothing is recorded at the laptop"
+    } else {
+        ""
     }
 }
 
@@ -323,8 +333,19 @@ mod tests {
             }
         );
         // With nothing to see the stop, "until I stop" is not offered.
-        let blind = status("off", json!({"activity_source": "none"}));
-        assert!(!view(&blind, utc(EVENING)).offers.until_stop);
+        let blind = view(
+            &status("off", json!({"activity_source": "none"})),
+            utc(EVENING),
+        );
+        assert!(!blind.offers.until_stop);
+        // ...and the tooltip says that nothing is recorded at the laptop.
+        assert!(
+            blind
+                .tooltip
+                .ends_with("\nThis session reports no activity: nothing is recorded at the laptop"),
+            "{}",
+            blind.tooltip
+        );
         // On Friday evening, back is Monday.
         let g = status(
             "off",
