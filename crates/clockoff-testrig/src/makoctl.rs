@@ -27,6 +27,7 @@ impl FakeMakoctl {
         std::fs::write(&modes, "default\n").expect("write modes");
         let script = format!(
             r#"#!/bin/sh
+[ "$1" = --probe ] && exit 0
 modes='{modes}'
 echo "$*" >> '{calls}'
 case "$1 $2" in
@@ -46,7 +47,7 @@ esac
     /// A makoctl that cannot reach mako, failing as the real one does.
     pub fn not_running() -> Self {
         let dir = temp_dir("makoctl");
-        let script = "#!/bin/sh\necho 'Failed to call method: org.freedesktop.DBus.Error.ServiceUnknown' >&2\nexit 1\n";
+        let script = "#!/bin/sh\n[ \"$1\" = --probe ] && exit 0\necho 'Failed to call method: org.freedesktop.DBus.Error.ServiceUnknown' >&2\nexit 1\n";
         install(&dir, script);
         Self { dir }
     }
@@ -74,10 +75,27 @@ esac
     }
 }
 
+/// Writes the script, then runs it once (`--probe`, which it does not log) until it starts:
+/// a script just written is "busy" (ETXTBSY) while a child another test forked meanwhile
+/// still holds it open for writing, until that child's exec. Once it has started, no such
+/// holder is left and none can appear, so the holder's own runs cannot meet it.
 fn install(dir: &TempDir, script: &str) {
     let path = dir.path().join("makoctl");
     std::fs::write(&path, script).expect("write makoctl");
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).expect("chmod makoctl");
+    let start = std::time::Instant::now();
+    loop {
+        match std::process::Command::new(&path).arg("--probe").status() {
+            Ok(_) => return,
+            Err(e)
+                if e.kind() == std::io::ErrorKind::ExecutableFileBusy
+                    && start.elapsed() < super::DEADLINE =>
+            {
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+            Err(e) => panic!("the stand-in makoctl does not start: {e}"),
+        }
+    }
 }
 
 fn read_lines(path: impl AsRef<std::path::Path>) -> Vec<String> {
