@@ -60,7 +60,8 @@ pub struct Engine {
     base: Timeline,
     effective: Timeline,
     overrides: Vec<OverrideRecord>,
-    early_finishes: Vec<EarlyFinish>,
+    /// The worker's finish for the day in force (one at a time), until it ends.
+    early_finish: Option<EarlyFinish>,
     position: Position,
     presence: Presence,
     recorder: Recorder,
@@ -127,15 +128,11 @@ impl Engine {
         }
         overrides.retain(|o| o.end > now);
         // A finish for the day outlives a restart: the worker said they had stopped.
-        let early_finishes = parts
-            .ledger
-            .early_finishes(now, now + TimeDelta::days(7))
-            .await
-            .unwrap_or_else(|e| {
-                eprintln!("clockoff: could not read early finishes from the ledger: {e}");
-                Vec::new()
-            });
-        let (base, effective) = timelines(&parts.config, &overrides, &early_finishes);
+        let early_finish = parts.ledger.early_finish_at(now).await.unwrap_or_else(|e| {
+            eprintln!("clockoff: could not read an early finish from the ledger: {e}");
+            None
+        });
+        let (base, effective) = timelines(&parts.config, &overrides, early_finish);
         let position = locate(&base, &effective, now);
         let engine = Self {
             clock: parts.clock,
@@ -145,7 +142,7 @@ impl Engine {
             base,
             effective,
             overrides,
-            early_finishes,
+            early_finish,
             position,
             presence: Presence::default(),
             recorder: Recorder::default(),
@@ -600,9 +597,9 @@ impl Engine {
 
     /// The early finish in force at `now`.
     fn finished_early(&self, now: DateTime<Utc>) -> Option<&EarlyFinish> {
-        self.early_finishes
-            .iter()
-            .find(|f| Span::new(f.start, f.end).contains(now))
+        self.early_finish
+            .as_ref()
+            .filter(|f| Span::new(f.start, f.end).contains(now))
     }
 
     /// "Finish for the day": working hours are off from now until work next begins, so the
@@ -632,9 +629,8 @@ impl Engine {
         let resumes = next_release(&self.base, now);
         // Beyond the schedule's horizon (no working hours at all), a day is what was asked.
         let end = resumes.unwrap_or(now + TimeDelta::days(1));
-        let finish = self.ledger.finish_early(now, end).await?;
-        self.early_finishes.retain(|f| f.end <= now);
-        self.early_finishes.push(finish);
+        // The ledger ends one already in force; this one takes its place.
+        self.early_finish = Some(self.ledger.finish_early(now, end).await?);
         self.rebuild(now).await;
         Ok(resumes.map(|t| crate::status::time_in(self.config.timezone, t)))
     }
@@ -646,12 +642,7 @@ impl Engine {
                 "you have not finished for the day: there is nothing to resume".into(),
             ));
         }
-        self.ledger.resume(now).await?;
-        for f in &mut self.early_finishes {
-            if Span::new(f.start, f.end).contains(now) {
-                f.end = now;
-            }
-        }
+        self.early_finish = self.ledger.resume(now).await?;
         self.rebuild(now).await;
         Ok(self.position.state)
     }
@@ -660,9 +651,8 @@ impl Engine {
     /// position.
     async fn rebuild(&mut self, now: DateTime<Utc>) {
         self.overrides.retain(|o| o.end > now);
-        self.early_finishes.retain(|f| f.end > now);
-        (self.base, self.effective) =
-            timelines(&self.config, &self.overrides, &self.early_finishes);
+        self.early_finish = self.early_finish.filter(|f| f.end > now);
+        (self.base, self.effective) = timelines(&self.config, &self.overrides, self.early_finish);
         self.resync(now).await;
     }
 }
@@ -671,12 +661,12 @@ impl Engine {
 fn timelines(
     config: &Config,
     overrides: &[OverrideRecord],
-    early_finishes: &[EarlyFinish],
+    early_finish: Option<EarlyFinish>,
 ) -> (Timeline, Timeline) {
     let schedule = config.schedule();
     let effective = schedule
         .with_overrides(overrides.iter().map(|o| Span::new(o.start, o.end)))
-        .with_early_finishes(early_finishes.iter().map(|f| Span::new(f.start, f.end)));
+        .with_early_finishes(early_finish.map(|f| Span::new(f.start, f.end)));
     (Timeline::new(schedule), Timeline::new(effective))
 }
 

@@ -293,14 +293,12 @@ impl Ledger {
         self.write(move |tx| quiet::resume(tx, at)).await
     }
 
-    /// Early finishes with time in `[from, to)`, earliest first.
-    pub async fn early_finishes(
+    /// The early finish in force at `at`, if any.
+    pub async fn early_finish_at(
         &self,
-        from: DateTime<Utc>,
-        to: DateTime<Utc>,
-    ) -> Result<Vec<EarlyFinish>, StoreError> {
-        self.run(move |conn| quiet::early_finishes(conn, from, to))
-            .await
+        at: DateTime<Utc>,
+    ) -> Result<Option<EarlyFinish>, StoreError> {
+        self.run(move |conn| quiet::early_finish_at(conn, at)).await
     }
 
     /// The quiet period still open (after a crash, the one the last run left).

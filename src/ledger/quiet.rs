@@ -173,8 +173,7 @@ pub(super) fn resume(
     conn: &Connection,
     at: DateTime<Utc>,
 ) -> Result<Option<EarlyFinish>, StoreError> {
-    let in_force = early_finishes(conn, at, at + chrono::TimeDelta::milliseconds(1))?;
-    let Some(finish) = in_force.into_iter().next() else {
+    let Some(finish) = early_finish_at(conn, at)? else {
         return Ok(None);
     };
     conn.execute(
@@ -184,27 +183,26 @@ pub(super) fn resume(
     Ok(Some(EarlyFinish { end: at, ..finish }))
 }
 
-/// Early finishes with time in `[from, to)`, earliest first.
-pub(super) fn early_finishes(
+/// The early finish in force at `at` (one at a time: see [`finish_early`]).
+pub(super) fn early_finish_at(
     conn: &Connection,
-    from: DateTime<Utc>,
-    to: DateTime<Utc>,
-) -> Result<Vec<EarlyFinish>, StoreError> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT start_ms, end_ms FROM early_finishes
-         WHERE start_ms < ?2 AND end_ms > ?1 AND end_ms > start_ms ORDER BY start_ms, id",
-    )?;
-    let rows = stmt.query_map([to_ms(from), to_ms(to)], |row| {
-        Ok((row.get::<_, i64>(0)?, row.get::<_, i64>(1)?))
-    })?;
-    rows.map(|row| {
-        let (start, end) = row?;
+    at: DateTime<Utc>,
+) -> Result<Option<EarlyFinish>, StoreError> {
+    let row: Option<(i64, i64)> = conn
+        .query_row(
+            "SELECT start_ms, end_ms FROM early_finishes WHERE start_ms <= ?1 AND end_ms > ?1
+             ORDER BY start_ms DESC, id DESC LIMIT 1",
+            [to_ms(at)],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )
+        .optional()?;
+    row.map(|(start, end)| {
         Ok(EarlyFinish {
             start: from_ms(start)?,
             end: from_ms(end)?,
         })
     })
-    .collect()
+    .transpose()
 }
 
 #[cfg(test)]

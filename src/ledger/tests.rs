@@ -341,3 +341,59 @@ async fn refused_corrections_write_nothing_and_name_the_newer_entry() {
     assert_eq!(reader.logged(h(0), h(48)).unwrap(), []);
     assert!(reader.verify().unwrap().intact());
 }
+
+#[tokio::test]
+async fn one_early_finish_at_a_time_and_resuming_ends_it_there() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (ledger, _) = Ledger::open(tmp.path().join("ledger.sqlite3"))
+        .await
+        .unwrap();
+    let t = |s: &str| DateTime::parse_from_rfc3339(s).unwrap().to_utc();
+    let first = ledger
+        .finish_early(t("2026-11-23T15:30:00Z"), t("2026-11-24T09:00:00Z"))
+        .await
+        .unwrap();
+    assert_eq!(
+        ledger
+            .early_finish_at(t("2026-11-23T16:00:00Z"))
+            .await
+            .unwrap(),
+        Some(first)
+    );
+    // A second finish ends the first where it starts.
+    let second = ledger
+        .finish_early(t("2026-11-23T16:00:00Z"), t("2026-11-24T09:00:00Z"))
+        .await
+        .unwrap();
+    assert_eq!(
+        ledger
+            .early_finish_at(t("2026-11-23T15:45:00Z"))
+            .await
+            .unwrap(),
+        Some(EarlyFinish {
+            end: t("2026-11-23T16:00:00Z"),
+            ..first
+        })
+    );
+    assert_eq!(
+        ledger
+            .early_finish_at(t("2026-11-23T16:30:00Z"))
+            .await
+            .unwrap(),
+        Some(second)
+    );
+    let resumed = ledger.resume(t("2026-11-23T16:40:00Z")).await.unwrap();
+    assert_eq!(resumed.map(|f| f.end), Some(t("2026-11-23T16:40:00Z")));
+    assert_eq!(
+        ledger
+            .early_finish_at(t("2026-11-23T16:50:00Z"))
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(
+        ledger.resume(t("2026-11-23T16:50:00Z")).await.unwrap(),
+        None
+    );
+    ledger.close().await.unwrap();
+}
