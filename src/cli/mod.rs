@@ -224,6 +224,18 @@ impl Failure {
     }
 }
 
+/// A command's outcome as the process ends: a failure's message on stderr, and its status.
+fn exit(result: Result<(), Failure>) -> ExitCode {
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => {
+            let (Failure::Usage(message) | Failure::Runtime(message)) = &failure;
+            eprintln!("{message}");
+            failure.exit_code()
+        }
+    }
+}
+
 /// Runs the command line; `clock` is the only source of "now".
 pub fn run(cli: Cli, clock: Arc<dyn Clock>) -> ExitCode {
     let config_file = cli.config.clone();
@@ -271,14 +283,7 @@ pub fn run(cli: Cli, clock: Arc<dyn Clock>) -> ExitCode {
         Some(Command::Schedule(cmd)) => schedule_cmd::run(cmd, &paths, clock_ref),
         Some(Command::Config(cmd)) => config_cmd::run(cmd, &paths),
     };
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(failure) => {
-            let (Failure::Usage(message) | Failure::Runtime(message)) = &failure;
-            eprintln!("{message}");
-            failure.exit_code()
-        }
-    }
+    exit(result)
 }
 
 /// `clockoff fetch`: the agent's helper for one HTTP request.
@@ -295,14 +300,11 @@ fn fetch() -> Result<(), Failure> {
 
 /// The agent alone (`clockoff-agent`): what `clockoff run` does, without the rest of the CLI.
 pub fn run_agent_only(config: Option<PathBuf>, no_tray: bool, clock: Arc<dyn Clock>) -> ExitCode {
-    match agent_cmd::run_agent(ConfigPaths::standard(config), clock, no_tray) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(failure) => {
-            let (Failure::Usage(message) | Failure::Runtime(message)) = &failure;
-            eprintln!("{message}");
-            failure.exit_code()
-        }
-    }
+    exit(agent_cmd::run_agent(
+        ConfigPaths::standard(config),
+        clock,
+        no_tray,
+    ))
 }
 
 /// Where the ledger is, or why it cannot be found.
