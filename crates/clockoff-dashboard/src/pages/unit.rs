@@ -141,6 +141,53 @@ fn org_name(view: &UnitView) -> Option<String> {
         .map(|n| format!("Whole organisation ({n})"))
 }
 
+/// Each week's figure for the unit, or for the whole organisation, as a chart draws it:
+/// `None` where the week is hidden.
+fn series(view: &UnitView, of_org: bool, value: impl Fn(&Figures) -> f64) -> Vec<Option<f64>> {
+    view.weeks
+        .iter()
+        .map(|w| {
+            shown(if of_org { &w.org } else { &w.unit }, view.k)
+                .ok()
+                .map(&value)
+        })
+        .collect()
+}
+
+/// The newest week the unit's figures are shown for, with them.
+fn latest_shown(view: &UnitView) -> Option<(chrono::IsoWeek, &Figures)> {
+    view.weeks
+        .iter()
+        .rev()
+        .find_map(|w| shown(&w.unit, view.k).ok().map(|f| (w.week, f)))
+}
+
+/// What a chart's description adds when the whole organisation's lines are drawn too.
+fn org_context(org: Option<&String>) -> &'static str {
+    if org.is_some() {
+        ", with the whole organisation's for context"
+    } else {
+        ""
+    }
+}
+
+/// Each week's label under a chart, and whether the unit's figures are hidden that week.
+fn week_axis(view: &UnitView) -> (Vec<String>, Vec<bool>) {
+    view.weeks
+        .iter()
+        .map(|w| (week_short(w.week), shown(&w.unit, view.k).is_err()))
+        .unzip()
+}
+
+/// The highest value any line reaches (0 with none), for the chart's scale.
+fn highest(lines: &[Line]) -> f64 {
+    lines
+        .iter()
+        .flat_map(|l| l.values.iter().flatten())
+        .copied()
+        .fold(0.0, f64::max)
+}
+
 /// A scrolling box a keyboard can reach, named by the element `label` (a caption or a title).
 fn scroll_open(out: &mut String, label: &str) {
     scroll_box(out, "scroll", label);
@@ -231,38 +278,22 @@ fn hidden_sentence(view: &UnitView) -> String {
     }
 }
 
-#[expect(
-    clippy::too_many_lines,
-    reason = "one check or case after another; split when next touched"
-)]
 fn hours(out: &mut String, view: &UnitView) {
-    let k = view.k;
     let org = org_name(view);
-    let unit_figs: Vec<Option<&Figures>> =
-        view.weeks.iter().map(|w| shown(&w.unit, k).ok()).collect();
-    let org_figs: Vec<Option<&Figures>> =
-        view.weeks.iter().map(|w| shown(&w.org, k).ok()).collect();
-    let hours = |f: Option<&Figures>, mean: bool| {
-        f.map(|f| {
-            if mean {
-                f.mean_out_of_hours_minutes() / 60.0
-            } else {
-                f.median_out_of_hours_minutes / 60.0
-            }
-        })
-    };
+    let median = |f: &Figures| f.median_out_of_hours_minutes / 60.0;
+    let mean = |f: &Figures| f.mean_out_of_hours_minutes() / 60.0;
     let mut lines = vec![
         Line {
             key: "unit-median",
             label: format!("{}, median", view.name),
             stroke: UNIT_MEDIAN,
-            values: unit_figs.iter().map(|f| hours(*f, false)).collect(),
+            values: series(view, false, median),
         },
         Line {
             key: "unit-mean",
             label: format!("{}, mean", view.name),
             stroke: UNIT_MEAN,
-            values: unit_figs.iter().map(|f| hours(*f, true)).collect(),
+            values: series(view, false, mean),
         },
     ];
     if let Some(org) = &org {
@@ -270,52 +301,38 @@ fn hours(out: &mut String, view: &UnitView) {
             key: "org-median",
             label: format!("{org}, median"),
             stroke: ORG_MEDIAN,
-            values: org_figs.iter().map(|f| hours(*f, false)).collect(),
+            values: series(view, true, median),
         });
         lines.push(Line {
             key: "org-mean",
             label: format!("{org}, mean"),
             stroke: ORG_MEAN,
-            values: org_figs.iter().map(|f| hours(*f, true)).collect(),
+            values: series(view, true, mean),
         });
     }
-    let max = lines
-        .iter()
-        .flat_map(|l| l.values.iter().flatten())
-        .copied()
-        .fold(0.0, f64::max);
-    let latest = view
-        .weeks
-        .iter()
-        .zip(&unit_figs)
-        .rev()
-        .find_map(|(w, f)| f.map(|f| (w.week, f)))
-        .map_or(String::new(), |(week, f)| {
-            format!(
-                " In the latest week shown ({}), the median was {} and the mean {}.",
-                week_commencing(week),
-                duration(f.median_out_of_hours_minutes),
-                duration(f.mean_out_of_hours_minutes())
-            )
-        });
+    let latest = latest_shown(view).map_or(String::new(), |(week, f)| {
+        format!(
+            " In the latest week shown ({}), the median was {} and the mean {}.",
+            week_commencing(week),
+            duration(f.median_out_of_hours_minutes),
+            duration(f.mean_out_of_hours_minutes())
+        )
+    });
     let period = span(view).unwrap_or_default();
+    let (x_labels, hidden) = week_axis(view);
     let chart = LineChart {
         id: "hours",
         title: format!("Out-of-hours time per person, {}, {period}", view.name),
         desc: format!(
             "Median and mean hours worked out of hours per person each week{}.{latest} {} \
              The table after the chart has every figure.",
-            if org.is_some() {
-                ", with the whole organisation's for context"
-            } else {
-                ""
-            },
+            org_context(org.as_ref()),
             hidden_sentence(view)
         ),
-        x_labels: view.weeks.iter().map(|w| week_short(w.week)).collect(),
-        hidden: unit_figs.iter().map(Option::is_none).collect(),
+        x_labels,
+        hidden,
+        scale: Scale::nice(highest(&lines)),
         lines,
-        scale: Scale::nice(max),
         tick_label: hours_tick,
     };
     out.push_str(
@@ -385,17 +402,12 @@ fn figure(out: &mut String, chart: &LineChart, view: &UnitView) {
 }
 
 fn share(out: &mut String, view: &UnitView) {
-    let k = view.k;
     let org = org_name(view);
     let mut lines = vec![Line {
         key: "unit-share",
         label: view.name.clone(),
         stroke: UNIT_MEDIAN,
-        values: view
-            .weeks
-            .iter()
-            .map(|w| shown(&w.unit, k).ok().map(Figures::share_with_out_of_hours))
-            .collect(),
+        values: series(view, false, Figures::share_with_out_of_hours),
     }];
     if let Some(org) = &org {
         lines.push(Line {
@@ -406,27 +418,19 @@ fn share(out: &mut String, view: &UnitView) {
                 pattern: "dashed line",
                 ..ORG_MEDIAN
             },
-            values: view
-                .weeks
-                .iter()
-                .map(|w| shown(&w.org, k).ok().map(Figures::share_with_out_of_hours))
-                .collect(),
+            values: series(view, true, Figures::share_with_out_of_hours),
         });
     }
-    let latest = view
-        .weeks
-        .iter()
-        .rev()
-        .find_map(|w| shown(&w.unit, k).ok().map(|f| (w.week, f)))
-        .map_or(String::new(), |(week, f)| {
-            format!(
-                " In the latest week shown ({}), {} of {} worked out of hours.",
-                week_commencing(week),
-                percent(f.share_with_out_of_hours()),
-                people(f.reporters)
-            )
-        });
+    let latest = latest_shown(view).map_or(String::new(), |(week, f)| {
+        format!(
+            " In the latest week shown ({}), {} of {} worked out of hours.",
+            week_commencing(week),
+            percent(f.share_with_out_of_hours()),
+            people(f.reporters)
+        )
+    });
     let period = span(view).unwrap_or_default();
+    let (x_labels, hidden) = week_axis(view);
     let chart = LineChart {
         id: "share",
         title: format!(
@@ -436,19 +440,11 @@ fn share(out: &mut String, view: &UnitView) {
         desc: format!(
             "The percentage of people with any out-of-hours work each week, on a scale of 0 to \
              100%{}.{latest} {} The table after the chart has every figure.",
-            if org.is_some() {
-                ", with the whole organisation's for context"
-            } else {
-                ""
-            },
+            org_context(org.as_ref()),
             hidden_sentence(view)
         ),
-        x_labels: view.weeks.iter().map(|w| week_short(w.week)).collect(),
-        hidden: view
-            .weeks
-            .iter()
-            .map(|w| shown(&w.unit, k).is_err())
-            .collect(),
+        x_labels,
+        hidden,
         lines,
         // Shares are drawn against the whole 0-100%, so a move from 40% to 45% looks its size.
         scale: Scale {
@@ -501,12 +497,7 @@ fn bands(out: &mut String, view: &UnitView) {
     out.push_str(
         "<section aria-labelledby=\"bands-h\">\n<h2 id=\"bands-h\">How much out-of-hours time</h2>\n",
     );
-    let Some((week, f)) = view
-        .weeks
-        .iter()
-        .rev()
-        .find_map(|w| shown(&w.unit, k).ok().map(|f| (w.week, f)))
-    else {
+    let Some((week, f)) = latest_shown(view) else {
         let _ = writeln!(
             out,
             "<p>No week in this period can be shown: every one had fewer than {} people or was \

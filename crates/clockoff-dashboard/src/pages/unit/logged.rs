@@ -3,13 +3,12 @@
 //! every weekly summary; shown here under the same rule as every other figure.
 
 use super::{
-    ORG_MEAN, ORG_MEDIAN, UNIT_MEAN, UNIT_MEDIAN, WeeklyTable, figure, hidden_sentence, hours_tick,
-    org_name, span, weekly_table,
+    ORG_MEAN, ORG_MEDIAN, UNIT_MEAN, UNIT_MEDIAN, WeeklyTable, figure, hidden_sentence, highest,
+    hours_tick, latest_shown, org_context, org_name, series, span, week_axis, weekly_table,
 };
-use crate::Figures;
 use crate::pages::UnitView;
 use crate::pages::chart::{Line, LineChart, Scale};
-use crate::pages::text::{duration, shown, week_commencing, week_short};
+use crate::pages::text::{duration, week_commencing};
 
 pub(super) fn logged(out: &mut String, view: &UnitView) {
     out.push_str(
@@ -52,30 +51,19 @@ pub(super) fn logged(out: &mut String, view: &UnitView) {
     out.push_str("</section>\n");
 }
 
-/// Hours per person each week, for the unit (or the organisation): `None` where hidden.
-fn series(view: &UnitView, of_org: bool, mean: fn(&Figures) -> f64) -> Vec<Option<f64>> {
-    view.weeks
-        .iter()
-        .map(|w| {
-            let outcome = if of_org { &w.org } else { &w.unit };
-            shown(outcome, view.k).ok().map(|f| mean(f) / 60.0)
-        })
-        .collect()
-}
-
 fn lines(view: &UnitView, org: Option<&str>) -> Vec<Line> {
     let mut lines = vec![
         Line {
             key: "unit-logged",
             label: format!("{}, logged", view.name),
             stroke: UNIT_MEDIAN,
-            values: series(view, false, Figures::mean_self_reported_minutes),
+            values: series(view, false, |f| f.mean_self_reported_minutes() / 60.0),
         },
         Line {
             key: "unit-callouts",
             label: format!("{}, on call", view.name),
             stroke: UNIT_MEAN,
-            values: series(view, false, Figures::mean_on_call_callout_minutes),
+            values: series(view, false, |f| f.mean_on_call_callout_minutes() / 60.0),
         },
     ];
     if let Some(org) = org {
@@ -83,13 +71,13 @@ fn lines(view: &UnitView, org: Option<&str>) -> Vec<Line> {
             key: "org-logged",
             label: format!("{org}, logged"),
             stroke: ORG_MEDIAN,
-            values: series(view, true, Figures::mean_self_reported_minutes),
+            values: series(view, true, |f| f.mean_self_reported_minutes() / 60.0),
         });
         lines.push(Line {
             key: "org-callouts",
             label: format!("{org}, on call"),
             stroke: ORG_MEAN,
-            values: series(view, true, Figures::mean_on_call_callout_minutes),
+            values: series(view, true, |f| f.mean_on_call_callout_minutes() / 60.0),
         });
     }
     lines
@@ -98,26 +86,17 @@ fn lines(view: &UnitView, org: Option<&str>) -> Vec<Line> {
 fn chart(view: &UnitView) -> LineChart<'_> {
     let org = org_name(view);
     let lines = lines(view, org.as_deref());
-    let max = lines
-        .iter()
-        .flat_map(|l| l.values.iter().flatten())
-        .copied()
-        .fold(0.0, f64::max);
-    let latest = view
-        .weeks
-        .iter()
-        .rev()
-        .find_map(|w| shown(&w.unit, view.k).ok().map(|f| (w.week, f)))
-        .map_or(String::new(), |(week, f)| {
-            format!(
-                " In the latest week shown ({}), people logged {} each on average, and spent {} \
-                 at the laptop on call.",
-                week_commencing(week),
-                duration(f.mean_self_reported_minutes()),
-                duration(f.mean_on_call_callout_minutes())
-            )
-        });
+    let latest = latest_shown(view).map_or(String::new(), |(week, f)| {
+        format!(
+            " In the latest week shown ({}), people logged {} each on average, and spent {} \
+             at the laptop on call.",
+            week_commencing(week),
+            duration(f.mean_self_reported_minutes()),
+            duration(f.mean_on_call_callout_minutes())
+        )
+    });
     let period = span(view).unwrap_or_default();
+    let (x_labels, hidden) = week_axis(view);
     LineChart {
         id: "logged",
         title: format!(
@@ -128,21 +107,13 @@ fn chart(view: &UnitView) -> LineChart<'_> {
             "Mean hours per person each week that people logged themselves outside their hours, \
              and that they spent at the laptop on call{}.{latest} {} The table after the chart \
              has every figure.",
-            if org.is_some() {
-                ", with the whole organisation's for context"
-            } else {
-                ""
-            },
+            org_context(org.as_ref()),
             hidden_sentence(view)
         ),
-        x_labels: view.weeks.iter().map(|w| week_short(w.week)).collect(),
-        hidden: view
-            .weeks
-            .iter()
-            .map(|w| shown(&w.unit, view.k).is_err())
-            .collect(),
+        x_labels,
+        hidden,
+        scale: Scale::nice(highest(&lines)),
         lines,
-        scale: Scale::nice(max),
         tick_label: hours_tick,
     }
 }
