@@ -94,6 +94,25 @@ impl Desk {
     }
 }
 
+/// A session bus and nothing else: no X server and no logind, so the agent finds no
+/// activity source; no hours, so it is off on any day the suite runs.
+struct Bare {
+    clockoff: Clockoff,
+    bus: DbusDaemon,
+    dir: TempDir,
+}
+
+impl Bare {
+    fn start(name: &str) -> Option<Bare> {
+        let bus = or_skip(DbusDaemon::start())?;
+        let dir = temp_dir(name);
+        let clockoff = Clockoff::new(&bus, Vec::new(), dir.path());
+        clockoff
+            .write_config("timezone = \"Europe/London\"\n[hours]\n[holidays]\nregion = \"none\"\n");
+        Some(Bare { clockoff, bus, dir })
+    }
+}
+
 /// Runs `body` while giving X input every 300 ms, like a person typing; returns its result
 /// and the time of the last input.
 fn typing<R>(x: &Xvfb, body: impl FnOnce() -> R) -> (R, DateTime<Utc>) {
@@ -451,14 +470,15 @@ async fn the_agent_stops_cleanly_when_the_session_ends() {
 async fn the_idle_agent_stays_under_its_memory_ceiling() {
     const RSS_CEILING_KIB: u64 = 19 * 1024;
     const ANON_CEILING_KIB: u64 = 1900;
-    let Some(bus) = or_skip(DbusDaemon::start()) else {
+    let Some(Bare {
+        bus,
+        clockoff,
+        dir: _dir,
+    }) = Bare::start("agent-memory")
+    else {
         return;
     };
-    let dir = temp_dir("agent-memory");
-    let clockoff = Clockoff::new(&bus, Vec::new(), dir.path());
-    // No hours (always off, on any day the suite runs) and no desktop to read activity from.
-    clockoff.write_config("timezone = \"Europe/London\"\n[hours]\n[holidays]\nregion = \"none\"\n");
-    let log = dir.path().join("agent.log");
+    let log = clockoff.log_path("agent.log");
     let agent = clockoff.agent(&bus, "agent.log").await;
     support::eventually_blocking("the start-up trim", || {
         let said = std::fs::read_to_string(&log).unwrap_or_default();
@@ -489,12 +509,9 @@ async fn the_idle_agent_stays_under_its_memory_ceiling() {
 /// the bus name is the agent's program); with no agent beside it, it runs the agent itself.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn run_becomes_the_agent_beside_it_or_runs_the_agent_itself() {
-    let Some(bus) = or_skip(DbusDaemon::start()) else {
+    let Some(Bare { bus, clockoff, dir }) = Bare::start("agent-programs") else {
         return;
     };
-    let dir = temp_dir("agent-programs");
-    let clockoff = Clockoff::new(&bus, Vec::new(), dir.path());
-    clockoff.write_config("timezone = \"Europe/London\"\n[hours]\n[holidays]\nregion = \"none\"\n");
     let program = |pid: u32| std::fs::read_link(format!("/proc/{pid}/exe")).unwrap();
 
     let agent = clockoff.agent(&bus, "agent.log").await;
@@ -547,12 +564,14 @@ async fn run_becomes_the_agent_beside_it_or_runs_the_agent_itself() {
 /// recording nothing without a word.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_session_that_reports_no_activity_says_so() {
-    let Some(bus) = or_skip(DbusDaemon::start()) else {
+    let Some(Bare {
+        bus,
+        clockoff,
+        dir: _dir,
+    }) = Bare::start("agent-blind")
+    else {
         return;
     };
-    let dir = temp_dir("agent-blind");
-    let clockoff = Clockoff::new(&bus, Vec::new(), dir.path());
-    clockoff.write_config("timezone = \"Europe/London\"\n[hours]\n[holidays]\nregion = \"none\"\n");
     let agent = clockoff.agent(&bus, "agent.log").await;
     let status = clockoff.wait_status("the sources", |s| s["activity_source"] != "starting");
     assert_eq!(status["activity_source"], "none");
