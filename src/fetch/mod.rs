@@ -242,25 +242,13 @@ mod tests {
     async fn a_helper_that_answers_nothing_is_reported_with_its_last_words() {
         let dir = tempfile::tempdir().unwrap();
         let helper = dir.path().join("helper");
-        std::fs::write(
+        clockoff_testrig::process::install_script(
             &helper,
             "#!/bin/sh\necho 'starting' >&2\necho 'unknown command fetch' >&2\nexit 2\n",
-        )
-        .unwrap();
-        std::fs::set_permissions(&helper, std::os::unix::fs::PermissionsExt::from_mode(0o755))
-            .unwrap();
-        // A script just written can be "busy" while another test's child still holds it
-        // open from before its exec.
-        let mut outcome = Err(Failure::Other(String::new()));
-        for _ in 0..20 {
-            outcome = Helper::at(helper.clone())
-                .fetch(Request::get("http://127.0.0.1:9/", Duration::from_secs(5)))
-                .await;
-            if !matches!(&outcome, Err(Failure::Other(why)) if why.contains("Text file busy")) {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        );
+        let outcome = Helper::at(helper)
+            .fetch(Request::get("http://127.0.0.1:9/", Duration::from_secs(5)))
+            .await;
         match outcome {
             Err(Failure::Other(why)) => {
                 assert!(why.ends_with("unknown command fetch"), "{why}");

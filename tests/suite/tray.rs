@@ -90,16 +90,13 @@ async fn the_item_registers_and_work_now_starts_an_override_the_agent_reports() 
     let programs = temp_dir("tray-programs");
     let opened = programs.path().join("opened");
     let xdg_open = programs.path().join("xdg-open");
-    std::fs::write(
+    support::process::install_script(
         &xdg_open,
-        format!("#!/bin/sh\necho \"$1\" >> {}\n", opened.display()),
-    )
-    .unwrap();
-    std::fs::set_permissions(
-        &xdg_open,
-        std::os::unix::fs::PermissionsExt::from_mode(0o755),
-    )
-    .unwrap();
+        &format!(
+            "#!/bin/sh\n[ \"$1\" = --probe ] && exit 0\necho \"$1\" >> {}\n",
+            opened.display()
+        ),
+    );
     let mut env = logind.env();
     let path = std::env::var("PATH").unwrap_or_default();
     env.push((

@@ -2,7 +2,6 @@
 //! makoctl's `mode`, `mode -a NAME` and `mode -r NAME`, keeping mako's set of modes in a file
 //! and logging each call, so a test sees exactly what a holder asked of it.
 
-use std::os::unix::fs::PermissionsExt;
 use std::path::PathBuf;
 
 use super::tmp::{TempDir, temp_dir};
@@ -75,27 +74,8 @@ esac
     }
 }
 
-/// Writes the script, then runs it once (`--probe`, which it does not log) until it starts:
-/// a script just written is "busy" (ETXTBSY) while a child another test forked meanwhile
-/// still holds it open for writing, until that child's exec. Once it has started, no such
-/// holder is left and none can appear, so the holder's own runs cannot meet it.
 fn install(dir: &TempDir, script: &str) {
-    let path = dir.path().join("makoctl");
-    std::fs::write(&path, script).expect("write makoctl");
-    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).expect("chmod makoctl");
-    let start = std::time::Instant::now();
-    loop {
-        match std::process::Command::new(&path).arg("--probe").status() {
-            Ok(_) => return,
-            Err(e)
-                if e.kind() == std::io::ErrorKind::ExecutableFileBusy
-                    && start.elapsed() < super::DEADLINE =>
-            {
-                std::thread::sleep(std::time::Duration::from_millis(10));
-            }
-            Err(e) => panic!("the stand-in makoctl does not start: {e}"),
-        }
-    }
+    super::process::install_script(&dir.path().join("makoctl"), script);
 }
 
 fn read_lines(path: impl AsRef<std::path::Path>) -> Vec<String> {

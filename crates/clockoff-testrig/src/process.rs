@@ -22,6 +22,31 @@ pub fn find_program(name: &str) -> Result<PathBuf, Missing> {
     found.ok_or_else(|| Missing(name.to_string()))
 }
 
+/// Writes an executable shell script to `path` and runs it once (`--probe`), until it starts.
+/// A script just written is "busy" (ETXTBSY) while a child another test forked meanwhile
+/// still holds it open for writing, until that child's exec; once it has started, no such
+/// holder is left and none can appear, so the test's own runs cannot meet it. A script that
+/// keeps a log of its calls should leave `--probe` out of it.
+pub fn install_script(path: &Path, script: &str) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::write(path, script).expect("write the script");
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755))
+        .expect("make the script executable");
+    let start = Instant::now();
+    loop {
+        match Command::new(path).arg("--probe").output() {
+            Ok(_) => return,
+            Err(e)
+                if e.kind() == std::io::ErrorKind::ExecutableFileBusy
+                    && start.elapsed() < DEADLINE =>
+            {
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+            Err(e) => panic!("{} does not start: {e}", path.display()),
+        }
+    }
+}
+
 /// This build's profile folder, target/<profile>: the test binary runs from its deps/.
 fn profile_dir() -> PathBuf {
     let exe = std::env::current_exe().expect("the test binary's path");
