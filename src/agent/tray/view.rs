@@ -159,7 +159,8 @@ pub fn view(g: &Status, now: DateTime<Utc>) -> View {
     }
 }
 
-/// A last line when nothing can tell activity here, as `clockoff status` says it.
+/// A last line when nothing can tell activity here (`clockoff status` says the same at more
+/// length).
 fn blind(source: &str) -> &'static str {
     if source == "none" {
         "\nThis session reports no activity: nothing is recorded at the laptop"
