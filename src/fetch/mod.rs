@@ -4,9 +4,8 @@
 //! week (a summary, a week token) and at quiet-hours boundaries (Syncthing's local API).
 //!
 //! The helper is `clockoff fetch` (hidden), found beside the running binary
-//! ([`crate::programs`]). A [`Request`]
-//! goes to its stdin as JSON, so a token is never on a command line; its [`Outcome`] comes
-//! back on stdout. [`in_process`] is what the helper runs (and what tests may call directly).
+//! ([`crate::programs`]). A [`Request`] goes to its stdin as JSON, so a token is never on a
+//! command line; its [`Outcome`] comes back on stdout. [`in_process`] is what the helper runs (and what tests may call directly).
 
 pub mod in_process;
 
@@ -120,6 +119,7 @@ pub trait Fetch: Send + Sync {
 pub struct Helper {
     program: PathBuf,
 }
+
 /// Time the helper may take beyond the request's own timeout (starting, TLS setup) before
 /// it is killed.
 const SLACK: Duration = Duration::from_secs(10);
