@@ -24,6 +24,11 @@ pub enum Event {
         generation: u64,
         started: super::activity::Started,
     },
+    /// A source of start number `generation` died (its compositor crashed, say).
+    SourceStopped {
+        generation: u64,
+        stopped: super::activity::Skipped,
+    },
     /// The wall clock was set, or the machine resumed: re-evaluate now.
     WallClockChanged,
     /// A config file changed on disk.

@@ -4,6 +4,7 @@
 use std::future::Future;
 use std::pin::pin;
 use std::sync::Arc;
+use std::time::Duration;
 
 use tokio::sync::{Notify, mpsc, watch};
 use tokio::task::AbortHandle;
@@ -87,6 +88,19 @@ impl Loop {
                     self.engine.activity_sources_started(describe);
                 }
             }
+            Event::SourceStopped {
+                generation,
+                stopped,
+            } if generation == self.sources.generation => {
+                eprintln!(
+                    "clockoff: activity source {stopped}; starting the sources again in {} s",
+                    RESTART_AFTER.as_secs()
+                );
+                self.sources.start_after(RESTART_AFTER);
+                self.engine.activity_sources_stopped().await;
+            }
+            // A source of a start already replaced: its news is stale.
+            Event::SourceStopped { .. } => {}
             Event::WallClockChanged => {
                 self.engine.wall_clock_changed().await;
                 // Its timer is monotonic too: a week may have ended while asleep.
@@ -109,6 +123,9 @@ impl Loop {
     }
 }
 
+/// How long after a source dies the sources start again.
+const RESTART_AFTER: Duration = Duration::from_secs(2);
+
 /// The activity sources: started in the background, so a slow or hung peer never keeps the
 /// loop (and D-Bus callers) waiting. Each start is numbered; what an older start reports
 /// after a newer one began is stopped and dropped.
@@ -128,13 +145,20 @@ impl Sources {
     /// hears of them as [`Event::SourcesStarted`], with nothing running if the start failed
     /// outright (a panic), so the engine knows no source watches the worker.
     pub fn start(&mut self) {
+        self.start_after(Duration::ZERO);
+    }
+
+    /// [`Sources::start`], after `delay`: a source that died is given a moment (a compositor
+    /// restarting after a crash), and one that dies at once cannot spin the loop.
+    pub fn start_after(&mut self, delay: Duration) {
         self.stop();
         self.generation += 1;
         let generation = self.generation;
         let (settings, clock) = (self.settings, self.clock.clone());
         let (session, events) = (self.session.clone(), self.events.clone());
-        let signals = SignalSender::to_loop(events.clone());
+        let signals = SignalSender::to_loop(events.clone(), generation);
         let starting = tokio::spawn(async move {
+            tokio::time::sleep(delay).await;
             let started = activity::start(
                 settings.source,
                 settings.idle_after,

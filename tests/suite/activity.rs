@@ -16,25 +16,26 @@ use support::logind::my_uid;
 use support::signals::{assert_between, next, wait_for};
 use support::{DbusDaemon, FakeMutter, FakeScreenSaver, Logind, Xvfb, or_skip};
 
-const IDLE_AFTER: Duration = Duration::from_secs(1);
+pub(crate) const IDLE_AFTER: Duration = Duration::from_secs(1);
 
-fn now() -> DateTime<Utc> {
+pub(crate) fn now() -> DateTime<Utc> {
     SystemClock.now()
 }
 
 /// Where the sources look: nothing, until a test says.
-fn nowhere() -> Peers {
+pub(crate) fn nowhere() -> Peers {
     Peers {
         session_bus: None,
         system_bus: Err("no system bus in this test".into()),
         display: None,
+        wayland_socket: None,
         wayland: false,
         session_id: None,
     }
 }
 
 /// Session c1 for our uid on the mock logind, and only the system bus to find it on.
-async fn with_session(logind: &Logind) -> Peers {
+pub(crate) async fn with_session(logind: &Logind) -> Peers {
     logind.add_session("c1", my_uid(), true).await;
     Peers {
         system_bus: Ok(logind.connect().await),
@@ -43,7 +44,7 @@ async fn with_session(logind: &Logind) -> Peers {
     }
 }
 
-async fn run(
+pub(crate) async fn run(
     choice: Choice,
     idle_after: Duration,
     peers: Peers,
@@ -59,15 +60,15 @@ async fn run(
     (started, rx)
 }
 
-fn is_active(s: &Signal) -> bool {
+pub(crate) fn is_active(s: &Signal) -> bool {
     matches!(s, Signal::Active { .. })
 }
 
-fn is_idle(s: &Signal) -> bool {
+pub(crate) fn is_idle(s: &Signal) -> bool {
     matches!(s, Signal::Idle { .. })
 }
 
-fn ms(d: TimeDelta) -> i64 {
+pub(crate) fn ms(d: TimeDelta) -> i64 {
     d.num_milliseconds()
 }
 

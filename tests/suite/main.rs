@@ -26,4 +26,5 @@ mod sync;
 mod toil;
 mod tray;
 mod upload;
+mod wayland;
 mod week;

@@ -20,6 +20,7 @@ pub mod dconf;
 pub mod dunst;
 pub mod fake_kde;
 pub mod http_server;
+pub mod kwin;
 pub mod logind;
 pub mod makoctl;
 pub mod mutter;
@@ -28,6 +29,7 @@ pub mod postgres;
 pub mod process;
 pub mod screensaver;
 pub mod sni_watcher;
+pub mod sway;
 pub mod syncthing;
 pub mod systemd;
 pub mod tmp;
@@ -39,9 +41,11 @@ use std::time::Duration;
 
 pub use bus::DbusDaemon;
 pub use dunst::Dunst;
+pub use kwin::Kwin;
 pub use logind::Logind;
 pub use mutter::FakeMutter;
 pub use screensaver::FakeScreenSaver;
+pub use sway::Sway;
 pub use syncthing::Syncthing;
 pub use systemd::SystemdMock;
 pub use xvfb::Xvfb;
@@ -172,6 +176,8 @@ fn package_of(program: &str) -> Option<&'static str> {
         "Xvfb" => "xvfb",
         "xdotool" => "xdotool",
         "dunst" => "dunst",
+        "kwin_wayland" => "kwin-wayland",
+        "setpriv" => "util-linux",
         "python3" | "python3-dbusmock" => "python3-dbusmock",
         "dconf-service" => "dconf-service",
         "gsettings" => "libglib2.0-bin",

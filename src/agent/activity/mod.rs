@@ -2,15 +2,19 @@
 //! reports what it sees as [`Signal`]s, stamped with wall-clock time, to the agent's loop.
 //! The loop combines them (see `core::presence`); sources never touch the ledger.
 //!
-//! One *input* source says Active/Idle (Mutter, X11, org.freedesktop.ScreenSaver, or logind's
-//! IdleHint as a last resort); logind adds lock and sleep alongside whichever runs.
+//! One *input* source says Active/Idle (Mutter, Wayland's ext-idle-notify, X11,
+//! org.freedesktop.ScreenSaver, or logind's IdleHint as a last resort); logind adds lock and
+//! sleep alongside whichever runs. A source that dies (the compositor crashed, the session
+//! ended) says so through [`SignalSender::stopped`], so the agent can start them again.
 
 pub mod logind;
 pub mod mutter;
 pub mod screensaver;
+pub mod wayland;
 pub mod x11;
 
 use std::fmt;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -24,22 +28,49 @@ pub use crate::config::activity_source::{Choice, SourceKind};
 pub use crate::core::presence::Signal;
 
 /// Where the sources' signals go: the agent's loop, as [`Event::Activity`], or a channel of
-/// a test's own.
+/// a test's own. A source that dies is reported apart, once.
 #[derive(Clone)]
-pub struct SignalSender(Arc<dyn Fn(Signal) -> Result<(), Gone> + Send + Sync>);
+pub struct SignalSender {
+    signal: Arc<dyn Fn(Signal) -> Result<(), Gone> + Send + Sync>,
+    stopped: Arc<dyn Fn(Skipped) + Send + Sync>,
+}
 
 impl SignalSender {
-    /// Signals become the loop's [`Event::Activity`].
-    pub fn to_loop(events: EventSender) -> Self {
-        Self(Arc::new(move |signal| {
-            events.send(Event::Activity(signal)).map_err(|_| Gone)
-        }))
+    /// Signals become the loop's [`Event::Activity`]; a source's death, its
+    /// [`Event::SourceStopped`] for start number `generation`.
+    pub fn to_loop(events: EventSender, generation: u64) -> Self {
+        let deaths = events.clone();
+        Self {
+            signal: Arc::new(move |signal| events.send(Event::Activity(signal)).map_err(|_| Gone)),
+            stopped: Arc::new(move |stopped| {
+                let _ = deaths.send(Event::SourceStopped {
+                    generation,
+                    stopped,
+                });
+            }),
+        }
+    }
+
+    /// Signals to `signals`, deaths to `stopped`: a test's own channels.
+    pub fn channels(
+        signals: tokio::sync::mpsc::UnboundedSender<Signal>,
+        stopped: tokio::sync::mpsc::UnboundedSender<Skipped>,
+    ) -> Self {
+        Self {
+            signal: Arc::new(move |signal| signals.send(signal).map_err(|_| Gone)),
+            stopped: Arc::new(move |skipped| {
+                let _ = stopped.send(skipped);
+            }),
+        }
     }
 }
 
 impl From<tokio::sync::mpsc::UnboundedSender<Signal>> for SignalSender {
     fn from(tx: tokio::sync::mpsc::UnboundedSender<Signal>) -> Self {
-        Self(Arc::new(move |signal| tx.send(signal).map_err(|_| Gone)))
+        Self {
+            signal: Arc::new(move |signal| tx.send(signal).map_err(|_| Gone)),
+            stopped: Arc::new(|_| {}),
+        }
     }
 }
 
@@ -74,6 +105,8 @@ pub struct Peers {
     pub system_bus: Result<zbus::Connection, String>,
     /// The X display name (`DISPLAY`).
     pub display: Option<String>,
+    /// The Wayland compositor's socket (`WAYLAND_DISPLAY` under `XDG_RUNTIME_DIR`).
+    pub wayland_socket: Option<PathBuf>,
     /// A Wayland session: an X display there is Xwayland, which sees only X clients' input.
     pub wayland: bool,
     /// logind's id for our session (`XDG_SESSION_ID`), when set.
@@ -93,6 +126,10 @@ impl Peers {
             session_bus: session_bus.cloned(),
             system_bus,
             display: var("DISPLAY"),
+            wayland_socket: var("WAYLAND_DISPLAY").and_then(|display| {
+                let runtime_dir = var("XDG_RUNTIME_DIR").map(PathBuf::from);
+                wayland::socket_path(&display, runtime_dir.as_deref())
+            }),
             wayland: var("WAYLAND_DISPLAY").is_some()
                 || var("XDG_SESSION_TYPE").as_deref() == Some("wayland"),
             session_id: var("XDG_SESSION_ID"),
@@ -118,6 +155,8 @@ impl fmt::Display for Skipped {
 pub struct Started {
     /// The input source (Active/Idle), if any started.
     pub input: Option<SourceKind>,
+    /// What the user should know of how it tells (Wayland's protocol version), if anything.
+    pub detail: Option<&'static str>,
     /// Whether logind lock and sleep watching runs.
     pub logind: bool,
     pub skipped: Vec<Skipped>,
@@ -130,20 +169,25 @@ impl Started {
     pub fn nothing() -> Self {
         Self {
             input: None,
+            detail: None,
             logind: false,
             skipped: Vec::new(),
             tasks: Vec::new(),
         }
     }
 
-    /// "x11 + logind", "mutter", "logind", "none + logind", "none".
+    /// "x11 + logind", "mutter", "logind", "none + logind", "none", and a detail in brackets
+    /// after the input: "wayland (ext-idle-notify v2, input only) + logind".
     pub fn describe(&self) -> String {
+        let input = match (self.input, self.detail) {
+            (Some(kind), Some(detail)) => format!("{kind} ({detail})"),
+            (Some(kind), None) => kind.name().to_string(),
+            (None, _) => "none".to_string(),
+        };
         match (self.input, self.logind) {
-            (Some(SourceKind::Logind), _) => "logind".to_string(),
-            (Some(kind), true) => format!("{kind} + logind"),
-            (Some(kind), false) => kind.name().to_string(),
-            (None, true) => "none + logind".to_string(),
-            (None, false) => "none".to_string(),
+            (Some(SourceKind::Logind), _) => input,
+            (_, true) => format!("{input} + logind"),
+            (_, false) => input,
         }
     }
 }
@@ -172,12 +216,7 @@ pub async fn start_with(
         tx: tx.into(),
         clock,
     };
-    let mut started = Started {
-        input: None,
-        logind: false,
-        skipped: Vec::new(),
-        tasks: Vec::new(),
-    };
+    let mut started = Started::nothing();
     // logind's session is needed both for lock/sleep and as the last-resort input source.
     let session = match &peers.system_bus {
         Ok(system) => within(logind::find_session(system, peers.session_id.as_deref())).await,
@@ -194,7 +233,7 @@ pub async fn start_with(
     match logind {
         Ok(source) => {
             started.logind = true;
-            let task = spawn(SourceKind::Logind, source.run(out));
+            let task = spawn(SourceKind::Logind, source.run(out.clone()), &out);
             started.tasks.push(task);
         }
         Err(reason) => {
@@ -237,6 +276,13 @@ async fn start_input(
     for &kind in candidates {
         let opened = match kind {
             SourceKind::Mutter => open_mutter(options, peers, out).await.map(Some),
+            SourceKind::Wayland => match open_wayland(options, peers, out).await {
+                Ok((task, flavour)) => {
+                    started.detail = Some(flavour.describe());
+                    Ok(Some(task))
+                }
+                Err(e) => Err(e),
+            },
             SourceKind::X11 => open_x11(options, peers, out).await.map(Some),
             SourceKind::ScreenSaver => open_screensaver(options, peers, out).await.map(Some),
             // logind as input runs inside the lock/sleep task, started after this.
@@ -263,7 +309,33 @@ async fn open_mutter(
 ) -> Result<JoinHandle<()>, String> {
     let bus = owned(peers, mutter::NAME).await?;
     let source = within(mutter::open(bus, options.idle_after)).await?;
-    Ok(spawn(SourceKind::Mutter, source.run(out.clone())))
+    Ok(spawn(SourceKind::Mutter, source.run(out.clone()), out))
+}
+
+async fn open_wayland(
+    options: &Options,
+    peers: &Peers,
+    out: &Out,
+) -> Result<(JoinHandle<()>, wayland::Flavour), String> {
+    let socket = peers
+        .wayland_socket
+        .clone()
+        .ok_or("not a Wayland session (WAYLAND_DISPLAY not set)")?;
+    let idle_after = options.idle_after;
+    // Connecting and listing the globals is a blocking round trip: off the runtime, bounded.
+    let open = tokio::task::spawn_blocking(move || wayland::open(&socket, idle_after));
+    let source = match tokio::time::timeout(OPEN_TIMEOUT, open).await {
+        Ok(Ok(result)) => result?,
+        Ok(Err(e)) => return Err(format!("connecting: {e}")),
+        Err(_) => return Err("the compositor did not answer".into()),
+    };
+    let flavour = source.flavour;
+    let task = spawn(
+        SourceKind::Wayland,
+        source.run(idle_after, out.clone()),
+        out,
+    );
+    Ok((task, flavour))
 }
 
 async fn open_x11(options: &Options, peers: &Peers, out: &Out) -> Result<JoinHandle<()>, String> {
@@ -279,7 +351,7 @@ async fn open_x11(options: &Options, peers: &Peers, out: &Out) -> Result<JoinHan
         Err(_) => return Err("X server did not answer".into()),
     };
     let task = source.run(options.idle_after, options.slow_poll, out.clone());
-    Ok(spawn(SourceKind::X11, task))
+    Ok(spawn(SourceKind::X11, task, out))
 }
 
 async fn open_screensaver(
@@ -290,7 +362,7 @@ async fn open_screensaver(
     let bus = owned(peers, screensaver::NAME).await?;
     let source = within(screensaver::open(bus)).await?;
     let task = source.run(options.idle_after, options.slow_poll, out.clone());
-    Ok(spawn(SourceKind::ScreenSaver, task))
+    Ok(spawn(SourceKind::ScreenSaver, task, out))
 }
 
 /// The session bus, if `name` has an owner there. Checked first so that calling the service
@@ -322,10 +394,15 @@ async fn within<T>(open: impl Future<Output = Result<T, String>>) -> Result<T, S
 fn spawn(
     kind: SourceKind,
     run: impl Future<Output = Result<(), Stop>> + Send + 'static,
+    out: &Out,
 ) -> JoinHandle<()> {
+    let stopped = out.tx.stopped.clone();
     tokio::spawn(async move {
-        if let Err(Stop::Failed(e)) = run.await {
-            eprintln!("clockoff: activity source {kind} stopped: {e}");
+        if let Err(Stop::Failed(reason)) = run.await {
+            stopped(Skipped {
+                source: kind,
+                reason,
+            });
         }
     })
 }
@@ -373,7 +450,7 @@ impl Out {
     }
 
     pub(crate) fn send(&self, signal: Signal) -> Result<(), Gone> {
-        (self.tx.0)(signal)
+        (self.tx.signal)(signal)
     }
 }
 
@@ -417,13 +494,14 @@ mod tests {
             assert_eq!(kind.name().parse::<Choice>(), Ok(Choice::Only(kind)));
             assert_eq!(Choice::Only(kind).to_string(), kind.name());
         }
-        assert!("wayland".parse::<Choice>().is_err());
+        assert!("wayland2".parse::<Choice>().is_err());
     }
 
     #[test]
     fn describe_names_input_and_logind() {
         let started = |input, logind| Started {
             input,
+            detail: None,
             logind,
             skipped: Vec::new(),
             tasks: Vec::new(),
@@ -439,5 +517,13 @@ mod tests {
         assert_eq!(started(Some(SourceKind::Logind), true).describe(), "logind");
         assert_eq!(started(None, true).describe(), "none + logind");
         assert_eq!(started(None, false).describe(), "none");
+        let wayland = Started {
+            detail: Some(wayland::Flavour::InputOnly.describe()),
+            ..started(Some(SourceKind::Wayland), true)
+        };
+        assert_eq!(
+            wayland.describe(),
+            "wayland (ext-idle-notify v2, input only) + logind"
+        );
     }
 }

@@ -8,14 +8,18 @@ use std::str::FromStr;
 pub enum SourceKind {
     X11,
     Mutter,
+    Wayland,
     ScreenSaver,
     Logind,
 }
 
 impl SourceKind {
     /// The order `auto` tries input sources in: the most precise and event-driven first.
-    pub const AUTO_ORDER: [SourceKind; 4] = [
+    /// Mutter before Wayland: GNOME does not offer ext-idle-notify, and its own monitor is
+    /// exact. X11 refuses a Wayland session, so the order between the two matters not.
+    pub const AUTO_ORDER: [SourceKind; 5] = [
         SourceKind::Mutter,
+        SourceKind::Wayland,
         SourceKind::X11,
         SourceKind::ScreenSaver,
         SourceKind::Logind,
@@ -25,6 +29,7 @@ impl SourceKind {
         match self {
             SourceKind::X11 => "x11",
             SourceKind::Mutter => "mutter",
+            SourceKind::Wayland => "wayland",
             SourceKind::ScreenSaver => "screensaver",
             SourceKind::Logind => "logind",
         }
