@@ -13,7 +13,9 @@ use clockoff::agent::activity::{
 use clockoff::core::clock::SystemClock;
 use tokio::sync::mpsc;
 
+use support::agent::{Clockoff, text};
 use support::signals::{assert_between, next, wait_for};
+use support::tmp::temp_dir;
 use support::{DbusDaemon, Kwin, Logind, Sway, or_skip};
 
 fn on(kwin: &Kwin) -> Peers {
@@ -199,4 +201,49 @@ async fn auto_on_a_compositor_without_the_protocol_says_why_and_falls_back() {
     let (started, _rx) = run(Choice::Only(SourceKind::Wayland), IDLE_AFTER, peers).await;
     assert_eq!(started.describe(), "none");
     assert_eq!(started.skipped[0].source, SourceKind::Wayland);
+}
+
+/// The agent on a Plasma-like session: it finds the compositor's idle protocol by itself,
+/// and when the compositor crashes it ends the stretch, says so, and falls back as `auto`
+/// would (here to nothing: no logind), recording nothing as active meanwhile.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_agent_follows_the_compositor_and_falls_back_when_it_dies() {
+    let Some(mut kwin) = or_skip(Kwin::start()) else {
+        return;
+    };
+    let Some(bus) = or_skip(DbusDaemon::start()) else {
+        return;
+    };
+    let dir = temp_dir("agent-wayland");
+    let env = vec![
+        ("WAYLAND_DISPLAY".into(), kwin.socket().display().to_string()),
+        ("XDG_SESSION_TYPE".into(), "wayland".into()),
+    ];
+    let clockoff = Clockoff::new(&bus, env, dir.path());
+    clockoff.write_config(
+        "timezone = \"Europe/London\"\n[hours]\n[holidays]\nregion = \"none\"\n\
+         [activity]\nidle_after = \"1s\"\n",
+    );
+    let agent = clockoff.agent(&bus, "agent.log").await;
+    let status = clockoff.wait_status("the sources", |s| s["activity_source"] != "starting");
+    assert_eq!(
+        status["activity_source"],
+        "wayland (ext-idle-notify v1: an app keeping the screen awake counts as activity)"
+    );
+    let said = text(&clockoff.clockoff(&["status"]).stdout);
+    assert!(said.contains("Activity:  wayland (ext-idle-notify v1"), "{said}");
+
+    clockoff.wait_status("away after idle_after", |s| s["present"] == false);
+    kwin.input();
+    clockoff.wait_status("back on input", |s| s["present"] == true);
+
+    kwin.crash();
+    let status = clockoff.wait_status("the fallback", |s| s["activity_source"] == "none");
+    assert_eq!(status["present"], false, "nothing is recorded as active");
+    let log = std::fs::read_to_string(clockoff.log_path("agent.log")).unwrap();
+    assert!(
+        log.contains("activity source wayland: the compositor went away"),
+        "{log}"
+    );
+    agent.terminate();
 }
