@@ -1,6 +1,6 @@
 //! Holding each notification server, against the real server where it runs here (dunst,
-//! xfce4-notifyd, dconf for GNOME's setting) and faithful fakes where it cannot (Plasma,
-//! makoctl), and finding the session's server.
+//! xfce4-notifyd, mako on a headless sway, dconf for GNOME's setting) and a faithful fake
+//! where it cannot (Plasma), and finding the session's server.
 
 use crate::support;
 
@@ -11,15 +11,14 @@ use clockoff::desktop::notifications::{self, Dunst, Gnome, Kde, Mako, Tool, Xfce
 use clockoff::hold::{Holder, Undo};
 use support::dconf::Dconf;
 use support::fake_kde::FakeKde;
-use support::makoctl::FakeMakoctl;
 use support::named_server::NamedServer;
 use support::process::find_program;
 use support::xfconf::{self, XfceNotifyd};
-use support::{DEADLINE, DbusDaemon, Dunst as RealDunst, Missing, Xvfb, eventually, or_skip};
+use support::{DEADLINE, DbusDaemon, Dunst as RealDunst, Missing, Sway, Xvfb, eventually, or_skip};
 
 /// Sends a notification with notify-send on `bus`; returns once the server has accepted it
 /// (notify-send waits for Notify's reply).
-async fn notify(bus: &DbusDaemon, summary: &str, urgency: &str) {
+pub(crate) async fn notify(bus: &DbusDaemon, summary: &str, urgency: &str) {
     let program = find_program("notify-send").expect("notify-send (libnotify-bin)");
     let mut cmd = tokio::process::Command::new(program);
     cmd.clean_env()
@@ -306,100 +305,202 @@ async fn kde_hold_ends_when_the_holding_connection_does() {
         .expect("release a stale cookie");
 }
 
-// ---- mako (a stand-in makoctl) --------------------------------------------------------------
+// ---- mako (real, on a real compositor: sway, headless) -------------------------------------
 
+/// mako's own colour for a notification's background: a box on the screen.
+const MAKO_BLUE: [u8; 3] = [0x28, 0x55, 0x77];
+
+/// A column through mako's boxes (top right of the 800-pixel-wide output), in the padding
+/// left of the text, so a line of text does not split a box in two.
+const MAKO_COLUMN: usize = 494;
+
+/// What hides held ones and shows urgent ones, as a worker would write it (docs/agent.md).
+pub(crate) const MAKO_CONFIG: &str = "[mode=do-not-disturb]\ninvisible=1\n\n\
+                           [mode=do-not-disturb urgency=critical]\ninvisible=0\n";
+
+/// sway with a real mako on a bus both it and the test use.
+pub(crate) struct MakoDesk {
+    pub mako: support::process::Peer,
+    pub bus: DbusDaemon,
+    pub sway: Sway,
+    pub config: std::path::PathBuf,
+}
+
+impl MakoDesk {
+    pub async fn start(config: &str) -> Option<MakoDesk> {
+        let sway = or_skip(Sway::start(""))?;
+        let bus = or_skip(DbusDaemon::start_open())?;
+        or_skip(notify_send())?;
+        or_skip(find_program("makoctl"))?;
+        let config_path = sway.dir().join("home/.config/mako/config");
+        std::fs::create_dir_all(config_path.parent().unwrap()).unwrap();
+        std::fs::write(&config_path, config).unwrap();
+        let mut mako = or_skip(sway.client("mako", &[], &bus))?;
+        bus.wait_for_name("org.freedesktop.Notifications", &mut mako)
+            .await;
+        Some(MakoDesk {
+            mako,
+            bus,
+            sway,
+            config: config_path,
+        })
+    }
+
+    /// The holder as the agent makes it, with makoctl on this bus and this mako's config.
+    fn holder(&self) -> Mako {
+        let makoctl = Tool::new("makoctl").env([("DBUS_SESSION_BUS_ADDRESS", self.bus.address())]);
+        Mako::new(makoctl, vec![self.config.clone()])
+    }
+
+    /// mako's modes, from makoctl.
+    pub async fn modes(&self) -> Vec<String> {
+        let out = tokio::process::Command::new("makoctl")
+            .arg("mode")
+            .env("DBUS_SESSION_BUS_ADDRESS", self.bus.address())
+            .output()
+            .await
+            .expect("run makoctl");
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(str::to_string)
+            .collect()
+    }
+
+    /// How many notification boxes mako shows once it has drawn: screenshot `name` kept.
+    pub async fn boxes_shown(&self, name: &str, expect: usize) -> usize {
+        let path = support::chromium::artefacts().join(format!("mako-{name}.png"));
+        eventually(&format!("{expect} boxes on screen ({name})"), async || {
+            let shown = self
+                .sway
+                .screenshot(&path)
+                .runs_down(MAKO_COLUMN, MAKO_BLUE);
+            if shown == expect {
+                Ok(shown)
+            } else {
+                Err(format!("{shown} boxes"))
+            }
+        })
+        .await
+    }
+}
+
+/// Held: what arrives is kept, not shown; urgent shows at once through mako's own config;
+/// released: what was held shows. Checked on the screen, by grim.
 #[tokio::test]
-async fn mako_do_not_disturb_mode_is_added_and_removed() {
-    let makoctl = FakeMakoctl::new();
-    let holder = Mako::new(Tool::new(makoctl.path()), Vec::new());
+async fn mako_holds_what_arrives_lets_urgent_through_and_shows_it_on_release() {
+    let Some(mut desk) = MakoDesk::start(MAKO_CONFIG).await else {
+        return;
+    };
+    let holder = desk.holder();
     assert_eq!(holder.name(), "mako");
-
     let undo = holder.hold().await.expect("hold");
     assert!(
         undo.changed_something(),
         "clockoff added the mode: {undo:?}"
     );
-    assert_eq!(makoctl.modes(), ["default", "do-not-disturb"]);
+    assert_eq!(desk.modes().await, ["default", "do-not-disturb"]);
     assert_eq!(
         holder.hold().await,
         Ok(Undo::NOTHING),
         "a second hold changes nothing"
     );
 
-    holder.release(&undo).await.expect("release");
-    assert_eq!(makoctl.modes(), ["default"]);
+    notify(&desk.bus, "held", "normal").await;
+    // Give mako the time it would take to draw, then look: nothing on screen.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(desk.boxes_shown("held", 0).await, 0);
+
+    notify(&desk.bus, "urgent", "critical").await;
+    holder.let_through().await.expect("mako shows it itself");
+    desk.boxes_shown("urgent-through", 1).await;
     assert_eq!(
-        makoctl.calls(),
-        [
-            "mode",
-            "mode -a do-not-disturb",
-            "mode",
-            "mode -r do-not-disturb"
-        ]
+        desk.modes().await,
+        ["default", "do-not-disturb"],
+        "still held"
     );
+
+    holder.release(&undo).await.expect("release");
+    assert_eq!(desk.modes().await, ["default"]);
+    desk.boxes_shown("released", 2).await;
+    desk.mako.check_running();
 }
 
-/// Urgent ones get through mako natively when its config has a section for the mode and
-/// critical urgency; without it, letting one through fails saying what to add, and mako's
-/// modes are not touched either way (lifting the mode would show everything held).
+/// Without the urgent section in mako's config, letting one through fails saying what to
+/// add, and the hold is not lifted (that would show everything held).
 #[tokio::test]
-async fn mako_lets_urgent_ones_through_by_its_config_or_says_what_to_add() {
-    let makoctl = FakeMakoctl::new();
-    let dir = support::tmp::temp_dir("mako-config");
-    let (dotmako, xdg) = (
-        dir.path().join(".mako/config"),
-        dir.path().join("xdg/mako/config"),
-    );
-    let holder = Mako::new(Tool::new(makoctl.path()), vec![dotmako, xdg.clone()]);
+async fn mako_without_the_urgent_section_says_what_to_add() {
+    let Some(desk) = MakoDesk::start("[mode=do-not-disturb]\ninvisible=1\n").await else {
+        return;
+    };
+    let holder = desk.holder();
     let undo = holder.hold().await.expect("hold");
-
-    let err = holder.let_through().await.expect_err("no config");
+    notify(&desk.bus, "urgent", "critical").await;
+    let err = holder.let_through().await.expect_err("hides critical too");
     assert!(
         err.0.contains(&format!(
             "add to {}:\n[mode=do-not-disturb urgency=critical]\ninvisible=0",
-            xdg.display()
+            desk.config.display()
         )),
         "{err}"
     );
-    std::fs::create_dir_all(xdg.parent().unwrap()).unwrap();
-    std::fs::write(&xdg, "[mode=do-not-disturb]\ninvisible=1\n").unwrap();
-    let err = holder.let_through().await.expect_err("hides critical too");
-    assert!(err.0.contains(&xdg.display().to_string()), "{err}");
-    std::fs::write(
-        &xdg,
-        "font=sans 11\n[mode=do-not-disturb]\ninvisible=1\n\n[mode=do-not-disturb urgency=critical]\ninvisible=0\n",
-    )
-    .unwrap();
-    holder.let_through().await.expect("mako shows it itself");
-    assert_eq!(makoctl.modes(), ["default", "do-not-disturb"], "still held");
-    holder.release(&undo).await.expect("release");
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     assert_eq!(
-        makoctl.calls(),
-        ["mode", "mode -a do-not-disturb", "mode -r do-not-disturb"]
+        desk.boxes_shown("urgent-hidden", 0).await,
+        0,
+        "hidden, as said"
     );
+    assert_eq!(
+        desk.modes().await,
+        ["default", "do-not-disturb"],
+        "still held"
+    );
+    holder.release(&undo).await.expect("release");
+    desk.boxes_shown("urgent-released", 1).await;
 }
 
 #[tokio::test]
 async fn mako_do_not_disturb_set_by_the_worker_is_left_on() {
-    let makoctl = FakeMakoctl::new();
-    makoctl.add_mode("do-not-disturb");
-    let holder = Mako::new(Tool::new(makoctl.path()), Vec::new());
-
+    let Some(desk) = MakoDesk::start(MAKO_CONFIG).await else {
+        return;
+    };
+    let makoctl = |args: &[&str]| {
+        let status = std::process::Command::new("makoctl")
+            .args(args)
+            .env("DBUS_SESSION_BUS_ADDRESS", desk.bus.address())
+            .output()
+            .expect("run makoctl")
+            .status;
+        assert!(status.success());
+    };
+    makoctl(&["mode", "-a", "do-not-disturb"]);
+    let holder = desk.holder();
     let undo = holder.hold().await.expect("hold");
     assert_eq!(undo, Undo::NOTHING);
     holder.release(&undo).await.expect("release");
-    assert_eq!(makoctl.modes(), ["default", "do-not-disturb"]);
-    assert_eq!(makoctl.calls(), ["mode"], "only asked, never changed");
+    assert_eq!(
+        desk.modes().await,
+        ["default", "do-not-disturb"],
+        "still the worker's"
+    );
 }
 
+/// No mako on the bus: real makoctl 1.7 prints nothing and exits 0 for `mode` (its failure is
+/// inside a pipe), so the hold fails at adding the mode, with busctl's own words and what
+/// mako needs.
 #[tokio::test]
-async fn mako_failure_says_what_its_config_needs() {
-    let makoctl = FakeMakoctl::not_running();
-    let holder = Mako::new(Tool::new(makoctl.path()), Vec::new());
+async fn mako_not_running_fails_saying_what_it_needs() {
+    let Some(bus) = or_skip(DbusDaemon::start()) else {
+        return;
+    };
+    let Some(_) = or_skip(find_program("makoctl")) else {
+        return;
+    };
+    let makoctl = Tool::new("makoctl").env([("DBUS_SESSION_BUS_ADDRESS", bus.address())]);
+    let holder = Mako::new(makoctl, Vec::new());
     let err = holder.hold().await.expect_err("no mako");
     assert!(
-        err.0.contains("ServiceUnknown"),
-        "makoctl's own words: {err}"
+        err.0.contains("org.freedesktop.Notifications"),
+        "busctl's own words: {err}"
     );
     assert!(err.0.contains("[mode=do-not-disturb]"), "{err}");
     assert!(err.0.contains("invisible=1"), "{err}");

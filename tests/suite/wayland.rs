@@ -1,7 +1,9 @@
-//! The Wayland activity source (ext-idle-notify-v1) against a real compositor run headless:
-//! KWin 5.27, given input through its own fake-input device.
+//! Wayland desktops, with real compositors run headless: the activity source
+//! (ext-idle-notify-v1) on KWin 5.27, given input through its own fake-input device, and on
+//! sway 1.7, which lacks the protocol; and the agent on sway with mako and waybar's tray.
 
 use crate::activity::{IDLE_AFTER, ms, now, nowhere, run, with_session};
+use crate::notification_servers::{MAKO_CONFIG, MakoDesk, notify};
 use crate::support;
 
 use std::sync::Arc;
@@ -16,7 +18,7 @@ use tokio::sync::mpsc;
 use support::agent::{Clockoff, text};
 use support::signals::{assert_between, next, wait_for};
 use support::tmp::temp_dir;
-use support::{DbusDaemon, Kwin, Logind, Sway, or_skip};
+use support::{DbusDaemon, Kwin, Logind, Sway, eventually, or_skip};
 
 fn on(kwin: &Kwin) -> Peers {
     Peers {
@@ -216,7 +218,10 @@ async fn the_agent_follows_the_compositor_and_falls_back_when_it_dies() {
     };
     let dir = temp_dir("agent-wayland");
     let env = vec![
-        ("WAYLAND_DISPLAY".into(), kwin.socket().display().to_string()),
+        (
+            "WAYLAND_DISPLAY".into(),
+            kwin.socket().display().to_string(),
+        ),
         ("XDG_SESSION_TYPE".into(), "wayland".into()),
     ];
     let clockoff = Clockoff::new(&bus, env, dir.path());
@@ -231,7 +236,10 @@ async fn the_agent_follows_the_compositor_and_falls_back_when_it_dies() {
         "wayland (ext-idle-notify v1: an app keeping the screen awake counts as activity)"
     );
     let said = text(&clockoff.clockoff(&["status"]).stdout);
-    assert!(said.contains("Activity:  wayland (ext-idle-notify v1"), "{said}");
+    assert!(
+        said.contains("Activity:  wayland (ext-idle-notify v1"),
+        "{said}"
+    );
 
     clockoff.wait_status("away after idle_after", |s| s["present"] == false);
     kwin.input();
@@ -247,3 +255,113 @@ async fn the_agent_follows_the_compositor_and_falls_back_when_it_dies() {
     );
     agent.terminate();
 }
+
+/// A sway desktop as a worker would have it: mako for notifications and waybar, whose tray
+/// hosts StatusNotifierItems. Off hours, the agent holds mako by itself, an urgent one still
+/// shows, its item shows in waybar's tray, and working now releases what was held. Each step
+/// is checked on the screen (grim); the screenshots are kept as artefacts.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_sway_the_agent_holds_mako_and_its_item_sits_in_waybar() {
+    let Some(desk) = MakoDesk::start(MAKO_CONFIG).await else {
+        return;
+    };
+    let waybar_config = desk.sway.dir().join("home/.config/waybar/config");
+    std::fs::create_dir_all(waybar_config.parent().unwrap()).unwrap();
+    std::fs::write(&waybar_config, WAYBAR_CONFIG).unwrap();
+    let Some(mut waybar) = or_skip(desk.sway.client("waybar", &[], &desk.bus)) else {
+        return;
+    };
+    desk.bus
+        .wait_for_name("org.kde.StatusNotifierWatcher", &mut waybar)
+        .await;
+    let artefacts = support::chromium::artefacts();
+    let empty_bar = eventually("waybar drawn", async || {
+        let shot = desk.sway.screenshot(&artefacts.join("waybar-empty.png"));
+        let drawn = shot.drawn(0..800, 0..BAR_HEIGHT, [0, 0, 0]);
+        (drawn > 0).then_some(shot)
+    })
+    .await;
+
+    let dir = temp_dir("agent-sway");
+    let env = vec![
+        (
+            "WAYLAND_DISPLAY".into(),
+            desk.sway.socket().display().to_string(),
+        ),
+        ("XDG_SESSION_TYPE".into(), "wayland".into()),
+        // Where the agent reads mako's config, as mako does.
+        (
+            "XDG_CONFIG_HOME".into(),
+            desk.sway.dir().join("home/.config").display().to_string(),
+        ),
+    ];
+    let clockoff = Clockoff::new(&desk.bus, env, dir.path());
+    clockoff.write_config(
+        "timezone = \"Europe/London\"\n[hours]\n[holidays]\nregion = \"none\"\n\
+         [quiet]\ngrace = \"0s\"\n",
+    );
+    let agent = clockoff.agent(&desk.bus, "agent.log").await;
+    // sway 1.7 has no idle protocol: said plainly.
+    let status = clockoff.wait_status("the sources", |s| s["activity_source"] != "starting");
+    assert_eq!(status["activity_source"], "none");
+    eventually("mako held", async || {
+        desk.modes().await.contains(&"do-not-disturb".to_string())
+    })
+    .await;
+
+    notify(&desk.bus, "held", "normal").await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(desk.boxes_shown("agent-held", 0).await, 0);
+    notify(&desk.bus, "urgent", "critical").await;
+    desk.boxes_shown("agent-urgent", 1).await;
+
+    // The item in waybar's tray: registered with its watcher, and drawn in the bar.
+    let watcher = zbus::Proxy::new(
+        &desk.bus.connect().await,
+        "org.kde.StatusNotifierWatcher",
+        "/StatusNotifierWatcher",
+        "org.kde.StatusNotifierWatcher",
+    )
+    .await
+    .unwrap();
+    eventually("the item registered with waybar", async || {
+        let items: Vec<String> = watcher
+            .get_property("RegisteredStatusNotifierItems")
+            .await
+            .unwrap_or_default();
+        (items.len() == 1).then_some(()).ok_or(format!("{items:?}"))
+    })
+    .await;
+    eventually("the icon drawn in the tray", async || {
+        let shot = desk.sway.screenshot(&artefacts.join("waybar-tray.png"));
+        // The tray's own background shows once it holds an item; the icon is drawn on it.
+        let tray = shot.at(798, 2);
+        let icon = (2..BAR_HEIGHT - 2)
+            .flat_map(|y| (700..800).map(move |x| (x, y)))
+            .filter(|&(x, y)| shot.at(x, y) != empty_bar.at(x, y) && shot.at(x, y) != tray)
+            .count();
+        // A 22-pixel icon: a hundred pixels or more, not a stray one.
+        (icon > 100)
+            .then_some(())
+            .ok_or(format!("{icon} icon pixels"))
+    })
+    .await;
+
+    // Work now: mako's mode is lifted and what was held shows, with clockoff's digest.
+    let out = clockoff.clockoff(&["override", "1h", "--reason", "late visit"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    eventually("mako released", async || {
+        !desk.modes().await.contains(&"do-not-disturb".to_string())
+    })
+    .await;
+    desk.boxes_shown("agent-released", 3).await;
+    agent.terminate();
+    waybar.check_running();
+}
+
+const BAR_HEIGHT: usize = 30;
+
+/// waybar with only its tray, at the top right.
+const WAYBAR_CONFIG: &str = r#"{ "layer": "top", "position": "top", "height": 30,
+  "modules-left": [], "modules-center": [], "modules-right": ["tray"],
+  "tray": { "icon-size": 22, "spacing": 8 } }"#;

@@ -20,11 +20,28 @@ pub struct DbusDaemon {
 
 impl DbusDaemon {
     pub fn start() -> Result<Self, Missing> {
+        Self::start_with(false)
+    }
+
+    /// A bus every uid may use, for peers that must run unprivileged (sway's clients, as
+    /// `nobody`) beside the test's own processes.
+    pub fn start_open() -> Result<Self, Missing> {
+        Self::start_with(true)
+    }
+
+    fn start_with(open: bool) -> Result<Self, Missing> {
+        use std::os::unix::fs::PermissionsExt;
         let program = find_program("dbus-daemon")?;
         let dir = temp_dir("bus");
+        if open {
+            // Others may reach the socket inside, not list or read the folder.
+            std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o711))
+                .expect("bus folder mode");
+        }
         let services = subdir(dir.path(), "services");
         let config = dir.path().join("bus.conf");
-        std::fs::write(&config, config_text(dir.path(), &services)).expect("write bus.conf");
+        let text = config_text(dir.path(), &services, open);
+        std::fs::write(&config, text).expect("write bus.conf");
         let mut cmd = Command::new(program);
         cmd.arg(format!("--config-file={}", config.display()))
             .args(["--nofork", "--print-address=1"]);
@@ -114,7 +131,9 @@ pub fn isolate(cmd: &mut Command, dir: &TempDir) {
     cmd.envs(xdg_env(dir));
 }
 
-fn config_text(dir: &Path, services: &Path) -> String {
+fn config_text(dir: &Path, services: &Path, open: bool) -> String {
+    // Without it, dbus-daemon lets only its own uid connect.
+    let every_user = if open { r#"<allow user="*"/>"# } else { "" };
     format!(
         r#"<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
  "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
@@ -125,6 +144,7 @@ fn config_text(dir: &Path, services: &Path) -> String {
   <auth>EXTERNAL</auth>
   <servicedir>{services}</servicedir>
   <policy context="default">
+    {every_user}
     <allow send_destination="*" eavesdrop="true"/>
     <allow eavesdrop="true"/>
     <allow own="*"/>

@@ -22,7 +22,6 @@ pub mod fake_kde;
 pub mod http_server;
 pub mod kwin;
 pub mod logind;
-pub mod makoctl;
 pub mod mutter;
 pub mod named_server;
 pub mod postgres;

@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use super::bus::DbusDaemon;
 use super::process::{Peer, find_program};
 use super::tmp::{TempDir, temp_dir};
 use super::{CleanEnv, DEADLINE, Missing};
@@ -26,8 +27,8 @@ pub struct Sway {
 }
 
 impl Sway {
-    /// Starts sway with `extra` appended to a config that gives one 800x600 output and no
-    /// Xwayland; waits until its Wayland socket answers.
+    /// Starts sway with `extra` appended to a config that gives one 800x600 output on black
+    /// and no Xwayland; waits until its Wayland socket answers.
     pub fn start(extra: &str) -> Result<Self, Missing> {
         let sway = find_program("sway")?;
         find_program("setpriv")?;
@@ -36,7 +37,9 @@ impl Sway {
             std::fs::create_dir_all(dir.path().join(sub)).expect("sway's folders");
         }
         let config = dir.path().join("config");
-        let text = format!("output HEADLESS-1 resolution 800x600\nxwayland disable\n{extra}\n");
+        let text = format!(
+            "output HEADLESS-1 resolution 800x600 bg #000000 solid_color\nxwayland disable\n{extra}\n"
+        );
         std::fs::write(&config, text).expect("write sway's config");
         give_to_nobody(dir.path());
         let runtime = dir.path().join("runtime");
@@ -78,6 +81,90 @@ impl Sway {
     /// Panics with sway's log if it has exited.
     pub fn check_running(&mut self) {
         self.peer.check_running();
+    }
+
+    /// Starts `program` (mako, waybar) as a client of this sway on `bus`, logging to
+    /// `<name>.log` in sway's folder.
+    pub fn client(&self, program: &str, args: &[&str], bus: &DbusDaemon) -> Result<Peer, Missing> {
+        let path = find_program(program)?;
+        let mut cmd = self.command(&path);
+        cmd.env("DBUS_SESSION_BUS_ADDRESS", bus.address())
+            .args(args);
+        let log = self.dir.path().join(format!("{program}.log"));
+        Ok(Peer::spawn(cmd, program, &log, false))
+    }
+
+    /// The whole output as `grim` captures it (wlroots' screencopy), saved to `path`.
+    pub fn screenshot(&self, path: &Path) -> Shot {
+        let grim = find_program("grim").unwrap_or_else(|Missing(m)| panic!("{m} is missing"));
+        // grim runs as nobody: it writes into sway's folder, and the test copies it out.
+        let own = self.dir.path().join("shot.png");
+        let out = self.command(&grim).arg(&own).output().expect("run grim");
+        assert!(
+            out.status.success(),
+            "grim: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        std::fs::copy(&own, path).expect("keep the screenshot");
+        Shot::read(path)
+    }
+}
+
+/// A screenshot's pixels, as RGB.
+pub struct Shot {
+    pub width: usize,
+    pub height: usize,
+    rgb: Vec<[u8; 3]>,
+}
+
+impl Shot {
+    pub fn read(path: &Path) -> Shot {
+        let file = std::fs::File::open(path).expect("open the screenshot");
+        let decoder = png::Decoder::new(std::io::BufReader::new(file));
+        let mut reader = decoder.read_info().expect("a PNG");
+        let mut buf = vec![0; reader.output_buffer_size().expect("its size")];
+        let info = reader.next_frame(&mut buf).expect("its pixels");
+        let channels = info.color_type.samples();
+        let rgb = buf[..info.buffer_size()]
+            .chunks(channels)
+            .map(|p| [p[0], p[1], p[2]])
+            .collect();
+        Shot {
+            width: info.width as usize,
+            height: info.height as usize,
+            rgb,
+        }
+    }
+
+    pub fn at(&self, x: usize, y: usize) -> [u8; 3] {
+        self.rgb[y * self.width + x]
+    }
+
+    /// How many separate runs of `colour` cross column `x`, top to bottom: boxes stacked
+    /// down the screen (mako's notifications).
+    pub fn runs_down(&self, x: usize, colour: [u8; 3]) -> usize {
+        let mut runs = 0;
+        let mut inside = false;
+        for y in 0..self.height {
+            let here = self.at(x, y) == colour;
+            if here && !inside {
+                runs += 1;
+            }
+            inside = here;
+        }
+        runs
+    }
+
+    /// Pixels in the rectangle that differ from `background`: something drawn there.
+    pub fn drawn(
+        &self,
+        x: std::ops::Range<usize>,
+        y: std::ops::Range<usize>,
+        background: [u8; 3],
+    ) -> usize {
+        y.flat_map(|y| x.clone().map(move |x| (x, y)))
+            .filter(|&(x, y)| self.at(x, y) != background)
+            .count()
     }
 }
 
