@@ -332,6 +332,7 @@ impl MakoDesk {
         let bus = or_skip(DbusDaemon::start_open())?;
         or_skip(notify_send())?;
         or_skip(find_program("makoctl"))?;
+        or_skip(find_program("grim"))?;
         let config_path = sway.dir().join("home/.config/mako/config");
         std::fs::create_dir_all(config_path.parent().unwrap()).unwrap();
         std::fs::write(&config_path, config).unwrap();
