@@ -92,11 +92,12 @@ impl Loop {
                 generation,
                 stopped,
             } if generation == self.sources.generation => {
+                let delay = self.sources.restart_delay();
                 eprintln!(
                     "clockoff: activity source {stopped}; starting the sources again in {} s",
-                    RESTART_AFTER.as_secs()
+                    delay.as_secs()
                 );
-                self.sources.start_after(RESTART_AFTER);
+                self.sources.start_after(delay);
                 self.engine.activity_sources_stopped().await;
             }
             // A source of a start already replaced: its news is stale.
@@ -123,8 +124,24 @@ impl Loop {
     }
 }
 
-/// How long after a source dies the sources start again.
+/// How long after a source dies the sources start again: long enough for a compositor to
+/// come back after a crash (KWin's wrapper restarts it at once).
 const RESTART_AFTER: Duration = Duration::from_secs(2);
+
+/// A source that lived this long had not been dying over and over: the next restart is quick.
+const LIVED_LONG_ENOUGH: Duration = Duration::from_secs(60);
+
+/// The longest wait between restarts of a source that keeps dying.
+const RESTART_AT_MOST: Duration = Duration::from_secs(300);
+
+/// The wait before restart number `n` in a row of quick deaths (0 for the first): doubling
+/// from [`RESTART_AFTER`], so a peer that fails at once cannot fill the log or keep ending
+/// the stretch every 2 seconds.
+fn backoff(n: u32) -> Duration {
+    RESTART_AFTER
+        .saturating_mul(1 << n.min(16))
+        .min(RESTART_AT_MOST)
+}
 
 /// The activity sources: started in the background, so a slow or hung peer never keeps the
 /// loop (and D-Bus callers) waiting. Each start is numbered; what an older start reports
@@ -138,6 +155,10 @@ pub(super) struct Sources {
     pub running: Option<activity::Started>,
     /// The start in progress, aborted by [`Sources::stop`].
     pub starting: Option<AbortHandle>,
+    /// When the running sources started (monotonic), and how many died soon after their
+    /// start in a row: the restart's backoff.
+    pub started_at: Option<tokio::time::Instant>,
+    pub quick_deaths: u32,
 }
 
 impl Sources {
@@ -187,6 +208,17 @@ impl Sources {
         });
     }
 
+    /// How long to wait before starting again after a running source died.
+    pub fn restart_delay(&mut self) -> Duration {
+        let lived = self.started_at.map(|at| at.elapsed());
+        if lived.is_some_and(|lived| lived >= LIVED_LONG_ENOUGH) {
+            self.quick_deaths = 0;
+        }
+        let delay = backoff(self.quick_deaths);
+        self.quick_deaths = self.quick_deaths.saturating_add(1);
+        delay
+    }
+
     pub fn stop(&mut self) {
         if let Some(starting) = self.starting.take() {
             starting.abort();
@@ -206,8 +238,21 @@ impl Sources {
             return None;
         }
         self.starting = None;
+        self.started_at = Some(tokio::time::Instant::now());
         let describe = started.describe();
         self.running = Some(started);
         Some(describe)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn restarts_back_off_to_five_minutes() {
+        let waits: Vec<u64> = (0..10).map(|n| backoff(n).as_secs()).collect();
+        assert_eq!(waits, [2, 4, 8, 16, 32, 64, 128, 256, 300, 300]);
+        assert_eq!(backoff(u32::MAX), RESTART_AT_MOST);
     }
 }

@@ -125,6 +125,8 @@ pub async fn run(deps: Deps, shutdown: impl Future<Output = ()>) -> Result<(), A
         generation: 0,
         running: None,
         starting: None,
+        started_at: None,
+        quick_deaths: 0,
     };
     sources.start();
     let shared = Shared::new(&deps.config);

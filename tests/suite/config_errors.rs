@@ -700,9 +700,9 @@ fn nesting_too_deep_still_names_the_file() {
 #[test]
 fn activity_settings_are_checked() {
     assert_eq!(
-        errors("[activity]\nidle_after = \"0s\"\nsource = \"wayland\"\n"),
+        errors("[activity]\nidle_after = \"0s\"\nsource = \"kwin\"\n"),
         "user.toml:2:14: activity.idle_after: expected 1s to 2h\n\
-         user.toml:3:10: activity.source: unknown source \"wayland\": expected one of \"auto\", \"mutter\", \"x11\", \"screensaver\", \"logind\""
+         user.toml:3:10: activity.source: unknown source \"kwin\": expected one of \"auto\", \"mutter\", \"wayland\", \"x11\", \"screensaver\", \"logind\""
     );
     assert_eq!(
         errors("[activity]\nidle_after = \"5 minutes\"\n"),

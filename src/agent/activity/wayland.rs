@@ -133,7 +133,7 @@ impl Wayland {
         loop {
             queue
                 .dispatch_pending(&mut state)
-                .map_err(|e| Stop::failed("Wayland events", e))?;
+                .map_err(|e| gone(&mut reported, &out, "Wayland protocol", e))?;
             for change in state.changes.drain(..) {
                 match change {
                     Change::Idled => reported.idle(&out, out.ago(idle_after))?,
@@ -149,7 +149,7 @@ impl Wayland {
             let mut ready = fd
                 .readable()
                 .await
-                .map_err(|e| Stop::failed("Wayland socket", e))?;
+                .map_err(|e| gone(&mut reported, &out, "Wayland socket", e))?;
             match guard.read() {
                 Ok(_) => {}
                 Err(wayland_client::backend::WaylandError::Io(e))
