@@ -18,9 +18,7 @@ use std::time::{Duration, Instant};
 use wayland_client::globals::{GlobalListContents, registry_queue_init};
 use wayland_client::protocol::wl_registry;
 use wayland_client::{Connection, Dispatch, QueueHandle};
-use wayland_protocols_plasma::fake_input::client::org_kde_kwin_fake_input::{
-    self, OrgKdeKwinFakeInput,
-};
+use wayland_protocols_plasma::fake_input::client::org_kde_kwin_fake_input::OrgKdeKwinFakeInput;
 
 use super::bus::DbusDaemon;
 use super::process::{Peer, find_program};
@@ -157,14 +155,4 @@ impl Dispatch<wl_registry::WlRegistry, GlobalListContents> for FakeInputClient {
     }
 }
 
-impl Dispatch<OrgKdeKwinFakeInput, ()> for FakeInputClient {
-    fn event(
-        _: &mut Self,
-        _: &OrgKdeKwinFakeInput,
-        _: org_kde_kwin_fake_input::Event,
-        _: &(),
-        _: &Connection,
-        _: &QueueHandle<Self>,
-    ) {
-    }
-}
+wayland_client::delegate_noop!(FakeInputClient: ignore OrgKdeKwinFakeInput);

@@ -214,30 +214,10 @@ impl Dispatch<wl_registry::WlRegistry, GlobalListContents> for State {
     }
 }
 
-impl Dispatch<ExtIdleNotifierV1, ()> for State {
-    fn event(
-        _: &mut Self,
-        _: &ExtIdleNotifierV1,
-        _: <ExtIdleNotifierV1 as Proxy>::Event,
-        _: &(),
-        _: &Connection,
-        _: &QueueHandle<Self>,
-    ) {
-    }
-}
-
-impl Dispatch<wl_seat::WlSeat, ()> for State {
-    /// The seat's name and capabilities: not needed, the notification covers the whole seat.
-    fn event(
-        _: &mut Self,
-        _: &wl_seat::WlSeat,
-        _: wl_seat::Event,
-        _: &(),
-        _: &Connection,
-        _: &QueueHandle<Self>,
-    ) {
-    }
-}
+// The factory and the seat send nothing this source needs (the seat's name and
+// capabilities: the notification covers the whole seat).
+wayland_client::delegate_noop!(State: ignore ExtIdleNotifierV1);
+wayland_client::delegate_noop!(State: ignore wl_seat::WlSeat);
 
 /// The connection, exposing its socket so tokio can wait on it.
 struct Socket(Connection);
