@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use super::bus::DbusDaemon;
 use super::process::{Peer, find_program};
 use super::tmp::{TempDir, temp_dir};
-use super::{CleanEnv, DEADLINE, Missing};
+use super::{DEADLINE, Missing};
 
 /// The unprivileged uid and gid sway and its clients run as.
 pub const NOBODY: u32 = 65534;
@@ -99,12 +99,13 @@ impl Sway {
         let grim = find_program("grim").unwrap_or_else(|Missing(m)| panic!("{m} is missing"));
         // grim runs as nobody: it writes into sway's folder, and the test copies it out.
         let own = self.dir.path().join("shot.png");
-        let out = self.command(&grim).arg(&own).output().expect("run grim");
-        assert!(
-            out.status.success(),
-            "grim: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        let mut cmd = self.command(&grim);
+        cmd.arg(&own);
+        let mut grim = Peer::spawn(cmd, "grim", &self.dir.path().join("grim.log"), false);
+        let status = grim.wait_for_exit();
+        if !status.success() {
+            grim.fail(&format!("exited with {status}"));
+        }
         std::fs::copy(&own, path).expect("keep the screenshot");
         Shot::read(path)
     }
@@ -179,9 +180,12 @@ pub fn give_to_nobody(path: &Path) {
     assert!(status.success(), "chown {} to nobody", path.display());
 }
 
+/// `program` run as nobody, on the real clock even when the test's is moved (libfaketime,
+/// `scripts/test-dates`), as Chromium is: under libfaketime sway never finishes the frame
+/// grim waits for, and what these peers do does not depend on the date.
 fn as_nobody(program: &Path, dir: &Path, runtime: &Path) -> Command {
     let mut cmd = Command::new("setpriv");
-    cmd.clean_env()
+    cmd.env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .env("HOME", dir.join("home"))
         .env("XDG_CONFIG_HOME", dir.join("home/.config"))
