@@ -12,7 +12,9 @@ pub enum ConfigCommand {
     )]
     Check,
     /// Print the built-in default configuration, with comments.
-    #[command(after_help = "Example:\n  clockoff config default > ~/.config/clockoff/config.toml")]
+    #[command(
+        after_help = "Example:\n  mkdir -p ~/.config/clockoff && clockoff config default > ~/.config/clockoff/config.toml"
+    )]
     Default,
 }
 

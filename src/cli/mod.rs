@@ -9,6 +9,7 @@ mod log_cmd;
 mod report_cmd;
 mod report_status;
 mod schedule_cmd;
+mod shell_cmd;
 mod timefmt;
 mod toil_cmd;
 mod verify_cmd;
@@ -52,9 +53,24 @@ clockoff schedule transitions --from 2026-11-23T00:00:00Z --to 2026-11-30T00:00:
     /// Check or print the configuration.
     #[command(
         subcommand,
-        after_help = "Examples:\n  clockoff config check\n  clockoff config default > ~/.config/clockoff/config.toml"
+        after_help = "Examples:\n  clockoff config check\n  mkdir -p ~/.config/clockoff && clockoff config default > ~/.config/clockoff/config.toml"
     )]
     Config(config_cmd::ConfigCommand),
+    /// Print shell completions (bash, zsh, fish, elvish, powershell) on stdout.
+    #[command(
+        after_help = "Examples:\n  clockoff completions bash >> ~/.bash_completion\n  \
+clockoff completions fish > ~/.config/fish/completions/clockoff.fish"
+    )]
+    Completions {
+        /// The shell to complete for
+        shell: clap_complete::Shell,
+    },
+    /// Write the man pages (clockoff.1 and one per command) into a folder, for packaging.
+    #[command(hide = true)]
+    Man {
+        /// Where to write them
+        dir: PathBuf,
+    },
     /// Run the agent: follow your hours and keep your record of time at the laptop.
     #[command(after_help = "Usually started by your desktop session \
 (`systemctl --user enable --now clockoff`). Stop it with Ctrl-C, SIGTERM or the tray's \
@@ -282,6 +298,8 @@ pub fn run(cli: Cli, clock: Arc<dyn Clock>) -> ExitCode {
         Some(Command::Report(cmd)) => report_cmd::run(cmd, &paths, clock_ref),
         Some(Command::Schedule(cmd)) => schedule_cmd::run(cmd, &paths, clock_ref),
         Some(Command::Config(cmd)) => config_cmd::run(cmd, &paths),
+        Some(Command::Completions { shell }) => shell_cmd::completions(shell),
+        Some(Command::Man { dir }) => shell_cmd::man(&dir),
     };
     exit(result)
 }

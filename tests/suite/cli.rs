@@ -541,3 +541,108 @@ fn transitions_may_run_to_the_end_of_2100() {
          {\"at\":\"2100-12-31T17:00:00+00:00\",\"state\":\"off\"}\n"
     );
 }
+
+/// `clockoff completions bash` as bash itself uses it: sourced, then asked to complete a
+/// command and an option, as a worker's Tab would.
+#[test]
+fn bash_completes_commands_and_options_from_the_printed_script() {
+    let sandbox = Sandbox::new("completions-bash");
+    let script = sandbox.write("clockoff.bash", &ok(&sandbox.run(&["completions", "bash"])));
+    let complete = |words: &[&str]| -> Vec<String> {
+        let line = words.join(" ");
+        let program = format!(
+            "source '{}'\ncomplete -p clockoff >/dev/null || exit 3\n\
+             COMP_WORDS=({})\nCOMP_CWORD={}\nCOMP_LINE='{line}'\nCOMP_POINT={}\n\
+             _clockoff clockoff '{}' '{}'\nprintf '%s\\n' \"${{COMPREPLY[@]}}\"\n",
+            script.display(),
+            words
+                .iter()
+                .map(|w| format!("'{w}'"))
+                .collect::<Vec<_>>()
+                .join(" "),
+            words.len() - 1,
+            line.len(),
+            words[words.len() - 1],
+            words[words.len() - 2],
+        );
+        let out = Command::new("bash")
+            .clean_env()
+            .args(["--norc", "--noprofile", "-c", &program])
+            .output()
+            .expect("run bash");
+        assert!(out.status.success(), "bash: {}", stderr(&out));
+        stdout(&out).lines().map(str::to_string).collect()
+    };
+    assert_eq!(complete(&["clockoff", "sta"]), ["status"]);
+    assert!(complete(&["clockoff", "over"]).contains(&"override".to_string()));
+    assert!(complete(&["clockoff", "override", "--re"]).contains(&"--reason".to_string()));
+    let shells = complete(&["clockoff", "completions", ""]);
+    for shell in ["bash", "zsh", "fish"] {
+        assert!(shells.contains(&shell.to_string()), "{shells:?}");
+    }
+}
+
+#[test]
+fn completions_for_zsh_and_fish_name_the_commands_and_an_unknown_shell_is_refused() {
+    let sandbox = Sandbox::new("completions-other");
+    let zsh = ok(&sandbox.run(&["completions", "zsh"]));
+    assert!(zsh.starts_with("#compdef clockoff"), "{zsh}");
+    let fish = ok(&sandbox.run(&["completions", "fish"]));
+    for command in ["status", "override", "week", "export"] {
+        assert!(zsh.contains(&format!("'{command}:")), "zsh lacks {command}");
+        assert!(
+            fish.contains(&format!("-a \"{command}\"")),
+            "fish lacks {command}"
+        );
+    }
+    let refused = usage_error(&sandbox.run(&["completions", "tcsh"]));
+    assert!(refused.contains("invalid value 'tcsh'"), "{refused}");
+}
+
+/// One man page per command, each one that man renders, the hidden helpers left out.
+#[test]
+fn man_pages_for_every_command_render() {
+    let sandbox = Sandbox::new("man");
+    let dir = sandbox.path("man");
+    let listed = ok(&sandbox.run(&["man", dir.to_str().unwrap()]));
+    let mut pages: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    pages.sort();
+    assert_eq!(listed.lines().count(), pages.len());
+    for page in [
+        "clockoff.1",
+        "clockoff-run.1",
+        "clockoff-status.1",
+        "clockoff-override.1",
+        "clockoff-schedule-week.1",
+        "clockoff-report-preview.1",
+        "clockoff-completions.1",
+    ] {
+        assert!(pages.contains(&page.to_string()), "{page} in {pages:?}");
+    }
+    for hidden in ["clockoff-fetch.1", "clockoff-man.1", "clockoff-help.1"] {
+        assert!(
+            !pages.contains(&hidden.to_string()),
+            "{hidden} in {pages:?}"
+        );
+    }
+    let Some(_) = support::or_skip(support::process::find_program("groff")) else {
+        return;
+    };
+    for page in &pages {
+        let out = Command::new("groff")
+            .args(["-man", "-Tutf8"])
+            .arg(dir.join(page))
+            .output()
+            .expect("run groff");
+        assert!(out.status.success(), "{page}: {}", stderr(&out));
+        assert!(!stderr(&out).contains("error"), "{page}: {}", stderr(&out));
+        if page == "clockoff-override.1" {
+            let text = stdout(&out);
+            assert!(text.contains("--reason"), "{text}");
+            assert!(text.contains("court report"), "the examples too: {text}");
+        }
+    }
+}

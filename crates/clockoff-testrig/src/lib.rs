@@ -181,6 +181,7 @@ fn package_of(program: &str) -> Option<&'static str> {
         "sway" => "sway",
         "waybar" => "waybar",
         "grim" => "grim",
+        "groff" => "groff-base",
         "python3" | "python3-dbusmock" => "python3-dbusmock",
         "dconf-service" => "dconf-service",
         "gsettings" => "libglib2.0-bin",
