@@ -70,5 +70,73 @@ fn render(tree: &usvg::Tree, size: u32) -> Vec<u8> {
         tiny_skia::Transform::from_scale(scale, scale),
         &mut pixmap.as_mut(),
     );
-    pixmap.take_demultiplied()
+    halo(pixmap.take_demultiplied(), size as usize)
+}
+
+/// The outline the icons get: one pixel of near-black around the drawing's silhouette, under
+/// its anti-aliased edge. The glyphs' own colours are mid-toned so that they read on light
+/// and on dark panels, which is also why a mid-toned panel hides them (waybar's default tray
+/// is #2980b9: the moon stood at 1.2:1 on it); the outline stands out there (4.9:1). On a
+/// light panel it reads as the usual dark outline; on a dark one it disappears into the
+/// panel. Outside only, so a hollow (the off clock's face) stays hollow; and not beside an
+/// edge already drawn dark (the override clock's rim), which is an outline already.
+fn halo(rgba: Vec<u8>, size: usize) -> Vec<u8> {
+    const OUTLINE: [u8; 3] = [0x10, 0x10, 0x10];
+    let at = |x: usize, y: usize| (y * size + x) * 4;
+    let covered = |x: usize, y: usize| rgba[at(x, y) + 3] >= 128;
+    let dark = |x: usize, y: usize| rgba[at(x, y)..at(x, y) + 3].iter().all(|&c| c < 0x50);
+    let outside = outside(&rgba, size);
+    let mut out = rgba.clone();
+    for y in 0..size {
+        for x in 0..size {
+            if !outside[y * size + x] {
+                continue;
+            }
+            let mut neighbours = (y.saturating_sub(1)..=(y + 1).min(size - 1)).flat_map(|ny| {
+                (x.saturating_sub(1)..=(x + 1).min(size - 1)).map(move |nx| (nx, ny))
+            });
+            if !neighbours.any(|(nx, ny)| covered(nx, ny) && !dark(nx, ny)) {
+                continue;
+            }
+            // The drawing's anti-aliased edge over the outline: straight alpha, opaque.
+            let i = at(x, y);
+            let a = u16::from(rgba[i + 3]);
+            for c in 0..3 {
+                let mixed = (u16::from(rgba[i + c]) * a + u16::from(OUTLINE[c]) * (255 - a)) / 255;
+                out[i + c] = mixed as u8;
+            }
+            out[i + 3] = 255;
+        }
+    }
+    out
+}
+
+/// The uncovered pixels reachable from the border without crossing the drawing: outside its
+/// silhouette, as against holes inside it.
+fn outside(rgba: &[u8], size: usize) -> Vec<bool> {
+    let open = |i: usize| rgba[i * 4 + 3] < 128;
+    let mut seen = vec![false; size * size];
+    let mut todo: Vec<usize> = (0..size)
+        .flat_map(|k| [k, (size - 1) * size + k, k * size, k * size + size - 1])
+        .collect();
+    while let Some(i) = todo.pop() {
+        if seen[i] || !open(i) {
+            continue;
+        }
+        seen[i] = true;
+        let (x, y) = (i % size, i / size);
+        if x > 0 {
+            todo.push(i - 1);
+        }
+        if x + 1 < size {
+            todo.push(i + 1);
+        }
+        if y > 0 {
+            todo.push(i - size);
+        }
+        if y + 1 < size {
+            todo.push(i + size);
+        }
+    }
+    seen
 }

@@ -2,14 +2,14 @@
 //!
 //!     cargo run --example icon_sheet -- sheet.png [ZOOM]
 //!
-//! One column per glyph; a light (#f2f2f2) and a dark (#1e1e1e) strip, the panels the icons
-//! must read on. Each strip has four rows: 16 px rendered directly from the SVG, then 16, 22
+//! One column per glyph; a light (#f2f2f2), a dark (#1e1e1e) and a mid-toned strip (#2980b9,
+//! waybar's default tray), the panels the icons must read on. Each strip has four rows: 16 px rendered directly from the SVG, then 16, 22
 //! and 32 px scaled from the 32 px pixmap the agent ships (what a panel does with it). ZOOM
 //! (default 1) enlarges the whole sheet pixel for pixel, to inspect edges.
 
 use clockoff::agent::tray::icons::{Glyph, SIZE};
 
-const PANELS: [[u8; 3]; 2] = [[0xf2, 0xf2, 0xf2], [0x1e, 0x1e, 0x1e]];
+const PANELS: [[u8; 3]; 3] = [[0xf2, 0xf2, 0xf2], [0x1e, 0x1e, 0x1e], [0x29, 0x80, 0xb9]];
 const CELL: u32 = 40;
 const PAD: u32 = 4;
 

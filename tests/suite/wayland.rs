@@ -17,6 +17,7 @@ use tokio::sync::mpsc;
 
 use support::agent::{Clockoff, text};
 use support::signals::{assert_between, next, wait_for};
+use support::sway::Shot;
 use support::tmp::temp_dir;
 use support::{DbusDaemon, Kwin, Logind, Sway, eventually, or_skip};
 
@@ -340,10 +341,16 @@ async fn on_sway_the_agent_holds_mako_and_its_item_sits_in_waybar() {
             .flat_map(|y| (700..800).map(move |x| (x, y)))
             .filter(|&(x, y)| shot.at(x, y) != empty_bar.at(x, y) && shot.at(x, y) != tray)
             .count();
-        // A 22-pixel icon: a hundred pixels or more, not a stray one.
-        (icon > 100)
-            .then_some(())
-            .ok_or(format!("{icon} icon pixels"))
+        // A 22-pixel icon: a hundred pixels or more, not a stray one; and it stands out from
+        // the tray's mid-toned blue (its outline, where the glyph's own colour cannot).
+        let standing = (2..BAR_HEIGHT - 2)
+            .flat_map(|y| (700..800).map(move |x| (x, y)))
+            .filter(|&(x, y)| shot.at(x, y) != empty_bar.at(x, y))
+            .filter(|&(x, y)| Shot::contrast(shot.at(x, y), tray) >= 3.0)
+            .count();
+        (icon > 100 && standing >= 20).then_some(()).ok_or(format!(
+            "{icon} icon pixels, {standing} of them 3:1 against the tray"
+        ))
     })
     .await;
 

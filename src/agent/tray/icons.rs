@@ -75,6 +75,9 @@ mod tests {
     /// The light and dark panels the icons must read on.
     const LIGHT: [u8; 3] = [0xf2, 0xf2, 0xf2];
     const DARK: [u8; 3] = [0x1e, 0x1e, 0x1e];
+    /// Mid-toned panels, where the glyphs' own colours cannot stand out: waybar's default
+    /// tray (Debian's /etc/xdg/waybar/style.css), a mid grey, and a saturated green.
+    const MID: [[u8; 3]; 3] = [[0x29, 0x80, 0xb9], [0x80, 0x80, 0x80], [0x3d, 0x8b, 0x40]];
 
     /// Which pixels are at least half covered.
     fn mask(glyph: Glyph) -> Vec<bool> {
@@ -171,6 +174,46 @@ mod tests {
                     clear * 100 >= pixels.len() * 40,
                     "{glyph:?} on a {panel} panel: only {clear} of {} pixels stand out 3:1",
                     pixels.len()
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn every_glyph_keeps_its_outline_on_mid_toned_panels() {
+        let px = SIZE as usize;
+        for glyph in Glyph::ALL {
+            let rgba = glyph.rgba();
+            let solid = |x: usize, y: usize| rgba[(y * px + x) * 4 + 3] == 255;
+            // The silhouette's outer edge, seen from outside: the first and last solid pixel
+            // of every row and every column (anti-aliased pixels are the way in to it).
+            let mut edge = std::collections::BTreeSet::new();
+            for k in 0..px {
+                let row: Vec<usize> = (0..px).filter(|&x| solid(x, k)).collect();
+                let column: Vec<usize> = (0..px).filter(|&y| solid(k, y)).collect();
+                for x in [row.first(), row.last()].into_iter().flatten() {
+                    edge.insert((*x, k));
+                }
+                for y in [column.first(), column.last()].into_iter().flatten() {
+                    edge.insert((k, *y));
+                }
+            }
+            for bg in MID {
+                let clear = edge
+                    .iter()
+                    .filter(|&&(x, y)| {
+                        let i = (y * px + x) * 4;
+                        contrast(over(&rgba[i..i + 4], bg), bg) >= 3.0
+                    })
+                    .count();
+                assert!(
+                    clear * 100 >= edge.len() * 90,
+                    "{glyph:?} on a #{:02x}{:02x}{:02x} panel: only {clear} of its {} outer edge \
+                     pixels stand out 3:1",
+                    bg[0],
+                    bg[1],
+                    bg[2],
+                    edge.len()
                 );
             }
         }
