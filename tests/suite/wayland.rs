@@ -16,8 +16,8 @@ use clockoff::core::clock::SystemClock;
 use tokio::sync::mpsc;
 
 use support::agent::{Clockoff, text};
+use support::colour::contrast;
 use support::signals::{assert_between, next, wait_for};
-use support::sway::Shot;
 use support::tmp::temp_dir;
 use support::{DbusDaemon, Kwin, Logind, Sway, eventually, or_skip};
 
@@ -346,7 +346,7 @@ async fn on_sway_the_agent_holds_mako_and_its_item_sits_in_waybar() {
         let standing = (2..BAR_HEIGHT - 2)
             .flat_map(|y| (700..800).map(move |x| (x, y)))
             .filter(|&(x, y)| shot.at(x, y) != empty_bar.at(x, y))
-            .filter(|&(x, y)| Shot::contrast(shot.at(x, y), tray) >= 3.0)
+            .filter(|&(x, y)| contrast(shot.at(x, y), tray) >= 3.0)
             .count();
         (icon > 100 && standing >= 20).then_some(()).ok_or(format!(
             "{icon} icon pixels, {standing} of them 3:1 against the tray"

@@ -15,6 +15,7 @@ pub mod axe;
 pub mod bus;
 pub mod cdp;
 pub mod chromium;
+pub mod colour;
 pub mod dbusmock;
 pub mod dconf;
 pub mod dunst;

@@ -70,6 +70,7 @@ impl Glyph {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use clockoff_testrig::colour::contrast;
 
     const PIXELS: usize = (SIZE * SIZE) as usize;
     /// The light and dark panels the icons must read on.
@@ -82,24 +83,6 @@ mod tests {
     /// Which pixels are at least half covered.
     fn mask(glyph: Glyph) -> Vec<bool> {
         glyph.rgba().chunks_exact(4).map(|p| p[3] >= 128).collect()
-    }
-
-    /// WCAG 2 relative luminance of an sRGB colour.
-    fn luminance([r, g, b]: [u8; 3]) -> f64 {
-        let lin = |c: u8| {
-            let c = f64::from(c) / 255.0;
-            if c <= 0.040_45 {
-                c / 12.92
-            } else {
-                ((c + 0.055) / 1.055).powf(2.4)
-            }
-        };
-        0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(b)
-    }
-
-    fn contrast(a: [u8; 3], b: [u8; 3]) -> f64 {
-        let (la, lb) = (luminance(a), luminance(b));
-        (la.max(lb) + 0.05) / (la.min(lb) + 0.05)
     }
 
     /// Straight-alpha "over": what the panel shows for this pixel.
