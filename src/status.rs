@@ -45,8 +45,8 @@ impl<'de> Deserialize<'de> for Time {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Status {
-    /// Which activity source tells whether the worker is at the laptop; "none" when
-    /// nothing can.
+    /// Which activity source tells whether the worker is at the laptop: "x11 + logind",
+    /// "none + logind" (lock and sleep only), "none"; see [`sees_no_input`].
     pub activity_source: String,
     pub config_sources: Vec<String>,
     /// When the worker finished for the day, while that lasts (the state is then "off",
@@ -214,6 +214,13 @@ pub struct LastWeek {
 }
 
 /// An instant in the worker's zone, as the status shows it.
+/// Whether `activity_source` (as `activity_source` above says it) names no input source:
+/// "none", or "none + logind", where logind tells lock and sleep but not input. Nothing is
+/// then recorded as worked at the laptop.
+pub fn sees_no_input(activity_source: &str) -> bool {
+    activity_source.split(" + ").next() == Some("none")
+}
+
 pub fn time_in(tz: Tz, t: DateTime<chrono::Utc>) -> Time {
     Time(t.with_timezone(&tz).fixed_offset())
 }
@@ -227,6 +234,21 @@ pub(crate) fn example() -> Status {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn no_input_source_is_told_with_or_without_logind() {
+        assert!(sees_no_input("none"));
+        assert!(sees_no_input("none + logind"));
+        for seeing in [
+            "x11 + logind",
+            "logind",
+            "mutter",
+            "wayland (ext-idle-notify v1: an app keeping the screen awake counts as activity) + logind",
+            "starting",
+        ] {
+            assert!(!sees_no_input(seeing), "{seeing}");
+        }
+    }
 
     /// The JSON a status of every part prints, key for key and character for character: what
     /// `clockoff status --json` printed before the status was typed.

@@ -526,7 +526,7 @@ impl Engine {
     ) -> Result<crate::status::Time, Refusal> {
         let (duration, until_away) = match length {
             Length::For(duration) => (duration, false),
-            Length::UntilAway if self.activity_source == "none" => {
+            Length::UntilAway if crate::status::sees_no_input(&self.activity_source) => {
                 return Err(Refusal::Failed(
                     "clockoff cannot tell when you stop: no activity source runs (see `clockoff \
                      status`); choose how long instead, e.g. `clockoff override 1h`"

@@ -286,7 +286,7 @@ fn describe_status(status: &Status, now: DateTime<Utc>) -> String {
 /// Which source tells activity; said plainly when none can (a Wayland desktop without a
 /// supported idle protocol), rather than recording nothing without a word.
 fn describe_activity(source: &str, present: &str) -> String {
-    if source == "none" {
+    if crate::status::sees_no_input(source) {
         "Activity:  none: this session reports no activity, so nothing is recorded as worked \
          at the laptop (time you log with `clockoff log` still counts)\n"
             .to_string()
@@ -392,15 +392,18 @@ mod tests {
         let mut status = crate::status::example();
         let now = utc("2026-11-23T17:11:00Z");
         assert!(describe_status(&status, now).contains("Activity:  x11 + logind (you are at"));
-        status.activity_source = "none".into();
-        assert!(
-            describe_status(&status, now).contains(
-                "Activity:  none: this session reports no activity, so nothing is recorded as \
-                 worked at the laptop"
-            ),
-            "{}",
-            describe_status(&status, now)
-        );
+        // With logind (lock and sleep) or without it, nothing tells input.
+        for source in ["none", "none + logind"] {
+            status.activity_source = source.into();
+            assert!(
+                describe_status(&status, now).contains(
+                    "Activity:  none: this session reports no activity, so nothing is recorded \
+                     as worked at the laptop"
+                ),
+                "{}",
+                describe_status(&status, now)
+            );
+        }
     }
 
     #[test]

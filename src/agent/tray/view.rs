@@ -140,7 +140,7 @@ pub fn view(g: &Status, now: DateTime<Utc>) -> View {
         }
     };
     let offers = Offers {
-        until_stop: offers.work_now && g.activity_source != "none",
+        until_stop: offers.work_now && !crate::status::sees_no_input(&g.activity_source),
         report: report_offer(&g.report),
         ..offers
     };
@@ -162,7 +162,7 @@ pub fn view(g: &Status, now: DateTime<Utc>) -> View {
 /// A last line when nothing can tell activity here (`clockoff status` says the same at more
 /// length).
 fn blind(source: &str) -> &'static str {
-    if source == "none" {
+    if crate::status::sees_no_input(source) {
         "\nThis session reports no activity: nothing is recorded at the laptop"
     } else {
         ""
@@ -347,6 +347,13 @@ mod tests {
             "{}",
             blind.tooltip
         );
+        // The same with logind running, which tells lock and sleep but not input.
+        let lock_only = view(
+            &status("off", json!({"activity_source": "none + logind"})),
+            utc(EVENING),
+        );
+        assert!(!lock_only.offers.until_stop);
+        assert_eq!(lock_only.tooltip, blind.tooltip);
         // On Friday evening, back is Monday.
         let g = status(
             "off",
