@@ -148,20 +148,39 @@ fn backoff(n: u32) -> Duration {
 /// after a newer one began is stopped and dropped.
 pub(super) struct Sources {
     pub settings: ActivitySettings,
-    pub clock: Arc<dyn Clock>,
-    pub session: zbus::Connection,
-    pub events: EventSender,
-    pub generation: u64,
-    pub running: Option<activity::Started>,
+    clock: Arc<dyn Clock>,
+    session: zbus::Connection,
+    events: EventSender,
+    generation: u64,
+    running: Option<activity::Started>,
     /// The start in progress, aborted by [`Sources::stop`].
-    pub starting: Option<AbortHandle>,
-    /// When the running sources started (monotonic), and how many died soon after their
-    /// start in a row: the restart's backoff.
-    pub started_at: Option<tokio::time::Instant>,
-    pub quick_deaths: u32,
+    starting: Option<AbortHandle>,
+    /// When the latest start began (monotonic), and how many starts in a row died soon
+    /// after: the restart's backoff.
+    started_at: Option<tokio::time::Instant>,
+    quick_deaths: u32,
 }
 
 impl Sources {
+    pub fn new(
+        settings: ActivitySettings,
+        clock: Arc<dyn Clock>,
+        session: zbus::Connection,
+        events: EventSender,
+    ) -> Self {
+        Self {
+            settings,
+            clock,
+            session,
+            events,
+            generation: 0,
+            running: None,
+            starting: None,
+            started_at: None,
+            quick_deaths: 0,
+        }
+    }
+
     /// Stops whatever runs and starts the sources for `settings` in the background; the loop
     /// hears of them as [`Event::SourcesStarted`], with nothing running if the start failed
     /// outright (a panic), so the engine knows no source watches the worker.
@@ -174,6 +193,8 @@ impl Sources {
     pub fn start_after(&mut self, delay: Duration) {
         self.stop();
         self.generation += 1;
+        // From when it was asked for: a source can die before the start's news arrives.
+        self.started_at = Some(tokio::time::Instant::now() + delay);
         let generation = self.generation;
         let (settings, clock) = (self.settings, self.clock.clone());
         let (session, events) = (self.session.clone(), self.events.clone());
@@ -238,7 +259,6 @@ impl Sources {
             return None;
         }
         self.starting = None;
-        self.started_at = Some(tokio::time::Instant::now());
         let describe = started.describe();
         self.running = Some(started);
         Some(describe)

@@ -117,17 +117,12 @@ pub async fn run(deps: Deps, shutdown: impl Future<Output = ()>) -> Result<(), A
         );
     }
 
-    let mut sources = Sources {
-        settings: deps.config.activity,
-        clock: deps.clock.clone(),
-        session: session.clone(),
-        events: events_tx.clone(),
-        generation: 0,
-        running: None,
-        starting: None,
-        started_at: None,
-        quick_deaths: 0,
-    };
+    let mut sources = Sources::new(
+        deps.config.activity,
+        deps.clock.clone(),
+        session.clone(),
+        events_tx.clone(),
+    );
     sources.start();
     let shared = Shared::new(&deps.config);
     let spawn = Spawn::new(&deps, session.clone(), ledger.clone(), events_tx);
