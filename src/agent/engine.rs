@@ -642,7 +642,9 @@ impl Engine {
                 "you have not finished for the day: there is nothing to resume".into(),
             ));
         }
-        self.early_finish = self.ledger.resume(now).await?;
+        // The ledger ends it at `now`: none is in force from here.
+        self.ledger.resume(now).await?;
+        self.early_finish = None;
         self.rebuild(now).await;
         Ok(self.position.state)
     }

@@ -83,8 +83,8 @@ fn clean_read_only(smaps: &str, exe: FileId) -> Vec<Mapping> {
     for line in smaps.lines() {
         if let Some(header) = header(line) {
             keep(current.take());
-            current = header
-                .filter(|(_, perms, file)| *file == exe && perms.starts_with("r-"))
+            current = Some(header)
+                .filter(|(_, perms, file)| *file == Some(exe) && perms.starts_with("r-"))
                 .map(|(range, _, _)| Mapping {
                     start: range.0,
                     end: range.1,
@@ -109,10 +109,9 @@ fn clean_read_only(smaps: &str, exe: FileId) -> Vec<Mapping> {
     found
 }
 
-/// A mapping's first line ("start-end perms offset major:minor inode path"): `None` for the
-/// other lines; `Some(None)` for a header of no file (an anonymous mapping).
-#[expect(clippy::type_complexity, reason = "a parsed line, used once")]
-fn header(line: &str) -> Option<Option<((usize, usize), &str, FileId)>> {
+/// A mapping's first line ("start-end perms offset major:minor inode path"), with the file it
+/// maps (`None` for an anonymous mapping); `None` for the other lines.
+fn header(line: &str) -> Option<((usize, usize), &str, Option<FileId>)> {
     let mut words = line.split_whitespace();
     let (start, end) = words.next()?.split_once('-')?;
     let range = (
@@ -129,7 +128,7 @@ fn header(line: &str) -> Option<Option<((usize, usize), &str, FileId)>> {
             inode: words.next()?.parse().ok()?,
         })
     });
-    Some(file.filter(|f| f.inode != 0).map(|f| (range, perms, f)))
+    Some((range, perms, file.filter(|f| f.inode != 0)))
 }
 
 #[cfg(test)]

@@ -349,48 +349,28 @@ async fn one_early_finish_at_a_time_and_resuming_ends_it_there() {
         .await
         .unwrap();
     let t = |s: &str| DateTime::parse_from_rfc3339(s).unwrap().to_utc();
+    let in_force_at = async |s: &str| ledger.early_finish_at(t(s)).await.unwrap();
     let first = ledger
         .finish_early(t("2026-11-23T15:30:00Z"), t("2026-11-24T09:00:00Z"))
         .await
         .unwrap();
-    assert_eq!(
-        ledger
-            .early_finish_at(t("2026-11-23T16:00:00Z"))
-            .await
-            .unwrap(),
-        Some(first)
-    );
+    assert_eq!(in_force_at("2026-11-23T16:00:00Z").await, Some(first));
     // A second finish ends the first where it starts.
     let second = ledger
         .finish_early(t("2026-11-23T16:00:00Z"), t("2026-11-24T09:00:00Z"))
         .await
         .unwrap();
     assert_eq!(
-        ledger
-            .early_finish_at(t("2026-11-23T15:45:00Z"))
-            .await
-            .unwrap(),
+        in_force_at("2026-11-23T15:45:00Z").await,
         Some(EarlyFinish {
             end: t("2026-11-23T16:00:00Z"),
             ..first
         })
     );
-    assert_eq!(
-        ledger
-            .early_finish_at(t("2026-11-23T16:30:00Z"))
-            .await
-            .unwrap(),
-        Some(second)
-    );
+    assert_eq!(in_force_at("2026-11-23T16:30:00Z").await, Some(second));
     let resumed = ledger.resume(t("2026-11-23T16:40:00Z")).await.unwrap();
     assert_eq!(resumed.map(|f| f.end), Some(t("2026-11-23T16:40:00Z")));
-    assert_eq!(
-        ledger
-            .early_finish_at(t("2026-11-23T16:50:00Z"))
-            .await
-            .unwrap(),
-        None
-    );
+    assert_eq!(in_force_at("2026-11-23T16:50:00Z").await, None);
     assert_eq!(
         ledger.resume(t("2026-11-23T16:50:00Z")).await.unwrap(),
         None

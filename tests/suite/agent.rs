@@ -525,12 +525,16 @@ async fn run_becomes_the_agent_beside_it_or_runs_the_agent_itself() {
     let alone = dir.path().join("alone");
     std::fs::create_dir(&alone).unwrap();
     std::fs::copy(env!("CARGO_BIN_EXE_clockoff"), alone.join("clockoff")).unwrap();
-    let mut agent = support::process::Peer::spawn(
-        clockoff.command_of(&alone.join("clockoff"), &["run"]),
-        "clockoff run, alone",
-        &clockoff.log_path("alone.log"),
-        false,
-    );
+    // `clockoff run` from a copy in its own folder, logging to `log`.
+    let run_copy = |what: &str, log: &str| {
+        support::process::Peer::spawn(
+            clockoff.command_of(&alone.join("clockoff"), &["run"]),
+            what,
+            &clockoff.log_path(log),
+            false,
+        )
+    };
+    let mut agent = run_copy("clockoff run, alone", "alone.log");
     bus.wait_for_name("org.clockoff.Agent1", &mut agent).await;
     assert_eq!(program(agent.id()), alone.join("clockoff"));
     assert_eq!(clockoff.cli_status()["state"], "off");
@@ -539,12 +543,7 @@ async fn run_becomes_the_agent_beside_it_or_runs_the_agent_itself() {
     // An agent beside it that cannot be started (a partial upgrade): it runs the agent itself
     // rather than fail, and be restarted, in a loop.
     std::fs::write(alone.join("clockoff-agent"), "not a program").unwrap();
-    let mut agent = support::process::Peer::spawn(
-        clockoff.command_of(&alone.join("clockoff"), &["run"]),
-        "clockoff run, beside a broken agent",
-        &clockoff.log_path("broken.log"),
-        false,
-    );
+    let mut agent = run_copy("clockoff run, beside a broken agent", "broken.log");
     bus.wait_for_name("org.clockoff.Agent1", &mut agent).await;
     assert_eq!(program(agent.id()), alone.join("clockoff"));
     let said = std::fs::read_to_string(clockoff.log_path("broken.log")).unwrap();

@@ -322,13 +322,9 @@ async fn open_wayland(
         .clone()
         .ok_or("not a Wayland session (WAYLAND_DISPLAY not set)")?;
     let idle_after = options.idle_after;
-    // Connecting and listing the globals is a blocking round trip: off the runtime, bounded.
-    let open = tokio::task::spawn_blocking(move || wayland::open(&socket, idle_after));
-    let source = match tokio::time::timeout(OPEN_TIMEOUT, open).await {
-        Ok(Ok(result)) => result?,
-        Ok(Err(e)) => return Err(format!("connecting: {e}")),
-        Err(_) => return Err("the compositor did not answer".into()),
-    };
+    // Connecting and listing the globals is a blocking round trip.
+    let open = move || wayland::open(&socket, idle_after);
+    let source = within_blocking(open, "the compositor did not answer").await?;
     let flavour = source.flavour;
     let task = spawn(
         SourceKind::Wayland,
@@ -343,13 +339,7 @@ async fn open_x11(options: &Options, peers: &Peers, out: &Out) -> Result<JoinHan
         return Err("Wayland session: Xwayland sees only X clients' input".into());
     }
     let display = peers.display.clone().ok_or("DISPLAY not set")?;
-    // Connecting is blocking I/O; keep it off the runtime and bound it, in case the server hangs.
-    let open = tokio::task::spawn_blocking(move || x11::open(&display));
-    let source = match tokio::time::timeout(OPEN_TIMEOUT, open).await {
-        Ok(Ok(result)) => result?,
-        Ok(Err(e)) => return Err(format!("connecting: {e}")),
-        Err(_) => return Err("X server did not answer".into()),
-    };
+    let source = within_blocking(move || x11::open(&display), "X server did not answer").await?;
     let task = source.run(options.idle_after, options.slow_poll, out.clone());
     Ok(spawn(SourceKind::X11, task, out))
 }
@@ -388,6 +378,19 @@ async fn within<T>(open: impl Future<Output = Result<T, String>>) -> Result<T, S
     tokio::time::timeout(OPEN_TIMEOUT, open)
         .await
         .unwrap_or_else(|_| Err("no answer".to_string()))
+}
+
+/// [`within`] for a peer's blocking open (connecting to a display server): run off the
+/// runtime, so a server that hangs stalls neither the agent nor its time limit.
+async fn within_blocking<T: Send + 'static>(
+    open: impl FnOnce() -> Result<T, String> + Send + 'static,
+    no_answer: &str,
+) -> Result<T, String> {
+    match tokio::time::timeout(OPEN_TIMEOUT, tokio::task::spawn_blocking(open)).await {
+        Ok(Ok(opened)) => opened,
+        Ok(Err(e)) => Err(format!("connecting: {e}")),
+        Err(_) => Err(no_answer.to_string()),
+    }
 }
 
 /// Runs a source; when it dies, says so once and sends nothing more.
