@@ -19,11 +19,24 @@ use support::{DEADLINE, DbusDaemon, Dunst as RealDunst, Missing, Sway, Xvfb, eve
 /// Sends a notification with notify-send on `bus`; returns once the server has accepted it
 /// (notify-send waits for Notify's reply).
 pub(crate) async fn notify(bus: &DbusDaemon, summary: &str, urgency: &str) {
+    notify_as(bus, "notify-send", summary, urgency).await;
+}
+
+/// [`notify`] from the app named `app`.
+pub(crate) async fn notify_as(bus: &DbusDaemon, app: &str, summary: &str, urgency: &str) {
     let program = find_program("notify-send").expect("notify-send (libnotify-bin)");
     let mut cmd = tokio::process::Command::new(program);
     cmd.clean_env()
         .envs(bus.session_env())
-        .args(["--urgency", urgency, "--expire-time", "0", summary, "body"])
+        .args([
+            "--app-name",
+            app,
+            "--urgency",
+            urgency,
+            "--expire-time",
+            "0",
+        ])
+        .args([summary, "body"])
         .kill_on_drop(true);
     match tokio::time::timeout(DEADLINE, cmd.output()).await {
         Ok(Ok(out)) if out.status.success() => {}
@@ -307,16 +320,34 @@ async fn kde_hold_ends_when_the_holding_connection_does() {
 
 // ---- mako (real, on a real compositor: sway, headless) -------------------------------------
 
-/// mako's own colour for a notification's background: a box on the screen.
+/// mako's own colour for a notification's background: a normal one's box on the screen.
 const MAKO_BLUE: [u8; 3] = [0x28, 0x55, 0x77];
+/// The test configs' colours for an urgent notification's box, and for the witness's.
+const URGENT_RED: [u8; 3] = [0x80, 0x20, 0x20];
+const WITNESS_GREEN: [u8; 3] = [0x20, 0x70, 0x20];
 
 /// A column through mako's boxes (top right of the 800-pixel-wide output), in the padding
 /// left of the text, so a line of text does not split a box in two.
 const MAKO_COLUMN: usize = 494;
 
-/// What hides held ones and shows urgent ones, as a worker would write it (docs/agent.md).
-pub(crate) const MAKO_CONFIG: &str = "[mode=do-not-disturb]\ninvisible=1\n\n\
-                           [mode=do-not-disturb urgency=critical]\ninvisible=0\n";
+/// What hides held ones and shows urgent ones, as a worker would write it (docs/agent.md),
+/// with urgent ones in red, and the witness.
+pub(crate) const MAKO_CONFIG: &str = "[urgency=critical]\nbackground-color=#802020\n\n\
+                                      [mode=do-not-disturb]\ninvisible=1\n\n\
+                                      [mode=do-not-disturb urgency=critical]\ninvisible=0\n\n\
+                                      [app-name=witness]\nbackground-color=#207020\n\n\
+                                      [mode=do-not-disturb app-name=witness]\ninvisible=0\n";
+
+/// What mako shows: its boxes by colour, at [`MAKO_COLUMN`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Boxes {
+    pub normal: usize,
+    pub urgent: usize,
+    /// A notification from the app "witness", which the test configs show in every mode:
+    /// sent after others, once its box is drawn mako has dealt with those before it, so a
+    /// box missing beside it is one not shown, not one not drawn yet.
+    pub witness: usize,
+}
 
 /// sway with a real mako on a bus both it and the test use.
 pub(crate) struct MakoDesk {
@@ -353,32 +384,60 @@ impl MakoDesk {
         Mako::new(makoctl, vec![self.config.clone()])
     }
 
-    /// mako's modes, from makoctl.
-    pub async fn modes(&self) -> Vec<String> {
-        let out = tokio::process::Command::new("makoctl")
-            .arg("mode")
+    /// `makoctl ARGS` on this bus, within the rig's deadline; fails the test if it fails.
+    pub async fn makoctl(&self, args: &[&str]) -> String {
+        let mut cmd = tokio::process::Command::new("makoctl");
+        cmd.args(args)
             .env("DBUS_SESSION_BUS_ADDRESS", self.bus.address())
-            .output()
+            .kill_on_drop(true);
+        let out = tokio::time::timeout(DEADLINE, cmd.output())
             .await
+            .unwrap_or_else(|_| panic!("makoctl {args:?}: no answer within {DEADLINE:?}"))
             .expect("run makoctl");
-        String::from_utf8_lossy(&out.stdout)
-            .lines()
-            .map(str::to_string)
-            .collect()
+        assert!(
+            out.status.success(),
+            "makoctl {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
-    /// How many notification boxes mako shows once it has drawn: screenshot `name` kept.
-    pub async fn boxes_shown(&self, name: &str, expect: usize) -> usize {
+    /// mako's modes. makoctl 1.7 prints nothing, and exits 0, when mako is gone: a running
+    /// mako always has "default".
+    pub async fn modes(&self) -> Vec<String> {
+        let modes: Vec<String> = self
+            .makoctl(&["mode"])
+            .await
+            .lines()
+            .map(Into::into)
+            .collect();
+        assert!(
+            modes.contains(&"default".to_string()),
+            "mako answered {modes:?}"
+        );
+        modes
+    }
+
+    /// Sends the witness ([`Boxes::witness`]).
+    pub async fn witness(&self) {
+        notify_as(&self.bus, "witness", "witness", "normal").await;
+    }
+
+    /// Waits until mako shows exactly `expect`; the last screenshot is kept as `name`.
+    pub async fn shows(&self, name: &str, expect: Boxes) {
         let path = support::chromium::artefacts().join(format!("mako-{name}.png"));
-        eventually(&format!("{expect} boxes on screen ({name})"), async || {
-            let shown = self
-                .sway
-                .screenshot(&path)
-                .runs_down(MAKO_COLUMN, MAKO_BLUE);
+        eventually(&format!("{expect:?} on screen ({name})"), async || {
+            let shot = self.sway.screenshot(&path);
+            let count = |colour| shot.runs_down(MAKO_COLUMN, colour);
+            let shown = Boxes {
+                normal: count(MAKO_BLUE),
+                urgent: count(URGENT_RED),
+                witness: count(WITNESS_GREEN),
+            };
             if shown == expect {
-                Ok(shown)
+                Ok(())
             } else {
-                Err(format!("{shown} boxes"))
+                Err(format!("{shown:?}"))
             }
         })
         .await
@@ -406,14 +465,18 @@ async fn mako_holds_what_arrives_lets_urgent_through_and_shows_it_on_release() {
         "a second hold changes nothing"
     );
 
+    let boxes = |normal, urgent, witness| Boxes {
+        normal,
+        urgent,
+        witness,
+    };
     notify(&desk.bus, "held", "normal").await;
-    // Give mako the time it would take to draw, then look: nothing on screen.
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-    assert_eq!(desk.boxes_shown("held", 0).await, 0);
+    desk.witness().await;
+    desk.shows("held", boxes(0, 0, 1)).await;
 
     notify(&desk.bus, "urgent", "critical").await;
     holder.let_through().await.expect("mako shows it itself");
-    desk.boxes_shown("urgent-through", 1).await;
+    desk.shows("urgent-through", boxes(0, 1, 1)).await;
     assert_eq!(
         desk.modes().await,
         ["default", "do-not-disturb"],
@@ -422,7 +485,7 @@ async fn mako_holds_what_arrives_lets_urgent_through_and_shows_it_on_release() {
 
     holder.release(&undo).await.expect("release");
     assert_eq!(desk.modes().await, ["default"]);
-    desk.boxes_shown("released", 2).await;
+    desk.shows("released", boxes(1, 1, 1)).await;
     desk.mako.check_running();
 }
 
@@ -430,7 +493,11 @@ async fn mako_holds_what_arrives_lets_urgent_through_and_shows_it_on_release() {
 /// add, and the hold is not lifted (that would show everything held).
 #[tokio::test]
 async fn mako_without_the_urgent_section_says_what_to_add() {
-    let Some(desk) = MakoDesk::start("[mode=do-not-disturb]\ninvisible=1\n").await else {
+    let without = "[urgency=critical]\nbackground-color=#802020\n\n\
+                   [mode=do-not-disturb]\ninvisible=1\n\n\
+                   [app-name=witness]\nbackground-color=#207020\n\n\
+                   [mode=do-not-disturb app-name=witness]\ninvisible=0\n";
+    let Some(desk) = MakoDesk::start(without).await else {
         return;
     };
     let holder = desk.holder();
@@ -444,19 +511,25 @@ async fn mako_without_the_urgent_section_says_what_to_add() {
         )),
         "{err}"
     );
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-    assert_eq!(
-        desk.boxes_shown("urgent-hidden", 0).await,
-        0,
-        "hidden, as said"
-    );
+    // Hidden, as said: beside the witness sent after it, no urgent box.
+    desk.witness().await;
+    let only_witness = Boxes {
+        normal: 0,
+        urgent: 0,
+        witness: 1,
+    };
+    desk.shows("urgent-hidden", only_witness).await;
     assert_eq!(
         desk.modes().await,
         ["default", "do-not-disturb"],
         "still held"
     );
     holder.release(&undo).await.expect("release");
-    desk.boxes_shown("urgent-released", 1).await;
+    let released = Boxes {
+        urgent: 1,
+        ..only_witness
+    };
+    desk.shows("urgent-released", released).await;
 }
 
 #[tokio::test]
@@ -464,16 +537,7 @@ async fn mako_do_not_disturb_set_by_the_worker_is_left_on() {
     let Some(desk) = MakoDesk::start(MAKO_CONFIG).await else {
         return;
     };
-    let makoctl = |args: &[&str]| {
-        let status = std::process::Command::new("makoctl")
-            .args(args)
-            .env("DBUS_SESSION_BUS_ADDRESS", desk.bus.address())
-            .output()
-            .expect("run makoctl")
-            .status;
-        assert!(status.success());
-    };
-    makoctl(&["mode", "-a", "do-not-disturb"]);
+    desk.makoctl(&["mode", "-a", "do-not-disturb"]).await;
     let holder = desk.holder();
     let undo = holder.hold().await.expect("hold");
     assert_eq!(undo, Undo::NOTHING);
