@@ -34,8 +34,8 @@ pub struct Kwin {
     peer: Peer,
     #[allow(dead_code)] // held for its Drop
     bus: DbusDaemon,
-    program: PathBuf,
     runtime: PathBuf,
+    #[allow(dead_code)] // held for its Drop: the copy of KWin, its log and runtime folder
     dir: TempDir,
     moves: AtomicU32,
 }
@@ -49,16 +49,10 @@ impl Kwin {
         let program = dir.path().join("kwin_wayland");
         std::fs::copy(&installed, &program).expect("copy kwin_wayland");
         let runtime = subdir(dir.path(), "runtime");
-        std::fs::set_permissions(
-            &runtime,
-            std::os::unix::fs::PermissionsExt::from_mode(0o700),
-        )
-        .expect("runtime dir mode");
         let peer = spawn(&program, &bus, &runtime, &dir);
         let mut kwin = Self {
             peer,
             bus,
-            program,
             runtime,
             dir,
             moves: AtomicU32::new(0),
@@ -75,15 +69,6 @@ impl Kwin {
     /// Kills KWin, as a crash would.
     pub fn crash(&mut self) {
         self.peer.crash();
-    }
-
-    /// Starts KWin again on the same socket (as kwin_wayland_wrapper does after a crash).
-    pub fn restart(&mut self) {
-        self.peer.crash();
-        let _ = std::fs::remove_file(self.socket());
-        let _ = std::fs::remove_file(self.runtime.join(format!("{SOCKET}.lock")));
-        self.peer = spawn(&self.program, &self.bus, &self.runtime, &self.dir);
-        self.wait_for_socket();
     }
 
     /// Input as a device gives it: a small relative pointer move through fake input,
