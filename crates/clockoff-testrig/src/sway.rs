@@ -99,13 +99,7 @@ impl Sway {
         let grim = find_program("grim").unwrap_or_else(|Missing(m)| panic!("{m} is missing"));
         // grim runs as nobody: it writes into sway's folder, and the test copies it out.
         let own = self.dir.path().join("shot.png");
-        let mut cmd = self.command(&grim);
-        cmd.arg(&own);
-        let mut grim = Peer::spawn(cmd, "grim", &self.dir.path().join("grim.log"), false);
-        let status = grim.wait_for_exit();
-        if !status.success() {
-            grim.fail(&format!("exited with {status}"));
-        }
+        super::process::run(self.command(&grim).arg(&own), "grim");
         std::fs::copy(&own, path).expect("keep the screenshot");
         Shot::read(path)
     }
