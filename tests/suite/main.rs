@@ -16,6 +16,7 @@ mod export;
 mod holidays;
 mod ledger;
 mod notification_servers;
+mod packages;
 mod properties;
 mod quiet;
 mod report;

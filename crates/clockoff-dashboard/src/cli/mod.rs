@@ -63,6 +63,12 @@ pub enum Command {
     },
     /// Print the built-in example configuration, with comments.
     DefaultConfig,
+    /// Write the man pages (clockoff-dashboard.1 and one per command) into DIR, for packagers.
+    #[command(hide = true)]
+    Man {
+        /// Where to write them
+        dir: PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -134,6 +140,7 @@ pub fn run(cli: Cli, clock: Arc<dyn Clock>) -> ExitCode {
             print!("{}", config::DEFAULT_CONFIG);
             Ok(())
         }
+        Command::Man { dir } => write_man_pages(&dir),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -146,6 +153,14 @@ pub fn run(cli: Cli, clock: Arc<dyn Clock>) -> ExitCode {
             ExitCode::from(1)
         }
     }
+}
+
+/// The pages come from the clap definition the command line parses with, so they cannot
+/// drift from it.
+fn write_man_pages(dir: &Path) -> Result<(), Failure> {
+    std::fs::create_dir_all(dir)
+        .and_then(|()| clap_mangen::generate_to(<Cli as clap::CommandFactory>::command(), dir))
+        .map_err(|e| Failure::Runtime(format!("writing man pages into {}: {e}", dir.display())))
 }
 
 pub(crate) fn load(path: Option<&Path>) -> Result<DashboardConfig, Failure> {
