@@ -178,9 +178,13 @@ pub fn resume() -> Result<(), Failure> {
 }
 
 pub fn reload() -> Result<(), Failure> {
-    let message = call(|agent| async move { agent.reload().await })?;
-    println!("{message}");
+    println!("{}", reload_quietly()?);
     Ok(())
+}
+
+/// Asks the running agent to re-read its configuration; its answer, or why it could not.
+pub fn reload_quietly() -> Result<String, Failure> {
+    call(|agent| async move { agent.reload().await })
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime, Failure> {

@@ -9,6 +9,7 @@ mod log_cmd;
 mod report_cmd;
 mod report_status;
 mod schedule_cmd;
+mod setup;
 mod shell_cmd;
 mod timefmt;
 mod toil_cmd;
@@ -56,6 +57,20 @@ clockoff schedule transitions --from 2026-11-23T00:00:00Z --to 2026-11-30T00:00:
         after_help = "Examples:\n  clockoff config check\n  mkdir -p ~/.config/clockoff && clockoff config default > ~/.config/clockoff/config.toml"
     )]
     Config(config_cmd::ConfigCommand),
+    /// Set up your hours, time zone, bank holidays, contract and reporting, in plain words.
+    #[command(
+        after_help = "Asks each question in a terminal, showing what you have now: Enter keeps it. \
+Running it again edits your config and keeps your own comments in it. With --yes it asks \
+nothing and takes the flags (for IT's scripts). Nothing is written unless the whole file \
+passes `clockoff config check`.
+
+Examples:
+  clockoff setup
+  clockoff setup --yes --hours \"mon-fri 09:00-17:00\" --timezone Europe/London --region england-and-wales
+  clockoff setup --yes --hours \"mon-thu 08:00-18:00\" --hours \"fri 08:00-12:00\" --contracted 37h
+  clockoff setup --yes --dashboard https://clockoff.example.org --token-file ~/.config/clockoff/team-token"
+    )]
+    Setup(setup::SetupArgs),
     /// Print shell completions (bash, zsh, fish, elvish, powershell) on stdout.
     #[command(
         after_help = "Examples:\n  clockoff completions bash >> ~/.bash_completion\n  \
@@ -298,6 +313,7 @@ pub fn run(cli: Cli, clock: Arc<dyn Clock>) -> ExitCode {
         Some(Command::Report(cmd)) => report_cmd::run(cmd, &paths, clock_ref),
         Some(Command::Schedule(cmd)) => schedule_cmd::run(cmd, &paths, clock_ref),
         Some(Command::Config(cmd)) => config_cmd::run(cmd, &paths),
+        Some(Command::Setup(args)) => setup::setup(args, &paths),
         Some(Command::Completions { shell }) => shell_cmd::completions(shell),
         Some(Command::Man { dir }) => shell_cmd::man(&dir),
     };

@@ -23,6 +23,7 @@ mod report;
 mod report_e2e;
 mod retention;
 mod schedule_layers;
+mod setup;
 mod sync;
 mod toil;
 mod tray;

@@ -516,7 +516,18 @@ fn dpkg_installs_upgrades_and_purges_leaving_the_workers_own_record() {
         "{user}"
     );
 
-    // A worker's own record, and the service's database, made while installed.
+    // A worker's first run, own config and record, and the service's database, made while
+    // installed.
+    let set_up = root.clockoff(&[
+        "setup",
+        "--yes",
+        "--hours",
+        "mon-fri 08:30-16:30",
+        "--region",
+        "scotland",
+    ]);
+    assert!(set_up.contains("Wrote "), "{set_up}");
+    assert_eq!(root.clockoff(&["config", "check"]).trim(), "ok");
     root.clockoff(&["log", "18:00-19:30", "late visit", "--date", "yesterday"]);
     assert!(root.clockoff(&["logged"]).contains("late visit"));
     let worker_files: BTreeSet<String> = root

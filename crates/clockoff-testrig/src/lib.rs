@@ -27,6 +27,7 @@ pub mod mutter;
 pub mod named_server;
 pub mod postgres;
 pub mod process;
+pub mod pty;
 pub mod screensaver;
 pub mod sni_watcher;
 pub mod sway;

@@ -202,6 +202,19 @@ fn config_home() -> Option<PathBuf> {
 
 /// Reads and checks every layer. All problems are returned together.
 pub fn load(paths: &ConfigPaths) -> Result<(Config, Vec<String>), ConfigErrors> {
+    load_layers(paths, None)
+}
+
+/// Reads and checks every layer with `text` in place of the user's file (named by its
+/// path): what a file would give before it is written (`clockoff setup`).
+pub fn load_candidate(paths: &ConfigPaths, text: &str) -> Result<Config, ConfigErrors> {
+    load_layers(paths, Some(text)).map(|(config, _)| config)
+}
+
+fn load_layers(
+    paths: &ConfigPaths,
+    candidate: Option<&str>,
+) -> Result<(Config, Vec<String>), ConfigErrors> {
     let mut errors = Vec::new();
     let mut sources = vec![Source {
         name: DEFAULT_NAME.into(),
@@ -217,7 +230,11 @@ pub fn load(paths: &ConfigPaths) -> Result<(Config, Vec<String>), ConfigErrors> 
     }
     if let Some(path) = paths.user_path() {
         let required = matches!(paths.user, UserFile::Explicit(_));
-        if let Some(text) = read(path, required, &mut errors) {
+        let text = match candidate {
+            Some(text) => Some(text.to_string()),
+            None => read(path, required, &mut errors),
+        };
+        if let Some(text) = text {
             sources.push(Source {
                 name: path.display().to_string(),
                 text,
@@ -230,6 +247,48 @@ pub fn load(paths: &ConfigPaths) -> Result<(Config, Vec<String>), ConfigErrors> 
     match config {
         Some(config) if errors.is_empty() => Ok((config, names)),
         _ => Err(in_file_order(errors, &names)),
+    }
+}
+
+/// The keys the organisation's policy locks, as it writes them ("hours",
+/// "holidays.region"). A policy that is missing or cannot be parsed locks nothing here;
+/// [`load`] reports what is wrong with it.
+pub fn locked_keys(paths: &ConfigPaths) -> Vec<String> {
+    let Ok(text) = std::fs::read_to_string(&paths.policy) else {
+        return Vec::new();
+    };
+    let source = Source {
+        name: paths.policy.display().to_string(),
+        text,
+    };
+    let (layer, _) = Layer::parse(Role::Policy, source);
+    layer
+        .and_then(|layer| layer.raw.lock)
+        .map(|lock| {
+            lock.into_inner()
+                .into_iter()
+                .map(|key| key.into_inner())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Whether `key` is among `locks`, or in a table one of them locks whole.
+pub fn is_locked(locks: &[String], key: &str) -> bool {
+    locks.iter().any(|lock| {
+        key == lock
+            || key
+                .strip_prefix(lock.as_str())
+                .is_some_and(|rest| rest.starts_with('.'))
+    })
+}
+
+/// The zone this machine runs in ($TZ if it names an IANA zone, else /etc/localtime), or
+/// `None` when neither can be read.
+pub fn detected_zone() -> Option<Tz> {
+    match system_zone() {
+        (tz, ZoneSource::System) => Some(tz),
+        _ => None,
     }
 }
 

@@ -1,0 +1,257 @@
+//! The worker's config file, edited in place (toml_edit): the keys setup answers are set,
+//! everything else (comments, order, keys it does not ask about) is kept as written. Written
+//! whole or not at all.
+
+use std::io::Write;
+use std::path::Path;
+
+use toml_edit::{Array, DocumentMut, Item, Table, TableLike, Value};
+
+use super::answers::{DAYS, Week};
+
+/// What setup sets; `None` leaves a key as the file has it.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Settings {
+    pub hours: Option<Week>,
+    pub timezone: Option<String>,
+    pub region: Option<String>,
+    pub contracted: Option<String>,
+    pub report: Option<Report>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Report {
+    Off,
+    To {
+        dashboard: String,
+        token_file: String,
+    },
+}
+
+/// The top of a file setup makes.
+const NEW_FILE: &str = "\
+# Your clockoff settings, written by `clockoff setup` (run it again to change them, or edit
+# this file: your comments are kept). Each key wins over the organisation's policy and the
+# built-in default, which `clockoff config default` prints with every key explained.
+";
+
+/// `existing` (the file's text, if there is one) with `settings` applied.
+pub fn apply(existing: Option<&str>, settings: &Settings) -> Result<String, String> {
+    let mut doc: DocumentMut = existing
+        .unwrap_or_default()
+        .parse()
+        .map_err(|e: toml_edit::TomlError| e.to_string())?;
+    let header = opening_comment(&mut doc);
+    if let Some(zone) = &settings.timezone {
+        set(doc.as_table_mut(), "timezone", zone.as_str().into());
+    }
+    if let Some(contracted) = &settings.contracted {
+        set(doc.as_table_mut(), "contracted", contracted.as_str().into());
+    }
+    put_first(&mut doc, header);
+    if let Some(week) = &settings.hours {
+        set_hours(table(&mut doc, "hours")?, week);
+    }
+    if let Some(region) = &settings.region {
+        set(
+            table(&mut doc, "holidays")?,
+            "region",
+            region.as_str().into(),
+        );
+    }
+    match &settings.report {
+        None => {}
+        Some(Report::Off) => set(table(&mut doc, "report")?, "enabled", false.into()),
+        Some(Report::To {
+            dashboard,
+            token_file,
+        }) => {
+            let report = table(&mut doc, "report")?;
+            set(report, "enabled", true.into());
+            set(report, "dashboard", dashboard.as_str().into());
+            set(report, "token_file", token_file.as_str().into());
+        }
+    }
+    Ok(match existing {
+        Some(_) => doc.to_string(),
+        // A file of comments alone would keep them after the keys set: they go first.
+        None => format!("{NEW_FILE}\n{doc}"),
+    })
+}
+
+/// In a file that begins with a table, the comment above it, which is the file's opening
+/// comment too: taken off, to stay at the top when keys are put above the table.
+fn opening_comment(doc: &mut DocumentMut) -> Option<String> {
+    if doc.iter().any(|(_, item)| item.is_value()) {
+        return None;
+    }
+    let first = doc
+        .iter_mut()
+        .filter_map(|(_, item)| item.as_table_mut())
+        .min_by_key(|table| table.position())?;
+    let comment = first.decor().prefix()?.as_str()?.to_string();
+    first.decor_mut().set_prefix("\n");
+    Some(comment)
+}
+
+/// Puts the opening comment back at the top of the file.
+fn put_first(doc: &mut DocumentMut, header: Option<String>) {
+    let Some(header) = header else { return };
+    let root = doc.as_table_mut();
+    let first_key = root
+        .iter()
+        .find(|(_, item)| item.is_value())
+        .map(|(key, _)| key.to_string());
+    match first_key.and_then(|key| root.key_mut(&key)) {
+        Some(mut key) => key.leaf_decor_mut().set_prefix(header),
+        None => {
+            if let Some(table) = doc
+                .iter_mut()
+                .filter_map(|(_, item)| item.as_table_mut())
+                .min_by_key(|t| t.position())
+            {
+                table.decor_mut().set_prefix(header);
+            }
+        }
+    }
+}
+
+/// The table `name`, made if the file has none; an error if the file has `name` as
+/// something else.
+fn table<'a>(doc: &'a mut DocumentMut, name: &str) -> Result<&'a mut Table, String> {
+    let item = doc.entry(name).or_insert_with(|| Item::Table(Table::new()));
+    item.as_table_mut()
+        .ok_or_else(|| format!("`{name}` in your config is not a [{name}] table: make it one, or move the file away, and run setup again"))
+}
+
+/// Sets `key` to `new`, keeping the comments around the old value.
+fn set(table: &mut impl TableLike, key: &str, mut new: Value) {
+    match table.get_mut(key).and_then(Item::as_value_mut) {
+        Some(old) => {
+            *new.decor_mut() = old.decor().clone();
+            *old = new;
+        }
+        None => {
+            table.insert(key, Item::Value(new));
+        }
+    }
+}
+
+/// Sets every day's ranges, keeping the comments on the days kept; days with none are left
+/// out (no working time), and the days are in week order.
+fn set_hours(hours: &mut Table, week: &Week) {
+    for (day, ranges) in DAYS.iter().zip(week) {
+        if ranges.is_empty() {
+            hours.remove(day);
+        } else {
+            let array: Array = ranges.iter().map(String::as_str).collect();
+            set(hours, day, array.into());
+        }
+    }
+    let rank = |key: &toml_edit::Key| DAYS.iter().position(|d| *d == key.get());
+    hours.sort_values_by(|a, _, b, _| rank(a).cmp(&rank(b)));
+}
+
+/// Writes `text` to `path` whole or not at all: a temporary file beside it, synced, then
+/// renamed over it, with the folder made first and the old file's permissions kept. `mode`
+/// is for a new file.
+pub fn write_whole(path: &Path, text: &str, mode: u32) -> std::io::Result<()> {
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    let dir = path.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir)?;
+    let name = path
+        .file_name()
+        .map_or_else(Default::default, |n| n.to_string_lossy().into_owned());
+    let temporary = dir.join(format!(".{name}.setup-{}", std::process::id()));
+    let mode = std::fs::metadata(path).map_or(mode, |m| m.permissions().mode() & 0o7777);
+    let written = (|| {
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(mode)
+            .open(&temporary)?;
+        file.write_all(text.as_bytes())?;
+        file.sync_all()?;
+        std::fs::rename(&temporary, path)
+    })();
+    if written.is_err() {
+        let _ = std::fs::remove_file(&temporary);
+    }
+    written
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::setup::answers;
+
+    #[test]
+    fn comments_and_other_keys_are_kept() {
+        let existing = "\
+# my notes on my hours
+timezone = \"Europe/Paris\" # was in France
+[hours]
+# term time only
+monday = [\"08:00-16:00\"]
+friday = [\"08:00-12:00\"]
+
+[activity]
+idle_after = \"10m\" # slow reader
+";
+        let settings = Settings {
+            hours: Some(answers::hours(&["mon-thu 09:00-17:00"]).unwrap()),
+            timezone: Some("Europe/London".into()),
+            region: Some("scotland".into()),
+            contracted: None,
+            report: Some(Report::Off),
+        };
+        let text = apply(Some(existing), &settings).unwrap();
+        assert!(
+            text.starts_with("# my notes on my hours\ntimezone = \"Europe/London\""),
+            "{text}"
+        );
+        assert!(
+            text.contains("[hours]\n# term time only\nmonday = [\"09:00-17:00\"]\ntuesday"),
+            "{text}"
+        );
+        assert!(!text.contains("friday"), "{text}");
+        assert!(
+            text.contains("idle_after = \"10m\" # slow reader"),
+            "{text}"
+        );
+        assert!(text.contains("[holidays]\nregion = \"scotland\""), "{text}");
+        assert!(text.contains("[report]\nenabled = false"), "{text}");
+        crate::config::from_text("setup", &text).unwrap();
+        // Applying the same again changes nothing.
+        assert_eq!(apply(Some(&text), &settings).unwrap(), text);
+    }
+
+    #[test]
+    fn a_new_file_says_where_it_came_from() {
+        let settings = Settings {
+            timezone: Some("Europe/London".into()),
+            report: Some(Report::To {
+                dashboard: "https://dash.example.org".into(),
+                token_file: "~/.config/clockoff/team-token".into(),
+            }),
+            ..Settings::default()
+        };
+        let text = apply(None, &settings).unwrap();
+        assert!(text.starts_with(NEW_FILE), "{text}");
+        assert!(
+            text.contains("dashboard = \"https://dash.example.org\""),
+            "{text}"
+        );
+        crate::config::from_text("setup", &text).unwrap();
+    }
+
+    #[test]
+    fn a_key_that_is_not_a_table_is_refused() {
+        let settings = Settings {
+            region: Some("none".into()),
+            ..Settings::default()
+        };
+        let refused = apply(Some("holidays = 3\n"), &settings).unwrap_err();
+        assert!(refused.contains("not a [holidays] table"), "{refused}");
+    }
+}
