@@ -112,7 +112,7 @@ impl Engine {
         {
             Ok(list) => list,
             Err(e) => {
-                eprintln!("clockoff: could not read overrides from the ledger: {e}");
+                tracing::error!("could not read overrides from the ledger: {e}");
                 Vec::new()
             }
         };
@@ -123,13 +123,13 @@ impl Engine {
         for o in overrides.iter_mut().filter(|o| o.until_away && o.end > now) {
             match parts.ledger.end_override(o.id, now).await {
                 Ok(ended) => *o = ended,
-                Err(e) => eprintln!("clockoff: ending an override left by the last run: {e}"),
+                Err(e) => tracing::error!("ending an override left by the last run: {e}"),
             }
         }
         overrides.retain(|o| o.end > now);
         // A finish for the day outlives a restart: the worker said they had stopped.
         let early_finish = parts.ledger.early_finish_at(now).await.unwrap_or_else(|e| {
-            eprintln!("clockoff: could not read an early finish from the ledger: {e}");
+            tracing::error!("could not read an early finish from the ledger: {e}");
             None
         });
         let (base, effective) = timelines(&parts.config, &overrides, early_finish);
@@ -303,7 +303,7 @@ impl Engine {
         self.end_stretch(now).await;
         self.end_override_on_leaving(now, now).await;
         if let Err(e) = self.ledger.close().await {
-            eprintln!("clockoff: closing the ledger: {e}");
+            tracing::error!("closing the ledger: {e}");
         }
     }
 
@@ -390,7 +390,7 @@ impl Engine {
 
     async fn note_transition(&self, at: DateTime<Utc>, state: State) {
         if let Err(e) = self.ledger.record_transition(at, state).await {
-            eprintln!("clockoff: recording a transition: {e}");
+            tracing::error!("recording a transition: {e}");
         }
     }
 
@@ -428,7 +428,7 @@ impl Engine {
                 },
             };
             if let Err(e) = result {
-                eprintln!("clockoff: writing the ledger: {e}");
+                tracing::error!("writing the ledger: {e}");
             }
         }
     }
@@ -580,7 +580,7 @@ impl Engine {
         };
         match self.ledger.end_override(id, left).await {
             Ok(_) => self.overrides.retain(|o| o.id != id),
-            Err(e) => eprintln!("clockoff: ending the override on leaving: {e}"),
+            Err(e) => tracing::error!("ending the override on leaving: {e}"),
         }
         self.rebuild(now).await;
     }

@@ -84,7 +84,7 @@ impl Loop {
                 started,
             } => {
                 if let Some(describe) = self.sources.started(generation, started) {
-                    eprintln!("clockoff: activity from {describe}");
+                    tracing::info!("activity from {describe}");
                     self.engine.activity_sources_started(describe);
                 }
             }
@@ -93,8 +93,8 @@ impl Loop {
                 stopped,
             } if generation == self.sources.generation => {
                 let delay = self.sources.restart_delay();
-                eprintln!(
-                    "clockoff: activity source {stopped}; starting the sources again in {} s",
+                tracing::warn!(
+                    "activity source {stopped}; starting the sources again in {} s",
                     delay.as_secs()
                 );
                 self.sources.start_after(delay);
@@ -108,15 +108,15 @@ impl Loop {
                 self.report_changed.notify_one();
             }
             Event::ConfigChanged => match self.engine.reload().await {
-                Ok(message) => eprintln!("clockoff: config changed on disk; {message}"),
-                Err(refusal) => eprintln!("clockoff: config changed on disk; {refusal}"),
+                Ok(message) => tracing::info!("config changed on disk; {message}"),
+                Err(refusal) => tracing::warn!("config changed on disk; {refusal}"),
             },
             Event::Quit => {
-                eprintln!("clockoff: quit from the tray; stopping");
+                tracing::info!("quit from the tray; stopping");
                 return Some(Ended::Quit);
             }
             Event::BusLost => {
-                eprintln!("clockoff: the session bus went away (the session ended); stopping");
+                tracing::info!("the session bus went away (the session ended); stopping");
                 return Some(Ended::BusLost);
             }
         }
@@ -210,7 +210,7 @@ impl Sources {
             )
             .await;
             for skipped in &started.skipped {
-                eprintln!("clockoff: activity source {skipped}");
+                tracing::info!("activity source {skipped}");
             }
             started
         });

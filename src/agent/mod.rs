@@ -111,8 +111,8 @@ pub async fn run(deps: Deps, shutdown: impl Future<Output = ()>) -> Result<(), A
         .await
         .map_err(AgentError::Ledger)?;
     if recovery.closed_intervals > 0 {
-        eprintln!(
-            "clockoff: closed {} interval(s) left open by an unclean stop, at their last checkpoint",
+        tracing::warn!(
+            "closed {} interval(s) left open by an unclean stop, at their last checkpoint",
             recovery.closed_intervals
         );
     }
@@ -144,10 +144,7 @@ pub async fn run(deps: Deps, shutdown: impl Future<Output = ()>) -> Result<(), A
     )
     .await;
     let ledger_shown = deps.ledger_path.display().to_string();
-    eprintln!(
-        "clockoff: {}",
-        describe_start(&snapshot_rx.borrow(), &ledger_shown)
-    );
+    tracing::info!("{}", describe_start(&snapshot_rx.borrow(), &ledger_shown));
 
     let main = Loop {
         engine,
@@ -165,9 +162,9 @@ pub async fn run(deps: Deps, shutdown: impl Future<Output = ()>) -> Result<(), A
     let trimming = tokio::spawn(async {
         tokio::time::sleep(trim::AFTER).await;
         match trim::startup_pages() {
-            Ok(0) => eprintln!("clockoff: started; no start-up code found to hand back"),
-            Ok(kib) => eprintln!("clockoff: started; {kib} KiB of start-up code handed back"),
-            Err(e) => eprintln!("clockoff: keeping the start-up code mapped: {e}"),
+            Ok(0) => tracing::info!("started; no start-up code found to hand back"),
+            Ok(kib) => tracing::info!("started; {kib} KiB of start-up code handed back"),
+            Err(e) => tracing::warn!("keeping the start-up code mapped: {e}"),
         }
     });
     let (engine, sources, _ended) = main.serve(events, shutdown).await;
@@ -428,7 +425,7 @@ pub(crate) async fn sleep_for(wait: Option<std::time::Duration>) {
 
 async fn report_exit(what: &str, task: impl Future<Output = std::io::Result<()>>) {
     if let Err(e) = task.await {
-        eprintln!("clockoff: {what} stopped: {e}");
+        tracing::error!("{what} stopped: {e}");
     }
 }
 

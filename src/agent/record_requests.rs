@@ -83,7 +83,7 @@ pub(super) async fn handle(desk: RecordDesk<'_>, now: DateTime<Utc>, request: Re
             // Retention runs unasked: what it did goes to the log (from `forget`), and so does
             // a failure.
             if let (None, Err(why)) = (before, &result) {
-                eprintln!("clockoff: [record] keep: nothing forgotten: {why}");
+                tracing::warn!("[record] keep: nothing forgotten: {why}");
             }
             let _ = reply.send(result);
         }
@@ -125,7 +125,7 @@ async fn forget(
     let outcome =
         record::forget_now(desk.ledger, desk.ledger_path, &policy, tz, before, now).await?;
     if unasked && outcome.did_anything() {
-        eprintln!("clockoff: [record] keep: {}", outcome.describe());
+        tracing::info!("[record] keep: {}", outcome.describe());
     }
     Ok(outcome.describe())
 }

@@ -41,21 +41,31 @@ pub fn run(
     // this process is still whole, so it runs the agent itself rather than fail and be
     // restarted in a loop.
     let e = command.exec();
-    eprintln!(
-        "clockoff: cannot start {} ({e}); running the agent in this process",
+    start_logging();
+    tracing::warn!(
+        "cannot start {} ({e}); running the agent in this process",
         agent.display()
     );
     run_agent(paths, clock, no_tray)
 }
 
+/// The agent's log: to the journal when systemd runs it, stderr otherwise
+/// (clockoff_core::log).
+fn start_logging() {
+    if let Some(problem) = crate::core::log::init("clockoff") {
+        tracing::warn!("{problem}");
+    }
+}
+
 pub fn run_agent(paths: ConfigPaths, clock: Arc<dyn Clock>, no_tray: bool) -> Result<(), Failure> {
+    start_logging();
     let (config, config_sources) = load_config_and_sources(&paths)?;
     let upload_timing = match std::env::var(crate::agent::upload::Timing::ENV) {
         Ok(value) => {
             let timing =
                 crate::agent::upload::Timing::from_env_value(&value).map_err(Failure::Usage)?;
-            eprintln!(
-                "clockoff: {}={value}: report retries are timed in {value} ms minutes (a setting for tests)",
+            tracing::warn!(
+                "{}={value}: report retries are timed in {value} ms minutes (a setting for tests)",
                 crate::agent::upload::Timing::ENV
             );
             timing

@@ -261,7 +261,11 @@ fn exit(result: Result<(), Failure>) -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {
             let (Failure::Usage(message) | Failure::Runtime(message)) = &failure;
-            eprintln!("{message}");
+            if crate::core::log::to_journal() {
+                message.lines().for_each(|line| tracing::error!("{line}"));
+            } else {
+                eprintln!("{message}");
+            }
             failure.exit_code()
         }
     }

@@ -44,7 +44,7 @@ impl Commands {
             on_hold: on_hold.to_string(),
             on_release: on_release.to_string(),
             timeout,
-            log: Arc::new(|line| eprintln!("{line}")),
+            log: Arc::new(|line| tracing::info!("{}", line.trim_start_matches("clockoff: "))),
         }
     }
 

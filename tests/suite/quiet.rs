@@ -305,3 +305,91 @@ async fn sync_pauses_while_quiet_and_a_failing_holder_never_stops_the_others() {
     support::eventually_blocking("on_release to run", || mark("released").exists());
     agent.terminate();
 }
+
+/// Under systemd the agent's stderr is the journal: each line has its priority, and at
+/// info level none says which apps notified, what they said, or why the worker worked on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_journal_has_each_line_at_its_priority_and_nothing_the_worker_did() {
+    let Some(journal) = or_skip(support::journald::Journald::start()) else {
+        return;
+    };
+    let Some(desk) = Desk::start(ALWAYS_OFF).await else {
+        return;
+    };
+    let (stream, journal_stream) = journal.stream("clockoff");
+    let mut agent = desk
+        .command(&["run"])
+        .env("JOURNAL_STREAM", journal_stream)
+        // Not a filter: said as a warning, and the default levels kept.
+        .env("CLOCKOFF_LOG", "loud")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::os::fd::OwnedFd::from(stream.try_clone().unwrap()))
+        .stderr(std::os::fd::OwnedFd::from(stream))
+        .spawn()
+        .expect("start clockoff run");
+    support::eventually_blocking("the agent on the bus", || {
+        desk.clockoff(&["status", "--json"]).status.success()
+    });
+    desk.wait_status("held", |s| holder(s, "notifications")["held"] == true);
+    desk.notify("Teams", "Strategy meeting moved");
+    desk.wait_status("counted", |s| s["quiet"]["held_notifications"] == 1);
+    desk.run(&["override", "1h", "--reason", "police protection for Jamie"]);
+    desk.wait_until("dunst unpaused", |d| !d.paused());
+    desk.run(&["override", "end"]);
+    desk.wait_until("dunst paused again", Desk::paused);
+    rustix::process::kill_process(
+        rustix::process::Pid::from_child(&agent),
+        rustix::process::Signal::TERM,
+    )
+    .unwrap();
+    assert!(agent.wait().unwrap().success());
+
+    let entries = support::eventually_blocking("the agent's last line in the journal", || {
+        let entries = journal.entries("clockoff");
+        let said = |text: &str| {
+            entries
+                .iter()
+                .filter(|e| e["MESSAGE"].as_str().is_some_and(|m| m.contains(text)))
+                .count()
+        };
+        if said("quiet hours: holding") == 2 && said("quiet hours over") == 1 {
+            Ok(entries)
+        } else {
+            Err(format!("{entries:?}"))
+        }
+    });
+    let at = |priority: &str, text: &str| {
+        entries.iter().any(|e| {
+            e["PRIORITY"] == priority && e["MESSAGE"].as_str().is_some_and(|m| m.contains(text))
+        })
+    };
+    assert!(
+        at("4", "CLOCKOFF_LOG=\"loud\" is not a filter"),
+        "{entries:#?}"
+    );
+    assert!(
+        at("6", "quiet hours: holding notifications and sync"),
+        "{entries:#?}"
+    );
+    assert!(
+        at("6", "quiet hours over: releasing notifications and sync"),
+        "{entries:#?}"
+    );
+    for entry in &entries {
+        let message = entry["MESSAGE"].as_str().unwrap_or_default();
+        assert!(
+            ["3", "4", "6"].contains(&entry["PRIORITY"].as_str().unwrap_or_default()),
+            "{entry}"
+        );
+        assert!(
+            !message.starts_with('<') && !message.starts_with("clockoff:"),
+            "{entry}"
+        );
+        for personal in ["Teams", "Strategy", "police", "Jamie", "case note"] {
+            assert!(
+                !message.contains(personal),
+                "{personal} in the journal: {entry}"
+            );
+        }
+    }
+}

@@ -11,6 +11,7 @@ pub mod hex;
 pub mod holidays;
 pub mod hours;
 pub mod html;
+pub mod log;
 pub mod presence;
 pub mod quiet;
 pub mod record;

@@ -3,7 +3,6 @@
 //! query string or a client address: the log is read by people who must not learn who
 //! reports or who reads.
 
-use std::io::Write;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -11,17 +10,14 @@ use axum::extract::{MatchedPath, Request, State};
 use axum::middleware::Next;
 use axum::response::Response;
 
-/// Where log lines go: stderr in the service (journald picks it up), a buffer in tests.
+/// Where log lines go: the service's log (clockoff_core::log: the journal under systemd),
+/// a buffer in tests.
 pub type LogSink = Arc<dyn Fn(&str) + Send + Sync>;
 
-pub fn stderr() -> LogSink {
-    Arc::new(|line: &str| {
-        // One write a line: stderr is unbuffered, and `eprintln!` writes the text and the
-        // newline separately (two system calls a request, and lines that can interleave).
-        let mut text = String::with_capacity(line.len() + 1);
-        text.push_str(line);
-        text.push('\n');
-        let _ = std::io::stderr().lock().write_all(text.as_bytes());
+pub fn logged() -> LogSink {
+    Arc::new(|line: &str| match line.strip_prefix("error: ") {
+        Some(error) => tracing::error!(target: "clockoff_dashboard::access", "{error}"),
+        None => tracing::info!(target: "clockoff_dashboard::access", "{line}"),
     })
 }
 

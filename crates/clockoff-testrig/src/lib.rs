@@ -21,6 +21,7 @@ pub mod dconf;
 pub mod dunst;
 pub mod fake_kde;
 pub mod http_server;
+pub mod journald;
 pub mod kwin;
 pub mod logind;
 pub mod mutter;
@@ -191,6 +192,7 @@ fn package_of(program: &str) -> Option<&'static str> {
         "man" => "man-db",
         "systemd-analyze" | "systemd-sysusers" | "systemctl" => "systemd",
         "deb-systemd-helper" => "init-system-helpers",
+        "systemd-journald" | "journalctl" => "systemd",
         "python3" | "python3-dbusmock" => "python3-dbusmock",
         "dconf-service" => "dconf-service",
         "gsettings" => "libglib2.0-bin",

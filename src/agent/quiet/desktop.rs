@@ -51,8 +51,8 @@ impl Desktop for SessionDesktop {
             let mut changes = match changes.await {
                 Ok(changes) => changes,
                 Err(e) => {
-                    eprintln!(
-                        "clockoff: cannot watch the notification server ({e}); a restarted one will not be held again"
+                    tracing::warn!(
+                        "cannot watch the notification server ({e}); a restarted one will not be held again"
                     );
                     return;
                 }

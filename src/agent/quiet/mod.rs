@@ -121,7 +121,7 @@ pub async fn run(parts: QuietParts) {
     let (restart_tx, mut restarts) = mpsc::unbounded_channel();
     let watcher = desktop.watch_server(restart_tx);
     let period = ledger.current_quiet().await.unwrap_or_else(|e| {
-        eprintln!("clockoff: reading quiet hours from the ledger: {e}");
+        tracing::error!("reading quiet hours from the ledger: {e}");
         None
     });
     let mut quiet = Quiet {
@@ -233,14 +233,14 @@ impl Quiet {
             match self.ledger.begin_quiet(now).await {
                 Ok(period) => self.period = Some(period),
                 Err(e) => {
-                    eprintln!("clockoff: recording the start of quiet hours: {e}");
+                    tracing::error!("recording the start of quiet hours: {e}");
                     self.period = Some(QuietPeriod {
                         start: now,
                         end: None,
                     });
                 }
             }
-            eprintln!("clockoff: quiet hours: holding notifications and sync");
+            tracing::info!("quiet hours: holding notifications and sync");
         }
         let counting = self
             .settings
@@ -250,7 +250,7 @@ impl Quiet {
             self.monitor_tried = true;
             match self.desktop.start_monitor(self.apps.clone()).await {
                 Ok(task) => self.monitor = Some(task),
-                Err(e) => eprintln!("clockoff: held notifications will not be counted: {e}"),
+                Err(e) => tracing::warn!("held notifications will not be counted: {e}"),
             }
         }
     }
@@ -265,14 +265,14 @@ impl Quiet {
         let Some(period) = self.period.take() else {
             return;
         };
-        eprintln!("clockoff: quiet hours over: releasing notifications and sync");
+        tracing::info!("quiet hours over: releasing notifications and sync");
         if let Err(e) = self.ledger.end_quiet(now).await {
-            eprintln!("clockoff: recording the end of quiet hours: {e}");
+            tracing::error!("recording the end of quiet hours: {e}");
         }
         let counts = match self.ledger.held_counts(period.start, now).await {
             Ok(counts) => counts,
             Err(e) => {
-                eprintln!("clockoff: counting held notifications: {e}");
+                tracing::error!("counting held notifications: {e}");
                 return;
             }
         };
@@ -283,7 +283,7 @@ impl Quiet {
         let digest = self.desktop.show_digest(counts);
         tokio::spawn(async move {
             if let Err(e) = digest.await {
-                eprintln!("clockoff: showing the digest: {e}");
+                tracing::warn!("showing the digest: {e}");
             }
         });
     }
@@ -312,7 +312,7 @@ impl Quiet {
         match self.ledger.count_held(self.clock.now(), app).await {
             // Those watching (the tray) look again: the count they show is stale.
             Ok(_) => self.status.send_modify(|_| {}),
-            Err(e) => eprintln!("clockoff: counting a held notification: {e}"),
+            Err(e) => tracing::error!("counting a held notification: {e}"),
         }
     }
 
@@ -361,17 +361,14 @@ impl Quiet {
                 if self.events.send(Event::Request(request)).is_ok() {
                     tokio::spawn(async move {
                         if let Ok(Err(refusal)) = answer.await {
-                            eprintln!("clockoff: working on: {refusal}");
+                            tracing::warn!("working on: {refusal}");
                         }
                     });
                 }
             }
             NoticeOutcome::Chosen(NoticeChoice::Dismissed) => {}
             NoticeOutcome::Failed(e) => {
-                eprintln!(
-                    "clockoff: the end-of-hours notice (for {}): {e}",
-                    snap.state
-                );
+                tracing::warn!("the end-of-hours notice (for {}): {e}", snap.state);
             }
         }
     }
@@ -430,8 +427,8 @@ impl Quiet {
         if !handing_over.is_empty() {
             let all = futures_util::future::join_all(handing_over.iter_mut().map(|s| &mut s.task));
             if tokio::time::timeout(HANDOVER_LIMIT, all).await.is_err() {
-                eprintln!(
-                    "clockoff: a holder being replaced is still releasing; starting its successor anyway"
+                tracing::warn!(
+                    "a holder being replaced is still releasing; starting its successor anyway"
                 );
             }
             self.retiring.extend(handing_over);
@@ -472,7 +469,7 @@ impl Quiet {
         match self.ledger.holds().await {
             Ok(holds) => holds.into_iter().map(|h| (h.holder.clone(), h)).collect(),
             Err(e) => {
-                eprintln!("clockoff: reading saved holds: {e}");
+                tracing::error!("reading saved holds: {e}");
                 BTreeMap::new()
             }
         }
@@ -494,8 +491,8 @@ impl Quiet {
                     self.retiring.push(handle);
                 }
                 None => {
-                    eprintln!(
-                        "clockoff: {key} was held by clockoff and is no longer in the config; \
+                    tracing::warn!(
+                        "{key} was held by clockoff and is no longer in the config; \
                          resume it yourself if it is still paused"
                     );
                     let ledger = self.ledger.clone();
@@ -575,7 +572,7 @@ impl Quiet {
         }
         let all = futures_util::future::join_all(self.retiring.iter_mut().map(|s| &mut s.task));
         if tokio::time::timeout(STOP_LIMIT, all).await.is_err() {
-            eprintln!("clockoff: some holds were not released in time; the next start will");
+            tracing::warn!("some holds were not released in time; the next start will");
         }
         // None may outlive the ledger: what is left is in it for the next start.
         for slot in self.retiring {

@@ -79,8 +79,8 @@ impl Slot {
         let mut holding: Option<Stored> = self.saved.take().and_then(|saved| {
             serde_json::from_str(&saved.undo)
                 .inspect_err(|e| {
-                    eprintln!(
-                        "clockoff: the saved hold for {} cannot be read ({e}); forgetting it",
+                    tracing::warn!(
+                        "the saved hold for {} cannot be read ({e}); forgetting it",
                         self.key
                     );
                 })
@@ -134,8 +134,8 @@ impl Slot {
                             ""
                         };
                         let doing = if hold { "holding" } else { "releasing" };
-                        eprintln!(
-                            "clockoff: {doing} {}: {e}; trying again in {} s{or_when}",
+                        tracing::warn!(
+                            "{doing} {}: {e}; trying again in {} s{or_when}",
                             self.key,
                             retry.as_secs()
                         );
@@ -184,13 +184,13 @@ impl Slot {
     /// Lets an urgent notification through, unless the hold is to end first (then the loop
     /// releases it as told). The saved hold stays: its undo is the same afterwards.
     async fn let_through(&mut self, holder: &dyn Holder) {
-        eprintln!(
-            "clockoff: an urgent notification arrived: {} lets it through",
+        tracing::info!(
+            "an urgent notification arrived: {} lets it through",
             holder.name()
         );
         tokio::select! {
             done = holder.let_through() => if let Err(e) = done {
-                eprintln!("clockoff: letting an urgent notification through: {e}");
+                tracing::error!("letting an urgent notification through: {e}");
             },
             _ = self.want.changed() => {}
         }
@@ -239,9 +239,10 @@ impl Slot {
         } else {
             // Another server now answers (the desktop changed): what the old one held went
             // with it.
-            eprintln!(
-                "clockoff: {} was held by {}, which no longer runs; nothing to release",
-                self.key, stored.by
+            tracing::warn!(
+                "{} was held by {}, which no longer runs; nothing to release",
+                self.key,
+                stored.by
             );
         }
         *holding = None;

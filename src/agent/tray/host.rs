@@ -143,7 +143,7 @@ fn serve(tray: TrayIcon, mut shown: View, incoming: std_mpsc::Receiver<View>) ->
         if next.title != shown.title || next.offers != shown.offers || next.team != shown.team {
             match build(&next) {
                 Ok(menu) => tray.set_menu(Some(Box::new(menu))),
-                Err(e) => eprintln!("clockoff: building the tray menu: {e}"),
+                Err(e) => tracing::warn!("building the tray menu: {e}"),
             }
         }
         shown = next;

@@ -79,7 +79,7 @@ impl Shown {
                 .await
                 .is_err()
             {
-                eprintln!("clockoff: the tray did not leave the panel in time; going on");
+                tracing::warn!("the tray did not leave the panel in time; going on");
             }
         }
         self.actions = None;
@@ -126,10 +126,7 @@ async fn follow(parts: &mut TrayParts, shown: &mut Shown) {
                     )));
                 }
                 Err(e) => {
-                    eprintln!(
-                        "clockoff: the tray: {e}; trying again in {} s",
-                        RETRY.as_secs()
-                    );
+                    tracing::warn!("the tray: {e}; trying again in {} s", RETRY.as_secs());
                     retry_at = Some(tokio::time::Instant::now() + RETRY);
                     parts.status.send_replace(TrayStatus::Failed(e));
                 }
@@ -223,7 +220,7 @@ async fn status(events: &EventSender) -> Option<Status> {
     match answer.await {
         Ok(Ok(status)) => Some(status),
         Ok(Err(refusal)) => {
-            eprintln!("clockoff: the tray could not read the status: {refusal}");
+            tracing::warn!("the tray could not read the status: {refusal}");
             None
         }
         Err(_) => None,
@@ -303,11 +300,11 @@ fn open_week(config_file: Option<std::path::PathBuf>) {
             }
             Err(e) => e.to_string(),
         };
-        eprintln!("clockoff: opening the week: {why}");
+        tracing::warn!("opening the week: {why}");
         // Said where the click was made, not only in a log the worker never reads.
         let body = format!("{why}. The report can be opened in a browser from there.");
         if let Err(e) = notices::show("Your week could not be opened", &body).await {
-            eprintln!("clockoff: {e}");
+            tracing::warn!("{e}");
         }
     });
 }
@@ -319,6 +316,6 @@ async fn ask<T>(parts: &TrayParts, request: impl FnOnce(Reply<T>) -> Request) {
         return;
     }
     if let Ok(Err(refusal)) = answer.await {
-        eprintln!("clockoff: from the tray: {refusal}");
+        tracing::info!("from the tray: {refusal}");
     }
 }

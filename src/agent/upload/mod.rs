@@ -74,7 +74,7 @@ pub async fn run(mut parts: UploadParts, mut stop: oneshot::Receiver<()>) {
                 // Perhaps the token file or the address was fixed: what failed is tried now
                 // (once each: a config change is rare).
                 if let Err(e) = parts.ledger.retry_failed_reports(parts.clock.now()).await {
-                    eprintln!("clockoff: reporting: {e}");
+                    tracing::warn!("reporting: {e}");
                 }
             }
             () = parts.wake.notified() => {}
@@ -94,7 +94,7 @@ impl UploadParts {
     ) -> Option<Duration> {
         if !config.report.enabled {
             if let Err(e) = self.ledger.stop_queueing_reports().await {
-                eprintln!("clockoff: reporting: {e}");
+                tracing::warn!("reporting: {e}");
             }
             let queue = self.ledger.queued_reports().await.unwrap_or_default();
             self.status
@@ -107,7 +107,7 @@ impl UploadParts {
             Ok(wait) => Some(until_fetch.map_or(wait, |f| f.min(wait))),
             Err(e) => {
                 // The ledger or the random source failed: nothing was lost; look again soon.
-                eprintln!("clockoff: reporting: {e}");
+                tracing::warn!("reporting: {e}");
                 Some(self.timing.minute)
             }
         }
@@ -193,8 +193,8 @@ impl UploadParts {
         let Err(sent) = fetched else {
             return None;
         };
-        eprintln!(
-            "clockoff: reporting: this week's token was not fetched ({}); trying again later",
+        tracing::warn!(
+            "reporting: this week's token was not fetched ({}); trying again later",
             match &sent {
                 Sent::Retry(why) | Sent::Refused(why) | Sent::Closed(why) => why.as_str(),
                 Sent::Delivered(_) => "",
@@ -241,7 +241,7 @@ impl UploadParts {
         let at = self.clock.now();
         let attempt = match sent {
             Sent::Delivered(status) => {
-                eprintln!("clockoff: reported {name} to the dashboard (HTTP {status})");
+                tracing::info!("reported {name} to the dashboard (HTTP {status})");
                 Attempt::Delivered
             }
             Sent::Retry(error) => {
@@ -251,8 +251,8 @@ impl UploadParts {
                     self.jitter.as_mut(),
                 );
                 let next = at + TimeDelta::from_std(delay).unwrap_or(TimeDelta::hours(6));
-                eprintln!(
-                    "clockoff: reporting {name} failed ({error}); trying again in {}",
+                tracing::warn!(
+                    "reporting {name} failed ({error}); trying again in {}",
                     wait_text(delay)
                 );
                 Attempt::Failed {
@@ -262,16 +262,16 @@ impl UploadParts {
                 }
             }
             Sent::Closed(error) => {
-                eprintln!(
-                    "clockoff: the dashboard no longer takes {name} ({error}); it will not be sent again"
+                tracing::warn!(
+                    "the dashboard no longer takes {name} ({error}); it will not be sent again"
                 );
                 Attempt::Closed { error }
             }
             Sent::Refused(error) => {
                 let delay = backoff::refused_delay(self.timing);
                 let next = at + TimeDelta::from_std(delay).unwrap_or(TimeDelta::days(1));
-                eprintln!(
-                    "clockoff: the dashboard refused {name} ({error}); trying again in {}, or when the config changes",
+                tracing::warn!(
+                    "the dashboard refused {name} ({error}); trying again in {}, or when the config changes",
                     wait_text(delay)
                 );
                 Attempt::Failed {

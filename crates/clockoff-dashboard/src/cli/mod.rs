@@ -142,17 +142,17 @@ pub fn run(cli: Cli, clock: Arc<dyn Clock>) -> ExitCode {
         }
         Command::Man { dir } => write_man_pages(&dir),
     };
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(Failure::Usage(message)) => {
-            eprintln!("clockoff-dashboard: {message}");
-            ExitCode::from(2)
-        }
-        Err(Failure::Runtime(message)) => {
-            eprintln!("clockoff-dashboard: {message}");
-            ExitCode::from(1)
-        }
+    let (message, status) = match result {
+        Ok(()) => return ExitCode::SUCCESS,
+        Err(Failure::Usage(message)) => (message, 2),
+        Err(Failure::Runtime(message)) => (message, 1),
+    };
+    if clockoff_core::log::to_journal() {
+        message.lines().for_each(|line| tracing::error!("{line}"));
+    } else {
+        eprintln!("clockoff-dashboard: {message}");
     }
+    ExitCode::from(status)
 }
 
 /// The pages come from the clap definition the command line parses with, so they cannot
@@ -208,6 +208,9 @@ fn serve(
     listen: Option<SocketAddr>,
     clock: Arc<dyn Clock>,
 ) -> Result<(), Failure> {
+    if let Some(problem) = clockoff_core::log::init("clockoff-dashboard") {
+        tracing::warn!("{problem}");
+    }
     let config = load(config_path)?;
     let listen = listen.unwrap_or(config.listen);
     let keep = config.keep;
@@ -224,7 +227,7 @@ fn serve(
                 weeks_accepted: config.weeks_accepted,
             }),
             clock,
-            log: access_log::stderr(),
+            log: access_log::logged(),
             sessions: Default::default(),
             published_weeks: Default::default(),
             issuer: Arc::new(issuer),
@@ -233,8 +236,8 @@ fn serve(
             .await
             .map_err(|e| Failure::Runtime(format!("cannot listen on {listen}: {e}")))?;
         let bound = listener.local_addr().map_or(listen, |a| a);
-        eprintln!(
-            "clockoff-dashboard: listening on http://{bound} (database {}, k = {}, week tokens \
+        tracing::info!(
+            "listening on http://{bound} (database {}, k = {}, week tokens \
              issued with key {})",
             db_name,
             state.service.k.get(),
@@ -248,13 +251,13 @@ fn serve(
                 .collect()
         };
         if !closed.is_empty() {
-            eprintln!(
-                "clockoff-dashboard: laptops cannot enrol in units without max_devices: {}",
+            tracing::warn!(
+                "laptops cannot enrol in units without max_devices: {}",
                 closed.join(", ")
             );
         }
-        eprintln!(
-            "clockoff-dashboard: managers sign in at /sign-in (on that address) with a viewer token \
+        tracing::info!(
+            "managers sign in at /sign-in (on that address) with a viewer token \
              (`clockoff-dashboard token create --unit UNIT --role viewer`); a team's laptops \
              report with its reporter token (`--role reporter`, in the agent's [report] \
              token_file). Put a TLS proxy in front before anyone outside this machine uses it."
@@ -269,7 +272,7 @@ fn serve(
         server::run(listener, state, shutdown_signal())
             .await
             .map_err(|e| Failure::Runtime(format!("serving: {e}")))?;
-        eprintln!("clockoff-dashboard: stopped");
+        tracing::info!("stopped");
         Ok(())
     })
 }
@@ -284,8 +287,8 @@ async fn release_history<S: Store>(state: AppState<S>) {
         return;
     };
     match state.released(range).await {
-        Ok(weeks) => eprintln!(
-            "clockoff-dashboard: released the last {} weeks in {} ms",
+        Ok(weeks) => tracing::info!(
+            "released the last {} weeks in {} ms",
             weeks.len(),
             started.elapsed().as_millis()
         ),
