@@ -91,6 +91,17 @@ impl fmt::Display for DailyRange {
     }
 }
 
+/// The days of the week as the config names them, Monday first.
+pub const WEEKDAYS: [(&str, Weekday); 7] = [
+    ("monday", Weekday::Mon),
+    ("tuesday", Weekday::Tue),
+    ("wednesday", Weekday::Wed),
+    ("thursday", Weekday::Thu),
+    ("friday", Weekday::Fri),
+    ("saturday", Weekday::Sat),
+    ("sunday", Weekday::Sun),
+];
+
 /// The weekly pattern: the ranges as configured, and the same time merged into runs.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct WeeklyHours {

@@ -2,20 +2,8 @@
 //! configuration's own checks, so a bad answer gets the reason `clockoff config check`
 //! would give for it in a file.
 
-use chrono::Weekday;
-
 use crate::config::{self, Config};
-
-/// Monday first, as the config's `[hours]` keys.
-pub const DAYS: [&str; 7] = [
-    "monday",
-    "tuesday",
-    "wednesday",
-    "thursday",
-    "friday",
-    "saturday",
-    "sunday",
-];
+use crate::core::hours::WEEKDAYS;
 
 /// Working hours as the config writes them: each day's ranges ("09:00-17:00").
 pub type Week = [Vec<String>; 7];
@@ -52,7 +40,7 @@ pub fn hours<S: AsRef<str>>(lines: &[S]) -> Result<Week, String> {
 /// `[hours]` as TOML text.
 fn hours_table(week: &Week) -> String {
     let mut table = String::from("[hours]\n");
-    for (day, ranges) in DAYS.iter().zip(week) {
+    for ((day, _), ranges) in WEEKDAYS.iter().zip(week) {
         if !ranges.is_empty() {
             let array: toml_edit::Array = ranges.iter().map(String::as_str).collect();
             table.push_str(&format!("{day} = {array}\n"));
@@ -61,7 +49,7 @@ fn hours_table(week: &Week) -> String {
     table
 }
 
-/// "mon-fri", "sat,sun", "sun-thu" (wrapping), "wednesday": indexes into [`DAYS`].
+/// "mon-fri", "sat,sun", "sun-thu" (wrapping), "wednesday": indexes into [`WEEKDAYS`].
 fn day_list(text: &str) -> Result<Vec<usize>, String> {
     let mut days = Vec::new();
     for part in text.split(',') {
@@ -80,8 +68,9 @@ fn day_list(text: &str) -> Result<Vec<usize>, String> {
 /// A day by its name or the first three letters or more of it.
 fn day(name: &str) -> Result<usize, String> {
     let name = name.trim().to_ascii_lowercase();
-    DAYS.iter()
-        .position(|day| name.len() >= 3 && day.starts_with(&name))
+    WEEKDAYS
+        .iter()
+        .position(|(day, _)| name.len() >= 3 && day.starts_with(&name))
         .ok_or_else(|| format!("\"{name}\" is not a day: use mon, tue, wed, thu, fri, sat, sun (or a range such as mon-fri)"))
 }
 
@@ -154,7 +143,7 @@ fn check(snippet: &str) -> Result<(), String> {
 /// A week as the lines [`hours`] reads, consecutive days with the same ranges together:
 /// "mon-fri 09:00-17:00".
 pub fn describe_hours(week: &Week) -> Vec<String> {
-    let short = |day: usize| &DAYS[day][..3];
+    let short = |day: usize| &WEEKDAYS[day].0[..3];
     let mut lines = Vec::new();
     let mut day = 0;
     while day < 7 {
@@ -177,22 +166,9 @@ pub fn describe_hours(week: &Week) -> Vec<String> {
 
 /// The week a config has now.
 pub fn week_of(config: &Config) -> Week {
-    let weekdays = [
-        Weekday::Mon,
-        Weekday::Tue,
-        Weekday::Wed,
-        Weekday::Thu,
-        Weekday::Fri,
-        Weekday::Sat,
-        Weekday::Sun,
-    ];
-    weekdays.map(|day| {
-        config
-            .hours
-            .on(day)
-            .iter()
-            .map(ToString::to_string)
-            .collect()
+    WEEKDAYS.map(|(_, day)| {
+        let ranges = config.hours.on(day);
+        ranges.iter().map(ToString::to_string).collect()
     })
 }
 

@@ -7,7 +7,8 @@ use std::path::Path;
 
 use toml_edit::{Array, DocumentMut, Item, Table, TableLike, Value};
 
-use super::answers::{DAYS, Week};
+use super::answers::Week;
+use crate::core::hours::WEEKDAYS;
 
 /// What setup sets; `None` leaves a key as the file has it.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -140,7 +141,7 @@ fn set(table: &mut impl TableLike, key: &str, mut new: Value) {
 /// Sets every day's ranges, keeping the comments on the days kept; days with none are left
 /// out (no working time), and the days are in week order.
 fn set_hours(hours: &mut Table, week: &Week) {
-    for (day, ranges) in DAYS.iter().zip(week) {
+    for ((day, _), ranges) in WEEKDAYS.iter().zip(week) {
         if ranges.is_empty() {
             hours.remove(day);
         } else {
@@ -148,7 +149,7 @@ fn set_hours(hours: &mut Table, week: &Week) {
             set(hours, day, array.into());
         }
     }
-    let rank = |key: &toml_edit::Key| DAYS.iter().position(|d| *d == key.get());
+    let rank = |key: &toml_edit::Key| WEEKDAYS.iter().position(|(d, _)| *d == key.get());
     hours.sort_values_by(|a, _, b, _| rank(a).cmp(&rank(b)));
 }
 

@@ -2,8 +2,10 @@
 //! it is a new entry that stands in for an old one, or a withdrawal saying the old one no
 //! longer counts; both entries stay in the record and are shown.
 
-use chrono::{DateTime, Datelike, NaiveDate, TimeDelta, Utc, Weekday};
+use chrono::{DateTime, Datelike, NaiveDate, TimeDelta, Utc};
 use serde::Serialize;
+
+use crate::hours::WEEKDAYS;
 
 /// The longest entry: a day; longer work is logged day by day.
 pub const MAX_ENTRY: TimeDelta = TimeDelta::hours(24);
@@ -85,16 +87,6 @@ pub fn named_day(text: &str, today: NaiveDate) -> Result<NaiveDate, String> {
     let back = (7 + today.weekday().num_days_from_monday() - weekday.num_days_from_monday()) % 7;
     Ok(today - TimeDelta::days(i64::from(back)))
 }
-
-const WEEKDAYS: [(&str, Weekday); 7] = [
-    ("monday", Weekday::Mon),
-    ("tuesday", Weekday::Tue),
-    ("wednesday", Weekday::Wed),
-    ("thursday", Weekday::Thu),
-    ("friday", Weekday::Fri),
-    ("saturday", Weekday::Sat),
-    ("sunday", Weekday::Sun),
-];
 
 #[cfg(test)]
 mod tests {
