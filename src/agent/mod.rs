@@ -161,10 +161,12 @@ pub async fn run(deps: Deps, shutdown: impl Future<Output = ()>) -> Result<(), A
     // be one more wakeup.
     let trimming = tokio::spawn(async {
         tokio::time::sleep(trim::AFTER).await;
-        match trim::startup_pages() {
-            Ok(0) => tracing::info!("started; no start-up code found to hand back"),
-            Ok(kib) => tracing::info!("started; {kib} KiB of start-up code handed back"),
-            Err(e) => tracing::warn!("keeping the start-up code mapped: {e}"),
+        let announce = |kib| match kib {
+            0 => tracing::info!("started; no start-up code found to hand back"),
+            kib => tracing::info!("started; handing back {kib} KiB of start-up code"),
+        };
+        if let Err(e) = trim::startup_pages(announce) {
+            tracing::warn!("keeping the start-up code mapped: {e}");
         }
     });
     let (engine, sources, _ended) = main.serve(events, shutdown).await;

@@ -482,7 +482,7 @@ async fn the_idle_agent_stays_under_its_memory_ceiling() {
     let agent = clockoff.agent(&bus, "agent.log").await;
     support::eventually_blocking("the start-up trim", || {
         let said = std::fs::read_to_string(&log).unwrap_or_default();
-        said.contains("of start-up code handed back").then_some(())
+        said.contains("KiB of start-up code").then_some(())
     });
     for _ in 0..3 {
         clockoff.cli_status();
