@@ -198,6 +198,10 @@ Swap:                  0 kB
         let mut announced = None;
         let trimmed = startup_pages(|kib| announced = Some(kib)).expect("trim");
         assert!(trimmed > 0, "its code was resident");
-        assert_eq!(announced, Some(trimmed), "announced before, with the same figure");
+        assert_eq!(
+            announced,
+            Some(trimmed),
+            "announced before, with the same figure"
+        );
     }
 }

@@ -38,7 +38,7 @@ fn packages() -> Option<&'static Packages> {
         );
         let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join("packages");
         let _ = std::fs::remove_dir_all(&out);
-        let printed = ok(Command::new("scripts/package")
+        let printed = ok(tool("scripts/package")
             .current_dir(env!("CARGO_MANIFEST_DIR"))
             .args(["--fast", "--bin-dir"])
             .arg(bin_dir)
@@ -64,6 +64,16 @@ fn with_cargo_path() -> String {
     std::env::var("PATH").unwrap_or_else(|_| PATH.to_string())
 }
 
+/// A packaging tool, on the real clock and with nothing of the test's environment but PATH:
+/// under libfaketime (scripts/test-dates) dpkg-deb's tar and man (which drops to the man
+/// user) fail to open root's faketime shared memory, and none of them reads the date.
+/// The programs installed run faked, as every other test's do.
+fn tool(program: &str) -> Command {
+    let mut command = Command::new(program);
+    command.env_clear().env("PATH", with_cargo_path());
+    command
+}
+
 fn ok(cmd: &mut Command) -> String {
     let out = cmd.output().unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
     assert_success(cmd, &out);
@@ -82,7 +92,7 @@ fn assert_success(cmd: &Command, out: &Output) {
 
 /// The files (not folders) a package holds, as absolute paths.
 fn contents(deb: &Path) -> BTreeSet<String> {
-    let listing = ok(Command::new("dpkg-deb").arg("-c").arg(deb));
+    let listing = ok(tool("dpkg-deb").arg("-c").arg(deb));
     listing
         .lines()
         .filter(|line| !line.starts_with('d'))
@@ -97,11 +107,11 @@ fn contents(deb: &Path) -> BTreeSet<String> {
 }
 
 fn control_file(deb: &Path, name: &str) -> String {
-    ok(Command::new("dpkg-deb").arg("--info").arg(deb).arg(name))
+    ok(tool("dpkg-deb").arg("--info").arg(deb).arg(name))
 }
 
 fn extract(deb: &Path, root: &Path) {
-    ok(Command::new("dpkg-deb").arg("-x").arg(deb).arg(root));
+    ok(tool("dpkg-deb").arg("-x").arg(deb).arg(root));
 }
 
 #[test]
@@ -114,7 +124,7 @@ fn the_packages_are_lintian_clean_and_hold_what_they_promise() {
     }
     // Every tag, down to pedantic and experimental, is either absent or overridden in the
     // package with its reason (packaging/debian/*.lintian-overrides).
-    let tags = ok(Command::new("lintian")
+    let tags = ok(tool("lintian")
         .args([
             "-I",
             "-E",
@@ -179,7 +189,7 @@ fn the_packages_are_lintian_clean_and_hold_what_they_promise() {
         "/etc/xdg/autostart/clockoff.desktop",
         "/usr/share/applications/clockoff.desktop",
     ] {
-        ok(Command::new("desktop-file-validate").arg(root.path().join(&desktop[1..])));
+        ok(tool("desktop-file-validate").arg(root.path().join(&desktop[1..])));
     }
     // Where systemd runs the session the unit starts the agent; the autostart generator
     // must not start a second one.
@@ -299,10 +309,8 @@ fn every_unit_verifies_and_the_dashboard_is_confined() {
         "/usr/lib/systemd/system/clockoff-dashboard.service",
         "/etc/systemd/system/clockoff.service",
     ] {
-        let mut verify = Command::new("systemd-analyze");
+        let mut verify = tool("systemd-analyze");
         verify
-            .clean_env()
-            .env("PATH", PATH)
             .env("MANPATH", root.path().join("usr/share/man"))
             .arg("verify")
             .arg(format!("--root={}", root.path().display()))
@@ -311,8 +319,7 @@ fn every_unit_verifies_and_the_dashboard_is_confined() {
         assert_success(&verify, &out);
         assert_eq!(String::from_utf8_lossy(&out.stderr), "", "{unit}");
     }
-    let security = ok(Command::new("systemd-analyze")
-        .clean_env()
+    let security = ok(tool("systemd-analyze")
         .env("PATH", PATH)
         .args(["security", "--offline=true", "--no-pager"])
         .arg(format!("--root={}", root.path().display()))
@@ -353,8 +360,7 @@ impl DpkgRoot {
     }
 
     fn dpkg(&self, args: &[&str], debs: &[&Path]) {
-        ok(Command::new("dpkg")
-            .clean_env()
+        ok(tool("dpkg")
             .env("PATH", PATH)
             .arg(format!("--root={}", self.dir.path().display()))
             .args([
@@ -367,7 +373,7 @@ impl DpkgRoot {
     }
 
     fn version(&self, package: &str) -> String {
-        ok(Command::new("dpkg-query")
+        ok(tool("dpkg-query")
             .arg(format!(
                 "--admindir={}",
                 self.path("var/lib/dpkg").display()
@@ -378,7 +384,7 @@ impl DpkgRoot {
 
     /// Every file and symbolic link under the root, as absolute paths inside it.
     fn files(&self) -> BTreeSet<String> {
-        let listed = ok(Command::new("find")
+        let listed = ok(tool("find")
             .arg(self.dir.path())
             .args(["-not", "-type", "d"]));
         let prefix = self.dir.path().display().to_string();
@@ -404,7 +410,7 @@ impl DpkgRoot {
 /// unpacked, edited and packed again with dpkg-deb, as a new upstream release would be.
 fn later_version(deb: &Path, version: &str, conffile: &str, out: &Path) -> PathBuf {
     let tree = out.join(deb.file_stem().unwrap());
-    ok(Command::new("dpkg-deb").arg("-R").arg(deb).arg(&tree));
+    ok(tool("dpkg-deb").arg("-R").arg(deb).arg(&tree));
     let control = tree.join("DEBIAN/control");
     let text = std::fs::read_to_string(&control).unwrap();
     let old = text
@@ -417,7 +423,7 @@ fn later_version(deb: &Path, version: &str, conffile: &str, out: &Path) -> PathB
     let mut upstream = std::fs::read_to_string(&changed).unwrap();
     upstream.push_str("# A line the next release added.\n");
     std::fs::write(&changed, upstream).unwrap();
-    ok(Command::new("sh").current_dir(&tree).args([
+    ok(tool("sh").current_dir(&tree).args([
         "-c",
         "find . -path ./DEBIAN -prune -o -type f -printf '%P\\0' | sort -z | xargs -0 md5sum > DEBIAN/md5sums",
     ]));
@@ -427,7 +433,7 @@ fn later_version(deb: &Path, version: &str, conffile: &str, out: &Path) -> PathB
         .to_string_lossy()
         .replace("0.1.0", version);
     let later = out.join(name);
-    ok(Command::new("dpkg-deb")
+    ok(tool("dpkg-deb")
         .args(["--root-owner-group", "-Zgzip", "-z1", "--build"])
         .arg(&tree)
         .arg(&later));
@@ -476,8 +482,7 @@ fn dpkg_installs_upgrades_and_purges_leaving_the_workers_own_record() {
         "clockoff-agent",
         "clockoff-dashboard",
     ] {
-        let found = ok(Command::new("man")
-            .clean_env()
+        let found = ok(tool("man")
             .env("PATH", PATH)
             .env("MANPATH", root.path("/usr/share/man"))
             .args(["-w", page]));
@@ -553,8 +558,7 @@ fn dpkg_installs_upgrades_and_purges_leaving_the_workers_own_record() {
         .unwrap()
         .replace("\nk = 10\n", "\nk = 12\n");
     std::fs::write(&config, &tuned).unwrap();
-    ok(Command::new("systemctl")
-        .clean_env()
+    ok(tool("systemctl")
         .env("PATH", PATH)
         .arg(format!("--root={}", root.dir.path().display()))
         .args(["disable", "clockoff-dashboard.service"]));

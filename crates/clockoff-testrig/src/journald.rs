@@ -2,7 +2,8 @@
 //! NAME`: sockets in /run/systemd/journal.NAME, files in /var/log/journal/MACHINE.NAME, both
 //! removed on drop), a stream into it made as systemd makes a unit's stderr (the stdout
 //! stream protocol's header, and `JOURNAL_STREAM` naming the socket), and the entries read
-//! back with `journalctl --namespace=NAME -o json`. journald runs as root only.
+//! back with `journalctl --namespace=NAME -o json`. journald runs as root only, and on the
+//! real clock.
 
 use std::io::Write;
 use std::os::unix::fs::MetadataExt;
@@ -13,7 +14,7 @@ use std::time::Instant;
 
 use serde_json::Value;
 
-use super::{CleanEnv, DEADLINE, Missing};
+use super::{DEADLINE, Missing};
 use crate::process::find_program;
 
 const JOURNALD: &str = "/lib/systemd/systemd-journald";
@@ -33,8 +34,10 @@ impl Journald {
         static COUNT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
         let n = COUNT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let name = format!("clockofftest{}x{n}", std::process::id());
+        // On the real clock, as Chromium and sway are: under libfaketime journald refuses
+        // every connection (seen with scripts/test-dates). Entries keep the real time.
         let daemon = Command::new(journald)
-            .clean_env()
+            .env_clear()
             .arg(&name)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -73,7 +76,7 @@ impl Journald {
     /// Every entry under `identifier`, as journalctl's JSON.
     pub fn entries(&self, identifier: &str) -> Vec<Value> {
         let out = Command::new("journalctl")
-            .clean_env()
+            .env_clear()
             .arg(format!("--namespace={}", self.name))
             .args(["-o", "json", "--no-pager"])
             .arg(format!("SYSLOG_IDENTIFIER={identifier}"))

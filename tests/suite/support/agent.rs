@@ -124,16 +124,34 @@ impl Clockoff {
         serde_json::from_str(&json).expect("status is JSON")
     }
 
-    /// Polls the agent's status until `done` holds.
+    /// Polls the agent's status until `done` holds. A failure shows the last status and
+    /// the end of each log in the rig's directory (the agent's says why a source failed).
     pub fn wait_status(&self, what: &str, done: impl Fn(&Value) -> bool) -> Value {
         super::eventually_blocking(what, || {
             let status = self.status();
             if done(&status) {
                 Ok(status)
             } else {
-                Err(status.to_string())
+                Err(format!("{status}\n{}", self.log_tails()))
             }
         })
+    }
+
+    /// The last lines of every `.log` in the rig's directory.
+    fn log_tails(&self) -> String {
+        let mut tails = String::new();
+        let Ok(entries) = std::fs::read_dir(&self.dir) else {
+            return tails;
+        };
+        for path in entries.filter_map(|e| e.ok().map(|e| e.path())) {
+            if path.extension().is_some_and(|e| e == "log") {
+                let text = std::fs::read_to_string(&path).unwrap_or_default();
+                let lines: Vec<&str> = text.lines().collect();
+                let tail = lines[lines.len().saturating_sub(30)..].join("\n");
+                tails.push_str(&format!("--- {}:\n{tail}\n", path.display()));
+            }
+        }
+        tails
     }
 }
 
