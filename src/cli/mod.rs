@@ -2,8 +2,10 @@
 
 mod agent_cmd;
 mod config_cmd;
+mod config_file;
 mod export_cmd;
 mod forget_cmd;
+mod leave_cmd;
 mod ledger_write;
 mod log_cmd;
 mod report_cmd;
@@ -71,6 +73,20 @@ Examples:
   clockoff setup --yes --dashboard https://clockoff.example.org --token-file ~/.config/clockoff/team-token"
     )]
     Setup(setup::SetupArgs),
+    /// Your leave: add, list or remove it (kept in your config; the agent reads it at once).
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  clockoff leave add 2026-12-24 2027-01-02 --note Christmas\n  clockoff leave add tomorrow\n  \
+clockoff leave list\n  clockoff leave remove 2"
+    )]
+    Leave(leave_cmd::LeaveCommand),
+    /// Days your workplace is closed, counted as holidays: add, list or remove them.
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  clockoff closure add 2026-12-29 2026-12-30 2026-12-31\n  clockoff closure list\n  \
+clockoff closure remove 2026-12-29"
+    )]
+    Closure(leave_cmd::ClosureCommand),
     /// Print shell completions (bash, zsh, fish, elvish, powershell) on stdout.
     #[command(
         after_help = "Examples:\n  clockoff completions bash >> ~/.bash_completion\n  \
@@ -318,6 +334,8 @@ pub fn run(cli: Cli, clock: Arc<dyn Clock>) -> ExitCode {
         Some(Command::Schedule(cmd)) => schedule_cmd::run(cmd, &paths, clock_ref),
         Some(Command::Config(cmd)) => config_cmd::run(cmd, &paths),
         Some(Command::Setup(args)) => setup::setup(args, &paths),
+        Some(Command::Leave(cmd)) => leave_cmd::leave(cmd, &paths, clock_ref),
+        Some(Command::Closure(cmd)) => leave_cmd::closure(cmd, &paths, clock_ref),
         Some(Command::Completions { shell }) => shell_cmd::completions(shell),
         Some(Command::Man { dir }) => shell_cmd::man(&dir),
     };

@@ -14,6 +14,7 @@ mod corrections;
 mod dst;
 mod export;
 mod holidays;
+mod leave;
 mod ledger;
 mod notification_servers;
 mod packages;

@@ -1,13 +1,10 @@
-//! The worker's config file, edited in place (toml_edit): the keys setup answers are set,
-//! everything else (comments, order, keys it does not ask about) is kept as written. Written
-//! whole or not at all.
-
-use std::io::Write;
-use std::path::Path;
+//! What setup changes in the worker's config file (toml_edit): the keys it answers are set,
+//! everything else (comments, order, keys it does not ask about) is kept as written.
 
 use toml_edit::{Array, DocumentMut, Item, Table, TableLike, Value};
 
 use super::answers::Week;
+use crate::cli::config_file;
 use crate::core::hours::WEEKDAYS;
 
 /// What setup sets; `None` leaves a key as the file has it.
@@ -29,19 +26,9 @@ pub enum Report {
     },
 }
 
-/// The top of a file setup makes.
-const NEW_FILE: &str = "\
-# Your clockoff settings, written by `clockoff setup` (run it again to change them, or edit
-# this file: your comments are kept). Each key wins over the organisation's policy and the
-# built-in default, which `clockoff config default` prints with every key explained.
-";
-
 /// `existing` (the file's text, if there is one) with `settings` applied.
 pub fn apply(existing: Option<&str>, settings: &Settings) -> Result<String, String> {
-    let mut doc: DocumentMut = existing
-        .unwrap_or_default()
-        .parse()
-        .map_err(|e: toml_edit::TomlError| e.to_string())?;
+    let mut doc = config_file::parse(existing)?;
     let header = opening_comment(&mut doc);
     if let Some(zone) = &settings.timezone {
         set(doc.as_table_mut(), "timezone", zone.as_str().into());
@@ -51,33 +38,33 @@ pub fn apply(existing: Option<&str>, settings: &Settings) -> Result<String, Stri
     }
     put_first(&mut doc, header);
     if let Some(week) = &settings.hours {
-        set_hours(table(&mut doc, "hours")?, week);
+        set_hours(config_file::table(&mut doc, "hours")?, week);
     }
     if let Some(region) = &settings.region {
         set(
-            table(&mut doc, "holidays")?,
+            config_file::table(&mut doc, "holidays")?,
             "region",
             region.as_str().into(),
         );
     }
     match &settings.report {
         None => {}
-        Some(Report::Off) => set(table(&mut doc, "report")?, "enabled", false.into()),
+        Some(Report::Off) => set(
+            config_file::table(&mut doc, "report")?,
+            "enabled",
+            false.into(),
+        ),
         Some(Report::To {
             dashboard,
             token_file,
         }) => {
-            let report = table(&mut doc, "report")?;
+            let report = config_file::table(&mut doc, "report")?;
             set(report, "enabled", true.into());
             set(report, "dashboard", dashboard.as_str().into());
             set(report, "token_file", token_file.as_str().into());
         }
     }
-    Ok(match existing {
-        Some(_) => doc.to_string(),
-        // A file of comments alone would keep them after the keys set: they go first.
-        None => format!("{NEW_FILE}\n{doc}"),
-    })
+    Ok(config_file::render(existing, &doc))
 }
 
 /// In a file that begins with a table, the comment above it, which is the file's opening
@@ -117,14 +104,6 @@ fn put_first(doc: &mut DocumentMut, header: Option<String>) {
     }
 }
 
-/// The table `name`, made if the file has none; an error if the file has `name` as
-/// something else.
-fn table<'a>(doc: &'a mut DocumentMut, name: &str) -> Result<&'a mut Table, String> {
-    let item = doc.entry(name).or_insert_with(|| Item::Table(Table::new()));
-    item.as_table_mut()
-        .ok_or_else(|| format!("`{name}` in your config is not a [{name}] table: make it one, or move the file away, and run setup again"))
-}
-
 /// Sets `key` to `new`, keeping the comments around the old value.
 fn set(table: &mut impl TableLike, key: &str, mut new: Value) {
     match table.get_mut(key).and_then(Item::as_value_mut) {
@@ -151,34 +130,6 @@ fn set_hours(hours: &mut Table, week: &Week) {
     }
     let rank = |key: &toml_edit::Key| WEEKDAYS.iter().position(|(d, _)| *d == key.get());
     hours.sort_values_by(|a, _, b, _| rank(a).cmp(&rank(b)));
-}
-
-/// Writes `text` to `path` whole or not at all: a temporary file beside it, synced, then
-/// renamed over it, with the folder made first and the old file's permissions kept. `mode`
-/// is for a new file.
-pub fn write_whole(path: &Path, text: &str, mode: u32) -> std::io::Result<()> {
-    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
-    let dir = path.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir)?;
-    let name = path
-        .file_name()
-        .map_or_else(Default::default, |n| n.to_string_lossy().into_owned());
-    let temporary = dir.join(format!(".{name}.setup-{}", std::process::id()));
-    let mode = std::fs::metadata(path).map_or(mode, |m| m.permissions().mode() & 0o7777);
-    let written = (|| {
-        let mut file = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(mode)
-            .open(&temporary)?;
-        file.write_all(text.as_bytes())?;
-        file.sync_all()?;
-        std::fs::rename(&temporary, path)
-    })();
-    if written.is_err() {
-        let _ = std::fs::remove_file(&temporary);
-    }
-    written
 }
 
 #[cfg(test)]
@@ -238,7 +189,7 @@ idle_after = \"10m\" # slow reader
             ..Settings::default()
         };
         let text = apply(None, &settings).unwrap();
-        assert!(text.starts_with(NEW_FILE), "{text}");
+        assert!(text.starts_with(config_file::NEW_FILE), "{text}");
         assert!(
             text.contains("dashboard = \"https://dash.example.org\""),
             "{text}"

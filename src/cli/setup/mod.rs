@@ -9,12 +9,12 @@ mod document;
 mod questions;
 
 use std::io::IsTerminal;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use crate::config::{self, ConfigPaths, ZoneSource};
 use crate::core::duration::hours_minutes;
 
-use super::Failure;
+use super::{Failure, config_file};
 use document::{Report, Settings};
 use questions::{Asker, Current};
 
@@ -52,13 +52,8 @@ pub struct SetupArgs {
 }
 
 pub fn setup(args: SetupArgs, paths: &ConfigPaths) -> Result<(), Failure> {
-    let path = paths
-        .user_path()
-        .ok_or_else(|| {
-            Failure::Usage("no home folder to keep your config in: give --config FILE".into())
-        })?
-        .to_path_buf();
-    let existing = read_existing(&path)?;
+    let path = config_file::user_path(paths)?;
+    let existing = config_file::read(&path)?;
     let now = current(paths);
     let locks = config::locked_keys(paths);
     let locked = |key: &str| config::is_locked(&locks, key);
@@ -97,7 +92,7 @@ pub fn setup(args: SetupArgs, paths: &ConfigPaths) -> Result<(), Failure> {
         .map_err(|errors| Failure::Usage(format!("{errors}\nnothing written")))?;
     if let Some(token) = token {
         let file = expand_home(&token_file(&settings))?;
-        document::write_whole(&file, &format!("{token}\n"), 0o600).map_err(|e| {
+        config_file::write_whole(&file, &format!("{token}\n"), 0o600).map_err(|e| {
             Failure::Runtime(format!("writing {}: {e}; nothing written", file.display()))
         })?;
         println!(
@@ -105,7 +100,7 @@ pub fn setup(args: SetupArgs, paths: &ConfigPaths) -> Result<(), Failure> {
             file.display()
         );
     }
-    document::write_whole(&path, &text, 0o644).map_err(|e| {
+    config_file::write_whole(&path, &text, 0o644).map_err(|e| {
         Failure::Runtime(format!("writing {}: {e}; nothing written", path.display()))
     })?;
     println!("Wrote {}.", path.display());
@@ -222,14 +217,6 @@ fn from_flags(args: &SetupArgs, locked: &dyn Fn(&str) -> bool) -> Result<Setting
         )?,
         report,
     })
-}
-
-fn read_existing(path: &Path) -> Result<Option<String>, Failure> {
-    match std::fs::read_to_string(path) {
-        Ok(text) => Ok(Some(text)),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(Failure::Runtime(format!("reading {}: {e}", path.display()))),
-    }
 }
 
 fn token_file(settings: &Settings) -> String {

@@ -124,4 +124,7 @@ pub struct RawSync {
 pub struct RawPeriod {
     pub from: Spanned<toml::Value>,
     pub to: Spanned<toml::Value>,
+    /// The worker's own words for it (`clockoff leave add --note`): allowed, and not read.
+    #[serde(default, rename = "note")]
+    pub _note: Option<String>,
 }
