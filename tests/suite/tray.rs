@@ -144,6 +144,7 @@ async fn the_item_registers_and_work_now_starts_an_override_the_agent_reports() 
             "  Work for 1 hour",
             "  Work until I stop",
             "--",
+            "I'm on leave today",
             "Open my week in the browser",
             "Quit clockoff",
         ]
@@ -242,7 +243,7 @@ async fn the_item_registers_and_work_now_starts_an_override_the_agent_reports() 
     monitor.abort();
     let log = std::fs::read_to_string(panel.log_path("agent.log")).unwrap();
     assert!(
-        log.contains("opening the week: wrote ") && log.contains("report"),
+        log.contains("Your week could not be opened: wrote ") && log.contains("report"),
         "{log}"
     );
 
@@ -615,11 +616,7 @@ async fn the_last_week_can_be_kept_out_of_the_weekly_report_and_put_back() {
     .await;
     let outline = item.layout().await.outline();
     let at = outline.iter().position(|l| *l == label).unwrap();
-    assert_eq!(
-        outline[at + 1],
-        "Open my week in the browser",
-        "{outline:?}"
-    );
+    assert_eq!(outline[at + 1], "I'm on leave today", "{outline:?}");
     let status = panel.status();
     assert_eq!(status["report"]["last_week"]["week"], name, "{status}");
     assert_eq!(status["report"]["last_week"]["paused"], false, "{status}");
@@ -670,6 +667,37 @@ async fn the_last_week_can_be_kept_out_of_the_weekly_report_and_put_back() {
     assert!(
         outline.contains(&"Open my week in the browser".to_string()),
         "{outline:?}"
+    );
+    agent.terminate();
+}
+
+/// "I'm on leave today" books today as leave in the worker's config, as `clockoff leave add
+/// today` does (issue 22): the item, the status and the file all say so.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_leave_today_from_the_tray_is_booked_in_the_config() {
+    let Some(bus) = or_skip(DbusDaemon::start()) else {
+        return;
+    };
+    let panel = Panel::start(ALWAYS_OFF, vec![], bus);
+    let watcher = Watcher::start(&panel.bus).await;
+    let agent = panel.agent(&panel.bus, "agent.log").await;
+    let item = watcher.item().await;
+    title_becomes(&item, "off", |t| t.starts_with("Off")).await;
+    item.click("I'm on leave today").await;
+    title_becomes(&item, "on leave", |t| t.starts_with("On leave since 00:00")).await;
+    assert_eq!(panel.status()["state"], "leave");
+    let today = now()
+        .with_timezone(&chrono_tz::Europe::London)
+        .format("%Y-%m-%d")
+        .to_string();
+    let config = std::fs::read_to_string(panel.config_path()).unwrap();
+    assert!(
+        config.contains(&format!("[[leave]]\nfrom = \"{today}\"\nto = \"{today}\"")),
+        "{config}"
+    );
+    assert!(
+        item.layout().await.find("I'm on leave today").is_none(),
+        "not offered on leave"
     );
     agent.terminate();
 }

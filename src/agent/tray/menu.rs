@@ -18,6 +18,8 @@ pub enum Action {
     HoldNow,
     Resume,
     OpenWeek,
+    /// Book today as leave, as `clockoff leave add today` does.
+    LeaveToday,
     /// Keep a week (the last that has ended) from being reported, as `clockoff report
     /// pause` does...
     PauseReport(IsoWeek),
@@ -30,7 +32,7 @@ const HALF_HOUR: Duration = Duration::from_secs(30 * 60);
 const HOUR: Duration = Duration::from_secs(3600);
 
 /// The menu's items by id: ids are what come back when an item is clicked.
-const ITEMS: [(&str, Action, &str); 8] = [
+const ITEMS: [(&str, Action, &str); 9] = [
     (
         "work-30m",
         Action::WorkFor(HALF_HOUR),
@@ -45,6 +47,7 @@ const ITEMS: [(&str, Action, &str); 8] = [
     ("end-override", Action::EndOverride, "Stop working now"),
     ("hold-now", Action::HoldNow, "Hold now: finish for the day"),
     ("resume-work", Action::Resume, "Resume work"),
+    ("leave-today", Action::LeaveToday, "I'm on leave today"),
     ("open-week", Action::OpenWeek, "Open my week in the browser"),
     ("quit", Action::Quit, "Quit clockoff"),
 ];
@@ -145,6 +148,9 @@ pub fn build(view: &View) -> Result<Menu, tray_icon::menu::Error> {
     }
     if let Some(team) = &view.team {
         menu.append(&MenuItem::with_id("team", team, false, None))?;
+    }
+    if offers.leave_today {
+        menu.append(&item("leave-today"))?;
     }
     menu.append(&item("open-week"))?;
     menu.append(&item("quit"))?;

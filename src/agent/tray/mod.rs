@@ -255,7 +255,8 @@ async fn act(parts: &TrayParts, action: Action) {
         // The engine ends any override first: the worker stopped working.
         Action::HoldNow => ask(parts, Request::FinishEarly).await,
         Action::Resume => ask(parts, Request::Resume).await,
-        Action::OpenWeek => open_week(parts.config_file.clone()),
+        Action::OpenWeek => run_cli(parts.config_file.clone(), &OPEN_WEEK),
+        Action::LeaveToday => run_cli(parts.config_file.clone(), &LEAVE_TODAY),
         // The request `clockoff report pause` and `resume` make of a running agent.
         Action::PauseReport(week) => ask(parts, pause_report(week, true)).await,
         Action::ResumeReport(week) => ask(parts, pause_report(week, false)).await,
@@ -278,16 +279,38 @@ fn pause_report(
     }
 }
 
+/// What a tray item runs as the command line, and what the worker is told if it fails.
+struct CliRun {
+    args: &'static [&'static str],
+    failed: &'static str,
+    instead: &'static str,
+}
+
 /// "Open my week": `clockoff export --open` (this week's HTML report, opened in the
-/// browser), run as its own process so a slow browser or a failed export never touches the
-/// agent.
-fn open_week(config_file: Option<std::path::PathBuf>) {
+/// browser).
+const OPEN_WEEK: CliRun = CliRun {
+    args: &["export", "--open"],
+    failed: "Your week could not be opened",
+    instead: "The report can be opened in a browser from there.",
+};
+
+/// "I'm on leave today": `clockoff leave add today`, which writes the worker's config (the
+/// agent links no TOML editor) and has this agent read it.
+const LEAVE_TODAY: CliRun = CliRun {
+    args: &["leave", "add", "today"],
+    failed: "Your leave could not be added",
+    instead: "Add it with `clockoff leave add today`.",
+};
+
+/// Runs `clockoff` with `run`'s arguments as its own process, so a slow browser or a failed
+/// command never touches the agent; a failure is said where the click was made.
+fn run_cli(config_file: Option<std::path::PathBuf>, run: &'static CliRun) {
     let cli = crate::programs::beside_this_one(crate::programs::CLI);
     let mut command = tokio::process::Command::new(cli);
     if let Some(file) = config_file {
         command.arg("--config").arg(file);
     }
-    command.args(["export", "--open"]);
+    command.args(run.args);
     tokio::spawn(async move {
         let why = match command.output().await {
             Ok(out) if out.status.success() => return,
@@ -300,10 +323,10 @@ fn open_week(config_file: Option<std::path::PathBuf>) {
             }
             Err(e) => e.to_string(),
         };
-        tracing::warn!("opening the week: {why}");
+        tracing::warn!("{}: {why}", run.failed);
         // Said where the click was made, not only in a log the worker never reads.
-        let body = format!("{why}. The report can be opened in a browser from there.");
-        if let Err(e) = notices::show("Your week could not be opened", &body).await {
+        let body = format!("{why}. {}", run.instead);
+        if let Err(e) = notices::show(run.failed, &body).await {
             tracing::warn!("{e}");
         }
     });

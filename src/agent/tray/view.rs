@@ -36,6 +36,8 @@ pub struct Offers {
     pub hold_now: bool,
     /// "Resume work": undo finishing for the day.
     pub resume: bool,
+    /// "I'm on leave today" (`clockoff leave add today`): working or off, not on call.
+    pub leave_today: bool,
     /// Keeping the last week that has ended back from the weekly report, or reporting it
     /// after all.
     pub report: Option<ReportOffer>,
@@ -141,6 +143,7 @@ pub fn view(g: &Status, now: DateTime<Utc>) -> View {
     };
     let offers = Offers {
         until_stop: offers.work_now && !crate::status::sees_no_input(&g.activity_source),
+        leave_today: matches!(g.state, State::Working | State::Off),
         report: report_offer(&g.report),
         ..offers
     };
@@ -330,6 +333,7 @@ mod tests {
             Offers {
                 work_now: true,
                 until_stop: true,
+                leave_today: true,
                 ..Offers::default()
             }
         );
@@ -476,13 +480,12 @@ mod tests {
             v.title,
             "Bank holiday since 00:00 · 0 held · back Tue 09:00"
         );
+        assert!(!v.offers.leave_today, "a bank holiday is not leave to book");
 
         let g = status("leave", json!({"since": "2026-11-23T00:00:00+00:00"}));
-        assert!(
-            view(&g, utc(EVENING))
-                .title
-                .starts_with("On leave since 00:00")
-        );
+        let v = view(&g, utc(EVENING));
+        assert!(v.title.starts_with("On leave since 00:00"));
+        assert!(!v.offers.leave_today, "on leave already");
     }
 
     #[test]
