@@ -95,3 +95,39 @@ pub fn write_whole(path: &Path, text: &str, mode: u32) -> std::io::Result<()> {
     }
     written
 }
+
+/// The user's file and its document.
+pub fn open(paths: &ConfigPaths) -> Result<(Option<String>, DocumentMut), Failure> {
+    let path = user_path(paths)?;
+    let existing = read(&path)?;
+    let doc = parse(existing.as_deref())
+        .map_err(|e| Failure::Usage(format!("{}: {e}", path.display())))?;
+    Ok((existing, doc))
+}
+
+/// Applies `change` to the user's file, checks the result with the policy, writes it whole,
+/// and has a running agent read it before saying what changed.
+pub fn edit(
+    paths: &ConfigPaths,
+    change: impl FnOnce(&mut DocumentMut) -> Result<String, Failure>,
+) -> Result<(), Failure> {
+    let path = user_path(paths)?;
+    let (existing, mut doc) = open(paths)?;
+    let said = change(&mut doc)?;
+    let text = render(existing.as_deref(), &doc);
+    check_and_write(paths, &path, &text)?;
+    println!("{said}");
+    if super::agent_cmd::reload_quietly().is_ok() {
+        println!("The running agent has read it.");
+    }
+    Ok(())
+}
+
+pub fn refuse_if_locked(paths: &ConfigPaths, key: &str) -> Result<(), Failure> {
+    if config::is_locked(&config::locked_keys(paths), key) {
+        return Err(Failure::Usage(format!(
+            "your organisation's policy sets `{key}` and locks it: ask whoever manages clockoff where you work"
+        )));
+    }
+    Ok(())
+}

@@ -12,8 +12,9 @@ use chrono::{NaiveDate, TimeDelta};
 use clap::Subcommand;
 use toml_edit::{ArrayOfTables, DocumentMut, Item, Table, value};
 
-use super::{Failure, config_file, load_config};
-use crate::config::{self, ConfigPaths};
+use super::config_file::{edit, open, refuse_if_locked};
+use super::{Failure, load_config};
+use crate::config::ConfigPaths;
 use crate::core::civil::local_date;
 use crate::core::clock::Clock;
 
@@ -58,7 +59,7 @@ pub fn leave(cmd: LeaveCommand, paths: &ConfigPaths, clock: &dyn Clock) -> Resul
     match cmd {
         LeaveCommand::List => {
             let (_, doc) = open(paths)?;
-            let entries = leave_entries(&doc);
+            let entries = entries(&doc, "leave");
             if entries.is_empty() {
                 println!(
                     "No leave in your config. Add some: clockoff leave add 2026-12-24 2027-01-02"
@@ -80,14 +81,8 @@ pub fn leave(cmd: LeaveCommand, paths: &ConfigPaths, clock: &dyn Clock) -> Resul
                 )));
             }
             edit(paths, |doc| {
-                let mut entry = Table::new();
-                entry["from"] = value(from.to_string());
-                entry["to"] = value(to.to_string());
-                if let Some(note) = &note {
-                    entry["note"] = value(note.as_str());
-                }
-                let list = leave_list(doc)?;
-                list.push(entry);
+                let list = blocks(doc, "leave")?;
+                list.push(block(from.to_string(), to.to_string(), note.as_deref()));
                 let days = (to - from).num_days() + 1;
                 Ok(format!(
                     "Added leave #{}: {from} to {to} ({days} day{}).",
@@ -99,18 +94,7 @@ pub fn leave(cmd: LeaveCommand, paths: &ConfigPaths, clock: &dyn Clock) -> Resul
         LeaveCommand::Remove { number } => {
             refuse_if_locked(paths, "leave")?;
             edit(paths, |doc| {
-                let list = leave_list(doc)?;
-                if number == 0 || number > list.len() {
-                    return Err(Failure::Usage(format!(
-                        "there is no leave #{number}: `clockoff leave list` shows {} entr{}",
-                        list.len(),
-                        if list.len() == 1 { "y" } else { "ies" }
-                    )));
-                }
-                list.remove(number - 1);
-                if list.is_empty() {
-                    doc.remove("leave");
-                }
+                remove_block(doc, "leave", number, "leave")?;
                 Ok(format!("Removed leave #{number}."))
             })
         }
@@ -139,7 +123,7 @@ pub fn closure(cmd: ClosureCommand, paths: &ConfigPaths, clock: &dyn Clock) -> R
         .map(|d| day(d, today))
         .collect::<Result<Vec<_>, _>>()?;
     edit(paths, |doc| {
-        let holidays = config_file::table(doc, "holidays").map_err(Failure::Usage)?;
+        let holidays = super::config_file::table(doc, "holidays").map_err(Failure::Usage)?;
         let extra = holidays
             .entry("extra")
             .or_insert_with(|| value(toml_edit::Array::new()))
@@ -173,42 +157,6 @@ pub fn closure(cmd: ClosureCommand, paths: &ConfigPaths, clock: &dyn Clock) -> R
     })
 }
 
-/// The user's file and its document.
-fn open(paths: &ConfigPaths) -> Result<(Option<String>, DocumentMut), Failure> {
-    let path = config_file::user_path(paths)?;
-    let existing = config_file::read(&path)?;
-    let doc = config_file::parse(existing.as_deref())
-        .map_err(|e| Failure::Usage(format!("{}: {e}", path.display())))?;
-    Ok((existing, doc))
-}
-
-/// Applies `change` to the user's file, checks the result with the policy, writes it whole,
-/// and has a running agent read it before saying what changed.
-fn edit(
-    paths: &ConfigPaths,
-    change: impl FnOnce(&mut DocumentMut) -> Result<String, Failure>,
-) -> Result<(), Failure> {
-    let path = config_file::user_path(paths)?;
-    let (existing, mut doc) = open(paths)?;
-    let said = change(&mut doc)?;
-    let text = config_file::render(existing.as_deref(), &doc);
-    config_file::check_and_write(paths, &path, &text)?;
-    println!("{said}");
-    if super::agent_cmd::reload_quietly().is_ok() {
-        println!("The running agent has read it.");
-    }
-    Ok(())
-}
-
-fn refuse_if_locked(paths: &ConfigPaths, key: &str) -> Result<(), Failure> {
-    if config::is_locked(&config::locked_keys(paths), key) {
-        return Err(Failure::Usage(format!(
-            "your organisation's policy sets `{key}` and locks it: ask whoever manages clockoff where you work"
-        )));
-    }
-    Ok(())
-}
-
 fn today(paths: &ConfigPaths, clock: &dyn Clock) -> Result<NaiveDate, Failure> {
     Ok(local_date(load_config(paths)?.timezone, clock.now()))
 }
@@ -226,21 +174,54 @@ fn day(text: &str, today: NaiveDate) -> Result<NaiveDate, Failure> {
     }
 }
 
-/// `[[leave]]`, made if the file has none.
-fn leave_list(doc: &mut DocumentMut) -> Result<&mut ArrayOfTables, Failure> {
-    doc.entry("leave")
+/// `[[key]]` (`leave`, `on_call`), made if the file has none.
+pub fn blocks<'a>(doc: &'a mut DocumentMut, key: &str) -> Result<&'a mut ArrayOfTables, Failure> {
+    doc.entry(key)
         .or_insert_with(|| Item::ArrayOfTables(ArrayOfTables::new()))
         .as_array_of_tables_mut()
         .ok_or_else(|| {
-            Failure::Usage(
-                "`leave` in your config is not written as [[leave]] blocks: write it so, and try again".into(),
-            )
+            Failure::Usage(format!(
+                "`{key}` in your config is not written as [[{key}]] blocks: write it so, and try again"
+            ))
         })
 }
 
-/// Each `[[leave]]` as "FROM to TO  NOTE".
-fn leave_entries(doc: &DocumentMut) -> Vec<String> {
-    let Some(list) = doc.get("leave").and_then(Item::as_array_of_tables) else {
+/// A `[[key]]` block made of its period and note.
+pub fn block(from: String, to: String, note: Option<&str>) -> Table {
+    let mut entry = Table::new();
+    entry["from"] = value(from);
+    entry["to"] = value(to);
+    if let Some(note) = note {
+        entry["note"] = value(note);
+    }
+    entry
+}
+
+/// Removes block `number` (from 1) of `[[key]]`, and the list with its last block.
+pub fn remove_block(
+    doc: &mut DocumentMut,
+    key: &str,
+    number: usize,
+    command: &str,
+) -> Result<(), Failure> {
+    let list = blocks(doc, key)?;
+    if number == 0 || number > list.len() {
+        return Err(Failure::Usage(format!(
+            "there is no {command} #{number}: `clockoff {command} list` shows {} entr{}",
+            list.len(),
+            if list.len() == 1 { "y" } else { "ies" }
+        )));
+    }
+    list.remove(number - 1);
+    if list.is_empty() {
+        doc.remove(key);
+    }
+    Ok(())
+}
+
+/// Each `[[key]]` block as "FROM to TO  NOTE".
+pub fn entries(doc: &DocumentMut, key: &str) -> Vec<String> {
+    let Some(list) = doc.get(key).and_then(Item::as_array_of_tables) else {
         return Vec::new();
     };
     let text = |table: &Table, key: &str| {

@@ -8,6 +8,7 @@ mod forget_cmd;
 mod leave_cmd;
 mod ledger_write;
 mod log_cmd;
+mod oncall_cmd;
 mod report_cmd;
 mod report_status;
 mod schedule_cmd;
@@ -87,6 +88,14 @@ clockoff leave list\n  clockoff leave remove 2"
 clockoff closure remove 2026-12-29"
     )]
     Closure(leave_cmd::ClosureCommand),
+    /// Your on-call windows: add, list or remove them (nothing is held while on call).
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  clockoff oncall add \"Fri 17:00\" \"Mon 09:00\"\n  \
+clockoff oncall add \"2026-12-24 17:00\" \"2026-12-27 09:00\" --note \"Christmas rota\"\n  clockoff oncall list\n  \
+clockoff oncall remove 1"
+    )]
+    Oncall(oncall_cmd::OncallCommand),
     /// Print shell completions (bash, zsh, fish, elvish, powershell) on stdout.
     #[command(
         after_help = "Examples:\n  clockoff completions bash >> ~/.bash_completion\n  \
@@ -336,6 +345,7 @@ pub fn run(cli: Cli, clock: Arc<dyn Clock>) -> ExitCode {
         Some(Command::Setup(args)) => setup::setup(args, &paths),
         Some(Command::Leave(cmd)) => leave_cmd::leave(cmd, &paths, clock_ref),
         Some(Command::Closure(cmd)) => leave_cmd::closure(cmd, &paths, clock_ref),
+        Some(Command::Oncall(cmd)) => oncall_cmd::oncall(cmd, &paths, clock_ref),
         Some(Command::Completions { shell }) => shell_cmd::completions(shell),
         Some(Command::Man { dir }) => shell_cmd::man(&dir),
     };

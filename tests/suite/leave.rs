@@ -192,3 +192,63 @@ async fn leave_added_while_the_agent_runs_is_its_state_when_the_command_returns(
     assert_eq!(clockoff.status()["state"], "leave");
     agent.terminate();
 }
+
+#[test]
+fn on_call_windows_are_added_listed_and_removed_and_nothing_is_held_in_them() {
+    let home = Home::new("oncall-cli", MY_FILE);
+    assert_eq!(home.state_at("2026-12-05T12:00:00Z"), "off");
+    let added = home.ok(&[
+        "oncall",
+        "add",
+        "2026-12-04 17:00",
+        "2026-12-07T09:00",
+        "--note",
+        "weekend rota",
+    ]);
+    assert!(
+        added.contains("Added on-call #1: Fri 2026-12-04 17:00 to Mon 2026-12-07 09:00."),
+        "{added}"
+    );
+    assert_eq!(home.state_at("2026-12-05T12:00:00Z"), "on_call");
+    // A weekday and time: the next Friday 17:00 to come, to the Monday 09:00 after it.
+    home.ok(&["oncall", "add", "Fri 17:00", "Mon 09:00"]);
+    let listed = home.ok(&["oncall", "list"]);
+    let lines: Vec<&str> = listed.lines().collect();
+    assert_eq!(
+        lines[0],
+        "#1  2026-12-04T17:00 to 2026-12-07T09:00  weekend rota"
+    );
+    let (from, to) = lines[1]
+        .trim_start_matches("#2  ")
+        .split_once(" to ")
+        .unwrap();
+    let parse = |t: &str| chrono::NaiveDateTime::parse_from_str(t, "%Y-%m-%dT%H:%M").unwrap();
+    let (from, to) = (parse(from), parse(to));
+    assert_eq!(from.format("%a %H:%M").to_string(), "Fri 17:00");
+    assert_eq!(to - from, chrono::TimeDelta::hours(64), "the Monday after");
+    let today = support::agent::now()
+        .with_timezone(&chrono_tz::Europe::London)
+        .date_naive();
+    assert!(from.date() >= today && from.date() < today + chrono::TimeDelta::days(7));
+    assert_eq!(home.ok(&["config", "check"]).trim(), "ok");
+
+    home.ok(&["oncall", "remove", "1"]);
+    assert_eq!(home.state_at("2026-12-05T12:00:00Z"), "off");
+    let backwards = home.refused(&["oncall", "add", "2026-12-07 09:00", "2026-12-04 17:00"]);
+    assert!(
+        backwards.contains("would end (Fri 2026-12-04 17:00) at or before it starts"),
+        "{backwards}"
+    );
+    let bad = home.refused(&["oncall", "add", "Funday 17:00", "Mon 09:00"]);
+    assert!(bad.contains("\"Funday 17:00\" is not a time"), "{bad}");
+    std::fs::write(
+        home.dir.path().join("policy.toml"),
+        "lock = [\"on_call\"]\n",
+    )
+    .unwrap();
+    let locked = home.refused(&["oncall", "add", "Fri 17:00", "Mon 09:00"]);
+    assert!(
+        locked.contains("policy sets `on_call` and locks it"),
+        "{locked}"
+    );
+}
