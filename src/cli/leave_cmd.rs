@@ -57,19 +57,11 @@ pub enum ClosureCommand {
 
 pub fn leave(cmd: LeaveCommand, paths: &ConfigPaths, clock: &dyn Clock) -> Result<(), Failure> {
     match cmd {
-        LeaveCommand::List => {
-            let (_, doc) = open(paths)?;
-            let entries = entries(&doc, "leave");
-            if entries.is_empty() {
-                println!(
-                    "No leave in your config. Add some: clockoff leave add 2026-12-24 2027-01-02"
-                );
-            }
-            for (number, entry) in entries.iter().enumerate() {
-                println!("#{}  {entry}", number + 1);
-            }
-            Ok(())
-        }
+        LeaveCommand::List => list(
+            paths,
+            "leave",
+            "No leave in your config. Add some: clockoff leave add 2026-12-24 2027-01-02",
+        ),
         LeaveCommand::Add { from, to, note } => {
             refuse_if_locked(paths, "leave")?;
             let today = today(paths, clock)?;
@@ -215,6 +207,19 @@ pub fn remove_block(
     list.remove(number - 1);
     if list.is_empty() {
         doc.remove(key);
+    }
+    Ok(())
+}
+
+/// Prints the `[[key]]` blocks numbered for `remove`, or `none` when there are none.
+pub fn list(paths: &ConfigPaths, key: &str, none: &str) -> Result<(), Failure> {
+    let (_, doc) = open(paths)?;
+    let listed = entries(&doc, key);
+    if listed.is_empty() {
+        println!("{none}");
+    }
+    for (number, entry) in listed.iter().enumerate() {
+        println!("#{}  {entry}", number + 1);
     }
     Ok(())
 }

@@ -5,8 +5,8 @@
 use chrono::{Datelike, NaiveDate, NaiveDateTime, NaiveTime, TimeDelta, Weekday};
 use clap::Subcommand;
 
-use super::config_file::{edit, open, refuse_if_locked};
-use super::leave_cmd::{block, blocks, entries, remove_block};
+use super::config_file::{edit, refuse_if_locked};
+use super::leave_cmd::{block, blocks, list, remove_block};
 use super::{Failure, load_config};
 use crate::config::ConfigPaths;
 use crate::core::clock::Clock;
@@ -34,19 +34,11 @@ pub enum OncallCommand {
 
 pub fn oncall(cmd: OncallCommand, paths: &ConfigPaths, clock: &dyn Clock) -> Result<(), Failure> {
     match cmd {
-        OncallCommand::List => {
-            let (_, doc) = open(paths)?;
-            let listed = entries(&doc, "on_call");
-            if listed.is_empty() {
-                println!(
-                    "No on-call windows in your config. Add one: clockoff oncall add \"Fri 17:00\" \"Mon 09:00\""
-                );
-            }
-            for (number, entry) in listed.iter().enumerate() {
-                println!("#{}  {entry}", number + 1);
-            }
-            Ok(())
-        }
+        OncallCommand::List => list(
+            paths,
+            "on_call",
+            "No on-call windows in your config. Add one: clockoff oncall add \"Fri 17:00\" \"Mon 09:00\"",
+        ),
         OncallCommand::Add { from, to, note } => {
             refuse_if_locked(paths, "on_call")?;
             let now = load_config(paths)?;
