@@ -36,6 +36,8 @@ impl Home {
             .env("HOME", self.dir.path())
             .env("CLOCKOFF_POLICY", self.dir.path().join("policy.toml"))
             .env("TZ", "Europe/London")
+            // "today" and "Fri 17:00" are read from a fixed Wednesday, not the day the suite runs.
+            .env(clockoff::core::clock::TEST_NOW_ENV, NOW)
             .args(args)
             .output()
             .expect("run clockoff")
@@ -73,6 +75,9 @@ fn said(out: &Output) -> String {
         String::from_utf8_lossy(&out.stderr)
     )
 }
+
+/// Wednesday 9 December 2026, 10:00 in London: the commands' "now".
+const NOW: &str = "2026-12-09T10:00:00Z";
 
 const MY_FILE: &str = "\
 # Agreed with my manager: compressed hours.
@@ -226,10 +231,10 @@ fn on_call_windows_are_added_listed_and_removed_and_nothing_is_held_in_them() {
     let (from, to) = (parse(from), parse(to));
     assert_eq!(from.format("%a %H:%M").to_string(), "Fri 17:00");
     assert_eq!(to - from, chrono::TimeDelta::hours(64), "the Monday after");
-    let today = support::agent::now()
-        .with_timezone(&chrono_tz::Europe::London)
-        .date_naive();
-    assert!(from.date() >= today && from.date() < today + chrono::TimeDelta::days(7));
+    assert_eq!(
+        lines[1], "#2  2026-12-11T17:00 to 2026-12-14T09:00",
+        "from {NOW}"
+    );
     assert_eq!(home.ok(&["config", "check"]).trim(), "ok");
 
     home.ok(&["oncall", "remove", "1"]);

@@ -402,6 +402,8 @@ impl DpkgRoot {
             .env("HOME", self.path("/home/worker"))
             .env("TZ", "Europe/London")
             .env("CLOCKOFF_POLICY", self.path("/etc/clockoff/policy.toml"))
+            // A Wednesday, so "yesterday" is in the week `logged` shows, whatever the day.
+            .env(clockoff::core::clock::TEST_NOW_ENV, "2026-12-09T10:00:00Z")
             .args(args))
     }
 }

@@ -683,18 +683,22 @@ async fn on_leave_today_from_the_tray_is_booked_in_the_config() {
     let agent = panel.agent(&panel.bus, "agent.log").await;
     let item = watcher.item().await;
     title_becomes(&item, "off", |t| t.starts_with("Off")).await;
+    // Read on both sides of the click: a run that crosses midnight books either day.
+    let london_day = || {
+        now()
+            .with_timezone(&chrono_tz::Europe::London)
+            .format("%Y-%m-%d")
+            .to_string()
+    };
+    let before = london_day();
     item.click("I'm on leave today").await;
     title_becomes(&item, "on leave", |t| t.starts_with("On leave since 00:00")).await;
     assert_eq!(panel.status()["state"], "leave");
-    let today = now()
-        .with_timezone(&chrono_tz::Europe::London)
-        .format("%Y-%m-%d")
-        .to_string();
+    let after = london_day();
     let config = std::fs::read_to_string(panel.config_path()).unwrap();
-    assert!(
-        config.contains(&format!("[[leave]]\nfrom = \"{today}\"\nto = \"{today}\"")),
-        "{config}"
-    );
+    let booked =
+        |day: &str| config.contains(&format!("[[leave]]\nfrom = \"{day}\"\nto = \"{day}\""));
+    assert!(booked(&before) || booked(&after), "{config}");
     assert!(
         item.layout().await.find("I'm on leave today").is_none(),
         "not offered on leave"
