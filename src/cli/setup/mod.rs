@@ -60,8 +60,7 @@ pub fn setup(args: SetupArgs, paths: &ConfigPaths) -> Result<(), Failure> {
     let mut settings = from_flags(&args, &locked)?;
     let mut token = None;
     if args.yes {
-        if settings.timezone.is_none() && now.timezone_origin != FROM_CONFIG && !locked("timezone")
-        {
+        if settings.timezone.is_none() && now.timezone_detected && !locked("timezone") {
             settings.timezone = Some(now.timezone.clone());
         }
     } else {
@@ -92,9 +91,15 @@ pub fn setup(args: SetupArgs, paths: &ConfigPaths) -> Result<(), Failure> {
         .map_err(|errors| Failure::Usage(format!("{errors}\nnothing written")))?;
     if let Some(token) = token {
         let file = expand_home(&token_file(&settings))?;
-        config_file::write_whole(&file, &format!("{token}\n"), 0o600).map_err(|e| {
-            Failure::Runtime(format!("writing {}: {e}; nothing written", file.display()))
-        })?;
+        // 0600 even where a token file was there already, readable by others.
+        config_file::write_whole(&file, &format!("{token}\n"), 0o600)
+            .and_then(|()| {
+                use std::os::unix::fs::PermissionsExt;
+                std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600))
+            })
+            .map_err(|e| {
+                Failure::Runtime(format!("writing {}: {e}; nothing written", file.display()))
+            })?;
         println!(
             "Kept your team's token in {} (readable by you alone).",
             file.display()
@@ -117,23 +122,22 @@ fn current(paths: &ConfigPaths) -> Current {
         .map(|(config, _)| config)
         .or_else(|_| config::from_text("default", ""))
         .ok();
-    let detected = config::detected_zone().map(|tz| tz.name().to_string());
-    let (timezone, timezone_origin) = match &config {
-        Some(c) if c.timezone_source == ZoneSource::Configured => {
-            (c.timezone.name().to_string(), FROM_CONFIG)
-        }
-        _ => match detected {
-            Some(zone) => (zone, "this laptop's"),
-            None => (
-                "Europe/London".to_string(),
-                "this laptop's zone could not be read",
-            ),
-        },
+    // The zone the config gives, and whether it is the laptop's, read (not configured, nor
+    // UTC for want of one).
+    let source = config.as_ref().map(|c| c.timezone_source);
+    let (timezone, timezone_origin) = match (&config, source) {
+        (Some(c), Some(ZoneSource::Configured)) => (c.timezone.name().to_string(), FROM_CONFIG),
+        (Some(c), Some(ZoneSource::System)) => (c.timezone.name().to_string(), "this laptop's"),
+        _ => (
+            "Europe/London".to_string(),
+            "this laptop's zone could not be read",
+        ),
     };
     Current {
         hours: config.as_ref().map(answers::week_of).unwrap_or_default(),
         timezone,
         timezone_origin,
+        timezone_detected: source == Some(ZoneSource::System),
         region: config
             .as_ref()
             .map_or("england-and-wales", |c| c.holidays.region.name())

@@ -16,6 +16,8 @@ pub struct Current {
     pub timezone: String,
     /// Why that zone: "this laptop's" or "from your config".
     pub timezone_origin: &'static str,
+    /// Whether that zone was read from the laptop (what `--yes` writes when none is set).
+    pub timezone_detected: bool,
     pub region: String,
     pub contracted: String,
     pub dashboard: Option<String>,
@@ -206,6 +208,7 @@ mod tests {
             hours: answers::hours(&["mon-fri 09:00-17:00"]).unwrap(),
             timezone: "Europe/London".into(),
             timezone_origin: "this laptop's",
+            timezone_detected: true,
             region: "england-and-wales".into(),
             contracted: "37h".into(),
             dashboard: None,
@@ -248,9 +251,12 @@ mod tests {
         let (answered, said) = ask(typed, &[]);
         let answered = answered.unwrap();
         assert!(said.contains("bad time range \"25:00-17:00\""), "{said}");
-        assert!(said.contains("Mars/Olympus"), "{said}");
+        assert!(
+            said.contains("unknown time zone \"Mars/Olympus\""),
+            "{said}"
+        );
         assert!(said.contains("\"wales\""), "{said}");
-        assert!(said.contains("https"), "{said}");
+        assert!(said.contains("is not https"), "{said}");
         assert!(said.contains("cod_r_ and 64 hex digits"), "{said}");
         let settings = answered.settings;
         assert_eq!(

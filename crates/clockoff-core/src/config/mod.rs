@@ -283,15 +283,6 @@ pub fn is_locked(locks: &[String], key: &str) -> bool {
     })
 }
 
-/// The zone this machine runs in ($TZ if it names an IANA zone, else /etc/localtime), or
-/// `None` when neither can be read.
-pub fn detected_zone() -> Option<Tz> {
-    match system_zone() {
-        (tz, ZoneSource::System) => Some(tz),
-        _ => None,
-    }
-}
-
 /// The built-in default with one user file's text on top: no policy and no config files are
 /// read (the system zone is, when the text names no `timezone`).
 pub fn from_text(name: &str, text: &str) -> Result<Config, ConfigErrors> {
