@@ -91,7 +91,7 @@ pub fn run_agent(paths: ConfigPaths, clock: Arc<dyn Clock>, no_tray: bool) -> Re
         };
         agent::run(deps, shutdown)
             .await
-            .map_err(|e: AgentError| Failure::Runtime(format!("clockoff: {e}")))
+            .map_err(|e: AgentError| Failure::Runtime(e.to_string()))
     });
     // Work left on blocking threads (a tray item a hung panel keeps) must not keep a stopped
     // agent alive: what had to be released was released before `run` returned.

@@ -286,11 +286,7 @@ fn exit(result: Result<(), Failure>) -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {
             let (Failure::Usage(message) | Failure::Runtime(message)) = &failure;
-            if crate::core::log::to_journal() {
-                message.lines().for_each(|line| tracing::error!("{line}"));
-            } else {
-                eprintln!("{message}");
-            }
+            crate::core::log::last_words("", message);
             failure.exit_code()
         }
     }

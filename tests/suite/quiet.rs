@@ -331,6 +331,19 @@ async fn the_journal_has_each_line_at_its_priority_and_nothing_the_worker_did() 
         desk.clockoff(&["status", "--json"]).status.success()
     });
     desk.wait_status("held", |s| holder(s, "notifications")["held"] == true);
+    // A second agent in the session stops at once; its reason is in the journal at "err".
+    let (second_stream, second_journal_stream) = journal.stream("clockoff");
+    let second = desk
+        .command(&["run"])
+        .env("JOURNAL_STREAM", second_journal_stream)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::os::fd::OwnedFd::from(
+            second_stream.try_clone().unwrap(),
+        ))
+        .stderr(std::os::fd::OwnedFd::from(second_stream))
+        .status()
+        .expect("run a second agent");
+    assert_eq!(second.code(), Some(1));
     desk.notify("Teams", "Strategy meeting moved");
     desk.wait_status("counted", |s| s["quiet"]["held_notifications"] == 1);
     desk.run(&["override", "1h", "--reason", "police protection for Jamie"]);
@@ -365,6 +378,10 @@ async fn the_journal_has_each_line_at_its_priority_and_nothing_the_worker_did() 
     };
     assert!(
         at("4", "CLOCKOFF_LOG=\"loud\" is not a filter"),
+        "{entries:#?}"
+    );
+    assert!(
+        at("3", "another clockoff agent is already running"),
         "{entries:#?}"
     );
     assert!(

@@ -19,21 +19,33 @@ use tracing_subscriber::registry::LookupSpan;
 
 pub const FILTER_ENV: &str = "CLOCKOFF_LOG";
 
-/// Set by [`init`] when the lines go to the journal.
-static TO_JOURNAL: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
-
-/// Whether [`init`] found stderr to be the journal: a program's last words (why it stopped)
-/// then go through `tracing::error!` too, so the journal has them at priority "err".
-pub fn to_journal() -> bool {
-    TO_JOURNAL.load(std::sync::atomic::Ordering::Relaxed)
+/// A program's last words (why it stopped): `prefix` and the message on a terminal; in the
+/// journal each line at priority "err", whatever `CLOCKOFF_LOG` filters, as a stopped
+/// program's reason must never be filtered away.
+pub fn last_words(prefix: &str, message: &str) {
+    if stderr_is_the_journal() {
+        eprintln!(
+            "{}",
+            prefixed(&format!("<{}>", priority(Level::ERROR)), message)
+        );
+    } else {
+        eprintln!("{prefix}{message}");
+    }
 }
 
-/// Sends the process's `tracing` events to stderr, as [the module](self) says. Returns
-/// what was wrong with `CLOCKOFF_LOG`, if anything (the default filter is used then).
+/// Sends the process's `tracing` events to stderr, as [the module](self) says, once (a
+/// second call does nothing). Returns what was wrong with `CLOCKOFF_LOG`, if anything (the
+/// default filter is used then).
 pub fn init(program: &'static str) -> Option<String> {
+    static STARTED: std::sync::Once = std::sync::Once::new();
+    let mut problem = None;
+    STARTED.call_once(|| problem = start(program));
+    problem
+}
+
+fn start(program: &'static str) -> Option<String> {
     let (filter, problem) = filter(std::env::var(FILTER_ENV).ok().as_deref());
     let journal = stderr_is_the_journal();
-    TO_JOURNAL.store(journal, std::sync::atomic::Ordering::Relaxed);
     let lines = Lines { program, journal };
     let subscriber = tracing_subscriber::fmt()
         .event_format(lines)
@@ -41,7 +53,7 @@ pub fn init(program: &'static str) -> Option<String> {
         .with_max_level(LevelFilter::TRACE)
         .finish();
     use tracing_subscriber::layer::SubscriberExt;
-    // A second init (tests that run the agent in-process) keeps the first subscriber.
+    // Tests that run the agent in-process may have set one already: it is kept.
     let _ = tracing::subscriber::set_global_default(subscriber.with(filter));
     problem
 }
@@ -52,13 +64,10 @@ fn filter(setting: Option<&str>) -> (Targets, Option<String>) {
     let default = Targets::new()
         .with_default(LevelFilter::WARN)
         .with_target("clockoff", LevelFilter::INFO)
-        .with_target("clockoff_core", LevelFilter::INFO)
         .with_target("clockoff_dashboard", LevelFilter::INFO);
     match setting.map(str::trim).filter(|s| !s.is_empty()) {
         None => (default, None),
-        Some(text) => match understood(text)
-            .and_then(|()| Targets::from_str(text).map_err(|e| e.to_string()))
-        {
+        Some(text) => match targets(text) {
             Ok(targets) => (targets, None),
             Err(e) => (
                 default,
@@ -70,18 +79,25 @@ fn filter(setting: Option<&str>) -> (Targets, Option<String>) {
     }
 }
 
-/// Each directive a level, or module=level: tracing's parser takes a bare word as a module
-/// to log at every level, which is never what "loud" or "verbose" meant.
-fn understood(text: &str) -> Result<(), String> {
+/// Each directive a level, or module=level, spaces around either allowed. Read here rather
+/// than by tracing's parser, which takes a bare word ("loud") as a module to log at every
+/// level, keeps the spaces in a module's name and reads an empty level as "error".
+fn targets(text: &str) -> Result<Targets, String> {
+    let level = |word: &str| match word.trim() {
+        "" => Err("an empty level".to_string()),
+        word => LevelFilter::from_str(word).map_err(|_| format!("{word:?} is not a level")),
+    };
+    let mut targets = Targets::new();
     for directive in text.split(',') {
-        let level = directive
-            .rsplit_once('=')
-            .map_or(directive, |(_, level)| level);
-        if LevelFilter::from_str(level.trim()).is_err() {
-            return Err(format!("{:?} is not a level", level.trim()));
-        }
+        targets = match directive.split_once('=') {
+            Some((module, _)) if module.trim().is_empty() => {
+                return Err(format!("{directive:?} names no module"));
+            }
+            Some((module, word)) => targets.with_target(module.trim(), level(word)?),
+            None => targets.with_default(level(directive)?),
+        };
     }
-    Ok(())
+    Ok(targets)
 }
 
 /// Whether stderr is the stream `JOURNAL_STREAM` names ("device:inode"): set by systemd
@@ -119,14 +135,28 @@ where
         event: &Event<'_>,
     ) -> fmt::Result {
         let level = *event.metadata().level();
+        let mut text = String::new();
+        ctx.field_format()
+            .format_fields(Writer::new(&mut text), event)?;
         if self.journal {
-            write!(writer, "<{}>", priority(level))?;
+            // journald makes each line an entry of its own: each carries the priority.
+            writeln!(
+                writer,
+                "{}",
+                prefixed(&format!("<{}>", priority(level)), &text)
+            )
         } else {
-            write!(writer, "{}: {}", self.program, word(level))?;
+            writeln!(writer, "{}: {}{text}", self.program, word(level))
         }
-        ctx.field_format().format_fields(writer.by_ref(), event)?;
-        writeln!(writer)
     }
+}
+
+/// `text` with `prefix` before each of its lines.
+fn prefixed(prefix: &str, text: &str) -> String {
+    text.lines()
+        .map(|line| format!("{prefix}{line}"))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// syslog's priorities, as sd-daemon(3) prefixes them.
@@ -188,6 +218,18 @@ mod tests {
             enabled(&targets, "clockoff::agent", Level::INFO),
             "the default stays"
         );
+        // Spaces after the commas, as people type them; an empty level is not "error".
+        let (targets, problem) = filter(Some("warn, clockoff::agent = debug"));
+        assert_eq!(problem, None);
+        assert!(enabled(&targets, "clockoff::agent::engine", Level::DEBUG));
+        for bad in ["info,", "clockoff=", "=debug"] {
+            assert!(filter(Some(bad)).1.is_some(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn in_the_journal_every_line_of_a_message_carries_the_priority() {
+        assert_eq!(prefixed("<4>", "kept:\nline 2"), "<4>kept:\n<4>line 2");
     }
 
     #[test]

@@ -147,11 +147,7 @@ pub fn run(cli: Cli, clock: Arc<dyn Clock>) -> ExitCode {
         Err(Failure::Usage(message)) => (message, 2),
         Err(Failure::Runtime(message)) => (message, 1),
     };
-    if clockoff_core::log::to_journal() {
-        message.lines().for_each(|line| tracing::error!("{line}"));
-    } else {
-        eprintln!("clockoff-dashboard: {message}");
-    }
+    clockoff_core::log::last_words("clockoff-dashboard: ", &message);
     ExitCode::from(status)
 }
 
