@@ -18,6 +18,9 @@ pub struct Pty {
     terminal: File,
     child: Child,
     shown: Arc<Mutex<Vec<u8>>>,
+    /// Reads until the far end closes: joined by `wait`, so what the program wrote last is
+    /// in the transcript by then.
+    reader: Option<std::thread::JoinHandle<()>>,
     /// How much of `shown` an `expect` has already matched.
     read_up_to: usize,
 }
@@ -31,7 +34,8 @@ impl Pty {
         env: &[(&str, &std::ffi::OsStr)],
     ) -> Result<Self, Missing> {
         let setsid = find_program("setsid")?;
-        let master = openpt(OpenptFlags::RDWR | OpenptFlags::NOCTTY).expect("posix_openpt");
+        let master = openpt(OpenptFlags::RDWR | OpenptFlags::NOCTTY | OpenptFlags::CLOEXEC)
+            .expect("posix_openpt");
         grantpt(&master).expect("grantpt");
         unlockpt(&master).expect("unlockpt");
         let name = ptsname(&master, Vec::new()).expect("ptsname");
@@ -44,7 +48,7 @@ impl Pty {
         };
         let mut command = Command::new(setsid);
         command
-            .args(["--ctty", "--wait", program])
+            .args(["--ctty", program])
             .args(args)
             .env_clear()
             .envs(env.iter().copied())
@@ -57,12 +61,12 @@ impl Pty {
             .unwrap_or_else(|e| panic!("starting {program}: {e}"));
         let terminal = File::from(master);
         let shown = Arc::new(Mutex::new(Vec::new()));
-        let mut reader = terminal.try_clone().expect("dup the pty");
+        let mut near_end = terminal.try_clone().expect("dup the pty");
         let sink = shown.clone();
-        std::thread::spawn(move || {
+        let reader = std::thread::spawn(move || {
             let mut buffer = [0u8; 4096];
             // Ends with EIO once the program and everything it started have closed the far end.
-            while let Ok(n @ 1..) = reader.read(&mut buffer) {
+            while let Ok(n @ 1..) = near_end.read(&mut buffer) {
                 sink.lock().unwrap().extend_from_slice(&buffer[..n]);
             }
         });
@@ -70,6 +74,7 @@ impl Pty {
             terminal,
             child,
             shown,
+            reader: Some(reader),
             read_up_to: 0,
         })
     }
@@ -116,6 +121,16 @@ impl Pty {
         let started = Instant::now();
         loop {
             if let Some(status) = self.child.try_wait().expect("wait for the program") {
+                // Within the same deadline: a child the program left behind could keep the
+                // far end open, and the transcript is whatever came by then.
+                while self.reader.as_ref().is_some_and(|r| !r.is_finished())
+                    && started.elapsed() < DEADLINE
+                {
+                    std::thread::sleep(std::time::Duration::from_millis(10));
+                }
+                if let Some(reader) = self.reader.take().filter(|r| r.is_finished()) {
+                    let _ = reader.join();
+                }
                 return status;
             }
             assert!(
