@@ -213,7 +213,6 @@ pub struct LastWeek {
     pub week: String,
 }
 
-/// An instant in the worker's zone, as the status shows it.
 /// Whether `activity_source` (as `activity_source` above says it) names no input source:
 /// "none", or "none + logind", where logind tells lock and sleep but not input. Nothing is
 /// then recorded as worked at the laptop.
@@ -221,6 +220,7 @@ pub fn sees_no_input(activity_source: &str) -> bool {
     activity_source.split(" + ").next() == Some("none")
 }
 
+/// An instant in the worker's zone, as the status shows it.
 pub fn time_in(tz: Tz, t: DateTime<chrono::Utc>) -> Time {
     Time(t.with_timezone(&tz).fixed_offset())
 }

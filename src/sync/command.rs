@@ -15,7 +15,7 @@ use crate::hold::{BoxFuture, HoldError, Holder, Undo};
 /// Where each line of output goes: the agent's stderr, or a test's list.
 pub type Log = Arc<dyn Fn(&str) + Send + Sync>;
 
-pub const LOG_PREFIX: &str = "clockoff: sync command: ";
+pub const LOG_PREFIX: &str = "sync command: ";
 /// A chatty command must not flood the agent's log: this many lines a run, each cut short.
 const MAX_LINES: usize = 40;
 const MAX_LINE_CHARS: usize = 300;
@@ -44,7 +44,7 @@ impl Commands {
             on_hold: on_hold.to_string(),
             on_release: on_release.to_string(),
             timeout,
-            log: Arc::new(|line| tracing::info!("{}", line.trim_start_matches("clockoff: "))),
+            log: Arc::new(|line| tracing::info!("{line}")),
         }
     }
 

@@ -284,6 +284,10 @@ struct CliRun {
     args: &'static [&'static str],
     failed: &'static str,
     instead: &'static str,
+    /// Whether the reason is the command's last line only: `export --open` runs a browser,
+    /// which may say things before it; `leave add` says nothing else, and a refused config
+    /// takes several lines.
+    last_line: bool,
 }
 
 /// "Open my week": `clockoff export --open` (this week's HTML report, opened in the
@@ -292,6 +296,7 @@ const OPEN_WEEK: CliRun = CliRun {
     args: &["export", "--open"],
     failed: "Your week could not be opened",
     instead: "The report can be opened in a browser from there.",
+    last_line: true,
 };
 
 /// "I'm on leave today": `clockoff leave add today`, which writes the worker's config (the
@@ -300,6 +305,7 @@ const LEAVE_TODAY: CliRun = CliRun {
     args: &["leave", "add", "today"],
     failed: "Your leave could not be added",
     instead: "Add it with `clockoff leave add today`.",
+    last_line: false,
 };
 
 /// Runs `clockoff` with `run`'s arguments as its own process, so a slow browser or a failed
@@ -315,11 +321,12 @@ fn run_cli(config_file: Option<std::path::PathBuf>, run: &'static CliRun) {
         let why = match command.output().await {
             Ok(out) if out.status.success() => return,
             Ok(out) => {
-                // The command's own error is its last line (the browser may have said
-                // something before it).
                 let said = String::from_utf8_lossy(&out.stderr);
-                let last = said.trim().lines().last().unwrap_or_default();
-                last.trim_start_matches("clockoff: ").to_string()
+                let said = said.trim();
+                match run.last_line {
+                    true => said.lines().last().unwrap_or_default().to_string(),
+                    false => said.to_string(),
+                }
             }
             Err(e) => e.to_string(),
         };
