@@ -10,6 +10,7 @@ pub mod cli;
 pub mod desktop;
 pub mod export;
 pub mod fetch;
+pub mod files;
 pub mod hold;
 pub mod ledger;
 pub mod programs;

@@ -3,7 +3,6 @@
 //! touch stay as written; checked whole, with the organisation's policy, before it is
 //! written; and written whole or not at all.
 
-use std::io::Write;
 use std::path::Path;
 
 use toml_edit::{DocumentMut, Item, Table};
@@ -64,36 +63,8 @@ pub fn user_path(paths: &ConfigPaths) -> Result<std::path::PathBuf, Failure> {
 pub fn check_and_write(paths: &ConfigPaths, path: &Path, text: &str) -> Result<(), Failure> {
     config::load_candidate(paths, text)
         .map_err(|errors| Failure::Usage(format!("{errors}\nnothing written")))?;
-    write_whole(path, text, 0o644)
+    crate::files::write_whole(path, text, 0o644)
         .map_err(|e| Failure::Runtime(format!("writing {}: {e}; nothing written", path.display())))
-}
-
-/// Writes `text` to `path` whole or not at all: a temporary file beside it, synced, then
-/// renamed over it, with the folder made first and the old file's permissions kept. `mode`
-/// is for a new file.
-pub fn write_whole(path: &Path, text: &str, mode: u32) -> std::io::Result<()> {
-    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
-    let dir = path.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir)?;
-    let name = path
-        .file_name()
-        .map_or_else(Default::default, |n| n.to_string_lossy().into_owned());
-    let temporary = dir.join(format!(".{name}.new-{}", std::process::id()));
-    let mode = std::fs::metadata(path).map_or(mode, |m| m.permissions().mode() & 0o7777);
-    let written = (|| {
-        let mut file = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(mode)
-            .open(&temporary)?;
-        file.write_all(text.as_bytes())?;
-        file.sync_all()?;
-        std::fs::rename(&temporary, path)
-    })();
-    if written.is_err() {
-        let _ = std::fs::remove_file(&temporary);
-    }
-    written
 }
 
 /// The user's file and its document.

@@ -9,9 +9,8 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
-use std::fs::{self, OpenOptions};
-use std::io::{self, Write};
-use std::os::unix::fs::OpenOptionsExt;
+use std::fs;
+use std::io;
 use std::path::{Path, PathBuf};
 
 use chrono::IsoWeek;
@@ -106,23 +105,8 @@ pub fn load(path: &Path) -> Result<Option<Enrolment>, String> {
 /// Writes `enrolment` to `path`: a private file beside it, synced, then renamed over it, so
 /// a crash leaves the old one or the new one, never half of either.
 pub fn save(path: &Path, enrolment: &Enrolment) -> Result<(), String> {
-    let failed = |e: io::Error| format!("{}: {e}", path.display());
-    let draft = path.with_extension(format!("new-{}", std::process::id()));
-    let _ = fs::remove_file(&draft);
     let text = serde_json::to_string_pretty(enrolment).map_err(|e| e.to_string())?;
-    let mut file = OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(&draft)
-        .map_err(failed)?;
-    file.write_all(text.as_bytes())
-        .and_then(|()| file.sync_all())
-        .and_then(|()| fs::rename(&draft, path))
-        .map_err(|e| {
-            let _ = fs::remove_file(&draft);
-            failed(e)
-        })
+    crate::files::write_private(path, &text).map_err(|e| format!("{}: {e}", path.display()))
 }
 
 #[cfg(test)]

@@ -90,22 +90,21 @@ pub fn setup(args: SetupArgs, paths: &ConfigPaths) -> Result<(), Failure> {
     config::load_candidate(paths, &text)
         .map_err(|errors| Failure::Usage(format!("{errors}\nnothing written")))?;
     if let Some(token) = token {
-        let file = expand_home(&token_file(&settings))?;
+        let configured = token_file(&settings);
+        let home = std::env::var_os("HOME").map(PathBuf::from);
+        // Where the agent will read it from.
+        let file = crate::agent::upload::token::resolve(&configured, home.as_deref())
+            .ok_or_else(|| Failure::Usage(format!("{configured}: HOME is not set")))?;
         // 0600 even where a token file was there already, readable by others.
-        config_file::write_whole(&file, &format!("{token}\n"), 0o600)
-            .and_then(|()| {
-                use std::os::unix::fs::PermissionsExt;
-                std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600))
-            })
-            .map_err(|e| {
-                Failure::Runtime(format!("writing {}: {e}; nothing written", file.display()))
-            })?;
+        crate::files::write_private(&file, &format!("{token}\n")).map_err(|e| {
+            Failure::Runtime(format!("writing {}: {e}; nothing written", file.display()))
+        })?;
         println!(
             "Kept your team's token in {} (readable by you alone).",
             file.display()
         );
     }
-    config_file::write_whole(&path, &text, 0o644).map_err(|e| {
+    crate::files::write_whole(&path, &text, 0o644).map_err(|e| {
         Failure::Runtime(format!("writing {}: {e}; nothing written", path.display()))
     })?;
     println!("Wrote {}.", path.display());
@@ -227,15 +226,6 @@ fn token_file(settings: &Settings) -> String {
     match &settings.report {
         Some(Report::To { token_file, .. }) => token_file.clone(),
         _ => TOKEN_FILE.to_string(),
-    }
-}
-
-fn expand_home(path: &str) -> Result<PathBuf, Failure> {
-    match path.strip_prefix("~/") {
-        Some(rest) => std::env::var_os("HOME")
-            .map(|home| PathBuf::from(home).join(rest))
-            .ok_or_else(|| Failure::Usage(format!("{path}: HOME is not set"))),
-        None => Ok(PathBuf::from(path)),
     }
 }
 
