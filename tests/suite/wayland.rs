@@ -242,6 +242,9 @@ async fn the_agent_follows_the_compositor_and_falls_back_when_it_dies() {
         "{said}"
     );
 
+    // Input first: with idle_after at 1 s, a loaded machine may have the worker away before
+    // the first status is read.
+    kwin.input();
     clockoff.wait_status("here from the start", |s| s["present"] == true);
     clockoff.wait_status("away after idle_after", |s| s["present"] == false);
     kwin.input();
