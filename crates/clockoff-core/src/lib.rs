@@ -3,6 +3,7 @@
 //! the configuration files (and the system's time zone) it is pointed at.
 
 pub mod activity;
+pub mod calendar;
 pub mod civil;
 pub mod clock;
 pub mod config;
