@@ -26,7 +26,7 @@ fn unknown_top_level_key() {
     // Line 2 column 1 is the `w` of `weekends`.
     assert_eq!(
         errors("timezone = \"Europe/London\"\nweekends = false\n"),
-        "user.toml:2:1: unknown field `weekends`, expected one of `timezone`, `contracted`, `hours`, `holidays`, `leave`, `on_call`, `activity`, `quiet`, `tray`, `record`, `report`, `sync`, `lock`"
+        "user.toml:2:1: unknown field `weekends`, expected one of `timezone`, `contracted`, `hours`, `holidays`, `leave`, `on_call`, `activity`, `quiet`, `tray`, `record`, `report`, `sync`, `calendar`, `lock`"
     );
 }
 
@@ -96,7 +96,7 @@ fn every_mistake_in_a_file_is_named_not_just_the_first() {
         ),
         "user.toml:1:1: unknown field `wensday`, expected one of `timezone`, `contracted`, \
          `hours`, `holidays`, `leave`, `on_call`, `activity`, `quiet`, `tray`, `record`, \
-         `report`, `sync`, `lock`\n\
+         `report`, `sync`, `calendar`, `lock`\n\
          user.toml:3:1: unknown field `wensday`, expected one of `monday`, `tuesday`, \
          `wednesday`, `thursday`, `friday`, `saturday`, `sunday`\n\
          user.toml:4:10: invalid type: string \"09:00-17:00\", expected a list of ranges such \
@@ -495,7 +495,7 @@ fn policy_locking_an_unknown_key() {
     assert_eq!(
         load_errors(&paths(&policy, &user)),
         format!(
-            "{}:1:18: cannot lock unknown key \"weekends\": expected one of timezone, contracted, hours, holidays, holidays.region, holidays.extra, holidays.removed, leave, on_call, activity, activity.idle_after, activity.source, quiet, quiet.notifications, quiet.grace, quiet.server, sync, tray, tray.enabled, record, record.toil, record.toil_rate, record.keep, report, report.enabled, report.dashboard, report.token_file",
+            "{}:1:18: cannot lock unknown key \"weekends\": expected one of timezone, contracted, hours, holidays, holidays.region, holidays.extra, holidays.removed, leave, on_call, activity, activity.idle_after, activity.source, quiet, quiet.notifications, quiet.grace, quiet.server, sync, calendar, tray, tray.enabled, record, record.toil, record.toil_rate, record.keep, report, report.enabled, report.dashboard, report.token_file",
             policy.display()
         )
     );
@@ -1052,6 +1052,37 @@ fn policy_locking_quiet_hours_locks_their_keys() {
              {u}:3:1: `sync` is locked by the organisation policy ({p}:1:18); remove it from this file or ask IT to change the policy",
             u = user.display(),
             p = policy.display()
+        )
+    );
+}
+
+#[test]
+fn the_policys_team_rota_and_the_workers_own_leave_calendar_both_count_unless_locked() {
+    let dir = TempDir::new("calendars_layered");
+    let policy = dir.write(
+        "policy.toml",
+        "[[calendar]]\nname = \"EDT rota\"\nurl = \"https://cal.example.org/edt.ics\"\nuse = \"on_call\"\n",
+    );
+    let user_text = "[[calendar]]\nname = \"My leave\"\nfile = \"~/leave.ics\"\nuse = \"leave\"\n";
+    let user = dir.write("user.toml", user_text);
+    let (config, _) = load(&paths(&policy, &user)).expect("valid layers");
+    let names: Vec<&str> = config.calendars.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(
+        names,
+        ["EDT rota", "My leave"],
+        "the policy's first, then the worker's"
+    );
+
+    let locked = dir.write(
+        "locked.toml",
+        "lock = [\"calendar\"]\n[[calendar]]\nname = \"EDT rota\"\nurl = \"https://cal.example.org/edt.ics\"\nuse = \"on_call\"\n",
+    );
+    assert_eq!(
+        load_errors(&paths(&locked, &user)),
+        format!(
+            "{}:1:1: `calendar` is locked by the organisation policy ({}:1:9); remove it from this file or ask IT to change the policy",
+            user.display(),
+            locked.display()
         )
     );
 }

@@ -66,40 +66,48 @@ fn schedule_and_instant() -> impl Strategy<Value = (Schedule, DateTime<Utc>)> {
     (t, 0..ZONES.len(), weekly_hours(), 0usize..4).prop_flat_map(|(t, zone, hours, region)| {
         let tz: Tz = ZONES[zone].parse().unwrap();
         let leave = prop::collection::vec((-30i64..30, 0i64..10), 0..3);
-        (Just((t, tz, hours, region)), leave, spans(t), spans(t)).prop_map(
-            |((t, tz, hours, region), leave, on_call, overrides)| {
-                let day = instant(t).with_timezone(&tz).date_naive();
-                let region = [
-                    Region::EnglandAndWales,
-                    Region::Scotland,
-                    Region::NorthernIreland,
-                    Region::None,
-                ][region];
-                let year = chrono::Datelike::year(&day);
-                let holidays: Vec<NaiveDate> = (year - 1..=year + 1)
-                    .flat_map(|y| bank_holidays(region, y))
-                    .map(|h| h.date)
-                    .collect();
-                let leave = leave
-                    .into_iter()
-                    .map(|(start, len)| {
-                        (
-                            day + TimeDelta::days(start),
-                            day + TimeDelta::days(start + len),
-                        )
-                    })
-                    .collect();
-                let spec = ScheduleSpec {
-                    tz,
-                    hours,
-                    holidays,
-                    leave,
-                    on_call,
-                    overrides,
-                };
-                (Schedule::new(spec), instant(t))
-            },
+        (
+            Just((t, tz, hours, region)),
+            leave,
+            spans(t),
+            spans(t),
+            spans(t),
         )
+            .prop_map(
+                |((t, tz, hours, region), leave, leave_times, on_call, overrides)| {
+                    let day = instant(t).with_timezone(&tz).date_naive();
+                    let region = [
+                        Region::EnglandAndWales,
+                        Region::Scotland,
+                        Region::NorthernIreland,
+                        Region::None,
+                    ][region];
+                    let year = chrono::Datelike::year(&day);
+                    let holidays: Vec<NaiveDate> = (year - 1..=year + 1)
+                        .flat_map(|y| bank_holidays(region, y))
+                        .map(|h| h.date)
+                        .collect();
+                    let leave = leave
+                        .into_iter()
+                        .map(|(start, len)| {
+                            (
+                                day + TimeDelta::days(start),
+                                day + TimeDelta::days(start + len),
+                            )
+                        })
+                        .collect();
+                    let spec = ScheduleSpec {
+                        tz,
+                        hours,
+                        holidays,
+                        leave,
+                        leave_times,
+                        on_call,
+                        overrides,
+                    };
+                    (Schedule::new(spec), instant(t))
+                },
+            )
     })
 }
 
@@ -181,6 +189,7 @@ fn nothing_before_the_horizon_is_a_transition() {
         hours: WeeklyHours::new(Default::default()),
         holidays: Vec::new(),
         leave: Vec::new(),
+        leave_times: Vec::new(),
         on_call: Vec::new(),
         overrides: vec![Span::new(
             horizon_start - TimeDelta::seconds(1),

@@ -114,6 +114,8 @@ pub struct Schedule {
     hours: WeeklyHours,
     holidays: DaySet,
     leave: DaySet,
+    /// Part-day leave (from a calendar: "Annual leave (pm)").
+    leave_times: SpanSet,
     on_call: SpanSet,
     overrides: SpanSet,
     /// Where the worker finished early: working hours here are off.
@@ -128,6 +130,7 @@ pub struct ScheduleSpec {
     pub holidays: Vec<NaiveDate>,
     /// Inclusive date ranges.
     pub leave: Vec<(NaiveDate, NaiveDate)>,
+    pub leave_times: Vec<Span>,
     pub on_call: Vec<Span>,
     pub overrides: Vec<Span>,
 }
@@ -139,6 +142,7 @@ impl Schedule {
             hours: spec.hours,
             holidays: DaySet::from_days(spec.holidays),
             leave: DaySet::from_inclusive_ranges(spec.leave),
+            leave_times: SpanSet::new(spec.leave_times),
             on_call: SpanSet::new(spec.on_call),
             overrides: SpanSet::new(spec.overrides),
             finished: SpanSet::default(),
@@ -176,7 +180,7 @@ impl Schedule {
             State::Override
         } else if self.on_call.contains(t) {
             State::OnCall
-        } else if self.leave.contains(tz, t) {
+        } else if self.leave.contains(tz, t) || self.leave_times.contains(t) {
             State::Leave
         } else if self.holidays.contains(tz, t) {
             State::Holiday
@@ -256,6 +260,7 @@ impl Schedule {
         };
         consider(1, &|| self.on_call.next_boundary_after(t));
         consider(2, &|| self.leave.next_boundary_after(tz, t));
+        consider(2, &|| self.leave_times.next_boundary_after(t));
         consider(3, &|| self.holidays.next_boundary_after(tz, t));
         consider(4, &|| self.hours.next_boundary_after(tz, t));
         consider(4, &|| self.finished.next_boundary_after(t));
@@ -274,6 +279,7 @@ impl Schedule {
         };
         consider(1, &|| self.on_call.prev_boundary_at_or_before(t));
         consider(2, &|| self.leave.prev_boundary_at_or_before(tz, t));
+        consider(2, &|| self.leave_times.prev_boundary_at_or_before(t));
         consider(3, &|| self.holidays.prev_boundary_at_or_before(tz, t));
         consider(4, &|| self.hours.prev_boundary_at_or_before(tz, t));
         consider(4, &|| self.finished.prev_boundary_at_or_before(t));

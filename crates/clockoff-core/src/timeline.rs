@@ -139,6 +139,7 @@ mod tests {
             hours,
             holidays: Vec::new(),
             leave: Vec::new(),
+            leave_times: Vec::new(),
             on_call: Vec::new(),
             overrides: Vec::new(),
         }

@@ -9,7 +9,7 @@ use toml::Spanned;
 use toml::de::{DeTable, DeValue, Deserializer};
 
 use super::error::ConfigError;
-use super::raw::{RawConfig, RawHours, RawPeriod, RawSync};
+use super::raw::{RawCalendar, RawConfig, RawHours, RawPeriod, RawSync};
 use super::source::Source;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -108,6 +108,7 @@ fn list_of(key: &[String]) -> &'static str {
     match key.first().map(String::as_str) {
         Some("hours") => "a list of ranges such as [\"09:00-17:00\"]",
         Some("leave" | "on_call") => "a list of tables such as [[leave]] with `from` and `to`",
+        Some("calendar") => "a list of tables such as [[calendar]] with `file` or `url`",
         Some("lock") => "a list of keys such as [\"report.enabled\"]",
         _ => "a list such as [\"...\"]",
     }
@@ -117,7 +118,7 @@ fn list_of(key: &[String]) -> &'static str {
 fn plain_message(message: &str, at: &str, key: &[String]) -> String {
     let message = message.replace("expected a sequence", &format!("expected {}", list_of(key)));
     let message = message.as_str();
-    const SHAPES: [(&str, &str); 9] = [
+    const SHAPES: [(&str, &str); 10] = [
         (
             "struct RawHours",
             "an [hours] table of weekdays, e.g. monday = [\"09:00-17:00\"]",
@@ -146,6 +147,10 @@ fn plain_message(message: &str, at: &str, key: &[String]) -> String {
         (
             "struct RawSync",
             "a [[sync]] table with `kind` and the keys for that kind",
+        ),
+        (
+            "struct RawCalendar",
+            "a [[calendar]] table with `file` or `url`, and `use`",
         ),
         ("struct RawConfig", "a table"),
     ];
@@ -180,6 +185,7 @@ impl<T> Copy for Sourced<'_, T> {}
 pub type Dates = Spanned<Vec<Spanned<toml::Value>>>;
 pub type Periods = Spanned<Vec<Spanned<RawPeriod>>>;
 pub type Syncs = Spanned<Vec<Spanned<RawSync>>>;
+pub type Calendars = Spanned<Vec<Spanned<RawCalendar>>>;
 
 /// The winning value of every key.
 #[derive(Default)]
@@ -200,6 +206,9 @@ pub struct Merged<'a> {
     pub quiet_critical: Option<Sourced<'a, Spanned<String>>>,
     pub quiet_allow: Option<Sourced<'a, Spanned<Vec<Spanned<String>>>>>,
     pub sync: Option<Sourced<'a, Syncs>>,
+    /// Every layer's calendars, the policy's first: a team rota from IT and the worker's own
+    /// leave calendar both count.
+    pub calendars: Vec<Sourced<'a, Calendars>>,
     pub tray_enabled: Option<Sourced<'a, Spanned<bool>>>,
     pub record_toil: Option<Sourced<'a, Spanned<String>>>,
     pub record_toil_rate: Option<Sourced<'a, Spanned<toml::Value>>>,
@@ -212,7 +221,7 @@ pub struct Merged<'a> {
 }
 
 /// Keys a policy may lock. Locking a table (`holidays`) locks every key in it.
-pub const LOCKABLE: [&str; 27] = [
+pub const LOCKABLE: [&str; 28] = [
     "timezone",
     "contracted",
     "hours",
@@ -230,6 +239,7 @@ pub const LOCKABLE: [&str; 27] = [
     "quiet.grace",
     "quiet.server",
     "sync",
+    "calendar",
     "tray",
     "tray.enabled",
     "record",
@@ -320,6 +330,12 @@ pub fn merge(layers: &[Layer]) -> (Merged<'_>, Vec<ConfigError>) {
             replace(&mut merged.quiet_allow, layer, &quiet.allow);
         }
         replace(&mut merged.sync, layer, &raw.sync);
+        if let Some(calendars) = &raw.calendar {
+            merged.calendars.push(Sourced {
+                layer,
+                value: calendars,
+            });
+        }
         if let Some(tray) = &raw.tray {
             replace(&mut merged.tray_enabled, layer, &tray.enabled);
         }
@@ -379,6 +395,7 @@ fn keys_set(raw: &RawConfig) -> Vec<(&'static str, Range<usize>)> {
         add("quiet.allow", q.allow.as_ref().map(Spanned::span));
     }
     add("sync", raw.sync.as_ref().map(Spanned::span));
+    add("calendar", raw.calendar.as_ref().map(Spanned::span));
     if let Some(t) = &raw.tray {
         add("tray.enabled", t.enabled.as_ref().map(Spanned::span));
     }

@@ -2,6 +2,7 @@
 //! turned into checked types. Errors name `file:line:col` and what was expected.
 
 pub mod activity_source;
+mod calendar_checks;
 mod error;
 mod layers;
 pub mod quiet;
@@ -15,18 +16,20 @@ mod validate;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use chrono::{Datelike, NaiveDate};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use chrono_tz::Tz;
 
 use activity_source::Choice;
+pub use calendar_checks::{CalendarLocation, CalendarSpec};
 pub use error::{ConfigError, ConfigErrors};
 use layers::{Layer, Role};
 pub use quiet::QuietSettings;
 pub use source::{Location, Source};
 
+use crate::calendar::Entries;
 use crate::holidays::{Region, bank_holidays};
 use crate::hours::WeeklyHours;
-use crate::schedule::{Schedule, ScheduleSpec, horizon};
+use crate::schedule::{Schedule, ScheduleSpec, State, horizon};
 use crate::spans::Span;
 
 /// The commented example configuration, built in as the lowest layer.
@@ -57,6 +60,11 @@ pub struct Config {
     pub keep: crate::record::keep::Keep,
     /// Weekly reporting to the team dashboard (`[report]`).
     pub report: ReportSettings,
+    /// `[[calendar]]`: where leave, on-call and closures are read from besides this file.
+    pub calendars: Vec<CalendarSpec>,
+    /// What those calendars gave when last read (by name), added to the schedule. Empty
+    /// until the agent or a command reads them ([`Config::with_calendars`]).
+    pub from_calendars: Vec<(String, Entries)>,
 }
 
 /// `[report]`: off unless the worker (or the organisation's policy) turns it on.
@@ -136,15 +144,54 @@ impl HolidayRules {
 impl Config {
     pub fn schedule(&self) -> Schedule {
         let h = horizon();
+        let read = || self.from_calendars.iter().map(|(_, entries)| entries);
+        // A year either side: local dates near the horizon may fall outside it in UTC.
+        let mut holidays = self.holidays.dates(h.start.year() - 1, h.end.year());
+        holidays.extend(read().flat_map(|e| e.closures.iter().copied()));
         Schedule::new(ScheduleSpec {
             tz: self.timezone,
             hours: self.hours.clone(),
-            // A year either side: local dates near the horizon may fall outside it in UTC.
-            holidays: self.holidays.dates(h.start.year() - 1, h.end.year()),
-            leave: self.leave.clone(),
-            on_call: self.on_call.clone(),
+            holidays,
+            leave: self
+                .leave
+                .iter()
+                .copied()
+                .chain(read().flat_map(|e| e.leave_days.iter().copied()))
+                .collect(),
+            leave_times: read().flat_map(|e| e.leave_times.iter().copied()).collect(),
+            on_call: self
+                .on_call
+                .iter()
+                .copied()
+                .chain(read().flat_map(|e| e.on_call.iter().copied()))
+                .collect(),
             overrides: Vec::new(),
         })
+    }
+
+    /// This config with what its calendars gave, by calendar name.
+    pub fn with_calendars(mut self, read: Vec<(String, Entries)>) -> Self {
+        self.from_calendars = read;
+        self
+    }
+
+    /// Where the leave, on-call or closure that makes `state` at `t` comes from: a
+    /// calendar's name, or `None` for the config files (and for other states).
+    pub fn calendar_behind(&self, state: State, t: DateTime<Utc>) -> Option<&str> {
+        let tz = self.timezone;
+        let date = crate::civil::local_date(tz, t);
+        self.from_calendars
+            .iter()
+            .find(|(_, e)| match state {
+                State::Leave => {
+                    e.leave_days.iter().any(|(a, b)| (*a..=*b).contains(&date))
+                        || e.leave_times.iter().any(|s| s.contains(t))
+                }
+                State::OnCall => e.on_call.iter().any(|s| s.contains(t)),
+                State::Holiday => e.closures.contains(&date),
+                _ => false,
+            })
+            .map(|(name, _)| name.as_str())
     }
 }
 

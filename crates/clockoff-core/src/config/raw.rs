@@ -18,6 +18,7 @@ pub struct RawConfig {
     pub record: Option<RawRecord>,
     pub report: Option<RawReport>,
     pub sync: Option<Spanned<Vec<Spanned<RawSync>>>>,
+    pub calendar: Option<Spanned<Vec<Spanned<RawCalendar>>>>,
     /// Only in the organisation policy: keys the user may not set.
     pub lock: Option<Spanned<Vec<Spanned<String>>>>,
 }
@@ -127,4 +128,19 @@ pub struct RawPeriod {
     /// The worker's own words for it (`clockoff leave add --note`): allowed, and not read.
     #[serde(default, rename = "note")]
     pub _note: Option<String>,
+}
+
+/// A `[[calendar]]` block: leave, on-call or closures from an iCalendar file or address, or
+/// a CSV rota.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCalendar {
+    pub name: Option<Spanned<String>>,
+    pub file: Option<Spanned<String>>,
+    pub url: Option<Spanned<String>>,
+    #[serde(rename = "use")]
+    pub use_: Option<Spanned<String>>,
+    pub summary: Option<Spanned<String>>,
+    pub category: Option<Spanned<String>>,
+    pub format: Option<Spanned<String>>,
 }

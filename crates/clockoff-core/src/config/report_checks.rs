@@ -57,10 +57,15 @@ pub fn report(merged: &Merged, errors: &mut Vec<ConfigError>) -> ReportSettings 
     }
 }
 
+/// From / or ~/: what the agent finds wherever it was started from.
+pub(super) fn is_full_path(text: &str) -> bool {
+    text.starts_with('/') || text.strip_prefix("~/").is_some_and(|rest| !rest.is_empty())
+}
+
 /// The file is read by the agent wherever it was started from: a path that does not depend
 /// on the working directory.
 fn token_path(text: &str) -> Result<(), &'static str> {
-    if text.starts_with('/') || text.strip_prefix("~/").is_some_and(|rest| !rest.is_empty()) {
+    if is_full_path(text) {
         Ok(())
     } else {
         Err("is not a full path: write it from / or ~/, e.g. \"~/.config/clockoff/team-token\"")
@@ -69,9 +74,29 @@ fn token_path(text: &str) -> Result<(), &'static str> {
 
 /// Summaries travel over TLS; plain http only to this machine (a local relay, tests).
 fn dashboard_url(text: &str) -> Result<(), String> {
-    let url = url::Url::parse(text).map_err(|e| {
-        format!("is not an address ({e}): expected e.g. \"https://dashboard.example.org\"")
-    })?;
+    match secure_url(text) {
+        Ok(()) => Ok(()),
+        Err(UrlProblem::NotAnAddress(e)) => Err(format!(
+            "is not an address ({e}): expected e.g. \"https://dashboard.example.org\""
+        )),
+        Err(UrlProblem::PlainHttp) => {
+            Err("is not https: summaries are sent only over https (http only to localhost)".into())
+        }
+        Err(UrlProblem::OtherScheme) => {
+            Err("is not an https address, e.g. \"https://dashboard.example.org\"".into())
+        }
+    }
+}
+
+pub(super) enum UrlProblem {
+    NotAnAddress(url::ParseError),
+    PlainHttp,
+    OtherScheme,
+}
+
+/// https with a host, or plain http to this machine.
+pub(super) fn secure_url(text: &str) -> Result<(), UrlProblem> {
+    let url = url::Url::parse(text).map_err(UrlProblem::NotAnAddress)?;
     let host = url.host_str().unwrap_or_default();
     let loopback = host == "localhost"
         || host
@@ -82,9 +107,7 @@ fn dashboard_url(text: &str) -> Result<(), String> {
     match url.scheme() {
         "https" if !host.is_empty() => Ok(()),
         "http" if loopback => Ok(()),
-        "http" => {
-            Err("is not https: summaries are sent only over https (http only to localhost)".into())
-        }
-        _ => Err("is not an https address, e.g. \"https://dashboard.example.org\"".into()),
+        "http" => Err(UrlProblem::PlainHttp),
+        _ => Err(UrlProblem::OtherScheme),
     }
 }

@@ -152,6 +152,7 @@ pub fn validate(
     let (toil, toil_rate) = super::record_checks::toil(merged, errors);
     let keep = super::record_checks::keep(merged, errors);
     let report = super::report_checks::report(merged, errors);
+    let calendars = super::calendar_checks::calendars(merged, errors);
 
     (errors.len() == before).then(|| Config {
         timezone,
@@ -175,6 +176,8 @@ pub fn validate(
         toil_rate,
         keep,
         report,
+        calendars,
+        from_calendars: Vec::new(),
     })
 }
 
