@@ -6,6 +6,7 @@ pub use clockoff_core as core;
 pub use clockoff_core::{config, html};
 
 pub mod agent;
+pub mod calendars;
 pub mod cli;
 pub mod desktop;
 pub mod export;

@@ -73,6 +73,12 @@ pub struct Status {
     pub week: PeriodTotals,
     /// When work next begins after the current span (for "back 09:00 Tue").
     pub work_resumes: Option<Time>,
+    /// The `[[calendar]]` the leave, on-call or closure now comes from, by name.
+    #[serde(default)]
+    pub from_calendar: Option<String>,
+    /// Each `[[calendar]]`: when it was last read and any problem.
+    #[serde(default)]
+    pub calendars: Vec<crate::calendars::CalendarState>,
 }
 
 impl Status {

@@ -56,6 +56,8 @@ pub struct Engine {
     paths: ConfigPaths,
     config: Config,
     config_sources: Vec<String>,
+    /// Each `[[calendar]]` as last read, for status.
+    calendars: Vec<crate::calendars::CalendarState>,
     /// The schedule as configured, and with the worker's overrides and early finishes on top.
     base: Timeline,
     effective: Timeline,
@@ -132,13 +134,15 @@ impl Engine {
             tracing::error!("could not read an early finish from the ledger: {e}");
             None
         });
-        let (base, effective) = timelines(&parts.config, &overrides, early_finish);
+        let (config, calendars) = crate::calendars::with_cached(parts.config, now);
+        let (base, effective) = timelines(&config, &overrides, early_finish);
         let position = locate(&base, &effective, now);
         let engine = Self {
             clock: parts.clock,
             paths: parts.paths,
-            config: parts.config,
+            config,
             config_sources: parts.config_sources,
+            calendars,
             base,
             effective,
             overrides,
@@ -289,11 +293,23 @@ impl Engine {
                 "the new configuration was refused; the running one is kept:\n{errors}"
             ))
         })?;
-        self.config = config;
+        (self.config, self.calendars) = crate::calendars::with_cached(config, now);
         self.config_sources = sources;
         self.reloads += 1;
         self.rebuild(now).await;
         Ok(format!("reloaded: {}", self.config_sources.join(", ")))
+    }
+
+    /// The calendars' copies were brought up to date: read them into the schedule.
+    pub async fn calendars_refreshed(&mut self) {
+        let now = self.look().await;
+        (self.config, self.calendars) = crate::calendars::with_cached(self.config.clone(), now);
+        for calendar in &self.calendars {
+            if let Some(problem) = &calendar.problem {
+                tracing::warn!("calendar \"{}\": {problem}", calendar.name);
+            }
+        }
+        self.rebuild(now).await;
     }
 
     /// Shutting down: the stretch in progress ends now, written before the ledger closes, and
@@ -490,6 +506,11 @@ impl Engine {
             quiet: quiet.to_status(tz, held),
             tray: self.tray.borrow().to_status(),
             report: self.upload.borrow().to_status(tz, last_week.to_status()),
+            from_calendar: self
+                .config
+                .calendar_behind(self.position.state, now)
+                .map(str::to_string),
+            calendars: &self.calendars,
         }
         .into_status())
     }

@@ -33,6 +33,8 @@ pub enum Event {
     WallClockChanged,
     /// A config file changed on disk.
     ConfigChanged,
+    /// `clockoff calendar refresh` finished: read the calendars' copies again.
+    CalendarsRefreshed,
     /// "Quit" in the tray.
     Quit,
     /// The session bus went away (the session ended), or our name was taken from us: nobody

@@ -111,6 +111,7 @@ impl Loop {
                 Ok(message) => tracing::info!("config changed on disk; {message}"),
                 Err(refusal) => tracing::warn!("config changed on disk; {refusal}"),
             },
+            Event::CalendarsRefreshed => self.engine.calendars_refreshed().await,
             Event::Quit => {
                 tracing::info!("quit from the tray; stopping");
                 return Some(Ended::Quit);

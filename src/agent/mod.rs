@@ -5,6 +5,7 @@
 
 pub mod activity;
 pub mod bus;
+mod calendar_refresh;
 mod config_watch;
 mod engine;
 pub mod event;
@@ -299,7 +300,7 @@ impl Spawn {
                     report: shared.upload.subscribe(),
                     status: shared.tray,
                     turned_off: no_tray,
-                    config_file,
+                    config_file: config_file.clone(),
                     clock,
                 },
                 tray_stop,
@@ -312,6 +313,11 @@ impl Spawn {
                 wallclock::watch(events.clone()),
             )),
             tokio::spawn(keep::daily(events.clone())),
+            tokio::spawn(calendar_refresh::keep_fresh(
+                shared.config.subscribe(),
+                config_file,
+                events.clone(),
+            )),
             tokio::spawn(report_exit(
                 "the config watcher",
                 config_watch::watch(watched, events.clone()),

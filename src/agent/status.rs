@@ -63,6 +63,9 @@ pub struct StatusParts<'a> {
     pub tray: status::Tray,
     /// Sending the weekly summaries, `last_week` included.
     pub report: status::Report,
+    /// The calendar the state now comes from, if one does.
+    pub from_calendar: Option<String>,
+    pub calendars: &'a [crate::calendars::CalendarState],
 }
 
 /// The last week that has ended ([`crate::report::last_completed_week`]), as the ledger has
@@ -111,6 +114,8 @@ impl StatusParts<'_> {
             quiet: self.quiet,
             tray: self.tray,
             report: self.report,
+            from_calendar: self.from_calendar,
+            calendars: self.calendars.to_vec(),
         }
     }
 }

@@ -249,6 +249,9 @@ fn describe_status(status: &Status, now: DateTime<Utc>) -> String {
     let tz = status.zone();
     let at = |t: Option<Time>| t.map(|t| human(tz, t.to_utc(), now));
     let mut out = label(status.state).to_string();
+    if let Some(calendar) = &status.from_calendar {
+        out += &format!(" ({calendar})");
+    }
     if let Some(since) = at(status.since) {
         out += &format!(" since {since}");
     }
@@ -293,8 +296,20 @@ fn describe_status(status: &Status, now: DateTime<Utc>) -> String {
     out += &describe_quiet(&status.quiet, at);
     out += &format!("Tray:      {}\n", status.tray.detail);
     out += &describe_report(&status.report, at);
+    out += &describe_calendars(&status.calendars);
     out += &describe_zone(status);
     out
+}
+
+/// A line for each calendar with a problem: its last good copy is in use.
+fn describe_calendars(calendars: &[crate::calendars::CalendarState]) -> String {
+    calendars
+        .iter()
+        .filter_map(|c| {
+            let problem = c.problem.as_ref()?;
+            Some(format!("Calendar:  \"{}\": {problem}\n", c.name))
+        })
+        .collect()
 }
 
 /// Which source tells activity; said plainly when none can (a Wayland desktop without a

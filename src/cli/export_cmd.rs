@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::{Datelike, NaiveDate, TimeDelta};
 
-use super::{Failure, ledger_path, load_config, read_failed};
+use super::{Failure, ledger_path, load_schedule_config, read_failed};
 use crate::config::ConfigPaths;
 use crate::core::civil::local_date;
 use crate::core::clock::Clock;
@@ -31,7 +31,7 @@ pub fn export(req: Request, paths: &ConfigPaths, clock: &dyn Clock) -> Result<()
             "--open opens the HTML report; leave out --format or use --format html".into(),
         ));
     }
-    let config = load_config(paths)?;
+    let config = load_schedule_config(paths, clock)?;
     let tz = config.timezone;
     let (from, to) = match (req.from, req.to) {
         (Some(from), Some(to)) => (from, to),

@@ -1,6 +1,7 @@
 //! The `clockoff` command line. `main` calls [`run`]; each subcommand lives in its own module.
 
 mod agent_cmd;
+mod calendar_cmd;
 mod config_cmd;
 mod config_file;
 mod export_cmd;
@@ -96,6 +97,13 @@ clockoff oncall add \"2026-12-24 17:00\" \"2026-12-27 09:00\" --note \"Christmas
 clockoff oncall remove 1"
     )]
     Oncall(oncall_cmd::OncallCommand),
+    /// Calendars your leave, rota and closures are read from ([[calendar]] in your config).
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  clockoff calendar list\n  clockoff calendar refresh\n\n\
+In your config:\n  [[calendar]]\n  name = \"EDT rota\"\n  url = \"https://calendar.example.org/edt/rota.ics\"\n  use = \"on_call\"\n  summary = \"on call\""
+    )]
+    Calendar(calendar_cmd::CalendarCommand),
     /// Print shell completions (bash, zsh, fish, elvish, powershell) on stdout.
     #[command(
         after_help = "Examples:\n  clockoff completions bash >> ~/.bash_completion\n  \
@@ -342,6 +350,7 @@ pub fn run(cli: Cli, clock: Arc<dyn Clock>) -> ExitCode {
         Some(Command::Leave(cmd)) => leave_cmd::leave(cmd, &paths, clock_ref),
         Some(Command::Closure(cmd)) => leave_cmd::closure(cmd, &paths, clock_ref),
         Some(Command::Oncall(cmd)) => oncall_cmd::oncall(cmd, &paths, clock_ref),
+        Some(Command::Calendar(cmd)) => calendar_cmd::run(cmd, &paths, clock_ref),
         Some(Command::Completions { shell }) => shell_cmd::completions(shell),
         Some(Command::Man { dir }) => shell_cmd::man(&dir),
     };
@@ -388,6 +397,18 @@ fn open_ledger() -> Result<Option<crate::ledger::Reader>, Failure> {
 /// Loads the layered configuration, or fails with every error found.
 fn load_config(paths: &ConfigPaths) -> Result<Config, Failure> {
     load_config_and_sources(paths).map(|(config, _)| config)
+}
+
+/// The configuration with what its calendars' kept copies give, for what reads the
+/// schedule; a calendar with a problem is named on stderr.
+fn load_schedule_config(paths: &ConfigPaths, clock: &dyn Clock) -> Result<Config, Failure> {
+    let (config, states) = crate::calendars::with_cached(load_config(paths)?, clock.now());
+    for state in states {
+        if let Some(problem) = state.problem {
+            eprintln!("note: calendar \"{}\": {problem}", state.name);
+        }
+    }
+    Ok(config)
 }
 
 /// The same, with the names of the files it was read from.

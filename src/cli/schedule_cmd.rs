@@ -5,8 +5,8 @@ use clap::Subcommand;
 use serde::Serialize;
 
 use super::timefmt::{human, parse_end_instant, parse_instant, rfc3339_in};
-use super::{Failure, load_config};
-use crate::config::ConfigPaths;
+use super::{Failure, load_schedule_config};
+use crate::config::{Config, ConfigPaths};
 use crate::core::clock::Clock;
 use crate::core::schedule::{Schedule, State};
 
@@ -63,7 +63,7 @@ pub fn run(cmd: ScheduleCommand, paths: &ConfigPaths, clock: &dyn Clock) -> Resu
     match cmd {
         ScheduleCommand::At { instant } => {
             let t = parse_instant("instant", &instant)?;
-            let schedule = load_config(paths)?.schedule();
+            let schedule = load_schedule_config(paths, clock)?.schedule();
             let tz = schedule.timezone();
             let span = schedule.state_at(t);
             print_json(&StateJson {
@@ -80,7 +80,7 @@ pub fn run(cmd: ScheduleCommand, paths: &ConfigPaths, clock: &dyn Clock) -> Resu
             if to < from {
                 return Err(Failure::Usage("--to is before --from".into()));
             }
-            let schedule = load_config(paths)?.schedule();
+            let schedule = load_schedule_config(paths, clock)?.schedule();
             let tz = schedule.timezone();
             let mut out = String::new();
             for tr in schedule.transitions(from, to) {
@@ -95,13 +95,13 @@ pub fn run(cmd: ScheduleCommand, paths: &ConfigPaths, clock: &dyn Clock) -> Resu
             Ok(())
         }
         ScheduleCommand::Now => {
-            let schedule = load_config(paths)?.schedule();
-            println!("{}", describe_now(&schedule, clock.now()));
+            let config = load_schedule_config(paths, clock)?;
+            println!("{}", describe_now(&config, &config.schedule(), clock.now()));
             Ok(())
         }
         ScheduleCommand::Week => {
-            let schedule = load_config(paths)?.schedule();
-            print!("{}", describe_week(&schedule, clock.now()));
+            let config = load_schedule_config(paths, clock)?;
+            print!("{}", describe_week(&config, clock.now()));
             Ok(())
         }
     }
@@ -124,11 +124,12 @@ pub fn label(state: State) -> &'static str {
     }
 }
 
-/// "Working since 09:00, until 17:00 (off then) [Europe/London]"
-pub fn describe_now(schedule: &Schedule, now: DateTime<Utc>) -> String {
+/// "On call (EDT rota) since Fri 17:00, until Mon 09:00 (off then) [Europe/London]": the
+/// calendar behind leave, on-call or a closure is named after it.
+pub fn describe_now(config: &Config, schedule: &Schedule, now: DateTime<Utc>) -> String {
     let tz = schedule.timezone();
     let span = schedule.state_at(now);
-    let mut line = label(span.state).to_string();
+    let mut line = labelled(config, span.state, now);
     if let Some(since) = span.since {
         let _ = write!(line, " since {}", human(tz, since, now));
     }
@@ -143,10 +144,19 @@ pub fn describe_now(schedule: &Schedule, now: DateTime<Utc>) -> String {
     line
 }
 
+/// A state's label, with the calendar it comes from (`On leave (HR leave)`).
+fn labelled(config: &Config, state: State, at: DateTime<Utc>) -> String {
+    match config.calendar_behind(state, at) {
+        Some(calendar) => format!("{} ({calendar})", label(state)),
+        None => label(state).to_string(),
+    }
+}
+
 /// One line per change over the next seven days.
-pub fn describe_week(schedule: &Schedule, now: DateTime<Utc>) -> String {
+pub fn describe_week(config: &Config, now: DateTime<Utc>) -> String {
+    let schedule = &config.schedule();
     let tz = schedule.timezone();
-    let mut out = format!("{}\n", describe_now(schedule, now));
+    let mut out = format!("{}\n", describe_now(config, schedule, now));
     let changes: Vec<_> = schedule
         .transitions(now + TimeDelta::nanoseconds(1), now + TimeDelta::days(7))
         .collect();
@@ -159,7 +169,7 @@ pub fn describe_week(schedule: &Schedule, now: DateTime<Utc>) -> String {
             out,
             "  {}  {}",
             local.format("%a %-d %b %H:%M"),
-            label(tr.state)
+            labelled(config, tr.state, tr.at)
         );
     }
     out

@@ -36,12 +36,42 @@ pub async fn fetch(request: &Request) -> Outcome {
     if let Some(body) = &request.body {
         call = call.body(body.clone());
     }
-    let response = call.send().await.map_err(|e| classify(&e))?;
+    let mut response = call.send().await.map_err(|e| classify(&e))?;
     let status = response.status().as_u16();
-    // The status is the answer; a body cut short only loses the reason, never the status (a
-    // report the dashboard took, a week it refused).
-    let body = response.text().await.unwrap_or_default();
-    Ok(Response { status, body })
+    let header = |name: reqwest::header::HeaderName| {
+        response
+            .headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    };
+    let etag = header(reqwest::header::ETAG);
+    let last_modified = header(reqwest::header::LAST_MODIFIED);
+    let body = match request.max_body {
+        // The status is the answer; a body cut short only loses the reason, never the
+        // status (a report the dashboard took, a week it refused).
+        None => response.text().await.unwrap_or_default(),
+        Some(limit) => {
+            let mut bytes = Vec::new();
+            while let Some(chunk) = response.chunk().await.map_err(|e| classify(&e))? {
+                bytes.extend_from_slice(&chunk);
+                if bytes.len() as u64 > limit {
+                    return Err(Failure::Other(format!(
+                        "the answer is larger than {} MB",
+                        limit / 1_000_000
+                    )));
+                }
+            }
+            String::from_utf8(bytes)
+                .map_err(|_| Failure::Other("the answer is not UTF-8 text".into()))?
+        }
+    };
+    Ok(Response {
+        status,
+        body,
+        etag,
+        last_modified,
+    })
 }
 
 /// [`fetch`] on a runtime of its own, for the helper's `main`.

@@ -33,6 +33,9 @@ pub struct Request {
     /// A local API: an `HTTP_PROXY` meant for the internet must not see its key.
     pub no_proxy: bool,
     pub user_agent: Option<String>,
+    /// The most of the answer's body read; a longer one fails the request (a calendar).
+    #[serde(default)]
+    pub max_body: Option<u64>,
 }
 
 /// Headers carry tokens and keys: their values are never printed.
@@ -59,6 +62,11 @@ pub struct Response {
     pub status: u16,
     /// The body as text (the APIs spoken here answer JSON or plain text).
     pub body: String,
+    /// The validators a conditional request sends back (a calendar's).
+    #[serde(default)]
+    pub etag: Option<String>,
+    #[serde(default)]
+    pub last_modified: Option<String>,
 }
 
 /// Why no answer came.
@@ -85,6 +93,7 @@ impl Request {
             timeout_ms: millis(timeout),
             no_proxy: false,
             user_agent: None,
+            max_body: None,
         }
     }
 

@@ -7,6 +7,7 @@ mod support;
 
 mod activity;
 mod agent;
+mod calendar;
 mod chain;
 mod cli;
 mod config_errors;

@@ -1,7 +1,8 @@
 //! A test rig of real peers, run headless and private to each test: a session bus, a system
 //! bus with a mock logind, an X server; and fakes, in Rust, for the desktop services that
 //! cannot run here (Mutter's IdleMonitor, org.freedesktop.ScreenSaver). Sync peers: real
-//! Syncthing instances on loopback, and dbusmock's systemd user manager.
+//! Syncthing instances on loopback, and dbusmock's systemd user manager. Calendars: a real
+//! Radicale CalDAV server on loopback.
 //!
 //! Every peer is killed when its handle drops; every wait has a deadline ([`DEADLINE`]), so a
 //! broken peer fails the test instead of hanging it. A constructor returns [`Missing`] only
@@ -29,6 +30,7 @@ pub mod named_server;
 pub mod postgres;
 pub mod process;
 pub mod pty;
+pub mod radicale;
 pub mod screensaver;
 pub mod sni_watcher;
 pub mod sway;
@@ -46,6 +48,7 @@ pub use dunst::Dunst;
 pub use kwin::Kwin;
 pub use logind::Logind;
 pub use mutter::FakeMutter;
+pub use radicale::Radicale;
 pub use screensaver::FakeScreenSaver;
 pub use sway::Sway;
 pub use syncthing::Syncthing;
@@ -202,6 +205,7 @@ fn package_of(program: &str) -> Option<&'static str> {
         "curl" => "curl",
         "chromium" => "chromium",
         "initdb" => "postgresql",
+        "radicale" => "radicale",
         _ => return None,
     })
 }

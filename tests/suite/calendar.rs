@@ -1,0 +1,314 @@
+//! `[[calendar]]` (issue 22): leave, on-call and closures read from the calendars people
+//! already keep. A real CalDAV server (Radicale) serves a rota that the test changes between
+//! fetches and then breaks and takes away; Python's own HTTP server answers conditional
+//! requests with 304; a running agent reads a leave calendar at start and says where its
+//! state comes from.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::Duration;
+
+use crate::support;
+use support::CleanEnv;
+use support::agent::Clockoff;
+use support::process::{Peer, find_program};
+use support::radicale::Radicale;
+use support::tmp::{TempDir, temp_dir};
+use support::{DbusDaemon, or_skip};
+
+/// Wednesday 9 December 2026, 10:00 in London: the commands' "now".
+const NOW: &str = "2026-12-09T10:00:00Z";
+
+struct Home {
+    dir: TempDir,
+}
+
+impl Home {
+    fn new(label: &str, config: &str) -> Self {
+        let home = Self {
+            dir: temp_dir(label),
+        };
+        let path = home.dir.path().join(".config/clockoff/config.toml");
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, config).unwrap();
+        home
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_clockoff"))
+            .clean_env()
+            .env("HOME", self.dir.path())
+            .env("CLOCKOFF_POLICY", self.dir.path().join("policy.toml"))
+            .env("TZ", "Europe/London")
+            .env(clockoff::core::clock::TEST_NOW_ENV, NOW)
+            .args(args)
+            .output()
+            .expect("run clockoff")
+    }
+
+    fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(out.status.success(), "{args:?}: {}", said(&out));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn state_at(&self, instant: &str) -> String {
+        let json: serde_json::Value =
+            serde_json::from_str(&self.ok(&["schedule", "at", instant])).unwrap();
+        json["state"].as_str().unwrap().to_string()
+    }
+
+    fn calendars(&self) -> Vec<serde_json::Value> {
+        self.ok(&["calendar", "list", "--json"])
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    }
+
+    fn copies(&self) -> PathBuf {
+        self.dir.path().join(".local/share/clockoff/calendars")
+    }
+}
+
+fn said(out: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+/// A weekend rota, Friday 17:00 to Monday 09:00 from 4 December 2026, with `extra` lines in
+/// the series (an EXDATE), and a supervision the filter leaves out.
+fn rota(extra: &str) -> String {
+    format!(
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\n\
+         BEGIN:VEVENT\r\nUID:rota@test\r\nDTSTAMP:20261201T000000Z\r\nSUMMARY:On call (EDT)\r\n\
+         DTSTART;TZID=Europe/London:20261204T170000\r\nDTEND;TZID=Europe/London:20261207T090000\r\n\
+         RRULE:FREQ=WEEKLY;BYDAY=FR\r\n{extra}END:VEVENT\r\n\
+         BEGIN:VEVENT\r\nUID:supervision@test\r\nDTSTAMP:20261201T000000Z\r\nSUMMARY:Supervision\r\n\
+         DTSTART:20261212T100000Z\r\nDTEND:20261212T110000Z\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+    )
+}
+
+fn config_with(calendar: &str) -> String {
+    format!(
+        "timezone = \"Europe/London\"\n[hours]\nmonday = [\"09:00-17:00\"]\ntuesday = [\"09:00-17:00\"]\n\
+         wednesday = [\"09:00-17:00\"]\nthursday = [\"09:00-17:00\"]\nfriday = [\"09:00-17:00\"]\n\n{calendar}"
+    )
+}
+
+#[test]
+fn a_rota_from_radicale_is_fetched_changed_and_kept_when_it_breaks_or_goes_away() {
+    let Some(radicale) = or_skip(Radicale::start("calendar-rota")) else {
+        return;
+    };
+    radicale.put_calendar("edt/rota", &rota(""));
+    let home = Home::new(
+        "calendar-rota",
+        &config_with(&format!(
+            "[[calendar]]\nname = \"EDT rota\"\nurl = \"{}\"\nuse = \"on_call\"\nsummary = \"on call\"\n",
+            radicale.url("edt/rota/")
+        )),
+    );
+    let friday_evening = "2026-12-11T18:00:00Z";
+    let next_friday = "2026-12-18T18:00:00Z";
+
+    // Not fetched yet: the schedule is the hours alone, and the command says why.
+    let out = home.run(&["schedule", "at", friday_evening]);
+    assert!(
+        said(&out).contains("calendar \"EDT rota\": not read yet"),
+        "{}",
+        said(&out)
+    );
+    assert_eq!(home.state_at(friday_evening), "off");
+
+    let refreshed = home.ok(&["calendar", "refresh"]);
+    assert!(refreshed.starts_with("EDT rota: "), "{refreshed}");
+    assert_eq!(home.state_at(friday_evening), "on_call");
+    assert_eq!(
+        home.state_at("2026-12-14T08:30:00Z"),
+        "on_call",
+        "until Monday 09:00"
+    );
+    assert_eq!(
+        home.state_at("2026-12-12T10:30:00Z"),
+        "on_call",
+        "supervision is not the filter's"
+    );
+    let week = home.ok(&["schedule", "week"]);
+    assert!(
+        week.contains("Fri 11 Dec 17:00  On call (EDT rota)"),
+        "{week}"
+    );
+    let copies: Vec<_> = std::fs::read_dir(home.copies())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    for copy in &copies {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(copy).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "{} says where a worker is", copy.display());
+    }
+    let listed = &home.calendars()[0];
+    assert_eq!(
+        listed["from"],
+        format!("{}/…/rota", radicale.url("").trim_end_matches('/'))
+    );
+    assert_eq!(listed["problem"], serde_json::Value::Null);
+
+    // The rota swaps a weekend: the next fetch sees it.
+    radicale.put_calendar(
+        "edt/rota",
+        &rota("EXDATE;TZID=Europe/London:20261211T170000\r\n"),
+    );
+    home.ok(&["calendar", "refresh"]);
+    assert_eq!(home.state_at(friday_evening), "off");
+    assert_eq!(home.state_at(next_friday), "on_call");
+
+    // A calendar clockoff cannot read (Radicale takes it: an hourly rule) changes nothing,
+    // and says where the problem is.
+    radicale.put_calendar(
+        "edt/rota",
+        &rota("EXDATE;TZID=Europe/London:20261218T170000\r\n")
+            .replace("FREQ=WEEKLY;BYDAY=FR", "FREQ=HOURLY;COUNT=3"),
+    );
+    let out = home.run(&["calendar", "refresh"]);
+    assert_eq!(out.status.code(), Some(1), "{}", said(&out));
+    assert!(said(&out).contains("EDT rota: line "), "{}", said(&out));
+    assert!(
+        said(&out).contains("the last good copy is kept"),
+        "{}",
+        said(&out)
+    );
+    assert_eq!(
+        home.state_at(next_friday),
+        "on_call",
+        "the last good copy is still read"
+    );
+    assert!(
+        home.calendars()[0]["problem"]
+            .as_str()
+            .unwrap()
+            .contains("FREQ=HOURLY is not supported")
+    );
+
+    // Offline: the same.
+    drop(radicale);
+    let out = home.run(&["calendar", "refresh"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(said(&out).contains("cannot connect"), "{}", said(&out));
+    assert_eq!(home.state_at(next_friday), "on_call");
+    assert_eq!(home.state_at(friday_evening), "off");
+}
+
+/// Python's http.server on loopback serving `dir`: it answers If-Modified-Since with 304.
+fn python_http(dir: &Path, log: &Path) -> Option<(Peer, u16)> {
+    let python = or_skip(find_program("/usr/bin/python3"))?;
+    let port = support::syncthing::free_port();
+    let mut cmd = Command::new(python);
+    cmd.clean_env()
+        .args([
+            "-m",
+            "http.server",
+            &port.to_string(),
+            "--bind",
+            "127.0.0.1",
+            "--directory",
+        ])
+        .arg(dir);
+    let peer = Peer::spawn(cmd, "python3 -m http.server", log, false);
+    let deadline = std::time::Instant::now() + support::DEADLINE;
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "http.server did not listen"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    Some((peer, port))
+}
+
+#[test]
+fn a_calendar_unchanged_on_the_server_is_not_sent_again() {
+    let served = temp_dir("calendar-served");
+    let file = served.path().join("rota.ics");
+    std::fs::write(&file, rota("")).unwrap();
+    let log = served.path().join("http.log");
+    let Some((_server, port)) = python_http(served.path(), &log) else {
+        return;
+    };
+    let home = Home::new(
+        "calendar-conditional",
+        &config_with(&format!(
+            "[[calendar]]\nurl = \"http://127.0.0.1:{port}/rota.ics\"\nuse = \"on_call\"\n"
+        )),
+    );
+    home.ok(&["calendar", "refresh"]);
+    let again = home.ok(&["calendar", "refresh"]);
+    assert!(
+        again.contains("rota.ics: unchanged since the last fetch"),
+        "{again}"
+    );
+    // Changed (its time moved on, as an editor's save does): sent whole again.
+    std::fs::write(&file, rota("EXDATE;TZID=Europe/London:20261211T170000\r\n")).unwrap();
+    let later = std::fs::metadata(&file).unwrap().modified().unwrap() + Duration::from_secs(5);
+    std::fs::File::options()
+        .write(true)
+        .open(&file)
+        .unwrap()
+        .set_modified(later)
+        .unwrap();
+    let third = home.ok(&["calendar", "refresh"]);
+    assert!(third.contains("entries"), "{third}");
+    assert_eq!(home.state_at("2026-12-11T18:00:00Z"), "off");
+    let answers: Vec<String> = std::fs::read_to_string(&log)
+        .unwrap()
+        .lines()
+        .filter_map(|l| l.split("\" ").nth(1).map(|s| s[..3].to_string()))
+        .collect();
+    assert_eq!(answers, ["200", "304", "200"], "as the server logged them");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_agent_reads_a_leave_calendar_at_start_and_says_where_its_state_comes_from() {
+    let Some(bus) = or_skip(DbusDaemon::start()) else {
+        return;
+    };
+    let dir = temp_dir("calendar-agent");
+    let clockoff = Clockoff::new(&bus, Vec::new(), dir.path());
+    // Today and tomorrow in London, whatever day the suite runs.
+    let today = support::agent::now()
+        .with_timezone(&chrono_tz::Europe::London)
+        .date_naive();
+    let day = |d: chrono::NaiveDate| d.format("%Y%m%d").to_string();
+    let leave = dir.path().join("leave.ics");
+    std::fs::write(
+        &leave,
+        format!(
+            "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:l\r\nSUMMARY:Annual leave\r\n\
+             DTSTART;VALUE=DATE:{}\r\nDTEND;VALUE=DATE:{}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
+            day(today),
+            day(today + chrono::TimeDelta::days(2))
+        ),
+    )
+    .unwrap();
+    clockoff.write_config(&format!(
+        "timezone = \"Europe/London\"\n[tray]\nenabled = false\n\n\
+         [[calendar]]\nname = \"HR leave\"\nfile = \"{}\"\nuse = \"leave\"\n",
+        leave.display()
+    ));
+    let agent = clockoff.agent(&bus, "agent.log").await;
+    let status = clockoff.wait_status("the leave calendar read", |s| s["state"] == "leave");
+    assert_eq!(status["from_calendar"], "HR leave");
+    assert_eq!(status["calendars"][0]["name"], "HR leave");
+    assert_eq!(status["calendars"][0]["use"], "leave");
+    assert_eq!(status["calendars"][0]["problem"], serde_json::Value::Null);
+    let text = clockoff.clockoff(&["status"]);
+    assert!(
+        support::agent::text(&text.stdout).contains("HR leave"),
+        "{}",
+        support::agent::text(&text.stdout)
+    );
+    agent.terminate();
+}
