@@ -2,7 +2,23 @@
 //! written whole or not at all.
 
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+
+/// Where `configured` (a config's path: absolute, or `~/...`) points, with `home` for `~`.
+pub fn resolve(configured: &str, home: Option<&Path>) -> Option<PathBuf> {
+    match configured.strip_prefix("~/") {
+        Some(rest) => home.map(|h| h.join(rest)),
+        None => Some(PathBuf::from(configured)),
+    }
+}
+
+/// [`resolve`] with this process's `HOME`.
+pub fn resolve_in_home(configured: &str) -> Option<PathBuf> {
+    resolve(
+        configured,
+        std::env::var_os("HOME").map(PathBuf::from).as_deref(),
+    )
+}
 
 /// Writes `text` to `path` whole or not at all: a temporary file beside it, synced, then
 /// renamed over it, with the folder made first and the old file's permissions kept. `mode`

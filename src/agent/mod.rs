@@ -223,8 +223,19 @@ impl Spawn {
             crate::config::UserFile::Explicit(file) => Some(file.clone()),
             _ => None,
         };
+        // A calendar file the worker edits (a rota saved from a spreadsheet) is read again
+        // as the config is: the reload has it refreshed.
+        let calendar_files = deps
+            .config
+            .calendars
+            .iter()
+            .filter_map(|c| match &c.location {
+                crate::config::CalendarLocation::File(file) => crate::files::resolve_in_home(file),
+                crate::config::CalendarLocation::Url(_) => None,
+            });
         let watched = std::iter::once(deps.paths.policy.clone())
             .chain(deps.paths.user_path().map(PathBuf::from))
+            .chain(calendar_files)
             .collect();
         Self {
             clock: deps.clock.clone(),

@@ -106,9 +106,8 @@ enum Fetched {
 }
 
 fn read_file(file: &str) -> Result<Fetched, String> {
-    let home = std::env::var_os("HOME").map(std::path::PathBuf::from);
-    let path = crate::agent::upload::token::resolve(file, home.as_deref())
-        .ok_or_else(|| format!("{file}: HOME is not set"))?;
+    let path =
+        crate::files::resolve_in_home(file).ok_or_else(|| format!("{file}: HOME is not set"))?;
     let size = std::fs::metadata(&path)
         .map_err(|e| format!("{file}: {e}"))?
         .len();

@@ -310,5 +310,14 @@ async fn the_agent_reads_a_leave_calendar_at_start_and_says_where_its_state_come
         "{}",
         support::agent::text(&text.stdout)
     );
+
+    // The leave is cancelled in the calendar file: the agent reads it again by itself.
+    let cancelled = std::fs::read_to_string(&leave).unwrap().replace(
+        "SUMMARY:Annual leave\r\n",
+        "SUMMARY:Annual leave\r\nSTATUS:CANCELLED\r\n",
+    );
+    std::fs::write(&leave, cancelled).unwrap();
+    let status = clockoff.wait_status("the cancelled leave read", |s| s["state"] != "leave");
+    assert_eq!(status["from_calendar"], serde_json::Value::Null);
     agent.terminate();
 }

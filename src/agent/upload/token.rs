@@ -2,7 +2,7 @@
 //! needs no restart) and kept out of every message: errors name the file, never its text.
 
 use std::fmt;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// Longer than any token a dashboard hands out; a bigger file is the wrong file.
 const MOST_BYTES: u64 = 4096;
@@ -36,13 +36,7 @@ impl Token {
     }
 }
 
-/// Where `configured` (absolute, or `~/...`) points, with `home` for `~`.
-pub fn resolve(configured: &str, home: Option<&Path>) -> Option<PathBuf> {
-    match configured.strip_prefix("~/") {
-        Some(rest) => home.map(|h| h.join(rest)),
-        None => Some(PathBuf::from(configured)),
-    }
-}
+pub use crate::files::resolve;
 
 /// Reads the token from `configured`, a `[report] token_file` value.
 pub fn read(configured: &str) -> Result<Token, String> {
@@ -98,7 +92,7 @@ mod tests {
 
     #[test]
     fn tilde_is_the_home_directory() {
-        let home = Path::new("/home/sam");
+        let home = std::path::Path::new("/home/sam");
         assert_eq!(
             resolve("~/.config/clockoff/token", Some(home)),
             Some(PathBuf::from("/home/sam/.config/clockoff/token"))

@@ -93,7 +93,7 @@ pub fn setup(args: SetupArgs, paths: &ConfigPaths) -> Result<(), Failure> {
         let configured = token_file(&settings);
         let home = std::env::var_os("HOME").map(PathBuf::from);
         // Where the agent will read it from.
-        let file = crate::agent::upload::token::resolve(&configured, home.as_deref())
+        let file = crate::files::resolve(&configured, home.as_deref())
             .ok_or_else(|| Failure::Usage(format!("{configured}: HOME is not set")))?;
         // 0600 even where a token file was there already, readable by others.
         crate::files::write_private(&file, &format!("{token}\n")).map_err(|e| {
