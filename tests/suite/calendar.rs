@@ -321,3 +321,73 @@ async fn the_agent_reads_a_leave_calendar_at_start_and_says_where_its_state_come
     assert_eq!(status["from_calendar"], serde_json::Value::Null);
     agent.terminate();
 }
+
+#[test]
+fn a_huge_or_endless_calendar_file_is_refused_by_name_and_line_and_changes_nothing() {
+    let home = Home::new("calendar-huge", "");
+    let file = home.dir.path().join("rota.ics");
+    std::fs::write(&file, rota("")).unwrap();
+    let config = home.dir.path().join(".config/clockoff/config.toml");
+    std::fs::write(
+        &config,
+        config_with(&format!(
+            "[[calendar]]\nname = \"EDT rota\"\nfile = \"{}\"\nuse = \"on_call\"\n",
+            file.display()
+        )),
+    )
+    .unwrap();
+    home.ok(&["calendar", "refresh"]);
+    let friday_evening = "2026-12-11T18:00:00Z";
+    assert_eq!(home.state_at(friday_evening), "on_call");
+
+    let refused = |why: &str| {
+        let out = home.run(&["calendar", "refresh"]);
+        assert_eq!(out.status.code(), Some(1), "{}", said(&out));
+        assert!(
+            said(&out).contains(&format!("EDT rota: {why}")),
+            "{}",
+            said(&out)
+        );
+        assert_eq!(
+            home.state_at(friday_evening),
+            "on_call",
+            "the last good copy is read"
+        );
+    };
+    // 50 MB, refused before a byte is read (a sparse file: nothing to write).
+    std::fs::File::create(&file)
+        .unwrap()
+        .set_len(50_000_000)
+        .unwrap();
+    refused(&format!("{}: 50 MB, larger than the 16 MB", file.display()));
+    // 100,000 events: refused at the first one over the limit.
+    let event =
+        "BEGIN:VEVENT\r\nUID:x\r\nDTSTART:20261211T170000Z\r\nDURATION:PT1H\r\nEND:VEVENT\r\n";
+    std::fs::write(
+        &file,
+        format!(
+            "BEGIN:VCALENDAR\r\n{}END:VCALENDAR\r\n",
+            event.repeat(100_000)
+        ),
+    )
+    .unwrap();
+    refused("line 250002: more than 50000 events");
+    // Endless daily rules from 1970, a thousand of them.
+    let endless = "BEGIN:VEVENT\r\nUID:y\r\nDTSTART:19700101T170000Z\r\nDURATION:PT1H\r\nRRULE:FREQ=DAILY\r\nEND:VEVENT\r\n";
+    std::fs::write(
+        &file,
+        format!(
+            "BEGIN:VCALENDAR\r\n{}END:VCALENDAR\r\n",
+            endless.repeat(1000)
+        ),
+    )
+    .unwrap();
+    refused("line ");
+    // A zone that does not exist.
+    std::fs::write(
+        &file,
+        rota("").replace("TZID=Europe/London", "TZID=Europe/Atlantis"),
+    )
+    .unwrap();
+    refused("line 8: unknown time zone \"Europe/Atlantis\"");
+}
