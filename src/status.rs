@@ -73,7 +73,11 @@ pub struct Status {
     pub week: PeriodTotals,
     /// When work next begins after the current span (for "back 09:00 Tue").
     pub work_resumes: Option<Time>,
-    /// The `[[calendar]]` the leave, on-call or closure now comes from, by name.
+    /// Where the leave, on-call or holiday now comes from, in words: a calendar's name,
+    /// "your config", "the policy", "closure day, your config", or the bank holidays' region.
+    #[serde(default)]
+    pub from: Option<String>,
+    /// The `[[calendar]]` it comes from, by name, when it is one.
     #[serde(default)]
     pub from_calendar: Option<String>,
     /// Each `[[calendar]]`: when it was last read and any problem.

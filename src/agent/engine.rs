@@ -506,10 +506,7 @@ impl Engine {
             quiet: quiet.to_status(tz, held),
             tray: self.tray.borrow().to_status(),
             report: self.upload.borrow().to_status(tz, last_week.to_status()),
-            from_calendar: self
-                .config
-                .calendar_behind(self.position.state, now)
-                .map(str::to_string),
+            source: self.config.source_of(self.position.state, now),
             calendars: &self.calendars,
         }
         .into_status())

@@ -63,8 +63,8 @@ pub struct StatusParts<'a> {
     pub tray: status::Tray,
     /// Sending the weekly summaries, `last_week` included.
     pub report: status::Report,
-    /// The calendar the state now comes from, if one does.
-    pub from_calendar: Option<String>,
+    /// Where the leave, on-call or holiday now comes from.
+    pub source: Option<crate::config::EntrySource<'a>>,
     pub calendars: &'a [crate::calendars::CalendarState],
 }
 
@@ -114,7 +114,8 @@ impl StatusParts<'_> {
             quiet: self.quiet,
             tray: self.tray,
             report: self.report,
-            from_calendar: self.from_calendar,
+            from: self.source.map(|s| s.to_string()),
+            from_calendar: self.source.and_then(crate::config::EntrySource::calendar),
             calendars: self.calendars.to_vec(),
         }
     }

@@ -249,8 +249,8 @@ fn describe_status(status: &Status, now: DateTime<Utc>) -> String {
     let tz = status.zone();
     let at = |t: Option<Time>| t.map(|t| human(tz, t.to_utc(), now));
     let mut out = label(status.state).to_string();
-    if let Some(calendar) = &status.from_calendar {
-        out += &format!(" ({calendar})");
+    if let Some(from) = &status.from {
+        out += &format!(" ({from})");
     }
     if let Some(since) = at(status.since) {
         out += &format!(" since {since}");

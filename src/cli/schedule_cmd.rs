@@ -16,7 +16,9 @@ pub enum ScheduleCommand {
     #[command(
         after_help = "Example:\n  clockoff schedule at 2026-11-23T17:30:00Z\n  \
 {\"state\":\"off\",\"since\":\"2026-11-23T17:00:00+00:00\",\"until\":\"2026-11-24T09:00:00+00:00\"}\n\n\
-since/until are the surrounding transitions in the zone's offset, null if none in 1970-2100."
+since/until are the surrounding transitions in the zone's offset, null if none in 1970-2100;\n\
+from, for leave, on call and holidays, says where it comes from: a calendar's name, \"your config\",\n\
+\"the policy\", a closure day, or the bank holidays' region."
     )]
     At {
         /// An RFC 3339 instant, e.g. 2026-11-23T17:30:00Z
@@ -50,12 +52,17 @@ struct StateJson {
     state: State,
     since: Option<String>,
     until: Option<String>,
+    /// Where a leave, on-call or holiday comes from (a calendar's name, "your config"...).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    from: Option<String>,
 }
 
 #[derive(Serialize)]
 struct TransitionJson {
     at: String,
     state: State,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    from: Option<String>,
 }
 
 pub fn run(cmd: ScheduleCommand, paths: &ConfigPaths, clock: &dyn Clock) -> Result<(), Failure> {
@@ -63,13 +70,15 @@ pub fn run(cmd: ScheduleCommand, paths: &ConfigPaths, clock: &dyn Clock) -> Resu
     match cmd {
         ScheduleCommand::At { instant } => {
             let t = parse_instant("instant", &instant)?;
-            let schedule = load_schedule_config(paths, clock)?.schedule();
+            let config = load_schedule_config(paths, clock)?;
+            let schedule = config.schedule();
             let tz = schedule.timezone();
             let span = schedule.state_at(t);
             print_json(&StateJson {
                 state: span.state,
                 since: span.since.map(|t| rfc3339_in(tz, t)),
                 until: span.until.map(|t| rfc3339_in(tz, t)),
+                from: config.source_of(span.state, t).map(|s| s.to_string()),
             })
         }
         ScheduleCommand::Transitions { from, to } => {
@@ -80,13 +89,15 @@ pub fn run(cmd: ScheduleCommand, paths: &ConfigPaths, clock: &dyn Clock) -> Resu
             if to < from {
                 return Err(Failure::Usage("--to is before --from".into()));
             }
-            let schedule = load_schedule_config(paths, clock)?.schedule();
+            let config = load_schedule_config(paths, clock)?;
+            let schedule = config.schedule();
             let tz = schedule.timezone();
             let mut out = String::new();
             for tr in schedule.transitions(from, to) {
                 let line = serde_json::to_string(&TransitionJson {
                     at: rfc3339_in(tz, tr.at),
                     state: tr.state,
+                    from: config.source_of(tr.state, tr.at).map(|s| s.to_string()),
                 })
                 .map_err(|e| Failure::Runtime(e.to_string()))?;
                 let _ = writeln!(out, "{line}");
@@ -144,10 +155,11 @@ pub fn describe_now(config: &Config, schedule: &Schedule, now: DateTime<Utc>) ->
     line
 }
 
-/// A state's label, with the calendar it comes from (`On leave (HR leave)`).
+/// A state's label, with where it comes from: `On leave (HR leave)`, `On call (your
+/// config)`, `Bank holiday (Scotland)`.
 fn labelled(config: &Config, state: State, at: DateTime<Utc>) -> String {
-    match config.calendar_behind(state, at) {
-        Some(calendar) => format!("{} ({calendar})", label(state)),
+    match config.source_of(state, at) {
+        Some(source) => format!("{} ({source})", label(state)),
         None => label(state).to_string(),
     }
 }

@@ -301,6 +301,7 @@ async fn the_agent_reads_a_leave_calendar_at_start_and_says_where_its_state_come
     let agent = clockoff.agent(&bus, "agent.log").await;
     let status = clockoff.wait_status("the leave calendar read", |s| s["state"] == "leave");
     assert_eq!(status["from_calendar"], "HR leave");
+    assert_eq!(status["from"], "HR leave");
     assert_eq!(status["calendars"][0]["name"], "HR leave");
     assert_eq!(status["calendars"][0]["use"], "leave");
     assert_eq!(status["calendars"][0]["problem"], serde_json::Value::Null);
@@ -390,4 +391,49 @@ fn a_huge_or_endless_calendar_file_is_refused_by_name_and_line_and_changes_nothi
     )
     .unwrap();
     refused("line 8: unknown time zone \"Europe/Atlantis\"");
+}
+
+/// Where each entry of the week comes from: the policy's on-call, the worker's leave and
+/// closure, a calendar's leave, the region's bank holiday.
+#[test]
+fn the_schedule_says_where_each_leave_on_call_and_holiday_comes_from() {
+    let home = Home::new(
+        "calendar-sources",
+        &config_with(
+            "[holidays]\nregion = \"scotland\"\nextra = [\"2026-12-11\"]\n\n\
+             [[leave]]\nfrom = \"2026-12-10\"\nto = \"2026-12-10\"\n\n\
+             [[calendar]]\nname = \"HR leave\"\nfile = \"~/leave.ics\"\nuse = \"leave\"\n",
+        ),
+    );
+    std::fs::write(
+        home.dir.path().join("policy.toml"),
+        "[[on_call]]\nfrom = \"2026-12-12T09:00\"\nto = \"2026-12-12T17:00\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        home.dir.path().join("leave.ics"),
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:l\r\nSUMMARY:Annual leave\r\n\
+         DTSTART;VALUE=DATE:20261214\r\nDTEND;VALUE=DATE:20261215\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
+    )
+    .unwrap();
+    home.ok(&["calendar", "refresh"]);
+    let week = home.ok(&["schedule", "week"]);
+    for line in [
+        "Thu 10 Dec 00:00  On leave (your config)",
+        "Fri 11 Dec 00:00  Bank holiday (closure day, your config)",
+        "Sat 12 Dec 09:00  On call (the policy)",
+        "Mon 14 Dec 00:00  On leave (HR leave)",
+    ] {
+        assert!(week.contains(line), "{line} missing from:\n{week}");
+    }
+    let at = |t: &str| -> serde_json::Value {
+        serde_json::from_str(&home.ok(&["schedule", "at", t])).unwrap()
+    };
+    assert_eq!(at("2026-12-25T12:00:00Z")["from"], "Scotland");
+    assert_eq!(at("2026-12-14T12:00:00Z")["from"], "HR leave");
+    assert_eq!(
+        at("2026-12-09T12:00:00Z").get("from"),
+        None,
+        "working has no source"
+    );
 }

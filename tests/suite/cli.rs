@@ -219,7 +219,7 @@ fn at_on_a_bank_holiday() {
     let out = sb.at(&config, "2026-12-25T12:00:00Z");
     assert_eq!(
         ok(&out),
-        "{\"state\":\"holiday\",\"since\":\"2026-12-25T00:00:00+00:00\",\"until\":\"2026-12-26T00:00:00+00:00\"}\n"
+        "{\"state\":\"holiday\",\"since\":\"2026-12-25T00:00:00+00:00\",\"until\":\"2026-12-26T00:00:00+00:00\",\"from\":\"England and Wales\"}\n"
     );
 }
 

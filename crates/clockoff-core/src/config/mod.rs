@@ -5,6 +5,7 @@ pub mod activity_source;
 mod calendar_checks;
 mod error;
 mod layers;
+mod origin;
 pub mod quiet;
 mod quiet_checks;
 mod raw;
@@ -16,20 +17,21 @@ mod validate;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use chrono::{Datelike, NaiveDate};
 use chrono_tz::Tz;
 
 use activity_source::Choice;
 pub use calendar_checks::{CalendarLocation, CalendarSpec};
 pub use error::{ConfigError, ConfigErrors};
 use layers::{Layer, Role};
+pub use origin::{EntrySource, Origins, Written};
 pub use quiet::QuietSettings;
 pub use source::{Location, Source};
 
 use crate::calendar::Entries;
 use crate::holidays::{Region, bank_holidays};
 use crate::hours::WeeklyHours;
-use crate::schedule::{Schedule, ScheduleSpec, State, horizon};
+use crate::schedule::{Schedule, ScheduleSpec, horizon};
 use crate::spans::Span;
 
 /// The commented example configuration, built in as the lowest layer.
@@ -65,6 +67,8 @@ pub struct Config {
     /// What those calendars gave when last read (by name), added to the schedule. Empty
     /// until the agent or a command reads them ([`Config::with_calendars`]).
     pub from_calendars: Vec<(String, Entries)>,
+    /// Which file gave the leave, on-call and closure lists.
+    pub origins: Origins,
 }
 
 /// `[report]`: off unless the worker (or the organisation's policy) turns it on.
@@ -173,25 +177,6 @@ impl Config {
     pub fn with_calendars(mut self, read: Vec<(String, Entries)>) -> Self {
         self.from_calendars = read;
         self
-    }
-
-    /// Where the leave, on-call or closure that makes `state` at `t` comes from: a
-    /// calendar's name, or `None` for the config files (and for other states).
-    pub fn calendar_behind(&self, state: State, t: DateTime<Utc>) -> Option<&str> {
-        let tz = self.timezone;
-        let date = crate::civil::local_date(tz, t);
-        self.from_calendars
-            .iter()
-            .find(|(_, e)| match state {
-                State::Leave => {
-                    e.leave_days.iter().any(|(a, b)| (*a..=*b).contains(&date))
-                        || e.leave_times.iter().any(|s| s.contains(t))
-                }
-                State::OnCall => e.on_call.iter().any(|s| s.contains(t)),
-                State::Holiday => e.closures.contains(&date),
-                _ => false,
-            })
-            .map(|(name, _)| name.as_str())
     }
 }
 

@@ -178,7 +178,20 @@ pub fn validate(
         report,
         calendars,
         from_calendars: Vec::new(),
+        origins: super::Origins {
+            leave: merged.leave.map(|l| written(l.layer)),
+            on_call: merged.on_call.map(|l| written(l.layer)),
+            extra: merged.extra.map(|l| written(l.layer)),
+        },
     })
+}
+
+fn written(layer: &Layer) -> super::Written {
+    match layer.role {
+        super::layers::Role::Default => super::Written::Default,
+        super::layers::Role::Policy => super::Written::Policy,
+        super::layers::Role::User => super::Written::User,
+    }
 }
 
 fn err<T>(from: Sourced<Spanned<T>>, message: impl Into<String>) -> ConfigError {
