@@ -32,7 +32,7 @@ pub struct Event {
     pub cancelled: bool,
     pub start: Option<When>,
     pub end: Option<When>,
-    pub duration: Option<TimeDelta>,
+    pub duration: Option<Duration>,
     pub rule: Option<(Rule, usize)>,
     pub rdates: Vec<When>,
     pub exdates: Vec<When>,
@@ -158,6 +158,12 @@ impl Reader {
             "VTIMEZONE" => self.calendar.zones.extend(self.zone.take()),
             "STANDARD" | "DAYLIGHT" => {
                 if let (Some(o), Some((_, rules))) = (self.observance.take(), self.zone.as_mut()) {
+                    if rules.0.len() >= MAX_OBSERVANCES {
+                        return Err(Problem::at(
+                            p.line,
+                            format!("a time zone with more than {MAX_OBSERVANCES} rules"),
+                        ));
+                    }
                     rules.0.push(o.finish()?);
                 }
             }
@@ -238,8 +244,17 @@ fn event_property(e: &mut Event, p: &Property) -> Result<(), Problem> {
         }
         "RDATE"
             if p.param("VALUE")
-                .is_none_or(|v| !v.eq_ignore_ascii_case("PERIOD")) =>
+                .is_some_and(|v| v.eq_ignore_ascii_case("PERIOD")) =>
         {
+            return Err(Problem::at(p.line, "RDATE;VALUE=PERIOD is not supported"));
+        }
+        "RECURRENCE-ID" if p.param("RANGE").is_some() => {
+            return Err(Problem::at(
+                p.line,
+                "RECURRENCE-ID;RANGE=THISANDFUTURE is not supported",
+            ));
+        }
+        "RDATE" => {
             for value in p.value.split(',') {
                 e.rdates.push(when(p, value)?);
             }
@@ -272,55 +287,111 @@ fn when(p: &Property, value: &str) -> Result<When, Problem> {
         .is_some_and(|v| v.eq_ignore_ascii_case("DATE"))
         || value.len() == 8;
     if is_date {
-        return NaiveDate::parse_from_str(value, "%Y%m%d")
-            .map(When::Date)
-            .map_err(|_| bad());
+        return date(value).map(When::Date).ok_or_else(bad);
     }
     let (local, utc) = match value.strip_suffix('Z') {
         Some(v) => (v, true),
         None => (value, false),
     };
-    let t = NaiveDateTime::parse_from_str(local, "%Y%m%dT%H%M%S").map_err(|_| bad())?;
+    let t = date_time(local).ok_or_else(bad)?;
     Ok(match (utc, p.param("TZID")) {
         (true, _) => When::Utc(t),
+        (false, Some(tzid)) if tzid.len() > MAX_TZID => {
+            return Err(Problem::at(
+                p.line,
+                format!("a TZID longer than {MAX_TZID} characters"),
+            ));
+        }
         (false, Some(tzid)) => When::Zoned(t, tzid.to_string(), p.line),
         (false, None) => When::Floating(t),
     })
 }
 
-/// An RFC 5545 DURATION (`P1D`, `PT8H30M`, `P2W`, `-PT15M`): days and weeks are nominal
-/// but a day is counted as 24 hours here, which is all rotas and leave need.
-pub fn duration(text: &str) -> Option<TimeDelta> {
-    let (sign, rest) = match text.as_bytes().first()? {
+/// A VTIMEZONE has two rules a year at most; Outlook writes two, Google a handful.
+const MAX_OBSERVANCES: usize = 32;
+
+/// The longest TZID read: IANA names are under 40, Outlook's under 60.
+const MAX_TZID: usize = 128;
+
+/// `YYYYMMDD`, digits only: chrono alone would also take a sign and any number of digits
+/// for the year, reaching dates no arithmetic here is safe with.
+pub fn date(text: &str) -> Option<NaiveDate> {
+    (text.len() == 8 && text.bytes().all(|b| b.is_ascii_digit()))
+        .then(|| NaiveDate::parse_from_str(text, "%Y%m%d").ok())
+        .flatten()
+}
+
+/// `YYYYMMDDTHHMMSS`, digits only (see [`date`]).
+pub fn date_time(text: &str) -> Option<NaiveDateTime> {
+    let bytes = text.as_bytes();
+    let shaped = bytes.len() == 15
+        && bytes[8] == b'T'
+        && bytes[..8].iter().chain(&bytes[9..]).all(u8::is_ascii_digit);
+    shaped
+        .then(|| NaiveDateTime::parse_from_str(text, "%Y%m%dT%H%M%S").ok())
+        .flatten()
+}
+
+/// An RFC 5545 DURATION: days (and weeks) are nominal, kept apart from the exact hours,
+/// minutes and seconds, so `P1DT2H` from 22:00 before a clock change ends at 00:00 the
+/// night after next plus two real hours.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Duration {
+    pub days: i64,
+    pub exact: TimeDelta,
+}
+
+/// The longest event read: a leave or rota entry over ten years is a mistake.
+const MAX_DAYS: i64 = 3660;
+
+/// `P1D`, `PT8H30M`, `P2W`, `-PT15M`, `P1DT12H`: each unit at most once, in that order.
+pub fn duration(text: &str) -> Option<Duration> {
+    let (sign, rest): (i32, &str) = match text.as_bytes().first()? {
         b'-' => (-1, &text[1..]),
         b'+' => (1, &text[1..]),
         _ => (1, text),
     };
-    let mut rest = rest.strip_prefix('P')?;
-    let mut total = TimeDelta::zero();
-    let mut in_time = false;
+    let rest = rest.strip_prefix('P')?;
+    let (date_part, time_part) = match rest.split_once('T') {
+        Some((d, t)) if !t.is_empty() => (d, Some(t)),
+        Some(_) => return None,
+        None => (rest, None),
+    };
+    let mut out = Duration::default();
     let mut any = false;
-    while !rest.is_empty() {
-        if let Some(after) = rest.strip_prefix('T') {
-            in_time = true;
-            rest = after;
-            continue;
+    let mut units = |part: &str, allowed: &[u8]| -> Option<Vec<(u8, i64)>> {
+        let mut found = Vec::new();
+        let mut rest = part;
+        let mut next_allowed = 0;
+        while !rest.is_empty() {
+            let digits = rest.find(|c: char| !c.is_ascii_digit())?;
+            let n: i64 = rest[..digits].parse().ok().filter(|n| *n <= 100_000)?;
+            let unit = *rest.as_bytes().get(digits)?;
+            let at = allowed[next_allowed..].iter().position(|u| *u == unit)? + next_allowed;
+            next_allowed = at + 1;
+            found.push((unit, n));
+            any = true;
+            rest = &rest[digits + 1..];
         }
-        let digits = rest.find(|c: char| !c.is_ascii_digit())?;
-        let n: i64 = rest[..digits].parse().ok().filter(|n| *n <= 100_000)?;
-        let unit = match (in_time, rest.as_bytes()[digits]) {
-            (false, b'W') => TimeDelta::weeks(n),
-            (false, b'D') => TimeDelta::days(n),
-            (true, b'H') => TimeDelta::hours(n),
-            (true, b'M') => TimeDelta::minutes(n),
-            (true, b'S') => TimeDelta::seconds(n),
-            _ => return None,
-        };
-        total += unit;
-        any = true;
-        rest = &rest[digits + 1..];
+        Some(found)
+    };
+    for (unit, n) in units(date_part, b"WD")? {
+        out.days += if unit == b'W' { n * 7 } else { n };
     }
-    any.then_some(total * sign)
+    if let Some(time) = time_part {
+        for (unit, n) in units(time, b"HMS")? {
+            out.exact += match unit {
+                b'H' => TimeDelta::hours(n),
+                b'M' => TimeDelta::minutes(n),
+                _ => TimeDelta::seconds(n),
+            };
+        }
+    }
+    let total_days = out.days + out.exact.num_days();
+    (any && total_days <= MAX_DAYS).then_some(Duration {
+        days: out.days * i64::from(sign),
+        exact: out.exact * sign,
+    })
 }
 
 #[derive(Debug, Default)]
@@ -336,7 +407,7 @@ struct RawObservance {
 impl RawObservance {
     fn property(&mut self, p: &Property) -> Result<(), Problem> {
         let local = |v: &str| {
-            NaiveDateTime::parse_from_str(v, "%Y%m%dT%H%M%S").map_err(|_| {
+            date_time(v).ok_or_else(|| {
                 Problem::at(
                     p.line,
                     format!("{} \"{}\" is not a local date-time", p.name, shorten(v)),
@@ -419,19 +490,58 @@ mod tests {
         assert_eq!(a.categories, ["Rota", "EDT"]);
         assert_eq!(a.exdates.len(), 2);
         assert!(matches!(&a.start, Some(When::Zoned(_, tz, 7)) if tz == "Europe/London"));
-        assert_eq!(b.duration, Some(TimeDelta::days(2)));
+        assert_eq!(
+            b.duration,
+            Some(Duration {
+                days: 2,
+                exact: TimeDelta::zero()
+            })
+        );
         assert!(b.cancelled);
         assert!(matches!(b.start, Some(When::Date(_))));
     }
 
     #[test]
-    fn durations() {
-        assert_eq!(duration("PT8H30M"), Some(TimeDelta::minutes(510)));
-        assert_eq!(duration("P1W"), Some(TimeDelta::days(7)));
-        assert_eq!(duration("-PT15M"), Some(TimeDelta::minutes(-15)));
-        assert_eq!(duration("P1DT12H"), Some(TimeDelta::hours(36)));
-        for bad in ["", "P", "1D", "PT1D", "P1H", "P99999999999D"] {
+    fn durations_keep_days_apart_from_exact_time() {
+        let d = |days, minutes| {
+            Some(Duration {
+                days,
+                exact: TimeDelta::minutes(minutes),
+            })
+        };
+        assert_eq!(duration("PT8H30M"), d(0, 510));
+        assert_eq!(duration("P1W"), d(7, 0));
+        assert_eq!(duration("-PT15M"), d(0, -15));
+        assert_eq!(duration("P1DT12H"), d(1, 720));
+        for bad in [
+            "",
+            "P",
+            "1D",
+            "PT1D",
+            "P1H",
+            "P99999999999D",
+            "PT",
+            "P1D1D",
+            "PT1M1H",
+            "P10000D",
+        ] {
             assert_eq!(duration(bad), None, "{bad}");
+        }
+        let many_weeks = format!("P{}", "100000W".repeat(140));
+        assert_eq!(duration(&many_weeks), None, "a unit once only");
+    }
+
+    #[test]
+    fn dates_are_eight_digits_and_no_more() {
+        assert!(date("20270101").is_some());
+        assert!(date_time("20270101T090000").is_some());
+        for bad in [
+            "+2027010",
+            "-262143 0101T000000",
+            "2027-01-01",
+            "２０２７0101",
+        ] {
+            assert!(date(bad).is_none() && date_time(bad).is_none(), "{bad}");
         }
     }
 

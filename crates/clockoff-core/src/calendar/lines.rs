@@ -22,8 +22,8 @@ impl Property {
     }
 }
 
-/// A logical line longer than this is not a calendar (RFC 5545 folds at 75 octets; a long
-/// description may run to a few kilobytes).
+/// A line longer than this, folded or not, is not a calendar (RFC 5545 folds at 75
+/// octets; a long description may run to a few kilobytes).
 const MAX_LOGICAL_LINE: usize = 256 * 1024;
 
 /// Unfolds `text` and parses each logical line. Blank lines are skipped, as Outlook and
@@ -56,6 +56,9 @@ impl Iterator for Unfolded<'_> {
     fn next(&mut self) -> Option<Self::Item> {
         let (index, first) = self.physical.next()?;
         let line = index + 1;
+        if first.len() > MAX_LOGICAL_LINE {
+            return Some((line, Err(Problem::at(line, "a line longer than 256 KiB"))));
+        }
         let mut logical = first.strip_suffix('\r').unwrap_or(first).to_string();
         while let Some((_, next)) = self
             .physical

@@ -23,7 +23,7 @@ use crate::spans::Span;
 
 /// A calendar larger than this is refused before it is read (a year of a busy calendar is
 /// a few hundred kilobytes).
-pub const MAX_BYTES: usize = 16 * 1024 * 1024;
+pub const MAX_BYTES: usize = 16_000_000;
 
 /// What a calendar's events mean for the schedule (`use = ...` in `[[calendar]]`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -115,7 +115,10 @@ impl Entries {
             (Use::OnCall, Occurrence::Times(span)) => self.on_call.push(span),
             (Use::OnCall, Occurrence::Days(first, last)) => self.on_call.push(Span::new(
                 crate::civil::midnight(tz, first),
-                crate::civil::midnight(tz, last + chrono::TimeDelta::days(1)),
+                last.succ_opt()
+                    .map_or(chrono::DateTime::<chrono::Utc>::MAX_UTC, |d| {
+                        crate::civil::midnight(tz, d)
+                    }),
             )),
             (Use::Closure, Occurrence::Days(first, last)) => {
                 self.closures
@@ -183,8 +186,8 @@ pub struct Reading {
 pub fn read(text: &str, how: &Reading) -> Result<Entries, Problem> {
     if text.len() > MAX_BYTES {
         return Err(Problem::whole(format!(
-            "{} MB: larger than the {} MB a calendar may be",
-            text.len() / 1_000_000,
+            "{:.1} MB: larger than the {} MB a calendar may be",
+            text.len() as f64 / 1e6,
             MAX_BYTES / 1_000_000
         )));
     }
@@ -197,7 +200,15 @@ pub fn read(text: &str, how: &Reading) -> Result<Entries, Problem> {
         Format::Csv => rota_csv::occurrences(text, &how.filter, how.tz, how.window)?,
     };
     let mut entries = Entries::default();
+    // Whole days are kept only within the window: a closure "until 9999" is a few hundred
+    // days here, not millions.
+    let first = crate::civil::local_date(how.tz, how.window.start);
+    let last = crate::civil::local_date(how.tz, how.window.end - chrono::TimeDelta::nanoseconds(1));
     for occurrence in occurrences {
+        let occurrence = match occurrence {
+            Occurrence::Days(a, b) => Occurrence::Days(a.max(first), b.min(last)),
+            timed => timed,
+        };
         entries.add(how.use_, occurrence, how.tz);
     }
     entries.sort();

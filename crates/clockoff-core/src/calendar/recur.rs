@@ -100,6 +100,14 @@ impl Rule {
             }
         }
         rule.freq = freq.ok_or("RRULE has no FREQ")?;
+        // A list that repeats itself would multiply the work of every period.
+        rule.by_month_day.sort_unstable();
+        rule.by_month_day.dedup();
+        rule.by_month.sort_unstable();
+        rule.by_month.dedup();
+        rule.by_day
+            .sort_unstable_by_key(|(n, d)| (*n, d.num_days_from_monday()));
+        rule.by_day.dedup();
         if rule.count.is_some() && rule.until.is_some() {
             return Err("RRULE has both COUNT and UNTIL".into());
         }
@@ -198,11 +206,14 @@ impl Rule {
                 {
                     self.weekdays_in(first, year_days(first))
                 } else {
-                    let months: Vec<u32> = if self.by_month.is_empty() {
-                        vec![start.month()]
-                    } else {
-                        self.by_month.clone()
-                    };
+                    // Days of the month with no month named are in every month (RFC 5545's
+                    // table of BYxxx expansions); with neither, the start's month.
+                    let months: Vec<u32> =
+                        match (self.by_month.is_empty(), self.by_month_day.is_empty()) {
+                            (false, _) => self.by_month.clone(),
+                            (true, false) => (1..=12).collect(),
+                            (true, true) => vec![start.month()],
+                        };
                     months
                         .iter()
                         .filter_map(|m| first.with_month(*m))
@@ -356,18 +367,25 @@ fn weekday(text: &str) -> Option<Weekday> {
 fn parse_until(value: &str) -> Result<Until, String> {
     let bad = || format!("RRULE UNTIL={value}: expected a date or date-time");
     if let Some(utc) = value.strip_suffix('Z') {
-        return chrono::NaiveDateTime::parse_from_str(utc, "%Y%m%dT%H%M%S")
-            .map(Until::Utc)
-            .map_err(|_| bad());
+        return super::ics::date_time(utc).map(Until::Utc).ok_or_else(bad);
     }
     if value.len() == 8 {
-        return NaiveDate::parse_from_str(value, "%Y%m%d")
-            .map(Until::Date)
-            .map_err(|_| bad());
+        return super::ics::date(value).map(Until::Date).ok_or_else(bad);
     }
-    chrono::NaiveDateTime::parse_from_str(value, "%Y%m%dT%H%M%S")
+    super::ics::date_time(value)
         .map(Until::Local)
-        .map_err(|_| bad())
+        .ok_or_else(bad)
+}
+
+impl Until {
+    /// The last local date an occurrence could fall on (a day's margin for a UTC UNTIL read in
+    /// any zone): no date after it need be worked out.
+    pub fn last_date(self) -> NaiveDate {
+        match self {
+            Until::Date(d) => d,
+            Until::Utc(t) | Until::Local(t) => t.date().succ_opt().unwrap_or(t.date()),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -450,6 +468,27 @@ mod tests {
         assert_eq!(
             dates("FREQ=YEARLY", "2024-02-29", "2029-01-01"),
             ["2024-02-29", "2028-02-29"]
+        );
+    }
+
+    #[test]
+    fn yearly_days_of_the_month_with_no_month_are_in_every_month() {
+        assert_eq!(
+            dates(
+                "FREQ=YEARLY;BYMONTHDAY=1;COUNT=3",
+                "2027-01-01",
+                "2030-01-01"
+            ),
+            ["2027-01-01", "2027-02-01", "2027-03-01"]
+        );
+        assert_eq!(
+            dates(
+                "FREQ=WEEKLY;BYDAY=FR,FR,MO,FR;COUNT=3",
+                "2027-01-04",
+                "2030-01-01"
+            ),
+            ["2027-01-04", "2027-01-08", "2027-01-11"],
+            "a repeated day counts once"
         );
     }
 

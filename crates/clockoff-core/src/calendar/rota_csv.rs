@@ -65,13 +65,7 @@ pub fn occurrences(
         if !filter.keeps(field(3), &[]) {
             continue;
         }
-        let touches = match &occurrence {
-            Occurrence::Times(s) => s.start < window.end && s.end > window.start,
-            Occurrence::Days(d, _) => {
-                *d >= crate::civil::local_date(tz, window.start)
-                    && *d <= crate::civil::local_date(tz, window.end)
-            }
-        };
+        let touches = occurrence.touches(window, tz);
         if touches {
             out.push(occurrence);
         }

@@ -375,3 +375,116 @@ mod exports {
         }
     }
 }
+
+/// What a reviewer fed the reader as an attacker would: each is refused by line or read in
+/// bounded time and memory, never a panic.
+#[test]
+fn hostile_calendars_are_refused_or_bounded() {
+    let how = reading(Format::Ics, Use::Closure);
+    let event = |body: &str| wrap(&format!("BEGIN:VEVENT\r\nUID:h\r\n{body}END:VEVENT\r\n"));
+    for (text, words) in [
+        (
+            event(&format!("DTSTART;VALUE=DATE:20270101\r\nDURATION:P{}\r\n", "100000W".repeat(140))),
+            "is not a duration",
+        ),
+        (event("DTSTART:-262143 0101T000000\r\nDURATION:PT1H\r\n"), "not a date or date-time"),
+        (
+            event(&format!("DTSTART;TZID={}:20270101T090000\r\nDURATION:PT1H\r\n", "/".repeat(300_000))),
+            "a line longer than 256 KiB",
+        ),
+        (
+            event(&format!("DTSTART;TZID={}:20270101T090000\r\nDURATION:PT1H\r\n", "a/".repeat(100))),
+            "a TZID longer than 128",
+        ),
+        (
+            event("DTSTART:20270101T090000Z\r\nRECURRENCE-ID;RANGE=THISANDFUTURE:20270101T090000Z\r\n"),
+            "THISANDFUTURE is not supported",
+        ),
+        (
+            event("DTSTART:20270101T090000Z\r\nRDATE;VALUE=PERIOD:20270102T090000Z/PT1H\r\n"),
+            "VALUE=PERIOD is not supported",
+        ),
+        (
+            wrap(&format!(
+                "BEGIN:VTIMEZONE\r\nTZID:X\r\n{}END:VTIMEZONE\r\n",
+                "BEGIN:STANDARD\r\nDTSTART:20000101T000000\r\nTZOFFSETFROM:+0100\r\nTZOFFSETTO:+0100\r\nEND:STANDARD\r\n"
+                    .repeat(33)
+            )),
+            "more than 32 rules",
+        ),
+    ] {
+        let problem = read(&text, &how).unwrap_err();
+        assert!(problem.message.contains(words), "{words}: {problem}");
+    }
+
+    // A closure "until 9999", every day: the days within the window only.
+    let forever =
+        event("DTSTART;VALUE=DATE:20000101\r\nDTEND;VALUE=DATE:99991231\r\nRRULE:FREQ=DAILY\r\n");
+    let entries = read(&forever, &how).unwrap();
+    assert_eq!(entries.closures.len(), 396, "2026-12-01 to 2027-12-31");
+
+    // Thousands of dates added and taken away: a set, not a search of a list.
+    let dates = |n: usize| {
+        (0..n).map(|i| {
+            (d("2026-01-01") + chrono::TimeDelta::days(i as i64))
+                .format("%Y%m%d")
+                .to_string()
+        })
+    };
+    let rdates: Vec<String> = dates(3000).collect();
+    let many = event(&format!(
+        "DTSTART;VALUE=DATE:20260101\r\nRDATE;VALUE=DATE:{}\r\nEXDATE;VALUE=DATE:{}\r\n",
+        rdates.join(","),
+        rdates[800..].join(",")
+    ));
+    // 2026-01-01 to 2028-03-10 are left; of them, the window's 2026-12-01 to 2027-12-31.
+    assert_eq!(read(&many, &how).unwrap().closures.len(), 396);
+
+    // Series a filter leaves out cost nothing: a busy Outlook export with a "leave" filter.
+    let standups = wrap(
+        &(0..500)
+            .map(|i| {
+                format!(
+                    "BEGIN:VEVENT\r\nUID:s{i}\r\nSUMMARY:Standup\r\nDTSTART:20150101T090000Z\r\n\
+                     DURATION:PT15M\r\nRRULE:FREQ=DAILY\r\nEND:VEVENT\r\n"
+                )
+            })
+            .collect::<String>(),
+    );
+    let mut leave = reading(Format::Ics, Use::Leave);
+    leave.filter.summary = Some("leave".into());
+    assert_eq!(read(&standups, &leave).unwrap(), Entries::default());
+}
+
+#[test]
+fn a_durations_hours_are_exact_and_its_days_are_wall_clock() {
+    // Ten hours from 22:00 on the night the clocks go forward: 09:00 BST, not 08:00.
+    let text = wrap(
+        "BEGIN:VEVENT\r\nUID:n\r\nDTSTART;TZID=Europe/London:20270327T220000\r\nDURATION:PT10H\r\nEND:VEVENT\r\n\
+         BEGIN:VEVENT\r\nUID:w\r\nDTSTART;TZID=Europe/London:20270327T220000\r\nDURATION:P1D\r\nEND:VEVENT\r\n",
+    );
+    let entries = read(&text, &reading(Format::Ics, Use::OnCall)).unwrap();
+    assert_eq!(
+        spans(&entries.on_call),
+        [
+            "2027-03-27T22:00:00+00:00 2027-03-28T08:00:00+00:00",
+            "2027-03-27T22:00:00+00:00 2027-03-28T21:00:00+00:00",
+        ]
+    );
+}
+
+#[test]
+fn an_all_day_entry_on_the_day_the_window_ends_is_outside_it() {
+    let mut how = reading(Format::Ics, Use::Leave);
+    how.window = Span::new(t("2027-02-01T00:00:00Z"), t("2027-03-01T00:00:00Z"));
+    let text = wrap(
+        "BEGIN:VEVENT\r\nUID:a\r\nDTSTART;VALUE=DATE:20270301\r\nDTEND;VALUE=DATE:20270302\r\nEND:VEVENT\r\n\
+         BEGIN:VEVENT\r\nUID:b\r\nDTSTART;VALUE=DATE:20270228\r\nDTEND;VALUE=DATE:20270228\r\nEND:VEVENT\r\n",
+    );
+    let entries = read(&text, &how).unwrap();
+    assert_eq!(
+        entries.leave_days,
+        [(d("2027-02-28"), d("2027-02-28"))],
+        "DTEND on DTSTART is that day"
+    );
+}

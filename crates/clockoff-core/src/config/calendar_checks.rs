@@ -105,6 +105,13 @@ fn calendar(item: &Spanned<RawCalendar>, problems: &mut Problems) -> Option<Cale
         summary: non_empty(raw.summary.as_ref(), "summary", problems),
         category: non_empty(raw.category.as_ref(), "category", problems),
     };
+    if let (Some(Format::Csv), Some(category)) = (format, &raw.category) {
+        problems.push((
+            category.span(),
+            "calendar.category: a CSV rota has no categories; `summary` matches its role column"
+                .into(),
+        ));
+    }
     let name = raw
         .name
         .as_ref()
@@ -134,18 +141,26 @@ fn location(item: &Spanned<RawCalendar>, problems: &mut Problems) -> Option<Cale
             Some(CalendarLocation::File(file.get_ref().clone()))
         }
         (None, Some(url)) => {
-            if let Err(problem) = secure_url(url.get_ref()) {
+            // Apple's and Outlook's "subscribe" links: the same calendar over https.
+            let text = match url.get_ref().split_once("://") {
+                Some((scheme, rest)) if scheme.eq_ignore_ascii_case("webcal") => {
+                    format!("https://{rest}")
+                }
+                _ => url.get_ref().clone(),
+            };
+            if let Err(problem) = secure_url(&text) {
                 let why = match problem {
                     UrlProblem::NotAnAddress(e) => format!("is not an address ({e})"),
                     UrlProblem::PlainHttp => "is not https: a calendar says who is where, so it is fetched only over https (http only to localhost)".into(),
-                    UrlProblem::OtherScheme => "is not an https address: for webcal:// write https://".into(),
+                    UrlProblem::OtherScheme => "is not an https address".into(),
                 };
+                // Not repeated whole: a published calendar's address carries its secret.
                 problems.push((
                     url.span(),
-                    format!("calendar.url: \"{}\" {why}", url.get_ref()),
+                    format!("calendar.url: {} {why}", shown_url(&text)),
                 ));
             }
-            Some(CalendarLocation::Url(url.get_ref().clone()))
+            Some(CalendarLocation::Url(text))
         }
         (Some(_), Some(url)) => {
             problems.push((
@@ -194,17 +209,33 @@ fn format_of(location: &CalendarLocation) -> Format {
     }
 }
 
-/// The last part of the path ("rota.ics"), or the host for an address with none.
+/// The file's name ("rota.csv"), or for an address what [`shown_url`] shows of it.
 fn default_name(location: &CalendarLocation) -> String {
     match location {
         CalendarLocation::File(f) => f.rsplit('/').next().unwrap_or(f).to_string(),
-        CalendarLocation::Url(u) => match url::Url::parse(u) {
-            Ok(url) => url
-                .path_segments()
-                .and_then(|mut s| s.rfind(|p| !p.is_empty()).map(str::to_string))
-                .unwrap_or_else(|| url.host_str().unwrap_or(u).to_string()),
-            Err(_) => u.clone(),
-        },
+        CalendarLocation::Url(u) => shown_url(u),
+    }
+}
+
+/// An address as it may be shown, logged or used as a name: its host, and the last part
+/// of its path only when that is a file's name ("basic.ics"). Google, Outlook, iCloud and
+/// Nextcloud put the secret of a published calendar in the path or the query.
+pub fn shown_url(text: &str) -> String {
+    let Ok(url) = url::Url::parse(text) else {
+        return "(an address that cannot be read)".into();
+    };
+    let host = url.host_str().unwrap_or_default();
+    let port = url.port().map(|p| format!(":{p}")).unwrap_or_default();
+    let file = url
+        .path_segments()
+        .and_then(|mut s| s.rfind(|p| !p.is_empty()))
+        .filter(|last| {
+            let lower = last.to_ascii_lowercase();
+            last.len() <= 40 && [".ics", ".ical", ".csv"].iter().any(|e| lower.ends_with(e))
+        });
+    match file {
+        Some(file) => format!("{}://{host}{port}/…/{file}", url.scheme()),
+        None => format!("{}://{host}{port}/…", url.scheme()),
     }
 }
 
@@ -239,6 +270,41 @@ mod tests {
     }
 
     #[test]
+    fn an_address_is_shown_without_its_secret() {
+        for (url, shown) in [
+            (
+                "https://calendar.google.com/calendar/ical/team%40group.calendar.google.com/private-0123abcd/basic.ics",
+                "https://calendar.google.com/…/basic.ics",
+            ),
+            (
+                "https://outlook.office365.com/owa/calendar/00aa@council.gov.uk/5ecre7/calendar.ics",
+                "https://outlook.office365.com/…/calendar.ics",
+            ),
+            (
+                "https://cloud.example.org/remote.php/dav/public-calendars/Sec7etToken?export",
+                "https://cloud.example.org/…",
+            ),
+            (
+                "https://p01-calendars.icloud.com/published/2/MTIzNDU2Nzg5",
+                "https://p01-calendars.icloud.com/…",
+            ),
+            (
+                "http://127.0.0.1:5232/edt/rota/?token=s3cret",
+                "http://127.0.0.1:5232/…",
+            ),
+        ] {
+            assert_eq!(super::shown_url(url), shown, "{url}");
+        }
+        let errors = from_text(
+            "c.toml",
+            "[[calendar]]\nurl = \"http://x.org/private-s3cret/a.ics\"\nuse = \"leave\"\n",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(!errors.contains("s3cret"), "{errors}");
+    }
+
+    #[test]
     fn mistakes_are_named_at_their_place() {
         for (text, place, words) in [
             (
@@ -257,9 +323,9 @@ mod tests {
                 "is not https",
             ),
             (
-                "[[calendar]]\nurl = \"webcal://cal.example.org/a.ics\"\nuse = \"leave\"\n",
+                "[[calendar]]\nurl = \"ftp://cal.example.org/a.ics\"\nuse = \"leave\"\n",
                 "c.toml:2:7",
-                "write https://",
+                "is not an https address",
             ),
             (
                 "[[calendar]]\nfile = \"/a.ics\"\nuse = \"holiday\"\n",
@@ -295,6 +361,11 @@ mod tests {
                 "[[calendar]]\nfile = \"/a.ics\"\nuse = \"leave\"\nwhen = 1\n",
                 "c.toml:4:1",
                 "unknown field `when`",
+            ),
+            (
+                "[[calendar]]\nfile = \"/r.csv\"\nuse = \"on_call\"\ncategory = \"EDT\"\n",
+                "c.toml:4:12",
+                "no categories",
             ),
         ] {
             let errors = from_text("c.toml", text).unwrap_err().to_string();

@@ -21,7 +21,7 @@ use chrono::{Datelike, NaiveDate};
 use chrono_tz::Tz;
 
 use activity_source::Choice;
-pub use calendar_checks::{CalendarLocation, CalendarSpec};
+pub use calendar_checks::{CalendarLocation, CalendarSpec, shown_url};
 pub use error::{ConfigError, ConfigErrors};
 use layers::{Layer, Role};
 pub use origin::{EntrySource, Origins, Written};
