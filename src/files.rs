@@ -36,9 +36,15 @@ pub fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
 }
 
 fn write_with_mode(path: &Path, text: &str, mode: u32) -> std::io::Result<()> {
-    use std::os::unix::fs::OpenOptionsExt;
+    use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
     let dir = path.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir)?;
+    // Folders made for a private file are private too (0700, as the ledger's is); folders
+    // that exist are left as they are.
+    let folder_mode = if mode & 0o077 == 0 { 0o700 } else { 0o755 };
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(folder_mode)
+        .create(dir)?;
     let name = path
         .file_name()
         .map_or_else(Default::default, |n| n.to_string_lossy().into_owned());

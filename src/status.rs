@@ -75,13 +75,13 @@ pub struct Status {
     pub work_resumes: Option<Time>,
     /// Where the leave, on-call or holiday now comes from, in words: a calendar's name,
     /// "your config", "the policy", "closure day, your config", or the bank holidays' region.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from: Option<String>,
     /// The `[[calendar]]` it comes from, by name, when it is one.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from_calendar: Option<String>,
     /// Each `[[calendar]]`: when it was last read and any problem.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub calendars: Vec<crate::calendars::CalendarState>,
 }
 

@@ -78,6 +78,8 @@ pub struct Engine {
     upload: watch::Receiver<UploadStatus>,
     /// Told when a week is paused or resumed, so sending looks at the queue again.
     report_changed: Arc<Notify>,
+    /// Times the calendars' copies were read again after a refresh.
+    calendar_reads: u64,
     /// Successful reloads so far: a reload counts even when nothing in the config changed
     /// (the worker may have fixed a file the config only names, such as the token file).
     reloads: u64,
@@ -161,6 +163,7 @@ impl Engine {
             upload: parts.upload,
             report_changed: parts.report_changed,
             reloads: 0,
+            calendar_reads: 0,
             seen: (now, Instant::now()),
             started_at: now,
         };
@@ -176,6 +179,10 @@ impl Engine {
     }
 
     /// How many reloads have succeeded since the start.
+    pub fn calendar_reads(&self) -> u64 {
+        self.calendar_reads
+    }
+
     pub fn reloads(&self) -> u64 {
         self.reloads
     }
@@ -304,6 +311,7 @@ impl Engine {
     pub async fn calendars_refreshed(&mut self) {
         let now = self.look().await;
         (self.config, self.calendars) = crate::calendars::with_cached(self.config.clone(), now);
+        self.calendar_reads += 1;
         for calendar in &self.calendars {
             if let Some(problem) = &calendar.problem {
                 tracing::warn!("calendar \"{}\": {problem}", calendar.name);

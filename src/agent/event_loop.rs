@@ -25,6 +25,8 @@ pub(super) struct Loop {
     pub config_out: watch::Sender<Config>,
     /// Wakes the upload task: a week may have ended while asleep.
     pub report_changed: Arc<Notify>,
+    /// Asks for the calendars to be fetched again (a reload, a resume).
+    pub refresh_wanted: mpsc::UnboundedSender<super::calendar_refresh::Wanted>,
 }
 
 /// Why the loop ended.
@@ -44,6 +46,7 @@ impl Loop {
         shutdown: impl Future<Output = ()>,
     ) -> (Engine, Sources, Ended) {
         let mut reloads_seen = self.engine.reloads();
+        let mut calendar_reads_seen = self.engine.calendar_reads();
         let mut shutdown = pin!(shutdown);
         let ended = loop {
             let wait = self
@@ -59,10 +62,19 @@ impl Loop {
                 }
                 () = sleep_for(wait) => self.engine.wake().await,
             }
-            // Every reload reaches sending (it retries what failed), changed config or not.
-            if self.engine.reloads() != reloads_seen {
+            // Every reload reaches sending (it retries what failed), changed config or not,
+            // and fetches the calendars again; calendars read again reach sending too, as
+            // the leave and on-call they give shape the weekly figures.
+            let reloaded = self.engine.reloads() != reloads_seen;
+            if reloaded || self.engine.calendar_reads() != calendar_reads_seen {
                 reloads_seen = self.engine.reloads();
+                calendar_reads_seen = self.engine.calendar_reads();
                 self.config_out.send_replace(self.engine.config().clone());
+            }
+            if reloaded {
+                let _ = self
+                    .refresh_wanted
+                    .send(super::calendar_refresh::Wanted::Reloaded);
             }
             // A reload that changed how activity is read restarts the sources.
             if self.engine.activity_settings() != self.sources.settings {
@@ -106,6 +118,9 @@ impl Loop {
                 self.engine.wall_clock_changed().await;
                 // Its timer is monotonic too: a week may have ended while asleep.
                 self.report_changed.notify_one();
+                let _ = self
+                    .refresh_wanted
+                    .send(super::calendar_refresh::Wanted::Resumed);
             }
             Event::ConfigChanged => match self.engine.reload().await {
                 Ok(message) => tracing::info!("config changed on disk; {message}"),

@@ -147,17 +147,19 @@ pub async fn run(deps: Deps, shutdown: impl Future<Output = ()>) -> Result<(), A
     let ledger_shown = deps.ledger_path.display().to_string();
     tracing::info!("{}", describe_start(&snapshot_rx.borrow(), &ledger_shown));
 
+    let (refresh_wanted, wanted) = tokio::sync::mpsc::unbounded_channel();
     let main = Loop {
         engine,
         sources,
         clock: deps.clock,
         config_out: shared.config.clone(),
         report_changed: shared.report_changed.clone(),
+        refresh_wanted,
     };
     // Held until everything has stopped: the upload task reads its config from this channel
     // and must not see it close before it is told to stop.
     let config_kept = shared.config.clone();
-    let tasks = spawn.tasks(shared, snapshot_rx, name_lost);
+    let tasks = spawn.tasks(shared, snapshot_rx, name_lost, wanted);
     // Read and advised in about a millisecond, on this thread: a thread of its own would
     // be one more wakeup.
     let trimming = tokio::spawn(async {
@@ -256,6 +258,7 @@ impl Spawn {
         shared: Shared,
         snapshot: watch::Receiver<Snapshot>,
         name_lost: zbus::fdo::NameLostStream,
+        wanted: tokio::sync::mpsc::UnboundedReceiver<calendar_refresh::Wanted>,
     ) -> Tasks {
         let Spawn {
             clock,
@@ -312,7 +315,7 @@ impl Spawn {
                     status: shared.tray,
                     turned_off: no_tray,
                     config_file: config_file.clone(),
-                    clock,
+                    clock: clock.clone(),
                 },
                 tray_stop,
             ),
@@ -325,9 +328,13 @@ impl Spawn {
             )),
             tokio::spawn(keep::daily(events.clone())),
             tokio::spawn(calendar_refresh::keep_fresh(
-                shared.config.subscribe(),
-                config_file,
-                events.clone(),
+                calendar_refresh::RefreshParts {
+                    config: shared.config.subscribe(),
+                    wanted,
+                    config_file,
+                    events: events.clone(),
+                    clock,
+                },
             )),
             tokio::spawn(report_exit(
                 "the config watcher",

@@ -112,40 +112,11 @@ pub fn count(entries: &Entries) -> usize {
         + entries.closures.len()
 }
 
-/// A calendar address as it may be shown: scheme, host and the last part of the path.
-/// Google's and Outlook's published addresses carry their secret in the path.
+/// Where a calendar is, as it may be shown: a file as written, an address without its
+/// secret ([`crate::config::shown_url`]).
 pub fn shown_location(location: &CalendarLocation) -> String {
     match location {
         CalendarLocation::File(file) => file.clone(),
-        CalendarLocation::Url(text) => match url::Url::parse(text) {
-            Ok(url) => {
-                let last = url
-                    .path_segments()
-                    .and_then(|mut s| s.rfind(|p| !p.is_empty()).map(str::to_string));
-                let host = url.host_str().unwrap_or_default();
-                let port = url.port().map(|p| format!(":{p}")).unwrap_or_default();
-                match last {
-                    Some(last) => format!("{}://{host}{port}/…/{last}", url.scheme()),
-                    None => format!("{}://{host}{port}/", url.scheme()),
-                }
-            }
-            Err(_) => "(an address that cannot be read)".into(),
-        },
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_shown_address_keeps_no_secret() {
-        let google = "https://calendar.google.com/calendar/ical/team%40group.calendar.google.com/private-0123abcd/basic.ics";
-        let shown = shown_location(&CalendarLocation::Url(google.into()));
-        assert_eq!(shown, "https://calendar.google.com/…/basic.ics");
-        let shown = shown_location(&CalendarLocation::Url(
-            "http://127.0.0.1:5232/edt/rota/?token=s3cret".into(),
-        ));
-        assert_eq!(shown, "http://127.0.0.1:5232/…/rota");
+        CalendarLocation::Url(text) => crate::config::shown_url(text),
     }
 }

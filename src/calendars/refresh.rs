@@ -1,36 +1,39 @@
 //! Bringing each calendar's copy up to date: a file is read, an address fetched with a
-//! conditional request (If-None-Match, If-Modified-Since), and what comes back is kept only
-//! if it reads without a problem. Any failure keeps the last good copy and is noted for
-//! status. Run by `clockoff calendar refresh`, in its own process: HTTP never runs in the
-//! agent (see [`crate::fetch`]).
+//! conditional request (If-None-Match, If-Modified-Since), all at once, and what comes back
+//! is kept only if it reads without a problem. Any failure keeps the last good copy and is
+//! noted for status. Run by `clockoff calendar refresh`, in its own process: HTTP never
+//! runs in the agent (see [`crate::fetch`]).
 
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
 use super::cache::{Cache, Meta};
-use super::{count, reading, shown_location};
+use super::{count, reading};
 use crate::config::{CalendarLocation, CalendarSpec, Config};
-use crate::core::calendar::{self, MAX_BYTES};
+use crate::core::calendar::{self, Format, MAX_BYTES};
 use crate::fetch::{Failure, Request};
 
 const TIMEOUT: Duration = Duration::from_secs(30);
 
-/// What one calendar's refresh did, in words for the terminal and the log.
+/// What one calendar's refresh did, in words for the terminal and the log (never its
+/// address whole).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Refreshed {
     pub name: String,
     pub outcome: Result<String, String>,
-    /// The copy in use changed (or its problem did): the schedule should be read again.
+    /// The copy in use changed, or its problem did: the schedule should be read again.
     pub changed: bool,
 }
 
 pub async fn refresh_all(config: &Config, cache: &Cache, now: DateTime<Utc>) -> Vec<Refreshed> {
-    let mut out = Vec::new();
-    for spec in &config.calendars {
-        out.push(refresh(spec, config, cache, now).await);
-    }
-    out
+    let all = config
+        .calendars
+        .iter()
+        .map(|spec| refresh(spec, config, cache, now));
+    let done = futures_util::future::join_all(all).await;
+    cache.forget_unused(&config.calendars, now.into());
+    done
 }
 
 async fn refresh(
@@ -39,56 +42,59 @@ async fn refresh(
     cache: &Cache,
     now: DateTime<Utc>,
 ) -> Refreshed {
+    let how = reading(spec, config, now);
     let before = cache.meta(spec);
+    let copy = cache.copy(spec);
+    // Validators are sent only for a copy that still reads: "not modified" must not keep
+    // one a newer build cannot read.
+    let copy_reads = copy
+        .as_deref()
+        .is_some_and(|text| calendar::read(text, &how).is_ok());
+    let fetched = match &spec.location {
+        CalendarLocation::File(file) => read_file(file, spec.format),
+        CalendarLocation::Url(url) => fetch(url, copy_reads.then_some(&before)).await,
+    };
     let mut meta = Meta {
         checked_at: Some(now),
         problem: None,
         ..before.clone()
     };
-    let fetched = match &spec.location {
-        CalendarLocation::File(file) => read_file(file),
-        CalendarLocation::Url(url) => fetch(url, &before, cache.copy(spec).is_some()).await,
-    };
     let outcome = match fetched {
-        Ok(Fetched::Unchanged) => Ok("unchanged since the last fetch".to_string()),
+        Ok(Fetched::Unchanged) => {
+            meta.good_at = Some(now);
+            cache
+                .note(spec, &meta)
+                .map(|()| "unchanged since the last fetch".to_string())
+                .map_err(|e| format!("cannot note the fetch in {}: {e}", cache.dir().display()))
+        }
         Ok(Fetched::Text {
             text,
             etag,
             last_modified,
-        }) => match calendar::read(&text, &reading(spec, config, now)) {
+        }) => match calendar::read(&text, &how) {
             Ok(entries) => {
-                let same = cache.copy(spec).as_deref() == Some(text.as_str());
                 meta.etag = etag;
                 meta.last_modified = last_modified;
                 meta.good_at = Some(now);
-                let kept = if same {
+                let kept = if copy.as_deref() == Some(text.as_str()) {
                     cache.note(spec, &meta)
                 } else {
                     cache.keep(spec, &text, &meta)
                 };
-                match kept {
-                    Ok(()) => {
-                        let said = format!("{} entries ahead and behind", count(&entries));
-                        return Refreshed {
-                            name: spec.name.clone(),
-                            changed: !same || before.problem.is_some(),
-                            outcome: Ok(said),
-                        };
-                    }
-                    Err(e) => Err(format!(
-                        "cannot keep a copy in {}: {e}",
-                        cache.dir().display()
-                    )),
-                }
+                kept.map(|()| format!("{} entries ahead and behind", count(&entries)))
+                    .map_err(|e| format!("cannot keep a copy in {}: {e}", cache.dir().display()))
             }
-            Err(problem) => Err(format!("{problem}; the last good copy is kept")),
+            Err(problem) => Err(problem.to_string()),
         },
-        Err(why) => Err(format!("{why}; the last good copy is kept")),
+        Err(why) => Err(why),
     };
-    meta.problem = outcome.as_ref().err().cloned();
-    let changed = meta.problem != before.problem;
-    // Noting the try is best effort: the outcome is said either way.
-    let _ = cache.note(spec, &meta);
+    let outcome = outcome.map_err(|why| format!("{why}; the last good copy is kept"));
+    if let Err(why) = &outcome {
+        meta.problem = Some(why.clone());
+        // Noting the try is best effort: the outcome is said either way.
+        let _ = cache.note(spec, &meta);
+    }
+    let changed = cache.copy(spec) != copy || meta.problem != before.problem;
     Refreshed {
         name: spec.name.clone(),
         outcome,
@@ -105,7 +111,7 @@ enum Fetched {
     },
 }
 
-fn read_file(file: &str) -> Result<Fetched, String> {
+fn read_file(file: &str, format: Format) -> Result<Fetched, String> {
     let path =
         crate::files::resolve_in_home(file).ok_or_else(|| format!("{file}: HOME is not set"))?;
     let size = std::fs::metadata(&path)
@@ -119,7 +125,7 @@ fn read_file(file: &str) -> Result<Fetched, String> {
         ));
     }
     let bytes = std::fs::read(&path).map_err(|e| format!("{file}: {e}"))?;
-    let text = String::from_utf8(bytes).map_err(|_| format!("{file}: not UTF-8 text"))?;
+    let text = text_of(bytes, format).ok_or_else(|| format!("{file}: not UTF-8 text"))?;
     Ok(Fetched::Text {
         text,
         etag: None,
@@ -127,34 +133,79 @@ fn read_file(file: &str) -> Result<Fetched, String> {
     })
 }
 
-async fn fetch(url: &str, before: &Meta, have_copy: bool) -> Result<Fetched, String> {
+async fn fetch(url: &str, validators: Option<&Meta>) -> Result<Fetched, String> {
     let mut request = Request::get(url, TIMEOUT);
     request.max_body = Some(MAX_BYTES as u64);
+    request.follow_redirects = true;
     request.user_agent = Some(format!("clockoff/{}", env!("CARGO_PKG_VERSION")));
-    // Without a copy, "not modified" would leave nothing to read.
-    if have_copy {
-        if let Some(etag) = &before.etag {
+    if let Some(meta) = validators {
+        if let Some(etag) = &meta.etag {
             request = request.header("if-none-match", etag.clone());
         }
-        if let Some(date) = &before.last_modified {
+        if let Some(date) = &meta.last_modified {
             request = request.header("if-modified-since", date.clone());
         }
     }
-    let shown = shown_location(&CalendarLocation::Url(url.to_string()));
+    // The calendar is named by whoever says this; its address is not repeated.
     let response = crate::fetch::in_process::fetch(&request)
         .await
         .map_err(|f| match f {
-            Failure::Connect(why) => format!("{shown}: cannot connect ({why})"),
-            Failure::Timeout => format!("{shown}: no answer within {} s", TIMEOUT.as_secs()),
-            Failure::Other(why) => format!("{shown}: {why}"),
+            Failure::Connect(why) => format!("cannot connect ({why})"),
+            Failure::Timeout => format!("no answer within {} s", TIMEOUT.as_secs()),
+            Failure::Other(why) => why,
         })?;
     match response.status {
-        304 if have_copy => Ok(Fetched::Unchanged),
+        304 if validators.is_some() => Ok(Fetched::Unchanged),
         200 => Ok(Fetched::Text {
             text: response.body,
             etag: response.etag,
             last_modified: response.last_modified,
         }),
-        status => Err(format!("{shown}: the server answered {status}")),
+        status => Err(format!("the server answered {status}")),
+    }
+}
+
+/// A file's text: UTF-8, or for a CSV rota Windows-1252, which Excel's plain "CSV (Comma
+/// delimited)" writes (an iCalendar file is UTF-8 by its standard).
+fn text_of(bytes: Vec<u8>, format: Format) -> Option<String> {
+    match String::from_utf8(bytes) {
+        Ok(text) => Some(text),
+        Err(e) if format == Format::Csv => {
+            Some(e.into_bytes().iter().map(|b| windows_1252(*b)).collect())
+        }
+        Err(_) => None,
+    }
+}
+
+/// One Windows-1252 byte as a character: Latin-1, but for 0x80 to 0x9F.
+fn windows_1252(byte: u8) -> char {
+    const HIGH: [char; 32] = [
+        '€', '\u{81}', '‚', 'ƒ', '„', '…', '†', '‡', 'ˆ', '‰', 'Š', '‹', 'Œ', '\u{8d}', 'Ž',
+        '\u{8f}', '\u{90}', '‘', '’', '“', '”', '•', '–', '—', '˜', '™', 'š', '›', 'œ', '\u{9d}',
+        'ž', 'Ÿ',
+    ];
+    match byte {
+        0x80..=0x9f => HIGH[usize::from(byte - 0x80)],
+        _ => char::from(byte),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_csv_rota_saved_by_excel_in_windows_1252_reads() {
+        let excel =
+            b"date,start,end,role\r\n2027-01-08,17:00,09:00,Si\xe2n \x96 EDT \x80\r\n".to_vec();
+        assert_eq!(
+            text_of(excel.clone(), Format::Csv).unwrap(),
+            "date,start,end,role\r\n2027-01-08,17:00,09:00,Siân – EDT €\r\n"
+        );
+        assert_eq!(text_of(excel, Format::Ics), None, "iCalendar is UTF-8");
+        assert_eq!(
+            text_of("Siân".as_bytes().to_vec(), Format::Csv).unwrap(),
+            "Siân"
+        );
     }
 }

@@ -9,8 +9,12 @@ pub async fn fetch(request: &Request) -> Outcome {
     let mut builder = reqwest::Client::builder()
         .connect_timeout(Duration::from_millis(request.connect_timeout_ms))
         .timeout(Duration::from_millis(request.timeout_ms))
-        // A redirect would carry a request somewhere nobody configured.
-        .redirect(reqwest::redirect::Policy::none())
+        .redirect(if request.follow_redirects {
+            https_redirects()
+        } else {
+            // A redirect would carry a request somewhere nobody configured.
+            reqwest::redirect::Policy::none()
+        })
         // One request per process: no connection kept.
         .pool_max_idle_per_host(0);
     if request.no_proxy {
@@ -36,7 +40,7 @@ pub async fn fetch(request: &Request) -> Outcome {
     if let Some(body) = &request.body {
         call = call.body(body.clone());
     }
-    let mut response = call.send().await.map_err(|e| classify(&e))?;
+    let mut response = call.send().await.map_err(classify)?;
     let status = response.status().as_u16();
     let header = |name: reqwest::header::HeaderName| {
         response
@@ -53,7 +57,7 @@ pub async fn fetch(request: &Request) -> Outcome {
         None => response.text().await.unwrap_or_default(),
         Some(limit) => {
             let mut bytes = Vec::new();
-            while let Some(chunk) = response.chunk().await.map_err(|e| classify(&e))? {
+            while let Some(chunk) = response.chunk().await.map_err(classify)? {
                 bytes.extend_from_slice(&chunk);
                 if bytes.len() as u64 > limit {
                     return Err(Failure::Other(format!(
@@ -74,6 +78,19 @@ pub async fn fetch(request: &Request) -> Outcome {
     })
 }
 
+/// Up to 3 redirects, each to https: a calendar's secret address never goes in clear.
+fn https_redirects() -> reqwest::redirect::Policy {
+    reqwest::redirect::Policy::custom(|attempt| {
+        if attempt.previous().len() >= 3 {
+            attempt.error("more than 3 redirects")
+        } else if attempt.url().scheme() != "https" {
+            attempt.error("a redirect away from https")
+        } else {
+            attempt.follow()
+        }
+    })
+}
+
 /// [`fetch`] on a runtime of its own, for the helper's `main`.
 pub fn fetch_blocking(request: &Request) -> Outcome {
     tokio::runtime::Builder::new_current_thread()
@@ -83,18 +100,21 @@ pub fn fetch_blocking(request: &Request) -> Outcome {
         .block_on(fetch(request))
 }
 
-fn classify(e: &reqwest::Error) -> Failure {
+/// reqwest's error in words, without the address: a published calendar's address carries
+/// its secret, and these words reach logs and status.
+fn classify(e: reqwest::Error) -> Failure {
+    let e = e.without_url();
     if e.is_timeout() {
         Failure::Timeout
     } else if e.is_connect() {
-        Failure::Connect(chain(e))
+        Failure::Connect(chain(&e))
     } else {
-        Failure::Other(chain(e))
+        Failure::Other(chain(&e))
     }
 }
 
-/// The error and its causes on one line, without the URL reqwest repeats in each (reqwest's
-/// own message is often just "error sending request").
+/// The error and its causes on one line, each said once (reqwest's own message is often
+/// just "error sending request").
 fn chain(e: &(dyn std::error::Error + 'static)) -> String {
     let mut parts = vec![e.to_string()];
     let mut source = e.source();

@@ -36,6 +36,10 @@ pub struct Request {
     /// The most of the answer's body read; a longer one fails the request (a calendar).
     #[serde(default)]
     pub max_body: Option<u64>,
+    /// Follow up to 3 redirects to https (a published calendar's address may move); other
+    /// requests never follow one, which would carry them somewhere nobody configured.
+    #[serde(default)]
+    pub follow_redirects: bool,
 }
 
 /// Headers carry tokens and keys: their values are never printed.
@@ -94,6 +98,7 @@ impl Request {
             no_proxy: false,
             user_agent: None,
             max_body: None,
+            follow_redirects: false,
         }
     }
 
@@ -227,7 +232,7 @@ mod tests {
     fn a_request_with_a_field_this_build_does_not_know_is_refused() {
         let mut json =
             serde_json::to_value(Request::get("http://127.0.0.1:9/", Duration::ZERO)).unwrap();
-        json["follow_redirects"] = true.into();
+        json["retry_forever"] = true.into();
         let answer = serve_one(json.to_string().as_bytes());
         let outcome: Outcome = serde_json::from_slice(&answer).unwrap();
         match outcome {

@@ -141,6 +141,11 @@ fn a_rota_from_radicale_is_fetched_changed_and_kept_when_it_breaks_or_goes_away(
         week.contains("Fri 11 Dec 17:00  On call (EDT rota)"),
         "{week}"
     );
+    for folder in [home.copies(), home.copies().parent().unwrap().to_path_buf()] {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&folder).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o700, "{} is the worker's alone", folder.display());
+    }
     let copies: Vec<_> = std::fs::read_dir(home.copies())
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -153,7 +158,7 @@ fn a_rota_from_radicale_is_fetched_changed_and_kept_when_it_breaks_or_goes_away(
     let listed = &home.calendars()[0];
     assert_eq!(
         listed["from"],
-        format!("{}/…/rota", radicale.url("").trim_end_matches('/'))
+        format!("{}/…", radicale.url("").trim_end_matches('/'))
     );
     assert_eq!(listed["problem"], serde_json::Value::Null);
 
@@ -203,29 +208,30 @@ fn a_rota_from_radicale_is_fetched_changed_and_kept_when_it_breaks_or_goes_away(
 }
 
 /// Python's http.server on loopback serving `dir`: it answers If-Modified-Since with 304.
+/// It picks its own port and says which (so no other test can take it first).
 fn python_http(dir: &Path, log: &Path) -> Option<(Peer, u16)> {
     let python = or_skip(find_program("/usr/bin/python3"))?;
-    let port = support::syncthing::free_port();
     let mut cmd = Command::new(python);
     cmd.clean_env()
         .args([
+            "-u",
             "-m",
             "http.server",
-            &port.to_string(),
+            "0",
             "--bind",
             "127.0.0.1",
             "--directory",
         ])
         .arg(dir);
-    let peer = Peer::spawn(cmd, "python3 -m http.server", log, false);
-    let deadline = std::time::Instant::now() + support::DEADLINE;
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "http.server did not listen"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    let mut peer = Peer::spawn(cmd, "python3 -m http.server", log, true);
+    // "Serving HTTP on 127.0.0.1 port 43211 (http://127.0.0.1:43211/) ..."
+    let said = peer.first_line();
+    let port = said
+        .split(" port ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|p| p.parse().ok())
+        .unwrap_or_else(|| peer.fail(&format!("no port in \"{said}\"")));
     Some((peer, port))
 }
 
@@ -436,4 +442,39 @@ fn the_schedule_says_where_each_leave_on_call_and_holiday_comes_from() {
         None,
         "working has no source"
     );
+}
+
+/// A published calendar's address carries its secret: a failed fetch says where it failed
+/// without it, in the refresh's words, the kept notes and status.
+#[test]
+fn a_secret_address_is_never_repeated_when_its_fetch_fails() {
+    let secret = "private-0123456789abcdef";
+    // Nothing listens on port 9 (discard) on loopback here: the connection is refused.
+    let home = Home::new(
+        "calendar-secret",
+        &config_with(&format!(
+            "[[calendar]]\nurl = \"http://127.0.0.1:9/calendar/ical/team/{secret}/basic.ics\"\nuse = \"on_call\"\n"
+        )),
+    );
+    let out = home.run(&["calendar", "refresh"]);
+    assert_eq!(out.status.code(), Some(1), "{}", said(&out));
+    assert!(
+        said(&out).contains("http://127.0.0.1:9/…/basic.ics: cannot connect"),
+        "{}",
+        said(&out)
+    );
+    let list = home.ok(&["calendar", "list", "--json"]);
+    let notes: String = std::fs::read_dir(home.copies())
+        .unwrap()
+        .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
+        .collect();
+    let week = home.run(&["schedule", "week"]);
+    for (what, text) in [
+        ("refresh", said(&out)),
+        ("list", list),
+        ("notes", notes),
+        ("week", said(&week)),
+    ] {
+        assert!(!text.contains(secret), "the secret in {what}: {text}");
+    }
 }
