@@ -5,77 +5,29 @@
 //! state comes from.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 use std::time::Duration;
 
 use crate::support;
 use support::CleanEnv;
 use support::agent::Clockoff;
+use support::home::{Home, said};
 use support::process::{Peer, find_program};
 use support::radicale::Radicale;
-use support::tmp::{TempDir, temp_dir};
+use support::tmp::temp_dir;
 use support::{DbusDaemon, or_skip};
 
-/// Wednesday 9 December 2026, 10:00 in London: the commands' "now".
-const NOW: &str = "2026-12-09T10:00:00Z";
-
-struct Home {
-    dir: TempDir,
+/// The calendars as `clockoff calendar list --json` gives them.
+fn calendars(home: &Home) -> Vec<serde_json::Value> {
+    home.ok(&["calendar", "list", "--json"])
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
 }
 
-impl Home {
-    fn new(label: &str, config: &str) -> Self {
-        let home = Self {
-            dir: temp_dir(label),
-        };
-        let path = home.dir.path().join(".config/clockoff/config.toml");
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, config).unwrap();
-        home
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_clockoff"))
-            .clean_env()
-            .env("HOME", self.dir.path())
-            .env("CLOCKOFF_POLICY", self.dir.path().join("policy.toml"))
-            .env("TZ", "Europe/London")
-            .env(clockoff::core::clock::TEST_NOW_ENV, NOW)
-            .args(args)
-            .output()
-            .expect("run clockoff")
-    }
-
-    fn ok(&self, args: &[&str]) -> String {
-        let out = self.run(args);
-        assert!(out.status.success(), "{args:?}: {}", said(&out));
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    fn state_at(&self, instant: &str) -> String {
-        let json: serde_json::Value =
-            serde_json::from_str(&self.ok(&["schedule", "at", instant])).unwrap();
-        json["state"].as_str().unwrap().to_string()
-    }
-
-    fn calendars(&self) -> Vec<serde_json::Value> {
-        self.ok(&["calendar", "list", "--json"])
-            .lines()
-            .map(|l| serde_json::from_str(l).unwrap())
-            .collect()
-    }
-
-    fn copies(&self) -> PathBuf {
-        self.dir.path().join(".local/share/clockoff/calendars")
-    }
-}
-
-fn said(out: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
+/// Where the kept copies are.
+fn copies(home: &Home) -> PathBuf {
+    home.dir.path().join(".local/share/clockoff/calendars")
 }
 
 /// A weekend rota, Friday 17:00 to Monday 09:00 from 4 December 2026, with `extra` lines in
@@ -141,12 +93,12 @@ fn a_rota_from_radicale_is_fetched_changed_and_kept_when_it_breaks_or_goes_away(
         week.contains("Fri 11 Dec 17:00  On call (EDT rota)"),
         "{week}"
     );
-    for folder in [home.copies(), home.copies().parent().unwrap().to_path_buf()] {
+    for folder in [copies(&home), copies(&home).parent().unwrap().to_path_buf()] {
         use std::os::unix::fs::PermissionsExt;
         let mode = std::fs::metadata(&folder).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o700, "{} is the worker's alone", folder.display());
     }
-    let copies: Vec<_> = std::fs::read_dir(home.copies())
+    let copies: Vec<_> = std::fs::read_dir(copies(&home))
         .unwrap()
         .map(|e| e.unwrap().path())
         .collect();
@@ -155,7 +107,7 @@ fn a_rota_from_radicale_is_fetched_changed_and_kept_when_it_breaks_or_goes_away(
         let mode = std::fs::metadata(copy).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o600, "{} says where a worker is", copy.display());
     }
-    let listed = &home.calendars()[0];
+    let listed = &calendars(&home)[0];
     assert_eq!(
         listed["from"],
         format!("{}/…", radicale.url("").trim_end_matches('/'))
@@ -192,7 +144,7 @@ fn a_rota_from_radicale_is_fetched_changed_and_kept_when_it_breaks_or_goes_away(
         "the last good copy is still read"
     );
     assert!(
-        home.calendars()[0]["problem"]
+        calendars(&home)[0]["problem"]
             .as_str()
             .unwrap()
             .contains("FREQ=HOURLY is not supported")
@@ -464,7 +416,7 @@ fn a_secret_address_is_never_repeated_when_its_fetch_fails() {
         said(&out)
     );
     let list = home.ok(&["calendar", "list", "--json"]);
-    let notes: String = std::fs::read_dir(home.copies())
+    let notes: String = std::fs::read_dir(copies(&home))
         .unwrap()
         .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
         .collect();

@@ -3,81 +3,11 @@
 //! config is, refused where the organisation locks them, and read by a running agent before
 //! the command returns.
 
-use std::path::PathBuf;
-use std::process::{Command, Output};
-
 use crate::support;
-use support::CleanEnv;
 use support::agent::Clockoff;
-use support::tmp::{TempDir, temp_dir};
+use support::home::{Home, NOW, said};
+use support::tmp::temp_dir;
 use support::{DbusDaemon, or_skip};
-
-struct Home {
-    dir: TempDir,
-}
-
-impl Home {
-    fn new(label: &str, config: &str) -> Self {
-        let home = Self {
-            dir: temp_dir(label),
-        };
-        std::fs::create_dir_all(home.config().parent().unwrap()).unwrap();
-        std::fs::write(home.config(), config).unwrap();
-        home
-    }
-
-    fn config(&self) -> PathBuf {
-        self.dir.path().join(".config/clockoff/config.toml")
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_clockoff"))
-            .clean_env()
-            .env("HOME", self.dir.path())
-            .env("CLOCKOFF_POLICY", self.dir.path().join("policy.toml"))
-            .env("TZ", "Europe/London")
-            // "today" and "Fri 17:00" are read from a fixed Wednesday, not the day the suite runs.
-            .env(clockoff::core::clock::TEST_NOW_ENV, NOW)
-            .args(args)
-            .output()
-            .expect("run clockoff")
-    }
-
-    fn ok(&self, args: &[&str]) -> String {
-        let out = self.run(args);
-        assert!(out.status.success(), "{args:?}: {}", said(&out));
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    fn refused(&self, args: &[&str]) -> String {
-        let before = std::fs::read_to_string(self.config()).unwrap();
-        let out = self.run(args);
-        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", said(&out));
-        assert_eq!(
-            std::fs::read_to_string(self.config()).unwrap(),
-            before,
-            "{args:?} wrote"
-        );
-        said(&out)
-    }
-
-    fn state_at(&self, instant: &str) -> String {
-        let at = self.ok(&["schedule", "at", instant]);
-        let json: serde_json::Value = serde_json::from_str(&at).unwrap();
-        json["state"].as_str().unwrap().to_string()
-    }
-}
-
-fn said(out: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
-
-/// Wednesday 9 December 2026, 10:00 in London: the commands' "now".
-const NOW: &str = "2026-12-09T10:00:00Z";
 
 const MY_FILE: &str = "\
 # Agreed with my manager: compressed hours.

@@ -4,5 +4,6 @@ pub use clockoff_testrig::*;
 
 pub mod agent;
 pub mod dashboard;
+pub mod home;
 pub mod record;
 pub mod signals;
