@@ -30,8 +30,10 @@ const AT_MOST: Duration = Duration::from_secs(120);
 /// Why a refresh is wanted now.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Wanted {
-    /// The config was read again (a calendar file the agent watches changed, too).
+    /// The config was read again with other calendars in it.
     Reloaded,
+    /// A calendar file was saved.
+    FileChanged,
     /// The machine resumed or the clock was set: the 3-hour timer did not run while asleep.
     Resumed,
 }
@@ -65,6 +67,8 @@ pub async fn keep_fresh(parts: RefreshParts) {
                 Some(_) => {}
             },
         }
+        // What else was asked meanwhile is answered by this one refresh.
+        while wanted.try_recv().is_ok() {}
         if config.borrow().calendars.is_empty() {
             next = Instant::now() + EVERY;
             continue;
@@ -101,14 +105,11 @@ async fn run_refresh(config_file: Option<&std::path::Path>) -> bool {
             true
         }
         Ok(Ok(output)) => {
-            // Its stderr names each calendar and why (never a calendar's secret address);
-            // status has the same.
+            // The engine warns of each calendar's problem when it reads the copies; the
+            // refresh's own words (the same, never a secret address) are for debugging.
             let said = String::from_utf8_lossy(&output.stderr);
             for line in said.lines().filter(|l| !l.trim().is_empty()) {
-                tracing::warn!(
-                    "calendar refresh: {}",
-                    line.trim_start_matches("clockoff: ")
-                );
+                tracing::debug!("calendar refresh: {line}");
             }
             false
         }

@@ -15,9 +15,13 @@ use super::event::{Event, EventSender};
 /// Editors write in bursts (write, rename, chmod); one reload after the burst settles.
 const SETTLE: Duration = Duration::from_millis(200);
 
-/// Sends [`Event::ConfigChanged`] after any of `files` is written, replaced or removed.
-/// Directories that do not exist are skipped.
-pub async fn watch(files: Vec<PathBuf>, events: EventSender) -> io::Result<()> {
+/// Sends `to_send()` ([`Event::ConfigChanged`], [`Event::CalendarFileChanged`]) after any of
+/// `files` is written, replaced or removed. Directories that do not exist are skipped.
+pub async fn watch(
+    files: Vec<PathBuf>,
+    to_send: fn() -> Event,
+    events: EventSender,
+) -> io::Result<()> {
     let inotify = Inotify::init()?;
     let mut names: HashMap<inotify::WatchDescriptor, Vec<OsString>> = HashMap::new();
     for file in &files {
@@ -50,7 +54,7 @@ pub async fn watch(files: Vec<PathBuf>, events: EventSender) -> io::Result<()> {
         while let Ok(Some(more)) = tokio::time::timeout(SETTLE, stream.next()).await {
             more?;
         }
-        if events.send(Event::ConfigChanged).is_err() {
+        if events.send(to_send()).is_err() {
             break;
         }
     }

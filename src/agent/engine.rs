@@ -78,8 +78,6 @@ pub struct Engine {
     upload: watch::Receiver<UploadStatus>,
     /// Told when a week is paused or resumed, so sending looks at the queue again.
     report_changed: Arc<Notify>,
-    /// Times the calendars' copies were read again after a refresh.
-    calendar_reads: u64,
     /// Successful reloads so far: a reload counts even when nothing in the config changed
     /// (the worker may have fixed a file the config only names, such as the token file).
     reloads: u64,
@@ -163,7 +161,6 @@ impl Engine {
             upload: parts.upload,
             report_changed: parts.report_changed,
             reloads: 0,
-            calendar_reads: 0,
             seen: (now, Instant::now()),
             started_at: now,
         };
@@ -179,10 +176,6 @@ impl Engine {
     }
 
     /// How many reloads have succeeded since the start.
-    pub fn calendar_reads(&self) -> u64 {
-        self.calendar_reads
-    }
-
     pub fn reloads(&self) -> u64 {
         self.reloads
     }
@@ -310,8 +303,9 @@ impl Engine {
     /// The calendars' copies were brought up to date: read them into the schedule.
     pub async fn calendars_refreshed(&mut self) {
         let now = self.look().await;
+        // The old entries are replaced whole: not worth copying with the rest.
+        self.config.from_calendars.clear();
         (self.config, self.calendars) = crate::calendars::with_cached(self.config.clone(), now);
-        self.calendar_reads += 1;
         for calendar in &self.calendars {
             if let Some(problem) = &calendar.problem {
                 tracing::warn!("calendar \"{}\": {problem}", calendar.name);

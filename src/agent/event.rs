@@ -33,6 +33,8 @@ pub enum Event {
     WallClockChanged,
     /// A config file changed on disk.
     ConfigChanged,
+    /// A calendar file the config names changed on disk.
+    CalendarFileChanged,
     /// `clockoff calendar refresh` finished: read the calendars' copies again.
     CalendarsRefreshed,
     /// "Quit" in the tray.

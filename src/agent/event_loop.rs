@@ -25,6 +25,8 @@ pub(super) struct Loop {
     pub config_out: watch::Sender<Config>,
     /// Wakes the upload task: a week may have ended while asleep.
     pub report_changed: Arc<Notify>,
+    /// Tells the upload task a reload happened.
+    pub reloaded: Arc<Notify>,
     /// Asks for the calendars to be fetched again (a reload, a resume).
     pub refresh_wanted: mpsc::UnboundedSender<super::calendar_refresh::Wanted>,
 }
@@ -46,7 +48,6 @@ impl Loop {
         shutdown: impl Future<Output = ()>,
     ) -> (Engine, Sources, Ended) {
         let mut reloads_seen = self.engine.reloads();
-        let mut calendar_reads_seen = self.engine.calendar_reads();
         let mut shutdown = pin!(shutdown);
         let ended = loop {
             let wait = self
@@ -62,19 +63,19 @@ impl Loop {
                 }
                 () = sleep_for(wait) => self.engine.wake().await,
             }
-            // Every reload reaches sending (it retries what failed), changed config or not,
-            // and fetches the calendars again; calendars read again reach sending too, as
-            // the leave and on-call they give shape the weekly figures.
-            let reloaded = self.engine.reloads() != reloads_seen;
-            if reloaded || self.engine.calendar_reads() != calendar_reads_seen {
+            // Every reload reaches sending (it retries what failed), changed config or not;
+            // one that changed the calendars fetches them again.
+            if self.engine.reloads() != reloads_seen {
                 reloads_seen = self.engine.reloads();
-                calendar_reads_seen = self.engine.calendar_reads();
+                let calendars_changed =
+                    self.config_out.borrow().calendars != self.engine.config().calendars;
                 self.config_out.send_replace(self.engine.config().clone());
-            }
-            if reloaded {
-                let _ = self
-                    .refresh_wanted
-                    .send(super::calendar_refresh::Wanted::Reloaded);
+                self.reloaded.notify_one();
+                if calendars_changed {
+                    let _ = self
+                        .refresh_wanted
+                        .send(super::calendar_refresh::Wanted::Reloaded);
+                }
             }
             // A reload that changed how activity is read restarts the sources.
             if self.engine.activity_settings() != self.sources.settings {
@@ -126,7 +127,16 @@ impl Loop {
                 Ok(message) => tracing::info!("config changed on disk; {message}"),
                 Err(refusal) => tracing::warn!("config changed on disk; {refusal}"),
             },
-            Event::CalendarsRefreshed => self.engine.calendars_refreshed().await,
+            Event::CalendarFileChanged => {
+                let _ = self
+                    .refresh_wanted
+                    .send(super::calendar_refresh::Wanted::FileChanged);
+            }
+            Event::CalendarsRefreshed => {
+                self.engine.calendars_refreshed().await;
+                // The leave and on-call calendars give shape the weekly figures.
+                self.config_out.send_replace(self.engine.config().clone());
+            }
             Event::Quit => {
                 tracing::info!("quit from the tray; stopping");
                 return Some(Ended::Quit);

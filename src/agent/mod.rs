@@ -154,6 +154,7 @@ pub async fn run(deps: Deps, shutdown: impl Future<Output = ()>) -> Result<(), A
         clock: deps.clock,
         config_out: shared.config.clone(),
         report_changed: shared.report_changed.clone(),
+        reloaded: shared.reloaded.clone(),
         refresh_wanted,
     };
     // Held until everything has stopped: the upload task reads its config from this channel
@@ -190,6 +191,8 @@ struct Shared {
     config: watch::Sender<Config>,
     /// Wakes the upload task (a week paused or resumed, the clock jumped).
     report_changed: Arc<Notify>,
+    /// Tells the upload task a reload happened: what failed is tried again.
+    reloaded: Arc<Notify>,
 }
 
 impl Shared {
@@ -200,6 +203,7 @@ impl Shared {
             upload: watch::Sender::new(UploadStatus::default()),
             config: watch::Sender::new(config.clone()),
             report_changed: Arc::new(Notify::new()),
+            reloaded: Arc::new(Notify::new()),
         }
     }
 }
@@ -213,6 +217,8 @@ struct Spawn {
     events: EventSender,
     /// The config files watched for changes.
     watched: Vec<PathBuf>,
+    /// The calendar files the config names, watched for changes.
+    calendar_files: Vec<PathBuf>,
     /// The `--config` the agent was given, for the tray's "Open my week" (`clockoff export`).
     config_file: Option<PathBuf>,
     no_tray: bool,
@@ -225,8 +231,11 @@ impl Spawn {
             crate::config::UserFile::Explicit(file) => Some(file.clone()),
             _ => None,
         };
-        // A calendar file the worker edits (a rota saved from a spreadsheet) is read again
-        // as the config is: the reload has it refreshed.
+        let watched = std::iter::once(deps.paths.policy.clone())
+            .chain(deps.paths.user_path().map(PathBuf::from))
+            .collect();
+        // A calendar file the worker edits (a rota saved from a spreadsheet) is fetched
+        // again when saved.
         let calendar_files = deps
             .config
             .calendars
@@ -234,10 +243,7 @@ impl Spawn {
             .filter_map(|c| match &c.location {
                 crate::config::CalendarLocation::File(file) => crate::files::resolve_in_home(file),
                 crate::config::CalendarLocation::Url(_) => None,
-            });
-        let watched = std::iter::once(deps.paths.policy.clone())
-            .chain(deps.paths.user_path().map(PathBuf::from))
-            .chain(calendar_files)
+            })
             .collect();
         Self {
             clock: deps.clock.clone(),
@@ -246,6 +252,7 @@ impl Spawn {
             ledger_path: deps.ledger_path.clone(),
             events,
             watched,
+            calendar_files,
             config_file,
             no_tray: deps.no_tray,
             upload_timing: deps.upload_timing,
@@ -267,6 +274,7 @@ impl Spawn {
             ledger_path,
             events,
             watched,
+            calendar_files,
             config_file,
             no_tray,
             upload_timing,
@@ -294,6 +302,7 @@ impl Spawn {
                     ledger,
                     ledger_path,
                     config: shared.config.subscribe(),
+                    reloaded: shared.reloaded,
                     wake: shared.report_changed,
                     status: shared.upload.clone(),
                     timing: upload_timing,
@@ -338,7 +347,15 @@ impl Spawn {
             )),
             tokio::spawn(report_exit(
                 "the config watcher",
-                config_watch::watch(watched, events.clone()),
+                config_watch::watch(watched, || Event::ConfigChanged, events.clone()),
+            )),
+            tokio::spawn(report_exit(
+                "the calendar file watcher",
+                config_watch::watch(
+                    calendar_files,
+                    || Event::CalendarFileChanged,
+                    events.clone(),
+                ),
             )),
             tokio::spawn(watch_name(name_lost, events)),
         ];

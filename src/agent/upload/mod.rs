@@ -44,8 +44,11 @@ pub struct UploadParts {
     pub ledger: Ledger,
     /// Read afresh for each summary; the device secret lies beside it.
     pub ledger_path: PathBuf,
-    /// The agent's config, replaced on each reload.
+    /// The agent's config, replaced on each reload and when calendars are read again.
     pub config: watch::Receiver<Config>,
+    /// Told on each reload (not when calendars are read again): the token file or the
+    /// address may have been fixed.
+    pub reloaded: Arc<Notify>,
     /// Look again now: the wall clock jumped, or a week was paused or resumed.
     pub wake: Arc<Notify>,
     pub status: watch::Sender<UploadStatus>,
@@ -71,8 +74,11 @@ pub async fn run(mut parts: UploadParts, mut stop: oneshot::Receiver<()>) {
                     return;
                 }
                 config = parts.config.borrow_and_update().clone();
+            }
+            () = parts.reloaded.notified() => {
+                config = parts.config.borrow_and_update().clone();
                 // Perhaps the token file or the address was fixed: what failed is tried now
-                // (once each: a config change is rare).
+                // (once each: a reload is rare).
                 if let Err(e) = parts.ledger.retry_failed_reports(parts.clock.now()).await {
                     tracing::warn!("reporting: {e}");
                 }
