@@ -90,7 +90,7 @@ fn read_one(
             Entries::default()
         }
     };
-    state.entries = count(&entries);
+    state.entries = entries.len();
     (entries, state)
 }
 
@@ -103,13 +103,6 @@ pub fn reading(spec: &CalendarSpec, config: &Config, now: DateTime<Utc>) -> Read
         tz: config.timezone,
         window: window(now),
     }
-}
-
-pub fn count(entries: &Entries) -> usize {
-    entries.leave_days.len()
-        + entries.leave_times.len()
-        + entries.on_call.len()
-        + entries.closures.len()
 }
 
 /// Where a calendar is, as it may be shown: a file as written, an address without its

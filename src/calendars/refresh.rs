@@ -9,7 +9,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 
 use super::cache::{Cache, Meta};
-use super::{count, reading};
+use super::reading;
 use crate::config::{CalendarLocation, CalendarSpec, Config};
 use crate::core::calendar::{self, Format, MAX_BYTES};
 use crate::fetch::{Failure, Request};
@@ -45,15 +45,18 @@ async fn refresh(
     let how = reading(spec, config, now);
     let before = cache.meta(spec);
     let copy = cache.copy(spec);
-    // Validators are sent only for a copy that still reads: "not modified" must not keep
-    // one a newer build cannot read.
-    let copy_reads = copy
-        .as_deref()
-        .is_some_and(|text| calendar::read(text, &how).is_ok());
     let fetched = match &spec.location {
         CalendarLocation::File(file) => read_file(file, spec.format),
-        CalendarLocation::Url(url) => fetch(url, copy_reads.then_some(&before)).await,
+        CalendarLocation::Url(url) => {
+            // Validators are sent only for a copy that still reads: "not modified" must
+            // not keep one a newer build cannot read.
+            let copy_reads = copy
+                .as_deref()
+                .is_some_and(|text| calendar::read(text, &how).is_ok());
+            fetch(url, copy_reads.then_some(&before)).await
+        }
     };
+    let mut new_copy = false;
     let mut meta = Meta {
         checked_at: Some(now),
         problem: None,
@@ -76,12 +79,13 @@ async fn refresh(
                 meta.etag = etag;
                 meta.last_modified = last_modified;
                 meta.good_at = Some(now);
-                let kept = if copy.as_deref() == Some(text.as_str()) {
-                    cache.note(spec, &meta)
-                } else {
+                new_copy = copy.as_deref() != Some(text.as_str());
+                let kept = if new_copy {
                     cache.keep(spec, &text, &meta)
+                } else {
+                    cache.note(spec, &meta)
                 };
-                kept.map(|()| format!("{} entries ahead and behind", count(&entries)))
+                kept.map(|()| format!("{} entries ahead and behind", entries.len()))
                     .map_err(|e| format!("cannot keep a copy in {}: {e}", cache.dir().display()))
             }
             Err(problem) => Err(problem.to_string()),
@@ -94,7 +98,7 @@ async fn refresh(
         // Noting the try is best effort: the outcome is said either way.
         let _ = cache.note(spec, &meta);
     }
-    let changed = cache.copy(spec) != copy || meta.problem != before.problem;
+    let changed = (new_copy && outcome.is_ok()) || meta.problem != before.problem;
     Refreshed {
         name: spec.name.clone(),
         outcome,

@@ -197,7 +197,7 @@ pub fn reload_quietly() -> Result<String, Failure> {
     call(|agent| async move { agent.reload().await })
 }
 
-fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
+pub(super) fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

@@ -56,11 +56,8 @@ pub fn run(cmd: CalendarCommand, paths: &ConfigPaths, clock: &dyn Clock) -> Resu
                     "cannot find where to keep calendars: set XDG_DATA_HOME or HOME".into(),
                 )
             })?;
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .map_err(|e| Failure::Runtime(format!("cannot start the runtime: {e}")))?;
-            let results = runtime.block_on(refresh::refresh_all(&config, &cache, now));
+            let results =
+                super::agent_cmd::runtime()?.block_on(refresh::refresh_all(&config, &cache, now));
             let mut failed = Vec::new();
             for r in &results {
                 match &r.outcome {

@@ -7,7 +7,8 @@ use chrono::{IsoWeek, TimeDelta};
 use clap::Subcommand;
 
 use super::{
-    Failure, agent_cmd, ledger_path, load_schedule_config, open_ledger, read_failed, report_status,
+    Failure, agent_cmd, ledger_path, load_config, load_schedule_config, open_ledger, read_failed,
+    report_status,
 };
 use crate::config::{Config, ConfigPaths};
 use crate::core::clock::Clock;
@@ -58,7 +59,11 @@ Examples:\n  clockoff report preview\n  clockoff report preview --week 2026-W47"
 }
 
 pub fn run(command: ReportCommand, paths: &ConfigPaths, clock: &dyn Clock) -> Result<(), Failure> {
-    let config = load_schedule_config(paths, clock)?;
+    // Only the summary reads the schedule, and with it the calendars.
+    let config = match &command {
+        ReportCommand::Preview { .. } => load_schedule_config(paths, clock)?,
+        _ => load_config(paths)?,
+    };
     let (which, paused) = match &command {
         ReportCommand::Preview { week } => (week, None),
         ReportCommand::Pause { week } => (week, Some(true)),

@@ -6,7 +6,7 @@ use chrono_tz::Tz;
 use clap::Subcommand;
 use serde::Serialize;
 
-use super::{Failure, ledger_write, load_schedule_config, open_ledger, read_failed};
+use super::{Failure, ledger_write, load_config, open_ledger, read_failed};
 use crate::config::ConfigPaths;
 use crate::core::civil::local_date;
 use crate::core::clock::Clock;
@@ -71,7 +71,7 @@ pub fn run(
 /// Accrued through this week; every entry taken counts, including days booked ahead, since
 /// that time is already spoken for.
 fn show(json: bool, paths: &ConfigPaths, clock: &dyn Clock) -> Result<(), Failure> {
-    let config = load_schedule_config(paths, clock)?;
+    let config = load_config(paths)?;
     let today = local_date(config.timezone, clock.now());
     let balance = balance_through(
         open_ledger()?.as_ref(),
@@ -170,7 +170,7 @@ fn take(
     clock: &dyn Clock,
 ) -> Result<(), Failure> {
     let minutes = minutes(duration)?;
-    let config = load_schedule_config(paths, clock)?;
+    let config = load_config(paths)?;
     let date = date.unwrap_or_else(|| local_date(config.timezone, clock.now()));
     let (d, n) = (date.to_string(), note.to_owned());
     let (_, route) = ledger_write::write(

@@ -4,7 +4,7 @@
 
 use chrono::{Datelike, TimeDelta};
 
-use super::{Failure, load_schedule_config, open_ledger, read_failed, toil_cmd};
+use super::{Failure, load_config, open_ledger, read_failed, toil_cmd};
 use crate::config::ConfigPaths;
 use crate::core::civil::local_date;
 use crate::core::clock::Clock;
@@ -23,7 +23,7 @@ pub fn week(
     paths: &ConfigPaths,
     clock: &dyn Clock,
 ) -> Result<(), Failure> {
-    let config = load_schedule_config(paths, clock)?;
+    let config = load_config(paths)?;
     let tz = config.timezone;
     let week = match which {
         Some(text) => week::parse(text).map_err(Failure::Usage)?,

@@ -34,11 +34,13 @@ pub struct Request {
     pub no_proxy: bool,
     pub user_agent: Option<String>,
     /// The most of the answer's body read; a longer one fails the request (a calendar).
-    #[serde(default)]
+    /// Only for requests made in this process (`in_process`): the helper is never sent it.
+    #[serde(skip)]
     pub max_body: Option<u64>,
     /// Follow up to 3 redirects to https (a published calendar's address may move); other
-    /// requests never follow one, which would carry them somewhere nobody configured.
-    #[serde(default)]
+    /// requests never follow one, which would carry them somewhere nobody configured. Only
+    /// for requests made in this process, as `max_body`.
+    #[serde(skip)]
     pub follow_redirects: bool,
 }
 
@@ -232,7 +234,7 @@ mod tests {
     fn a_request_with_a_field_this_build_does_not_know_is_refused() {
         let mut json =
             serde_json::to_value(Request::get("http://127.0.0.1:9/", Duration::ZERO)).unwrap();
-        json["retry_forever"] = true.into();
+        json["follow_redirects"] = true.into();
         let answer = serve_one(json.to_string().as_bytes());
         let outcome: Outcome = serde_json::from_slice(&answer).unwrap();
         match outcome {

@@ -101,11 +101,13 @@ pub struct Entries {
 }
 
 impl Entries {
+    /// How many leave periods, on-call windows and closure days.
+    pub fn len(&self) -> usize {
+        self.leave_days.len() + self.leave_times.len() + self.on_call.len() + self.closures.len()
+    }
+
     pub fn is_empty(&self) -> bool {
-        self.leave_days.is_empty()
-            && self.leave_times.is_empty()
-            && self.on_call.is_empty()
-            && self.closures.is_empty()
+        self.len() == 0
     }
 
     fn add(&mut self, use_: Use, occurrence: Occurrence, tz: Tz) {
