@@ -341,7 +341,7 @@ fn a_huge_or_endless_calendar_file_is_refused_by_name_and_line_and_changes_nothi
         ),
     )
     .unwrap();
-    refused("line ");
+    refused("line 158: more than 20000 occurrences");
     // A zone that does not exist.
     std::fs::write(
         &file,
@@ -401,17 +401,24 @@ fn the_schedule_says_where_each_leave_on_call_and_holiday_comes_from() {
 #[test]
 fn a_secret_address_is_never_repeated_when_its_fetch_fails() {
     let secret = "private-0123456789abcdef";
-    // Nothing listens on port 9 (discard) on loopback here: the connection is refused.
+    // A port just given back by a listener of the test's own: the connection is refused.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let home = Home::new(
         "calendar-secret",
         &config_with(&format!(
-            "[[calendar]]\nurl = \"http://127.0.0.1:9/calendar/ical/team/{secret}/basic.ics\"\nuse = \"on_call\"\n"
+            "[[calendar]]\nurl = \"http://127.0.0.1:{port}/calendar/ical/team/{secret}/basic.ics\"\nuse = \"on_call\"\n"
         )),
     );
     let out = home.run(&["calendar", "refresh"]);
     assert_eq!(out.status.code(), Some(1), "{}", said(&out));
     assert!(
-        said(&out).contains("http://127.0.0.1:9/…/basic.ics: cannot connect"),
+        said(&out).contains(&format!(
+            "http://127.0.0.1:{port}/…/basic.ics: cannot connect"
+        )),
         "{}",
         said(&out)
     );

@@ -266,7 +266,11 @@ fn with_yes_it_takes_flags_on_a_fresh_account_and_refuses_bad_ones() {
             "mon 09:00-25:00",
             "bad time range \"09:00-25:00\"",
         ),
-        ("--timezone", "Mars/Olympus", "Mars/Olympus"),
+        (
+            "--timezone",
+            "Mars/Olympus",
+            "unknown time zone \"Mars/Olympus\"",
+        ),
         (
             "--dashboard",
             "http://dashboard.example.org",

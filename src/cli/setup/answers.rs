@@ -223,7 +223,7 @@ mod tests {
         assert!(
             timezone("Europe/Londres")
                 .unwrap_err()
-                .contains("Europe/Londres")
+                .contains("unknown time zone \"Europe/Londres\"")
         );
         assert_eq!(region("Scotland").unwrap(), "scotland");
         assert!(region("wales").unwrap_err().contains("england-and-wales"));
