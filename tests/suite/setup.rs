@@ -1,78 +1,32 @@
 //! `clockoff setup` (issue 17): asked at a real terminal (a pseudo-terminal, answers typed),
 //! and run from a script with `--yes`; what it writes checked by `clockoff config check`.
 
-use std::ffi::{OsStr, OsString};
+use std::ffi::OsStr;
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::ExitStatusExt;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::Path;
 
 use crate::support;
-use support::CleanEnv;
+use support::home::{Home, said};
 use support::pty::Pty;
 
 const CLOCKOFF: &str = env!("CARGO_BIN_EXE_clockoff");
 
-/// A worker's home, with an organisation policy (absent unless written).
-struct Home {
-    dir: support::tmp::TempDir,
+/// `clockoff setup` at a terminal of its own, in `home`.
+fn at_terminal(home: &Home) -> Option<Pty> {
+    let env = home.env();
+    let env: Vec<(&str, &OsStr)> = env.iter().map(|(k, v)| (*k, v.as_os_str())).collect();
+    support::or_skip(Pty::spawn(CLOCKOFF, &["setup"], &env))
 }
 
-impl Home {
-    fn new(label: &str) -> Self {
-        Self {
-            dir: support::tmp::temp_dir(label),
-        }
-    }
-
-    fn config(&self) -> PathBuf {
-        self.dir.path().join(".config/clockoff/config.toml")
-    }
-
-    fn policy(&self) -> PathBuf {
-        self.dir.path().join("policy.toml")
-    }
-
-    fn env(&self) -> Vec<(&'static str, OsString)> {
-        vec![
-            ("HOME", self.dir.path().into()),
-            ("CLOCKOFF_POLICY", self.policy().into()),
-            ("TZ", "Europe/London".into()),
-        ]
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        Command::new(CLOCKOFF)
-            .clean_env()
-            .envs(self.env())
-            .args(args)
-            .output()
-            .expect("run clockoff")
-    }
-
-    fn at_terminal(&self) -> Option<Pty> {
-        let env = self.env();
-        let env: Vec<(&str, &OsStr)> = env.iter().map(|(k, v)| (*k, v.as_os_str())).collect();
-        support::or_skip(Pty::spawn(CLOCKOFF, &["setup"], &env))
-    }
-
-    /// The file names in the config's folder: a half-written file would show here.
-    fn folder(&self) -> Vec<String> {
-        let mut names: Vec<String> = std::fs::read_dir(self.config().parent().unwrap())
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .collect();
-        names.sort();
-        names
-    }
-}
-
-fn text(out: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
+/// The file names in the config's folder: a half-written file would show here.
+fn folder(home: &Home) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(home.config().parent().unwrap())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
 }
 
 fn write(path: &Path, text: &str) {
@@ -91,9 +45,9 @@ idle_after = \"10m\"
 
 #[test]
 fn at_a_terminal_it_asks_in_plain_words_asks_again_with_the_reason_and_keeps_my_comments() {
-    let home = Home::new("setup-terminal");
+    let home = Home::empty("setup-terminal");
     write(&home.config(), MY_FILE);
-    let Some(mut terminal) = home.at_terminal() else {
+    let Some(mut terminal) = at_terminal(&home) else {
         return;
     };
     terminal.expect("[mon 09:00-17:00]");
@@ -167,15 +121,15 @@ fn at_a_terminal_it_asks_in_plain_words_asks_again_with_the_reason_and_keeps_my_
         "the token itself is never in the config"
     );
     let checked = home.run(&["config", "check"]);
-    assert!(checked.status.success(), "{}", text(&checked));
-    assert_eq!(home.folder(), ["config.toml", "team-token"]);
+    assert!(checked.status.success(), "{}", said(&checked));
+    assert_eq!(folder(&home), ["config.toml", "team-token"]);
 }
 
 #[test]
 fn interrupted_or_ended_early_it_leaves_the_old_file_as_it_was() {
-    let home = Home::new("setup-interrupted");
+    let home = Home::empty("setup-interrupted");
     write(&home.config(), MY_FILE);
-    let Some(mut terminal) = home.at_terminal() else {
+    let Some(mut terminal) = at_terminal(&home) else {
         return;
     };
     terminal.expect("hours> ");
@@ -187,10 +141,10 @@ fn interrupted_or_ended_early_it_leaves_the_old_file_as_it_was() {
     let status = terminal.wait();
     assert_eq!(status.signal(), Some(2), "Ctrl-C ends it: {status}");
     assert_eq!(std::fs::read_to_string(home.config()).unwrap(), MY_FILE);
-    assert_eq!(home.folder(), ["config.toml"]);
+    assert_eq!(folder(&home), ["config.toml"]);
 
     // Ctrl-D at a question, and "n" at the end, also write nothing.
-    let Some(mut terminal) = home.at_terminal() else {
+    let Some(mut terminal) = at_terminal(&home) else {
         return;
     };
     terminal.expect("hours> ");
@@ -202,7 +156,7 @@ fn interrupted_or_ended_early_it_leaves_the_old_file_as_it_was() {
     terminal.expect("stopped: nothing written");
     let status = terminal.wait();
     assert_eq!(status.code(), Some(1), "{}", terminal.transcript());
-    let Some(mut terminal) = home.at_terminal() else {
+    let Some(mut terminal) = at_terminal(&home) else {
         return;
     };
     terminal.expect("hours> ");
@@ -220,13 +174,13 @@ fn interrupted_or_ended_early_it_leaves_the_old_file_as_it_was() {
     terminal.type_line("n");
     assert_eq!(terminal.wait().code(), Some(1));
     assert_eq!(std::fs::read_to_string(home.config()).unwrap(), MY_FILE);
-    assert_eq!(home.folder(), ["config.toml"]);
+    assert_eq!(folder(&home), ["config.toml"]);
 }
 
 /// What IT's scripts run on a fresh account: flags, no questions.
 #[test]
 fn with_yes_it_takes_flags_on_a_fresh_account_and_refuses_bad_ones() {
-    let home = Home::new("setup-yes");
+    let home = Home::empty("setup-yes");
     let out = home.run(&[
         "setup",
         "--yes",
@@ -241,7 +195,7 @@ fn with_yes_it_takes_flags_on_a_fresh_account_and_refuses_bad_ones() {
         "--dashboard",
         "https://dashboard.example.org",
     ]);
-    assert!(out.status.success(), "{}", text(&out));
+    assert!(out.status.success(), "{}", said(&out));
     let written = std::fs::read_to_string(home.config()).unwrap();
     // The zone is written as detected, no longer silently the system's.
     assert!(
@@ -257,7 +211,7 @@ fn with_yes_it_takes_flags_on_a_fresh_account_and_refuses_bad_ones() {
     assert!(
         String::from_utf8_lossy(&at.stdout).contains("\"state\":\"off\""),
         "{}",
-        text(&at)
+        said(&at)
     );
 
     for (flag, value, reason) in [
@@ -279,9 +233,9 @@ fn with_yes_it_takes_flags_on_a_fresh_account_and_refuses_bad_ones() {
         ("--region", "wales", "england-and-wales"),
     ] {
         let out = home.run(&["setup", "--yes", flag, value]);
-        assert_eq!(out.status.code(), Some(2), "{flag} {value}: {}", text(&out));
-        assert!(text(&out).contains(&format!("{flag}: ")), "{}", text(&out));
-        assert!(text(&out).contains(reason), "{}", text(&out));
+        assert_eq!(out.status.code(), Some(2), "{flag} {value}: {}", said(&out));
+        assert!(said(&out).contains(&format!("{flag}: ")), "{}", said(&out));
+        assert!(said(&out).contains(reason), "{}", said(&out));
         assert_eq!(
             std::fs::read_to_string(home.config()).unwrap(),
             written,
@@ -297,14 +251,14 @@ fn with_yes_it_takes_flags_on_a_fresh_account_and_refuses_bad_ones() {
     let locked = home.run(&["setup", "--yes", "--hours", "tue 09:00-17:00"]);
     assert_eq!(locked.status.code(), Some(2));
     assert!(
-        text(&locked).contains("--hours: your organisation's policy sets `hours` and locks it")
+        said(&locked).contains("--hours: your organisation's policy sets `hours` and locks it")
     );
     // Asked to run without a terminal and without --yes, it says what to do instead.
     let no_terminal = home.run(&["setup"]);
     assert_eq!(no_terminal.status.code(), Some(2));
     assert!(
-        text(&no_terminal).contains("--yes"),
+        said(&no_terminal).contains("--yes"),
         "{}",
-        text(&no_terminal)
+        said(&no_terminal)
     );
 }

@@ -12,6 +12,7 @@ use std::time::Instant;
 use rustix::pty::{OpenptFlags, grantpt, openpt, ptsname, unlockpt};
 
 use super::{DEADLINE, Missing};
+use crate::CleanEnv;
 use crate::process::find_program;
 
 pub struct Pty {
@@ -50,7 +51,8 @@ impl Pty {
         command
             .args(["--ctty", program])
             .args(args)
-            .env_clear()
+            // As every peer: what moves the clock (libfaketime) is kept.
+            .clean_env()
             .envs(env.iter().copied())
             .env("TERM", "dumb")
             .stdin(Stdio::from(far_end()))

@@ -1,6 +1,8 @@
 //! A worker's home of the test's own, and `clockoff` run in it on a fixed Wednesday: the
-//! commands that edit the config and read calendars (`leave`, `oncall`, `calendar`).
+//! commands that edit the config and read calendars (`setup`, `leave`, `oncall`,
+//! `calendar`).
 
+use std::ffi::OsString;
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
@@ -25,19 +27,39 @@ impl Home {
         home
     }
 
+    /// A fresh account: no config file, no folder for it.
+    pub fn empty(label: &str) -> Self {
+        Self {
+            dir: temp_dir(label),
+        }
+    }
+
     pub fn config(&self) -> PathBuf {
         self.dir.path().join(".config/clockoff/config.toml")
     }
 
-    /// `clockoff args` with this home, its own policy path, London's zone, and [`NOW`].
+    /// The organisation policy's path (absent unless a test writes it).
+    pub fn policy(&self) -> PathBuf {
+        self.dir.path().join("policy.toml")
+    }
+
+    /// What `clockoff` runs with here: this home, its own policy path, London's zone, and
+    /// [`NOW`] ("today" and "Fri 17:00" are read from a fixed Wednesday, not the day the
+    /// suite runs).
+    pub fn env(&self) -> Vec<(&'static str, OsString)> {
+        vec![
+            ("HOME", self.dir.path().into()),
+            ("CLOCKOFF_POLICY", self.policy().into()),
+            ("TZ", "Europe/London".into()),
+            (clockoff::core::clock::TEST_NOW_ENV, NOW.into()),
+        ]
+    }
+
+    /// `clockoff args` run with [`Home::env`].
     pub fn run(&self, args: &[&str]) -> Output {
         Command::new(env!("CARGO_BIN_EXE_clockoff"))
             .clean_env()
-            .env("HOME", self.dir.path())
-            .env("CLOCKOFF_POLICY", self.dir.path().join("policy.toml"))
-            .env("TZ", "Europe/London")
-            // "today" and "Fri 17:00" are read from a fixed Wednesday, not the day the suite runs.
-            .env(clockoff::core::clock::TEST_NOW_ENV, NOW)
+            .envs(self.env())
             .args(args)
             .output()
             .expect("run clockoff")
