@@ -403,10 +403,13 @@ impl DpkgRoot {
             .env("TZ", "Europe/London")
             .env("CLOCKOFF_POLICY", self.path("/etc/clockoff/policy.toml"))
             // A Wednesday, so "yesterday" is in the week `logged` shows, whatever the day.
-            .env(clockoff::core::clock::TEST_NOW_ENV, "2026-12-09T10:00:00Z")
+            .env(clockoff::core::clock::TEST_NOW_ENV, support::home::NOW)
             .args(args))
     }
 }
+
+/// The packages' version: the workspace's.
+const VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// A later version of a package (`version`), one of its conffiles changed upstream:
 /// unpacked, edited and packed again with dpkg-deb, as a new upstream release would be.
@@ -433,7 +436,7 @@ fn later_version(deb: &Path, version: &str, conffile: &str, out: &Path) -> PathB
         .file_name()
         .unwrap()
         .to_string_lossy()
-        .replace("0.1.0", version);
+        .replace(VERSION, version);
     let later = out.join(name);
     ok(tool("dpkg-deb")
         .args(["--root-owner-group", "-Zgzip", "-z1", "--build"])
@@ -464,7 +467,7 @@ fn dpkg_installs_upgrades_and_purges_leaving_the_workers_own_record() {
     root.dpkg(&["--install"], &[&debs.clockoff, &debs.dashboard]);
     assert!(
         root.version("clockoff")
-            .starts_with("0.1.0 install ok installed")
+            .starts_with(&format!("{VERSION} install ok installed"))
     );
 
     // The programs, from where the package put them.
@@ -569,15 +572,17 @@ fn dpkg_installs_upgrades_and_purges_leaving_the_workers_own_record() {
     // The upgrade keeps the administrator's files (and offers upstream's beside them), the
     // dashboard off, the agent on, and the worker's record.
     let upgrades = support::tmp::temp_dir("package-upgrades");
+    // Debian orders "+" after the end: the next release, whatever this one is.
+    let next = format!("{VERSION}+next");
     let clockoff_next = later_version(
         &debs.clockoff,
-        "0.1.1",
+        &next,
         "/etc/clockoff/policy.toml",
         upgrades.path(),
     );
     let dashboard_next = later_version(
         &debs.dashboard,
-        "0.1.1",
+        &next,
         "/etc/clockoff-dashboard/dashboard.toml",
         upgrades.path(),
     );
@@ -587,11 +592,11 @@ fn dpkg_installs_upgrades_and_purges_leaving_the_workers_own_record() {
     );
     assert!(
         root.version("clockoff")
-            .starts_with("0.1.1 install ok installed")
+            .starts_with(&format!("{next} install ok installed"))
     );
     assert!(
         root.version("clockoff-dashboard")
-            .starts_with("0.1.1 install ok installed")
+            .starts_with(&format!("{next} install ok installed"))
     );
     assert_eq!(std::fs::read_to_string(&policy).unwrap(), edited);
     assert_eq!(std::fs::read_to_string(&config).unwrap(), tuned);
