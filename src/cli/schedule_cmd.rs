@@ -12,7 +12,8 @@ use crate::core::schedule::{Schedule, State};
 
 #[derive(Debug, Subcommand)]
 pub enum ScheduleCommand {
-    /// The state at an instant, as JSON: {"state", "since", "until"}.
+    /// The state at an instant, as JSON: {"state", "since", "until"}, and "from" for leave,
+    /// on call and holidays.
     #[command(
         after_help = "Example:\n  clockoff schedule at 2026-11-23T17:30:00Z\n  \
 {\"state\":\"off\",\"since\":\"2026-11-23T17:00:00+00:00\",\"until\":\"2026-11-24T09:00:00+00:00\"}\n\n\
