@@ -1,5 +1,6 @@
 //! Keeping `[[calendar]]` copies fresh: `clockoff calendar refresh` runs in its own process
-//! (HTTP stays out of the agent) when the agent starts, after each reload, after a resume
+//! (HTTP stays out of the agent) when the agent starts, after a reload that changed the
+//! calendars, when a calendar file is saved, after a resume
 //! when the last try is an hour old, and every 3 hours; sooner again after a failure. The
 //! engine then reads the copies it kept. A refresh that fails keeps the last good copy;
 //! nothing is held or released because of it.

@@ -1,7 +1,7 @@
 //! `[[calendar]]` on this computer: the last good copy of each calendar kept beside the
 //! ledger, read into the schedule ([`with_cached`]), and brought up to date by `clockoff
-//! calendar refresh` ([`refresh`]), which the agent runs at start, on reload and every few
-//! hours. Reading never touches the network, so every command and the agent see the same
+//! calendar refresh` ([`refresh`]), which the agent runs when it starts and when the
+//! calendars may have changed (see `agent::calendar_refresh`). Reading never touches the network, so every command and the agent see the same
 //! schedule, offline too; a calendar that cannot be fetched or read keeps its last good
 //! copy and says so in status, and never holds or releases anything by itself.
 
